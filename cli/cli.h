@@ -1,0 +1,46 @@
+/* cli.h: what every cmd_<name>.c shares: the command descriptor, exit codes, option
+ * helpers and error reporting. A command parses options into a params struct, calls one
+ * library entry point and renders the result. */
+#ifndef DS_CLI_H
+#define DS_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "base/base.h"
+#include "depsim/depsim.h"
+
+/* Documented exit codes (depsim(1)). gate uses 0 pass, 1 fail, 2 inconclusive, 3 error. */
+enum { EXIT_OK = 0, EXIT_GATE_FAILED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+/* One per cmd_<name>.c, named cmd_<name>_info; cli/CMakeLists collects them by file name. */
+struct cli_command {
+  const char *name;
+  const char *summary;   /* one line for `depsim --help` */
+  const char *usage;     /* full text for `depsim NAME --help` */
+  int (*run)(int argc, char **argv);
+};
+
+extern const char *cli_prog;      /* "depsim ingest" while a command runs */
+extern int cli_quiet;             /* --quiet given */
+
+/* Prints "depsim CMD: error: msg" to stderr; returns EXIT_RUNTIME. */
+int cli_error(const struct ds_err *err);
+int cli_errorf(const char *fmt, ...) DS_PRINTF(1, 2);
+/* Prints the error and a pointer to --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) DS_PRINTF(1, 2);
+/* True when argv holds -h or --help: the caller prints usage and returns 0. */
+bool cli_wants_help(int argc, char **argv);
+/* Prints the command's usage text to stdout and returns EXIT_OK. */
+int cli_print_usage(const struct cli_command *cmd);
+
+/* Parse helpers: return false (after printing a usage error) when value is bad. */
+bool cli_parse_double(const char *opt, const char *value, double *out);
+bool cli_parse_u64(const char *opt, const char *value, unsigned long long *out);
+bool cli_parse_shard(const char *value, unsigned *out_index, unsigned *out_count);
+
+/* A ds_log sink that writes "depsim: level: msg" lines to stderr. */
+extern const struct ds_log cli_log;
+
+#endif

@@ -1,0 +1,108 @@
+/* backend.h: one interface through which replay, graders, judges and the tool simulator
+ * call any model: an OpenAI-compatible server (openai), llama.cpp in process (llama) or
+ * completions produced elsewhere (file). Requests are submitted without blocking and
+ * finish through ds_backend_poll; every request ends as exactly one result, DS_OK or an
+ * error with its cause. A backend handle is used from one thread. */
+#ifndef DEPSIM_BACKEND_H
+#define DEPSIM_BACKEND_H
+
+#include <jansson.h>
+
+#include "depsim/depsim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ds_backend;
+
+/* Options; fill with ds_backend_default_params() first, then override. */
+struct ds_backend_params {
+  /* "openai:http://127.0.0.1:8080/v1?model=NAME[&endpoint=URL2...][&key_env=VAR]",
+   * "llama:path/model.gguf?ctx=4096&parallel=8", "file:completions.jsonl". Borrowed
+   * during ds_backend_open only. Query parameters override the fields below. */
+  const char *spec;
+  unsigned max_in_flight;   /* requests in flight at once (openai; llama: parallel slots) */
+  double timeout_s;         /* per-request deadline including retries */
+  double attempt_timeout_s; /* one HTTP attempt */
+  unsigned max_attempts;    /* retries stop here */
+  double backoff_base_s;    /* first retry delay; doubles with jitter */
+  double backoff_max_s;
+  const char *api_key_env;  /* name of the environment variable holding the API key; NULL: none */
+  unsigned context_length;  /* llama: n_ctx (0 = model default capped at 4096) */
+  unsigned threads;         /* llama: CPU threads (0 = all cores) */
+  struct ds_log log;        /* warnings (an endpoint taken out, a retry), never secrets */
+};
+DS_API void ds_backend_default_params(struct ds_backend_params *p);
+
+/* One chat completion request. All pointers are borrowed for the duration of
+ * ds_backend_submit; the backend copies or serializes what it keeps. */
+struct ds_request {
+  uint64_t id;              /* the caller's id, echoed in the result */
+  const char *key;          /* string id (a prefix id, "conv-1#3"); file backend looks it up */
+  const json_t *messages;   /* array of OpenAI chat messages */
+  const json_t *tools;      /* array of tool schemas, or NULL */
+  const json_t *tool_choice;/* or NULL */
+  double temperature;       /* < 0: server default */
+  double top_p;             /* < 0: server default */
+  int max_tokens;           /* <= 0: server default */
+  int64_t seed;             /* < 0: none */
+  unsigned n;               /* choices; 0 or 1: one */
+  const json_t *stop;       /* string or array of strings, or NULL */
+  const json_t *extra;      /* object merged into the request body, or NULL */
+  void *ud;                 /* echoed in the result */
+};
+DS_API void ds_request_init(struct ds_request *r);
+
+/* The outcome of one request. Valid only inside the done callback unless moved out with
+ * ds_result_move; strings and JSON are owned by the result. */
+struct ds_result {
+  uint64_t id;
+  const char *key;          /* borrowed copy kept by the backend until the callback returns */
+  void *ud;
+  enum ds_status status;    /* DS_OK, or the final error (DS_E_NET, DS_E_BACKEND, DS_E_TIMEOUT, ...) */
+  char error[256];          /* cause when status != DS_OK: "HTTP 503 after 5 attempts", ... */
+  char *content;            /* assistant text (may be "" when only tool calls came back) */
+  char *reasoning;          /* reasoning_content when the server sends it, else NULL */
+  json_t *tool_calls;       /* array of {"id","name","arguments"} (arguments a JSON string), or NULL */
+  json_t *choices;          /* when n > 1: array of {"content","reasoning","tool_calls","finish_reason"} */
+  char *finish_reason;      /* "stop", "length", "tool_calls", ... */
+  long prompt_tokens, completion_tokens;
+  double latency_s;         /* submit to completion, including retries */
+  unsigned attempts;
+  int http_status;          /* last HTTP status (openai), 0 otherwise */
+  const char *endpoint;     /* which endpoint answered (openai), borrowed */
+};
+DS_API void ds_result_release(struct ds_result *r);
+/* Moves the owned contents into dst (which the caller later releases); r becomes empty. */
+DS_API void ds_result_move(struct ds_result *dst, struct ds_result *r);
+
+typedef void ds_done_fn(void *ud, struct ds_result *res);
+
+DS_API enum ds_status ds_backend_open(const struct ds_backend_params *p, struct ds_backend **out,
+                                      struct ds_err *err);
+/* Queues a request; never blocks on the network. DS_E_LIMIT when the backend already holds
+ * max_in_flight requests: poll first. */
+DS_API enum ds_status ds_backend_submit(struct ds_backend *b, const struct ds_request *req,
+                                        struct ds_err *err);
+/* Drives transfers for up to timeout_ms and calls done once per finished request. */
+DS_API enum ds_status ds_backend_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done,
+                                      void *ud, struct ds_err *err);
+DS_API unsigned ds_backend_in_flight(const struct ds_backend *b);
+DS_API unsigned ds_backend_capacity(const struct ds_backend *b);
+/* The spec with secrets removed, for run databases and reports. Borrowed until close. */
+DS_API const char *ds_backend_describe(const struct ds_backend *b);
+/* The model's context length in tokens, or 0 when the backend cannot tell. */
+DS_API unsigned ds_backend_context_length(const struct ds_backend *b);
+/* Tokens the messages take once templated; DS_E_UNSUPPORTED when the backend cannot count. */
+DS_API enum ds_status ds_backend_count_tokens(struct ds_backend *b, const json_t *messages,
+                                              const json_t *tools, unsigned *out_n, struct ds_err *err);
+/* Blocking convenience: submit one request and wait for its result (moved into out). */
+DS_API enum ds_status ds_backend_call(struct ds_backend *b, const struct ds_request *req,
+                                      struct ds_result *out, struct ds_err *err);
+DS_API void ds_backend_close(struct ds_backend *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

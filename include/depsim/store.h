@@ -1,0 +1,54 @@
+/* store.h: the run database, one SQLite file per run (WAL). It holds the run's parameters
+ * and versions (meta), prefixes, samples, simulated tool steps, rubrics and grades. Users
+ * may open it with sqlite3; the schema is documented in docs/internals/store.md. A handle is
+ * used from one thread. */
+#ifndef DEPSIM_STORE_H
+#define DEPSIM_STORE_H
+
+#include "depsim/depsim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ds_store;
+struct sqlite3;
+
+#define DS_STORE_SCHEMA_VERSION 1
+
+enum ds_store_mode {
+  DS_STORE_READ = 0,      /* must exist; read-only */
+  DS_STORE_WRITE = 1,     /* must exist; read-write */
+  DS_STORE_CREATE = 2,    /* created (with the schema) when missing; read-write */
+};
+
+DS_API enum ds_status ds_store_open(const char *path, enum ds_store_mode mode, struct ds_store **out,
+                                    struct ds_err *err);
+DS_API void ds_store_close(struct ds_store *s);
+DS_API const char *ds_store_path(const struct ds_store *s);
+
+/* The underlying connection, borrowed until ds_store_close, for modules that own a table. */
+DS_API struct sqlite3 *ds_store_db(struct ds_store *s);
+
+/* Run parameters as key/value text. get: *out_value is ds_malloc'ed; DS_E_NOTFOUND when absent. */
+DS_API enum ds_status ds_store_meta_get(struct ds_store *s, const char *key, char **out_value,
+                                        struct ds_err *err);
+DS_API enum ds_status ds_store_meta_set(struct ds_store *s, const char *key, const char *value,
+                                        struct ds_err *err);
+
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). */
+DS_API enum ds_status ds_store_begin(struct ds_store *s, struct ds_err *err);
+DS_API enum ds_status ds_store_commit(struct ds_store *s, struct ds_err *err);
+DS_API void ds_store_rollback(struct ds_store *s);
+
+/* Runs SQL with no result rows (several statements allowed). */
+DS_API enum ds_status ds_store_exec(struct ds_store *s, const char *sql, struct ds_err *err);
+
+/* Appends a line to the run's event log (run started, resumed, finished, ...). */
+DS_API enum ds_status ds_store_event(struct ds_store *s, const char *kind, const char *detail,
+                                     struct ds_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

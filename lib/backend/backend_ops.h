@@ -1,0 +1,44 @@
+/* backend_ops.h: what each backend implements (curl's vtls pattern): one const table per
+ * backend, chosen by the spec's scheme. The instance is {ops, impl}. Internal. */
+#ifndef DS_BACKEND_OPS_H
+#define DS_BACKEND_OPS_H
+
+#include "base/base.h"
+#include "depsim/backend.h"
+
+struct ds_backend_ops {
+  const char *name;   /* the spec scheme: "openai", "llama", "file" */
+  unsigned version;   /* 1 */
+  /* rest: the spec after "name:"; sets b->impl and b->described (secrets removed) */
+  enum ds_status (*open)(struct ds_backend *b, const char *rest, const struct ds_backend_params *p,
+                         struct ds_err *err);
+  enum ds_status (*submit)(struct ds_backend *b, const struct ds_request *req, struct ds_err *err);
+  enum ds_status (*poll)(struct ds_backend *b, int timeout_ms, ds_done_fn *done, void *ud, struct ds_err *err);
+  unsigned (*in_flight)(const struct ds_backend *b);
+  unsigned (*context_length)(const struct ds_backend *b);                       /* may be NULL */
+  enum ds_status (*count_tokens)(struct ds_backend *b, const json_t *messages, const json_t *tools,
+                                 unsigned *out_n, struct ds_err *err);           /* may be NULL */
+  void (*close)(struct ds_backend *b);                                          /* may be NULL */
+};
+
+struct ds_backend {
+  const struct ds_backend_ops *ops;
+  void *impl;
+  char *described;          /* spec without secrets, ds_malloc'ed */
+  unsigned capacity;        /* max requests in flight */
+  struct ds_backend_params params;
+};
+
+extern const struct ds_backend_ops ds_openai_ops;
+extern const struct ds_backend_ops ds_file_ops;
+#if DS_WITH_LLAMA
+extern const struct ds_backend_ops ds_llama_ops;
+#endif
+
+/* Spec query parsing shared by backends: "path?k=v&k2=v2" -> value of k (ds_malloc'ed,
+ * percent-decoded) or NULL. Repeated keys: the n-th (0-based) occurrence. */
+char *backend_spec_param(const char *rest, const char *key, unsigned nth);
+/* The part of rest before '?', ds_malloc'ed. */
+char *backend_spec_path(const char *rest);
+
+#endif

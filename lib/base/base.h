@@ -1,0 +1,94 @@
+/* base.h: internal helpers shared by every module of libdepsim, the CLI and the tests:
+ * growable buffers, borrowed slices, hashing, time, small JSON conveniences. Not installed. */
+#ifndef DS_BASE_H
+#define DS_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "depsim/depsim.h"
+
+#define DS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define DS_UNUSED(x) ((void)(x))
+
+/* Invariant checks only (never for input validation): abort with file:line. */
+#define DS_ASSERT(cond) \
+  do { if (!(cond)) ds_assert_fail(#cond, __FILE__, __LINE__); } while (0)
+void ds_assert_fail(const char *expr, const char *file, int line) __attribute__((noreturn));
+
+/* A growable byte buffer. data is never NULL and always NUL-terminated after
+ * ds_buf_init. Growing past max (0 = unlimited) fails with DS_E_LIMIT. */
+struct ds_buf {
+  char *data;
+  size_t len, cap, max;
+};
+void ds_buf_init(struct ds_buf *b, size_t max);
+void ds_buf_release(struct ds_buf *b);
+void ds_buf_reset(struct ds_buf *b);                       /* len = 0, keeps memory */
+enum ds_status ds_buf_grow(struct ds_buf *b, size_t extra);
+enum ds_status ds_buf_add(struct ds_buf *b, const void *p, size_t len);
+enum ds_status ds_buf_adds(struct ds_buf *b, const char *s);
+enum ds_status ds_buf_addc(struct ds_buf *b, char c);
+enum ds_status ds_buf_addf(struct ds_buf *b, const char *fmt, ...) DS_PRINTF(2, 3);
+enum ds_status ds_buf_vaddf(struct ds_buf *b, const char *fmt, va_list ap);
+char *ds_buf_detach(struct ds_buf *b, size_t *out_len);   /* caller frees with ds_free */
+
+/* A borrowed slice. */
+struct ds_str {
+  const char *p;
+  size_t len;
+};
+
+/* SHA-256 as 64 lowercase hex chars plus NUL. */
+struct ds_sha256 { void *ctx; };
+enum ds_status ds_sha256_begin(struct ds_sha256 *h);
+void ds_sha256_update(struct ds_sha256 *h, const void *p, size_t len);
+void ds_sha256_end(struct ds_sha256 *h, char out_hex[65]);
+void ds_sha256_hex(const void *p, size_t len, char out_hex[65]);
+enum ds_status ds_sha256_file(const char *path, char out_hex[65], struct ds_err *err);
+
+/* 64-bit FNV-1a: stable across platforms and versions (used for sharding and seeds). */
+uint64_t ds_hash64(const void *p, size_t len);
+/* splitmix64 step, for deriving independent seeds. */
+uint64_t ds_mix64(uint64_t x);
+
+/* Wall-clock and monotonic time. */
+double ds_now_mono(void);                                  /* seconds, monotonic */
+void ds_now_iso8601(char out[32]);                          /* UTC, 2026-03-01T12:00:00Z */
+/* Parses RFC 3339 / ISO 8601 (date, or date-time with Z or offset, fractional seconds) or
+ * a Unix epoch number string into seconds since the epoch. */
+enum ds_status ds_parse_time(const char *s, int64_t *out_epoch);
+void ds_format_time(int64_t epoch, char out[32]);
+
+/* UTF-8 validation: returns the byte offset of the first invalid sequence or len if valid. */
+size_t ds_utf8_check(const char *p, size_t len);
+
+/* Reads a whole file (plain, .gz or .zst by magic bytes) up to max bytes (0 = no limit). */
+enum ds_status ds_read_file(const char *path, size_t max, struct ds_buf *out, struct ds_err *err);
+/* Writes atomically: path.tmp then rename. */
+enum ds_status ds_write_file(const char *path, const void *p, size_t len, struct ds_err *err);
+
+/* Streaming line reader over plain, gzip or zstd input (detected by magic bytes).
+ * Lines longer than max_line are reported (too_long set, the line skipped) not truncated. */
+struct ds_lines;
+enum ds_status ds_lines_open(const char *path, size_t max_line, struct ds_lines **out, struct ds_err *err);
+/* Returns DS_OK with *out_line (borrowed until the next call), DS_E_NOTFOUND at end of input. */
+enum ds_status ds_lines_next(struct ds_lines *l, struct ds_str *out_line, bool *out_too_long,
+                             struct ds_err *err);
+uint64_t ds_lines_lineno(const struct ds_lines *l);        /* 1-based number of the last line */
+uint64_t ds_lines_bytes(const struct ds_lines *l);         /* uncompressed bytes consumed */
+/* Raw decompressed bytes instead of lines (for whole-document JSON readers). */
+size_t ds_lines_read(struct ds_lines *l, void *dst, size_t n, struct ds_err *err, enum ds_status *out_st);
+void ds_lines_free(struct ds_lines *l);
+
+/* JSON conveniences (jansson). All return borrowed values or defaults. */
+const char *ds_json_str(const json_t *obj, const char *key, const char *dflt);
+double ds_json_num(const json_t *obj, const char *key, double dflt);
+/* Dumps compact with sorted keys (canonical) into a fresh string; caller ds_free()s. */
+char *ds_json_canonical(const json_t *v);
+/* Dumps compact, keys in insertion order; caller ds_free()s. */
+char *ds_json_compact(const json_t *v);
+
+#endif

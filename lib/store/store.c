@@ -1,0 +1,223 @@
+/* store.c: opens run databases (WAL, foreign keys, busy timeout), creates and checks the
+ * schema, and offers meta key/values, transactions and the event log to every stage. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "depsim/store.h"
+
+struct ds_store {
+  sqlite3 *db;
+  char *path;
+};
+
+/* Version 1. Changes add a migration step below; they never rewrite this text. */
+static const char schema_v1[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, time TEXT NOT NULL, kind TEXT NOT NULL,"
+    " detail TEXT);\n"
+    /* one row per conversation cut: the prefix shown to the candidate, the original answer kept
+     * apart (never shown), and the prefix's final accounting status */
+    "CREATE TABLE IF NOT EXISTS prefixes(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  conv_id TEXT NOT NULL,\n"
+    "  cut_index INTEGER NOT NULL,\n"
+    "  segment TEXT NOT NULL DEFAULT '{}',\n"
+    "  weight REAL NOT NULL DEFAULT 1.0,\n"
+    "  time TEXT,\n"
+    "  messages TEXT NOT NULL,\n"
+    "  tools TEXT,\n"
+    "  original TEXT,\n"
+    "  repo TEXT,\n"
+    "  status TEXT NOT NULL DEFAULT 'pending' CHECK(status IN ('pending','done','skipped','failed')),\n"
+    "  reason TEXT,\n"
+    "  UNIQUE(conv_id, cut_index));\n"
+    "CREATE INDEX IF NOT EXISTS prefixes_status ON prefixes(status);\n"
+    /* one row per generated sample; (prefix_id, k) is unique, so a sample is never stored twice */
+    "CREATE TABLE IF NOT EXISTS samples(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  prefix_id INTEGER NOT NULL REFERENCES prefixes(id),\n"
+    "  k INTEGER NOT NULL,\n"
+    "  seed INTEGER NOT NULL,\n"
+    "  status TEXT NOT NULL CHECK(status IN ('ok','failed')),\n"
+    "  content TEXT,\n"
+    "  reasoning TEXT,\n"
+    "  tool_calls TEXT,\n"
+    "  finish_reason TEXT,\n"
+    "  prompt_tokens INTEGER,\n"
+    "  completion_tokens INTEGER,\n"
+    "  latency_s REAL,\n"
+    "  attempts INTEGER,\n"
+    "  error TEXT,\n"
+    "  trajectory TEXT,\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  UNIQUE(prefix_id, k));\n"
+    /* agentic replay: each simulated tool call, which source answered it, and whether it was
+     * a side-effecting action that was recorded instead of executed */
+    "CREATE TABLE IF NOT EXISTS tool_steps(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  sample_id INTEGER NOT NULL REFERENCES samples(id),\n"
+    "  step INTEGER NOT NULL,\n"
+    "  tool TEXT NOT NULL,\n"
+    "  call_id TEXT,\n"
+    "  arguments TEXT,\n"
+    "  response TEXT,\n"
+    "  source TEXT NOT NULL,\n"
+    "  side_effect INTEGER NOT NULL DEFAULT 0,\n"
+    "  latency_s REAL,\n"
+    "  UNIQUE(sample_id, step));\n"
+    "CREATE TABLE IF NOT EXISTS rubrics(sha256 TEXT PRIMARY KEY, name TEXT, body TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, depsim_version TEXT NOT NULL);\n"
+    /* grades keep history: a new rubric version adds rows, it never replaces old ones.
+     * target 'sample' grades a regenerated sample, 'original' the prefix's original answer */
+    "CREATE TABLE IF NOT EXISTS grades(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  sample_id INTEGER NOT NULL REFERENCES samples(id),\n"
+    "  rubric_sha256 TEXT NOT NULL REFERENCES rubrics(sha256),\n"
+    "  category TEXT NOT NULL,\n"
+    "  label INTEGER CHECK(label IN (0,1)),\n"
+    "  confidence REAL,\n"
+    "  grader TEXT NOT NULL,\n"
+    "  evidence TEXT,\n"
+    "  step INTEGER,\n"
+    "  error TEXT,\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  UNIQUE(sample_id, rubric_sha256, category));\n"
+    "CREATE INDEX IF NOT EXISTS grades_rubric ON grades(rubric_sha256, category);\n";
+
+static enum ds_status db_fail(struct ds_store *s, struct ds_err *err, const char *what) {
+  return ds_fail(err, DS_E_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+enum ds_status ds_store_exec(struct ds_store *s, const char *sql, struct ds_err *err) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    enum ds_status st = ds_fail(err, DS_E_DB, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return st;
+  }
+  return DS_OK;
+}
+
+static enum ds_status check_schema(struct ds_store *s, bool create, struct ds_err *err) {
+  char *v = NULL;
+  enum ds_status st = ds_store_meta_get(s, "schema_version", &v, NULL);
+  if (st == DS_OK) {
+    int have = atoi(v);
+    ds_free(v);
+    if (have > DS_STORE_SCHEMA_VERSION)
+      return ds_fail(err, DS_E_UNSUPPORTED, "%s: schema version %d is newer than this depsim (%d)", s->path,
+                     have, DS_STORE_SCHEMA_VERSION);
+    return DS_OK;
+  }
+  if (!create)
+    return ds_fail(err, DS_E_INVALID, "%s: not a depsim run database (no schema_version)", s->path);
+  char ver[16];
+  snprintf(ver, sizeof ver, "%d", DS_STORE_SCHEMA_VERSION);
+  if ((st = ds_store_begin(s, err))) return st;
+  if ((st = ds_store_exec(s, schema_v1, err)) || (st = ds_store_meta_set(s, "schema_version", ver, err)) ||
+      (st = ds_store_meta_set(s, "depsim_version", DS_VERSION, err))) {
+    ds_store_rollback(s);
+    return st;
+  }
+  return ds_store_commit(s, err);
+}
+
+enum ds_status ds_store_open(const char *path, enum ds_store_mode mode, struct ds_store **out,
+                             struct ds_err *err) {
+  struct ds_store *s = ds_calloc(1, sizeof *s);
+  if (!s || !(s->path = ds_strdup(path))) {
+    ds_free(s);
+    return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  if (mode != DS_STORE_CREATE && access(path, F_OK) != 0) {
+    ds_store_close(s);
+    return ds_fail(err, DS_E_NOTFOUND, "%s: no such run database", path);
+  }
+  int flags = mode == DS_STORE_READ ? SQLITE_OPEN_READONLY
+                                    : SQLITE_OPEN_READWRITE | (mode == DS_STORE_CREATE ? SQLITE_OPEN_CREATE : 0);
+  enum ds_status st = DS_OK;
+  if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    st = db_fail(s, err, "cannot open");
+    goto fail;
+  }
+  sqlite3_busy_timeout(s->db, 10000);
+  if (mode != DS_STORE_READ) {
+    /* WAL + NORMAL survives a killed process (kill -9) with every committed transaction */
+    if ((st = ds_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err))) goto fail;
+  }
+  if ((st = ds_store_exec(s, "PRAGMA foreign_keys=ON;", err))) goto fail;
+  if ((st = check_schema(s, mode == DS_STORE_CREATE, err))) goto fail;
+  *out = s;
+  return DS_OK;
+fail:
+  ds_store_close(s);
+  return st;
+}
+
+void ds_store_close(struct ds_store *s) {
+  if (!s) return;
+  if (s->db) sqlite3_close_v2(s->db);
+  ds_free(s->path);
+  ds_free(s);
+}
+
+const char *ds_store_path(const struct ds_store *s) { return s->path; }
+struct sqlite3 *ds_store_db(struct ds_store *s) { return s->db; }
+
+enum ds_status ds_store_meta_get(struct ds_store *s, const char *key, char **out_value, struct ds_err *err) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?", -1, &q, NULL) != SQLITE_OK) {
+    /* no meta table yet: treated as absent */
+    return ds_fail(err, DS_E_NOTFOUND, "%s: no meta table", s->path);
+  }
+  sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+  enum ds_status st;
+  int rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) {
+    *out_value = ds_strdup((const char *)sqlite3_column_text(q, 0));
+    st = *out_value ? DS_OK : ds_fail(err, DS_E_NOMEM, "out of memory");
+  } else if (rc == SQLITE_DONE) {
+    st = ds_fail(err, DS_E_NOTFOUND, "%s: no '%s' in meta", s->path, key);
+  } else {
+    st = db_fail(s, err, "reading meta");
+  }
+  sqlite3_finalize(q);
+  return st;
+}
+
+enum ds_status ds_store_meta_set(struct ds_store *s, const char *key, const char *value, struct ds_err *err) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                         -1, &q, NULL) != SQLITE_OK)
+    return db_fail(s, err, "writing meta");
+  sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+  enum ds_status st = sqlite3_step(q) == SQLITE_DONE ? DS_OK : db_fail(s, err, "writing meta");
+  sqlite3_finalize(q);
+  return st;
+}
+
+enum ds_status ds_store_begin(struct ds_store *s, struct ds_err *err) {
+  return ds_store_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+enum ds_status ds_store_commit(struct ds_store *s, struct ds_err *err) { return ds_store_exec(s, "COMMIT", err); }
+
+void ds_store_rollback(struct ds_store *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); }
+
+enum ds_status ds_store_event(struct ds_store *s, const char *kind, const char *detail, struct ds_err *err) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(s->db, "INSERT INTO events(time,kind,detail) VALUES(?,?,?)", -1, &q, NULL) != SQLITE_OK)
+    return db_fail(s, err, "writing event");
+  char now[32];
+  ds_now_iso8601(now);
+  sqlite3_bind_text(q, 1, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 3, detail, -1, SQLITE_STATIC);
+  enum ds_status st = sqlite3_step(q) == SQLITE_DONE ? DS_OK : db_fail(s, err, "writing event");
+  sqlite3_finalize(q);
+  return st;
+}
