@@ -39,7 +39,8 @@ DS_API void ds_backend_default_params(struct ds_backend_params *p);
  * ds_backend_submit; the backend copies or serializes what it keeps. */
 struct ds_request {
   uint64_t id;              /* the caller's id, echoed in the result */
-  const char *key;          /* string id (a prefix id, "conv-1#3"); file backend looks it up */
+  const char *key;          /* prefix key "<conv_id>#<cut_index>"; the file backend looks up (key, k) */
+  unsigned k;               /* sample index within the prefix (0..K-1) */
   const json_t *messages;   /* array of OpenAI chat messages */
   const json_t *tools;      /* array of tool schemas, or NULL */
   const json_t *tool_choice;/* or NULL */
