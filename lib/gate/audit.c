@@ -11,17 +11,24 @@
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/* SHA-256 of the record's canonical JSON (sorted keys, compact) without record_sha256 */
-static enum ds_status record_hash(const json_t *rec, char out[65]) {
-  json_t *c = json_deep_copy(rec);
-  if (!c) return DS_E_NOMEM;
-  json_object_del(c, "record_sha256");
-  char *s = ds_json_canonical(c);
-  json_decref(c);
-  if (!s) return DS_E_NOMEM;
-  ds_sha256_hex(s, strlen(s), out);
-  ds_free(s);
-  return DS_OK;
+/* A record line is T with its closing brace replaced by ,"record_sha256":"<hex>"} where T is the
+ * record's canonical JSON (sorted keys, compact) without that field, and hex = SHA-256(T). Any
+ * tool can check it on the text alone, with no JSON re-serialisation. */
+#define SUFFIX_LEN (sizeof(",\"record_sha256\":\"\"}") - 1 + 64)
+
+static bool own_hash(const char *line, size_t len, char out_claimed[65], char out_actual[65]) {
+  static const char pre[] = ",\"record_sha256\":\"";
+  if (len < SUFFIX_LEN + 2) return false;
+  const char *s = line + len - SUFFIX_LEN;
+  if (memcmp(s, pre, sizeof pre - 1) != 0 || line[len - 1] != '}' || line[len - 2] != '"') return false;
+  memcpy(out_claimed, s + sizeof pre - 1, 64);
+  out_claimed[64] = 0;
+  struct ds_sha256 h;
+  if (ds_sha256_begin(&h)) return false;
+  ds_sha256_update(&h, line, (size_t)(s - line));
+  ds_sha256_update(&h, "}", 1);
+  ds_sha256_end(&h, out_actual);
+  return true;
 }
 
 /* Walks the chain in text (a whole log). */
@@ -48,11 +55,13 @@ static enum ds_status verify_text(const char *path, const char *text, size_t len
       json_decref(rec);
       return ds_fail(err, DS_E_TAMPERED, "%s:%llu: not a JSON record: %s", path, (unsigned long long)line, je.text);
     }
-    char h[65];
+    char h[65], own[65];
     enum ds_status st = DS_OK;
-    const char *own = ds_json_str(rec, "record_sha256", ""), *link = ds_json_str(rec, "prev_sha256", "");
+    const char *link = ds_json_str(rec, "prev_sha256", "");
     json_int_t seq = json_integer_value(json_object_get(rec, "seq"));
-    if (record_hash(rec, h)) st = ds_fail(err, DS_E_NOMEM, "out of memory");
+    if (!own_hash(p, (size_t)(le - p), own, h))
+      st = ds_fail(err, DS_E_TAMPERED, "%s:%llu: record does not end with its record_sha256", path,
+                   (unsigned long long)line);
     else if (strcmp(h, own) != 0)
       st = ds_fail(err, DS_E_TAMPERED, "%s:%llu: record %lld was edited (its hash does not match its content)", path,
                    (unsigned long long)line, (long long)seq);
@@ -153,21 +162,28 @@ enum ds_status ds_audit_append(const char *path, const struct ds_gate_result *r,
   json_object_set_new(rec, "decisions", dec);
   json_object_set_new(rec, "prev_sha256", json_string(head));
   char h[65];
-  if (record_hash(rec, h)) {
+  char *t = ds_json_canonical(rec);
+  if (!t) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  json_object_set_new(rec, "record_sha256", json_string(h));
-  if (!(line = ds_json_canonical(rec))) {
+  size_t tl = strlen(t);
+  ds_sha256_hex(t, tl, h);
+  struct ds_buf lb;
+  ds_buf_init(&lb, 0);
+  st = ds_buf_add(&lb, t, tl - 1) || ds_buf_addf(&lb, ",\"record_sha256\":\"%s\"}\n", h) ? DS_E_NOMEM : DS_OK;
+  ds_free(t);
+  if (st) {
+    ds_buf_release(&lb);
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  /* a log whose last line lacks its newline would glue records together: verify caught that */
-  size_t len = strlen(line);
-  line[len] = '\n';
-  ssize_t w = write(fd, line, len + 1);
-  line[len] = '\0';
-  if (w != (ssize_t)(len + 1)) {
+  size_t len;
+  line = ds_buf_detach(&lb, &len);
+  ds_buf_release(&lb);
+  /* one write(2) on an O_APPEND descriptor under flock: records never interleave */
+  ssize_t w = write(fd, line, len);
+  if (w != (ssize_t)len) {
     st = ds_fail(err, DS_E_IO, "%s: append failed: %s", path, w < 0 ? strerror(errno) : "short write");
     goto out;
   }
