@@ -2,7 +2,9 @@
  * weighted samples), paired comparison, Rogan-Gladen correction, planning and validation scores,
  * on GSL's distributions. */
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +14,28 @@
 
 static bool bad_conf(double c) { return !(c > 0 && c < 1); }
 
+/* GSL's default error handler aborts the process; a library must not. Turned off once. */
+static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
+static void gsl_quiet(void) { gsl_set_error_handler_off(); }
+
+/* Beta(a, b) quantile by bisection on the CDF: gsl_cdf_beta_Pinv fails to converge for large b
+ * (e.g. a = 8, b = 3993), so it is not used. 200 halvings reach the double resolution. */
+static double beta_quantile(double P, double a, double b) {
+  pthread_once(&gsl_once, gsl_quiet);
+  double lo = 0, hi = 1;
+  for (int i = 0; i < 200; i++) {
+    double mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break;
+    double c = gsl_cdf_beta_P(mid, a, b);
+    if (c < P) lo = mid;
+    else hi = mid;
+  }
+  return lo + (hi - lo) / 2;
+}
+
 double ds_stats_z(double confidence) {
   if (bad_conf(confidence)) return NAN;
+  pthread_once(&gsl_once, gsl_quiet);
   return gsl_cdf_ugaussian_Pinv(1 - (1 - confidence) / 2);
 }
 
@@ -47,8 +69,8 @@ enum ds_status ds_stats_clopper_pearson(double x, double n, double confidence, d
     *out_upper = 1;
     return DS_OK;
   }
-  *out_lower = gsl_cdf_beta_Pinv(a, x, n - x + 1);
-  *out_upper = gsl_cdf_beta_Pinv(1 - a, x + 1, n - x);
+  *out_lower = beta_quantile(a, x, n - x + 1);
+  *out_upper = beta_quantile(1 - a, x + 1, n - x);
   return DS_OK;
 }
 
@@ -193,6 +215,7 @@ double ds_stats_mcnemar_exact(uint64_t b, uint64_t c) {
   uint64_t n = b + c;
   if (n == 0) return 1;
   uint64_t k = b < c ? b : c;
+  pthread_once(&gsl_once, gsl_quiet);
   double p = 2 * gsl_cdf_binomial_P((unsigned)k, 0.5, (unsigned)n);
   return p > 1 ? 1 : p;
 }
