@@ -252,7 +252,7 @@ done:
 }
 
 enum ds_status ds_gate_result_json(const struct ds_gate_result *r, char **out, struct ds_err *err) {
-  *out = json_dumps(r->doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+  *out = json_dumps(r->doc, JSON_INDENT(2));
   return *out ? DS_OK : ds_fail(err, DS_E_NOMEM, "out of memory");
 }
 

@@ -254,7 +254,7 @@ enum ds_status ds_estimate_run(const struct ds_estimate_params *p, char **out_js
   size_t i;
   json_t *w;
   json_array_foreach(json_object_get(doc, "warnings"), i, w) ds_logf(p->log, DS_LOG_WARN, "%s", json_string_value(w));
-  char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+  char *s = json_dumps(doc, JSON_INDENT(2));
   if (!s) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;

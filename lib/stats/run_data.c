@@ -227,11 +227,12 @@ static enum ds_status load_rubric(struct loader *L, const char *want) {
   snprintf(L->r->rubric_sha256, sizeof L->r->rubric_sha256, "%s", (const char *)sqlite3_column_text(L->q, 0));
   const char *body = (const char *)sqlite3_column_text(L->q, 1);
   size_t len = (size_t)sqlite3_column_bytes(L->q, 1);
-  if (want && sqlite3_step(L->q) == SQLITE_ROW)
-    return ds_fail(L->err, DS_E_INVALID, "%s: rubric prefix %s is ambiguous", L->r->path, want);
   struct ds_err e2 = {0};
+  /* parse before stepping again: the step invalidates body */
   if (stats_rubric_categories(body ? body : "", body ? len : 0, &L->r->rubric_categories, &e2))
     return ds_fail(L->err, e2.code, "%s: rubric %.12s: %s", L->r->path, L->r->rubric_sha256, e2.msg);
+  if (want && sqlite3_step(L->q) == SQLITE_ROW)
+    return ds_fail(L->err, DS_E_INVALID, "%s: rubric prefix %s is ambiguous", L->r->path, want);
   return DS_OK;
 }
 
@@ -275,7 +276,8 @@ static enum ds_status segment_id(struct loader *L, const char *key, const char *
   struct ds_buf b;
   ds_buf_init(&b, 0);
   enum ds_status st = DS_OK;
-  if (ds_buf_adds(&b, key) || ds_buf_addc(&b, '\0') || ds_buf_adds(&b, value ? value : "\x01null")) {
+  /* "key US value" (unit separator; the map's keys are C strings) */
+  if (ds_buf_adds(&b, key) || ds_buf_addc(&b, '\x1f') || ds_buf_adds(&b, value ? value : "\x01null")) {
     st = ds_fail(L->err, DS_E_NOMEM, "out of memory");
     goto out;
   }
