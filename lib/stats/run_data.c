@@ -15,18 +15,22 @@ void strmap_release(struct strmap *m) {
   for (size_t i = 0; i < m->cap; i++) ds_free(m->keys[i]);
   ds_free(m->keys);
   ds_free(m->vals);
+  ds_free(m->hash);
   memset(m, 0, sizeof *m);
 }
 
-static size_t slot_of(const struct strmap *m, const char *key, size_t len) {
-  size_t i = (size_t)ds_hash64(key, len) & (m->cap - 1);
-  while (m->keys[i] && (strlen(m->keys[i]) != len || memcmp(m->keys[i], key, len) != 0)) i = (i + 1) & (m->cap - 1);
+static size_t slot_of(const struct strmap *m, const char *key, size_t len, uint64_t h) {
+  size_t i = (size_t)h & (m->cap - 1);
+  while (m->keys[i] && (m->hash[i] != h || memcmp(m->keys[i], key, len) != 0 || m->keys[i][len] != 0))
+    i = (i + 1) & (m->cap - 1);
   return i;
 }
 
+static uint64_t key_hash(const char *key, size_t len) { return ds_mix64(ds_hash64(key, len)); }
+
 enum ds_status strmap_get(const struct strmap *m, const char *key, size_t len, uint32_t *out_val) {
   if (!m->cap) return DS_E_NOTFOUND;
-  size_t i = slot_of(m, key, len);
+  size_t i = slot_of(m, key, len, key_hash(key, len));
   if (!m->keys[i]) return DS_E_NOTFOUND;
   *out_val = m->vals[i];
   return DS_OK;
@@ -35,25 +39,32 @@ enum ds_status strmap_get(const struct strmap *m, const char *key, size_t len, u
 enum ds_status strmap_put(struct strmap *m, const char *key, size_t len, uint32_t val) {
   if ((m->len + 1) * 2 > m->cap) {
     size_t cap = m->cap ? m->cap * 2 : 64;
-    struct strmap n = {ds_calloc(cap, sizeof(char *)), ds_calloc(cap, sizeof(uint32_t)), cap, m->len};
-    if (!n.keys || !n.vals) {
+    struct strmap n = {ds_calloc(cap, sizeof(char *)), ds_calloc(cap, sizeof(uint32_t)),
+                       ds_calloc(cap, sizeof(uint64_t)), cap, m->len};
+    if (!n.keys || !n.vals || !n.hash) {
       ds_free(n.keys);
       ds_free(n.vals);
+      ds_free(n.hash);
       return DS_E_NOMEM;
     }
     for (size_t i = 0; i < m->cap; i++) {
       if (!m->keys[i]) continue;
-      size_t j = slot_of(&n, m->keys[i], strlen(m->keys[i]));
+      size_t j = (size_t)m->hash[i] & (cap - 1);
+      while (n.keys[j]) j = (j + 1) & (cap - 1);
       n.keys[j] = m->keys[i];
       n.vals[j] = m->vals[i];
+      n.hash[j] = m->hash[i];
     }
     ds_free(m->keys);
     ds_free(m->vals);
+    ds_free(m->hash);
     *m = n;
   }
-  size_t i = slot_of(m, key, len);
+  uint64_t h = key_hash(key, len);
+  size_t i = slot_of(m, key, len, h);
   if (!m->keys[i]) {
     if (!(m->keys[i] = ds_strndup(key, len))) return DS_E_NOMEM;
+    m->hash[i] = h;
     m->len++;
   }
   m->vals[i] = val;
@@ -586,23 +597,54 @@ enum ds_status run_totals_compute(const struct run_data *r, struct run_totals *t
   return DS_OK;
 }
 
+/* prefix key -> index of base, open addressing on a 64-bit hash of the key (no string is copied;
+ * a hash match is confirmed by comparing the keys) */
+struct key_index {
+  uint64_t *hash;
+  uint32_t *slot; /* index + 1; 0 = empty */
+  size_t mask;
+};
+
+static enum ds_status key_index_build(const struct run_data *r, struct key_index *ki) {
+  size_t cap = 64;
+  while (cap < 2 * r->n_prefixes + 2) cap *= 2;
+  ki->hash = ds_malloc(cap * sizeof *ki->hash);
+  ki->slot = ds_calloc(cap, sizeof *ki->slot);
+  ki->mask = cap - 1;
+  if (!ki->hash || !ki->slot) return DS_E_NOMEM;
+  for (size_t j = 0; j < r->n_prefixes; j++) {
+    uint64_t h = key_hash(r->prefix_key[j], strlen(r->prefix_key[j]));
+    size_t i = (size_t)h & ki->mask;
+    while (ki->slot[i]) i = (i + 1) & ki->mask;
+    ki->hash[i] = h;
+    ki->slot[i] = (uint32_t)j + 1;
+  }
+  return DS_OK;
+}
+
+static bool key_index_find(const struct key_index *ki, const struct run_data *r, const char *key, uint32_t *out) {
+  uint64_t h = key_hash(key, strlen(key));
+  for (size_t i = (size_t)h & ki->mask; ki->slot[i]; i = (i + 1) & ki->mask)
+    if (ki->hash[i] == h && strcmp(r->prefix_key[ki->slot[i] - 1], key) == 0) {
+      *out = ki->slot[i] - 1;
+      return true;
+    }
+  return false;
+}
+
 enum ds_status run_pair_compute(const struct run_data *cand, const struct run_data *base,
                                 struct ds_pair_acc **out_pairs, struct ds_err *err) {
   enum ds_status st = DS_OK;
   size_t nc = cand->n_categories;
-  struct strmap bmap = {0}, bcat = {0};
+  struct strmap bcat = {0};
+  struct key_index bmap = {0};
   struct ds_pair_acc *acc = ds_calloc(nc + 1, sizeof *acc);
   uint32_t *cmap = ds_malloc((nc + 1) * sizeof *cmap);
   uint32_t *cnt = ds_calloc(6 * nc + 1, sizeof *cnt);
-  if (!acc || !cmap || !cnt) {
+  if (!acc || !cmap || !cnt || key_index_build(base, &bmap)) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  for (size_t j = 0; j < base->n_prefixes; j++)
-    if (strmap_put(&bmap, base->prefix_key[j], strlen(base->prefix_key[j]), (uint32_t)j)) {
-      st = ds_fail(err, DS_E_NOMEM, "out of memory");
-      goto out;
-    }
   for (size_t c = 0; c < base->n_categories; c++)
     if (strmap_put(&bcat, base->category[c], strlen(base->category[c]), (uint32_t)c)) {
       st = ds_fail(err, DS_E_NOMEM, "out of memory");
@@ -613,7 +655,7 @@ enum ds_status run_pair_compute(const struct run_data *cand, const struct run_da
   size_t bnc = base->n_categories;
   for (size_t j = 0; j < cand->n_prefixes; j++) {
     uint32_t bj;
-    if (strmap_get(&bmap, cand->prefix_key[j], strlen(cand->prefix_key[j]), &bj)) continue;
+    if (!key_index_find(&bmap, base, cand->prefix_key[j], &bj)) continue;
     memset(cnt, 0, 6 * nc * sizeof *cnt);
     uint32_t s = cand->sample_begin[j], s1 = cand->sample_begin[j + 1];
     uint32_t t = base->sample_begin[bj], t1 = base->sample_begin[bj + 1];
@@ -644,7 +686,8 @@ enum ds_status run_pair_compute(const struct run_data *cand, const struct run_da
     }
   }
 out:
-  strmap_release(&bmap);
+  ds_free(bmap.hash);
+  ds_free(bmap.slot);
   strmap_release(&bcat);
   ds_free(cmap);
   ds_free(cnt);

@@ -17,6 +17,7 @@
 struct strmap {
   char **keys;
   uint32_t *vals;
+  uint64_t *hash;
   size_t cap, len;
 };
 void strmap_release(struct strmap *m);
