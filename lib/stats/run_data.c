@@ -466,20 +466,42 @@ static enum ds_status load_labels(struct loader *L, const int64_t *sample_ids) {
   struct run_data *r = L->r;
   enum ds_status st;
   size_t ns = r->n_samples, nc = r->n_categories;
-  /* sample id -> row: sort (id, row) pairs */
-  int64_t *map = ds_malloc((ns + 1) * 2 * sizeof *map);
+  /* sample id -> row: a direct table when ids are dense (the usual case), else sorted pairs */
+  int64_t lo_id = INT64_MAX, hi_id = INT64_MIN;
+  for (size_t i = 0; i < ns; i++) {
+    if (sample_ids[i] < lo_id) lo_id = sample_ids[i];
+    if (sample_ids[i] > hi_id) hi_id = sample_ids[i];
+  }
+  bool dense = ns && (uint64_t)(hi_id - lo_id) < 4 * (uint64_t)ns + 1024;
+  uint32_t *direct = NULL;
+  int64_t *map = NULL;
+  if (dense) {
+    size_t span = (size_t)(hi_id - lo_id) + 1;
+    direct = ds_malloc(span * sizeof *direct);
+    if (direct) {
+      memset(direct, 0xff, span * sizeof *direct);
+      for (size_t i = 0; i < ns; i++) direct[sample_ids[i] - lo_id] = (uint32_t)i;
+    }
+  } else {
+    map = ds_malloc((ns + 1) * 2 * sizeof *map);
+  }
   r->labels = ds_malloc(ns * nc + 1);
-  if (!map || !r->labels) {
+  if ((dense ? !direct : !map) || !r->labels) {
     ds_free(map);
+    ds_free(direct);
     return ds_fail(L->err, DS_E_NOMEM, "out of memory");
   }
   memset(r->labels, RUN_LABEL_MISSING, ns * nc + 1);
-  for (size_t i = 0; i < ns; i++) {
-    map[2 * i] = sample_ids[i];
-    map[2 * i + 1] = (int64_t)i;
+  if (!dense) {
+    for (size_t i = 0; i < ns; i++) {
+      map[2 * i] = sample_ids[i];
+      map[2 * i + 1] = (int64_t)i;
+    }
+    qsort(map, ns, 2 * sizeof *map, cmp_id);
   }
-  qsort(map, ns, 2 * sizeof *map, cmp_id);
-  if ((st = prepare(L, "SELECT sample_id, category, label FROM grades WHERE rubric_sha256=?"))) goto out;
+  /* a sequential scan: through the (rubric, category) index every row would cost a random
+   * lookup in the table */
+  if ((st = prepare(L, "SELECT sample_id, category, label FROM grades NOT INDEXED WHERE rubric_sha256=?"))) goto out;
   sqlite3_bind_text(L->q, 1, r->rubric_sha256, -1, SQLITE_STATIC);
   int rc;
   uint32_t last_c = 0;
@@ -495,18 +517,25 @@ static enum ds_status load_labels(struct loader *L, const int64_t *sample_ids) {
     last_c = c;
     last_name = r->category[c];
     last_len = strlen(last_name);
-    int64_t key[2] = {sid, 0};
-    int64_t *hit = bsearch(key, map, ns, 2 * sizeof *map, cmp_id);
-    if (!hit) {
+    size_t row = SIZE_MAX;
+    if (dense) {
+      if (sid >= lo_id && sid <= hi_id && direct[sid - lo_id] != UINT32_MAX) row = direct[sid - lo_id];
+    } else {
+      int64_t key[2] = {sid, 0};
+      int64_t *hit = bsearch(key, map, ns, 2 * sizeof *map, cmp_id);
+      if (hit) row = (size_t)hit[1];
+    }
+    if (row == SIZE_MAX) {
       st = ds_fail(L->err, DS_E_INVALID, "%s: grade refers to a missing sample %lld", r->path, (long long)sid);
       goto out;
     }
     int8_t lab = sqlite3_column_type(L->q, 2) == SQLITE_NULL ? RUN_LABEL_ERROR : (int8_t)(sqlite3_column_int(L->q, 2) != 0);
-    r->labels[(size_t)hit[1] * nc + c] = lab;
+    r->labels[row * nc + c] = lab;
   }
   if (rc != SQLITE_DONE) st = db_err(L, "reading grades");
 out:
   ds_free(map);
+  ds_free(direct);
   return st;
 }
 
@@ -524,6 +553,8 @@ enum ds_status run_data_load(const char *path, const char *rubric, struct run_da
   L.r = r;
   if ((st = ds_store_open(path, DS_STORE_READ, &store, err))) goto out;
   L.db = ds_store_db(store);
+  /* a large read: map the file and keep a bigger page cache (connection-local settings) */
+  sqlite3_exec(L.db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;", NULL, NULL, NULL);
   if ((st = load_meta(&L)) || (st = load_rubric(&L, rubric)) || (st = load_categories(&L)) ||
       (st = load_prefixes(&L)) || (st = load_samples(&L, &sample_ids)) || (st = load_labels(&L, sample_ids)))
     goto out;
