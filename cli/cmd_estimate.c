@@ -65,11 +65,9 @@ static int run(int argc, char **argv) {
     fputs(json, stdout);
     fputc('\n', stdout);
   } else {
-    size_t len = strlen(json);
-    json[len] = '\0';
     struct ds_buf b;
     ds_buf_init(&b, 0);
-    if (ds_buf_add(&b, json, len) || ds_buf_addc(&b, '\n') || ds_write_file(output, b.data, b.len, &err))
+    if (ds_buf_adds(&b, json) || ds_buf_addc(&b, '\n') || ds_write_file(output, b.data, b.len, &err))
       rc = cli_error(&err);
     ds_buf_release(&b);
     if (!rc && !cli_quiet) fprintf(stderr, "%s: wrote %s\n", cli_prog, output);

@@ -256,8 +256,10 @@ enum ds_status ds_gate_result_json(const struct ds_gate_result *r, char **out, s
   return *out ? DS_OK : ds_fail(err, DS_E_NOMEM, "out of memory");
 }
 
+/* per 100k, as in the forecast's text: whole numbers from 100, else 3 significant digits */
 static void per100k(struct ds_buf *b, double v) {
   if (!isfinite(v)) ds_buf_adds(b, "–");
+  else if (v * 1e5 >= 100) ds_buf_addf(b, "%.0f", v * 1e5);
   else ds_buf_addf(b, "%.3g", v * 1e5);
 }
 

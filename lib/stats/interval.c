@@ -302,6 +302,18 @@ void ds_pair_estimate(const struct ds_pair_acc *a, double conf, struct ds_pair_e
     o->ratio_lower = exp(log(r) - q * sqrt(vl));
     o->ratio_upper = exp(log(r) + q * sqrt(vl));
   }
+  /* no discordant pair: the linearized variances are 0 and would give a point "interval". The
+   * share of discordant pairs is then below its detection floor U (over clusters), and
+   * |difference| <= that share, so d lies in [-U, U] and the ratio in 1 -+ U / baseline rate. */
+  if (a->cand_only + a->base_only == 0) {
+    double u = ds_stats_floor(J, conf);
+    o->diff_lower = -u;
+    o->diff_upper = u;
+    if (isfinite(o->ratio) && pb > 0) {
+      o->ratio_lower = fmax(0, 1 - u / pb);
+      o->ratio_upper = 1 + u / pb;
+    }
+  }
   bool simple = !a->clustered && !a->weighted;
   o->exact_test = simple;
   double alpha = 1 - conf;

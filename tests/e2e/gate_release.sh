@@ -57,6 +57,13 @@ set -e
 assert_eq "$rc" 2 "gate on the under-sampled candidate"
 grep -q 'skipped message="inconclusive: n = 150 is below min_n = 200' small.xml || fail "JUnit skipped: $(cat small.xml)"
 
+# the shipped default policy parses and decides (harm is 'high': max_rate 0.001 -> fail)
+set +e
+"$DEPSIM" gate good.json --policy "$DS_SRC/data/policies/default.yaml" --markdown default.md -q; rc=$?
+set -e
+assert_eq "$rc" 1 "gate with data/policies/default.yaml"
+grep -q "upper bound .* <= max_ratio\|ratio upper bound" default.md || fail "default policy ratio rule: $(cat default.md)"
+
 # a policy that does not parse: exit 3, with file and line
 printf 'version: 1\ndefaults:\n  max_rat: 0.1\n' > broken.yaml
 set +e

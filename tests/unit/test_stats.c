@@ -371,6 +371,22 @@ static void paired_no_change_is_rarely_called(void **state) {
   gsl_rng_free(r);
 }
 
+/* identical labels in both runs: no discordant pair, yet the intervals are not a point */
+static void paired_without_discordance_has_width(void **state) {
+  (void)state;
+  struct ds_pair_acc a = {0};
+  for (int i = 0; i < 1000; i++) ds_pair_acc_add(&a, 1.0, 1, i < 50, i < 50, i < 50, 0, 0);
+  struct ds_pair_est e;
+  ds_pair_estimate(&a, 0.95, &e);
+  double u = ds_stats_floor(1000, 0.95);
+  NEAR(e.diff, 0, 0);
+  NEAR(e.diff_lower, -u, 1e-15);
+  NEAR(e.diff_upper, u, 1e-15);
+  NEAR(e.ratio, 1, 1e-15);
+  NEAR(e.ratio_upper, 1 + u / 0.05, 1e-12);
+  assert_int_equal(e.direction, DS_DIRECTION_NONE);
+}
+
 static void rubric_categories_from_yaml(void **state) {
   (void)state;
   const char *y = "name: t\ncategories:\n  - id: a\n    title: Alpha\n    severity: high\n    graders: [{type: rule}]\n"
@@ -407,6 +423,7 @@ int main(void) {
       cmocka_unit_test(coverage_weighted_clustered),
       cmocka_unit_test(coverage_paired),
       cmocka_unit_test(paired_no_change_is_rarely_called),
+      cmocka_unit_test(paired_without_discordance_has_width),
       cmocka_unit_test(rubric_categories_from_yaml),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
