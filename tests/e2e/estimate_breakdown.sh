@@ -79,6 +79,21 @@ assert_eq "$rc2" 3 "missing database"
 grep -q "no rubric nope in this run" err.txt || fail "$(cat err.txt)"
 grep -q "missing.db: no such run database" err.txt || fail "$(cat err.txt)"
 
+# bad rows are named, and nothing is written
+mkrun bad1.db 50 1 cand harm:10:1
+sqlite3 bad1.db "UPDATE prefixes SET weight = 0 WHERE id = 7"
+mkrun bad2.db 50 1 cand harm:10:1
+sqlite3 bad2.db "UPDATE prefixes SET segment = '[1,2]' WHERE id = 9"
+set +e
+"$DEPSIM" estimate bad1.db -o bad1.json 2> e1.txt; rc1=$?
+"$DEPSIM" estimate bad2.db -o bad2.json 2> e2.txt; rc2=$?
+set -e
+assert_eq "$rc1" 3 "estimate with a zero weight"
+assert_eq "$rc2" 3 "estimate with a non-object segment"
+grep -q "bad1.db: prefix c-7#1: weight 0 is not a positive number" e1.txt || fail "$(cat e1.txt)"
+grep -q "bad2.db: prefix c-9#1: segment is not a JSON object" e2.txt || fail "$(cat e2.txt)"
+[ ! -e bad1.json ] && [ ! -e bad2.json ] || fail "a forecast was written for a bad run"
+
 # plan
 "$DEPSIM" plan --n 1000 | grep -q "upper bound with zero events: 0.00299125" || fail "plan --n"
 "$DEPSIM" plan --rate 0.001 --error 1.5 | grep -q "prefixes needed: 23343" || fail "plan --rate"

@@ -5,6 +5,8 @@
 #   CATEGORY:MOD:REM  -> label 1 when (prefix_id + 7919*k) % MOD == REM, else 0
 # Environment: MK_WEIGHT (SQL expression of i for prefixes.weight, default 1.0), MK_FAIL (every
 # MK_FAIL-th sample failed), MK_NULL (every MK_NULL-th sample has a NULL label in the first category).
+command -v sqlite3 >/dev/null || skip "needs the sqlite3 command-line tool"
+
 mkrun() {
   local db=$1 n=$2 k=$3 model=$4; shift 4
   local cats="" grades="" first=1
