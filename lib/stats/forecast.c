@@ -53,6 +53,7 @@ static json_t *run_json(const struct run_data *r, const struct run_totals *t) {
   }
   json_t *model = json_object_get(r->meta, "model_spec");
   if (!model) model = json_object_get(r->meta, "model");
+  if (!model) model = json_object_get(r->meta, "backend"); /* what replay writes: the spec without secrets */
   json_t *corpus = json_object_get(r->meta, "corpus_sha256");
   json_t *o = json_object();
   json_object_set_new(o, "path", json_string(r->path));
