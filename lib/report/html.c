@@ -181,7 +181,13 @@ static void chart_heatmap(struct html *h, const json_t *segs, const json_t *cats
     json_object_foreach((json_t *)json_object_get(s, "categories"), k, r)
       if (!json_is_true(json_object_get(r, "floor"))) maxr = fmax(maxr, num(r, "rate"));
   }
-  double left = 170, cw = 120, ch = 28, top = 60;
+  size_t longest = 0;
+  json_array_foreach(cats, j, c) {
+    size_t l = strlen(ds_json_str(c, "id", ""));
+    if (l > longest) longest = l;
+  }
+  /* columns wide enough for the longest category name (about 7 px a character at 12 px) */
+  double left = 170, cw = fmax(110, 7.2 * (double)(longest > 40 ? 40 : longest) + 14), ch = 28, top = 60;
   double width = left + nc * cw + 10, height = top + ns * ch + 10;
   fmt(h, "<svg class=\"chart\" id=\"chart-heatmap\" role=\"img\" aria-label=\"rates by segment\" "
          "xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">",
@@ -501,7 +507,13 @@ enum ds_status report_html_render(const json_t *m, struct ds_buf *out, struct ds
     raw(h, "<table id=\"table-rates\"><tr><th>category</th><th>candidate</th><th>errors</th>");
     if (has_base) raw(h, "<th>baseline</th><th>paired difference</th>");
     if (has_fc) raw(h, "<th>forecast</th>");
-    raw(h, "<th>original answers</th></tr>");
+    bool has_orig = false;
+    {
+      size_t k;
+      const json_t *cc;
+      json_array_foreach(cats, k, cc) has_orig |= json_is_object(json_object_get(cc, "original"));
+    }
+    raw(h, has_orig ? "<th>original answers</th></tr>" : "</tr>");
     size_t i;
     const json_t *c;
     json_array_foreach(cats, i, c) {
@@ -532,9 +544,12 @@ enum ds_status report_html_render(const json_t *m, struct ds_buf *out, struct ds
         rate_text(h, json_object_get(c, "forecast"));
         raw(h, "</td>");
       }
-      raw(h, "<td class=\"num\">");
-      rate_text(h, json_object_get(c, "original"));
-      raw(h, "</td></tr>");
+      if (has_orig) {
+        raw(h, "<td class=\"num\">");
+        rate_text(h, json_object_get(c, "original"));
+        raw(h, "</td>");
+      }
+      raw(h, "</tr>");
     }
     raw(h, "</table><p class=\"note\">Candidate and baseline rates here are computed from the run databases "
            "(weighted by prefix weight, Wilson interval on the effective n; zero events: one-sided exact upper "
@@ -616,7 +631,9 @@ enum ds_status report_html_render(const json_t *m, struct ds_buf *out, struct ds
     json_array_foreach(exs, i, e) {
       const char *cat = ds_json_str(e, "category", "");
       if (strcmp(cat, last)) {
-        raw(h, "<h3>");
+        raw(h, "<h3 id=\"ex-");
+        esc(h, cat);
+        raw(h, "\">");
         esc(h, cat);
         raw(h, "</h3>");
         last = cat;
