@@ -243,10 +243,12 @@ static void chart_validation(struct html *h, const json_t *val) {
   size_t i;
   const json_t *p;
   double mn = INFINITY, mx = 0;
+  static const char *keys[] = {"forecast", "observed", "previous", "challenging"};
   json_array_foreach(pts, i, p) {
-    double f = num(p, "forecast"), o = num(p, "observed");
-    if (f > 0) mn = fmin(mn, f), mx = fmax(mx, f);
-    if (o > 0) mn = fmin(mn, o), mx = fmax(mx, o);
+    for (size_t k = 0; k < DS_ARRAY_LEN(keys); k++) {
+      double v = num(p, keys[k]);
+      if (v > 0) mn = fmin(mn, v), mx = fmax(mx, v);
+    }
   }
   if (mx <= 0) {
     raw(h, "<p class=\"note\">No positive forecast/observed pairs to plot on log axes.</p>");
@@ -288,6 +290,27 @@ static void chart_validation(struct html *h, const json_t *val) {
          "(log)</text>", m + size / 2);
   fmt(h, "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">green band: within %.2gx</text>", m + size + 12,
       (double)m + 10, band);
+  fmt(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/><text class=\"note\" x=\"%.1f\" y=\"%.1f\">"
+         "forecast</text>", m + size + 17, (double)m + 30, C_CAND, m + size + 28, (double)m + 34);
+  fmt(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\"/><text class=\"note\" x=\"%.1f\" "
+         "y=\"%.1f\">previous production rate</text>", m + size + 13, (double)m + 46, C_BASE, m + size + 28,
+      (double)m + 54);
+  fmt(h, "<path d=\"M%.1f %.1f l5 5 l-5 5 l-5 -5 Z\" fill=\"#f59e0b\"/><text class=\"note\" x=\"%.1f\" "
+         "y=\"%.1f\">challenging prompts</text>", m + size + 17, (double)m + 65, m + size + 28, (double)m + 74);
+  /* the paper's baselines, when the validation has them: previous production rate (grey
+   * squares) and a challenging-prompts set (orange diamonds) */
+  json_array_foreach(pts, i, p) {
+    double o = num(p, "observed");
+    if (o <= 0) continue;
+    if (json_is_number(json_object_get(p, "previous")) && num(p, "previous") > 0)
+      fmt(h, "<rect class=\"pt-prev\" x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\"/>",
+          VX(num(p, "previous")) - 4, VY(o) - 4, C_BASE);
+    if (json_is_number(json_object_get(p, "challenging")) && num(p, "challenging") > 0) {
+      double cx = VX(num(p, "challenging")), cy = VY(o);
+      fmt(h, "<path class=\"pt-chal\" d=\"M%.1f %.1f L%.1f %.1f L%.1f %.1f L%.1f %.1f Z\" fill=\"#f59e0b\"/>", cx,
+          cy - 5, cx + 5, cy, cx, cy + 5, cx - 5, cy);
+    }
+  }
   json_array_foreach(pts, i, p) {
     double f = num(p, "forecast"), o = num(p, "observed");
     bool clipped = f <= 0 || o <= 0;
@@ -300,7 +323,8 @@ static void chart_validation(struct html *h, const json_t *val) {
     raw(h, ", observed ");
     pct(h, o);
     raw(h, clipped ? " (zero drawn at the axis minimum)" : "");
-    fmt(h, "</title></circle><text class=\"lbl\" x=\"%.1f\" y=\"%.1f\">", cx + 7, cy - 6);
+    /* labels alternate above and below their point so neighbours overlap less */
+    fmt(h, "</title></circle><text class=\"lbl\" x=\"%.1f\" y=\"%.1f\">", cx + 7, i % 2 ? cy + 15 : cy - 6);
     esc(h, ds_json_str(p, "category", ""));
     raw(h, "</text>");
   }
@@ -428,6 +452,8 @@ static void meta_table(struct html *h, const json_t *run, const char *label) {
     raw(h, " <code>");
     escn(h, sha, strlen(sha) > 12 ? 12 : strlen(sha));
     raw(h, "</code>");
+  } else if (ds_json_str(rub, "name", NULL)) {
+    esc(h, ds_json_str(rub, "name", ""));
   } else {
     raw(h, "<span class=\"muted\">not graded</span>");
   }
@@ -551,9 +577,10 @@ enum ds_status report_html_render(const json_t *m, struct ds_buf *out, struct ds
       }
       raw(h, "</tr>");
     }
-    raw(h, "</table><p class=\"note\">Candidate and baseline rates here are computed from the run databases "
-           "(weighted by prefix weight, Wilson interval on the effective n; zero events: one-sided exact upper "
-           "bound). The paired difference uses prefixes present in both runs.</p>");
+    raw(h, "</table><p class=\"note\">Candidate and baseline rates are computed from the run databases by the "
+           "stats module, as <code>depsim estimate</code> does: Wilson, or Clopper-Pearson below 10 events; "
+           "design-based on the effective n when prefixes carry weights or several samples; zero events give "
+           "the one-sided exact upper bound. The paired difference uses samples present in both runs.</p>");
   }
 
   const json_t *segs = json_object_get(m, "segments");
@@ -587,6 +614,38 @@ enum ds_status report_html_render(const json_t *m, struct ds_buf *out, struct ds
       raw(h, "</td></tr>");
     }
     raw(h, "</table>");
+    const json_t *sum = json_object_get(val, "summary");
+    if (json_is_object(sum)) {
+      raw(h, "<table id=\"table-validation-summary\"><tr><th>predictor</th><th>categories</th><th>median "
+             "error</th><th>p90 error</th><th>direction right</th><th>missed behaviors</th></tr>");
+      const char *k;
+      const json_t *v;
+      json_object_foreach((json_t *)sum, k, v) {
+        raw(h, "<tr><th>");
+        esc(h, k);
+        fmt(h, "</th><td class=\"num\">%lld</td>", (long long)json_integer_value(json_object_get(v, "n_categories")));
+        static const char *ks[] = {"median_error", "p90_error"};
+        for (size_t q = 0; q < 2; q++) {
+          if (json_is_number(json_object_get(v, ks[q]))) fmt(h, "<td class=\"num\">%.2fx</td>", num(v, ks[q]));
+          else raw(h, "<td class=\"num\">—</td>");
+        }
+        if (json_is_number(json_object_get(v, "directional_accuracy")))
+          fmt(h, "<td class=\"num\">%.0f%% (%lld/%lld)</td>", 100 * num(v, "directional_accuracy"),
+              (long long)json_integer_value(json_object_get(v, "n_direction_correct")),
+              (long long)json_integer_value(json_object_get(v, "n_changed")));
+        else
+          raw(h, "<td class=\"num\">—</td>");
+        raw(h, "<td>");
+        size_t mi;
+        const json_t *mv;
+        json_array_foreach(json_object_get(v, "missed"), mi, mv) {
+          if (mi) raw(h, ", ");
+          esc(h, json_string_value(mv));
+        }
+        raw(h, "</td></tr>");
+      }
+      raw(h, "</table>");
+    }
   }
 
   const json_t *real = json_object_get(m, "realism");

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "depsim/stats.h"
 #include "depsim/store.h"
 #include "report/report_int.h"
 
@@ -20,7 +21,6 @@ struct model_ctx {
   bool base_has_target;
   char rubric[65];
   char base_rubric[65];
-  double z;
 };
 
 static enum ds_status sql_fail(struct model_ctx *c, struct ds_err *err, const char *what) {
@@ -56,27 +56,24 @@ static bool column_exists(sqlite3 *db, const char *schema, const char *table, co
   return found;
 }
 
-/* A rate object {n, k, n_weighted, rate, lo, hi, floor} from weighted sums. */
-static json_t *rate_obj(struct model_ctx *c, double n, double k, double sw, double swy, double sww) {
+/* A rate object {n, k, n_effective, rate, lo, hi, floor, method, n_clusters, n_errors} from an
+ * accumulator, estimated by the stats module exactly as `depsim estimate` does. */
+static json_t *rate_obj(struct model_ctx *c, const struct ds_prop_acc *a) {
+  struct ds_prop_est e;
+  ds_prop_estimate(a, c->p->confidence, &e);
   json_t *o = json_object();
   if (!o) return NULL;
-  double rate = sw > 0 ? swy / sw : 0.0;
-  double n_eff = sww > 0 ? sw * sw / sww : n;
-  double lo, hi;
-  bool floor = k <= 0;
-  if (floor) {
-    lo = 0.0;
-    hi = report_zero_upper(n_eff, c->p->confidence);
-  } else {
-    report_wilson(rate * n_eff, n_eff, c->z, &lo, &hi);
-  }
-  json_object_set_new(o, "n", json_integer((json_int_t)n));
-  json_object_set_new(o, "k", json_integer((json_int_t)k));
-  json_object_set_new(o, "n_effective", json_real(n_eff));
-  json_object_set_new(o, "rate", json_real(rate));
-  json_object_set_new(o, "lo", json_real(lo));
-  json_object_set_new(o, "hi", json_real(hi));
-  json_object_set_new(o, "floor", json_boolean(floor));
+  bool zero = e.n == 0 || e.zero_events;
+  json_object_set_new(o, "n", json_integer((json_int_t)e.n));
+  json_object_set_new(o, "k", json_integer((json_int_t)e.events));
+  json_object_set_new(o, "n_effective", isfinite(e.eff_n) ? json_real(e.eff_n) : json_null());
+  json_object_set_new(o, "n_clusters", json_integer((json_int_t)e.clusters));
+  json_object_set_new(o, "rate", json_real(isfinite(e.rate) ? e.rate : 0.0));
+  json_object_set_new(o, "lo", json_real(isfinite(e.lower) ? e.lower : 0.0));
+  json_object_set_new(o, "hi", json_real(isfinite(e.upper) ? e.upper : 1.0));
+  json_object_set_new(o, "floor", json_boolean(zero));
+  json_object_set_new(o, "method", json_string(ds_interval_method_name(e.method)));
+  json_object_set_new(o, "n_errors", json_integer((json_int_t)e.grader_errors));
   return o;
 }
 
@@ -175,118 +172,185 @@ out:
   return rc;
 }
 
-/* Per-category rates of one run (schema main or base): fills cats[id][field]. */
+/* Per-category rates of one run (schema main or base): fills cats[id][field]. One row per
+ * (category, prefix) feeds a clustered, weighted accumulator. */
 static enum ds_status category_rates(struct model_ctx *c, const char *schema, const char *rubric,
                                      const char *target, const char *field, json_t *cats, struct ds_err *err) {
   char sql[900];
   sqlite3_stmt *st = NULL;
   enum ds_status rc;
   snprintf(sql, sizeof sql,
-           "SELECT g.category, SUM(g.label IS NOT NULL), SUM(COALESCE(g.label,0)), "
-           "SUM(CASE WHEN g.label IS NOT NULL THEN p.weight END), SUM(p.weight * COALESCE(g.label,0)), "
-           "SUM(CASE WHEN g.label IS NOT NULL THEN p.weight * p.weight END), SUM(g.label IS NULL) "
+           "SELECT g.category, p.weight, SUM(g.label IS NOT NULL), SUM(COALESCE(g.label, 0)), SUM(g.label IS NULL) "
            "FROM %s.grades g JOIN %s.samples s ON s.id = g.sample_id JOIN %s.prefixes p ON p.id = s.prefix_id "
-           "WHERE g.rubric_sha256 = ?1 %s%s%s GROUP BY g.category ORDER BY g.category",
+           "WHERE g.rubric_sha256 = ?1 AND s.status = 'ok' %s%s%s GROUP BY g.category, p.id "
+           "ORDER BY g.category, p.id",
            schema, schema, schema, target ? "AND g.target = '" : "", target ? target : "", target ? "'" : "");
   if ((rc = prep(c, sql, &st, err))) return rc;
   sqlite3_bind_text(st, 1, rubric, -1, SQLITE_STATIC);
+  struct ds_prop_acc acc;
+  char *cur = NULL;
   int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *cat = col_text(st, 0);
-    json_t *co = json_object_get(cats, cat);
-    if (!co) {
-      co = json_object();
-      json_object_set_new(co, "id", json_string(cat));
-      json_object_set_new(cats, cat, co);
+  for (;;) {
+    r = sqlite3_step(st);
+    const char *cat = r == SQLITE_ROW ? col_text(st, 0) : NULL;
+    if (cur && (!cat || strcmp(cat, cur))) {
+      json_t *co = json_object_get(cats, cur);
+      if (!co) {
+        co = json_object();
+        json_object_set_new(co, "id", json_string(cur));
+        json_object_set_new(cats, cur, co);
+      }
+      json_t *ro = rate_obj(c, &acc);
+      if (!ro) {
+        rc = ds_fail(err, DS_E_NOMEM, "out of memory");
+        break;
+      }
+      json_object_set_new(co, field, ro);
+      ds_free(cur);
+      cur = NULL;
     }
-    json_t *ro = rate_obj(c, sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
-                          sqlite3_column_double(st, 3), sqlite3_column_double(st, 4), sqlite3_column_double(st, 5));
-    if (!ro) {
-      sqlite3_finalize(st);
-      return ds_fail(err, DS_E_NOMEM, "out of memory");
+    if (r != SQLITE_ROW) break;
+    if (!cat) continue;
+    if (!cur) {
+      if (!(cur = ds_strdup(cat))) {
+        rc = ds_fail(err, DS_E_NOMEM, "out of memory");
+        break;
+      }
+      memset(&acc, 0, sizeof acc);
     }
-    json_object_set_new(ro, "n_errors", json_integer(sqlite3_column_int64(st, 6)));
-    json_object_set_new(co, field, ro);
+    uint32_t m = (uint32_t)sqlite3_column_int64(st, 2), e = (uint32_t)sqlite3_column_int64(st, 3);
+    if (m) ds_prop_acc_add(&acc, sqlite3_column_double(st, 1), m, e);
+    acc.grader_errors += (uint64_t)sqlite3_column_int64(st, 4);
   }
+  ds_free(cur);
   sqlite3_finalize(st);
+  if (rc) return rc;
   return r == SQLITE_DONE ? DS_OK : sql_fail(c, err, "reading grades");
 }
 
-/* Paired comparison on prefixes present in both runs (same conv_id, cut_index and k). */
+/* Paired comparison on samples present in both runs (same conv_id, cut_index and k), one
+ * accumulator row per (category, prefix), estimated by the stats module. */
 static enum ds_status paired(struct model_ctx *c, json_t *cats, struct ds_err *err) {
-  char sql[1400];
+  char sql[1500];
   sqlite3_stmt *st = NULL;
   enum ds_status rc;
   snprintf(sql, sizeof sql,
-           "SELECT g.category, COUNT(*), SUM(g.label = 1 AND bg.label = 0), SUM(g.label = 0 AND bg.label = 1) "
+           "SELECT g.category, p.weight, COUNT(*), SUM(g.label), SUM(bg.label), SUM(g.label = 1 AND bg.label = 1), "
+           "SUM(g.label = 1 AND bg.label = 0), SUM(g.label = 0 AND bg.label = 1) "
            "FROM main.grades g JOIN main.samples s ON s.id = g.sample_id JOIN main.prefixes p ON p.id = "
            "s.prefix_id JOIN base.prefixes bp ON bp.conv_id = p.conv_id AND bp.cut_index = p.cut_index "
            "JOIN base.samples bs ON bs.prefix_id = bp.id AND bs.k = s.k JOIN base.grades bg ON bg.sample_id = "
            "bs.id AND bg.category = g.category AND bg.rubric_sha256 = ?2 %s "
            "WHERE g.rubric_sha256 = ?1 %s AND g.label IS NOT NULL AND bg.label IS NOT NULL "
-           "GROUP BY g.category",
+           "GROUP BY g.category, p.id ORDER BY g.category, p.id",
            c->base_has_target ? "AND bg.target = 'sample'" : "", c->has_target ? "AND g.target = 'sample'" : "");
   if ((rc = prep(c, sql, &st, err))) return rc;
   sqlite3_bind_text(st, 1, c->rubric, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, c->base_rubric, -1, SQLITE_STATIC);
+  struct ds_pair_acc acc;
+  char *cur = NULL;
   int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    json_t *co = json_object_get(cats, col_text(st, 0));
-    if (!co) continue;
-    double n = sqlite3_column_double(st, 1), b = sqlite3_column_double(st, 2), d = sqlite3_column_double(st, 3);
-    /* difference of paired proportions with a Wald interval on the discordant pairs
-     * (add-one on each discordant cell when both are empty, so the interval is not a point) */
-    double diff = (b - d) / n;
-    double bb = b, dd = d;
-    if (b + d == 0) bb = dd = 0.5;
-    double var = (bb + dd - (bb - dd) * (bb - dd) / n) / (n * n);
-    double se = var > 0 ? sqrt(var) : 0;
-    json_t *po = json_object();
-    json_object_set_new(po, "n", json_integer((json_int_t)n));
-    json_object_set_new(po, "candidate_only", json_integer((json_int_t)b));
-    json_object_set_new(po, "baseline_only", json_integer((json_int_t)d));
-    json_object_set_new(po, "diff", json_real(diff));
-    json_object_set_new(po, "lo", json_real(diff - c->z * se));
-    json_object_set_new(po, "hi", json_real(diff + c->z * se));
-    json_object_set_new(co, "paired", po);
+  for (;;) {
+    r = sqlite3_step(st);
+    const char *cat = r == SQLITE_ROW ? col_text(st, 0) : NULL;
+    if (cur && (!cat || strcmp(cat, cur))) {
+      json_t *co = json_object_get(cats, cur);
+      struct ds_pair_est e;
+      ds_pair_estimate(&acc, c->p->confidence, &e);
+      if (co) {
+        json_t *po = json_object();
+        json_object_set_new(po, "n", json_integer((json_int_t)e.pairs));
+        json_object_set_new(po, "candidate_only", json_integer((json_int_t)e.cand_only));
+        json_object_set_new(po, "baseline_only", json_integer((json_int_t)e.base_only));
+        json_object_set_new(po, "diff", json_real(isfinite(e.diff) ? e.diff : 0.0));
+        json_object_set_new(po, "lo", isfinite(e.diff_lower) ? json_real(e.diff_lower) : json_null());
+        json_object_set_new(po, "hi", isfinite(e.diff_upper) ? json_real(e.diff_upper) : json_null());
+        json_object_set_new(po, "mcnemar_p", isfinite(e.mcnemar_p) ? json_real(e.mcnemar_p) : json_null());
+        json_object_set_new(po, "direction", json_string(ds_direction_name(e.direction)));
+        json_object_set_new(co, "paired", po);
+      }
+      ds_free(cur);
+      cur = NULL;
+    }
+    if (r != SQLITE_ROW) break;
+    if (!cat) continue;
+    if (!cur) {
+      if (!(cur = ds_strdup(cat))) {
+        rc = ds_fail(err, DS_E_NOMEM, "out of memory");
+        break;
+      }
+      memset(&acc, 0, sizeof acc);
+    }
+    ds_pair_acc_add(&acc, sqlite3_column_double(st, 1), (uint32_t)sqlite3_column_int64(st, 2),
+                    (uint32_t)sqlite3_column_int64(st, 3), (uint32_t)sqlite3_column_int64(st, 4),
+                    (uint32_t)sqlite3_column_int64(st, 5), (uint32_t)sqlite3_column_int64(st, 6),
+                    (uint32_t)sqlite3_column_int64(st, 7));
   }
+  ds_free(cur);
   sqlite3_finalize(st);
+  if (rc) return rc;
   return r == SQLITE_DONE ? DS_OK : sql_fail(c, err, "pairing with the baseline");
 }
 
 static enum ds_status segments(struct model_ctx *c, json_t *model, struct ds_err *err) {
-  char sql[900];
+  char sql[1000];
   sqlite3_stmt *st = NULL;
-  enum ds_status rc;
+  enum ds_status rc = DS_OK;
   snprintf(sql, sizeof sql,
-           "SELECT je.key, CAST(je.value AS TEXT), g.category, COUNT(*), SUM(g.label), SUM(p.weight), "
-           "SUM(p.weight * g.label), SUM(p.weight * p.weight) FROM main.grades g JOIN main.samples s ON s.id = "
-           "g.sample_id JOIN main.prefixes p ON p.id = s.prefix_id, json_each(CASE WHEN json_valid(p.segment) "
-           "THEN p.segment ELSE '{}' END) je WHERE g.rubric_sha256 = ?1 %s AND g.label IS NOT NULL AND "
-           "je.type IN ('text', 'integer', 'real', 'true', 'false') GROUP BY je.key, je.value, g.category "
-           "ORDER BY je.key, je.value, g.category",
+           "SELECT je.key, CAST(je.value AS TEXT), g.category, p.weight, COUNT(*), SUM(g.label) "
+           "FROM main.grades g JOIN main.samples s ON s.id = g.sample_id JOIN main.prefixes p ON p.id = "
+           "s.prefix_id, json_each(CASE WHEN json_valid(p.segment) THEN p.segment ELSE '{}' END) je "
+           "WHERE g.rubric_sha256 = ?1 %s AND s.status = 'ok' AND g.label IS NOT NULL AND "
+           "je.type IN ('text', 'integer', 'real', 'true', 'false') GROUP BY je.key, je.value, g.category, p.id "
+           "ORDER BY je.key, je.value, g.category, p.id",
            c->has_target ? "AND g.target = 'sample'" : "");
   if ((rc = prep(c, sql, &st, err))) return rc;
   sqlite3_bind_text(st, 1, c->rubric, -1, SQLITE_STATIC);
   json_t *arr = json_array();
+  json_object_set_new(model, "segments", arr);
   json_t *cur = NULL;
+  char *cat_cur = NULL;
+  struct ds_prop_acc acc;
   int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *key = col_text(st, 0), *val = col_text(st, 1), *cat = col_text(st, 2);
-    if (!key || !val || !cat) continue;
-    if (!cur || strcmp(ds_json_str(cur, "key", ""), key) || strcmp(ds_json_str(cur, "value", ""), val)) {
+  for (;;) {
+    r = sqlite3_step(st);
+    const char *key = NULL, *val = NULL, *cat = NULL;
+    if (r == SQLITE_ROW) {
+      key = col_text(st, 0), val = col_text(st, 1), cat = col_text(st, 2);
+      if (!key || !val || !cat) continue;
+    }
+    bool new_seg = !cur || !key || strcmp(ds_json_str(cur, "key", ""), key) || strcmp(ds_json_str(cur, "value", ""), val);
+    if (cat_cur && (new_seg || strcmp(cat, cat_cur))) {
+      json_t *ro = rate_obj(c, &acc);
+      if (!ro) {
+        rc = ds_fail(err, DS_E_NOMEM, "out of memory");
+        break;
+      }
+      json_object_set_new(json_object_get(cur, "categories"), cat_cur, ro);
+      ds_free(cat_cur);
+      cat_cur = NULL;
+    }
+    if (r != SQLITE_ROW) break;
+    if (new_seg) {
       cur = json_object();
       json_object_set_new(cur, "key", json_string(key));
       json_object_set_new(cur, "value", json_string(val));
       json_object_set_new(cur, "categories", json_object());
       json_array_append_new(arr, cur);
     }
-    json_t *ro = rate_obj(c, sqlite3_column_double(st, 3), sqlite3_column_double(st, 4),
-                          sqlite3_column_double(st, 5), sqlite3_column_double(st, 6), sqlite3_column_double(st, 7));
-    json_object_set_new(json_object_get(cur, "categories"), cat, ro);
+    if (!cat_cur) {
+      if (!(cat_cur = ds_strdup(cat))) {
+        rc = ds_fail(err, DS_E_NOMEM, "out of memory");
+        break;
+      }
+      memset(&acc, 0, sizeof acc);
+    }
+    ds_prop_acc_add(&acc, sqlite3_column_double(st, 3), (uint32_t)sqlite3_column_int64(st, 4),
+                    (uint32_t)sqlite3_column_int64(st, 5));
   }
+  ds_free(cat_cur);
   sqlite3_finalize(st);
-  json_object_set_new(model, "segments", arr);
+  if (rc) return rc;
   return r == SQLITE_DONE ? DS_OK : sql_fail(c, err, "reading segments");
 }
 
@@ -489,68 +553,136 @@ static const json_t *categories_of(const json_t *doc) {
   return c;
 }
 
-static void fc_entry(const char *id, json_t *e, void *ud) {
-  json_t *cats = ud;
-  /* the candidate estimate may sit at the top of the entry or under "candidate" */
-  const json_t *src = json_is_object(json_object_get(e, "candidate")) ? json_object_get(e, "candidate") : e;
-  static const char *rate_k[] = {"rate", "p", "estimate", "point", NULL};
-  static const char *lo_k[] = {"lo", "lower", "ci_low", "ci_lo", NULL};
-  static const char *hi_k[] = {"hi", "upper", "ci_high", "ci_hi", "upper_bound", NULL};
+/* A forecast.json estimate ({events, n, rate, lower, upper, zero_events, ...}; see
+ * docs/internals/forecast.md) as a report rate object; NULL when it has no rate. */
+static json_t *fc_rate(const json_t *src) {
+  static const char *rate_k[] = {"rate", "p", "estimate", NULL};
+  static const char *lo_k[] = {"lower", "lo", "ci_low", NULL};
+  static const char *hi_k[] = {"upper", "hi", "ci_high", "upper_bound", NULL};
   double rate = 0, lo = NAN, hi = NAN;
+  if (!json_is_object(src)) return NULL;
   bool has_rate = num_of(src, rate_k, &rate);
   num_of(src, lo_k, &lo);
   num_of(src, hi_k, &hi);
   const json_t *ci = json_object_get(src, "ci");
-  if (!ci) ci = json_object_get(src, "interval");
   if (json_is_array(ci) && json_array_size(ci) == 2) {
     lo = json_number_value(json_array_get(ci, 0));
     hi = json_number_value(json_array_get(ci, 1));
   }
-  if (!has_rate && isnan(hi)) return;
-  const json_t *fl = json_object_get(src, "floor");
-  if (!fl) fl = json_object_get(src, "zero_events");
-  bool floor = json_is_true(fl) || (json_is_number(json_object_get(src, "k")) &&
-                                    json_number_value(json_object_get(src, "k")) == 0);
-  json_t *co = json_object_get(cats, id);
-  if (!co) {
-    co = json_object();
-    json_object_set_new(co, "id", json_string(id));
-    json_object_set_new(cats, id, co);
-  }
+  if (!has_rate && isnan(hi)) return NULL;
+  const json_t *fl = json_object_get(src, "zero_events");
+  if (!fl) fl = json_object_get(src, "floor");
+  const json_t *ev = json_object_get(src, "events");
+  if (!ev) ev = json_object_get(src, "k");
+  bool floor = json_is_true(fl) || (json_is_number(ev) && json_number_value(ev) == 0);
   json_t *f = json_object();
   json_object_set_new(f, "rate", json_real(rate));
   json_object_set_new(f, "lo", isnan(lo) ? json_null() : json_real(lo));
   json_object_set_new(f, "hi", isnan(hi) ? json_null() : json_real(hi));
   json_object_set_new(f, "floor", json_boolean(floor));
   const json_t *n = json_object_get(src, "n");
-  if (json_is_number(n)) json_object_set_new(f, "n", json_real(json_number_value(n)));
+  if (json_is_number(n) && json_is_number(ev)) {
+    json_object_set_new(f, "n", json_integer((json_int_t)json_number_value(n)));
+    json_object_set_new(f, "k", json_integer((json_int_t)json_number_value(ev)));
+  }
+  const char *text = ds_json_str(src, "text", NULL);
+  if (text) json_object_set_new(f, "text", json_string(text));
+  const char *method = ds_json_str(src, "interval_method", NULL);
+  if (method) json_object_set_new(f, "method", json_string(method));
+  return f;
+}
+
+static json_t *cat_entry(json_t *cats, const char *id) {
+  json_t *co = json_object_get(cats, id);
+  if (!co) {
+    co = json_object();
+    json_object_set_new(co, "id", json_string(id));
+    json_object_set_new(cats, id, co);
+  }
+  return co;
+}
+
+static void fc_entry(const char *id, json_t *e, void *ud) {
+  json_t *cats = ud;
+  /* the candidate estimate sits at the top of the entry (or under "candidate") */
+  const json_t *src = json_is_object(json_object_get(e, "candidate")) ? json_object_get(e, "candidate") : e;
+  json_t *f = fc_rate(src);
+  if (!f) return;
+  json_t *co = cat_entry(cats, id);
   json_object_set_new(co, "forecast", f);
+  /* without a baseline database, the forecast's own baseline and paired comparison are shown */
+  json_t *b = fc_rate(json_object_get(e, "baseline"));
+  if (b && !json_object_get(co, "baseline")) json_object_set_new(co, "baseline", b);
+  else json_decref(b);
+  const json_t *cmp = json_object_get(e, "comparison");
+  if (json_is_object(cmp) && !json_object_get(co, "paired")) {
+    json_t *po = json_object();
+    json_object_set_new(po, "n", json_integer((json_int_t)ds_json_num(cmp, "n_pairs", 0)));
+    json_object_set_new(po, "candidate_only", json_integer((json_int_t)ds_json_num(cmp, "candidate_only", 0)));
+    json_object_set_new(po, "baseline_only", json_integer((json_int_t)ds_json_num(cmp, "baseline_only", 0)));
+    json_object_set_new(po, "diff", json_real(ds_json_num(cmp, "difference", 0)));
+    json_object_set(po, "lo", json_object_get(cmp, "difference_lower") ? json_object_get(cmp, "difference_lower")
+                                                                          : json_null());
+    json_object_set(po, "hi", json_object_get(cmp, "difference_upper") ? json_object_get(cmp, "difference_upper")
+                                                                          : json_null());
+    json_object_set(po, "mcnemar_p", json_object_get(cmp, "mcnemar_p") ? json_object_get(cmp, "mcnemar_p")
+                                                                         : json_null());
+    const char *dir = ds_json_str(cmp, "direction", NULL);
+    if (dir) json_object_set_new(po, "direction", json_string(dir));
+    json_object_set_new(po, "source", json_string("forecast"));
+    json_object_set_new(co, "paired", po);
+  }
+}
+
+/* A run summary from forecast.json's "run"/"baseline" block, in the shape run_info makes. */
+static json_t *fc_run_info(const json_t *r) {
+  json_t *o = json_object(), *pre = json_object(), *smp = json_object(), *rub = json_object();
+  json_object_set_new(o, "path", json_string(ds_json_str(r, "path", "?")));
+  json_object_set_new(pre, "total", json_integer((json_int_t)ds_json_num(r, "n_prefixes", 0)));
+  json_object_set_new(pre, "done", json_integer((json_int_t)ds_json_num(r, "n_prefixes", 0)));
+  json_object_set_new(smp, "total", json_integer((json_int_t)ds_json_num(r, "n_samples", 0)));
+  json_object_set_new(smp, "ok", json_integer((json_int_t)ds_json_num(r, "n_samples_ok", 0)));
+  json_object_set_new(smp, "failed", json_integer((json_int_t)ds_json_num(r, "n_samples_failed", 0)));
+  json_object_set_new(rub, "name", json_string("(from forecast.json)"));
+  json_object_set_new(o, "prefixes", pre);
+  json_object_set_new(o, "samples", smp);
+  json_object_set_new(o, "rubric", rub);
+  json_t *meta = json_object_get(r, "meta");
+  json_object_set_new(o, "meta", json_is_object(meta) ? json_deep_copy(meta) : json_object());
+  json_object_set_new(o, "from_forecast", json_true());
+  return o;
 }
 
 struct val_ctx {
   json_t *points;
 };
 
+/* A number, or the "rate" of an object (validation.json nests predictors as {rate, ...}). */
+static bool num_or_rate(const json_t *v, double *out) {
+  if (json_is_number(v)) {
+    *out = json_number_value(v);
+    return true;
+  }
+  static const char *rk[] = {"rate", "p", "estimate", NULL};
+  return json_is_object(v) && num_of(v, rk, out);
+}
+
 static void val_entry(const char *id, json_t *e, void *ud) {
   struct val_ctx *v = ud;
-  static const char *f_k[] = {"forecast", "predicted", "p", "forecast_rate", NULL};
-  static const char *o_k[] = {"observed", "actual", "q", "observed_rate", NULL};
-  double f, o;
+  double f, o, x;
   const json_t *fo = json_object_get(e, "forecast"), *oo = json_object_get(e, "observed");
-  /* forecast / observed may be numbers or rate objects */
-  if (json_is_object(fo) && json_is_object(oo)) {
-    static const char *rk[] = {"rate", "p", "estimate", NULL};
-    if (!num_of(fo, rk, &f) || !num_of(oo, rk, &o)) return;
-  } else if (!num_of(e, f_k, &f) || !num_of(e, o_k, &o)) {
-    return;
-  }
+  if (!fo) fo = json_object_get(e, "predicted");
+  if (!oo) oo = json_object_get(e, "actual");
+  if (!num_or_rate(fo, &f) || !num_or_rate(oo, &o)) return;
   json_t *pt = json_object();
   json_object_set_new(pt, "category", json_string(id));
   json_object_set_new(pt, "forecast", json_real(f));
   json_object_set_new(pt, "observed", json_real(o));
-  json_object_set_new(pt, "error", (f > 0 && o > 0) ? json_real(f > o ? f / o : o / f) : json_null());
-  json_object_set_new(pt, "within_band", (f > 0 && o > 0) ? json_boolean((f > o ? f / o : o / f) <= 1.5)
-                                                          : json_null());
+  double m = json_is_object(fo) ? ds_json_num(fo, "multiplicative_error", NAN) : NAN;
+  if (isnan(m) && f > 0 && o > 0) m = f > o ? f / o : o / f;
+  json_object_set_new(pt, "error", isnan(m) ? json_null() : json_real(m));
+  if (num_or_rate(json_object_get(e, "previous"), &x)) json_object_set_new(pt, "previous", json_real(x));
+  if (num_or_rate(json_object_get(e, "challenging"), &x)) json_object_set_new(pt, "challenging", json_real(x));
   json_array_append_new(v->points, pt);
 }
 
@@ -598,7 +730,6 @@ enum ds_status report_model_build(const struct ds_report_params *p, json_t **out
     rc = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  c.z = report_z(p->confidence);
   if ((rc = ds_store_open(p->run_path, DS_STORE_READ, &c.store, err))) goto out;
   c.db = ds_store_db(c.store);
   c.has_target = column_exists(c.db, "main", "grades", "target");
@@ -670,6 +801,10 @@ enum ds_status report_model_build(const struct ds_report_params *p, json_t **out
       goto out;
     }
     foreach_entry(fc, fc_entry, cats);
+    if (!c.has_base && json_is_object(json_object_get(doc, "baseline"))) {
+      json_object_set_new(model, "baseline", fc_run_info(json_object_get(doc, "baseline")));
+      json_object_set_new(model, "baseline_same_rubric", json_true());
+    }
     json_t *f = json_object();
     set_str(f, "path", p->forecast_path);
     json_object_set(f, "document", doc);
@@ -688,8 +823,9 @@ enum ds_status report_model_build(const struct ds_report_params *p, json_t **out
     json_t *vo = json_object();
     set_str(vo, "path", p->validation_path);
     json_object_set_new(vo, "points", v.points);
-    double band = ds_json_num(doc, "band", 1.5);
+    double band = ds_json_num(doc, "band", ds_json_num(doc, "change_factor", 1.5));
     json_object_set_new(vo, "band", json_real(band > 1 ? band : 1.5));
+    if (json_is_object(json_object_get(doc, "summary"))) json_object_set(vo, "summary", json_object_get(doc, "summary"));
     json_object_set_new(model, "validation", vo);
     json_decref(doc);
     doc = NULL;

@@ -16,13 +16,6 @@ enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct 
 /* Appends text escaped for HTML (see ds_report_html_escape). */
 enum ds_status report_buf_add_escaped(struct ds_buf *b, const char *text, size_t len);
 
-/* Wilson score interval for k events in n trials (n may be an effective, fractional count). */
-void report_wilson(double k, double n, double z, double *out_lo, double *out_hi);
-/* One-sided upper bound with zero events: 1 - (1 - confidence)^(1/n) (about 3/n at 95%). */
-double report_zero_upper(double n, double confidence);
-/* z for a two-sided interval at the given confidence (0.8 .. 0.999). */
-double report_z(double confidence);
-
 /* "12.3%" style with precision chosen for small rates; out holds at least 32 bytes. */
 void report_fmt_pct(double p, char *out, size_t out_len);
 
