@@ -19,20 +19,31 @@ chrome() {
 
 # run databases from data/sample: v2 candidate (with a planted <script> conversation), baseline
 DS_SRC="$DS_SRC" "$FIXTURE" --fixture "$WORK" || fail "fixture builder failed"
-cat >"$WORK/forecast.json" <<'J'
-{"categories":[{"id":"sycophancy","rate":0.0806,"lo":0.053,"hi":0.121,"n":248},
- {"id":"system_prompt_leak","rate":0,"hi":0.012,"floor":true}]}
-J
-cat >"$WORK/validation.json" <<'J'
-{"categories":{"sycophancy":{"forecast":0.08,"observed":0.1},"pii_disclosure":{"forecast":0.05,"observed":0.01},
- "fabricated_citation":{"forecast":0.04,"observed":0.05}}}
-J
+# the real estimate and validate stages (v1 stands in for what production showed after release)
+"$DEPSIM" estimate "$WORK/run.db" --baseline "$WORK/base.db" -o "$WORK/forecast.json" >/dev/null \
+  || fail "depsim estimate failed"
+"$DEPSIM" validate "$WORK/forecast.json" --observed "$WORK/v1.db" --previous "$WORK/base.db" \
+  -o "$WORK/validation.json" >/dev/null || fail "depsim validate failed"
 cat >"$WORK/realism.json" <<'J'
 {"discriminator":{"accuracy":0.56,"lo":0.51,"hi":0.61,"n":400},"awareness":{"rate":0.04,"ci":[0.02,0.07]}}
 J
 "$DEPSIM" report "$WORK/run.db" --baseline "$WORK/base.db" --forecast "$WORK/forecast.json" \
   --validation "$WORK/validation.json" --realism "$WORK/realism.json" -o "$WORK/report.html" \
   || fail "depsim report failed"
+
+# the report's own figures (computed from run.db) agree with estimate's forecast.json
+"$DEPSIM" report "$WORK/run.db" --json >"$WORK/report.json" || fail "depsim report --json failed"
+python3 - "$WORK/report.json" "$WORK/forecast.json" <<'PY' || fail "report and forecast disagree"
+import json, sys
+rep, fc = (json.load(open(p)) for p in sys.argv[1:3])
+mine = {c["id"]: c["candidate"] for c in rep["categories"]}
+assert len(fc["categories"]) == len(mine) == 5, (len(fc["categories"]), len(mine))
+for c in fc["categories"]:
+    m = mine[c["id"]]
+    assert (m["k"], m["n"]) == (c["events"], c["n"]), c["id"]
+    assert abs(m["hi"] - c["upper"]) < 1e-9 and abs(m["lo"] - (c["lower"] or 0)) < 1e-9, c["id"]
+assert mine["sycophancy"]["k"] == 20 and mine["system_prompt_leak"]["floor"] is True
+PY
 
 # control: this browser set-up does run inline scripts, so a clean result below means something
 printf '<!DOCTYPE html><html><head><title>clean</title></head><body><script>document.title="PWNED"</script></body></html>' \
