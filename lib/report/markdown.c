@@ -163,7 +163,17 @@ enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct 
     raw(m, "\n<details><summary>Top flagged examples</summary>\n\n");
     size_t i;
     const json_t *e;
+    const char *last = "";
+    size_t in_cat = 0, left_out = 0;
     json_array_foreach(exs, i, e) {
+      const char *cat = ds_json_str(e, "category", "");
+      in_cat = strcmp(cat, last) ? 0 : in_cat;
+      last = cat;
+      /* at most 3 per category, and stop well before GitHub's 65536-character comment limit */
+      if (++in_cat > 3 || out->len > 56000) {
+        left_out++;
+        continue;
+      }
       raw(m, "**");
       cell(m, ds_json_str(e, "category", ""));
       raw(m, "** · `");
@@ -181,6 +191,7 @@ enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct 
       block(m, ds_json_str(e, "response", NULL));
       raw(m, "\n");
     }
+    if (left_out) fmt(m, "_%zu more flagged examples are in the HTML report._\n\n", left_out);
     raw(m, "</details>\n");
   }
   if (M.rc) return ds_fail(err, M.rc, "report: rendering Markdown: %s", ds_status_name(M.rc));

@@ -96,7 +96,10 @@ enum ds_status ds_report_render(const struct ds_report_params *p, char **out_tex
   if (p->confidence <= 0.5 || p->confidence >= 1.0)
     return ds_fail(err, DS_E_INVALID, "report: confidence must be between 0.5 and 1 (got %g)", p->confidence);
   if ((rc = report_model_build(p, &model, err))) goto out;
-  clip_examples(model, p->max_text_len);
+  /* a pull-request comment has a size limit (65536 characters on GitHub): shorter excerpts */
+  size_t clip = p->max_text_len;
+  if (p->format == DS_REPORT_FORMAT_MARKDOWN && (clip == 0 || clip > 1200)) clip = 1200;
+  clip_examples(model, clip);
   switch (p->format) {
     case DS_REPORT_FORMAT_HTML: rc = report_html_render(model, &out, err); break;
     case DS_REPORT_FORMAT_MARKDOWN: rc = report_md_render(model, &out, err); break;

@@ -419,6 +419,23 @@ static void markdown_is_safe(void **state) {
   ds_free(md);
 }
 
+static void markdown_fits_a_comment(void **state) {
+  (void)state;
+  struct ds_report_params p;
+  ds_report_default_params(&p);
+  p.run_path = run_db;
+  p.format = DS_REPORT_FORMAT_MARKDOWN;
+  p.top_examples = 1000;
+  p.max_text_len = 0; /* unlimited for HTML; Markdown still clips to stay under GitHub's limit */
+  char *md = NULL;
+  size_t len = 0;
+  assert_int_equal(ds_report_render(&p, &md, &len, NULL), DS_OK);
+  assert_true(len < 65536);
+  /* 48 flagged samples in 4 categories, 3 shown per category */
+  assert_non_null(strstr(md, "_36 more flagged examples are in the HTML report._"));
+  ds_free(md);
+}
+
 static void errors_name_the_file(void **state) {
   (void)state;
   struct ds_report_params p;
@@ -519,6 +536,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(html_escapes_and_draws),
       cmocka_unit_test(forecast_validation_realism),
       cmocka_unit_test(markdown_is_safe),
+      cmocka_unit_test(markdown_fits_a_comment),
       cmocka_unit_test(errors_name_the_file),
       cmocka_unit_test(v1_passes_where_v2_fails),
       cmocka_unit_test(empty_run_renders),
