@@ -999,7 +999,10 @@ def pii_subtle():
 
 # ---------------------------------------------------------------- main
 def iso_time():
-    day = R.randint(1, 30)
+    # November 2026 up to the day before this data was written (2026-11-23): never in the future
+    # (drawn from 1..30 and folded, so that the random stream and every other field stay as first
+    # published)
+    day = 1 + (R.randint(1, 30) - 1) % 22
     return f"2026-11-{day:02d}T{R.randint(0, 23):02d}:{R.randint(0, 59):02d}:{R.randint(0, 59):02d}Z"
 
 
