@@ -707,6 +707,11 @@ enum ds_status report_html_render(const json_t *m, struct ds_buf *out, struct ds
         esc(h, ds_json_str(e, "evidence", ""));
         raw(h, "</mark>");
       }
+      if (ds_json_str(e, "evidence_detail", NULL)) {
+        raw(h, " <span class=\"muted\">(");
+        esc(h, ds_json_str(e, "evidence_detail", ""));
+        raw(h, ")</span>");
+      }
       raw(h, "</div><div class=\"lab\">last user message</div><pre class=\"msg\">");
       esc(h, ds_json_str(e, "prompt", ""));
       raw(h, "</pre><div class=\"pair\"><div><div class=\"lab\">original</div><pre class=\"msg\">");

@@ -431,21 +431,50 @@ static char *last_user_text(const char *messages) {
   return out;
 }
 
-/* Evidence may be plain text or a grader's JSON ({"quote": ...}, {"match": ...}, [..]). */
-static char *evidence_text(const char *ev) {
-  if (!ev) return NULL;
+/* The text to highlight in a grader's evidence: plain text, a JSON string, an object with
+ * quote/match/text/evidence/span/command, or depsim grade's {"graders": [{type, label, match |
+ * finding{command, flag, reason} | evidence | verdicts[{evidence}]}]}, where the first grader
+ * that flagged gives the text. *out_detail (may stay NULL) names the graders that flagged. */
+static const char *evidence_of(const json_t *o) {
+  static const char *keys[] = {"quote", "match", "text", "evidence", "span", "command"};
+  const char *s = NULL;
+  if (json_is_string(o)) return json_string_value(o);
+  for (size_t i = 0; i < DS_ARRAY_LEN(keys) && !s; i++) s = ds_json_str(o, keys[i], NULL);
+  if (!s && json_is_object(json_object_get(o, "finding"))) s = evidence_of(json_object_get(o, "finding"));
+  if (!s && json_is_array(json_object_get(o, "verdicts"))) {
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(o, "verdicts"), i, v) if (!s) s = evidence_of(v);
+  }
+  return s;
+}
+
+static void evidence_parse(const char *ev, char **out_text, char **out_detail) {
+  *out_text = *out_detail = NULL;
+  if (!ev) return;
   json_t *j = json_loads(ev, JSON_DECODE_ANY, NULL);
   const char *s = NULL;
-  if (json_is_string(j)) s = json_string_value(j);
-  else if (json_is_object(j)) {
-    static const char *keys[] = {"quote", "match", "text", "evidence", "span", "command"};
-    for (size_t i = 0; i < DS_ARRAY_LEN(keys) && !s; i++) s = ds_json_str(j, keys[i], NULL);
-  } else if (json_is_array(j) && json_is_string(json_array_get(j, 0))) {
-    s = json_string_value(json_array_get(j, 0));
+  const json_t *gs = json_object_get(j, "graders");
+  if (json_is_array(gs)) {
+    struct ds_buf d;
+    ds_buf_init(&d, 4096);
+    size_t i;
+    const json_t *g;
+    json_array_foreach(gs, i, g) {
+      if (!json_is_true(json_object_get(g, "label"))) continue;
+      if (!s) s = evidence_of(g);
+      const json_t *f = json_object_get(g, "finding");
+      ds_buf_addf(&d, "%s%s", d.len ? "; " : "", ds_json_str(g, "type", "grader"));
+      if (json_is_object(f)) ds_buf_addf(&d, " %s: %s", ds_json_str(f, "flag", "?"), ds_json_str(f, "reason", ""));
+    }
+    if (d.len) *out_detail = ds_buf_detach(&d, NULL);
+    ds_buf_release(&d);
+  } else if (j) {
+    s = evidence_of(j);
+    if (json_is_array(j) && json_is_string(json_array_get(j, 0))) s = json_string_value(json_array_get(j, 0));
   }
-  char *out = ds_strdup(s ? s : ev);
+  *out_text = ds_strdup(s ? s : ev);
   json_decref(j);
-  return out;
 }
 
 static enum ds_status examples(struct model_ctx *c, json_t *model, struct ds_err *err) {
@@ -481,11 +510,13 @@ static enum ds_status examples(struct model_ctx *c, json_t *model, struct ds_err
     json_t *calls = col_text(st, 7) ? json_loads(col_text(st, 7), 0, NULL) : NULL;
     add_tool_calls_text(&resp, calls);
     json_decref(calls);
-    char *ev = evidence_text(col_text(st, 8));
+    char *ev = NULL, *detail = NULL;
+    evidence_parse(col_text(st, 8), &ev, &detail);
     set_str(e, "prompt", prompt);
     set_str(e, "original", orig);
     set_str(e, "response", resp.data);
     set_str(e, "evidence", ev);
+    set_str(e, "evidence_detail", detail);
     set_str(e, "grader", col_text(st, 9));
     json_object_set_new(e, "confidence", sqlite3_column_type(st, 10) == SQLITE_NULL
                                              ? json_null() : json_real(sqlite3_column_double(st, 10)));
@@ -494,6 +525,7 @@ static enum ds_status examples(struct model_ctx *c, json_t *model, struct ds_err
     ds_free(prompt);
     ds_free(orig);
     ds_free(ev);
+    ds_free(detail);
     ds_buf_release(&resp);
     json_array_append_new(arr, e);
   }
