@@ -170,9 +170,15 @@ static void heat_color(double t, char out[16]) {
   snprintf(out, 16, "#%02x%02x%02x", r, g, b);
 }
 
+#define HEATMAP_MAX_ROWS 60
+
 static void chart_heatmap(struct html *h, const json_t *segs, const json_t *cats) {
   size_t ns = json_array_size(segs), nc = json_array_size(cats), i, j;
   if (!ns || !nc) return;
+  /* a segment key with thousands of values would make an unreadable page: the first rows only
+   * (every value stays in the JSON output) */
+  size_t all = ns;
+  if (ns > HEATMAP_MAX_ROWS) ns = HEATMAP_MAX_ROWS;
   double maxr = 0;
   const json_t *s, *c;
   json_array_foreach(segs, i, s) {
@@ -198,6 +204,7 @@ static void chart_heatmap(struct html *h, const json_t *segs, const json_t *cats
     raw(h, "</text>");
   }
   json_array_foreach(segs, i, s) {
+    if (i >= ns) break;
     double y = top + i * ch;
     fmt(h, "<text x=\"%.1f\" y=\"%.1f\" class=\"series\" text-anchor=\"end\">", left - 8, y + ch / 2 + 4);
     esc(h, ds_json_str(s, "key", ""));
@@ -236,6 +243,9 @@ static void chart_heatmap(struct html *h, const json_t *segs, const json_t *cats
     }
   }
   raw(h, "</svg>");
+  if (all > ns)
+    fmt(h, "<p class=\"note\">%zu of %zu segment values shown; all are in <code>depsim report --json</code>.</p>",
+        ns, all);
 }
 
 static void chart_validation(struct html *h, const json_t *val) {
