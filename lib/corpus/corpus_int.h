@@ -36,6 +36,14 @@ int corpus_dump_to_buf(const char *p, size_t len, void *ud);
 /* Writes the JSON text of v (compact) into out (reset first); DS_E_NOMEM on failure. */
 enum ds_status corpus_dump(const json_t *v, size_t flags, struct ds_buf *out);
 
+/* Fast JSON text -> jansson value: returns NULL for anything it does not handle (invalid
+ * input, deeper than max_depth, huge numbers, out of memory); callers then use json_loadb,
+ * which accepts and builds exactly the same values and explains errors. Top level must be
+ * an object or array. scratch is reused between calls. */
+json_t *corpus_json_parse(const char *p, size_t n, unsigned max_depth, struct ds_buf *scratch);
+/* Appends v as compact JSON, byte-identical to json_dumps(v, JSON_COMPACT). */
+enum ds_status corpus_json_write(const json_t *v, struct ds_buf *out);
+
 /* Increments obj[key] (an integer, created at 0). Returns false on allocation failure. */
 bool corpus_count(json_t *obj, const char *key, json_int_t by);
 

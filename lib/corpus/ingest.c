@@ -231,7 +231,8 @@ static enum ds_status process(struct ingest *g, const char *path, json_t *rec, s
       goto out;
     }
   }
-  if (corpus_dump(final, JSON_COMPACT, &g->line) || ds_buf_addc(&g->line, '\n')) {
+  ds_buf_reset(&g->line);
+  if (corpus_json_write(final, &g->line) || ds_buf_addc(&g->line, '\n')) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }

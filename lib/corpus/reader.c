@@ -24,6 +24,7 @@ struct ds_reader {
   bool eof;
   uint64_t newlines;          /* '\n' consumed so far: the current line is newlines + 1 */
   struct ds_buf rec;          /* one record's bytes when it spans chunks */
+  struct ds_buf scratch;      /* the fast parser's unescaped strings */
   /* array element scan */
   enum astate astate;
   unsigned depth;
@@ -55,6 +56,7 @@ enum ds_status ds_reader_open(const char *path, const struct ds_reader_params *p
   if (!r->p.max_depth) r->p.max_depth = CORPUS_DEFAULT_MAX_DEPTH;
   r->format = r->p.format;
   ds_buf_init(&r->rec, 0);
+  ds_buf_init(&r->scratch, 0);
   r->path = ds_strdup(path);
   r->chunk = ds_malloc(CHUNK_CAP);
   if (!r->path || !r->chunk) {
@@ -76,6 +78,7 @@ void ds_reader_free(struct ds_reader *r) {
   ds_free(r->path);
   ds_free(r->chunk);
   ds_buf_release(&r->rec);
+  ds_buf_release(&r->scratch);
   ds_free(r);
 }
 
@@ -350,7 +353,9 @@ static enum ds_status parse_record(struct ds_reader *r, const char *p, size_t n,
     return DS_OK;
   }
   json_error_t je;
-  json_t *raw = json_loadb(p, n, 0, &je);
+  json_t *raw = corpus_json_parse(p, n, r->p.max_depth, &r->scratch);
+  bool checked = raw != NULL; /* the fast parser enforces max_depth itself */
+  if (!raw) raw = json_loadb(p, n, 0, &je);
   if (!raw) {
     if (json_error_code(&je) == json_error_out_of_memory) return ds_fail(err, DS_E_NOMEM, "out of memory");
     const char *reason = json_reason(&je);
@@ -364,7 +369,7 @@ static enum ds_status parse_record(struct ds_reader *r, const char *p, size_t n,
     set_bad(r, bad, at, reason, detail);
     return DS_OK;
   }
-  if (corpus_too_deep(raw, r->p.max_depth)) {
+  if (!checked && corpus_too_deep(raw, r->p.max_depth)) {
     json_decref(raw);
     snprintf(detail, sizeof detail, "JSON nested deeper than %u levels", r->p.max_depth);
     set_bad(r, bad, line, "too_deep", detail);
