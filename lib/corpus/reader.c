@@ -362,6 +362,8 @@ static enum ds_status parse_record(struct ds_reader *r, const char *p, size_t n,
     uint64_t at = line + (je.line > 1 ? (uint64_t)je.line - 1 : 0);
     if (strcmp(reason, "too_deep") == 0)
       snprintf(detail, sizeof detail, "JSON nested deeper than %u levels", r->p.max_depth);
+    else if (strcmp(reason, "nul_byte") == 0)
+      snprintf(detail, sizeof detail, "a string contains \\u0000 (NUL) (column %d)", je.column);
     else if (strcmp(reason, "invalid_utf8") == 0)
       snprintf(detail, sizeof detail, "invalid UTF-8 (column %d)", je.column);
     else
@@ -384,7 +386,11 @@ static enum ds_status parse_record(struct ds_reader *r, const char *p, size_t n,
     return DS_OK;
   }
   struct ds_bad_record nb = {0};
-  enum ds_status st = ds_record_normalize(raw, r->format, out, &nb);
+  /* a detected "canonical" reads like openai: only an explicit --format canonical insists
+   * on ids, so a log whose first record happens to carry id and consent still reads */
+  enum ds_format fmt = r->format;
+  if (fmt == DS_FORMAT_CANONICAL && r->p.format == DS_FORMAT_AUTO) fmt = DS_FORMAT_OPENAI;
+  enum ds_status st = ds_record_normalize(raw, fmt, out, &nb);
   json_decref(raw);
   if (st == DS_E_NOMEM) return ds_fail(err, DS_E_NOMEM, "out of memory");
   if (st) set_bad(r, bad, line, nb.reason, nb.msg);
