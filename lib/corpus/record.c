@@ -341,6 +341,8 @@ static enum ds_status convert_time(const char *key, const json_t *v, json_t **ou
       return corpus_bad(bad, "bad_time", "\"%s\" is not a usable epoch time", key);
     if (ds_parse_time(s, &epoch) != DS_OK)
       return corpus_bad(bad, "bad_time", "\"%s\": cannot read time \"%.60s\" (expected RFC 3339 or epoch seconds)", key, s);
+    if (epoch < 0 || epoch > 253402300799)
+      return corpus_bad(bad, "bad_time", "\"%s\": time \"%.60s\" is outside 1970..9999", key, s);
   } else {
     return corpus_bad(bad, "bad_time", "\"%s\" is neither a string nor a number", key);
   }
