@@ -3,6 +3,8 @@
 #ifndef DS_CORPUS_INT_H
 #define DS_CORPUS_INT_H
 
+#include <string.h>
+
 #include "base/base.h"
 #include "depsim/corpus.h"
 
@@ -43,6 +45,25 @@ enum ds_status corpus_dump(const json_t *v, size_t flags, struct ds_buf *out);
 json_t *corpus_json_parse(const char *p, size_t n, unsigned max_depth, struct ds_buf *scratch);
 /* Appends v as compact JSON, byte-identical to json_dumps(v, JSON_COMPACT). */
 enum ds_status corpus_json_write(const json_t *v, struct ds_buf *out);
+
+/* ds_buf_add with the common case (it fits) inlined: the writers call it per token. */
+static inline enum ds_status corpus_put(struct ds_buf *b, const void *p, size_t n) {
+  if (b->cap && b->len + n + 1 <= b->cap) {
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return DS_OK;
+  }
+  return ds_buf_add(b, p, n);
+}
+static inline enum ds_status corpus_putc(struct ds_buf *b, char c) { return corpus_put(b, &c, 1); }
+
+/* Reader tap: fn sees every decoded byte, in order, as it is read (ingest hashes plain
+ * input files this way instead of reading them twice). */
+void corpus_reader_set_tap(struct ds_reader *r, void (*fn)(void *ud, const void *p, size_t n), void *ud);
+
+/* Reads the rest of the input without parsing it (so that a tap sees every byte). */
+enum ds_status corpus_reader_drain(struct ds_reader *r, struct ds_err *err);
 
 /* Increments obj[key] (an integer, created at 0). Returns false on allocation failure. */
 bool corpus_count(json_t *obj, const char *key, json_int_t by);

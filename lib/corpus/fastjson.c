@@ -340,7 +340,7 @@ json_t *corpus_json_parse(const char *p, size_t n, unsigned max_depth, struct ds
 /* ---- writer ---------------------------------------------------------------------- */
 
 static enum ds_status write_string(struct ds_buf *b, const char *s, size_t n) {
-  if (ds_buf_addc(b, '"')) return DS_E_NOMEM;
+  if (corpus_putc(b, '"')) return DS_E_NOMEM;
   const unsigned char *p = (const unsigned char *)s, *end = p + n;
   for (;;) {
     const unsigned char *run = p;
@@ -351,7 +351,7 @@ static enum ds_status write_string(struct ds_buf *b, const char *s, size_t n) {
       p += 8;
     }
     while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') p++;
-    if (p > run && ds_buf_add(b, run, (size_t)(p - run))) return DS_E_NOMEM;
+    if (p > run && corpus_put(b, run, (size_t)(p - run))) return DS_E_NOMEM;
     if (p >= end) break;
     unsigned char c = *p++;
     char esc[8];
@@ -369,16 +369,16 @@ static enum ds_status write_string(struct ds_buf *b, const char *s, size_t n) {
       snprintf(esc, sizeof esc, "\\u%04X", (unsigned)c);
       el = 6;
     }
-    if (ds_buf_add(b, e, el)) return DS_E_NOMEM;
+    if (corpus_put(b, e, el)) return DS_E_NOMEM;
   }
-  return ds_buf_addc(b, '"');
+  return corpus_putc(b, '"');
 }
 
 static enum ds_status write_value(struct ds_buf *b, const json_t *v) {
   switch (json_typeof(v)) {
-  case JSON_NULL: return ds_buf_add(b, "null", 4);
-  case JSON_TRUE: return ds_buf_add(b, "true", 4);
-  case JSON_FALSE: return ds_buf_add(b, "false", 5);
+  case JSON_NULL: return corpus_put(b, "null", 4);
+  case JSON_TRUE: return corpus_put(b, "true", 4);
+  case JSON_FALSE: return corpus_put(b, "false", 5);
   case JSON_STRING: return write_string(b, json_string_value(v), json_string_length(v));
   case JSON_INTEGER: {
     char tmp[24], *q = tmp + sizeof tmp;
@@ -389,35 +389,35 @@ static enum ds_status write_value(struct ds_buf *b, const json_t *v) {
       u /= 10;
     } while (u);
     if (x < 0) *--q = '-';
-    return ds_buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
+    return corpus_put(b, q, (size_t)(tmp + sizeof tmp - q));
   }
   case JSON_REAL: {
     char tmp[64];
     size_t n = json_dumpb(v, tmp, sizeof tmp, JSON_ENCODE_ANY);
     if (n == 0 || n > sizeof tmp) return DS_E_NOMEM;
-    return ds_buf_add(b, tmp, n);
+    return corpus_put(b, tmp, n);
   }
   case JSON_ARRAY: {
-    if (ds_buf_addc(b, '[')) return DS_E_NOMEM;
+    if (corpus_putc(b, '[')) return DS_E_NOMEM;
     size_t i;
     const json_t *x;
     json_array_foreach(v, i, x) {
-      if ((i && ds_buf_addc(b, ',')) || write_value(b, x)) return DS_E_NOMEM;
+      if ((i && corpus_putc(b, ',')) || write_value(b, x)) return DS_E_NOMEM;
     }
-    return ds_buf_addc(b, ']');
+    return corpus_putc(b, ']');
   }
   case JSON_OBJECT: {
-    if (ds_buf_addc(b, '{')) return DS_E_NOMEM;
+    if (corpus_putc(b, '{')) return DS_E_NOMEM;
     bool first = true;
     const char *k;
     size_t klen;
     json_t *x;
     json_object_keylen_foreach((json_t *)v, k, klen, x) {
-      if ((!first && ds_buf_addc(b, ',')) || write_string(b, k, klen) || ds_buf_addc(b, ':') || write_value(b, x))
+      if ((!first && corpus_putc(b, ',')) || write_string(b, k, klen) || corpus_putc(b, ':') || write_value(b, x))
         return DS_E_NOMEM;
       first = false;
     }
-    return ds_buf_addc(b, '}');
+    return corpus_putc(b, '}');
   }
   }
   return DS_OK;

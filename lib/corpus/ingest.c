@@ -27,8 +27,8 @@ struct ingest {
   struct keyset contents, ids;
   struct ds_buf scratch, line;
   FILE *out;
-  struct ds_sha256 sha;
-  bool sha_open;
+  struct ds_sha256 sha, in_sha;
+  bool sha_open, in_sha_open;
   /* manifest parts */
   json_t *inputs, *filtered, *failed, *roles, *tool_names, *segments;
   uint64_t n_messages, n_tool_calls, n_with_time;
@@ -251,6 +251,18 @@ out:
   return st;
 }
 
+static void sha_tap(void *ud, const void *p, size_t n) { ds_sha256_update(ud, p, n); }
+
+/* True when path starts with a gzip or zstd magic number (or cannot be read). */
+static bool is_compressed(const char *path) {
+  unsigned char m[4] = {0};
+  FILE *f = fopen(path, "rb");
+  if (!f) return true;
+  size_t n = fread(m, 1, 4, f);
+  fclose(f);
+  return (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) || (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd);
+}
+
 static json_t *counts_object(json_t *by_reason, uint64_t total) {
   json_t *o = json_object();
   if (!o) return NULL;
@@ -444,9 +456,19 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
         goto out;
       }
       bytes = (uint64_t)sb.st_size;
-      if ((st = ds_sha256_file(path, sha, err))) goto out;
     }
+    /* a plain file is hashed as the reader goes; a compressed one needs its own pass */
+    bool tap = has_sha && !is_compressed(path);
+    if (has_sha && !tap && (st = ds_sha256_file(path, sha, err))) goto out;
     if ((st = ds_reader_open(path, &p->reader, &r, err))) goto out;
+    if (tap) {
+      if (ds_sha256_begin(&g.in_sha)) {
+        st = ds_fail(err, DS_E_NOMEM, "out of memory");
+        goto out;
+      }
+      g.in_sha_open = true;
+      corpus_reader_set_tap(r, sha_tap, &g.in_sha);
+    }
     g.in_in = g.in_kept = g.in_filtered = g.in_failed = 0;
     for (;;) {
       json_t *rec;
@@ -478,6 +500,12 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
         snprintf(stop_msg, sizeof stop_msg, "%s", bad.msg);
         break;
       }
+    }
+    if (tap) {
+      /* the input's hash covers all of it, also when reading stopped early */
+      if ((st = corpus_reader_drain(r, err))) goto out;
+      ds_sha256_end(&g.in_sha, sha);
+      g.in_sha_open = false;
     }
     g.sum.bytes_in += ds_reader_bytes(r);
     if (finish_input(&g, path, has_sha ? sha : NULL, bytes, r)) {
@@ -514,10 +542,9 @@ out:
     g.out = NULL;
   }
   if (st && !renamed) unlink(tmp.data);
-  if (g.sha_open) {
-    char dummy[65];
-    ds_sha256_end(&g.sha, dummy);
-  }
+  char dummy[65];
+  if (g.sha_open) ds_sha256_end(&g.sha, dummy);
+  if (g.in_sha_open) ds_sha256_end(&g.in_sha, dummy);
   ds_free(outbuf);
   keyset_release(&g.contents);
   keyset_release(&g.ids);

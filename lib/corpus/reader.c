@@ -30,6 +30,8 @@ struct ds_reader {
   unsigned depth;
   uint64_t elem_line;
   uint64_t last_line;         /* where the record last returned starts */
+  void (*tap)(void *ud, const void *p, size_t n);
+  void *tap_ud;
   bool in_str, esc, too_long, too_deep, nul;
 };
 
@@ -95,7 +97,22 @@ static enum ds_status fill(struct ds_reader *r, struct ds_err *err) {
   r->len = ds_lines_read(r->src, r->chunk, CHUNK_CAP, err, &st);
   if (st) return st;
   if (r->len == 0) r->eof = true;
+  else if (r->tap) r->tap(r->tap_ud, r->chunk, r->len);
   return DS_OK;
+}
+
+enum ds_status corpus_reader_drain(struct ds_reader *r, struct ds_err *err) {
+  while (!r->eof) {
+    r->pos = r->len;
+    enum ds_status st = fill(r, err);
+    if (st) return st;
+  }
+  return DS_OK;
+}
+
+void corpus_reader_set_tap(struct ds_reader *r, void (*fn)(void *ud, const void *p, size_t n), void *ud) {
+  r->tap = fn;
+  r->tap_ud = ud;
 }
 
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
