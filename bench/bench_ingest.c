@@ -199,6 +199,7 @@ int main(int argc, char **argv) {
   fflush(stdout);
   printf("%8s %10s %10s %8s %8s %10s %12s %10s\n", "input_MB", "records", "kept", "wall_s", "cpu_s", "MB/s_wall",
          "MB/s_per_core", "peak_RSS_MB");
+  fflush(stdout);
   for (int s = 0; s < n_sizes; s++) {
     /* inputs are written by a child too, so that the ingest child inherits no template memory */
     pid_t gen = fork();
