@@ -541,6 +541,38 @@ static void ingest_fail_mode_keeps_final_name_untouched(void **state) {
   assert_int_equal(s.n_failed, 1);
 }
 
+static void ingest_hashes_whole_input_even_when_reading_stops(void **state) {
+  (void)state;
+  /* the array reader stops at data after ']'; the input's SHA-256 must still cover it all */
+  const char *in = tmp("tail.json");
+  static const char head[] = "[{\"consent\":true,\"traj\":[{\"role\":\"user\",\"content\":\"a\"}]}] trailing";
+  size_t n = sizeof head - 1 + (1u << 20); /* well past the reader's first chunk */
+  char *text = malloc(n);
+  memcpy(text, head, sizeof head - 1);
+  memset(text + sizeof head - 1, 'x', n - (sizeof head - 1));
+  put_file(in, text, n);
+  free(text);
+  const char *out = tmp("tail-out.jsonl");
+  struct ds_ingest_params p;
+  ds_ingest_default_params(&p);
+  const char *inputs[] = {in};
+  p.inputs = inputs;
+  p.n_inputs = 1;
+  p.output = out;
+  struct ds_ingest_summary s;
+  struct ds_err err = {0};
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_kept, 1);
+  assert_int_equal(s.n_failed, 1);
+  json_t *m = manifest_of(out);
+  char sha[65];
+  assert_int_equal(ds_sha256_file(in, sha, &err), DS_OK);
+  json_t *i0 = json_array_get(json_object_get(m, "inputs"), 0);
+  assert_string_equal(json_string_value(json_object_get(i0, "sha256")), sha);
+  assert_string_equal(json_string_value(json_object_get(i0, "container")), "json_array");
+  json_decref(m);
+}
+
 struct deid_fake {
   int calls;
 };
@@ -811,6 +843,7 @@ int main(void) {
       cmocka_unit_test(ingest_consent_dedupe_ids_and_manifest),
       cmocka_unit_test(ingest_without_consent_field_needs_assume_consent),
       cmocka_unit_test(ingest_fail_mode_keeps_final_name_untouched),
+      cmocka_unit_test(ingest_hashes_whole_input_even_when_reading_stops),
       cmocka_unit_test(ingest_transform_hook_applies_and_reports),
       cmocka_unit_test(ingest_survives_allocation_failures),
       cmocka_unit_test(fast_json_matches_jansson),
