@@ -470,6 +470,7 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
       corpus_reader_set_tap(r, sha_tap, &g.in_sha);
     }
     g.in_in = g.in_kept = g.in_filtered = g.in_failed = 0;
+    uint64_t next_report = 256u << 20; /* a progress line every 256 MB */
     for (;;) {
       json_t *rec;
       struct ds_bad_record bad;
@@ -481,6 +482,11 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
       if (st) goto out;
       g.sum.n_in++;
       g.in_in++;
+      if ((g.in_in & 1023) == 0 && ds_reader_bytes(r) >= next_report) {
+        ds_logf(&p->log, DS_LOG_INFO, "%s: %llu MB read, %llu records so far", path,
+                (unsigned long long)(ds_reader_bytes(r) >> 20), (unsigned long long)g.in_in);
+        next_report = ds_reader_bytes(r) + (256u << 20);
+      }
       if (!rec) {
         note_failed(&g, &bad);
       } else {
