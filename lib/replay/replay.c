@@ -5,7 +5,9 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "depsim/replay.h"
