@@ -44,10 +44,11 @@ struct ds_replay_params {
   struct ds_log log;          /* warnings and notes (never secrets) */
   /* Stop cleanly (everything done so far committed) when *cancel becomes non-zero. May be NULL. */
   volatile int *cancel;
+  double progress_interval_s; /* least time between progress reports (default 0.2) */
 };
 DS_API void ds_replay_default_params(struct ds_replay_params *p);
 
-/* Progress, reported through the callback at most every 200 ms and once at the end. */
+/* Progress, reported through the callback at most every progress_interval_s and once at the end. */
 struct ds_replay_progress {
   const char *phase;          /* "loading" (corpus -> prefixes), "sampling", "done" */
   uint64_t corpus_lines;      /* loading: lines read so far */

@@ -142,7 +142,7 @@ static void prefix_free(struct rp_prefix *pf) {
 static void report(struct replay *r, bool force) {
   if (!r->progress) return;
   double now = ds_now_mono();
-  if (!force && now - r->last_report < 0.2) return;
+  if (!force && now - r->last_report < r->p->progress_interval_s) return;
   r->last_report = now;
   struct ds_replay_progress *pr = &r->pr;
   pr->elapsed_s = now - r->t0;
@@ -954,6 +954,7 @@ void ds_replay_default_params(struct ds_replay_params *p) {
   p->max_tokens = 0;
   p->shard_index = 0;
   p->shard_count = 1;
+  p->progress_interval_s = 0.2;
   ds_backend_default_params(&p->backend);
 }
 
