@@ -356,14 +356,18 @@ out:
 
 /* ---------- context length ---------- */
 
-static unsigned estimate_tokens(const json_t *messages, const json_t *tools) {
-  /* conservative: JSON bytes (syntax included) / 3.5, rounded up */
+static size_t json_bytes(const json_t *messages, const json_t *tools) {
   char *a = ds_json_compact(messages);
   char *b = tools ? ds_json_compact(tools) : NULL;
   size_t n = (a ? strlen(a) : 0) + (b ? strlen(b) : 0);
   ds_free(a);
   ds_free(b);
-  return (unsigned)ceil((double)n / 3.5);
+  return n;
+}
+
+/* conservative: JSON bytes (syntax included) / 3.5, rounded up */
+static unsigned estimate_tokens(const json_t *messages, const json_t *tools) {
+  return (unsigned)ceil((double)json_bytes(messages, tools) / 3.5);
 }
 
 static long count_tokens(struct replay *r, struct rp_prefix *pf) {
@@ -415,6 +419,9 @@ static void check_context(struct replay *r, struct rp_prefix *pf) {
   pf->checked = true;
   if (!r->backend || !r->n_ctx) return;
   unsigned reserve = r->max_tokens > 0 ? (unsigned)r->max_tokens : 0;
+  /* A token covers at least one byte and the compact JSON of the messages is longer than
+   * their templated text, so a prefix whose JSON fits needs no (network) token count. */
+  if (json_bytes(pf->messages, pf->tools) + reserve <= r->n_ctx) return;
   long need = count_tokens(r, pf);
   pf->prompt_tokens = need;
   if (need + (long)reserve <= (long)r->n_ctx) return;
