@@ -4,7 +4,7 @@ source "$DS_SRC/tests/e2e/lib.sh"
 
 SG=$(shared_file traffic/sharegpt-1000.jsonl)
 MODEL=$(test_model)
-start_llama_server "$MODEL" -c 32768  # 8192 tokens per slot: most conversations fit
+start_llama_server "$MODEL"
 SPEC="openai:$LLAMA_URL?model=test"
 # real traffic: ShareGPT conversations converted to canonical records
 python3 - "$SG" "$WORK/sharegpt.jsonl" <<'PY'
