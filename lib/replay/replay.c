@@ -32,6 +32,9 @@ struct rp_prefix {
   bool tokens_estimated;
   unsigned trimmed;
   bool trim_dirty;              /* messages changed by trimming: written at finalization */
+  unsigned n_stored, n_ok;      /* samples stored (any session) */
+  unsigned fail_k;              /* lowest k of a failed sample (UINT_MAX: none) */
+  char *fail_cause;             /* its cause */
   struct rp_prefix *next_q;
 };
 
@@ -57,10 +60,11 @@ struct replay {
   unsigned n_ctx;
   bool warned_estimate;
 
-  sqlite3_stmt *q_cursor, *q_have, *q_insert, *q_count, *q_cause, *q_final, *q_final_trim;
+  sqlite3_stmt *q_cursor, *q_have, *q_insert, *q_final, *q_final_trim;
   int64_t cursor_id;
   bool cursor_done;
   struct rp_prefix *q_head, *q_tail; /* prefixes with work or outstanding samples */
+  struct rp_prefix *q_work;          /* first prefix that may still have samples to submit */
   struct rp_done *done;
   size_t n_done, cap_done;
   unsigned capacity;
@@ -105,17 +109,18 @@ static void bind_text_or_null(sqlite3_stmt *q, int i, const char *s) {
   else sqlite3_bind_null(q, i);
 }
 
-/* Binds a JSON value dumped canonically (NULL or JSON null -> SQL NULL). */
-static enum ds_status bind_json(sqlite3_stmt *q, int i, const json_t *v) {
+/* Binds a JSON value dumped canonically (sorted keys; NULL or JSON null -> SQL NULL). */
+static enum ds_status bind_json_as(sqlite3_stmt *q, int i, const json_t *v, bool canonical) {
   if (!v || json_is_null(v)) {
     sqlite3_bind_null(q, i);
     return DS_OK;
   }
-  char *s = ds_json_canonical(v);
+  char *s = canonical ? ds_json_canonical(v) : ds_json_compact(v);
   if (!s) return DS_E_NOMEM;
   sqlite3_bind_text(q, i, s, -1, ds_free);
   return DS_OK;
 }
+static enum ds_status bind_json(sqlite3_stmt *q, int i, const json_t *v) { return bind_json_as(q, i, v, true); }
 
 /* "DS_E_BACKEND" -> "backend": the cause a failed prefix is counted under. */
 const char *rp_cause_name(enum ds_status st, char buf[32]) {
@@ -134,6 +139,7 @@ static void prefix_free(struct rp_prefix *pf) {
   json_decref(pf->tools);
   json_decref(pf->original);
   ds_free(pf->todo);
+  ds_free(pf->fail_cause);
   ds_free(pf);
 }
 
@@ -213,9 +219,9 @@ static enum ds_status insert_prefix(struct replay *r, sqlite3_stmt *q, const jso
   else sqlite3_bind_text(q, 3, "{}", -1, SQLITE_STATIC);
   sqlite3_bind_double(q, 4, json_is_number(w) ? json_number_value(w) : 1.0);
   bind_text_or_null(q, 5, ds_json_str(rec, "time", NULL));
-  if (!st) st = bind_json(q, 6, prefix);
+  if (!st) st = bind_json_as(q, 6, prefix, false);
   if (!st) st = bind_json(q, 7, json_is_array(json_object_get(rec, "tools")) ? json_object_get(rec, "tools") : NULL);
-  if (!st) st = bind_json(q, 8, json_array_get(msgs, cut));
+  if (!st) st = bind_json_as(q, 8, json_array_get(msgs, cut), false);
   if (!st) st = bind_json(q, 9, json_is_object(json_object_get(rec, "repo")) ? json_object_get(rec, "repo") : NULL);
   json_decref(prefix);
   if (st) return ds_fail(err, st, "out of memory");
@@ -442,6 +448,9 @@ static void check_context(struct replay *r, struct rp_prefix *pf) {
 
 /* ---------- the work queue ---------- */
 
+static enum ds_status push_done(struct replay *r, struct rp_prefix *pf, unsigned k, int64_t seed,
+                                struct ds_result *res);
+
 static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
   sqlite3_stmt *q = r->q_cursor;
   enum ds_status st = DS_OK;
@@ -469,9 +478,11 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
     const char *ms = (const char *)sqlite3_column_text(q, 3);
     const char *ts = (const char *)sqlite3_column_text(q, 4);
     const char *os = (const char *)sqlite3_column_text(q, 5);
-    pf->messages = ms ? json_loads(ms, 0, NULL) : NULL;
-    pf->tools = ts ? json_loads(ts, 0, NULL) : NULL;
-    pf->original = os ? json_loads(os, 0, NULL) : NULL;
+    pf->fail_k = UINT_MAX;
+    /* the original only for the "original" backend, the prefix only for a model */
+    pf->messages = ms && !r->original ? json_loads(ms, 0, NULL) : json_array();
+    pf->tools = ts && !r->original ? json_loads(ts, 0, NULL) : NULL;
+    pf->original = os && r->original ? json_loads(os, 0, NULL) : NULL;
     pf->trimmed = (unsigned)sqlite3_column_int(q, 6);
     pf->todo = ds_calloc(r->k, sizeof *pf->todo);
     if (!pf->key || !pf->todo || !json_is_array(pf->messages)) {
@@ -487,23 +498,36 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
   if (!st && rc != SQLITE_DONE && rc != SQLITE_ROW) st = rp_db_fail(r->db, err, "reading pending prefixes");
   sqlite3_reset(q);
   if (got < CURSOR_BATCH && !st) r->cursor_done = true;
-  /* which samples each prefix still needs */
-  for (struct rp_prefix *pf = first; pf && !st; pf = pf->next_q) {
-    bool *have = ds_calloc(r->k, sizeof *have);
-    if (!have) {
-      st = ds_fail(err, DS_E_NOMEM, "out of memory");
-      break;
-    }
+  /* which samples each prefix already has: one range query per batch, merged with the list */
+  if (!st && first) {
     sqlite3_reset(r->q_have);
-    sqlite3_bind_int64(r->q_have, 1, pf->id);
+    sqlite3_bind_int64(r->q_have, 1, first->id);
+    sqlite3_bind_int64(r->q_have, 2, last->id);
+    struct rp_prefix *pf = first;
     while ((rc = sqlite3_step(r->q_have)) == SQLITE_ROW) {
-      int64_t k = sqlite3_column_int64(r->q_have, 0);
-      if (k >= 0 && k < (int64_t)r->k) have[k] = true;
+      int64_t id = sqlite3_column_int64(r->q_have, 0), k = sqlite3_column_int64(r->q_have, 1);
+      while (pf && pf->id < id) pf = pf->next_q;
+      if (!pf || pf->id != id || k < 0 || k >= (int64_t)r->k) continue;
+      pf->todo[k] = 1; /* marks k stored; turned into the list of ks to do below */
+      pf->n_stored++;
+      if (strcmp((const char *)sqlite3_column_text(r->q_have, 2), "ok") == 0) {
+        pf->n_ok++;
+      } else if ((unsigned)k < pf->fail_k) {
+        const char *c = (const char *)sqlite3_column_text(r->q_have, 3);
+        pf->fail_k = (unsigned)k;
+        ds_free(pf->fail_cause);
+        pf->fail_cause = ds_strdup(c ? c : "unknown");
+      }
     }
+    if (rc != SQLITE_DONE) st = rp_db_fail(r->db, err, "reading stored samples");
     sqlite3_reset(r->q_have);
-    for (unsigned k = 0; k < r->k; k++)
-      if (!have[k]) pf->todo[pf->n_todo++] = k;
-    ds_free(have);
+    for (pf = first; pf; pf = pf->next_q) {
+      unsigned n = 0;
+      for (unsigned k = 0; k < r->k; k++)
+        if (!pf->todo[k]) pf->todo[n++] = k;
+      pf->n_todo = n;
+      for (unsigned k = n; k < r->k; k++) pf->todo[k] = 0;
+    }
   }
   if (st) {
     while (first) {
@@ -517,6 +541,16 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
     if (r->q_tail) r->q_tail->next_q = first;
     else r->q_head = first;
     r->q_tail = last;
+    if (!r->q_work) r->q_work = first;
+  }
+  /* a prefix with all K samples stored but still pending (killed between the two) is
+   * finalized with the next commit */
+  for (struct rp_prefix *pf = first; pf; pf = pf->next_q) {
+    if (pf->n_todo == 0) {
+      pf->checked = true;
+      if (push_done(r, pf, UINT_MAX, 0, NULL)) return ds_fail(err, DS_E_NOMEM, "out of memory");
+      pf->outstanding++;
+    }
   }
   return DS_OK;
 }
@@ -573,8 +607,10 @@ static void original_result(struct rp_prefix *pf, struct ds_result *res) {
  * work is left, DS_E_LIMIT when the backend is full. */
 static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
   enum ds_status st;
-  struct rp_prefix *pf = r->q_head;
+  /* prefixes only ever run out of work, so the first one with work moves forward */
+  struct rp_prefix *pf = r->q_work;
   while (pf && (pf->next >= pf->n_todo || pf->skip_reason)) pf = pf->next_q;
+  r->q_work = pf;
   if (!pf) {
     if (r->cursor_done) return DS_E_NOTFOUND;
     if ((st = load_pending(r, err))) return st;
@@ -667,6 +703,15 @@ static enum ds_status store_sample(struct replay *r, struct rp_done *d, struct d
     return st;
   }
   sqlite3_reset(q);
+  struct rp_prefix *pf = d->pf;
+  pf->n_stored++;
+  if (!cause) {
+    pf->n_ok++;
+  } else if (d->k < pf->fail_k) {
+    pf->fail_k = d->k;
+    ds_free(pf->fail_cause);
+    pf->fail_cause = ds_strdup(cause);
+  }
   r->pr.samples_done++;
   if (cause) r->pr.samples_failed++;
   if (res->completion_tokens > 0) r->pr.completion_tokens += (uint64_t)res->completion_tokens;
@@ -676,31 +721,17 @@ static enum ds_status store_sample(struct replay *r, struct rp_done *d, struct d
 /* All samples of pf are stored (or it was skipped): its final status, in the same transaction. */
 static enum ds_status finalize_prefix(struct replay *r, struct rp_prefix *pf, struct ds_err *err) {
   const char *status, *reason = NULL;
-  char *cause = NULL;
   enum ds_status st = DS_OK;
   if (pf->skip_reason) {
     status = "skipped";
     reason = pf->skip_reason;
   } else {
-    sqlite3_reset(r->q_count);
-    sqlite3_bind_int64(r->q_count, 1, pf->id);
-    if (sqlite3_step(r->q_count) != SQLITE_ROW) {
-      sqlite3_reset(r->q_count);
-      return rp_db_fail(r->db, err, "counting samples");
-    }
-    int64_t n = sqlite3_column_int64(r->q_count, 0), ok = sqlite3_column_int64(r->q_count, 1);
-    sqlite3_reset(r->q_count);
-    if (n < (int64_t)r->k) return DS_OK; /* not complete (a sample lost to OOM): stays pending */
-    if (ok == n) {
+    if (pf->n_stored < r->k) return DS_OK; /* not complete (a sample lost to OOM): stays pending */
+    if (pf->n_ok == pf->n_stored) {
       status = "done";
     } else {
       status = "failed";
-      sqlite3_reset(r->q_cause);
-      sqlite3_bind_int64(r->q_cause, 1, pf->id);
-      if (sqlite3_step(r->q_cause) == SQLITE_ROW && sqlite3_column_text(r->q_cause, 0))
-        cause = ds_strdup((const char *)sqlite3_column_text(r->q_cause, 0));
-      sqlite3_reset(r->q_cause);
-      reason = cause ? cause : "unknown";
+      reason = pf->fail_cause ? pf->fail_cause : "unknown";
     }
   }
   sqlite3_stmt *q = pf->trim_dirty ? r->q_final_trim : r->q_final;
@@ -715,7 +746,6 @@ static enum ds_status finalize_prefix(struct replay *r, struct rp_prefix *pf, st
   if (pf->trim_dirty) st = bind_json(q, 7, pf->messages);
   if (!st && sqlite3_step(q) != SQLITE_DONE) st = rp_db_fail(r->db, err, "finishing a prefix");
   sqlite3_reset(q);
-  ds_free(cause);
   return st;
 }
 
@@ -742,20 +772,8 @@ static enum ds_status commit_done(struct replay *r, struct ds_err *err) {
     struct rp_prefix *pf = r->q_head;
     r->q_head = pf->next_q;
     if (!r->q_head) r->q_tail = NULL;
+    if (r->q_work == pf) r->q_work = pf->next_q;
     prefix_free(pf);
-  }
-  return DS_OK;
-}
-
-/* A prefix loaded with nothing to do (all K stored, status still pending) is finalized now. */
-static enum ds_status finalize_empty(struct replay *r, struct ds_err *err) {
-  for (struct rp_prefix *pf = r->q_head; pf; pf = pf->next_q) {
-    if (pf->n_todo == 0 && pf->outstanding == 0 && !pf->checked) {
-      pf->checked = true;
-      enum ds_status st;
-      if ((st = push_done(r, pf, UINT_MAX, 0, NULL))) return ds_fail(err, st, "out of memory");
-      pf->outstanding++;
-    }
   }
   return DS_OK;
 }
@@ -783,7 +801,6 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
         break;
       }
       if (st) goto out;
-      if ((st = finalize_empty(r, err))) goto out;
     }
     if (r->backend && ds_backend_in_flight(r->backend) > 0) {
       if ((st = ds_backend_poll(r->backend, 50, on_done, r, err))) goto out;
@@ -847,16 +864,14 @@ static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
                  "SELECT id,conv_id,cut_index,messages,tools,original,trimmed FROM prefixes"
                  " WHERE status='pending' AND id>? ORDER BY id LIMIT ?",
                  &r->q_cursor, err)) ||
-      (st = prep(r->db, "SELECT k FROM samples WHERE prefix_id=?", &r->q_have, err)) ||
+      (st = prep(r->db,
+                 "SELECT prefix_id,k,status,cause FROM samples WHERE prefix_id BETWEEN ? AND ? ORDER BY prefix_id,k",
+                 &r->q_have, err)) ||
       (st = prep(r->db,
                  "INSERT INTO samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,"
                  "prompt_tokens,completion_tokens,latency_s,attempts,error,cause,created_at)"
                  " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                  &r->q_insert, err)) ||
-      (st = prep(r->db, "SELECT count(*), coalesce(sum(status='ok'),0) FROM samples WHERE prefix_id=?",
-                 &r->q_count, err)) ||
-      (st = prep(r->db, "SELECT cause FROM samples WHERE prefix_id=? AND status='failed' ORDER BY k LIMIT 1",
-                 &r->q_cause, err)) ||
       (st = prep(r->db,
                  "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5"
                  " WHERE id=?6",
@@ -1091,8 +1106,6 @@ out:
   sqlite3_finalize(r.q_cursor);
   sqlite3_finalize(r.q_have);
   sqlite3_finalize(r.q_insert);
-  sqlite3_finalize(r.q_count);
-  sqlite3_finalize(r.q_cause);
   sqlite3_finalize(r.q_final);
   sqlite3_finalize(r.q_final_trim);
   if (r.store && (st == DS_OK || st == DS_E_CANCELLED)) {
