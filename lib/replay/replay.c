@@ -67,6 +67,8 @@ struct replay {
   struct rp_prefix *q_work;          /* first prefix that may still have samples to submit */
   struct rp_done *done;
   size_t n_done, cap_done;
+  double first_done_t; /* when the oldest uncommitted result arrived */
+  char now[32];        /* created_at of the samples of one commit */
   unsigned capacity;
 
   /* progress */
@@ -104,8 +106,9 @@ static enum ds_status prep(sqlite3 *db, const char *sql, sqlite3_stmt **q, struc
   return DS_OK;
 }
 
+/* s must stay valid until the statement is stepped (every caller steps at once) */
 static void bind_text_or_null(sqlite3_stmt *q, int i, const char *s) {
-  if (s) sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+  if (s) sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
   else sqlite3_bind_null(q, i);
 }
 
@@ -564,6 +567,7 @@ static enum ds_status push_done(struct replay *r, struct rp_prefix *pf, unsigned
     r->done = d;
     r->cap_done = cap;
   }
+  if (r->n_done == 0) r->first_done_t = ds_now_mono();
   struct rp_done *d = &r->done[r->n_done++];
   memset(d, 0, sizeof *d);
   d->pf = pf;
@@ -637,7 +641,9 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
     pf->outstanding++;
     return DS_OK;
   }
-  if (ds_backend_in_flight(r->backend) >= r->capacity) return DS_E_LIMIT;
+  /* requests in flight plus results not yet committed stay within capacity, so a kill loses
+   * (and a resume sends again) at most capacity requests */
+  if (ds_backend_in_flight(r->backend) + r->n_done >= r->capacity) return DS_E_LIMIT;
   struct ds_request req;
   ds_request_init(&req);
   req.id = ((uint64_t)pf->id << 32) | k;
@@ -677,8 +683,6 @@ static enum ds_status store_sample(struct replay *r, struct rp_done *d, struct d
     cause = "empty_completion";
     error = "empty content, no tool calls and no finish_reason";
   }
-  char now[32];
-  ds_now_iso8601(now);
   sqlite3_reset(q);
   sqlite3_bind_int64(q, 1, d->pf->id);
   sqlite3_bind_int64(q, 2, d->k);
@@ -696,7 +700,7 @@ static enum ds_status store_sample(struct replay *r, struct rp_done *d, struct d
   sqlite3_bind_int(q, 12, (int)res->attempts);
   bind_text_or_null(q, 13, error);
   bind_text_or_null(q, 14, cause);
-  sqlite3_bind_text(q, 15, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 15, r->now, -1, SQLITE_STATIC);
   if (sqlite3_step(q) != SQLITE_DONE) {
     enum ds_status st = rp_db_fail(r->db, err, "storing a sample");
     sqlite3_reset(q);
@@ -752,6 +756,7 @@ static enum ds_status finalize_prefix(struct replay *r, struct rp_prefix *pf, st
 /* Commits every result of the last poll in one transaction, then drops finished prefixes. */
 static enum ds_status commit_done(struct replay *r, struct ds_err *err) {
   if (!r->n_done) return DS_OK;
+  ds_now_iso8601(r->now);
   enum ds_status st = ds_store_begin(r->store, err);
   size_t i = 0;
   for (; !st && i < r->n_done; i++) {
@@ -784,6 +789,8 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
   for (;;) {
     bool no_more = false;
     if (r->p->cancel && *r->p->cancel) {
+      /* keep what already came back; requests still in flight are sent again on resume */
+      if ((st = commit_done(r, err))) goto out;
       st = ds_fail(err, DS_E_CANCELLED, "cancelled; resume with --resume");
       break;
     }
@@ -805,7 +812,12 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
     if (r->backend && ds_backend_in_flight(r->backend) > 0) {
       if ((st = ds_backend_poll(r->backend, 50, on_done, r, err))) goto out;
     }
-    if ((st = commit_done(r, err))) goto out;
+    /* group commit: half the window, 50 ms old, or nothing else to wait for */
+    unsigned in_flight = r->backend ? ds_backend_in_flight(r->backend) : 0;
+    if (r->n_done && (r->n_done * 2 >= r->capacity || in_flight == 0 || ds_now_mono() - r->first_done_t >= 0.05 ||
+                      (r->p->cancel && *r->p->cancel))) {
+      if ((st = commit_done(r, err))) goto out;
+    }
     report(r, false);
     if (no_more && (!r->backend || ds_backend_in_flight(r->backend) == 0) && r->n_done == 0) break;
   }

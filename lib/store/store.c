@@ -94,8 +94,7 @@ static const char *const migrations[] = {
     "ALTER TABLE prefixes ADD COLUMN trimmed INTEGER NOT NULL DEFAULT 0;\n"
     "ALTER TABLE prefixes ADD COLUMN prompt_tokens INTEGER;\n"
     "ALTER TABLE prefixes ADD COLUMN tokens_estimated INTEGER NOT NULL DEFAULT 0;\n"
-    "ALTER TABLE samples ADD COLUMN cause TEXT;\n"
-    "CREATE INDEX IF NOT EXISTS samples_status ON samples(status);\n",
+    "ALTER TABLE samples ADD COLUMN cause TEXT;\n",
 };
 
 static enum ds_status db_fail(struct ds_store *s, struct ds_err *err, const char *what) {

@@ -87,7 +87,7 @@ static void migration(void **state) {
   assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
   ds_store_close(s);
   /* make it a version 1 file: without the columns version 2 added */
-  raw_exec(p, "DROP INDEX samples_status; ALTER TABLE prefixes DROP COLUMN trimmed;"
+  raw_exec(p, "ALTER TABLE prefixes DROP COLUMN trimmed;"
               " ALTER TABLE prefixes DROP COLUMN prompt_tokens; ALTER TABLE prefixes DROP COLUMN tokens_estimated;"
               " ALTER TABLE samples DROP COLUMN cause; UPDATE meta SET value='1' WHERE key='schema_version';"
               " INSERT INTO prefixes(conv_id,cut_index,messages) VALUES('c',1,'[]');");
