@@ -253,7 +253,13 @@ static int pick_endpoint(struct http_pool *hp, double now, int avoid) {
     }
     best = (int)i;
   }
-  if (best >= 0) hp->rr = ((size_t)best + 1) % hp->n_eps;
+  if (best < 0) {
+    /* every endpoint is out: rather than hold requests hostage to the breaker, use the one
+     * whose cool-down ends first; each request's own backoff and max_attempts pace it */
+    for (size_t i = 0; i < hp->n_eps; i++)
+      if (best < 0 || hp->eps[i].down_until < hp->eps[best].down_until) best = (int)i;
+  }
+  hp->rr = ((size_t)best + 1) % hp->n_eps;
   return best;
 }
 
