@@ -253,7 +253,13 @@ static int pick_endpoint(struct http_pool *hp, double now, int avoid) {
     }
     best = (int)i;
   }
-  if (best >= 0) hp->rr = ((size_t)best + 1) % hp->n_eps;
+  if (best < 0) {
+    /* every endpoint is out: rather than hold requests hostage to the breaker, use the one
+     * whose cool-down ends first; each request's own backoff and max_attempts pace it */
+    for (size_t i = 0; i < hp->n_eps; i++)
+      if (best < 0 || hp->eps[i].down_until < hp->eps[best].down_until) best = (int)i;
+  }
+  hp->rr = ((size_t)best + 1) % hp->n_eps;
   return best;
 }
 
@@ -307,6 +313,7 @@ static enum ds_status start_attempt(struct http_pool *hp, struct hreq *r, int ep
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   if (curl_multi_add_handle(hp->multi, c) != CURLM_OK) return DS_E_NET;
+  ds_logf(&hp->p.log, DS_LOG_DEBUG, "attempt %u to %s", r->attempts + 1, e->shown);
   r->state = REQ_ACTIVE;
   r->ep = ep;
   r->attempts++;
@@ -553,6 +560,9 @@ enum ds_status http_pool_poll(struct http_pool *hp, int timeout_ms, http_done_fn
       mc = curl_multi_perform(hp->multi, &running);
       if (mc != CURLM_OK) return ds_fail(err, DS_E_NET, "curl_multi_perform: %s", curl_multi_strerror(mc));
       drain_messages(hp);
+      /* attempts that ended just now may wait for a retry: take their times into account
+       * (a transfer started here is added with a zero curl timeout, so the wait is short) */
+      wake = schedule(hp, ds_now_mono());
     }
     if (deliver(hp, done, ud) > 0) return DS_OK;
     now = ds_now_mono();
