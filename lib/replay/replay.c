@@ -656,9 +656,24 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
   req.max_tokens = r->max_tokens;
   req.seed = seed;
   req.ud = pf;
-  st = ds_backend_submit(r->backend, &req, err);
+  struct ds_err e = {0};
+  st = ds_backend_submit(r->backend, &req, &e);
   if (st == DS_E_LIMIT) return st;
-  if (st) return st;
+  if (st == DS_E_NOMEM) return ds_fail(err, st, "%s", e.msg);
+  if (st) {
+    /* the backend refused this request (e.g. a message it cannot send): that sample fails
+     * with its cause; the run goes on */
+    struct ds_result res;
+    memset(&res, 0, sizeof res);
+    res.status = st;
+    snprintf(res.error, sizeof res.error, "%s", e.msg[0] ? e.msg : ds_status_name(st));
+    st = push_done(r, pf, k, seed, &res);
+    ds_result_release(&res);
+    if (st) return ds_fail(err, st, "out of memory");
+    pf->next++;
+    pf->outstanding++;
+    return DS_OK;
+  }
   r->calls++;
   pf->next++;
   pf->outstanding++;
