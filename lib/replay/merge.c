@@ -90,7 +90,8 @@ static const char copy_sql[] =
 enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const char *out_path, const struct ds_log *log,
                             struct ds_err *err) {
   enum ds_status st = DS_OK;
-  json_t **metas = NULL, *shards = json_array();
+  json_t **metas = NULL, *shards = NULL;
+  bool *seen = NULL;
   struct ds_store *out = NULL;
   bool created = false, attached = false, in_tx = false;
   sqlite3_stmt *q = NULL;
@@ -98,13 +99,12 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
   bool all_loaded = true;
   if (n_inputs == 0) return ds_fail(err, DS_E_INVALID, "merge: no input databases");
   if (access(out_path, F_OK) == 0) return ds_fail(err, DS_E_INVALID, "merge: %s exists; choose a new file", out_path);
-  if (!(metas = ds_calloc(n_inputs, sizeof *metas)) || !shards) {
+  if (!(metas = ds_calloc(n_inputs, sizeof *metas)) || !(shards = json_array())) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
   /* 1. every input is a replay run with the same parameters */
   unsigned n_shards = 0;
-  bool *seen = NULL;
   for (size_t i = 0; i < n_inputs; i++) {
     struct ds_store *s = NULL;
     if ((st = ds_store_open(inputs[i], DS_STORE_READ, &s, err))) goto out;
@@ -132,12 +132,10 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
       }
     } else if (sn != n_shards) {
       st = ds_fail(err, DS_E_MISMATCH, "merge: %s is a shard of %u, %s of %u", inputs[0], n_shards, inputs[i], sn);
-      ds_free(seen);
       goto out;
     }
     if (seen[si]) {
       st = ds_fail(err, DS_E_MISMATCH, "merge: shard %u/%u given twice (%s)", si, sn, inputs[i]);
-      ds_free(seen);
       goto out;
     }
     seen[si] = true;
@@ -156,6 +154,7 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
   for (unsigned i = 0; i < n_shards; i++)
     if (!seen[i]) ds_logf(log, DS_LOG_WARN, "merge: shard %u/%u is missing; the merged run covers part of the corpus", i, n_shards);
   ds_free(seen);
+  seen = NULL;
   if (!all_loaded) ds_logf(log, DS_LOG_WARN, "merge: some inputs did not finish loading their corpus");
 
   /* 2. copy, in one transaction */
@@ -254,6 +253,7 @@ out:
   }
   for (size_t i = 0; metas && i < n_inputs; i++) json_decref(metas[i]);
   ds_free(metas);
+  ds_free(seen);
   json_decref(shards);
   return st;
 }
