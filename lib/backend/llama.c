@@ -391,16 +391,6 @@ static json_t *parse_tool_call(const struct llama_job *j) {
   return out;
 }
 
-static void result_release(struct ds_result *r) {
-  ds_free(r->content);
-  ds_free(r->reasoning);
-  ds_free(r->finish_reason);
-  json_decref(r->tool_calls);
-  json_decref(r->choices);
-  r->content = r->reasoning = r->finish_reason = NULL;
-  r->tool_calls = r->choices = NULL;
-}
-
 static void job_free(struct llama_job *j) {
   if (!j) return;
   ds_free(j->key);
@@ -885,7 +875,7 @@ static void deliver(struct llama_job *j, ds_done_fn *done, void *ud) {
       r.finish_reason = ds_strdup(j->finish);
     }
     if (r.status == DS_OK && (!r.content || !r.finish_reason)) {
-      result_release(&r);
+      ds_result_release(&r);
       r.status = DS_E_NOMEM;
       snprintf(r.error, sizeof r.error, "out of memory");
     }
@@ -893,7 +883,7 @@ static void deliver(struct llama_job *j, ds_done_fn *done, void *ud) {
     snprintf(r.error, sizeof r.error, "%s", j->error);
   }
   if (done) done(ud, &r);
-  result_release(&r);
+  ds_result_release(&r);
 }
 
 static enum ds_status llama_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done, void *ud, struct ds_err *err) {
