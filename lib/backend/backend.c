@@ -5,8 +5,19 @@
 #include "backend/backend_ops.h"
 
 /* Weak so that a build without llama.cpp (lib/backend/llama.c left out) still links; the
- * address is NULL there and opening a "llama:" spec reports DS_E_UNSUPPORTED. */
+ * address is NULL there and opening a "llama:" spec reports DS_E_UNSUPPORTED. A weak
+ * reference does not pull llama.o out of the static archive, so when the file is there the
+ * reference is strong (CMake compiles llama.c exactly when DS_WITH_LLAMA is 1). */
+#if DS_WITH_LLAMA && defined(__has_include)
+#if __has_include("backend/llama.c")
+#define BACKEND_LLAMA_STRONG 1
+#endif
+#endif
+#ifdef BACKEND_LLAMA_STRONG
+extern const struct ds_backend_ops ds_llama_ops;
+#else
 extern const struct ds_backend_ops ds_llama_ops __attribute__((weak));
+#endif
 
 void ds_backend_default_params(struct ds_backend_params *p) {
   memset(p, 0, sizeof *p);
