@@ -736,7 +736,9 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
                  im->last_error[0] ? ": " : "", im->last_error);
     goto out;
   }
+  /* llama.cpp pads the KV cache (to 256 cells); the limit we enforce is the one asked for */
   im->n_ctx_seq = llama_n_ctx_seq(im->ctx);
+  if (im->n_ctx_seq > ctx) im->n_ctx_seq = ctx;
   if ((st = pick_template(im, path, err))) goto out;
   if (!(im->slots = ds_calloc(parallel, sizeof *im->slots))) {
     st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
