@@ -681,6 +681,15 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
       (st = spec_uint(rest, "ctx", 16, 1u << 24, &ctx, err)) ||
       (st = spec_uint(rest, "threads", 1, 1024, &threads, err)))
     goto out;
+  enum llama_flash_attn_type fa = LLAMA_FLASH_ATTN_TYPE_AUTO; /* llama.cpp's default, as llama-server */
+  char *fav = backend_spec_param(rest, "flash_attn", 0);
+  if (fav) {
+    if (!strcmp(fav, "on")) fa = LLAMA_FLASH_ATTN_TYPE_ENABLED;
+    else if (!strcmp(fav, "auto")) fa = LLAMA_FLASH_ATTN_TYPE_AUTO;
+    else if (strcmp(fav, "off") != 0) st = ds_fail(err, DS_E_INVALID, "llama spec: flash_attn=%s must be on, off or auto", fav);
+    ds_free(fav);
+    if (st) goto out;
+  }
   if (threads == 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     threads = n > 0 ? (unsigned)n : 1;
@@ -725,6 +734,7 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
   cp.n_ctx = ctx * parallel;          /* ctx is per sequence: each slot gets all of it */
   cp.n_seq_max = parallel;
   cp.kv_unified = false;              /* one KV stream per sequence: no cross-sequence attention work */
+  cp.flash_attn_type = fa;
   cp.n_batch = (uint32_t)im->n_batch;
   cp.n_ubatch = (uint32_t)im->n_batch;
   cp.n_threads = (int32_t)threads;
