@@ -283,6 +283,33 @@ static void overlong_prompt_is_context_error(void **state) {
   ds_backend_close(b);
 }
 
+/* A prompt longer than one llama_batch (512 tokens) is decoded in chunks, beside a short one. */
+static void long_prompt_in_chunks(void **state) {
+  (void)state;
+  struct ds_backend *b = open_ok(tiny_path, "?parallel=2&ctx=2048&threads=1", NULL);
+  static char big[12000];
+  big[0] = '\0';
+  for (int i = 0; i < 500; i++) strcat(big, "one two ");
+  json_t *longm = user_msgs(big), *shortm = user_msgs("Hi");
+  struct got g = {.n = 0};
+  submit(b, 1, longm, 6, 0.0, 1, NULL);
+  submit(b, 2, shortm, 6, 0.0, 1, NULL);
+  wait_all(b, &g);
+  assert_int_equal(g.n, 2);
+  assert_result_ok(by_id(&g, 1));
+  assert_true(by_id(&g, 1)->prompt_tokens > 1000);
+  assert_int_equal(by_id(&g, 1)->completion_tokens, 6);
+  /* greedy: the same text as the long prompt alone */
+  struct ds_result alone;
+  run_one(b, longm, 6, 0.0, 1, NULL, &alone);
+  assert_string_equal(alone.content, by_id(&g, 1)->content);
+  ds_result_release(&alone);
+  release_all(&g);
+  json_decref(longm);
+  json_decref(shortm);
+  ds_backend_close(b);
+}
+
 /* count_tokens is what a request's prompt_tokens will be; tools add their description. */
 static void count_tokens_matches_prompt(void **state) {
   (void)state;
@@ -430,6 +457,7 @@ int main(void) {
       cmocka_unit_test(max_tokens_honored),
       cmocka_unit_test(stop_string_honored),
       cmocka_unit_test(overlong_prompt_is_context_error),
+      cmocka_unit_test(long_prompt_in_chunks),
       cmocka_unit_test(count_tokens_matches_prompt),
       cmocka_unit_test(chat_template_or_fallback),
       cmocka_unit_test(stories_generates_and_stops),
