@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -59,7 +60,28 @@ static void count_done(void *ud, struct ds_result *r) {
   t->tokens += r->completion_tokens;
 }
 
-static double run_backend(const struct opts *o, int parallel, long *out_tokens) {
+static double cpu_self(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* user + system CPU seconds of another process (fields 14 and 15 of /proc/PID/stat) */
+static double cpu_of(pid_t pid) {
+  char path[64], buf[2048];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+  unsigned long ut = 0, st = 0;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return 0;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double run_backend(const struct opts *o, int parallel, long *out_tokens, double *out_cpu) {
   char spec[2048];
   snprintf(spec, sizeof spec, "llama:%s?parallel=%d&ctx=%d&threads=%d&flash_attn=%s", o->model, parallel, o->ctx,
            o->threads, o->fa);
@@ -75,7 +97,7 @@ static double run_backend(const struct opts *o, int parallel, long *out_tokens) 
   json_t *bodies[256];
   for (int i = 0; i < o->requests; i++) bodies[i] = request_body(i, o->max_tokens);
   struct tally t = {0, 0};
-  double t0 = ds_now_mono();
+  double t0 = ds_now_mono(), c0 = cpu_self();
   int next = 0;
   while (next < o->requests || ds_backend_in_flight(b) > 0) {
     while (next < o->requests && ds_backend_in_flight(b) < ds_backend_capacity(b)) {
@@ -95,6 +117,7 @@ static double run_backend(const struct opts *o, int parallel, long *out_tokens) 
     ds_backend_poll(b, 1000, count_done, &t, &err);
   }
   double dt = ds_now_mono() - t0;
+  *out_cpu = cpu_self() - c0;
   ds_backend_close(b);
   for (int i = 0; i < o->requests; i++) json_decref(bodies[i]);
   if (t.errors) exit(1);
@@ -167,7 +190,7 @@ static pid_t start_server(const struct opts *o, int port) {
 }
 
 /* The same requests as run_backend, o->parallel at a time over the curl multi interface. */
-static double run_server(const struct opts *o, int port, long *out_tokens) {
+static double run_server(const struct opts *o, pid_t pid, int port, long *out_tokens, double *out_cpu) {
   char url[128];
   snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/chat/completions", port);
   CURLM *m = curl_multi_init();
@@ -179,7 +202,7 @@ static double run_server(const struct opts *o, int port, long *out_tokens) {
   } x[256];
   long tokens = 0;
   int next = 0, running = 0, active = 0;
-  double t0 = ds_now_mono();
+  double t0 = ds_now_mono(), c0 = cpu_of(pid);
   while (next < o->requests || active > 0) {
     while (next < o->requests && active < o->parallel) {
       struct xfer *t = &x[next];
@@ -224,6 +247,7 @@ static double run_server(const struct opts *o, int port, long *out_tokens) {
     }
   }
   double dt = ds_now_mono() - t0;
+  *out_cpu = cpu_of(pid) - c0;
   curl_multi_cleanup(m);
   *out_tokens = tokens;
   return (double)tokens / dt;
@@ -275,6 +299,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   printf("model %s: %d requests of up to %d tokens (temperature 0.8, per-request seeds), %d threads, "
          "flash_attn=%s, best of %d runs\n", o.model, o.requests, o.max_tokens, o.threads, o.fa, o.repeat);
+  fflush(stdout);
 
   /* the runs interleave (backend 1, backend N, server, again) so that other load on the
    * machine hits all three alike; each figure is the best of its runs */
@@ -285,12 +310,22 @@ int main(int argc, char **argv) {
     port = free_port();
     pid = start_server(&o, port);
   }
-  double one = 0, many = 0, srv = 0;
+  double one = 0, many = 0, srv = 0, cpu1 = 1e30, cpun = 1e30, cpus = 1e30;
   long tok1 = 0, tokn = 0, toks = 0;
   for (int r = 0; r < o.repeat; r++) {
-    one = best(one, run_backend(&o, 1, &tok1));
-    many = best(many, run_backend(&o, o.parallel, &tokn));
-    if (with_server) srv = best(srv, run_server(&o, port, &toks));
+    double ca = 0, cb = 0, cc = 0;
+    double a = run_backend(&o, 1, &tok1, &ca), b = run_backend(&o, o.parallel, &tokn, &cb);
+    double c = with_server ? run_server(&o, pid, port, &toks, &cc) : 0;
+    printf("  run %d: parallel=1 %.1f, parallel=%d %.1f, llama-server %.1f tokens/s "
+           "(CPU ms per 100 tokens: %.2f, %.2f, %.2f)\n", r + 1, a, o.parallel, b, c, 1e5 * ca / (double)tok1,
+           1e5 * cb / (double)tokn, toks ? 1e5 * cc / (double)toks : 0.0);
+    fflush(stdout);
+    one = best(one, a);
+    many = best(many, b);
+    srv = best(srv, c);
+    cpu1 = ca / (double)tok1 < cpu1 ? ca / (double)tok1 : cpu1;
+    cpun = cb / (double)tokn < cpun ? cb / (double)tokn : cpun;
+    if (toks) cpus = cc / (double)toks < cpus ? cc / (double)toks : cpus;
   }
   if (with_server) {
     kill(pid, SIGTERM);
@@ -298,11 +333,13 @@ int main(int argc, char **argv) {
   }
   printf("llama backend, parallel=1 : %8.1f tokens/s (%ld tokens)\n", one, tok1);
   printf("llama backend, parallel=%-2d: %8.1f tokens/s (%ld tokens)\n", o.parallel, many, tokn);
-  printf("speed-up %d vs 1 sequences : %8.2fx\n", o.parallel, many / one);
+  printf("speed-up %d vs 1 sequences : %8.2fx   (CPU time per token: %.2fx less)\n", o.parallel, many / one,
+         cpu1 / cpun);
   if (with_server) {
     printf("llama-server -np %-2d        : %8.1f tokens/s (%ld tokens) [%s %s]\n", o.parallel, srv, toks, o.server,
            o.server_args ? o.server_args : "");
-    printf("llama backend / llama-server: %8.2fx\n", many / srv);
+    printf("llama backend / llama-server: %8.2fx   (CPU time per token: server/backend %.2fx)\n", many / srv,
+           cpus / cpun);
   } else {
     printf("llama-server: not run (pass --server PATH or set DS_LLAMA_SERVER)\n");
   }
