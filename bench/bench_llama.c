@@ -40,9 +40,11 @@ struct opts {
 };
 
 static json_t *request_body(int i, int max_tokens) {
-  return json_pack("{s:[{s:s, s:s}], s:i, s:f, s:i}", "messages", "role", "user", "content",
+  /* cache_prompt false: llama-server would otherwise reuse the KV of an earlier request with
+   * the same prompt, which the llama backend does not do (replay prompts are all distinct) */
+  return json_pack("{s:[{s:s, s:s}], s:i, s:f, s:i, s:b}", "messages", "role", "user", "content",
                    prompts[i % (int)DS_ARRAY_LEN(prompts)], "max_tokens", max_tokens, "temperature", 0.8, "seed",
-                   1000 + i);
+                   1000 + i, "cache_prompt", 0);
 }
 
 /* ---- the llama backend ---------------------------------------------------------------- */
@@ -230,7 +232,7 @@ static double run_server(const struct opts *o, pid_t pid, int port, long *out_to
       if (msg->msg != CURLMSG_DONE) continue;
       struct xfer *t;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-      json_t *r = json_loads(t->resp.data, 0, NULL);
+      json_t *r = json_loadb(t->resp.data, t->resp.len, JSON_ALLOW_NUL, NULL);
       json_t *usage = json_object_get(r, "usage");
       if (msg->data.result != CURLE_OK || !usage) {
         fprintf(stderr, "bench_llama: llama-server request failed: %s\n", t->resp.data);

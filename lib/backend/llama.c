@@ -466,8 +466,11 @@ static void slot_accept(struct llama_impl *im, struct llama_slot *s, llama_token
   char piece[256];
   int n = llama_token_to_piece(im->vocab, tok, piece, sizeof piece, 0, false);
   if (n < 0) n = 0; /* a piece longer than 256 bytes does not exist in practice; dropped */
+  int kept = 0;      /* NUL bytes (<0x00> byte tokens) would end the C string: left out */
+  for (int i = 0; i < n; i++)
+    if (piece[i]) piece[kept++] = piece[i];
   size_t before = j->text.len;
-  if (ds_buf_add(&j->text, piece, (size_t)n)) {
+  if (ds_buf_add(&j->text, piece, (size_t)kept)) {
     slot_fail(im, s, DS_E_LIMIT, "completion text exceeds 16 MiB");
     return;
   }
