@@ -428,7 +428,8 @@ static void endpoint_result(struct http_pool *hp, int ep, bool ok, double now) {
     e->probing = false;
     e->cooldown = e->cooldown * 2 < 60 ? e->cooldown * 2 : 60;
     e->down_until = now + e->cooldown;
-    ds_logf(&hp->p.log, DS_LOG_WARN, "endpoint %s: probe failed; out for %.1f s", e->shown, e->cooldown);
+    ds_logf(&hp->p.log, e->cooldown < 60 ? DS_LOG_WARN : DS_LOG_DEBUG, "endpoint %s: probe failed; out for %.1f s",
+            e->shown, e->cooldown);
   } else if (!e->down && e->fails >= hp->p.breaker_failures) {
     e->down = true;
     e->down_until = now + e->cooldown;
