@@ -342,13 +342,14 @@ static double next_endpoint_time(const struct http_pool *hp) {
 
 static enum ds_status start_attempt(struct http_pool *hp, struct hreq *r, int ep, double now) {
   struct endpoint *e = &hp->eps[ep];
+  bool fresh = false;
   if (!r->easy) {
     if (hp->n_idle) {
-      r->easy = hp->idle[--hp->n_idle];
-      curl_easy_reset(r->easy);
+      r->easy = hp->idle[--hp->n_idle]; /* options that never change are still set */
     } else {
       r->easy = curl_easy_init();
       if (!r->easy) return DS_E_NOMEM;
+      fresh = true;
     }
   }
   ds_free(r->url);
@@ -367,21 +368,23 @@ static enum ds_status start_attempt(struct http_pool *hp, struct hreq *r, int ep
   long t_ms = (long)(t * 1000);
   if (t_ms < 1) t_ms = 1;
   CURL *c = r->easy;
+  if (fresh) {
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hp->headers);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  }
   curl_easy_setopt(c, CURLOPT_URL, r->url);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hp->headers);
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body);
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(c, CURLOPT_PRIVATE, r);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, t_ms);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, t_ms < 10000 ? t_ms : 10000L);
-  curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   if (curl_multi_add_handle(hp->multi, c) != CURLM_OK) return DS_E_NET;
   ds_logf(&hp->p.log, DS_LOG_DEBUG, "attempt %u to %s", r->attempts + 1, e->shown);
   hp->n_wait--;
