@@ -95,6 +95,14 @@ import json,sys; r=json.loads(open('$WORK/tc.jsonl').readline())
 assert r['tool_calls']==[{'id':'call_7','name':'shell','arguments':'{\"cmd\":\"ls -la\"}'}], r
 assert r['finish_reason']=='tool_calls' and r['content']=='', r" || fail "tool call parsing"
 
+# --- keep-alive: 200 requests, 8 in flight, at most 8 new connections
+conns_before=$(stats | python3 -c "import sys,json; print(json.load(sys.stdin)['connections'])")
+probe --spec "openai:$BASE/fast/v1" --n 200 --max-in-flight 8 >"$WORK/ka.jsonl" 2>/dev/null
+check "$WORK/ka.jsonl" 200 DS_OK 1 -
+conns_after=$(stats | python3 -c "import sys,json; print(json.load(sys.stdin)['connections'])")
+# (+1: the stats request itself)
+[ $((conns_after - conns_before)) -le 9 ] || fail "keep-alive: $((conns_after - conns_before)) connections for 200 requests"
+
 # --- Retry-After: seconds and HTTP date; the wait is a lower bound on latency
 probe --spec "openai:$BASE/429-1/v1" --n 1 --max-attempts 2 --backoff 0.01 >"$WORK/ra.jsonl" 2>/dev/null
 check "$WORK/ra.jsonl" 1 DS_E_BACKEND 2 "HTTP 429"
