@@ -1,6 +1,7 @@
 # llama_vs_server.sh: the in-process llama backend and a real llama-server (same llama.cpp,
-# same model) answer the same requests: same result structure, same token counts, and the
-# same text under greedy decoding and under a fixed seed with llama-server's sampling defaults.
+# same model; asked directly and through depsim's openai backend) answer the same requests:
+# same result structure, same token counts, and the same text under greedy decoding and under
+# a fixed seed with llama-server's sampling defaults.
 source "$DS_SRC/tests/e2e/lib.sh"
 [ "${DS_WITH_LLAMA:-0}" = 1 ] || skip "depsim was built without llama.cpp"
 [ -n "${DS_llama_probe:-}" ] || fail "llama_probe not built"
@@ -51,6 +52,22 @@ for id in 1 2 3 4 5 6; do
   assert_eq "$(jq .content <<<"$ours")" "$(jq .choices[0].message.content <<<"$theirs")" "request $id content"
 done
 
+# the same requests through depsim's openai backend to that llama-server: the same ds_result
+# fields and values as the llama backend's
+"$DS_llama_probe" "openai:$LLAMA_URL?model=test" <"$WORK/requests.jsonl" >"$WORK/openai.jsonl" \
+  || fail "llama_probe (openai backend) failed"
+python3 - "$WORK/ours.jsonl" "$WORK/openai.jsonl" <<'PY' || fail "llama and openai backends disagree"
+import json, sys
+ours = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
+theirs = {r["id"]: r for r in map(json.loads, open(sys.argv[2]))}
+assert sorted(ours) == sorted(theirs) == [1, 2, 3, 4, 5, 6], (sorted(ours), sorted(theirs))
+for i in ours:
+    a, b = ours[i], theirs[i]
+    assert set(a) == set(b), (i, sorted(a), sorted(b))
+    for k in ("status", "content", "finish_reason", "prompt_tokens", "completion_tokens", "attempts"):
+        assert a[k] == b[k], (i, k, a[k], b[k])
+PY
+
 # count_tokens is the prompt llama-server sees
 "$DS_llama_probe" --count "llama:$model?parallel=1&threads=1" <"$WORK/requests.jsonl" >"$WORK/counts.jsonl" \
   || fail "llama_probe --count failed"
@@ -62,4 +79,4 @@ done
 assert_eq "$(jq -r 'select(.id == 6) | .finish_reason' "$WORK/ours.jsonl")" stop "request 6 finish_reason"
 jq -s -e '.[] | select(.id == 1) | .content | contains("PART")' "$WORK/ours.jsonl" >/dev/null \
   || fail "request 1 no longer contains the stop string of request 6: choose another"
-echo "ok: llama backend and llama-server agree on 6 requests"
+echo "ok: llama backend, llama-server and the openai backend agree on 6 requests"
