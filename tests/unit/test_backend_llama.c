@@ -338,7 +338,7 @@ static void count_tokens_matches_prompt(void **state) {
 }
 
 /* The generated model carries phi-3's template (used); stories260K has none (fallback, said once). */
-static void chat_template_or_fallback(void **state) {
+static void chat_template_used(void **state) {
   (void)state;
   struct logs logs;
   struct ds_backend *b = open_ok(tiny_path, "?parallel=1&ctx=128&threads=1", &logs);
@@ -346,11 +346,16 @@ static void chat_template_or_fallback(void **state) {
   assert_non_null(strstr(ds_backend_describe(b), "parallel=1"));
   assert_true(logs.n_llama > 0); /* llama.cpp's own log came through ours, at debug level */
   ds_backend_close(b);
+}
+
+static void plain_transcript_fallback(void **state) {
+  (void)state;
   if (!stories_path[0]) {
     skip();
     return;
   }
-  b = open_ok(stories_path, "?parallel=1&ctx=128&threads=1", &logs);
+  struct logs logs;
+  struct ds_backend *b = open_ok(stories_path, "?parallel=1&ctx=128&threads=1", &logs);
   const char *said = strstr(logs.text, "has no chat template");
   assert_non_null(said);
   assert_null(strstr(said + 1, "has no chat template")); /* said once */
@@ -459,7 +464,8 @@ int main(void) {
       cmocka_unit_test(overlong_prompt_is_context_error),
       cmocka_unit_test(long_prompt_in_chunks),
       cmocka_unit_test(count_tokens_matches_prompt),
-      cmocka_unit_test(chat_template_or_fallback),
+      cmocka_unit_test(chat_template_used),
+      cmocka_unit_test(plain_transcript_fallback),
       cmocka_unit_test(stories_generates_and_stops),
       cmocka_unit_test(bad_specs_fail_clearly),
       cmocka_unit_test(close_with_requests_in_flight),
