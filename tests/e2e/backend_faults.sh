@@ -20,10 +20,11 @@ start_fault() {
 }
 start_fault
 BASE="http://127.0.0.1:$FPORT"
-stats() { curl -sf "$BASE/stats"; }
+stats() { curl -sf -m 10 "$BASE/stats"; }
 count_mode() { stats | python3 -c "import sys,json; print(json.load(sys.stdin)['by_mode'].get('$1',0))"; }
 
-probe() { "$DS_backend_probe" "$@"; }
+# a hang becomes a failure here, not a CTest timeout
+probe() { timeout 120 "$DS_backend_probe" "$@"; }
 
 # check FILE N STATUS ATTEMPTS CAUSE: N result lines, each with STATUS, ATTEMPTS attempts and
 # CAUSE in its error, plus the summary line
@@ -46,7 +47,7 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
-common=(--max-attempts 3 --backoff 0.02 --backoff-max 0.05 --attempt-timeout 1 --timeout 20 --n 4)
+common=(--max-attempts 3 --backoff 0.02 --backoff-max 0.05 --attempt-timeout 0.5 --timeout 20 --n 4)
 
 # --- each fault: cause recorded, retries stop at max_attempts (the server counts requests)
 run_fault() { # MODE STATUS ATTEMPTS CAUSE
@@ -93,6 +94,14 @@ python3 -c "
 import json,sys; r=json.loads(open('$WORK/tc.jsonl').readline())
 assert r['tool_calls']==[{'id':'call_7','name':'shell','arguments':'{\"cmd\":\"ls -la\"}'}], r
 assert r['finish_reason']=='tool_calls' and r['content']=='', r" || fail "tool call parsing"
+
+# --- keep-alive: 200 requests, 8 in flight, at most 8 new connections
+conns_before=$(stats | python3 -c "import sys,json; print(json.load(sys.stdin)['connections'])")
+probe --spec "openai:$BASE/fast/v1" --n 200 --max-in-flight 8 >"$WORK/ka.jsonl" 2>/dev/null
+check "$WORK/ka.jsonl" 200 DS_OK 1 -
+conns_after=$(stats | python3 -c "import sys,json; print(json.load(sys.stdin)['connections'])")
+# (+1: the stats request itself)
+[ $((conns_after - conns_before)) -le 9 ] || fail "keep-alive: $((conns_after - conns_before)) connections for 200 requests"
 
 # --- Retry-After: seconds and HTTP date; the wait is a lower bound on latency
 probe --spec "openai:$BASE/429-1/v1" --n 1 --max-attempts 2 --backoff 0.01 >"$WORK/ra.jsonl" 2>/dev/null
@@ -169,7 +178,7 @@ grep -q "127.0.0.1:$DEAD/v1: .*taken out" "$WORK/bal.log" || fail "dead endpoint
 
 # --- an endpoint that comes back is probed back in
 LATE=$(free_port)
-probe --spec "openai:$BASE/slow-100/v1?endpoint=http://127.0.0.1:$LATE/echo/v1" --n 60 --max-in-flight 2 \
+timeout 120 "$DS_backend_probe" --spec "openai:$BASE/slow-100/v1?endpoint=http://127.0.0.1:$LATE/echo/v1" --n 60 --max-in-flight 2 \
   --backoff 0.01 >"$WORK/back.jsonl" 2>"$WORK/back.log" &
 PROBE=$!
 sleep 1
