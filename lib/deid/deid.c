@@ -317,10 +317,10 @@ static enum ds_status compile(struct ds_deid *d, struct custom_list *cl, struct 
   }
   if (d->enabled[T_PERSON]) {
     exprs[n] = names_re->data;
-    flags[n] = HS_FLAG_SOM_LEFTMOST;
+    flags[n] = 0;
     d->pat_kind[n] = K_NAME_DICT;
     d->pat_type[n] = T_PERSON;
-    d->pat_som[n] = true;
+    d->pat_som[n] = false;
     ids[n] = n;
     n++;
   }

@@ -10,7 +10,7 @@
 
 const struct deid_pattern deid_builtin_patterns[] = {
   /* e-mail: local@domain.tld */
-  {"[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]{2,24}\\b", 0, T_EMAIL, K_EMAIL},
+  {"[A-Za-z0-9._%+\\-]@[A-Za-z0-9\\-]+\\.[A-Za-z]", NOSOM, T_EMAIL, K_EMAIL},
 
   /* phones: international (+CC ...), North American, grouped national (needs context or a
    * strong shape), bare digit runs (need context) */
@@ -19,8 +19,7 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"(?:(?:\\+?1|00?1)[ .\\-]?)?(?:\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}|\\d{3}[.\\-]\\d{3}[.\\-]\\d{4})"
    "(?:[ ]?(?:x|ext\\.?)[ ]?\\d{1,6})?",
    0, T_PHONE, K_PHONE_NANP},
-  {"(?:\\(\\d{1,5}\\)[ ]?)?\\d{1,5}(?:[ .\\-]\\d{2,5}){1,5}(?:[ ]?(?:x|ext\\.?)[ ]?\\d{1,6})?", 0, T_PHONE,
-   K_PHONE_GROUPED},
+  {"\\d(?:[ .\\-]\\d{2,5}){1,5}(?:[ ]?(?:x|ext\\.?)[ ]?\\d{1,6})?\\b", NOSOM, T_PHONE, K_PHONE_GROUPED},
   {"\\b\\d{7,15}\\b", 0, T_PHONE, K_PHONE_BARE},
 
   /* payment cards: 12-19 digits, optional space/dash groups; Luhn + IIN or context */
@@ -71,7 +70,7 @@ const struct deid_pattern deid_builtin_patterns[] = {
 
   /* street addresses (patterns only: number + capitalized words + street suffix; unit
    * designators; military; European "Name-suffix 12" and "Via Name 12" shapes) */
-  {"\\b\\d{1,6}[A-Za-z]?(?:[ ]+[A-Z][A-Za-z'\\-]*){1,4}[ ]+(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|"
+  {"[A-Za-z][ ](?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|"
    "Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Terrace|Ter|Way|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Trail|"
    "Trl|Crescent|Cres|Close|Row|Mews|Alley|Plaza|Grove|Gardens|Heights|Hill|Hills|View|Park|Loop|Path|Pike|"
    "Crossing|Ridge|Walk|Green|Forge|Forges|Rapids|Port|Ports|Mill|Mills|Valley|Spring|Springs|Field|Fields|"
@@ -79,7 +78,7 @@ const struct deid_pattern deid_builtin_patterns[] = {
    "Junction|Knoll|Vista|Inlet|Route|Rte|Expressway|Freeway|Turnpike|Causeway|Esplanade|Parade|Quay|Wharf|"
    "Broadway|Wynd|Brae|Gate|Yard|Rise|Hollow|Creek|Lake|Lakes|Island|Common|Commons|Center|Centre|Cove|"
    "Bend|Bypass|Extension|Oval|Summit|Trace|Track|Tunnel|Underpass|Union|Village|Villages|Ville)\\b\\.?",
-   0, T_ADDRESS, K_ADDR_STREET},
+   NOSOM, T_ADDRESS, K_ADDR_STREET},
   {"\\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\\.?[ ]?#?[ ]?\\d{1,5}[A-Za-z]?\\b", CL, T_ADDRESS, K_ADDR_UNIT},
   {"\\b(?:PSC|CMR|Unit) \\d{3,5},? Box \\d{3,5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
   {"\\b(?:APO|FPO|DPO) (?:AA|AE|AP) \\d{5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
@@ -87,17 +86,18 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\b[A-Z][a-z\\x80-\\xff]*(?:stra\\xc3\\x9fe|strasse|str\\.|weg|gasse|allee|platz|ring|damm|tie|katu|kuja|"
    "polku|tori|vej|gade|gata|gatan|v\\xc3\\xa4gen|veien|vegen|laan|straat|plein|gracht|kade|utca|ulica)"
    "[ ]\\d{1,5}[a-zA-Z]?\\b",
-   0, T_ADDRESS, K_ADDR_EURO},
+   NOSOM, T_ADDRESS, K_ADDR_EURO_SUFFIX},
   {"\\b(?:Rue|Avenue|Via|Viale|Piazza|Corso|Calle|Avenida|Rua|Carrer|Paseo|Ulica|Ul\\.)"
    "(?:[ ][A-Za-z\\x80-\\xff'\\-]+){1,4},?[ ]\\d{1,5}[a-zA-Z]?\\b",
-   0, T_ADDRESS, K_ADDR_EURO},
+   NOSOM, T_ADDRESS, K_ADDR_EURO_PREFIX},
 
   /* person names: titles, labels ("my name is", "Name:") and the first-name dictionary
    * (its pattern is generated in deid.c from deid_first_names) */
   {"\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta)\\.?[ ]+", NOSOM, T_PERSON,
    K_NAME_TITLE},
-  {"\\b(?:my name is|my name's|i am|i'm|full name|name|contact person|attn|dear|regards|sincerely|signed|"
-   "cheers|thanks|from|to|cc|patient|customer|applicant|employee)[ \\t]*[:,]?[ \\t\\r\\n]*",
+  {"\\b(?:my name is|my name's|i am|i'm|attn|dear|regards|sincerely|signed|cheers|thanks)[ \\t]*[:,]?[ \\t\\r\\n]*",
+   NOSOM | CL, T_PERSON, K_NAME_LABEL},
+  {"\\b(?:full name|name|contact person|patient|customer|applicant|employee|from|to|cc)[ \\t]*:[ \\t\\r\\n]*",
    NOSOM | CL, T_PERSON, K_NAME_LABEL},
 
   /* dates of birth, where labeled */

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,7 +222,47 @@ static size_t n_groups(const char *p, size_t len) {
   return g;
 }
 
+/* NOSOM grouped number: back from the end over digit groups joined by one separator, an
+ * optional "(area)" group and an extension; the start of the whole run. */
+static size_t grouped_start(const struct deid_vctx *c, size_t e) {
+  size_t i = e, nd = 0;
+  /* extension */
+  for (size_t k = e; k > 0 && e - k < 12; k--) {
+    unsigned char ch = (unsigned char)c->text[k - 1];
+    if (ch == 'x' || (ch == 't' && k >= 3 && !strncmp(c->text + k - 3, "ext", 3))) {
+      size_t j = ch == 'x' ? k - 1 : k - 3;
+      while (j > 0 && c->text[j - 1] == ' ') j--;
+      i = j;
+      break;
+    }
+    if (!is_digit(ch) && ch != ' ' && ch != '.') break;
+  }
+  for (;;) {
+    size_t j = i;
+    while (j > 0 && is_digit((unsigned char)c->text[j - 1])) j--;
+    if (j == i) return SIZE_MAX;
+    nd += i - j;
+    if (nd > 16) return SIZE_MAX;
+    i = j;
+    if (i >= 2 && (c->text[i - 1] == ' ' || c->text[i - 1] == '.' || c->text[i - 1] == '-') &&
+        is_digit((unsigned char)c->text[i - 2])) {
+      i--;
+      continue;
+    }
+    /* "(08) 8747" / "(579)888" */
+    size_t k = i;
+    if (k >= 1 && c->text[k - 1] == ' ') k--;
+    if (k >= 3 && c->text[k - 1] == ')' && is_digit((unsigned char)c->text[k - 2])) {
+      size_t j2 = k - 1;
+      while (j2 > 0 && is_digit((unsigned char)c->text[j2 - 1])) j2--;
+      if (j2 > 0 && c->text[j2 - 1] == '(' && k - 1 - j2 <= 5) return j2 - 1;
+    }
+    return i;
+  }
+}
+
 static enum ds_status v_phone(struct deid_vctx *c, int kind, size_t s, size_t e) {
+  if (kind == K_PHONE_GROUPED && (s = grouped_start(c, e)) == SIZE_MAX) return DS_OK;
   const char *p = c->text + s;
   /* drop a trailing separator the grouped pattern cannot end on */
   while (e > s && !is_digit((unsigned char)c->text[e - 1])) e--;
@@ -551,8 +592,11 @@ static size_t name_run(const struct deid_vctx *c, size_t i, int max_tokens, int 
 
 static bool in_dictionary(const char *p, size_t n);
 
-static enum ds_status v_name_dict(struct deid_vctx *c, size_t s, size_t e) {
-  if (!left_clear(c, s)) return DS_OK;
+static enum ds_status v_name_dict(struct deid_vctx *c, size_t e) {
+  size_t s = e;
+  while (s > 0 && is_alpha((unsigned char)c->text[s - 1])) s--;
+  if (!left_clear(c, s) || (s > 0 && (unsigned char)c->text[s - 1] >= 0x80)) return DS_OK;
+  if (e < c->len && (unsigned char)c->text[e] >= 0x80) return DS_OK;
   int extra = 0;
   size_t end = e;
   if (e < c->len && c->text[e] == ' ') {
@@ -648,7 +692,71 @@ static enum ds_status v_dob(struct deid_vctx *c, size_t e) {
   return push(c, e, end, T_DOB);
 }
 
+/* NOSOM street: from the end, back over the suffix and up to 4 capitalized words to the
+ * nearest house number. */
+static size_t street_start(const struct deid_vctx *c, size_t e) {
+  size_t i = e;
+  if (i > 0 && c->text[i - 1] == '.') i--;
+  while (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--; /* the suffix */
+  for (int words = 0; words <= 5; words++) {
+    if (i == 0 || c->text[i - 1] != ' ') return SIZE_MAX;
+    while (i > 0 && c->text[i - 1] == ' ') i--;
+    size_t j = i;
+    while (j > 0 && (is_alnum((unsigned char)c->text[j - 1]) || c->text[j - 1] == '\'' || c->text[j - 1] == '-')) j--;
+    if (j == i) return SIZE_MAX;
+    if (is_digit((unsigned char)c->text[j])) {
+      size_t nd = 0;
+      while (j + nd < i && is_digit((unsigned char)c->text[j + nd])) nd++;
+      if (words == 0 || nd > 6 || i - j - nd > 1) return SIZE_MAX;
+      return j;
+    }
+    if (!is_upper((unsigned char)c->text[j])) return SIZE_MAX;
+    i = j;
+  }
+  return SIZE_MAX;
+}
+
+/* NOSOM "Name-suffix 12": back over the number, one space and the word. */
+static size_t euro_start(const struct deid_vctx *c, size_t e) {
+  size_t i = e;
+  while (i > 0 && is_alnum((unsigned char)c->text[i - 1])) i--;
+  if (i == 0 || c->text[i - 1] != ' ') return SIZE_MAX;
+  i--;
+  while (i > 0 && (is_alpha((unsigned char)c->text[i - 1]) || (unsigned char)c->text[i - 1] >= 0x80 ||
+                   c->text[i - 1] == '.'))
+    i--;
+  return is_upper((unsigned char)c->text[i]) ? i : SIZE_MAX;
+}
+
+/* NOSOM "Via Roma 10": back over the number and up to 4 words to the street word. */
+static size_t euro_prefix_start(const struct deid_vctx *c, size_t e) {
+  static const char *const heads[] = {"Rue", "Avenue", "Via", "Viale", "Piazza", "Corso", "Calle", "Avenida",
+                                      "Rua", "Carrer", "Paseo", "Ulica", "Ul.", NULL};
+  size_t i = e;
+  while (i > 0 && is_alnum((unsigned char)c->text[i - 1])) i--;
+  if (i > 0 && c->text[i - 1] == ' ') i--;
+  if (i > 0 && c->text[i - 1] == ',') i--;
+  for (int w = 0; w < 6; w++) {
+    size_t j = i;
+    while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && i - j < 40) j--;
+    for (const char *const *h = heads; *h; h++)
+      if (strlen(*h) == i - j && !strncmp(c->text + j, *h, i - j)) return w ? j : SIZE_MAX;
+    if (j == 0 || c->text[j - 1] != ' ') return SIZE_MAX;
+    i = j - 1;
+  }
+  return SIZE_MAX;
+}
+
 static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) {
+  if (kind == K_ADDR_EURO_PREFIX) {
+    if ((s = euro_prefix_start(c, e)) == SIZE_MAX) return DS_OK;
+    return push(c, s, e, T_ADDRESS);
+  }
+  if (kind == K_ADDR_STREET || kind == K_ADDR_EURO_SUFFIX) {
+    s = kind == K_ADDR_STREET ? street_start(c, e) : euro_start(c, e);
+    if (s == SIZE_MAX) return DS_OK;
+    return push(c, s, e, T_ADDRESS);
+  }
   if (!left_clear(c, s)) return DS_OK;
   if (kind == K_ADDR_STREET) {
     /* "3 Main St" ok; but "10 Years Ago Road" etc. can't be told; require the number to be
@@ -660,10 +768,42 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
   return push(c, s, e, T_ADDRESS);
 }
 
-static enum ds_status v_email(struct deid_vctx *c, size_t s, size_t e) {
+static bool local_char(int ch) {
+  return is_alnum(ch) || ch == '.' || ch == '_' || ch == '%' || ch == '+' || ch == '-';
+}
+
+static enum ds_status v_email(struct deid_vctx *c, size_t e) {
+  /* NOSOM: the hit ends inside the domain; forward to the end of the domain (labels of
+   * [A-Za-z0-9-] joined by dots, the last one 2+ letters), then back over the local part */
+  size_t f = e, last_dot = 0;
+  while (f < c->len) {
+    unsigned char ch = (unsigned char)c->text[f];
+    if (ch == '.' && f + 1 < c->len && is_alnum((unsigned char)c->text[f + 1])) last_dot = f;
+    else if (!is_alnum(ch) && ch != '-') break;
+    f++;
+  }
+  if (last_dot == 0) {
+    for (size_t k = e; k > 0 && c->text[k - 1] != '@'; k--)
+      if (c->text[k - 1] == '.') last_dot = k - 1;
+  }
+  if (f < c->len && ((unsigned char)c->text[f] >= 0x80 || c->text[f] == '_')) return DS_OK;
+  /* the top-level label: letters only, 2..24 */
+  if (!last_dot || f - last_dot - 1 < 2 || f - last_dot - 1 > 24) return DS_OK;
+  for (size_t k = last_dot + 1; k < f; k++)
+    if (!is_alpha((unsigned char)c->text[k])) return DS_OK;
+  e = f;
+  size_t i = e;
+  while (i > 0 && c->text[i - 1] != '@') {
+    unsigned char ch = (unsigned char)c->text[i - 1];
+    if (!is_alnum(ch) && ch != '.' && ch != '-') return DS_OK;
+    i--;
+  }
+  if (i == 0) return DS_OK;
+  size_t s = i - 1;
+  while (s > 0 && local_char((unsigned char)c->text[s - 1]) && i - s < 256) s--;
   while (s < e && (c->text[s] == '.' || c->text[s] == '-')) s++;
-  const char *at = memchr(c->text + s, '@', e - s);
-  if (!at || at == c->text + s) return DS_OK;
+  const char *at = c->text + i - 1;
+  if (at == c->text + s) return DS_OK;
   /* file names like icon@2x.png are not addresses */
   const char *dot = c->text + e;
   while (dot > at && dot[-1] != '.') dot--;
@@ -677,7 +817,7 @@ static enum ds_status v_email(struct deid_vctx *c, size_t s, size_t e) {
 
 enum ds_status deid_validate(struct deid_vctx *c, int kind, int type, size_t s, size_t e) {
   switch (kind) {
-  case K_EMAIL: return v_email(c, s, e);
+  case K_EMAIL: return v_email(c, e);
   case K_PHONE_INTL:
   case K_PHONE_NANP:
   case K_PHONE_GROUPED:
@@ -698,8 +838,10 @@ enum ds_status deid_validate(struct deid_vctx *c, int kind, int type, size_t s, 
   case K_ADDR_STREET:
   case K_ADDR_UNIT:
   case K_ADDR_EURO:
+  case K_ADDR_EURO_SUFFIX:
+  case K_ADDR_EURO_PREFIX:
   case K_ADDR_MIL: return v_addr(c, kind, s, e);
-  case K_NAME_DICT: return v_name_dict(c, s, e);
+  case K_NAME_DICT: return v_name_dict(c, e);
   case K_NAME_TITLE: return v_name_title(c, e);
   case K_NAME_LABEL: return v_name_label(c, s, e);
   case K_DOB: return v_dob(c, e);
