@@ -19,7 +19,7 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"(?:(?:\\+?1|00?1)[ .\\-]?)?(?:\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}|\\d{3}[.\\-]\\d{3}[.\\-]\\d{4})"
    "(?:[ ]?(?:x|ext\\.?)[ ]?\\d{1,6})?",
    0, T_PHONE, K_PHONE_NANP},
-  {"\\d(?:[ .\\-]\\d{2,5}){1,5}(?:[ ]?(?:x|ext\\.?)[ ]?\\d{1,6})?\\b", NOSOM, T_PHONE, K_PHONE_GROUPED},
+  {"\\d(?:[ .\\-]\\d{2,8}){1,5}(?:[ ]?(?:x|ext\\.?)[ ]?\\d{1,6})?\\b", NOSOM, T_PHONE, K_PHONE_GROUPED},
   {"\\b\\d{7,15}\\b", 0, T_PHONE, K_PHONE_BARE},
 
   /* payment cards: 12-19 digits, optional space/dash groups; Luhn + IIN or context */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "deid_int.h"
 
@@ -144,7 +145,8 @@ static const char *const phone_words[] = {
 static const char *const not_phone_words[] = {
   "order", "invoice", "account", "tracking", "ticket", "case", "serial", "model", "version", "isbn", "ref",
   "id:", "id ", "zip", "postal", "postcode", "po box", "box ", "amount", "total", "price", "$", "€", "£",
-  "card", "iban", "ssn", "social security", "routing", "sort code", "swift", NULL};
+  "card", "iban", "ssn", "social security", "routing", "sort code", "swift", "license", "licence",
+  "passport", "permit", NULL};
 static const char *const strong_phone_words[] = {"phone", "tel", "mobile", "cell", "fax", "call", "whatsapp",
                                                  "sms", NULL};
 static const char *const card_words[] = {
@@ -274,10 +276,27 @@ static enum ds_status v_phone(struct deid_vctx *c, int kind, size_t s, size_t e)
   if (kind != K_PHONE_INTL && s > 0 && c->text[s - 1] == '+') return DS_OK; /* the INTL pattern has it */
   if (continues(c, s, e)) return DS_OK;
   if (looks_like_date(p, ext_at)) return DS_OK;
-  char win[96];
+  char win[96], line[96];
   window(c, s, e, 40, 16, win, sizeof win);
   bool ctx = has_word(win, phone_words);
-  bool neg = has_word(win, not_phone_words) && !has_word(win, strong_phone_words);
+  /* words that make a number something else count on the same line only */
+  size_t ls = s, le = e;
+  while (ls > 0 && s - ls < 40 && c->text[ls - 1] != '\n') ls--;
+  while (le < c->len && le - e < 16 && c->text[le] != '\n') le++;
+  window(c, s, e, s - ls, le - e, line, sizeof line);
+  bool neg = has_word(line, not_phone_words) && !has_word(line, strong_phone_words);
+  /* "2202 Rissik St", "106 Rue ...": a number followed by a capitalized word that is not a
+   * phone label is a house number or an amount */
+  bool trunk_shape = (p[0] == '0' || p[0] == '(') && nd >= 9;
+  if ((kind == K_PHONE_GROUPED || kind == K_PHONE_BARE) && !trunk_shape && e + 1 < c->len && c->text[e] == ' ' &&
+      is_upper((unsigned char)c->text[e + 1])) {
+    static const char *const labels[] = {"office", "fax", "mobile", "home", "work", "cell", "tel", "desk",
+                                         "ext", "phone", NULL};
+    bool label = false;
+    for (const char *const *l = labels; *l; l++)
+      label |= !strncasecmp(c->text + e + 1, *l, strlen(*l));
+    if (!label) return DS_OK;
+  }
   switch (kind) {
   case K_PHONE_INTL:
     if (nd < 8) return DS_OK;
