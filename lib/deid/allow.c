@@ -96,7 +96,10 @@ static const char *const builtin_domains[] = {"example.com", "example.org", "exa
                                               "test", "invalid", "localhost", NULL};
 static const char *const builtin_cidrs[] = {"192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
                                             "2001:db8::/32", "127.0.0.0/8", "0.0.0.0/32", "::1/128",
-                                            "::/128", "255.255.255.255/32", NULL};
+                                            "::/128", "255.255.255.255/32",
+                                            /* well-known public DNS resolvers: services, not people */
+                                            "1.1.1.1/32", "1.0.0.1/32", "8.8.8.8/32", "8.8.4.4/32", "9.9.9.9/32",
+                                            "2606:4700:4700::1111/128", "2001:4860:4860::8888/128", NULL};
 
 static bool domain_match(const char *dom, size_t dl, const char *want) {
   size_t wl = strlen(want);

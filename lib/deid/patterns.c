@@ -70,14 +70,14 @@ const struct deid_pattern deid_builtin_patterns[] = {
 
   /* street addresses (patterns only: number + capitalized words + street suffix; unit
    * designators; military; European "Name-suffix 12" and "Via Name 12" shapes) */
-  {"[A-Za-z][ ](?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|"
+  {" (?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|"
    "Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Terrace|Ter|Way|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Trail|"
    "Trl|Crescent|Cres|Close|Row|Mews|Alley|Plaza|Grove|Gardens|Heights|Hill|Hills|View|Park|Loop|Path|Pike|"
    "Crossing|Ridge|Walk|Green|Forge|Forges|Rapids|Port|Ports|Mill|Mills|Valley|Spring|Springs|Field|Fields|"
    "Falls|Landing|Haven|Harbor|Harbour|Point|Pass|Station|Shore|Shores|Meadow|Meadows|Estate|Estates|Stream|"
    "Junction|Knoll|Vista|Inlet|Route|Rte|Expressway|Freeway|Turnpike|Causeway|Esplanade|Parade|Quay|Wharf|"
    "Broadway|Wynd|Brae|Gate|Yard|Rise|Hollow|Creek|Lake|Lakes|Island|Common|Commons|Center|Centre|Cove|"
-   "Bend|Bypass|Extension|Oval|Summit|Trace|Track|Tunnel|Underpass|Union|Village|Villages|Ville)\\b\\.?",
+   "Bend|Bypass|Extension|Oval|Summit|Trace|Track|Tunnel|Underpass|Union|Village|Villages|Ville)\\b",
    NOSOM, T_ADDRESS, K_ADDR_STREET},
   {"\\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\\.?[ ]?#?[ ]?\\d{1,5}[A-Za-z]?\\b", CL, T_ADDRESS, K_ADDR_UNIT},
   {"\\b(?:PSC|CMR|Unit) \\d{3,5},? Box \\d{3,5}\\b", CL, T_ADDRESS, K_ADDR_MIL},

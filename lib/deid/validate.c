@@ -471,6 +471,11 @@ static bool templated(const char *p, size_t n) {
 /* Is the value a secret-looking string (not an identifier, a word or a template)? */
 static bool secret_like(const char *p, size_t n) {
   if (n < 8 || templated(p, n)) return false;
+  /* prose, paths and file names are not secrets */
+  if (memchr(p, ' ', n) || p[0] == '/' || p[0] == '.' || p[0] == '~' || p[0] == ',') return false;
+  if (n > 5 && (!strncmp(p + n - 5, ".json", 5) || !strncmp(p + n - 4, ".txt", 4) || !strncmp(p + n - 4, ".pem", 4) ||
+                !strncmp(p + n - 4, ".key", 4) || !strncmp(p + n - 4, ".yml", 4) || !strncmp(p + n - 5, ".yaml", 5)))
+    return false;
   int lower = 0, upper = 0, digit = 0, other = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)p[i];
