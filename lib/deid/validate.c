@@ -264,7 +264,15 @@ static size_t grouped_start(const struct deid_vctx *c, size_t e) {
 }
 
 static enum ds_status v_phone(struct deid_vctx *c, int kind, size_t s, size_t e) {
-  if (kind == K_PHONE_GROUPED && (s = grouped_start(c, e)) == SIZE_MAX) return DS_OK;
+  if (kind == K_PHONE_GROUPED) {
+    if ((s = grouped_start(c, e)) == SIZE_MAX) return DS_OK;
+    /* judge the whole run of groups, not a prefix of it */
+    while (e + 1 < c->len && (c->text[e] == ' ' || c->text[e] == '.' || c->text[e] == '-') &&
+           is_digit((unsigned char)c->text[e + 1])) {
+      e++;
+      while (e < c->len && is_digit((unsigned char)c->text[e])) e++;
+    }
+  }
   const char *p = c->text + s;
   /* drop a trailing separator the grouped pattern cannot end on */
   while (e > s && !is_digit((unsigned char)c->text[e - 1])) e--;
@@ -310,8 +318,8 @@ static enum ds_status v_phone(struct deid_vctx *c, int kind, size_t s, size_t e)
     bool trunk = p[0] == '0' && nd >= 9 && nd <= 12 && g >= 3;
     if (neg) return DS_OK;
     if (!ctx && !(paren && nd >= 8) && !trunk) return DS_OK;
-    /* a list of small numbers ("10 20 30 40") is not a phone */
-    if (g >= 4 && nd == g * 2 && !ctx) return DS_OK;
+    /* a list of small numbers ("10 20 30 40") is not a phone (French "01 84 17 61 18" is) */
+    if (g >= 4 && nd == g * 2 && (!ctx || (g >= 5 && p[0] != '0'))) return DS_OK;
     break;
   }
   case K_PHONE_BARE:
@@ -810,7 +818,7 @@ static enum ds_status v_email(struct deid_vctx *c, size_t e) {
     for (size_t k = e; k > 0 && c->text[k - 1] != '@'; k--)
       if (c->text[k - 1] == '.') last_dot = k - 1;
   }
-  if (f < c->len && ((unsigned char)c->text[f] >= 0x80 || c->text[f] == '_')) return DS_OK;
+  if (f < c->len && c->text[f] == '_') return DS_OK;
   /* the top-level label: letters only, 2..24 */
   if (!last_dot || f - last_dot - 1 < 2 || f - last_dot - 1 > 24) return DS_OK;
   for (size_t k = last_dot + 1; k < f; k++)
