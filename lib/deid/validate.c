@@ -182,8 +182,8 @@ static bool looks_like_date(const char *p, size_t len) {
     unsigned char ch = (unsigned char)p[i];
     if (is_digit(ch)) {
       if (ng == 0) ng = 1;
+      if (++gl[ng - 1] > 4) return false;
       g[ng - 1] = g[ng - 1] * 10 + (ch - '0');
-      gl[ng - 1]++;
     } else if (ch == '.' || ch == '-' || ch == '/' || ch == ' ') {
       if (sep && ch != sep) return false;
       sep = (char)ch;
