@@ -398,13 +398,13 @@ enum ds_status ds_deid_new(const struct ds_deid_params *params, struct ds_deid *
   if ((st = parse_types(d, params->types, err))) goto fail;
   if ((st = parse_fields(d, params->fields, err))) goto fail;
   if (params->allow_file && (st = each_line(params->allow_file, allow_line, d, err))) goto fail;
-  if ((st = ds_buf_adds(&names_re, "\\b(?:"))) goto nomem;
+  if ((st = ds_buf_adds(&names_re, "(?:"))) goto nomem;
   for (size_t i = 0; i < deid_n_first_names; i++)
     if (add_name(&names_re, deid_first_names[i], strlen(deid_first_names[i]))) goto nomem;
   cl.names_re = &names_re;
   cur_custom = &cl;
   if (params->names_file && (st = each_line(params->names_file, extra_name_line, d, err))) goto fail;
-  if (ds_buf_adds(&names_re, ")\\b")) goto nomem;
+  if (ds_buf_adds(&names_re, ")")) goto nomem;
   if (params->patterns_file && (st = each_line(params->patterns_file, pattern_line, d, err))) goto fail;
   cur_custom = NULL;
   if ((st = compile(d, &cl, &names_re, err))) goto fail;

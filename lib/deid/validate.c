@@ -628,7 +628,8 @@ static enum ds_status v_name_dict(struct deid_vctx *c, size_t e) {
   size_t s = e;
   while (s > 0 && is_alpha((unsigned char)c->text[s - 1])) s--;
   if (!left_clear(c, s) || (s > 0 && (unsigned char)c->text[s - 1] >= 0x80)) return DS_OK;
-  if (e < c->len && (unsigned char)c->text[e] >= 0x80) return DS_OK;
+  if (e < c->len && ((unsigned char)c->text[e] >= 0x80 || is_alnum((unsigned char)c->text[e]) || c->text[e] == '_'))
+    return DS_OK;
   int extra = 0;
   size_t end = e;
   if (e < c->len && c->text[e] == ' ') {
