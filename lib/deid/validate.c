@@ -693,6 +693,7 @@ static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun", "
 
 static enum ds_status v_dob(struct deid_vctx *c, size_t e) {
   /* a date right after the label: digits with / - . separators, or a month name form */
+  while (e < c->len && (c->text[e] == ' ' || c->text[e] == '\t' || c->text[e] == ':' || c->text[e] == '-')) e++;
   size_t i = e, end = e;
   int digits = 0, alpha_month = 0;
   while (i < c->len && i - e < 32) {
@@ -802,7 +803,7 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
 }
 
 static bool local_char(int ch) {
-  return is_alnum(ch) || ch == '.' || ch == '_' || ch == '%' || ch == '+' || ch == '-';
+  return is_alnum(ch) || ch == '.' || ch == '_' || ch == '%' || ch == '+' || ch == '-' || ch == '\'';
 }
 
 static enum ds_status v_email(struct deid_vctx *c, size_t e) {
@@ -834,7 +835,7 @@ static enum ds_status v_email(struct deid_vctx *c, size_t e) {
   if (i == 0) return DS_OK;
   size_t s = i - 1;
   while (s > 0 && local_char((unsigned char)c->text[s - 1]) && i - s < 256) s--;
-  while (s < e && (c->text[s] == '.' || c->text[s] == '-')) s++;
+  while (s < e && (c->text[s] == '.' || c->text[s] == '-' || c->text[s] == '\'')) s++;
   const char *at = c->text + i - 1;
   if (at == c->text + s) return DS_OK;
   /* file names like icon@2x.png are not addresses */
