@@ -83,7 +83,7 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\b(?:PSC|CMR|Unit) \\d{3,5},? Box \\d{3,5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
   {"\\b(?:APO|FPO|DPO) (?:AA|AE|AP) \\d{5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
   {"\\b(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+\\b", 0, T_ADDRESS, K_ADDR_MIL},
-  {"\\b[A-Z][a-z\\x80-\\xff]*(?:stra\\xc3\\x9fe|strasse|str\\.|weg|gasse|allee|platz|ring|damm|tie|katu|kuja|"
+  {"\\b[A-Z][a-z\\x80-\\xff]*(?:stra\\xc3\\x9fe|strasse|str\\.|weg|gasse|allee|platz|damm|tie|katu|kuja|"
    "polku|tori|vej|gade|gata|gatan|v\\xc3\\xa4gen|veien|vegen|laan|straat|plein|gracht|kade|utca|ulica)"
    "[ ]\\d{1,5}[a-zA-Z]?\\b",
    NOSOM, T_ADDRESS, K_ADDR_EURO_SUFFIX},

@@ -624,6 +624,42 @@ static size_t name_run(const struct deid_vctx *c, size_t i, int max_tokens, int 
 
 static bool in_dictionary(const char *p, size_t n);
 
+/* A street-type word ("Street", "Bypass", "Cliffs"): a name followed by one is a street name. */
+static bool street_word(const char *p, size_t n) {
+  static const char *const words[] = {"Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd",
+                                      "Lane", "Ln", "Drive", "Dr", "Court", "Ct", "Place", "Pl", "Square",
+                                      "Terrace", "Way", "Parkway", "Circle", "Highway", "Trail", "Crescent",
+                                      "Close", "Row", "Mews", "Alley", "Plaza", "Grove", "Gardens", "Heights",
+                                      "Hill", "Hills", "Park", "Bypass", "Flat", "Flats", "Cliff", "Cliffs",
+                                      "Lodge", "Fort", "Extension", "Extensions", "Island", "Islands", "Bridge",
+                                      "Port", "Mill", "Mills", "Valley", "Spring", "Springs", "Falls", "Lake",
+                                      "Lakes", "Creek", "Ridge", "View", "Point", "Station", "Square", "Green",
+                                      "Gate", "Walk", "Forge", "Forges", "Rapids", "Village", "Villages", NULL};
+  if (n && p[n - 1] == '.') n--;
+  for (const char *const *w = words; *w; w++)
+    if (strlen(*w) == n && !strncmp(*w, p, n)) return true;
+  /* plurals of the above ("Squares", "Streets") */
+  if (n > 3 && p[n - 1] == 's') return street_word(p, n - 1);
+  return false;
+}
+
+/* True when a name token in [s,e) or the word right after e is a street word. */
+static bool street_named(const struct deid_vctx *c, size_t s, size_t e) {
+  size_t i = s;
+  while (i < e) {
+    size_t j = i;
+    while (j < e && c->text[j] != ' ') j++;
+    if (i > s && street_word(c->text + i, j - i)) return true;
+    i = j + 1;
+  }
+  if (e + 1 < c->len && c->text[e] == ' ') {
+    size_t j = e + 1;
+    while (j < c->len && is_alpha((unsigned char)c->text[j])) j++;
+    if (street_word(c->text + e + 1, j - e - 1)) return true;
+  }
+  return false;
+}
+
 static enum ds_status v_name_dict(struct deid_vctx *c, size_t e) {
   size_t s = e;
   while (s > 0 && is_alpha((unsigned char)c->text[s - 1])) s--;
@@ -636,6 +672,7 @@ static enum ds_status v_name_dict(struct deid_vctx *c, size_t e) {
     size_t k = name_run(c, e + 1, 3, &extra);
     if (extra) end = k;
   }
+  if (street_named(c, s, end)) return DS_OK;
   if (extra == 0) {
     if (deid_name_ambiguous(c->text + s, e - s)) return DS_OK;
     /* a lone first name at the start of a sentence may be a word ("Will", "Mark"); the
