@@ -42,6 +42,17 @@ struct pcre_pat {
   int type;
 };
 
+/* Extra patterns: "LABEL REGEX". */
+struct custom {
+  char *re;
+  int type;
+};
+struct custom_list {
+  struct custom *v;
+  size_t n, cap;
+  struct ds_buf *names_re;
+};
+
 struct ds_deid {
   hs_database_t *db;
   hs_scratch_t *scratch;
@@ -63,6 +74,7 @@ struct ds_deid {
   size_t key_len;
   bool hmac;
   struct ds_log log;
+  struct custom_list *building; /* during ds_deid_new only */
 
   /* scanning state */
   const char *scan_text;
@@ -210,18 +222,6 @@ static enum ds_status add_name(struct ds_buf *re, const char *name, size_t n) {
   return st;
 }
 
-/* Extra patterns: "LABEL REGEX". */
-struct custom {
-  char *re;
-  int type;
-};
-struct custom_list {
-  struct custom *v;
-  size_t n, cap;
-  struct ds_buf *names_re;
-};
-static struct custom_list *cur_custom; /* only during ds_deid_new (not thread-shared state) */
-
 static enum ds_status pattern_line(struct ds_deid *d, const char *path, char *line, unsigned lineno,
                                    struct ds_err *err) {
   char *sp = line;
@@ -245,7 +245,7 @@ static enum ds_status pattern_line(struct ds_deid *d, const char *path, char *li
   hs_compile_error_t *ce = NULL;
   if (hs_compile(sp, HS_FLAG_SOM_LEFTMOST, HS_MODE_BLOCK, NULL, &db, &ce) == HS_SUCCESS) {
     hs_free_database(db);
-    struct custom_list *cl = cur_custom;
+    struct custom_list *cl = d->building;
     if (cl->n == cl->cap) {
       size_t nc = cl->cap ? cl->cap * 2 : 8;
       struct custom *v = ds_realloc(cl->v, nc * sizeof *v);
@@ -282,11 +282,10 @@ bad_label:
 
 static enum ds_status extra_name_line(struct ds_deid *d, const char *path, char *line, unsigned lineno,
                                       struct ds_err *err) {
-  DS_UNUSED(d);
   for (char *q = line; *q; q++)
     if (*q == ' ' || *q == '\t' || *q == '|' || *q == '(' || *q == ')')
       return ds_fail(err, DS_E_INVALID, "%s:%u: a name is one word", path, lineno);
-  if (add_name(cur_custom->names_re, line, strlen(line))) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (add_name(d->building->names_re, line, strlen(line))) return ds_fail(err, DS_E_NOMEM, "out of memory");
   return DS_OK;
 }
 
@@ -402,11 +401,11 @@ enum ds_status ds_deid_new(const struct ds_deid_params *params, struct ds_deid *
   for (size_t i = 0; i < deid_n_first_names; i++)
     if (add_name(&names_re, deid_first_names[i], strlen(deid_first_names[i]))) goto nomem;
   cl.names_re = &names_re;
-  cur_custom = &cl;
+  d->building = &cl;
   if (params->names_file && (st = each_line(params->names_file, extra_name_line, d, err))) goto fail;
   if (ds_buf_adds(&names_re, ")")) goto nomem;
   if (params->patterns_file && (st = each_line(params->patterns_file, pattern_line, d, err))) goto fail;
-  cur_custom = NULL;
+  d->building = NULL;
   if ((st = compile(d, &cl, &names_re, err))) goto fail;
   if (d->n_pcre && !(d->md = pcre2_match_data_create(4, NULL))) goto nomem;
   if (params->hmac_key_env) {
@@ -430,7 +429,7 @@ enum ds_status ds_deid_new(const struct ds_deid_params *params, struct ds_deid *
 nomem:
   st = ds_fail(err, DS_E_NOMEM, "out of memory");
 fail:
-  cur_custom = NULL;
+  d->building = NULL;
   for (size_t i = 0; i < cl.n; i++) ds_free(cl.v[i].re);
   ds_free(cl.v);
   ds_buf_release(&names_re);
