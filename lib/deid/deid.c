@@ -290,8 +290,8 @@ static enum ds_status extra_name_line(struct ds_deid *d, const char *path, char 
 }
 
 static enum ds_status compile(struct ds_deid *d, struct custom_list *cl, struct ds_buf *names_re,
-                              struct ds_err *err) {
-  size_t cap = deid_n_builtin_patterns + 1 + cl->n;
+                              struct ds_buf *surnames_re, struct ds_err *err) {
+  size_t cap = deid_n_builtin_patterns + 2 + cl->n;
   const char **exprs = ds_calloc(cap, sizeof *exprs);
   unsigned *flags = ds_calloc(cap, sizeof *flags), *ids = ds_calloc(cap, sizeof *ids);
   d->pat_kind = ds_calloc(cap, sizeof *d->pat_kind);
@@ -318,6 +318,15 @@ static enum ds_status compile(struct ds_deid *d, struct custom_list *cl, struct 
     exprs[n] = names_re->data;
     flags[n] = 0;
     d->pat_kind[n] = K_NAME_DICT;
+    d->pat_type[n] = T_PERSON;
+    d->pat_som[n] = false;
+    ids[n] = n;
+    n++;
+  }
+  if (d->enabled[T_PERSON]) {
+    exprs[n] = surnames_re->data;
+    flags[n] = 0;
+    d->pat_kind[n] = K_NAME_SURNAME;
     d->pat_type[n] = T_PERSON;
     d->pat_som[n] = false;
     ids[n] = n;
@@ -382,8 +391,9 @@ enum ds_status ds_deid_new(const struct ds_deid_params *params, struct ds_deid *
   struct ds_deid *d = ds_calloc(1, sizeof *d);
   if (!d) return ds_fail(err, DS_E_NOMEM, "out of memory");
   struct custom_list cl = {0};
-  struct ds_buf names_re;
+  struct ds_buf names_re, surnames_re;
   ds_buf_init(&names_re, 0);
+  ds_buf_init(&surnames_re, 0);
   ds_buf_init(&d->out, MAX_TEXT);
   ds_buf_init(&d->dec, MAX_TEXT);
   ds_buf_init(&d->norm, 0);
@@ -406,7 +416,11 @@ enum ds_status ds_deid_new(const struct ds_deid_params *params, struct ds_deid *
   if (ds_buf_adds(&names_re, ")")) goto nomem;
   if (params->patterns_file && (st = each_line(params->patterns_file, pattern_line, d, err))) goto fail;
   d->building = NULL;
-  if ((st = compile(d, &cl, &names_re, err))) goto fail;
+  if (ds_buf_adds(&surnames_re, "(?:")) goto nomem;
+  for (size_t i = 0; i < deid_n_surnames; i++)
+    if (add_name(&surnames_re, deid_surnames[i], strlen(deid_surnames[i]))) goto nomem;
+  if (ds_buf_adds(&surnames_re, ")")) goto nomem;
+  if ((st = compile(d, &cl, &names_re, &surnames_re, err))) goto fail;
   if (d->n_pcre && !(d->md = pcre2_match_data_create(4, NULL))) goto nomem;
   if (params->hmac_key_env) {
     const char *k = getenv(params->hmac_key_env);
@@ -424,6 +438,7 @@ enum ds_status ds_deid_new(const struct ds_deid_params *params, struct ds_deid *
   for (size_t i = 0; i < cl.n; i++) ds_free(cl.v[i].re);
   ds_free(cl.v);
   ds_buf_release(&names_re);
+  ds_buf_release(&surnames_re);
   *out = d;
   return DS_OK;
 nomem:
@@ -433,6 +448,7 @@ fail:
   for (size_t i = 0; i < cl.n; i++) ds_free(cl.v[i].re);
   ds_free(cl.v);
   ds_buf_release(&names_re);
+  ds_buf_release(&surnames_re);
   ds_deid_free(d);
   return st;
 }

@@ -22,7 +22,7 @@ enum deid_type {
 enum deid_kind {
   K_EMAIL, K_PHONE_INTL, K_PHONE_NANP, K_PHONE_GROUPED, K_PHONE_BARE, K_CARD, K_IBAN,
   K_SSN_DASH, K_SSN_CTX, K_IPV4, K_IPV6, K_MAC, K_URL_USERINFO, K_URL_PARAM, K_TOKEN,
-  K_JWT, K_PEM, K_ASSIGN, K_ADDR_STREET, K_ADDR_UNIT, K_ADDR_EURO, K_ADDR_EURO_SUFFIX, K_ADDR_EURO_PREFIX, K_ADDR_MIL, K_NAME_DICT,
+  K_JWT, K_PEM, K_ASSIGN, K_ADDR_STREET, K_ADDR_UNIT, K_ADDR_EURO, K_ADDR_EURO_SUFFIX, K_ADDR_EURO_PREFIX, K_ADDR_MIL, K_NAME_DICT, K_NAME_SURNAME,
   K_NAME_TITLE, K_NAME_LABEL, K_DOB, K_CUSTOM
 };
 
@@ -65,6 +65,8 @@ extern const struct deid_pattern deid_builtin_patterns[];
 extern const size_t deid_n_builtin_patterns;
 extern const char *const deid_first_names[];
 extern const size_t deid_n_first_names;
+extern const char *const deid_surnames[];
+extern const size_t deid_n_surnames;
 bool deid_name_ambiguous(const char *p, size_t len);
 
 /* Validates one candidate [s,e) of the given kind in text, pushing 0..n detections. */

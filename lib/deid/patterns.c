@@ -95,10 +95,12 @@ const struct deid_pattern deid_builtin_patterns[] = {
    * (its pattern is generated in deid.c from deid_first_names) */
   {"\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta)\\.?[ ]+", NOSOM, T_PERSON,
    K_NAME_TITLE},
-  {"\\b(?:my name is|my name's|i am|i'm|attn|dear|regards|sincerely|signed|cheers|thanks)[ \\t]*[:,]?[ \\t\\r\\n]*",
+  {"\\b(?:my name is|my name's|attn|dear|regards|sincerely|signed|cheers|thanks)[ \\t]*[:,]?[ \\t\\r\\n]*",
    NOSOM | CL, T_PERSON, K_NAME_LABEL},
-  {"\\b(?:full name|name|contact person|patient|customer|applicant|employee|from|to|cc)[ \\t]*:[ \\t\\r\\n]*",
+  {"\\b(?:full name|first name|last name|surname|maiden name|name|contact person|patient|customer|applicant|"
+   "employee|user|account holder|holder|guardian|spouse|author|from|to|cc)(?::|\\?| :)[ \\t\\r\\n]*",
    NOSOM | CL, T_PERSON, K_NAME_LABEL},
+  {"\\b(?:named|called|says|said|according to)[ \\t]+", NOSOM, T_PERSON, K_NAME_LABEL},
 
   /* dates of birth, where labeled */
   {"\\b(?:date of birth|birth ?date|birthday|d\\.?o\\.?b\\.?|born(?: on)?)[ \\t]*[:\\-]?[ \\t]*", NOSOM | CL,

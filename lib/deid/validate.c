@@ -681,6 +681,45 @@ static enum ds_status v_name_dict(struct deid_vctx *c, size_t e) {
   return push(c, s, end, T_PERSON);
 }
 
+/* "Lewis Forbes", "Maja S Hermansen", "Ástríður Steinarsdóttir": a dictionary surname right after
+ * a capitalized name token (optionally an initial between). */
+static enum ds_status v_name_surname(struct deid_vctx *c, size_t e) {
+  static const char *const stop[] = {"The", "A", "An", "In", "On", "At", "Of", "To", "And", "But", "For", "With",
+                                     "From", "By", "My", "Our", "Your", "His", "Her", "Their", "This", "That",
+                                     "These", "Those", "As", "If", "When", "Dear", "Hi", "Hello", "Mr", "Mrs",
+                                     "Ms", "Dr", "Prof", "Saint", "St", "New", "Old", "North", "South", "East",
+                                     "West", "Great", "Little", "Big", "Lake", "Mount", "Fort", "Port", "Via",
+                                     NULL};
+  size_t s = e;
+  while (s > 0 && (is_alpha((unsigned char)c->text[s - 1]) || (unsigned char)c->text[s - 1] >= 0x80 ||
+                   c->text[s - 1] == '\''))
+    s--;
+  if (s == e || !left_clear(c, s)) return DS_OK;
+  if (e < c->len && (is_alnum((unsigned char)c->text[e]) || (unsigned char)c->text[e] >= 0x80)) return DS_OK;
+  /* the word must be exactly a dictionary surname (the hit may end inside a longer word) */
+  size_t i = s;
+  if (i < 2 || c->text[i - 1] != ' ') return DS_OK;
+  i--;
+  /* an initial: "S " or "S. " */
+  size_t j = i;
+  if (j >= 2 && c->text[j - 1] == '.' && is_upper((unsigned char)c->text[j - 2]) && (j == 2 || c->text[j - 3] == ' '))
+    j = j >= 3 ? j - 3 : 0;
+  else if (j >= 1 && is_upper((unsigned char)c->text[j - 1]) && (j == 1 || c->text[j - 2] == ' '))
+    j = j >= 2 ? j - 2 : 0;
+  if (j != i) {
+    if (j == 0 || c->text[j] != ' ') j = i; /* not an initial after all */
+  }
+  size_t a = j;
+  while (a > 0 && (is_alpha((unsigned char)c->text[a - 1]) || (unsigned char)c->text[a - 1] >= 0x80 ||
+                   c->text[a - 1] == '-'))
+    a--;
+  if (a == j || name_token(c, a) != j) return DS_OK;
+  for (const char *const *w = stop; *w; w++)
+    if (strlen(*w) == j - a && !strncmp(*w, c->text + a, j - a)) return DS_OK;
+  if (street_named(c, a, e)) return DS_OK;
+  return push(c, a, e, T_PERSON);
+}
+
 static enum ds_status v_name_title(struct deid_vctx *c, size_t e) {
   int n;
   size_t end = name_run(c, e, 3, &n);
@@ -707,13 +746,21 @@ static enum ds_status v_name_label(struct deid_vctx *c, size_t s, size_t e) {
   if (!n) return DS_OK;
   bool dict = in_dictionary(c->text + e, name_token(c, e) - e);
   bool strong;
+  bool qmark = memchr(c->text + a, '?', e - a) != NULL;
   if (!strcmp(word, "is") || !strcmp(word, "dear") || !strcmp(word, "attn")) strong = true; /* my name is */
   else if (!strcmp(word, "name") || !strcmp(word, "person") || !strcmp(word, "patient") ||
-           !strcmp(word, "customer") || !strcmp(word, "applicant") || !strcmp(word, "employee"))
-    strong = colon;
+           !strcmp(word, "customer") || !strcmp(word, "applicant") || !strcmp(word, "employee") ||
+           !strcmp(word, "user") || !strcmp(word, "holder") || !strcmp(word, "guardian") ||
+           !strcmp(word, "spouse") || !strcmp(word, "author") || !strcmp(word, "surname"))
+    strong = colon || qmark;
   else if (!strcmp(word, "from") || !strcmp(word, "to") || !strcmp(word, "cc")) {
     if (!colon) return DS_OK;
     strong = false;
+  } else if (!strcmp(word, "named") || !strcmp(word, "called") || !strcmp(word, "says") || !strcmp(word, "said") ||
+             !strcmp(word, "to")) {
+    /* prose: a full name (two or more name tokens) or a dictionary first name */
+    if (!(dict || n >= 2) || street_named(c, e, end)) return DS_OK;
+    return push(c, e, end, T_PERSON);
   } else strong = false; /* i am, regards, sincerely, thanks, ... */
   if (!strong && !dict && n < 2) return DS_OK;
   if (!strong && !dict) {
@@ -913,6 +960,7 @@ enum ds_status deid_validate(struct deid_vctx *c, int kind, int type, size_t s, 
   case K_ADDR_EURO_PREFIX:
   case K_ADDR_MIL: return v_addr(c, kind, s, e);
   case K_NAME_DICT: return v_name_dict(c, e);
+  case K_NAME_SURNAME: return v_name_surname(c, e);
   case K_NAME_TITLE: return v_name_title(c, e);
   case K_NAME_LABEL: return v_name_label(c, s, e);
   case K_DOB: return v_dob(c, e);
