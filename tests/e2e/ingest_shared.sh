@@ -42,7 +42,7 @@ for line in lines:
         for tc in msg.get("tool_calls", []):
             assert set(tc) >= {"id", "name", "arguments"} and "function" not in tc
             json.loads(tc["arguments"])
-assert m["deid"] == {"enabled": False}
+assert m["deid"]["enabled"] is True and m["deid"]["post_scan"]["findings"] == 0, m["deid"]  # on by default
 PY
 done
 
