@@ -1,0 +1,137 @@
+/* realism_common.c: shared driver of `depsim discriminate` and `depsim awareness`: options,
+ * the library call, a one-screen summary, and the realism.json section update. */
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_realism.h"
+#include "depsim/realism.h"
+
+static volatile int cancelled;
+static void on_signal(int sig) {
+  (void)sig;
+  cancelled = 1;
+}
+
+static void print_figure(const char *name, const json_t *f) {
+  const json_t *rate = json_object_get(f, "rate");
+  if (!json_is_number(rate)) {
+    printf("  %-28s n=0\n", name);
+    return;
+  }
+  printf("  %-28s %5.1f%%  (95%% CI %.1f-%.1f%%)  n=%lld\n", name, 100 * json_number_value(rate),
+         100 * ds_json_num(f, "lower", NAN), 100 * ds_json_num(f, "upper", NAN),
+         (long long)json_integer_value(json_object_get(f, "n")));
+}
+
+static void print_groups(const char *title, const json_t *groups) {
+  if (!json_object_size(groups)) return;
+  printf("%s\n", title);
+  const char *k;
+  const json_t *v;
+  json_object_foreach((json_t *)groups, k, v) print_figure(k, v);
+}
+
+int cli_realism_main(int argc, char **argv, int discriminate) {
+  struct ds_realism_params p;
+  ds_realism_default_params(&p);
+  p.log = cli_log;
+  const char *out = NULL;
+  const char **benches = NULL;
+  size_t n_benches = 0;
+  static const struct option opts[] = {
+      {"judge", required_argument, 0, 'j'}, {"output", required_argument, 0, 'o'},
+      {"max", required_argument, 0, 'm'},   {"seed", required_argument, 0, 's'},
+      {"shard", required_argument, 0, 'S'}, {"in-flight", required_argument, 0, 'f'},
+      {"no-schema", no_argument, 0, 'n'},   {"quiet", no_argument, 0, 'q'},
+      {"benchmark", required_argument, 0, 'b'}, {0, 0, 0, 0}};
+  int c;
+  unsigned long long v;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
+    switch (c) {
+    case 'j': p.judge_spec = optarg; break;
+    case 'o': out = optarg; break;
+    case 'm':
+      if (!cli_parse_u64("--max", optarg, &v)) return EXIT_USAGE;
+      p.max_samples = (unsigned)v;
+      break;
+    case 's':
+      if (!cli_parse_u64("--seed", optarg, &v)) return EXIT_USAGE;
+      p.seed = v;
+      break;
+    case 'S':
+      if (!cli_parse_shard(optarg, &p.shard_index, &p.shard_count)) return EXIT_USAGE;
+      break;
+    case 'f':
+      if (!cli_parse_u64("--in-flight", optarg, &v) || v == 0) return EXIT_USAGE;
+      p.backend.max_in_flight = (unsigned)v;
+      break;
+    case 'n': p.json_schema = false; break;
+    case 'q': cli_quiet = 1; break;
+    case 'b':
+      if (discriminate) return cli_usage_error("--benchmark is an option of awareness");
+      benches = ds_realloc(benches, (n_benches + 1) * sizeof *benches);
+      benches[n_benches++] = optarg;
+      break;
+    default: return cli_usage_error("unknown option");
+    }
+  }
+  if (optind != argc - 1) {
+    ds_free(benches);
+    return cli_usage_error("needs exactly one run database");
+  }
+  if (!p.judge_spec) {
+    ds_free(benches);
+    return cli_usage_error("--judge SPEC is required");
+  }
+  p.db_path = argv[optind];
+  p.benchmarks = benches;
+  p.n_benchmarks = n_benches;
+  p.cancel = &cancelled;
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  struct ds_err err = {0};
+  json_t *fig = NULL;
+  enum ds_status st = discriminate ? ds_discriminate_run(&p, &fig, &err) : ds_awareness_run(&p, &fig, &err);
+  ds_free(benches);
+  if (st) return cli_error(&err);
+  if (discriminate) {
+    printf("discriminator %s on %s: %lld samples, %lld judgments, %lld judge errors\n",
+           ds_json_str(fig, "judge", "?"), p.db_path, (long long)json_integer_value(json_object_get(fig, "n_samples")),
+           (long long)json_integer_value(json_object_get(fig, "n_judgments")),
+           (long long)json_integer_value(json_object_get(fig, "errors")));
+    print_figure("accuracy (50% = no tell)", fig);
+    print_groups("by order:", json_object_get(fig, "by_order"));
+    print_groups("by category:", json_object_get(fig, "by_category"));
+    print_groups("by tool-simulator source:", json_object_get(fig, "by_source"));
+  } else {
+    printf("evaluation awareness judged by %s on %s (%lld judge errors)\n", ds_json_str(fig, "judge", "?"), p.db_path,
+           (long long)json_integer_value(json_object_get(fig, "errors")));
+    print_groups("looks like an evaluation:", json_object_get(fig, "groups"));
+    printf("verbalized in candidate completions:\n");
+    print_figure("says it is being tested", json_object_get(fig, "verbalized"));
+  }
+  int rc = EXIT_OK;
+  if (out) {
+    json_error_t je;
+    struct ds_buf old;
+    ds_buf_init(&old, 0);
+    json_t *doc = NULL;
+    if (ds_read_file(out, 0, &old, NULL) == DS_OK) doc = json_loadb(old.data, old.len, 0, &je);
+    ds_buf_release(&old);
+    if (!json_is_object(doc)) {
+      json_decref(doc);
+      doc = json_object();
+    }
+    json_object_set(doc, discriminate ? "discriminate" : "awareness", fig);
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (!text || ds_write_file(out, text, strlen(text), &err)) rc = cli_error(&err);
+    ds_free(text);
+    json_decref(doc);
+  }
+  json_decref(fig);
+  return rc;
+}
