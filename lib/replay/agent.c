@@ -75,6 +75,7 @@ void agent_free(struct agent *a) {
   ds_free(a);
 }
 
+const json_t *agent_messages(const struct agent *a) { return a->messages; }
 const json_t *agent_trajectory(const struct agent *a) { return a->trajectory; }
 unsigned agent_steps(const struct agent *a) { return a->turns; }
 

@@ -33,6 +33,9 @@ void agent_free(struct agent *a);
  * finish_reason tells why ("stop", "max_steps", "max_tokens", "timeout", "loop", or the model's). */
 bool agent_feed(struct agent *a, struct ds_result *res, const json_t **out_messages);
 
+/* The whole conversation so far (prefix + generated), borrowed until the next agent_feed. */
+const json_t *agent_messages(const struct agent *a);
+
 /* The generated part of the conversation (assistant turns and tool answers), borrowed. */
 const json_t *agent_trajectory(const struct agent *a);
 unsigned agent_steps(const struct agent *a);
