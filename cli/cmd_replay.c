@@ -35,6 +35,16 @@ static const char usage[] =
     "  --trim-front         prefixes longer than the model's context lose their oldest\n"
     "                       non-system messages until they fit (default: skipped as\n"
     "                       context_exceeded)\n"
+    "Agentic replay (coding agents; see 'depsim toolsim --help'):\n"
+    "  --agentic            the candidate's tool calls are answered by the tool simulator\n"
+    "                       (never executed) and the conversation goes back to it until it\n"
+    "                       answers without tool calls; the whole trajectory is stored\n"
+    "  --tooldb FILE        recorded tool calls (from 'depsim toolsim index')\n"
+    "  --simulator SPEC     backend of the tool-simulator model (default: none)\n"
+    "  --repo-root DIR      where relative repo.path_or_url of records resolve (default: .)\n"
+    "  --max-steps N        model turns per episode (default 20)\n"
+    "  --max-episode-tokens N   completion tokens per episode (default 32768)\n"
+    "  --max-episode-seconds S  wall time per episode (default 600)\n"
     "  --resume RUN.db      continue a run; its parameters come from the database\n"
     "  --retry-failed       with --resume: generate the failed prefixes again\n"
     "  -q, --quiet          no progress and no notes\n\n"
@@ -119,7 +129,8 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
 }
 
 static int run(int argc, char **argv) {
-  enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY };
+  enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY,
+         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC };
   static const struct option opts[] = {
       {"backend", required_argument, NULL, O_BACKEND}, {"output", required_argument, NULL, 'o'},
       {"seed", required_argument, NULL, O_SEED},       {"cut", required_argument, NULL, O_CUT},
@@ -127,6 +138,10 @@ static int run(int argc, char **argv) {
       {"max-tokens", required_argument, NULL, O_MAXTOK}, {"shard", required_argument, NULL, O_SHARD},
       {"in-flight", required_argument, NULL, O_INFLIGHT}, {"trim-front", no_argument, NULL, O_TRIM},
       {"resume", required_argument, NULL, O_RESUME},   {"retry-failed", no_argument, NULL, O_RETRY},
+      {"agentic", no_argument, NULL, O_AGENTIC},       {"tooldb", required_argument, NULL, O_TOOLDB},
+      {"simulator", required_argument, NULL, O_SIM},   {"repo-root", required_argument, NULL, O_REPOROOT},
+      {"max-steps", required_argument, NULL, O_STEPS}, {"max-episode-tokens", required_argument, NULL, O_EPTOK},
+      {"max-episode-seconds", required_argument, NULL, O_EPSEC},
       {"quiet", no_argument, NULL, 'q'},               {NULL, 0, NULL, 0}};
   struct ds_replay_params p;
   ds_replay_default_params(&p);
@@ -181,6 +196,25 @@ static int run(int argc, char **argv) {
     case O_TRIM: p.trim_front = true; run_opts = true; break;
     case O_RESUME: p.resume = true; p.db_path = optarg; break;
     case O_RETRY: p.retry_failed = true; break;
+    case O_AGENTIC: p.agentic = true; run_opts = true; break;
+    case O_TOOLDB: p.tooldb_path = optarg; run_opts = true; break;
+    case O_SIM: p.simulator_spec = optarg; break; /* on resume: a spec that describes the same */
+    case O_REPOROOT: p.repo_root = optarg; run_opts = true; break;
+    case O_STEPS:
+      if (!cli_parse_u64("--max-steps", optarg, &u) || u == 0 || u > 10000) return cli_usage_error("--max-steps: 1 to 10000");
+      p.max_steps = (unsigned)u;
+      run_opts = true;
+      break;
+    case O_EPTOK:
+      if (!cli_parse_u64("--max-episode-tokens", optarg, &u) || u == 0) return cli_usage_error("--max-episode-tokens: a positive number");
+      p.max_episode_tokens = (long)u;
+      run_opts = true;
+      break;
+    case O_EPSEC:
+      if (!cli_parse_double("--max-episode-seconds", optarg, &p.max_episode_seconds) || p.max_episode_seconds <= 0)
+        return cli_usage_error("--max-episode-seconds: a positive number");
+      run_opts = true;
+      break;
     case 'q': cli_quiet = 1; break;
     default: return cli_usage_error("unknown option");
     }

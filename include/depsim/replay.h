@@ -41,6 +41,16 @@ struct ds_replay_params {
   unsigned in_flight;         /* requests in flight (0: backend default); not a run parameter */
   bool trim_front;            /* too long prefixes: drop oldest non-system messages (else skip) */
   struct ds_backend_params backend; /* spec is taken from backend_spec; other fields used as is */
+  /* Agentic replay: the candidate's tool calls are answered by the tool simulator (never
+   * executed) and the conversation goes back to it, until it answers without tool calls or a
+   * limit stops the episode. The whole trajectory is stored (samples.trajectory, tool_steps). */
+  bool agentic;
+  const char *tooldb_path;    /* recorded tool calls (depsim toolsim index), or NULL */
+  const char *simulator_spec; /* backend of the tool-simulator model, or NULL */
+  const char *repo_root;      /* relative repo.path_or_url of records resolve here (NULL: cwd) */
+  unsigned max_steps;         /* model turns per episode (0: 20) */
+  long max_episode_tokens;    /* completion tokens per episode (0: 32768) */
+  double max_episode_seconds; /* wall time per episode (0: 600) */
   struct ds_log log;          /* warnings and notes (never secrets) */
   /* Stop cleanly (everything done so far committed) when *cancel becomes non-zero. May be NULL. */
   volatile int *cancel;

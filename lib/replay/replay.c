@@ -12,6 +12,8 @@
 #include "base/base.h"
 #include "depsim/replay.h"
 #include "depsim/store.h"
+#include "depsim/toolsim.h"
+#include "replay/agent.h"
 #include "replay/replay_int.h"
 
 #define LOAD_BATCH 2000       /* corpus records per loading transaction */
@@ -35,7 +37,17 @@ struct rp_prefix {
   unsigned n_stored, n_ok;      /* samples stored (any session) */
   unsigned fail_k;              /* lowest k of a failed sample (UINT_MAX: none) */
   char *fail_cause;             /* its cause */
+  json_t *repo;                 /* agentic: the record's repository reference */
+  json_t *record;               /* agentic: what the tool simulator sees of the record */
+  struct agent **agents;        /* agentic: the running episode of each k (n_agents = K), or NULL */
+  unsigned n_agents;
   struct rp_prefix *next_q;
+};
+
+/* An agentic episode whose next model turn waits to be submitted. */
+struct rp_cont {
+  struct rp_prefix *pf;
+  unsigned k;
 };
 
 /* A finished request waiting for its commit. */
@@ -77,6 +89,16 @@ struct replay {
   struct ds_replay_progress pr;
   double t0, last_report;
   uint64_t done_at_start, calls;
+
+  /* agentic replay */
+  bool agentic;
+  struct ds_toolsim *toolsim;
+  struct ds_backend *simulator;
+  struct agent_limits lim;
+  json_t *agentic_meta;
+  struct rp_cont *cont;
+  size_t n_cont, cap_cont;
+  sqlite3_stmt *q_traj;
 };
 
 /* ---------- seeds ---------- */
@@ -141,6 +163,10 @@ static void prefix_free(struct rp_prefix *pf) {
   json_decref(pf->messages);
   json_decref(pf->tools);
   json_decref(pf->original);
+  json_decref(pf->repo);
+  json_decref(pf->record);
+  for (unsigned k = 0; k < pf->n_agents; k++) agent_free(pf->agents[k]);
+  ds_free(pf->agents);
   ds_free(pf->todo);
   ds_free(pf->fail_cause);
   ds_free(pf);
@@ -487,6 +513,8 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
     pf->tools = ts && !r->original ? json_loads(ts, 0, NULL) : NULL;
     pf->original = os && r->original ? json_loads(os, 0, NULL) : NULL;
     pf->trimmed = (unsigned)sqlite3_column_int(q, 6);
+    const char *rs = (const char *)sqlite3_column_text(q, 7);
+    pf->repo = rs ? json_loads(rs, 0, NULL) : NULL;
     pf->todo = ds_calloc(r->k, sizeof *pf->todo);
     if (!pf->key || !pf->todo || !json_is_array(pf->messages)) {
       st = pf->key && pf->todo ? ds_fail(err, DS_E_INVALID, "prefix %lld: stored messages are not a JSON array", (long long)pf->id)
@@ -577,11 +605,121 @@ static enum ds_status push_done(struct replay *r, struct rp_prefix *pf, unsigned
   return DS_OK;
 }
 
+/* ---------- agentic episodes ---------- */
+
+/* What the tool simulator sees of a prefix's record: its id, repository, tools and the
+ * conversation up to and including the original turn (the recorded rollout). */
+static json_t *agent_record(const struct rp_prefix *pf) {
+  const char *hash = strrchr(pf->key, '#');
+  json_t *rec = json_object();
+  if (!rec) return NULL;
+  json_object_set_new(rec, "id", json_stringn(pf->key, hash ? (size_t)(hash - pf->key) : strlen(pf->key)));
+  if (pf->repo) json_object_set(rec, "repo", pf->repo);
+  if (pf->tools) json_object_set(rec, "tools", pf->tools);
+  json_t *msgs = json_deep_copy(pf->messages);
+  if (msgs && pf->original) json_array_append(msgs, pf->original);
+  json_object_set_new(rec, "messages", msgs ? msgs : json_array());
+  return rec;
+}
+
+static bool push_cont(struct replay *r, struct rp_prefix *pf, unsigned k) {
+  if (r->n_cont == r->cap_cont) {
+    size_t cap = r->cap_cont ? r->cap_cont * 2 : 16;
+    struct rp_cont *v = ds_realloc(r->cont, cap * sizeof *v);
+    if (!v) return false;
+    r->cont = v;
+    r->cap_cont = cap;
+  }
+  r->cont[r->n_cont++] = (struct rp_cont){pf, k};
+  return true;
+}
+
+/* Feeds a model turn to the sample's episode. True when the episode goes on (the next turn
+ * is queued and res released); false when res is the sample's final result. */
+static bool agent_continues(struct replay *r, struct rp_prefix *pf, unsigned k, struct ds_result *res) {
+  if (!pf->agents) {
+    pf->agents = ds_calloc(r->k, sizeof *pf->agents);
+    if (!pf->agents) return false;
+    pf->n_agents = r->k;
+  }
+  struct agent **slot = &pf->agents[k];
+  if (!*slot) {
+    if (res->status != DS_OK) return false;
+    if (!pf->record && !(pf->record = agent_record(pf))) return false;
+    struct ds_err e = {0};
+    if (agent_new(r->toolsim, pf->record, pf->messages, &r->lim, slot, &e) != DS_OK) {
+      ds_logf(&r->p->log, DS_LOG_WARN, "%s: cannot start an agent episode: %s", pf->key, e.msg);
+      return false;
+    }
+  }
+  const json_t *next = NULL;
+  if (!agent_feed(*slot, res, &next)) return false;
+  if (!push_cont(r, pf, k)) {
+    /* out of memory: end the episode here; what it did so far is stored */
+    ds_free(res->finish_reason);
+    res->finish_reason = ds_strdup("error");
+    return false;
+  }
+  if (res->completion_tokens > 0) r->pr.completion_tokens += (uint64_t)res->completion_tokens;
+  ds_result_release(res);
+  return true;
+}
+
+/* Submits the next model turn of waiting episodes. DS_E_LIMIT when the backend is full. */
+static enum ds_status submit_cont(struct replay *r, struct ds_err *err) {
+  while (r->n_cont) {
+    if (ds_backend_in_flight(r->backend) >= r->capacity) return DS_E_LIMIT;
+    struct rp_cont c = r->cont[r->n_cont - 1];
+    struct agent *a = c.pf->agents[c.k];
+    struct ds_request req;
+    ds_request_init(&req);
+    req.id = ((uint64_t)c.pf->id << 32) | c.k;
+    req.key = c.pf->key;
+    req.k = c.k;
+    req.messages = agent_messages(a);
+    req.tools = c.pf->tools;
+    req.temperature = r->temperature;
+    req.top_p = r->top_p;
+    req.max_tokens = r->max_tokens;
+    /* each turn of an episode gets its own seed, derived from the sample's */
+    req.seed = (ds_replay_sample_seed(r->seed, c.pf->key, c.k) + (int64_t)agent_steps(a)) & 0x7fffffff;
+    req.ud = c.pf;
+    enum ds_status st = ds_backend_submit(r->backend, &req, err);
+    if (st) return st;
+    r->calls++;
+    r->n_cont--;
+  }
+  return DS_OK;
+}
+
+/* Stores an ended episode's trajectory and tool steps with its sample. */
+static enum ds_status agent_store(struct replay *r, struct rp_prefix *pf, unsigned k, struct ds_err *err) {
+  if (!pf->agents || k >= pf->n_agents || !pf->agents[k]) return DS_OK;
+  struct agent *a = pf->agents[k];
+  int64_t sample_id = sqlite3_last_insert_rowid(r->db);
+  char *traj = ds_json_compact(agent_trajectory(a));
+  enum ds_status st = DS_OK;
+  if (!traj) st = ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (!st) {
+    sqlite3_reset(r->q_traj);
+    sqlite3_bind_text(r->q_traj, 1, traj, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(r->q_traj, 2, sample_id);
+    if (sqlite3_step(r->q_traj) != SQLITE_DONE) st = rp_db_fail(r->db, err, "storing a trajectory");
+    sqlite3_reset(r->q_traj);
+  }
+  ds_free(traj);
+  if (!st) st = agent_store_steps(a, r->db, sample_id, err);
+  agent_free(a);
+  pf->agents[k] = NULL;
+  return st;
+}
+
 /* The backend's done callback: results wait in r->done for the poll's commit. */
 static void on_done(void *ud, struct ds_result *res) {
   struct replay *r = ud;
   struct rp_prefix *pf = res->ud;
   unsigned k = (unsigned)(res->id & 0xffffffffu);
+  if (r->agentic && agent_continues(r, pf, k, res)) return;
   if (push_done(r, pf, k, ds_replay_sample_seed(r->seed, pf->key, k), res) != DS_OK) {
     /* out of memory: the sample stays pending and is generated again on resume */
     ds_result_release(res);
@@ -722,6 +860,10 @@ static enum ds_status store_sample(struct replay *r, struct rp_done *d, struct d
     return st;
   }
   sqlite3_reset(q);
+  if (r->agentic) {
+    enum ds_status st = agent_store(r, d->pf, d->k, err);
+    if (st) return st;
+  }
   struct rp_prefix *pf = d->pf;
   pf->n_stored++;
   if (!cause) {
@@ -812,6 +954,14 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
     /* fill the backend (or one commit batch of originals) */
     for (;;) {
       if (r->original && r->n_done >= ORIGINAL_BATCH) break;
+      if (r->n_cont) {
+        st = submit_cont(r, err);
+        if (st == DS_E_LIMIT) {
+          st = DS_OK;
+          break;
+        }
+        if (st) goto out;
+      }
       st = submit_next(r, err);
       if (st == DS_E_LIMIT) {
         st = DS_OK;
@@ -834,7 +984,8 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
       if ((st = commit_done(r, err))) goto out;
     }
     report(r, false);
-    if (no_more && (!r->backend || ds_backend_in_flight(r->backend) == 0) && r->n_done == 0) break;
+    if (no_more && (!r->backend || ds_backend_in_flight(r->backend) == 0) && r->n_done == 0 && r->n_cont == 0)
+      break;
   }
 out:
   return st;
@@ -859,6 +1010,72 @@ static char *meta_str(struct ds_store *s, const char *key) {
   return v;
 }
 
+/* Agentic settings are run parameters: stored as one JSON meta value, restored on resume. */
+static enum ds_status write_agentic(struct replay *r, struct ds_err *err) {
+  if (!r->agentic) return ds_store_meta_set(r->store, "agentic", "false", err);
+  char *v = ds_json_canonical(r->agentic_meta);
+  if (!v) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  enum ds_status st = ds_store_meta_set(r->store, "agentic", v, err);
+  ds_free(v);
+  return st;
+}
+
+static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p, struct ds_err *err) {
+  if (p->resume) {
+    char *v = meta_str(r->store, "agentic");
+    json_error_t je;
+    json_t *m = v && strcmp(v, "false") != 0 ? json_loads(v, 0, &je) : NULL;
+    ds_free(v);
+    if (!json_is_object(m)) {
+      json_decref(m);
+      return DS_OK;
+    }
+    r->agentic_meta = m;
+    p->agentic = true;
+    p->tooldb_path = ds_json_str(m, "tooldb", NULL);
+    p->repo_root = ds_json_str(m, "repo_root", NULL);
+    p->max_steps = (unsigned)ds_json_num(m, "max_steps", 0);
+    p->max_episode_tokens = (long)ds_json_num(m, "max_episode_tokens", 0);
+    p->max_episode_seconds = ds_json_num(m, "max_episode_seconds", 0);
+    if (!p->simulator_spec) p->simulator_spec = ds_json_str(m, "simulator", NULL);
+  }
+  if (!p->agentic) return DS_OK;
+  if (r->original) return ds_fail(err, DS_E_INVALID, "--agentic needs a model backend, not 'original'");
+  r->agentic = true;
+  agent_default_limits(&r->lim);
+  if (p->max_steps) r->lim.max_steps = p->max_steps;
+  if (p->max_episode_tokens) r->lim.max_tokens = p->max_episode_tokens;
+  if (p->max_episode_seconds > 0) r->lim.max_seconds = p->max_episode_seconds;
+  enum ds_status st;
+  if (p->simulator_spec) {
+    struct ds_backend_params bp;
+    ds_backend_default_params(&bp);
+    bp.spec = p->simulator_spec;
+    bp.log = p->log;
+    if ((st = ds_backend_open(&bp, &r->simulator, err))) return st;
+  }
+  struct ds_toolsim_params tp;
+  ds_toolsim_default_params(&tp);
+  tp.tooldb_path = p->tooldb_path;
+  tp.simulator = r->simulator;
+  tp.repo_root = p->repo_root;
+  tp.log = p->log;
+  if ((st = ds_toolsim_open(&tp, &r->toolsim, err))) return st;
+  if (!r->agentic_meta) {
+    char *root = p->repo_root ? realpath(p->repo_root, NULL) : NULL;
+    char *db = p->tooldb_path ? realpath(p->tooldb_path, NULL) : NULL;
+    r->agentic_meta = json_pack("{s:s?,s:s?,s:s?,s:i,s:I,s:f}", "tooldb", db ? db : p->tooldb_path, "simulator",
+                                r->simulator ? ds_backend_describe(r->simulator) : NULL, "repo_root",
+                                root ? root : p->repo_root, "max_steps", (int)r->lim.max_steps,
+                                "max_episode_tokens", (json_int_t)r->lim.max_tokens, "max_episode_seconds",
+                                r->lim.max_seconds);
+    free(root);
+    free(db);
+    if (!r->agentic_meta) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  return DS_OK;
+}
+
 static enum ds_status write_params(struct replay *r, const char *corpus_abs, const char *sha,
                                    const char *described, struct ds_err *err) {
   const struct ds_replay_params *p = r->p;
@@ -878,6 +1095,7 @@ static enum ds_status write_params(struct replay *r, const char *corpus_abs, con
       (st = ds_store_meta_set(r->store, "trim_front", r->trim_front ? "1" : "0", err)) ||
       (st = meta_setf(r->store, "shard", err, "%u/%u", p->shard_count ? p->shard_index : 0,
                       p->shard_count ? p->shard_count : 1)) ||
+      (st = write_agentic(r, err)) ||
       (st = ds_store_event(r->store, "replay_started", described, err))) {
     ds_store_rollback(r->store);
     return st;
@@ -888,7 +1106,7 @@ static enum ds_status write_params(struct replay *r, const char *corpus_abs, con
 static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
   enum ds_status st;
   if ((st = prep(r->db,
-                 "SELECT id,conv_id,cut_index,messages,tools,original,trimmed FROM prefixes"
+                 "SELECT id,conv_id,cut_index,messages,tools,original,trimmed,repo FROM prefixes"
                  " WHERE status='pending' AND id>? ORDER BY id LIMIT ?",
                  &r->q_cursor, err)) ||
       (st = prep(r->db,
@@ -906,7 +1124,8 @@ static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
       (st = prep(r->db,
                  "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5,"
                  " messages=?7 WHERE id=?6",
-                 &r->q_final_trim, err)))
+                 &r->q_final_trim, err)) ||
+      (st = prep(r->db, "UPDATE samples SET trajectory=?1 WHERE id=?2", &r->q_traj, err)))
     return st;
   return DS_OK;
 }
@@ -1074,6 +1293,11 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     r.n_ctx = ds_backend_context_length(r.backend);
   }
 
+  if ((st = open_agentic(&r, &p, err))) {
+    free(corpus_abs);
+    goto out;
+  }
+
   if (!p.resume) {
     st = ds_store_open(p.db_path, DS_STORE_CREATE, &r.store, err);
     if (!st) st = write_params(&r, corpus_abs ? corpus_abs : p.corpus_path, sha, described, err);
@@ -1135,6 +1359,10 @@ out:
   sqlite3_finalize(r.q_insert);
   sqlite3_finalize(r.q_final);
   sqlite3_finalize(r.q_final_trim);
+  sqlite3_finalize(r.q_traj);
+  ds_free(r.cont);
+  ds_toolsim_close(r.toolsim);
+  ds_backend_close(r.simulator);
   if (r.store && (st == DS_OK || st == DS_E_CANCELLED)) {
     struct ds_replay_summary sum;
     struct ds_err e2 = {0};
@@ -1155,5 +1383,6 @@ out:
   ds_free(owned[1]);
   ds_free(stored_sha);
   ds_free(stored_backend);
+  json_decref(r.agentic_meta);
   return st;
 }

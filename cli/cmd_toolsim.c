@@ -1,0 +1,112 @@
+/* cmd_toolsim.c: `depsim toolsim index` builds the tool-call database from a corpus;
+ * `depsim toolsim answer` shows how one call would be answered (for checking a set-up). */
+#include <string.h>
+
+#include "cli.h"
+#include "depsim/backend.h"
+#include "depsim/toolsim.h"
+
+static const char usage[] =
+    "usage: depsim toolsim index CORPUS.jsonl -o TOOLS.db\n"
+    "       depsim toolsim answer [--repo PATH [--commit REV]] [--db TOOLS.db] [--simulator SPEC]\n"
+    "                             [--workspace DIR] TOOL 'ARGUMENTS-JSON'\n"
+    "\n"
+    "The tool simulator answers a candidate's tool calls during agentic replay without touching\n"
+    "anything real, in this order: recorded calls (the database built by 'index': exact match on\n"
+    "tool and canonical arguments, then a near match on the same path or command), read-only\n"
+    "connectors over the repository as it was (a git commit or a directory; '..', absolute paths,\n"
+    "symlinks pointing out and special files are refused; writes go to an in-memory overlay),\n"
+    "then a simulator model. Side-effecting calls are never executed.\n"
+    "\n"
+    "  index    read every assistant tool call and its tool response from CORPUS (canonical\n"
+    "           JSONL from 'depsim ingest') into a SQLite database\n"
+    "  answer   answer one call and print the source, whether it was an intended action, and\n"
+    "           the response\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE     the database to write (index)\n"
+    "      --repo PATH       repository snapshot: a directory, or a git repository with --commit\n"
+    "      --commit REV      the commit the recorded session saw\n"
+    "      --db FILE         tool-call database from 'index'\n"
+    "      --simulator SPEC  backend spec of the simulator model (see depsim replay --help)\n"
+    "      --workspace DIR   absolute path the agent used for the repository (default /workspace)\n"
+    "      --no-near         exact database matches only\n";
+
+static int run_index(int argc, char **argv) {
+  const char *out = NULL, *in = NULL;
+  for (int i = 1; i < argc; i++) {
+    if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) && i + 1 < argc) out = argv[++i];
+    else if (argv[i][0] == '-') return cli_usage_error("index: unknown option '%s'", argv[i]);
+    else if (!in) in = argv[i];
+    else return cli_usage_error("index: one corpus only");
+  }
+  if (!in || !out) return cli_usage_error("index: needs CORPUS.jsonl and -o TOOLS.db");
+  struct ds_toolsim_index_summary sum;
+  struct ds_err err = {0};
+  if (ds_toolsim_index(in, out, &sum, &err)) return cli_error(&err);
+  printf("indexed %llu of %llu tool calls from %llu records into %s (%llu had no recorded response)\n",
+         (unsigned long long)sum.indexed, (unsigned long long)sum.calls, (unsigned long long)sum.records, out,
+         (unsigned long long)sum.unanswered);
+  return EXIT_OK;
+}
+
+static int run_answer(int argc, char **argv) {
+  struct ds_toolsim_params p;
+  ds_toolsim_default_params(&p);
+  p.log = cli_log;
+  const char *repo = NULL, *commit = NULL, *sim = NULL, *tool = NULL, *args = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    bool has = i + 1 < argc;
+    if (strcmp(a, "--repo") == 0 && has) repo = argv[++i];
+    else if (strcmp(a, "--commit") == 0 && has) commit = argv[++i];
+    else if (strcmp(a, "--db") == 0 && has) p.tooldb_path = argv[++i];
+    else if (strcmp(a, "--simulator") == 0 && has) sim = argv[++i];
+    else if (strcmp(a, "--workspace") == 0 && has) p.workspace = argv[++i];
+    else if (strcmp(a, "--no-near") == 0) p.near_match = false;
+    else if (a[0] == '-' && a[1]) return cli_usage_error("answer: unknown option '%s'", a);
+    else if (!tool) tool = a;
+    else if (!args) args = a;
+    else return cli_usage_error("answer: unexpected argument '%s'", a);
+  }
+  if (!tool) return cli_usage_error("answer: needs TOOL and ARGUMENTS");
+  int rc = EXIT_RUNTIME;
+  struct ds_err err = {0};
+  struct ds_backend *b = NULL;
+  struct ds_toolsim *t = NULL;
+  struct ds_toolsim_episode *e = NULL;
+  json_t *rec = json_object();
+  if (repo) json_object_set_new(rec, "repo", json_pack("{s:s,s:s?}", "path_or_url", repo, "commit", commit));
+  if (sim) {
+    struct ds_backend_params bp;
+    ds_backend_default_params(&bp);
+    bp.spec = sim;
+    bp.log = cli_log;
+    if (ds_backend_open(&bp, &b, &err)) goto out;
+    p.simulator = b;
+  }
+  if (ds_toolsim_open(&p, &t, &err) || ds_toolsim_episode_new(t, rec, &e, &err)) goto out;
+  struct ds_tool_answer ans;
+  if (ds_toolsim_answer(e, tool, args ? args : "{}", &ans, &err)) goto out;
+  printf("source: %s\nintended action (not executed): %s\n%s%s\n", ds_tool_source_name(ans.source),
+         ans.side_effect ? "yes" : "no", ans.is_error ? "error: " : "", ans.response);
+  ds_tool_answer_release(&ans);
+  rc = EXIT_OK;
+out:
+  if (rc) cli_error(&err);
+  ds_toolsim_episode_free(e);
+  ds_toolsim_close(t);
+  ds_backend_close(b);
+  json_decref(rec);
+  return rc;
+}
+
+static int run(int argc, char **argv) {
+  if (argc < 2) return cli_usage_error("needs a subcommand: index or answer");
+  if (strcmp(argv[1], "index") == 0) return run_index(argc - 1, argv + 1);
+  if (strcmp(argv[1], "answer") == 0) return run_answer(argc - 1, argv + 1);
+  return cli_usage_error("unknown subcommand '%s'", argv[1]);
+}
+
+const struct cli_command cmd_toolsim_info = {"toolsim", "build the tool-call database; answer a call as replay would",
+                                             usage, run};

@@ -1,0 +1,107 @@
+/* toolsim.h: the tool simulator of agentic replay. It answers a candidate's tool calls
+ * without touching anything real, in order: recorded calls (a SQLite index built from the
+ * corpus), read-only connectors over the repository as it was (a git commit or a directory
+ * snapshot, with an in-memory overlay for the candidate's own writes), then a simulator model.
+ * Side-effecting calls are never executed; they are answered and recorded as intended actions.
+ * Handles are used from one thread. */
+#ifndef DEPSIM_TOOLSIM_H
+#define DEPSIM_TOOLSIM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "depsim/backend.h"
+#include "depsim/depsim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Which source answered a call (stored as tool_steps.source by name). */
+enum ds_tool_source {
+  DS_TOOL_SOURCE_DB = 0,        /* exact match in the tool-call database */
+  DS_TOOL_SOURCE_DB_NEAR = 1,   /* near match: same tool, same normalized path or command */
+  DS_TOOL_SOURCE_CONNECTOR = 2, /* read-only connector over the snapshot (+ overlay) */
+  DS_TOOL_SOURCE_SIMULATOR = 3, /* the simulator model */
+  DS_TOOL_SOURCE_REFUSED = 4,   /* refused (escape from the snapshot, device file, ...) */
+  DS_TOOL_SOURCE_ERROR = 5,     /* malformed call or no source could answer */
+};
+DS_API const char *ds_tool_source_name(enum ds_tool_source s);   /* "db", "db_near", ... */
+
+/* ---- snapshots: read-only views of a repository as it was ---- */
+struct ds_snapshot;
+
+/* A directory (commit NULL) or a git repository at a commit (any revision libgit2 parses).
+ * workspace: an absolute path that the recorded agent used for the repository root (for
+ * example "/workspace"); absolute paths under it map into the snapshot, others are refused. */
+DS_API enum ds_status ds_snapshot_open(const char *path, const char *commit, const char *workspace,
+                                       struct ds_snapshot **out, struct ds_err *err);
+DS_API void ds_snapshot_free(struct ds_snapshot *s);
+
+/* Each operation returns DS_OK with *out (ds_malloc'ed text the candidate sees), or an error
+ * whose message is also meant for the candidate ("refused: path escapes the repository").
+ * DS_E_INVALID marks a refusal, DS_E_NOTFOUND a missing path. Reads see the overlay. */
+DS_API enum ds_status ds_snapshot_read(struct ds_snapshot *s, const char *path, char **out, struct ds_err *err);
+DS_API enum ds_status ds_snapshot_list(struct ds_snapshot *s, const char *path, char **out, struct ds_err *err);
+/* Fixed-string search (case-sensitive) under path; "file:line:text" lines, at most max_hits. */
+DS_API enum ds_status ds_snapshot_search(struct ds_snapshot *s, const char *needle, const char *path,
+                                         unsigned max_hits, char **out, struct ds_err *err);
+/* git log [-n N] / show REV[:PATH] / diff (the overlay against the snapshot) / status. */
+DS_API enum ds_status ds_snapshot_git(struct ds_snapshot *s, const char *const *argv, int argc, char **out,
+                                      struct ds_err *err);
+/* Writes and deletes go to the in-memory overlay only; nothing reaches the disk. */
+DS_API enum ds_status ds_snapshot_write(struct ds_snapshot *s, const char *path, const char *content,
+                                        size_t len, struct ds_err *err);
+DS_API enum ds_status ds_snapshot_delete(struct ds_snapshot *s, const char *path, struct ds_err *err);
+/* Files in the snapshot (one per line, overlay applied), for the simulator's prompt. */
+DS_API enum ds_status ds_snapshot_files(struct ds_snapshot *s, unsigned max_files, char **out, struct ds_err *err);
+/* The overlay's changes as a unified-style summary ("" when none). */
+DS_API enum ds_status ds_snapshot_changes(struct ds_snapshot *s, char **out, struct ds_err *err);
+
+/* ---- the tool-call database ---- */
+/* Builds an index of recorded calls and responses from a canonical corpus (JSONL). */
+struct ds_toolsim_index_summary { uint64_t records, calls, indexed, unanswered; };
+DS_API enum ds_status ds_toolsim_index(const char *corpus_path, const char *db_path,
+                                       struct ds_toolsim_index_summary *out, struct ds_err *err);
+
+/* ---- the simulator ---- */
+struct ds_toolsim;
+struct ds_toolsim_params {
+  const char *tooldb_path;      /* NULL: no database */
+  bool near_match;              /* allow near matches (default true) */
+  struct ds_backend *simulator; /* borrowed; NULL: no simulator model */
+  int simulator_max_tokens;     /* default 512 */
+  const char *repo_root;        /* directory that relative repo paths in records resolve against */
+  const char *workspace;        /* see ds_snapshot_open; default "/workspace" */
+  struct ds_log log;
+};
+DS_API void ds_toolsim_default_params(struct ds_toolsim_params *p);
+DS_API enum ds_status ds_toolsim_open(const struct ds_toolsim_params *p, struct ds_toolsim **out,
+                                      struct ds_err *err);
+DS_API void ds_toolsim_close(struct ds_toolsim *t);
+
+/* One trajectory's world: the record (borrowed; its repo, tools and original messages give
+ * the simulator context) and a fresh snapshot with an empty overlay. */
+struct ds_toolsim_episode;
+DS_API enum ds_status ds_toolsim_episode_new(struct ds_toolsim *t, const json_t *record,
+                                             struct ds_toolsim_episode **out, struct ds_err *err);
+DS_API void ds_toolsim_episode_free(struct ds_toolsim_episode *e);
+
+struct ds_tool_answer {
+  char *response;               /* what the candidate sees as the tool message content (owned) */
+  enum ds_tool_source source;
+  bool side_effect;             /* an intended action (shell write, network, push, ...) not executed */
+  bool is_error;                /* the response is an error message (refusal, malformed call, ...) */
+  double latency_s;
+};
+DS_API void ds_tool_answer_release(struct ds_tool_answer *a);
+/* Answers one call. A malformed call (arguments not JSON, unknown tool) is answered with an
+ * error the candidate sees, never a failure of the episode: returns DS_OK then. Fails only
+ * for out-of-memory or a broken database. */
+DS_API enum ds_status ds_toolsim_answer(struct ds_toolsim_episode *e, const char *tool, const char *arguments,
+                                        struct ds_tool_answer *out, struct ds_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
