@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "depsim/deid.h"
 #include "depsim/stats.h"
 #include "depsim/store.h"
 #include "report/report_int.h"
@@ -477,10 +478,31 @@ static void evidence_parse(const char *ev, char **out_text, char **out_detail) {
   json_decref(j);
 }
 
+/* Replaces *text by its de-identified form (one placeholder map per example, so the evidence
+ * still matches the response it quotes). */
+static enum ds_status scrub(struct ds_deid *d, char **text, struct ds_err *err) {
+  if (!*text) return DS_OK;
+  char *out = NULL;
+  size_t n;
+  enum ds_status rc = ds_deid_text(d, *text, strlen(*text), &out, &n, err);
+  if (rc) return rc;
+  ds_free(*text);
+  *text = out;
+  return DS_OK;
+}
+
+/* The top flagged examples per category. Their text goes through de-identification first:
+ * candidate completions (above all precomputed ones) can carry personal data that ingest
+ * never saw, and personal data never reaches a report. */
 static enum ds_status examples(struct model_ctx *c, json_t *model, struct ds_err *err) {
   json_t *arr = json_array();
   json_object_set_new(model, "examples", arr);
   if (c->p->top_examples == 0) return DS_OK;
+  struct ds_deid_params dp;
+  ds_deid_default_params(&dp);
+  struct ds_deid *deid = NULL;
+  enum ds_status drc = ds_deid_new(&dp, &deid, err);
+  if (drc) return drc;
   char sql[900];
   sqlite3_stmt *st = NULL;
   enum ds_status rc;
@@ -491,7 +513,10 @@ static enum ds_status examples(struct model_ctx *c, json_t *model, struct ds_err
            "JOIN main.samples s ON s.id = g.sample_id JOIN main.prefixes p ON p.id = s.prefix_id "
            "WHERE g.rubric_sha256 = ?1 %s AND g.label = 1) WHERE rn <= ?2 ORDER BY 1, rn",
            c->has_target ? "AND g.target = 'sample'" : "");
-  if ((rc = prep(c, sql, &st, err))) return rc;
+  if ((rc = prep(c, sql, &st, err))) {
+    ds_deid_free(deid);
+    return rc;
+  }
   sqlite3_bind_text(st, 1, c->rubric, -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 2, (int)c->p->top_examples);
   int r;
@@ -512,9 +537,23 @@ static enum ds_status examples(struct model_ctx *c, json_t *model, struct ds_err
     json_decref(calls);
     char *ev = NULL, *detail = NULL;
     evidence_parse(col_text(st, 8), &ev, &detail);
+    char *response = ds_buf_detach(&resp, NULL);
+    ds_deid_reset(deid);
+    if ((rc = scrub(deid, &prompt, err)) || (rc = scrub(deid, &orig, err)) || (rc = scrub(deid, &response, err)) ||
+        (rc = scrub(deid, &ev, err)) || (rc = scrub(deid, &detail, err))) {
+      ds_free(prompt);
+      ds_free(orig);
+      ds_free(response);
+      ds_free(ev);
+      ds_free(detail);
+      json_decref(e);
+      sqlite3_finalize(st);
+      ds_deid_free(deid);
+      return rc;
+    }
     set_str(e, "prompt", prompt);
     set_str(e, "original", orig);
-    set_str(e, "response", resp.data);
+    set_str(e, "response", response);
     set_str(e, "evidence", ev);
     set_str(e, "evidence_detail", detail);
     set_str(e, "grader", col_text(st, 9));
@@ -526,10 +565,11 @@ static enum ds_status examples(struct model_ctx *c, json_t *model, struct ds_err
     ds_free(orig);
     ds_free(ev);
     ds_free(detail);
-    ds_buf_release(&resp);
+    ds_free(response);
     json_array_append_new(arr, e);
   }
   sqlite3_finalize(st);
+  ds_deid_free(deid);
   return r == SQLITE_DONE ? DS_OK : sql_fail(c, err, "reading examples");
 }
 
