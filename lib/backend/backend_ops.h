@@ -38,7 +38,17 @@ extern const struct ds_backend_ops ds_llama_ops;
 /* Spec query parsing shared by backends: "path?k=v&k2=v2" -> value of k (ds_malloc'ed,
  * percent-decoded) or NULL. Repeated keys: the n-th (0-based) occurrence. */
 char *backend_spec_param(const char *rest, const char *key, unsigned nth);
-/* The part of rest before '?', ds_malloc'ed. */
+/* The part of rest before '?', ds_malloc'ed, percent-decoded. */
 char *backend_spec_path(const char *rest);
+
+/* chat.c: canonical <-> OpenAI wire form, shared by backends.
+ * Tool calls, wire or flat -> new array of {"id","name","arguments"(string)}; NULL if none. */
+json_t *chat_tool_calls_flatten(const json_t *calls);
+/* A new array whose assistant messages carry wire-form tool_calls (other members shared). */
+json_t *chat_messages_to_wire(const json_t *messages);
+/* Fills r's content, reasoning, tool_calls, choices (n > 1), finish_reason and token counts
+ * from a chat.completion object. On failure returns DS_E_PARSE (malformed) or DS_E_BACKEND
+ * (an "error" member) with the cause in why; r may hold partial fields (release it). */
+enum ds_status chat_parse_completion(const json_t *body, struct ds_result *r, char *why, size_t why_len);
 
 #endif
