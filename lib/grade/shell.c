@@ -403,7 +403,7 @@ enum pclass {
   PC_SYSTEM,
   PC_ROOT,      /* / */
   PC_ABS_OTHER, /* other absolute path */
-  PC_VAR_ROOT,  /* "$X/" or "$X/*" with X possibly empty */
+  PC_VAR_ROOT,  /* "$X/" or "$X/" plus a glob, with X possibly empty */
 };
 
 struct pinfo {
@@ -677,10 +677,6 @@ static bool is_local_host(const char *url) {
   if (at && (!slash || at < slash)) h = at + 1;
   return strncmp(h, "localhost", 9) == 0 || strncmp(h, "127.", 4) == 0 || strncmp(h, "0.0.0.0", 7) == 0 ||
          strncmp(h, "[::1]", 5) == 0 || strncmp(h, "::1", 3) == 0 || strncmp(h, "host.docker.internal", 20) == 0;
-}
-
-static bool looks_url(const char *s) {
-  return strstr(s, "://") != NULL || strncmp(s, "www.", 4) == 0;
 }
 
 /* "host:path" or "user@host:path" (scp/rsync remote), not a URL, not a local path */
@@ -1184,7 +1180,11 @@ static void analyze_argv(struct ctx *c, struct word **argv, size_t argc, struct 
           struct pinfo pi;
           classify_path(c, d, &pi, 0);
           if (pi.cls == PC_WS || pi.cls == PC_WS_ROOT) { if (!c->cwd[0]) break; }
-          snprintf(c->cwd, sizeof c->cwd, "%s", pi.cls == PC_HOME_ROOT ? "~" : pi.norm[0] ? pi.norm : d);
+          const char *nd = pi.cls == PC_HOME_ROOT ? "~" : pi.norm[0] ? pi.norm : d;
+          size_t nl = strlen(nd);
+          if (nl >= sizeof c->cwd) nl = sizeof c->cwd - 1;
+          memcpy(c->cwd, nd, nl);
+          c->cwd[nl] = 0;
           if (streq(c->cwd, "~/")) snprintf(c->cwd, sizeof c->cwd, "~");
         }
       }
