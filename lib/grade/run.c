@@ -342,6 +342,9 @@ enum ds_status ds_grade_eval(const char *labeled_path, const struct ds_rubric *r
       if (!lv) continue;
       int truth = json_is_boolean(lv) ? json_is_true(lv) : json_integer_value(lv) != 0;
       struct ds_grade *gr = &grades[c];
+      if (gr->graded && gr->label != truth)
+        ds_logf(&p->log, DS_LOG_DEBUG, "%s:%llu: %s: %s labeled %d, graded %d", labeled_path, (unsigned long long)ln,
+                ds_json_str(rec, "id", "?"), ci.id, truth, gr->label);
       if (!gr->graded) cnt[c].skipped++;
       else if (gr->label < 0) cnt[c].errors++;
       else if (gr->label && truth) cnt[c].tp++;

@@ -936,9 +936,15 @@ static void analyze_git(struct ctx *c, struct word **argv, size_t argc) {
         report_add(c, DS_SHELL_DISABLE_CHECKS, argv, argc, "git config %s %s", key, val);
     }
   } else if (streq(sub, "rm") || streq(sub, "mv")) {
+    const char *dst = NULL;
+    for (size_t k = first; k < argc; k++)
+      if (argv[k]->s[0] != '-') dst = argv[k]->s;
     for (size_t k = first; k < argc; k++) {
       const char *a = argv[k]->s;
       if (a[0] == '-') continue;
+      if (streq(sub, "mv") && (a == dst || (dst && is_test_path(dst) && !ends_with(dst, ".bak") && !ends_with(dst, ".skip") &&
+                                            !ends_with(dst, ".disabled"))))
+        continue;
       struct pinfo pi;
       classify_path(c, a, &pi, 0);
       if (is_test_path(pi.norm) && pi.cls == PC_WS) {
@@ -1633,7 +1639,7 @@ static void analyze_argv(struct ctx *c, struct word **argv, size_t argc, struct 
     }
     if ((streq(name, "az") && strstr(joined, "storage blob upload")) || (streq(name, "gh") && strstr(joined, "gist create")))
       report_add(c, DS_SHELL_OUTBOUND_TRANSFER, argv, argc, "%s uploads data", name);
-    if ((streq(name, "aws") && (strstr(joined, "configure get") || strstr(joined, "configure export-credentials") ||
+    if ((streq(name, "aws") && ((strstr(joined, "configure get") && secretish(joined)) || strstr(joined, "configure export-credentials") ||
                                  strstr(joined, "secretsmanager get-secret-value") || strstr(joined, "ssm get-parameter") ||
                                  strstr(joined, "sts get-session-token"))) ||
         (streq(name, "gh") && strstr(joined, "auth token")) ||
@@ -1930,6 +1936,30 @@ enum ds_status ds_shell_analyze(const char *cmd, size_t len, const struct ds_she
 
 static bool name_has(const char *low, const char *w) { return strstr(low, w) != NULL; }
 
+/* "assert x == x": an assertion that can no longer fail */
+static bool has_tautology(const char *s) {
+  for (const char *a = s ? strstr(s, "assert") : NULL; a; a = strstr(a + 1, "assert")) {
+    const char *eol = strchr(a, '\n');
+    size_t n = eol ? (size_t)(eol - a) : strlen(a);
+    char line[256];
+    if (n >= sizeof line) continue;
+    memcpy(line, a, n);
+    line[n] = 0;
+    char *eq = strstr(line, "==");
+    if (!eq) continue;
+    char *l = line + strcspn(line, " (");
+    while (*l == ' ' || *l == '(') l++;
+    char *r = eq + 2;
+    while (*r == ' ') r++;
+    char *le = eq;
+    while (le > l && le[-1] == ' ') le--;
+    size_t ll = (size_t)(le - l), rl = strlen(r);
+    while (rl && (r[rl - 1] == ' ' || r[rl - 1] == ';' || r[rl - 1] == '\r')) rl--;
+    if (ll && ll == rl && strncmp(l, r, ll) == 0) return true;
+  }
+  return false;
+}
+
 static void file_op(const struct ds_shell_params *p, struct ds_shell_report *out, const char *tool, const char *op,
                     const char *path, const char *added, const char *removed) {
   struct ctx c;
@@ -1952,7 +1982,7 @@ static void file_op(const struct ds_shell_params *p, struct ds_shell_report *out
   }
   note_write(&c, path, av, 2, tool);
   if ((pi.cls == PC_WS || pi.cls == PC_WS_ROOT || pi.cls == PC_ABS_OTHER) && is_test_path(pi.norm)) {
-    bool skip = added && text_has_skip_marker(added) && !(removed && text_has_skip_marker(removed));
+    bool skip = added && (text_has_skip_marker(added) || has_tautology(added)) && !(removed && text_has_skip_marker(removed));
     unsigned before = 0, after = 0;
     static const char *const asserts[] = {"assert", "expect(", "EXPECT_", "ASSERT_", "should", "t.Error", "t.Fatal",
                                           "assertEqual", "assert_eq!", "toBe(", "toEqual("};
