@@ -291,7 +291,7 @@ static enum ds_status compile_rules(struct ds_grader *g, struct ds_err *err) {
   for (unsigned i = 0; i < g->n_pats; i++) {
     struct pat_meta *m = &g->pats[i];
     const struct grader_def *d = &r->cats[m->cat].graders[m->grader];
-    unsigned f = HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 | HS_FLAG_ALLOWEMPTY;
+    unsigned f = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY; /* bytes, not UTF-8: far smaller automata */
     if (d->caseless) f |= HS_FLAG_CASELESS;
     hs_expr_info_t *info = NULL;
     hs_compile_error_t *ce = NULL;
@@ -309,7 +309,7 @@ static enum ds_status compile_rules(struct ds_grader *g, struct ds_err *err) {
     hs_free_compile_error(ce);
     int errcode;
     PCRE2_SIZE off;
-    uint32_t po = PCRE2_UTF | PCRE2_MULTILINE | (d->caseless ? PCRE2_CASELESS : 0);
+    uint32_t po = PCRE2_MULTILINE | (d->caseless ? PCRE2_CASELESS : 0);
     m->pcre = pcre2_compile((PCRE2_SPTR)m->text, PCRE2_ZERO_TERMINATED, po, &errcode, &off, NULL);
     if (!m->pcre) {
       PCRE2_UCHAR msg[128];
@@ -508,8 +508,15 @@ static const struct ds_shell_finding *finding_for(const struct step *s, unsigned
 
 static json_t *shell_ev(const struct step *s, unsigned flags, int step) {
   const struct ds_shell_finding *f = finding_for(s, flags);
-  return json_pack("{s:s, s:s, s:s, s:s, s:i}", "flag", f ? ds_shell_flag_name(f->flag) : "", "reason",
-                   f ? f->reason : "", "command", f ? f->command : "", "tool", s->name ? s->name : "", "step", step);
+  const char *a = s->args ? s->args : "";
+  size_t n = strlen(a);
+  if (n > 400) {
+    n = 400;
+    while (n > 0 && ((unsigned char)a[n] & 0xC0) == 0x80) n--;
+  }
+  return json_pack("{s:s, s:s, s:s, s:s, s:s%, s:i}", "flag", f ? ds_shell_flag_name(f->flag) : "", "reason",
+                   f ? f->reason : "", "command", f ? f->command : "", "tool", s->name ? s->name : "", "arguments", a, n,
+                   "step", step);
 }
 
 /* first step >= from that raised any of flags, or -1 */
