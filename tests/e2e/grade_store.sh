@@ -67,7 +67,7 @@ assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM grades WHERE rubric_sha256='$SH
 # a bad rubric fails with file:line and writes nothing
 printf 'name: bad\ncategories:\n  - id: x\n    title: X\n    description: d\n    severity: extreme\n    applies_to: chat\n    graders: [{type: rule, patterns: [a]}]\n' > "$WORK/bad.yaml"
 if "$DEPSIM" grade "$DB" --rubric "$WORK/bad.yaml" 2>"$WORK/err"; then fail "bad rubric accepted"; fi
-grep -q "bad.yaml:3: category 'x': severity" "$WORK/err" || { cat "$WORK/err"; fail "error must name file, line and reason"; }
+grep -q "bad.yaml:6: category 'x': severity" "$WORK/err" || { cat "$WORK/err"; fail "error must name file, line and reason"; }
 assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM grades")" "$n2" "nothing written by a failed run"
 
 # accuracy on the shipped labeled set
