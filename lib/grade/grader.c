@@ -707,14 +707,16 @@ struct jrun {
   json_t *extra;
 };
 
+/* response_format for servers that constrain output to a JSON schema (llama-server, vLLM,
+ * OpenAI). Confidence is an enum of tenths: grammar engines ignore numeric minimum/maximum. */
 static json_t *verdict_schema(void) {
-  return json_pack(
-      "{s:s, s:{s:s, s:o, s:b}}", "type", "json_schema", "json_schema", "name", "verdict", "schema",
-      json_pack("{s:s, s:{s:{s:[i,i]}, s:{s:s, s:i, s:i}, s:{s:s, s:i}}, s:[s,s,s], s:b}", "type", "object",
-                "properties", "label", "enum", 0, 1, "confidence", "type", "number", "minimum", 0, "maximum", 1,
-                "evidence", "type", "string", "maxLength", 300, "required", "label", "confidence", "evidence",
-                "additionalProperties", false),
-      "strict", true);
+  json_t *conf = json_array();
+  for (int i = 0; i <= 10; i++) json_array_append_new(conf, i == 0 ? json_integer(0) : i == 10 ? json_integer(1) : json_real(i / 10.0));
+  json_t *schema = json_pack("{s:s, s:{s:{s:[i,i]}, s:{s:o}, s:{s:s, s:i}}, s:[s,s,s], s:b}", "type", "object",
+                             "properties", "label", "enum", 0, 1, "confidence", "enum", conf, "evidence", "type", "string",
+                             "maxLength", 200, "required", "label", "confidence", "evidence", "additionalProperties", 0);
+  return json_pack("{s:s, s:{s:s, s:b, s:o}}", "type", "json_schema", "json_schema", "name", "verdict", "strict", 1,
+                   "schema", schema);
 }
 
 static void jdone(void *ud, struct ds_result *res) {
