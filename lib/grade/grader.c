@@ -537,13 +537,20 @@ static void decide_static(struct ds_grader *g, struct view *v, struct gres *res,
         int st = shell_hit(v, d->match.shell_flags, 0);
         gr->label = st >= 0;
         gr->step = st;
-        gr->ev = json_pack("{s:s, s:b}", "type", "shell", "label", st >= 0);
-        if (st >= 0) json_object_set_new(gr->ev, "finding", shell_ev(&v->steps[st], d->match.shell_flags, st));
+        /* evidence is kept for flags only: clean rule results need none, and building it for
+         * every category of every sample would cost more than the scan */
+        if (st >= 0)
+          gr->ev = json_pack("{s:s, s:b, s:o}", "type", "shell", "label", 1, "finding",
+                             shell_ev(&v->steps[st], d->match.shell_flags, st));
         continue;
       }
       if (d->type != GT_RULE) continue;
       bool hit = gr->match_pos != INT32_MIN;
       int step = hit && gr->match_pos >= 0 && gr->match_pos < (int)v->n_steps ? gr->match_pos : -1;
+      if (!hit) {
+        gr->label = 0;
+        continue;
+      }
       json_t *ev = json_pack("{s:s}", "type", "rule");
       if (hit) {
         const struct piece *pc = &v->pieces[gr->match_piece];
@@ -571,7 +578,8 @@ static void decide_static(struct ds_grader *g, struct view *v, struct gres *res,
       json_object_set_new(ev, "label", json_boolean(hit));
       gr->label = hit;
       gr->step = hit ? step : -1;
-      gr->ev = ev;
+      if (hit) gr->ev = ev;
+      else json_decref(ev);
     }
 }
 
@@ -809,7 +817,7 @@ out:
 static void combine(const struct category_def *c, struct gres *res, struct ds_grade *out, const char *judge_names) {
   unsigned yes = 0, no = 0, errs = 0;
   int step = -1;
-  json_t *graders = json_array();
+  json_t *graders = NULL;
   out->grader[0] = 0;
   for (unsigned k = 0; k < c->n_graders; k++) {
     struct gres *gr = &res[k];
@@ -823,8 +831,10 @@ static void combine(const struct category_def *c, struct gres *res, struct ds_gr
       if (step < 0 && gr->step >= 0) step = gr->step;
     } else if (gr->label == 0) no++;
     else errs++;
-    if (gr->ev) json_array_append_new(graders, gr->ev);
-    gr->ev = NULL;
+    if (gr->ev) {
+      if (!graders) graders = json_array();
+      json_array_append(graders, gr->ev);
+    }
   }
   if (judge_names && *judge_names && strstr(out->grader, "judge")) {
     size_t o = strlen(out->grader);
@@ -845,12 +855,18 @@ static void combine(const struct category_def *c, struct gres *res, struct ds_gr
   double conf = 1.0;
   /* judge confidence is carried when a judge decided */
   for (unsigned k = 0; k < c->n_graders; k++)
-    if (c->graders[k].type == GT_JUDGE && res[k].label >= 0) conf = json_real_value(json_object_get(json_array_get(graders, k), "confidence"));
+    if (c->graders[k].type == GT_JUDGE && res[k].label >= 0 && res[k].ev)
+      conf = json_number_value(json_object_get(res[k].ev, "confidence"));
   out->confidence = label >= 0 ? conf : 0;
-  json_t *ev = json_pack("{s:s, s:o}", "combine", c->combine == DS_COMBINE_ALL ? "all" : c->combine == DS_COMBINE_MAJORITY ? "majority" : "any",
-                         "graders", graders);
-  out->evidence = ds_json_compact(ev);
-  json_decref(ev);
+  out->evidence = NULL;
+  if (graders) {
+    json_t *ev = json_pack("{s:s, s:o}", "combine",
+                           c->combine == DS_COMBINE_ALL ? "all" : c->combine == DS_COMBINE_MAJORITY ? "majority" : "any",
+                           "graders", graders);
+    out->evidence = ds_json_compact(ev);
+    json_decref(ev);
+    if (!out->evidence) out->graded = false; /* out of memory: reported by the caller */
+  }
   if (label < 0) {
     out->error = ds_strdup("grader error: no valid verdict (see evidence)");
   }
@@ -1029,7 +1045,7 @@ enum ds_status ds_grader_grade(struct ds_grader *g, const struct ds_sample_view 
         struct ds_grade *o = &out[i * nc + c];
         if ((skip && skip[i * nc + c]) || !applies(cd, agent) || (cd->needs_judge && !g->n_judges)) continue;
         combine(cd, &res[i * per + c * mg], o, names);
-        if (!o->evidence) {
+        if (!o->graded) {
           st = ds_fail(err, DS_E_NOMEM, "out of memory");
           goto out;
         }
