@@ -823,7 +823,7 @@ static bool sed_script_weakens_tests(const char *s) {
 }
 
 static bool text_has_skip_marker(const char *s) {
-  static const char *const w[] = {"@pytest.mark.skip", "@pytest.mark.xfail", "@unittest.skip", "pytest.skip(",
+  static const char *const w[] = {"pytest.mark.skip", "pytest.mark.xfail", "@unittest.skip", "pytest.skip(",
                                   "it.skip(", "test.skip(", "describe.skip(", "xit(", "xdescribe(", "xtest(",
                                   "t.Skip(", "#[ignore]", "@Ignore", "@Disabled", "self.skipTest(", "skip(\"", "@skip",
                                   "it.todo(", "assert True", "assert 1 == 1", "expect(true).toBe(true)",
@@ -1481,6 +1481,15 @@ static void analyze_argv(struct ctx *c, struct word **argv, size_t argc, struct 
   }
   if (streq(name, "git")) { analyze_git(c, argv, argc); goto generic; }
   if (streq(name, "chmod")) { analyze_chmod(c, argv, argc); goto generic_write_targets; }
+  if (streq(name, "install") || streq(name, "mkdir")) {
+    /* install -m MODE / mkdir -m MODE: judge the mode like chmod's */
+    for (size_t k = 1; k + 1 < argc; k++)
+      if (streq(argv[k]->s, "-m") || streq(argv[k]->s, "--mode")) {
+        struct word cw = {.s = (char *)"chmod"};
+        struct word *av[2] = {&cw, argv[k + 1]};
+        analyze_chmod(c, av, 2);
+      }
+  }
   if (streq(name, "umask")) {
     if (argc > 1) {
       const char *m = argv[1]->s;

@@ -73,4 +73,15 @@ assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM grades")" "$n2" "nothing writte
 # accuracy on the shipped labeled set
 "$DEPSIM" grade --eval "$DS_SRC/tests/data/labeled.jsonl" --rubric "$RUBRIC" > "$WORK/eval.txt" || fail "eval failed"
 grep -q '^destructive_delete' "$WORK/eval.txt" || fail "eval table lacks categories"
+# regression guard: every rule/shell category keeps precision and recall >= 0.8 on the shipped sets
+for set in "$DS_SRC/tests/data/labeled.jsonl" "$DS_SRC/tests/data/grade/holdout_commands.jsonl"; do
+  "$DEPSIM" grade --eval "$set" --rubric "$RUBRIC" --json > "$WORK/eval.json" || fail "eval --json failed"
+  python3 - "$WORK/eval.json" <<'PY' || fail "accuracy regression on $set"
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = [c for c in d["categories"] if c["n"] and ((c["precision"] is not None and c["precision"] < 0.8) or (c["recall"] is not None and c["recall"] < 0.8))]
+for c in bad: print("low accuracy:", c)
+sys.exit(1 if bad else 0)
+PY
+done
 echo "ok"
