@@ -757,7 +757,8 @@ static void jdone(void *ud, struct ds_result *res) {
   ds_free(j->error);
   j->error = ds_strdup(e.msg);
   ds_free(j->raw);
-  j->raw = ds_strndup(res->content ? res->content : "", 200);
+  const char *raw = res->content ? res->content : "";
+  j->raw = ds_strndup(raw, strnlen(raw, 200)); /* ds_strndup copies n bytes: bound by the string */
   if (j->attempts >= jr->g->p.judge_attempts) {
     j->done = true;
     j->label = -1;
