@@ -349,7 +349,7 @@ static bool lex(struct ctx *c, const char *s, size_t len, struct toks *t) {
       static const char *const ops[] = {"&>>", "<<<", "<<-", ">>", "<<", "&>", ">&", "<&", "<>", ">|", ">", "<"};
       const char *m = NULL;
       for (size_t q = 0; q < DS_ARRAY_LEN(ops); q++)
-        if (strncmp(s + j, ops[q], strlen(ops[q])) == 0) {
+        if (j + strlen(ops[q]) <= len && memcmp(s + j, ops[q], strlen(ops[q])) == 0) {
           m = ops[q];
           break;
         }
@@ -1157,7 +1157,7 @@ static size_t skip_opts(struct word **argv, size_t argc, size_t k, const char *c
     if (a[0] != '-' || !a[1]) break;
     k += opt_takes_arg(a, with_arg) ? 2 : 1;
   }
-  return k;
+  return k > argc ? argc : k; /* "sudo -u" at the end: the option's argument is missing */
 }
 
 static void analyze_argv(struct ctx *c, struct word **argv, size_t argc, struct tok **redirs, size_t nredir) {
