@@ -103,8 +103,8 @@ static enum ds_status get_list(struct parse *p, yaml_node_t *n, const char *what
     if (!e || e->type != YAML_SCALAR_NODE) return perr(p, e ? e : n, "%s must be a list of strings", what);
     if (!(v[*out_n] = ds_strndup((const char *)e->data.scalar.value, e->data.scalar.length)))
       return ds_fail(p->err, DS_E_NOMEM, "out of memory");
-    if (!v[*out_n][0]) return perr(p, e, "%s: empty entry", what);
-    (*out_n)++;
+    (*out_n)++; /* counted before the check so the caller frees it on error */
+    if (!v[*out_n - 1][0]) return perr(p, e, "%s: empty entry", what);
   }
   return DS_OK;
 }
