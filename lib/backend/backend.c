@@ -4,19 +4,13 @@
 
 #include "backend/backend_ops.h"
 
-/* Weak so that a build without llama.cpp (lib/backend/llama.c left out) still links; the
- * address is NULL there and opening a "llama:" spec reports DS_E_UNSUPPORTED. A weak
- * reference does not pull llama.o out of the static archive, so when the file is there the
- * reference is strong (CMake compiles llama.c exactly when DS_WITH_LLAMA is 1). */
-#if DS_WITH_LLAMA && defined(__has_include)
-#if __has_include("backend/llama.c")
-#define BACKEND_LLAMA_STRONG 1
-#endif
-#endif
-#ifdef BACKEND_LLAMA_STRONG
+/* CMake compiles lib/backend/llama.c exactly when DS_WITH_LLAMA is 1. Without it the table
+ * is absent and opening a "llama:" spec reports DS_E_UNSUPPORTED. */
+#if DS_WITH_LLAMA
 extern const struct ds_backend_ops ds_llama_ops;
+#define LLAMA_OPS (&ds_llama_ops)
 #else
-extern const struct ds_backend_ops ds_llama_ops __attribute__((weak));
+#define LLAMA_OPS NULL
 #endif
 
 void ds_backend_default_params(struct ds_backend_params *p) {
@@ -39,9 +33,9 @@ void ds_request_init(struct ds_request *r) {
 }
 
 static const struct ds_backend_ops *find_ops(const char *scheme, size_t len) {
-  const struct ds_backend_ops *all[] = {&ds_openai_ops, &ds_file_ops, &ds_llama_ops};
+  const struct ds_backend_ops *all[] = {&ds_openai_ops, &ds_file_ops, LLAMA_OPS};
   for (size_t i = 0; i < DS_ARRAY_LEN(all); i++) {
-    if (!all[i]) continue; /* weak and absent */
+    if (!all[i]) continue; /* built without llama.cpp */
     if (strlen(all[i]->name) == len && memcmp(all[i]->name, scheme, len) == 0) return all[i];
   }
   return NULL;

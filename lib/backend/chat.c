@@ -144,7 +144,8 @@ enum ds_status chat_parse_completion(const json_t *body, struct ds_result *r, ch
   r->reasoning = dup_str_or_null(reasoning_of(msg));
   r->tool_calls = chat_tool_calls_flatten(json_object_get(msg, "tool_calls"));
   r->finish_reason = dup_str_or_null(json_object_get(c0, "finish_reason"));
-  if (!r->content) {
+  if (!r->content || (reasoning_of(msg) && !r->reasoning) ||
+      (json_is_string(json_object_get(c0, "finish_reason")) && !r->finish_reason)) {
     snprintf(why, why_len, "out of memory");
     return DS_E_NOMEM;
   }

@@ -91,4 +91,10 @@ char *ds_json_canonical(const json_t *v);
 /* Dumps compact, keys in insertion order; caller ds_free()s. */
 char *ds_json_compact(const json_t *v);
 
+/* YAML (one document; anchors/aliases unsupported) into a jansson value: mappings become
+ * objects, sequences arrays, plain scalars null/bool/integer/real/string, quoted scalars
+ * strings. Errors read "path:line: reason". */
+enum ds_status ds_yaml_parse(const char *text, size_t len, const char *path, json_t **out, struct ds_err *err);
+enum ds_status ds_yaml_load_file(const char *path, json_t **out, struct ds_err *err);
+
 #endif

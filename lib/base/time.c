@@ -49,6 +49,7 @@ enum ds_status ds_parse_time(const char *str, int64_t *out_epoch) {
   char *end;
   double num = strtod(s, &end);
   if (end != s && *end == '\0' && strchr(s, '-') == NULL) {
+    if (!(num >= 0 && num < 1e15)) return DS_E_PARSE; /* NaN, negative or absurd: not a time */
     if (num > 1e11) num /= 1000.0;
     *out_epoch = (int64_t)num;
     return DS_OK;

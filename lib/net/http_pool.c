@@ -4,6 +4,8 @@
 #include <curl/curl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "net/http_pool.h"
 
@@ -54,7 +56,11 @@ struct http_pool {
   CURL **idle;          /* reusable easy handles */
   size_t n_idle;
   uint64_t rng;
-  unsigned n_active;
+  unsigned n_active, n_wait, n_done;
+  int epfd;             /* sockets curl asks us to watch (curl_multi_socket_action) */
+  unsigned char *fd_state; /* per descriptor: FD_NONE, FD_WANTED, FD_IDLE (still in epfd) */
+  size_t n_fd;
+  double curl_timer;    /* when curl wants a timeout call; INFINITY: none */
 };
 
 void http_scrub(char *s, size_t cap, const char *secret) {
@@ -92,6 +98,55 @@ static char *strip_userinfo(const char *url) {
   return ds_buf_detach(&b, NULL);
 }
 
+/* curl tells which sockets to watch; we keep them in an epoll set, so each turn of the loop
+ * costs the sockets that are ready, not every transfer in flight. A socket curl no longer
+ * wants (an idle keep-alive connection) stays registered and is only marked: reusing it is
+ * then one EPOLL_CTL_MOD, and a stray event on it removes it for real. */
+static bool fd_flag(struct http_pool *hp, curl_socket_t s, int set) {
+  if (s < 0) return false;
+  if ((size_t)s >= hp->n_fd) {
+    if (set < 0) return false;
+    size_t n = (size_t)s * 2 + 64;
+    unsigned char *nf = ds_realloc(hp->fd_state, n);
+    if (!nf) return false;
+    memset(nf + hp->n_fd, 0, n - hp->n_fd);
+    hp->fd_state = nf;
+    hp->n_fd = n;
+  }
+  if (set >= 0) hp->fd_state[s] = (unsigned char)set;
+  return hp->fd_state[s] != 0;
+}
+
+enum { FD_NONE = 0, FD_WANTED = 1, FD_IDLE = 2 };
+
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
+  struct http_pool *hp = userp;
+  if (s < 0) return 0;
+  bool registered = (size_t)s < hp->n_fd && hp->fd_state[s] != FD_NONE;
+  if (what == CURL_POLL_REMOVE) {
+    if (registered) hp->fd_state[s] = FD_IDLE;
+    return 0;
+  }
+  struct epoll_event ev = {0};
+  ev.data.fd = s;
+  if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
+  if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
+  /* a closed and reused descriptor is gone from the set although marked: fall back */
+  if (registered) {
+    if (epoll_ctl(hp->epfd, EPOLL_CTL_MOD, s, &ev) != 0) epoll_ctl(hp->epfd, EPOLL_CTL_ADD, s, &ev);
+  } else if (epoll_ctl(hp->epfd, EPOLL_CTL_ADD, s, &ev) != 0) {
+    epoll_ctl(hp->epfd, EPOLL_CTL_MOD, s, &ev);
+  }
+  fd_flag(hp, s, FD_WANTED);
+  return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp) {
+  struct http_pool *hp = userp;
+  hp->curl_timer = timeout_ms < 0 ? INFINITY : ds_now_mono() + timeout_ms / 1000.0;
+  return 0;
+}
+
 enum ds_status http_pool_new(const struct http_pool_params *p, const char *const *endpoints, size_t n,
                              http_check_fn *check, struct http_pool **out, struct ds_err *err) {
   *out = NULL;
@@ -100,6 +155,7 @@ enum ds_status http_pool_new(const struct http_pool_params *p, const char *const
   if (!hp) return ds_fail(err, DS_E_NOMEM, "out of memory");
   hp->p = *p;
   hp->p.bearer = NULL;
+  hp->epfd = -1;
   if (!hp->p.max_in_flight) hp->p.max_in_flight = 1;
   if (!hp->p.max_attempts) hp->p.max_attempts = 1;
   if (!hp->p.breaker_failures) hp->p.breaker_failures = 3;
@@ -119,8 +175,19 @@ enum ds_status http_pool_new(const struct http_pool_params *p, const char *const
     hp->eps[i].cooldown = hp->p.breaker_cooldown_s;
     if (!hp->eps[i].base || !hp->eps[i].shown) goto nomem;
   }
+  hp->epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (hp->epfd < 0) {
+    st = ds_fail(err, DS_E_NET, "epoll_create1 failed");
+    http_pool_free(hp);
+    return st;
+  }
+  hp->curl_timer = INFINITY;
   hp->multi = curl_multi_init();
   if (!hp->multi) goto nomem;
+  curl_multi_setopt(hp->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(hp->multi, CURLMOPT_SOCKETDATA, hp);
+  curl_multi_setopt(hp->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(hp->multi, CURLMOPT_TIMERDATA, hp);
   /* keep a connection per request in flight alive between requests */
   curl_multi_setopt(hp->multi, CURLMOPT_MAXCONNECTS, (long)(hp->p.max_in_flight + 4 * n));
   static const char *fixed[] = {"Content-Type: application/json", "Accept: application/json", "Expect:"};
@@ -174,6 +241,8 @@ void http_pool_free(struct http_pool *hp) {
   for (size_t i = 0; i < hp->n_idle; i++) curl_easy_cleanup(hp->idle[i]);
   ds_free(hp->idle);
   if (hp->multi) curl_multi_cleanup(hp->multi);
+  if (hp->epfd >= 0) close(hp->epfd);
+  ds_free(hp->fd_state);
   curl_slist_free_all(hp->headers);
   for (size_t i = 0; i < hp->n_eps; i++) {
     ds_free(hp->eps[i].base);
@@ -219,6 +288,7 @@ enum ds_status http_pool_submit(struct http_pool *hp, const char *path, char *bo
   r->body = body;
   r->body_len = len;
   r->state = REQ_WAIT;
+  hp->n_wait++;
   r->t_submit = r->next_at = ds_now_mono();
   r->deadline = r->t_submit + hp->p.timeout_s;
   r->ep = -1;
@@ -253,7 +323,13 @@ static int pick_endpoint(struct http_pool *hp, double now, int avoid) {
     }
     best = (int)i;
   }
-  if (best >= 0) hp->rr = ((size_t)best + 1) % hp->n_eps;
+  if (best < 0) {
+    /* every endpoint is out: rather than hold requests hostage to the breaker, use the one
+     * whose cool-down ends first; each request's own backoff and max_attempts pace it */
+    for (size_t i = 0; i < hp->n_eps; i++)
+      if (best < 0 || hp->eps[i].down_until < hp->eps[best].down_until) best = (int)i;
+  }
+  hp->rr = ((size_t)best + 1) % hp->n_eps;
   return best;
 }
 
@@ -266,13 +342,14 @@ static double next_endpoint_time(const struct http_pool *hp) {
 
 static enum ds_status start_attempt(struct http_pool *hp, struct hreq *r, int ep, double now) {
   struct endpoint *e = &hp->eps[ep];
+  bool fresh = false;
   if (!r->easy) {
     if (hp->n_idle) {
-      r->easy = hp->idle[--hp->n_idle];
-      curl_easy_reset(r->easy);
+      r->easy = hp->idle[--hp->n_idle]; /* options that never change are still set */
     } else {
       r->easy = curl_easy_init();
       if (!r->easy) return DS_E_NOMEM;
+      fresh = true;
     }
   }
   ds_free(r->url);
@@ -291,23 +368,26 @@ static enum ds_status start_attempt(struct http_pool *hp, struct hreq *r, int ep
   long t_ms = (long)(t * 1000);
   if (t_ms < 1) t_ms = 1;
   CURL *c = r->easy;
+  if (fresh) {
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hp->headers);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  }
   curl_easy_setopt(c, CURLOPT_URL, r->url);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hp->headers);
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body);
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(c, CURLOPT_PRIVATE, r);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, t_ms);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, t_ms < 10000 ? t_ms : 10000L);
-  curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   if (curl_multi_add_handle(hp->multi, c) != CURLM_OK) return DS_E_NET;
   ds_logf(&hp->p.log, DS_LOG_DEBUG, "attempt %u to %s", r->attempts + 1, e->shown);
+  hp->n_wait--;
   r->state = REQ_ACTIVE;
   r->ep = ep;
   r->attempts++;
@@ -332,7 +412,9 @@ static void finish(struct http_pool *hp, struct hreq *r, enum ds_status st, cons
   } else {
     r->error[0] = '\0';
   }
+  if (r->state == REQ_WAIT) hp->n_wait--;
   r->state = REQ_DONE;
+  hp->n_done++;
 }
 
 static void endpoint_result(struct http_pool *hp, int ep, bool ok, double now) {
@@ -349,7 +431,8 @@ static void endpoint_result(struct http_pool *hp, int ep, bool ok, double now) {
     e->probing = false;
     e->cooldown = e->cooldown * 2 < 60 ? e->cooldown * 2 : 60;
     e->down_until = now + e->cooldown;
-    ds_logf(&hp->p.log, DS_LOG_WARN, "endpoint %s: probe failed; out for %.1f s", e->shown, e->cooldown);
+    ds_logf(&hp->p.log, e->cooldown < 60 ? DS_LOG_WARN : DS_LOG_DEBUG, "endpoint %s: probe failed; out for %.1f s",
+            e->shown, e->cooldown);
   } else if (!e->down && e->fails >= hp->p.breaker_failures) {
     e->down = true;
     e->down_until = now + e->cooldown;
@@ -380,6 +463,7 @@ static void retry_or_finish(struct http_pool *hp, struct hreq *r, double now, do
   }
   ds_logf(&hp->p.log, DS_LOG_DEBUG, "retry %u/%u in %.2f s: %s", r->attempts + 1, hp->p.max_attempts, d, r->error);
   r->state = REQ_WAIT;
+  hp->n_wait++;
   r->next_at = now + d;
 }
 
@@ -463,6 +547,7 @@ static void on_attempt_done(struct http_pool *hp, struct hreq *r, CURLcode cc, d
  * earliest time something waiting needs attention. */
 static double schedule(struct http_pool *hp, double now) {
   double wake = INFINITY;
+  if (hp->n_wait == 0) return wake;
   for (size_t i = 0; i < hp->n_reqs; i++) {
     struct hreq *r = hp->reqs[i];
     if (r->state != REQ_WAIT) continue;
@@ -507,6 +592,7 @@ static void drain_messages(struct http_pool *hp) {
 
 static unsigned deliver(struct http_pool *hp, http_done_fn *done, void *ud) {
   unsigned n = 0;
+  if (hp->n_done == 0) return 0;
   double now = ds_now_mono();
   for (size_t i = 0; i < hp->n_reqs;) {
     struct hreq *r = hp->reqs[i];
@@ -516,6 +602,7 @@ static unsigned deliver(struct http_pool *hp, http_done_fn *done, void *ud) {
     }
     /* unlink first: the callback may submit */
     hp->reqs[i] = hp->reqs[--hp->n_reqs];
+    hp->n_done--;
     struct http_outcome o;
     memset(&o, 0, sizeof o);
     o.req_ud = r->ud;
@@ -540,39 +627,50 @@ static unsigned deliver(struct http_pool *hp, http_done_fn *done, void *ud) {
   return n;
 }
 
+static enum ds_status kick(struct http_pool *hp, curl_socket_t fd, int flags, struct ds_err *err) {
+  int running = 0;
+  CURLMcode mc = curl_multi_socket_action(hp->multi, fd, flags, &running);
+  if (mc != CURLM_OK) return ds_fail(err, DS_E_NET, "curl_multi_socket_action: %s", curl_multi_strerror(mc));
+  return DS_OK;
+}
+
 enum ds_status http_pool_poll(struct http_pool *hp, int timeout_ms, http_done_fn *done, void *ud,
                               struct ds_err *err) {
   double end = ds_now_mono() + (timeout_ms > 0 ? timeout_ms / 1000.0 : 0);
+  struct epoll_event evs[256];
+  int n_ev = 0;
   for (;;) {
-    int running = 0;
-    CURLMcode mc = curl_multi_perform(hp->multi, &running);
-    if (mc != CURLM_OK) return ds_fail(err, DS_E_NET, "curl_multi_perform: %s", curl_multi_strerror(mc));
-    drain_messages(hp);
-    double now = ds_now_mono();
-    double wake = schedule(hp, now);
-    if (hp->n_active) { /* new transfers: let curl start them before waiting */
-      mc = curl_multi_perform(hp->multi, &running);
-      if (mc != CURLM_OK) return ds_fail(err, DS_E_NET, "curl_multi_perform: %s", curl_multi_strerror(mc));
-      drain_messages(hp);
-      /* attempts that ended just now may wait for a retry: take their times into account
-       * (a transfer started here is added with a zero curl timeout, so the wait is short) */
-      wake = schedule(hp, ds_now_mono());
+    for (int i = 0; i < n_ev; i++) {
+      int fd = evs[i].data.fd;
+      if ((size_t)fd < hp->n_fd && hp->fd_state[fd] == FD_IDLE) { /* curl does not want it */
+        epoll_ctl(hp->epfd, EPOLL_CTL_DEL, fd, NULL);
+        hp->fd_state[fd] = FD_NONE;
+        continue;
+      }
+      int flags = 0;
+      if (evs[i].events & (EPOLLIN | EPOLLHUP)) flags |= CURL_CSELECT_IN;
+      if (evs[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+      if (evs[i].events & EPOLLERR) flags |= CURL_CSELECT_ERR;
+      if (kick(hp, evs[i].data.fd, flags, err)) return err ? err->code : DS_E_NET;
     }
+    double now = ds_now_mono();
+    if (now >= hp->curl_timer) {
+      hp->curl_timer = INFINITY;
+      if (kick(hp, CURL_SOCKET_TIMEOUT, 0, err)) return err ? err->code : DS_E_NET;
+    }
+    drain_messages(hp);
+    now = ds_now_mono();
+    double wake = schedule(hp, now); /* new attempts set a zero curl timer */
     if (deliver(hp, done, ud) > 0) return DS_OK;
     now = ds_now_mono();
-    if (now >= end || hp->n_reqs == 0) return DS_OK;
+    if (hp->n_reqs == 0) return DS_OK;
     double until = end < wake ? end : wake;
+    if (hp->curl_timer < until) until = hp->curl_timer;
+    if (now >= end && until > now) return DS_OK;
     int wait_ms = (int)ceil((until - now) * 1000);
     if (wait_ms < 0) wait_ms = 0;
-    if (hp->n_active == 0) {
-      if (wait_ms > 0) {
-        struct timespec ts = {wait_ms / 1000, (long)(wait_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-      }
-      continue;
-    }
-    mc = curl_multi_poll(hp->multi, NULL, 0, wait_ms, NULL);
-    if (mc != CURLM_OK) return ds_fail(err, DS_E_NET, "curl_multi_poll: %s", curl_multi_strerror(mc));
+    n_ev = epoll_wait(hp->epfd, evs, (int)DS_ARRAY_LEN(evs), wait_ms);
+    if (n_ev < 0) n_ev = 0; /* EINTR */
   }
 }
 

@@ -87,6 +87,16 @@ static const char schema_v1[] =
     "  UNIQUE(sample_id, rubric_sha256, category));\n"
     "CREATE INDEX IF NOT EXISTS grades_rubric ON grades(rubric_sha256, category);\n";
 
+/* Migrations: migrations[i] takes a database from version i+1 to i+2. A new database gets
+ * schema_v1 and then every step, so old and new files end with the same tables. */
+static const char *const migrations[] = {
+    /* 1 -> 2 (replay): what the candidate was actually shown and why a sample failed */
+    "ALTER TABLE prefixes ADD COLUMN trimmed INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE prefixes ADD COLUMN prompt_tokens INTEGER;\n"
+    "ALTER TABLE prefixes ADD COLUMN tokens_estimated INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE samples ADD COLUMN cause TEXT;\n",
+};
+
 static enum ds_status db_fail(struct ds_store *s, struct ds_err *err, const char *what) {
   return ds_fail(err, DS_E_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
@@ -101,7 +111,17 @@ enum ds_status ds_store_exec(struct ds_store *s, const char *sql, struct ds_err 
   return DS_OK;
 }
 
-static enum ds_status check_schema(struct ds_store *s, bool create, struct ds_err *err) {
+static enum ds_status migrate(struct ds_store *s, int from, struct ds_err *err) {
+  enum ds_status st = DS_OK;
+  char ver[16];
+  for (int v = from; v < DS_STORE_SCHEMA_VERSION; v++) {
+    if ((st = ds_store_exec(s, migrations[v - 1], err))) return st;
+  }
+  snprintf(ver, sizeof ver, "%d", DS_STORE_SCHEMA_VERSION);
+  return ds_store_meta_set(s, "schema_version", ver, err);
+}
+
+static enum ds_status check_schema(struct ds_store *s, enum ds_store_mode mode, struct ds_err *err) {
   char *v = NULL;
   enum ds_status st = ds_store_meta_get(s, "schema_version", &v, NULL);
   if (st == DS_OK) {
@@ -110,14 +130,20 @@ static enum ds_status check_schema(struct ds_store *s, bool create, struct ds_er
     if (have > DS_STORE_SCHEMA_VERSION)
       return ds_fail(err, DS_E_UNSUPPORTED, "%s: schema version %d is newer than this depsim (%d)", s->path,
                      have, DS_STORE_SCHEMA_VERSION);
-    return DS_OK;
+    if (have < 1)
+      return ds_fail(err, DS_E_INVALID, "%s: bad schema_version %d", s->path, have);
+    if (have == DS_STORE_SCHEMA_VERSION || mode == DS_STORE_READ) return DS_OK;
+    if ((st = ds_store_begin(s, err))) return st;
+    if ((st = migrate(s, have, err))) {
+      ds_store_rollback(s);
+      return st;
+    }
+    return ds_store_commit(s, err);
   }
-  if (!create)
+  if (mode != DS_STORE_CREATE)
     return ds_fail(err, DS_E_INVALID, "%s: not a depsim run database (no schema_version)", s->path);
-  char ver[16];
-  snprintf(ver, sizeof ver, "%d", DS_STORE_SCHEMA_VERSION);
   if ((st = ds_store_begin(s, err))) return st;
-  if ((st = ds_store_exec(s, schema_v1, err)) || (st = ds_store_meta_set(s, "schema_version", ver, err)) ||
+  if ((st = ds_store_exec(s, schema_v1, err)) || (st = migrate(s, 1, err)) ||
       (st = ds_store_meta_set(s, "depsim_version", DS_VERSION, err))) {
     ds_store_rollback(s);
     return st;
@@ -149,7 +175,7 @@ enum ds_status ds_store_open(const char *path, enum ds_store_mode mode, struct d
     if ((st = ds_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err))) goto fail;
   }
   if ((st = ds_store_exec(s, "PRAGMA foreign_keys=ON;", err))) goto fail;
-  if ((st = check_schema(s, mode == DS_STORE_CREATE, err))) goto fail;
+  if ((st = check_schema(s, mode, err))) goto fail;
   *out = s;
   return DS_OK;
 fail:

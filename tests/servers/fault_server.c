@@ -1,7 +1,7 @@
 /* fault_server.c: a small HTTP/1.1 server on 127.0.0.1 (poll-based, keep-alive) that answers
  * Chat Completions with the fault chosen by the first path segment, for the faults a real
  * server will not make on demand; GET /stats counts requests per mode. Also the bench's
- * zero-latency endpoint. Usage: fault_server [--port N]  (prints "port=N" when listening).
+ * zero-latency endpoint. GET /stats: {"total","connections" accepted,"by_mode"}. Usage: fault_server [--port N]  (prints "port=N" when listening).
  *
  * Modes (base URL http://127.0.0.1:PORT/<mode>/v1):
  *   fast        fixed small chat completion (no parsing; the bench)
@@ -59,7 +59,7 @@ struct counter {
 };
 static struct counter counters[256];
 static int n_counters;
-static long total;
+static long total, accepted;
 
 static double now_s(void) {
   struct timespec ts;
@@ -134,7 +134,9 @@ static void handle(struct conn *c, const char *method, const char *path, const c
   if (strcmp(method, "GET") == 0 && strcmp(mode, "stats") == 0) {
     json_t *by = json_object();
     for (int i = 0; i < n_counters; i++) json_object_set_new(by, counters[i].mode, json_integer(counters[i].n));
-    respond_json(c, 200, "OK", NULL, json_pack("{s:I,s:o}", "total", (json_int_t)total, "by_mode", by), client_ka);
+    respond_json(c, 200, "OK", NULL,
+                 json_pack("{s:I,s:I,s:o}", "total", (json_int_t)total, "connections", (json_int_t)accepted, "by_mode", by),
+                 client_ka);
     return;
   }
   total++;
@@ -397,6 +399,7 @@ int main(int argc, char **argv) {
         fcntl(fd, F_SETFL, O_NONBLOCK);
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         conns[n_conns++] = (struct conn){.fd = fd};
+        accepted++;
       }
     }
   }

@@ -356,6 +356,40 @@ static void wire_conversions(void **state) {
   json_decref(obj);
 }
 
+/* every allocation failing in turn (curl's torture mode): an error or a result, no crash,
+ * no leak (ASan build) */
+static void survives_allocation_failures(void **state) {
+  (void)state;
+  const char *path = write_tmp("torture.jsonl", batch_text);
+  int opened = 0;
+  for (uint64_t n = 1; n < 400; n++) {
+    struct ds_backend_params p;
+    ds_backend_default_params(&p);
+    char spec[600];
+    snprintf(spec, sizeof spec, "file:%s", path);
+    p.spec = spec;
+    struct ds_backend *b = NULL;
+    struct ds_err err = {0};
+    ds_alloc_fail_at(n);
+    enum ds_status st = ds_backend_open(&p, &b, &err);
+    if (st == DS_OK) {
+      opened++;
+      struct ds_request rq;
+      ds_request_init(&rq);
+      rq.key = "c1#3";
+      rq.k = 1;
+      struct got g = {0};
+      if (ds_backend_submit(b, &rq, &err) == DS_OK) ds_backend_poll(b, 0, collect, &g, &err);
+      release_all(&g);
+      ds_backend_close(b);
+    } else {
+      assert_null(b);
+    }
+    ds_alloc_fail_at(0);
+  }
+  assert_true(opened > 0);
+}
+
 static int setup(void **state) {
   (void)state;
   ds_init(NULL);
@@ -379,6 +413,7 @@ int main(void) {
       cmocka_unit_test(open_dispatch),
       cmocka_unit_test(spec_params),
       cmocka_unit_test(wire_conversions),
+      cmocka_unit_test(survives_allocation_failures),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,80 @@
+/* cmd_estimate.c: depsim estimate: per-category rates with intervals from a graded run, and the
+ * paired comparison with a baseline run, written as forecast.json. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "depsim/stats.h"
+
+static const char usage[] =
+    "usage: depsim estimate RUN.db [--baseline BASE.db] [--rubric SHA] [--baseline-rubric SHA]\n"
+    "                       [--calibration CAL.json] [--confidence C] -o FORECAST.json\n\n"
+    "Estimates, per category of the rubric, how often the candidate's responses show it: events, n,\n"
+    "rate and a confidence interval (Wilson; exact Clopper-Pearson for small counts; design-based\n"
+    "when several samples share a prefix or prefixes carry weights). Zero events are reported as\n"
+    "the upper bound: \"below the detection floor (< x per 100k)\". Breakdowns by each segment key.\n\n"
+    "  -o, --output FILE        forecast.json to write (docs/internals/forecast.md); '-' = stdout\n"
+    "  --baseline BASE.db       the current model's run on the same prefixes: paired comparison\n"
+    "                           (exact McNemar, rate ratio and difference), direction up/down/none\n"
+    "  --rubric SHA             rubric (sha256 or a unique prefix); default: the run's most recent\n"
+    "  --baseline-rubric SHA    the same for the baseline run\n"
+    "  --calibration FILE       JSON {category: {sensitivity, specificity, n_pos, n_neg}}: adds a\n"
+    "                           Rogan-Gladen corrected rate with a widened interval\n"
+    "  --confidence C           interval level (default 0.95)\n\n"
+    "A sample counts in n when its status is 'ok' and its label is not NULL; NULL labels (grader\n"
+    "errors) are counted and reported apart, never as clean. Exit: 0 ok, 2 usage, 3 error.\n";
+
+static int run(int argc, char **argv) {
+  struct ds_estimate_params p;
+  ds_estimate_params_init(&p);
+  p.log = &cli_log;
+  const char *output = NULL;
+  static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                       {"baseline", required_argument, 0, 'b'},
+                                       {"rubric", required_argument, 0, 'r'},
+                                       {"baseline-rubric", required_argument, 0, 'R'},
+                                       {"calibration", required_argument, 0, 'c'},
+                                       {"confidence", required_argument, 0, 'C'},
+                                       {"quiet", no_argument, 0, 'q'},
+                                       {0, 0, 0, 0}};
+  int ch;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
+    switch (ch) {
+    case 'o': output = optarg; break;
+    case 'b': p.baseline_path = optarg; break;
+    case 'r': p.rubric = optarg; break;
+    case 'R': p.baseline_rubric = optarg; break;
+    case 'c': p.calibration_path = optarg; break;
+    case 'C':
+      if (!cli_parse_double("--confidence", optarg, &p.confidence)) return EXIT_USAGE;
+      if (!(p.confidence > 0 && p.confidence < 1)) return cli_usage_error("--confidence must be in (0,1)");
+      break;
+    case 'q': cli_quiet = 1; break;
+    default: return cli_usage_error("unknown option");
+    }
+  }
+  if (optind + 1 != argc) return cli_usage_error("expected one run database");
+  if (!output) return cli_usage_error("-o FORECAST.json is required");
+  p.run_path = argv[optind];
+  struct ds_err err = {0};
+  char *json = NULL;
+  if (ds_estimate_run(&p, &json, &err)) return cli_error(&err);
+  int rc = EXIT_OK;
+  if (strcmp(output, "-") == 0) {
+    fputs(json, stdout);
+    fputc('\n', stdout);
+  } else {
+    struct ds_buf b;
+    ds_buf_init(&b, 0);
+    if (ds_buf_adds(&b, json) || ds_buf_addc(&b, '\n') || ds_write_file(output, b.data, b.len, &err))
+      rc = cli_error(&err);
+    ds_buf_release(&b);
+    if (!rc && !cli_quiet) fprintf(stderr, "%s: wrote %s\n", cli_prog, output);
+  }
+  ds_free(json);
+  return rc;
+}
+
+const struct cli_command cmd_estimate_info = {"estimate", "rates with intervals and a baseline comparison -> forecast.json",
+                                              usage, run};

@@ -1,0 +1,94 @@
+/* cmd_gate.c: depsim gate: a policy applied to a forecast -> pass / fail / inconclusive, with a
+ * Markdown summary, JUnit XML, a JSON decision and an audit record. */
+#include <string.h>
+
+#include "cli.h"
+#include "depsim/gate.h"
+
+static const char usage[] =
+    "usage: depsim gate FORECAST.json --policy POLICY.yaml [--markdown FILE] [--junit FILE]\n"
+    "                   [--json FILE] [--audit LOG]\n\n"
+    "Applies a release policy to a forecast (depsim estimate) and decides, per category and\n"
+    "overall: pass, fail or inconclusive, with the reason for each category.\n\n"
+    "  --policy FILE    policy YAML (data/policies/default.yaml documents the format): per\n"
+    "                   category or severity a max_rate, a max_ratio to the baseline, and how\n"
+    "                   uncertainty counts (uncertainty: upper_bound | band, band: 1.5), min_n\n"
+    "  --markdown FILE  a Markdown summary for a pull-request comment ('-' = stdout)\n"
+    "  --junit FILE     JUnit XML, a test case per category (fail = failure, inconclusive = skipped)\n"
+    "  --json FILE      the decision as JSON\n"
+    "  --audit LOG      append a record to a tamper-evident audit log (see depsim audit)\n\n"
+    "Exit codes: 0 pass, 1 fail, 2 inconclusive, 3 error (bad input; nothing decided).\n";
+
+static int put(const char *path, const char *text, struct ds_err *err) {
+  if (strcmp(path, "-") == 0) {
+    fputs(text, stdout);
+    return 0;
+  }
+  return ds_write_file(path, text, strlen(text), err) ? -1 : 0;
+}
+
+static int run(int argc, char **argv) {
+  const char *policy = NULL, *md = NULL, *junit = NULL, *json = NULL, *audit = NULL;
+  static const struct option opts[] = {{"policy", required_argument, 0, 'p'}, {"markdown", required_argument, 0, 'm'},
+                                       {"junit", required_argument, 0, 'j'},  {"json", required_argument, 0, 'J'},
+                                       {"audit", required_argument, 0, 'a'},  {"quiet", no_argument, 0, 'q'},
+                                       {0, 0, 0, 0}};
+  int ch;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+    switch (ch) {
+    case 'p': policy = optarg; break;
+    case 'm': md = optarg; break;
+    case 'j': junit = optarg; break;
+    case 'J': json = optarg; break;
+    case 'a': audit = optarg; break;
+    case 'q': cli_quiet = 1; break;
+    default: cli_usage_error("unknown option"); return EXIT_RUNTIME;
+    }
+  }
+  /* usage errors exit 3 here: 2 means inconclusive for this command */
+  if (optind + 1 != argc) {
+    cli_usage_error("expected one forecast file");
+    return EXIT_RUNTIME;
+  }
+  if (!policy) {
+    cli_usage_error("--policy is required");
+    return EXIT_RUNTIME;
+  }
+  struct ds_err err = {0};
+  struct ds_gate_result *r = NULL;
+  char *text = NULL;
+  int rc = EXIT_RUNTIME;
+  if (ds_gate_run(argv[optind], policy, &r, &err)) goto fail;
+  if (md) {
+    if (ds_gate_result_markdown(r, &text, &err) || put(md, text, &err)) goto fail;
+    ds_free(text);
+    text = NULL;
+  }
+  if (junit) {
+    if (ds_gate_result_junit(r, &text, &err) || put(junit, text, &err)) goto fail;
+    ds_free(text);
+    text = NULL;
+  }
+  if (json) {
+    if (ds_gate_result_json(r, &text, &err) || put(json, text, &err)) goto fail;
+    ds_free(text);
+    text = NULL;
+  }
+  if (audit) {
+    char head[65];
+    if (ds_audit_append(audit, r, head, &err)) goto fail;
+    if (!cli_quiet) fprintf(stderr, "%s: audit record %.16s… appended to %s\n", cli_prog, head, audit);
+  }
+  rc = (int)ds_gate_result_decision(r);
+  if (!cli_quiet) fprintf(stderr, "%s: %s\n", cli_prog, ds_gate_decision_name(ds_gate_result_decision(r)));
+  ds_gate_result_free(r);
+  return rc;
+fail:
+  ds_free(text);
+  ds_gate_result_free(r);
+  return cli_error(&err);
+}
+
+const struct cli_command cmd_gate_info = {"gate", "policy + forecast -> pass/fail/inconclusive (exit 0/1/2), audit record",
+                                          usage, run};

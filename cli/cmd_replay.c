@@ -1,0 +1,226 @@
+/* cmd_replay.c: `depsim replay`: parses options into ds_replay_params, runs ds_replay_run and
+ * renders its progress (one updating line on a terminal, periodic lines otherwise) and the
+ * final accounting. */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "depsim/replay.h"
+
+static const char usage[] =
+    "usage: depsim replay CORPUS.jsonl --backend SPEC -o RUN.db [options]\n"
+    "       depsim replay --resume RUN.db [--retry-failed] [--in-flight N] [--quiet]\n\n"
+    "Regenerates assistant turns of the corpus with a candidate model and stores every\n"
+    "sample in a run database. The original response is kept (prefixes.original) and never\n"
+    "shown to the model. A killed run continues with --resume: no sample is lost and none\n"
+    "is generated twice.\n\n"
+    "Options:\n"
+    "  --backend SPEC       openai:URL?model=NAME, llama:model.gguf, file:completions.jsonl,\n"
+    "                       or 'original': no model, the corpus's own assistant message is\n"
+    "                       the sample (K=1; a baseline or the observed run from logs)\n"
+    "  -o, --output FILE    the run database to create (must not exist)\n"
+    "  -k K                 samples per prefix (default 1)\n"
+    "  --seed S             run seed (default 0); sample seeds derive from it, the prefix\n"
+    "                       key and k, so a run is reproducible given the backend\n"
+    "  --cut last|every     cut at the last assistant turn (default) or at every one\n"
+    "  --temperature T      sampling temperature (default: the server's)\n"
+    "  --top-p P            nucleus sampling (default: the server's)\n"
+    "  --max-tokens N       completion limit (default: the server's)\n"
+    "  --shard i/N          only conversations with hash(id) mod N = i (all cuts of a\n"
+    "                       conversation stay in one shard); combine with 'depsim merge'\n"
+    "  --in-flight N        requests in flight (default: the backend's, 64)\n"
+    "  --trim-front         prefixes longer than the model's context lose their oldest\n"
+    "                       non-system messages until they fit (default: skipped as\n"
+    "                       context_exceeded)\n"
+    "  --resume RUN.db      continue a run; its parameters come from the database\n"
+    "  --retry-failed       with --resume: generate the failed prefixes again\n"
+    "  -q, --quiet          no progress and no notes\n\n"
+    "Prints the accounting: prefixes = completed + skipped (by reason) + failed (by cause).\n"
+    "Exit: 0 the run finished (failed prefixes are counted, not fatal), 2 usage, 3 error or\n"
+    "interrupted (continue with --resume).\n";
+
+static volatile int cancel_flag;
+static void on_signal(int sig) {
+  (void)sig;
+  cancel_flag = 1;
+}
+
+struct render {
+  bool tty;
+  double last_line;
+  bool drew;
+};
+
+static void fmt_eta(double s, char *out, size_t n) {
+  if (s < 0) snprintf(out, n, "?");
+  else if (s < 60) snprintf(out, n, "%.0fs", s);
+  else if (s < 3600) snprintf(out, n, "%dm%02ds", (int)s / 60, (int)s % 60);
+  else snprintf(out, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+}
+
+static void on_progress(void *ud, const struct ds_replay_progress *p) {
+  struct render *r = ud;
+  if (cli_quiet) return;
+  bool final = strcmp(p->phase, "done") == 0;
+  char line[256], eta[32];
+  if (strcmp(p->phase, "loading") == 0) {
+    snprintf(line, sizeof line, "loading corpus: %" PRIu64 " lines", p->corpus_lines);
+  } else {
+    fmt_eta(p->eta_s, eta, sizeof eta);
+    snprintf(line, sizeof line,
+             "%" PRIu64 "/%" PRIu64 " samples  %.1f/s  %.0f tok/s  %" PRIu64 " errors  %u in flight  ETA %s",
+             p->samples_done, p->samples_total, p->samples_per_s, p->tokens_per_s, p->samples_failed, p->in_flight,
+             eta);
+  }
+  if (r->tty) {
+    fprintf(stderr, "\r\033[K%s", line);
+    r->drew = true;
+    if (final) {
+      fputc('\n', stderr);
+      r->drew = false;
+    }
+    fflush(stderr);
+  } else if (final || p->elapsed_s - r->last_line >= 10.0) {
+    r->last_line = p->elapsed_s;
+    fprintf(stderr, "%s: %s\n", cli_prog, line);
+  }
+}
+
+static void print_counts(const char *what, uint64_t total, json_t *by) {
+  printf("  %-10s %" PRIu64, what, total);
+  if (total && json_object_size(by)) {
+    const char *key;
+    json_t *v;
+    const char *sep = " (";
+    json_object_foreach(by, key, v) {
+      printf("%s%s %" JSON_INTEGER_FORMAT, sep, key, json_integer_value(v));
+      sep = ", ";
+    }
+    printf(")");
+  }
+  printf("\n");
+}
+
+static void print_summary(const char *db, const struct ds_replay_summary *s) {
+  printf("run database: %s\n", db);
+  printf("prefixes %" PRIu64 " = completed + skipped + failed%s\n", s->prefixes, s->pending ? " + pending" : "");
+  printf("  %-10s %" PRIu64 "\n", "completed", s->completed);
+  print_counts("skipped", s->skipped, s->skipped_by_reason);
+  print_counts("failed", s->failed, s->failed_by_cause);
+  if (s->pending) printf("  %-10s %" PRIu64 "\n", "pending", s->pending);
+  printf("samples: %" PRIu64 " ok, %" PRIu64 " failed; %" PRIu64 " backend calls this session, %.1f s\n", s->samples_ok,
+         s->samples_failed, s->backend_calls, s->elapsed_s);
+  printf("corpus: %" PRIu64 " records, %" PRIu64 " without a cut point, %" PRIu64 " in other shards, %" PRIu64
+         " duplicate cuts\n",
+         s->corpus_records, s->corpus_no_cut, s->corpus_other_shard, s->corpus_duplicates);
+}
+
+static int run(int argc, char **argv) {
+  enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY };
+  static const struct option opts[] = {
+      {"backend", required_argument, NULL, O_BACKEND}, {"output", required_argument, NULL, 'o'},
+      {"seed", required_argument, NULL, O_SEED},       {"cut", required_argument, NULL, O_CUT},
+      {"temperature", required_argument, NULL, O_TEMP}, {"top-p", required_argument, NULL, O_TOPP},
+      {"max-tokens", required_argument, NULL, O_MAXTOK}, {"shard", required_argument, NULL, O_SHARD},
+      {"in-flight", required_argument, NULL, O_INFLIGHT}, {"trim-front", no_argument, NULL, O_TRIM},
+      {"resume", required_argument, NULL, O_RESUME},   {"retry-failed", no_argument, NULL, O_RETRY},
+      {"quiet", no_argument, NULL, 'q'},               {NULL, 0, NULL, 0}};
+  struct ds_replay_params p;
+  ds_replay_default_params(&p);
+  unsigned long long u;
+  bool k_given = false, run_opts = false;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "o:k:q", opts, NULL)) != -1) {
+    switch (c) {
+    case O_BACKEND: p.backend_spec = optarg; break;
+    case 'o': p.db_path = optarg; run_opts = true; break;
+    case 'k':
+      if (!cli_parse_u64("-k", optarg, &u)) return EXIT_USAGE;
+      if (u == 0 || u > 100000) return cli_usage_error("-k: must be between 1 and 100000");
+      p.k = (unsigned)u;
+      k_given = run_opts = true;
+      break;
+    case O_SEED:
+      if (!cli_parse_u64("--seed", optarg, &u)) return EXIT_USAGE;
+      p.seed = u;
+      run_opts = true;
+      break;
+    case O_CUT:
+      if (strcmp(optarg, "last") == 0) p.cut = DS_REPLAY_CUT_LAST;
+      else if (strcmp(optarg, "every") == 0) p.cut = DS_REPLAY_CUT_EVERY;
+      else return cli_usage_error("--cut: expected 'last' or 'every', got '%s'", optarg);
+      run_opts = true;
+      break;
+    case O_TEMP:
+      if (!cli_parse_double("--temperature", optarg, &p.temperature)) return EXIT_USAGE;
+      run_opts = true;
+      break;
+    case O_TOPP:
+      if (!cli_parse_double("--top-p", optarg, &p.top_p)) return EXIT_USAGE;
+      run_opts = true;
+      break;
+    case O_MAXTOK:
+      if (!cli_parse_u64("--max-tokens", optarg, &u)) return EXIT_USAGE;
+      if (u > 10000000) return cli_usage_error("--max-tokens: too large");
+      p.max_tokens = (int)u;
+      run_opts = true;
+      break;
+    case O_SHARD:
+      if (!cli_parse_shard(optarg, &p.shard_index, &p.shard_count)) return EXIT_USAGE;
+      run_opts = true;
+      break;
+    case O_INFLIGHT:
+      if (!cli_parse_u64("--in-flight", optarg, &u)) return EXIT_USAGE;
+      if (u == 0 || u > 100000) return cli_usage_error("--in-flight: must be between 1 and 100000");
+      p.in_flight = (unsigned)u;
+      break;
+    case O_TRIM: p.trim_front = true; run_opts = true; break;
+    case O_RESUME: p.resume = true; p.db_path = optarg; break;
+    case O_RETRY: p.retry_failed = true; break;
+    case 'q': cli_quiet = 1; break;
+    default: return cli_usage_error("unknown option");
+    }
+  }
+  if (p.resume) {
+    if (run_opts || optind < argc)
+      return cli_usage_error("--resume takes its parameters from the run database; give only --retry-failed, "
+                             "--in-flight, --backend or --quiet");
+  } else {
+    if (p.retry_failed) return cli_usage_error("--retry-failed needs --resume RUN.db");
+    if (optind != argc - 1) return cli_usage_error("expected one corpus file");
+    p.corpus_path = argv[optind];
+    if (!p.backend_spec) return cli_usage_error("--backend is required");
+    if (!p.db_path) return cli_usage_error("-o RUN.db is required");
+    if (strcmp(p.backend_spec, DS_REPLAY_BACKEND_ORIGINAL) == 0 && k_given && p.k != 1)
+      return cli_usage_error("--backend original gives one sample per prefix; -k must be 1");
+  }
+  p.log = cli_log;
+  p.cancel = &cancel_flag;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+
+  struct render rd = {.tty = isatty(STDERR_FILENO) != 0};
+  struct ds_replay_summary sum;
+  struct ds_err err = {0};
+  enum ds_status st = ds_replay_run(&p, on_progress, &rd, &sum, &err);
+  if (rd.drew) fputc('\n', stderr);
+  if (st == DS_E_CANCELLED) {
+    print_summary(p.db_path, &sum);
+    ds_replay_summary_release(&sum);
+    return cli_errorf("interrupted; continue with: depsim replay --resume %s", p.db_path);
+  }
+  if (st) return cli_error(&err);
+  print_summary(p.db_path, &sum);
+  ds_replay_summary_release(&sum);
+  return EXIT_OK;
+}
+
+const struct cli_command cmd_replay_info = {"replay", "regenerate responses with a candidate model (resumable, sharded)",
+                                            usage, run};

@@ -1,0 +1,368 @@
+/* cmd_simulate.c: `depsim simulate --config sim.yaml` runs the whole pipeline (ingest, sample,
+ * replay, grade, estimate, gate, report) from one config file. Each stage runs as the depsim
+ * command of that name, so a config section is exactly that command's long options. */
+#include <errno.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+extern char **environ;
+
+static const char usage[] =
+    "usage: depsim simulate --config SIM.yaml [--dry-run]\n"
+    "\n"
+    "Runs the whole pipeline from one config file: ingest (with de-identification) -> sample\n"
+    "(optional) -> replay of each candidate and of the baseline -> grade -> estimate -> gate\n"
+    "-> report. Every stage is the depsim command of that name; a stage's section in the\n"
+    "config holds that command's long options (key max_tokens: 256 -> --max-tokens 256; true\n"
+    "-> a flag; a list -> the option repeated). Outputs go to the 'out' directory:\n"
+    "corpus.jsonl (+ manifest), baseline.db, NAME.db, NAME.forecast.json, NAME.gate.md,\n"
+    "NAME.junit.xml, NAME.report.html, audit.jsonl.\n"
+    "\n"
+    "Config keys:\n"
+    "  out: DIR                      where everything is written (required)\n"
+    "  inputs: [FILE, ...]           logs to ingest (required)\n"
+    "  ingest: {...}                 options of depsim ingest\n"
+    "  sample: {...}                 options of depsim sample (omit to replay every record)\n"
+    "  replay: {...}                 options of depsim replay shared by every run\n"
+    "  baseline: {backend: SPEC}     the production model, or 'original' for the logged answers\n"
+    "  candidates: [{name: N, backend: SPEC, replay: {...}}, ...]   (required)\n"
+    "  rubric: FILE                  rubric for depsim grade (required)\n"
+    "  grade: {...}                  options of depsim grade\n"
+    "  estimate: {...}               options of depsim estimate\n"
+    "  policy: FILE                  policy for depsim gate (omit to skip the gate)\n"
+    "  gate: {...}                   options of depsim gate\n"
+    "  report: {...} or false        options of depsim report, or no report\n"
+    "\n"
+    "Exit status: 0 every candidate passed its gate (or no gate), 1 a candidate failed,\n"
+    "2 usage error or no failure but an inconclusive gate, 3 a stage failed.\n"
+    "\n"
+    "Options:\n"
+    "  --config FILE   the pipeline config (YAML)\n"
+    "  --dry-run       print the commands without running them\n";
+
+struct argv_buf {
+  char **v;
+  size_t n, cap;
+};
+
+static void push(struct argv_buf *a, const char *s) {
+  if (a->n + 2 > a->cap) {
+    a->cap = a->cap ? a->cap * 2 : 16;
+    a->v = ds_realloc(a->v, a->cap * sizeof *a->v);
+    if (!a->v) abort(); /* the CLI has no way on without its argument vector */
+  }
+  a->v[a->n++] = ds_strdup(s);
+  a->v[a->n] = NULL;
+}
+
+static void pushf(struct argv_buf *a, const char *fmt, const char *x, const char *y) {
+  char s[4096];
+  snprintf(s, sizeof s, fmt, x, y);
+  push(a, s);
+}
+
+static void argv_release(struct argv_buf *a) {
+  for (size_t i = 0; i < a->n; i++) ds_free(a->v[i]);
+  ds_free(a->v);
+  memset(a, 0, sizeof *a);
+}
+
+/* Appends a config section as long options: key_name -> --key-name. */
+static bool push_options(struct argv_buf *a, const json_t *section, const char *where) {
+  if (!section || json_is_null(section)) return true;
+  if (!json_is_object(section)) {
+    cli_errorf("config: '%s' must be a mapping of options", where);
+    return false;
+  }
+  const char *k;
+  const json_t *v;
+  json_object_foreach((json_t *)section, k, v) {
+    char opt[128] = "--";
+    size_t n = strlen(k);
+    if (n > sizeof opt - 3) n = sizeof opt - 3;
+    for (size_t i = 0; i < n; i++) opt[2 + i] = k[i] == '_' ? '-' : k[i];
+    opt[2 + n] = '\0';
+    const json_t *items = json_is_array(v) ? v : NULL;
+    size_t count = items ? json_array_size(items) : 1;
+    for (size_t i = 0; i < count; i++) {
+      const json_t *x = items ? json_array_get(items, i) : v;
+      char num[64];
+      if (json_is_true(x)) push(a, opt);
+      else if (json_is_false(x) || json_is_null(x)) continue;
+      else if (json_is_string(x)) {
+        push(a, opt);
+        push(a, json_string_value(x));
+      } else if (json_is_integer(x)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(x));
+        push(a, opt);
+        push(a, num);
+      } else if (json_is_real(x)) {
+        snprintf(num, sizeof num, "%.17g", json_real_value(x));
+        push(a, opt);
+        push(a, num);
+      } else {
+        cli_errorf("config: %s.%s: expected a scalar or a list of scalars", where, k);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+static bool dry_run;
+
+/* Runs "depsim ARGS..." (this very executable) and returns its exit status, or -1. */
+static int run_stage(struct argv_buf *a) {
+  fprintf(stderr, "depsim simulate: $");
+  for (size_t i = 0; i < a->n; i++) fprintf(stderr, " %s", a->v[i]);
+  fputc('\n', stderr);
+  if (dry_run) return 0;
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return -1;
+  self[n] = '\0';
+  pid_t pid;
+  int rc = posix_spawn(&pid, self, NULL, NULL, a->v, environ);
+  if (rc != 0) {
+    cli_errorf("cannot start %s: %s", self, strerror(rc));
+    return -1;
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char *req_str(const json_t *cfg, const char *key) {
+  const char *v = ds_json_str(cfg, key, NULL);
+  if (!v) cli_errorf("config: '%s' is required", key);
+  return v;
+}
+
+/* replay + grade of one run; returns the run database path in db (size 4096). */
+static int replay_and_grade(const json_t *cfg, const char *out, const char *corpus, const char *name,
+                            const char *backend, const json_t *extra_replay, char *db) {
+  struct argv_buf a = {0};
+  snprintf(db, 4096, "%s/%s.db", out, name);
+  if (!dry_run && access(db, F_OK) == 0) {
+    /* an earlier simulate left it: resume, so a stopped pipeline continues */
+    push(&a, "depsim");
+    push(&a, "replay");
+    push(&a, "--resume");
+    push(&a, db);
+  } else {
+    push(&a, "depsim");
+    push(&a, "replay");
+    push(&a, corpus);
+    push(&a, "--backend");
+    push(&a, backend);
+    push(&a, "-o");
+    push(&a, db);
+    if (!push_options(&a, json_object_get(cfg, "replay"), "replay") ||
+        !push_options(&a, extra_replay, "candidates[].replay")) {
+      argv_release(&a);
+      return EXIT_USAGE;
+    }
+  }
+  int rc = run_stage(&a);
+  argv_release(&a);
+  if (rc != 0) return EXIT_RUNTIME;
+  push(&a, "depsim");
+  push(&a, "grade");
+  push(&a, db);
+  push(&a, "--rubric");
+  push(&a, ds_json_str(cfg, "rubric", ""));
+  if (!push_options(&a, json_object_get(cfg, "grade"), "grade")) {
+    argv_release(&a);
+    return EXIT_USAGE;
+  }
+  rc = run_stage(&a);
+  argv_release(&a);
+  return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
+}
+
+static int run(int argc, char **argv) {
+  const char *config = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config = argv[++i];
+    else if (strcmp(argv[i], "--dry-run") == 0) dry_run = true;
+    else return cli_usage_error("unexpected argument '%s'", argv[i]);
+  }
+  if (!config) return cli_usage_error("--config FILE is required");
+  struct ds_err err = {0};
+  json_t *cfg = NULL;
+  if (ds_yaml_load_file(config, &cfg, &err)) return cli_error(&err);
+  int rc = EXIT_RUNTIME;
+  struct argv_buf a = {0};
+  json_t *results = json_array();
+  const char *out = req_str(cfg, "out");
+  const json_t *inputs = json_object_get(cfg, "inputs");
+  const json_t *cands = json_object_get(cfg, "candidates");
+  if (!out || !req_str(cfg, "rubric")) {
+    rc = EXIT_USAGE;
+    goto done;
+  }
+  if (!json_is_array(inputs) || !json_array_size(inputs) || !json_is_array(cands) || !json_array_size(cands)) {
+    cli_errorf("config: 'inputs' and 'candidates' must be non-empty lists");
+    rc = EXIT_USAGE;
+    goto done;
+  }
+  if (!dry_run && mkdir(out, 0777) != 0 && errno != EEXIST) {
+    cli_errorf("%s: cannot create: %s", out, strerror(errno));
+    goto done;
+  }
+  /* ingest */
+  char corpus[4096], sample[4096], path[4096];
+  snprintf(corpus, sizeof corpus, "%s/corpus.jsonl", out);
+  push(&a, "depsim");
+  push(&a, "ingest");
+  size_t i;
+  const json_t *in;
+  json_array_foreach(inputs, i, in) {
+    if (!json_is_string(in)) {
+      cli_errorf("config: inputs[%zu] must be a file name", i);
+      rc = EXIT_USAGE;
+      goto done;
+    }
+    push(&a, json_string_value(in));
+  }
+  push(&a, "-o");
+  push(&a, corpus);
+  if (!push_options(&a, json_object_get(cfg, "ingest"), "ingest")) {
+    rc = EXIT_USAGE;
+    goto done;
+  }
+  if (run_stage(&a) != 0) goto done;
+  argv_release(&a);
+  /* sample */
+  if (json_is_object(json_object_get(cfg, "sample"))) {
+    snprintf(sample, sizeof sample, "%s/sample.jsonl", out);
+    push(&a, "depsim");
+    push(&a, "sample");
+    push(&a, corpus);
+    push(&a, "-o");
+    push(&a, sample);
+    if (!push_options(&a, json_object_get(cfg, "sample"), "sample")) {
+      rc = EXIT_USAGE;
+      goto done;
+    }
+    if (run_stage(&a) != 0) goto done;
+    argv_release(&a);
+    memcpy(corpus, sample, sizeof corpus);
+  }
+  /* baseline */
+  char base_db[4096] = "";
+  const json_t *baseline = json_object_get(cfg, "baseline");
+  if (json_is_object(baseline)) {
+    const char *spec = ds_json_str(baseline, "backend", NULL);
+    if (!spec) {
+      cli_errorf("config: baseline.backend is required when baseline is given");
+      rc = EXIT_USAGE;
+      goto done;
+    }
+    int r = replay_and_grade(cfg, out, corpus, "baseline", spec, json_object_get(baseline, "replay"), base_db);
+    if (r) {
+      rc = r;
+      goto done;
+    }
+  }
+  /* candidates */
+  const char *policy = ds_json_str(cfg, "policy", NULL);
+  int worst = EXIT_OK; /* 0 pass, 2 inconclusive, 1 fail: fail wins */
+  const json_t *c;
+  json_array_foreach(cands, i, c) {
+    const char *name = ds_json_str(c, "name", NULL), *spec = ds_json_str(c, "backend", NULL);
+    if (!name || !spec || strchr(name, '/')) {
+      cli_errorf("config: candidates[%zu] needs a name (no '/') and a backend", i);
+      rc = EXIT_USAGE;
+      goto done;
+    }
+    char db[4096], forecast[4096];
+    int r = replay_and_grade(cfg, out, corpus, name, spec, json_object_get(c, "replay"), db);
+    if (r) {
+      rc = r;
+      goto done;
+    }
+    snprintf(forecast, sizeof forecast, "%s/%s.forecast.json", out, name);
+    push(&a, "depsim");
+    push(&a, "estimate");
+    push(&a, db);
+    if (*base_db) {
+      push(&a, "--baseline");
+      push(&a, base_db);
+    }
+    push(&a, "-o");
+    push(&a, forecast);
+    if (!push_options(&a, json_object_get(cfg, "estimate"), "estimate")) {
+      rc = EXIT_USAGE;
+      goto done;
+    }
+    if (run_stage(&a) != 0) goto done;
+    argv_release(&a);
+    const char *decision = "not gated";
+    if (policy) {
+      push(&a, "depsim");
+      push(&a, "gate");
+      push(&a, forecast);
+      push(&a, "--policy");
+      push(&a, policy);
+      pushf(&a, "--audit=%s/audit.jsonl", out, "");
+      pushf(&a, "--markdown=%s/%s.gate.md", out, name);
+      pushf(&a, "--junit=%s/%s.junit.xml", out, name);
+      if (!push_options(&a, json_object_get(cfg, "gate"), "gate")) {
+        rc = EXIT_USAGE;
+        goto done;
+      }
+      int g = run_stage(&a);
+      argv_release(&a);
+      if (g == 0) decision = "pass";
+      else if (g == 1) decision = "FAIL", worst = EXIT_GATE_FAILED;
+      else if (g == 2) {
+        decision = "inconclusive";
+        if (worst == EXIT_OK) worst = 2;
+      } else goto done;
+    }
+    const json_t *rep = json_object_get(cfg, "report");
+    if (!json_is_false(rep)) {
+      snprintf(path, sizeof path, "%s/%s.report.html", out, name);
+      push(&a, "depsim");
+      push(&a, "report");
+      push(&a, db);
+      if (*base_db) {
+        push(&a, "--baseline");
+        push(&a, base_db);
+      }
+      push(&a, "--forecast");
+      push(&a, forecast);
+      push(&a, "-o");
+      push(&a, path);
+      if (!push_options(&a, json_is_object(rep) ? rep : NULL, "report")) {
+        rc = EXIT_USAGE;
+        goto done;
+      }
+      if (run_stage(&a) != 0) goto done;
+      argv_release(&a);
+    }
+    json_array_append_new(results, json_pack("{s:s,s:s,s:s}", "name", name, "decision", decision, "report",
+                                             json_is_false(rep) ? "" : path));
+  }
+  printf("\ndepsim simulate: results (in %s)\n", out);
+  json_array_foreach(results, i, c) {
+    printf("  %-16s gate: %-12s %s\n", ds_json_str(c, "name", ""), ds_json_str(c, "decision", ""),
+           ds_json_str(c, "report", ""));
+  }
+  rc = worst;
+done:
+  argv_release(&a);
+  json_decref(results);
+  json_decref(cfg);
+  return rc;
+}
+
+const struct cli_command cmd_simulate_info = {"simulate", "run the whole pipeline from one config file", usage, run};

@@ -1,0 +1,103 @@
+/* replay.h: regenerate assistant turns of real conversations with a candidate model and keep
+ * every sample in a run database (resumable, sharded, mergeable). One entry point per stage:
+ * ds_replay_run (new run or --resume) and ds_merge_run (shard databases into one run). */
+#ifndef DEPSIM_REPLAY_H
+#define DEPSIM_REPLAY_H
+
+#include <stdbool.h>
+
+#include "depsim/backend.h"
+#include "depsim/depsim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Which assistant turns are cut points. The prefix is every message before the cut; the
+ * original assistant message is kept in prefixes.original and never shown to the model. */
+enum ds_replay_cut {
+  DS_REPLAY_CUT_LAST = 0,  /* the last assistant turn of each conversation */
+  DS_REPLAY_CUT_EVERY = 1, /* every assistant turn */
+};
+
+/* The backend spec that replays the corpus's own assistant messages (no model, K = 1):
+ * turns production logs into a gradeable run (a baseline, or the observed run). */
+#define DS_REPLAY_BACKEND_ORIGINAL "original"
+
+/* Options; fill with ds_replay_default_params() first. Strings are borrowed for the call. */
+struct ds_replay_params {
+  const char *db_path;        /* run database; created for a new run */
+  bool resume;                /* continue db_path: parameters come from its meta */
+  bool retry_failed;          /* with resume: failed prefixes become pending again */
+  const char *corpus_path;    /* canonical corpus.jsonl (plain/.gz/.zst); new runs only */
+  const char *backend_spec;   /* see backend.h, or "original"; on resume NULL = from meta */
+  unsigned k;                 /* samples per prefix (>= 1) */
+  uint64_t seed;              /* run seed; per-sample seeds derive from it */
+  enum ds_replay_cut cut;
+  double temperature;         /* < 0: server default */
+  double top_p;               /* < 0: server default */
+  int max_tokens;             /* <= 0: server default */
+  unsigned shard_index, shard_count; /* keep conversations with ds_hash64(id) % count == index */
+  unsigned in_flight;         /* requests in flight (0: backend default); not a run parameter */
+  bool trim_front;            /* too long prefixes: drop oldest non-system messages (else skip) */
+  struct ds_backend_params backend; /* spec is taken from backend_spec; other fields used as is */
+  struct ds_log log;          /* warnings and notes (never secrets) */
+  /* Stop cleanly (everything done so far committed) when *cancel becomes non-zero. May be NULL. */
+  volatile int *cancel;
+  double progress_interval_s; /* least time between progress reports (default 0.2) */
+};
+DS_API void ds_replay_default_params(struct ds_replay_params *p);
+
+/* Progress, reported through the callback at most every progress_interval_s and once at the end. */
+struct ds_replay_progress {
+  const char *phase;          /* "loading" (corpus -> prefixes), "sampling", "done" */
+  uint64_t corpus_lines;      /* loading: lines read so far */
+  uint64_t samples_total;     /* samples this run must hold (pending prefixes x K + done) */
+  uint64_t samples_done;      /* stored (ok or failed), including earlier sessions */
+  uint64_t samples_failed;
+  uint64_t completion_tokens; /* this session */
+  unsigned in_flight;
+  double elapsed_s;           /* this session */
+  double samples_per_s;       /* this session */
+  double tokens_per_s;        /* this session, completion tokens */
+  double eta_s;               /* < 0: unknown */
+};
+typedef void ds_replay_progress_fn(void *ud, const struct ds_replay_progress *p);
+
+/* Final accounting: prefixes = completed + skipped + failed (+ pending when cancelled).
+ * reasons/causes are JSON objects {"reason": count}; owned, freed by ds_replay_summary_release. */
+struct ds_replay_summary {
+  uint64_t prefixes, completed, skipped, failed, pending;
+  uint64_t samples_ok, samples_failed;
+  uint64_t backend_calls;     /* requests submitted by this session */
+  uint64_t corpus_records, corpus_no_cut, corpus_other_shard, corpus_duplicates;
+  json_t *skipped_by_reason;  /* {"context_exceeded": n, ...} */
+  json_t *failed_by_cause;    /* {"backend": n, "timeout": n, "empty_completion": n, ...} */
+  double elapsed_s;
+};
+DS_API void ds_replay_summary_release(struct ds_replay_summary *s);
+/* Reads the accounting of a run database (recomputed from its tables). */
+DS_API enum ds_status ds_replay_summary_read(const char *db_path, struct ds_replay_summary *out,
+                                             struct ds_err *err);
+
+/* Runs (or resumes) a replay. Writes are transactional: killed at any moment, the run
+ * continues with resume = true and ends with no sample lost and none generated twice
+ * (at most the requests in flight at the kill are sent again). progress may be NULL.
+ * out (may be NULL) receives the accounting; release it. */
+DS_API enum ds_status ds_replay_run(const struct ds_replay_params *p, ds_replay_progress_fn *progress,
+                                    void *ud, struct ds_replay_summary *out, struct ds_err *err);
+
+/* Merges shard databases into a new run database out_path (must not exist). Refuses inputs
+ * whose parameters differ (every meta key except shard, corpus_path, in_flight and run state:
+ * DS_E_MISMATCH naming the key) and a prefix present in two inputs. log may be NULL. */
+DS_API enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const char *out_path,
+                                   const struct ds_log *log, struct ds_err *err);
+
+/* The seed of sample k of a prefix: ds_mix64 over the run seed, ds_hash64(key) and k, in
+ * [0, 2^31) so every server accepts it; distinct for distinct k of one prefix. */
+DS_API int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,978 @@
+/* llama.c: the `llama` backend: a GGUF model run in process by llama.cpp. A worker thread
+ * decodes every active request together in one llama_batch (continuous batching: requests
+ * join and leave between steps); submit tokenizes and queues, poll hands results back. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <llama.h>
+
+#include "backend/backend_ops.h"
+
+#define LLAMA_DEFAULT_PARALLEL 8u   /* slots when neither the spec nor max_in_flight says */
+#define LLAMA_DEFAULT_CTX_CAP 4096u  /* per-sequence context when the caller gives none */
+#define LLAMA_MAX_TEXT (16u << 20)   /* cap on one completion's text */
+#define LLAMA_LOG_QUEUE_MAX 256u     /* llama.cpp messages held for the next poll */
+#define LLAMA_MAX_STOPS 16u
+
+/* Sampling defaults: those of llama-server, so the two answer alike. */
+#define LLAMA_DEF_TEMP 0.8f
+#define LLAMA_DEF_TOP_P 0.95f
+#define LLAMA_DEF_TOP_K 40
+#define LLAMA_DEF_MIN_P 0.05f
+
+struct llama_job {
+  struct llama_job *next;
+  uint64_t id;
+  char *key;
+  void *ud;
+  double t0;                  /* submit time (monotonic) */
+  llama_token *prompt;
+  int n_prompt;
+  int max_tokens;             /* generated tokens allowed (never more than the context holds) */
+  float temp, top_p, min_p;
+  int top_k;
+  uint32_t seed;
+  char *stops[LLAMA_MAX_STOPS];
+  unsigned n_stops;
+  bool parse_tools;           /* tools were offered: a bare JSON call becomes tool_calls */
+  /* outcome, written by the worker */
+  struct ds_buf text;
+  long n_gen;
+  enum ds_status status;
+  char error[256];
+  const char *finish;         /* "stop" / "length" (static strings) */
+  double latency_s;
+};
+
+struct llama_slot {
+  struct llama_job *job;
+  struct llama_sampler *smpl;
+  int n_fed;                  /* prompt tokens already decoded */
+  int n_past;                 /* tokens of this sequence in the KV cache */
+  llama_token next;           /* sampled token to decode next step */
+  int i_batch;                /* index of its logits in the current batch, or -1 */
+};
+
+struct llama_logmsg {
+  struct llama_logmsg *next;
+  char *text;
+};
+
+struct llama_impl {
+  struct llama_model *model;
+  struct llama_context *ctx;
+  const struct llama_vocab *vocab;
+  char *tmpl;                 /* the model's chat template, NULL: plain transcript fallback */
+  unsigned n_slots, n_ctx_seq;
+  int n_batch;
+  struct ds_log log;
+  pthread_t owner;            /* the caller's thread: its llama.cpp messages go straight out */
+  char last_error[256];       /* last error message llama.cpp logged (for open failures) */
+
+  pthread_t worker;
+  bool worker_started;
+  pthread_mutex_t mu;
+  pthread_cond_t cv_work, cv_done;
+  bool stop;
+  struct llama_job *pending, *pending_tail;   /* submitted, waiting for a slot */
+  struct llama_job *done, *done_tail;         /* finished, waiting for poll */
+  unsigned n_in_flight;                       /* caller thread only: submitted - delivered */
+  struct llama_slot *slots;
+  struct llama_logmsg *logq, *logq_tail;
+  unsigned n_logq, n_log_dropped;
+};
+
+/* ---- logging: llama.cpp's messages at debug level through params.log ---------------- */
+
+static void log_cb(enum ggml_log_level level, const char *text, void *ud) {
+  struct llama_impl *im = ud;
+  if (!im || !text) return;
+  size_t n = strlen(text);
+  while (n && (text[n - 1] == '\n' || text[n - 1] == '\r')) n--;
+  if (n == 0 || (n == 1 && text[0] == '.')) return;
+  if (level == GGML_LOG_LEVEL_ERROR) snprintf(im->last_error, sizeof im->last_error, "%.*s", (int)n, text);
+  if (!im->log.fn) return;
+  if (pthread_equal(pthread_self(), im->owner)) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "llama.cpp: %.*s", (int)n, text);
+    im->log.fn(im->log.ud, DS_LOG_DEBUG, buf);
+    return;
+  }
+  /* from the worker: the caller's log sink is not ours to call from another thread */
+  pthread_mutex_lock(&im->mu);
+  if (im->n_logq >= LLAMA_LOG_QUEUE_MAX) {
+    im->n_log_dropped++;
+  } else {
+    struct llama_logmsg *m = ds_malloc(sizeof *m);
+    if (m && (m->text = ds_strndup(text, n))) {
+      m->next = NULL;
+      if (im->logq_tail) im->logq_tail->next = m;
+      else im->logq = m;
+      im->logq_tail = m;
+      im->n_logq++;
+    } else {
+      ds_free(m);
+      im->n_log_dropped++;
+    }
+  }
+  pthread_mutex_unlock(&im->mu);
+}
+
+static void quiet_cb(enum ggml_log_level level, const char *text, void *ud) {
+  DS_UNUSED(level);
+  DS_UNUSED(text);
+  DS_UNUSED(ud);
+}
+
+static void drain_log(struct llama_impl *im) {
+  pthread_mutex_lock(&im->mu);
+  struct llama_logmsg *m = im->logq;
+  unsigned dropped = im->n_log_dropped;
+  im->logq = im->logq_tail = NULL;
+  im->n_logq = im->n_log_dropped = 0;
+  pthread_mutex_unlock(&im->mu);
+  while (m) {
+    struct llama_logmsg *nx = m->next;
+    ds_logf(&im->log, DS_LOG_DEBUG, "llama.cpp: %s", m->text);
+    ds_free(m->text);
+    ds_free(m);
+    m = nx;
+  }
+  if (dropped) ds_logf(&im->log, DS_LOG_DEBUG, "llama.cpp: %u messages dropped", dropped);
+}
+
+/* ---- prompt construction --------------------------------------------------------------- */
+
+/* Text of a message's content: a string, an array of parts (their "text" joined), or "". */
+static enum ds_status content_text(const json_t *content, struct ds_buf *out) {
+  if (json_is_string(content)) return ds_buf_add(out, json_string_value(content), json_string_length(content));
+  if (json_is_array(content)) {
+    size_t i;
+    const json_t *part;
+    json_array_foreach(content, i, part) {
+      const char *t = json_is_string(part) ? json_string_value(part) : ds_json_str(part, "text", NULL);
+      if (t && ds_buf_adds(out, t)) return DS_E_NOMEM;
+    }
+  }
+  return DS_OK;
+}
+
+/* A tool schema in either OpenAI wire form {"type":"function","function":{...}} or flat. */
+static const json_t *tool_fn(const json_t *tool) {
+  const json_t *f = json_object_get(tool, "function");
+  return json_is_object(f) ? f : tool;
+}
+
+static enum ds_status tools_text(const json_t *tools, struct ds_buf *out) {
+  enum ds_status st = ds_buf_adds(out,
+      "You can call these tools. To call one, answer with only a JSON object "
+      "{\"name\": \"<tool name>\", \"arguments\": {...}}.\nTools:\n");
+  size_t i;
+  const json_t *t;
+  json_array_foreach(tools, i, t) {
+    const json_t *f = tool_fn(t);
+    char *params = NULL;
+    const json_t *p = json_object_get(f, "parameters");
+    if (p) params = ds_json_compact(p);
+    if (!st) st = ds_buf_addf(out, "- %s: %s%s%s\n", ds_json_str(f, "name", "?"), ds_json_str(f, "description", ""),
+                              params ? " Parameters: " : "", params ? params : "");
+    ds_free(params);
+  }
+  return st;
+}
+
+/* An assistant message's tool calls, rendered as the JSON objects the model is asked for. */
+static enum ds_status tool_calls_text(const json_t *calls, struct ds_buf *out) {
+  size_t i;
+  const json_t *c;
+  json_array_foreach(calls, i, c) {
+    const json_t *f = json_object_get(c, "function");
+    if (!json_is_object(f)) f = c;
+    const char *args = ds_json_str(f, "arguments", "{}");
+    if (out->len && ds_buf_addc(out, '\n')) return DS_E_NOMEM;
+    char *name = NULL;
+    json_t *js = json_string(ds_json_str(f, "name", ""));
+    if (js) name = ds_json_compact(js);
+    json_decref(js);
+    enum ds_status st = name ? ds_buf_addf(out, "{\"name\": %s, \"arguments\": %s}", name, args) : DS_E_NOMEM;
+    ds_free(name);
+    if (st) return st;
+  }
+  return DS_OK;
+}
+
+struct chat {
+  struct llama_chat_message *msgs;
+  char **owned;               /* role and content strings, freed by chat_release */
+  size_t n, n_owned;
+};
+
+static void chat_release(struct chat *c) {
+  for (size_t i = 0; i < c->n_owned; i++) ds_free(c->owned[i]);
+  ds_free(c->owned);
+  ds_free(c->msgs);
+  memset(c, 0, sizeof *c);
+}
+
+static enum ds_status chat_add(struct chat *c, const char *role, struct ds_buf *content) {
+  char *r = ds_strdup(role);
+  char *t = ds_buf_detach(content, NULL);
+  if (!r || !t) {
+    ds_free(r);
+    ds_free(t);
+    return DS_E_NOMEM;
+  }
+  c->owned[c->n_owned++] = r;
+  c->owned[c->n_owned++] = t;
+  c->msgs[c->n].role = r;
+  c->msgs[c->n].content = t;
+  c->n++;
+  return DS_OK;
+}
+
+/* OpenAI messages (plus a tools description folded into the system message) as
+ * llama_chat_message pairs. */
+static enum ds_status chat_build(const json_t *messages, const json_t *tools, struct chat *c, struct ds_err *err) {
+  memset(c, 0, sizeof *c);
+  if (!json_is_array(messages) || json_array_size(messages) == 0)
+    return ds_fail(err, DS_E_INVALID, "llama: messages must be a non-empty array");
+  bool with_tools = json_is_array(tools) && json_array_size(tools) > 0;
+  size_t cap = json_array_size(messages) + 1;
+  c->msgs = ds_calloc(cap, sizeof *c->msgs);
+  c->owned = ds_calloc(2 * cap, sizeof *c->owned);
+  if (!c->msgs || !c->owned) goto nomem;
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  size_t i;
+  const json_t *m;
+  bool tools_done = !with_tools;
+  json_array_foreach(messages, i, m) {
+    const char *role = ds_json_str(m, "role", NULL);
+    if (!role) {
+      ds_buf_release(&b);
+      chat_release(c);
+      return ds_fail(err, DS_E_INVALID, "llama: message %zu has no role", i);
+    }
+    if (!tools_done && strcmp(role, "system") != 0) {
+      if (tools_text(tools, &b) || chat_add(c, "system", &b)) goto nomem_buf;
+      tools_done = true;
+    }
+    if (content_text(json_object_get(m, "content"), &b)) goto nomem_buf;
+    const json_t *calls = json_object_get(m, "tool_calls");
+    if (json_is_array(calls) && json_array_size(calls) && tool_calls_text(calls, &b)) goto nomem_buf;
+    if (!tools_done) { /* the first message is the system message: the tools go after it */
+      if ((b.len && ds_buf_adds(&b, "\n\n")) || tools_text(tools, &b)) goto nomem_buf;
+      tools_done = true;
+    }
+    if (chat_add(c, role, &b)) goto nomem_buf;
+  }
+  ds_buf_release(&b);
+  return DS_OK;
+nomem_buf:
+  ds_buf_release(&b);
+nomem:
+  chat_release(c);
+  return ds_fail(err, DS_E_NOMEM, "llama: out of memory building the prompt");
+}
+
+/* The fallback for models without a usable template: "role: content" lines, then
+ * "assistant:" (docs/internals/llama.md). */
+static enum ds_status render_plain(const struct chat *c, struct ds_buf *out) {
+  for (size_t i = 0; i < c->n; i++)
+    if (ds_buf_addf(out, "%s: %s\n", c->msgs[i].role, c->msgs[i].content)) return DS_E_NOMEM;
+  return ds_buf_adds(out, "assistant:");
+}
+
+static enum ds_status render_prompt(struct llama_impl *im, const json_t *messages, const json_t *tools,
+                                    struct ds_buf *out, struct ds_err *err) {
+  struct chat c;
+  enum ds_status st = chat_build(messages, tools, &c, err);
+  if (st) return st;
+  if (!im->tmpl) {
+    st = render_plain(&c, out);
+  } else {
+    size_t total = 0;
+    for (size_t i = 0; i < c.n; i++) total += strlen(c.msgs[i].content) + strlen(c.msgs[i].role);
+    int32_t want = (int32_t)(2 * total + 256);
+    for (int tries = 0; tries < 2; tries++) {
+      ds_buf_reset(out);
+      if ((st = ds_buf_grow(out, (size_t)want + 1))) break;
+      int32_t n = llama_chat_apply_template(im->tmpl, c.msgs, c.n, true, out->data, want);
+      if (n < 0) {
+        st = ds_fail(err, DS_E_BACKEND, "llama: the model's chat template failed to apply");
+        break;
+      }
+      if (n <= want) {
+        out->len = (size_t)n;
+        out->data[n] = '\0';
+        break;
+      }
+      want = n;
+    }
+  }
+  chat_release(&c);
+  if (st == DS_E_NOMEM) ds_fail(err, st, "llama: out of memory rendering the prompt");
+  return st;
+}
+
+static enum ds_status tokenize(const struct llama_vocab *vocab, const char *text, size_t len,
+                               llama_token **out, int *out_n, struct ds_err *err) {
+  if (len > INT32_MAX / 2) return ds_fail(err, DS_E_LIMIT, "llama: prompt of %zu bytes is too long", len);
+  int cap = (int)len + 8;
+  for (int tries = 0; tries < 2; tries++) {
+    llama_token *t = ds_malloc((size_t)cap * sizeof *t);
+    if (!t) return ds_fail(err, DS_E_NOMEM, "llama: out of memory tokenizing");
+    int n = llama_tokenize(vocab, text, (int32_t)len, t, cap, true, true);
+    if (n >= 0) {
+      *out = t;
+      *out_n = n;
+      return DS_OK;
+    }
+    ds_free(t);
+    if (n == INT32_MIN) break;
+    cap = -n;
+  }
+  return ds_fail(err, DS_E_BACKEND, "llama: tokenization failed");
+}
+
+/* ---- results ------------------------------------------------------------------------- */
+
+/* Replaces invalid UTF-8 (a byte token cut mid-character, a random model) with U+FFFD. */
+static enum ds_status utf8_clean(struct ds_buf *b) {
+  size_t ok = ds_utf8_check(b->data, b->len);
+  if (ok == b->len) return DS_OK;
+  struct ds_buf o;
+  ds_buf_init(&o, 0);
+  const char *p = b->data;
+  size_t len = b->len;
+  while (len) {
+    ok = ds_utf8_check(p, len);
+    if (ds_buf_add(&o, p, ok)) goto nomem;
+    if (ok == len) break;
+    if (ds_buf_adds(&o, "\xEF\xBF\xBD")) goto nomem;
+    p += ok + 1;
+    len -= ok + 1;
+  }
+  ds_buf_release(b);
+  *b = o;
+  return DS_OK;
+nomem:
+  ds_buf_release(&o);
+  return DS_E_NOMEM;
+}
+
+/* When tools were offered and the whole answer is one {"name":..,"arguments":..} object,
+ * it becomes a tool call (the only format the tools prompt asks for). */
+static json_t *parse_tool_call(const struct llama_job *j) {
+  const char *s = j->text.data;
+  size_t len = j->text.len;
+  while (len && strchr(" \t\r\n", *s)) s++, len--;
+  while (len && strchr(" \t\r\n", s[len - 1])) len--;
+  if (len < 2 || s[0] != '{' || s[len - 1] != '}') return NULL;
+  json_t *v = json_loadb(s, len, 0, NULL);
+  json_t *out = NULL;
+  const json_t *name = json_object_get(v, "name");
+  const json_t *args = json_object_get(v, "arguments");
+  if (json_is_string(name) && (json_is_object(args) || json_is_string(args))) {
+    char *a = json_is_string(args) ? ds_strdup(json_string_value(args)) : ds_json_compact(args);
+    char id[48];
+    snprintf(id, sizeof id, "call_%llu_0", (unsigned long long)j->id);
+    json_t *call = a ? json_pack("{s:s, s:O, s:s}", "id", id, "name", name, "arguments", a) : NULL;
+    ds_free(a);
+    if (call && !(out = json_array())) json_decref(call);
+    else if (call) json_array_append_new(out, call);
+  }
+  json_decref(v);
+  return out;
+}
+
+static void job_free(struct llama_job *j) {
+  if (!j) return;
+  ds_free(j->key);
+  ds_free(j->prompt);
+  for (unsigned i = 0; i < j->n_stops; i++) ds_free(j->stops[i]);
+  ds_buf_release(&j->text);
+  ds_free(j);
+}
+
+static void job_list_free(struct llama_job *j) {
+  while (j) {
+    struct llama_job *nx = j->next;
+    job_free(j);
+    j = nx;
+  }
+}
+
+/* ---- the worker ---------------------------------------------------------------------- */
+
+static void push_done(struct llama_impl *im, struct llama_job *j) {
+  j->latency_s = ds_now_mono() - j->t0;
+  j->next = NULL;
+  pthread_mutex_lock(&im->mu);
+  if (im->done_tail) im->done_tail->next = j;
+  else im->done = j;
+  im->done_tail = j;
+  pthread_cond_signal(&im->cv_done);
+  pthread_mutex_unlock(&im->mu);
+}
+
+static void slot_finish(struct llama_impl *im, struct llama_slot *s, const char *finish) {
+  struct llama_job *j = s->job;
+  llama_memory_seq_rm(llama_get_memory(im->ctx), (llama_seq_id)(s - im->slots), -1, -1);
+  llama_sampler_free(s->smpl);
+  s->smpl = NULL;
+  s->job = NULL;
+  j->finish = finish;
+  push_done(im, j);
+}
+
+static void slot_fail(struct llama_impl *im, struct llama_slot *s, enum ds_status st, const char *why) {
+  s->job->status = st;
+  snprintf(s->job->error, sizeof s->job->error, "%s", why);
+  slot_finish(im, s, NULL);
+}
+
+static struct llama_sampler *make_sampler(const struct llama_job *j) {
+  struct llama_sampler_chain_params cp = llama_sampler_chain_default_params();
+  cp.no_perf = true;
+  struct llama_sampler *c = llama_sampler_chain_init(cp);
+  if (!c) return NULL;
+  if (j->temp <= 0.0f) {
+    llama_sampler_chain_add(c, llama_sampler_init_greedy());
+    return c;
+  }
+  if (j->top_k > 0) llama_sampler_chain_add(c, llama_sampler_init_top_k(j->top_k));
+  if (j->top_p < 1.0f) llama_sampler_chain_add(c, llama_sampler_init_top_p(j->top_p, 1));
+  if (j->min_p > 0.0f) llama_sampler_chain_add(c, llama_sampler_init_min_p(j->min_p, 1));
+  llama_sampler_chain_add(c, llama_sampler_init_temp(j->temp));
+  llama_sampler_chain_add(c, llama_sampler_init_dist(j->seed));
+  return c;
+}
+
+/* A sampled token: ends the sequence (end of generation, stop string, max_tokens, context
+ * full) or becomes the next token to decode. */
+static void slot_accept(struct llama_impl *im, struct llama_slot *s, llama_token tok) {
+  struct llama_job *j = s->job;
+  j->n_gen++;
+  if (llama_vocab_is_eog(im->vocab, tok)) {
+    slot_finish(im, s, "stop");
+    return;
+  }
+  char piece[256];
+  int n = llama_token_to_piece(im->vocab, tok, piece, sizeof piece, 0, false);
+  if (n < 0) n = 0; /* a piece longer than 256 bytes does not exist in practice; dropped */
+  int kept = 0;      /* NUL bytes (<0x00> byte tokens) would end the C string: left out */
+  for (int i = 0; i < n; i++)
+    if (piece[i]) piece[kept++] = piece[i];
+  size_t before = j->text.len;
+  if (ds_buf_add(&j->text, piece, (size_t)kept)) {
+    slot_fail(im, s, DS_E_LIMIT, "completion text exceeds 16 MiB");
+    return;
+  }
+  for (unsigned i = 0; i < j->n_stops; i++) {
+    size_t sl = strlen(j->stops[i]);
+    size_t from = before + 1 > sl ? before + 1 - sl : 0; /* a match must end in the new piece */
+    char *hit = memmem(j->text.data + from, j->text.len - from, j->stops[i], sl);
+    if (hit) {
+      j->text.len = (size_t)(hit - j->text.data);
+      j->text.data[j->text.len] = '\0';
+      slot_finish(im, s, "stop");
+      return;
+    }
+  }
+  if (j->n_gen >= j->max_tokens || s->n_past + 1 >= (int)im->n_ctx_seq) {
+    slot_finish(im, s, "length");
+    return;
+  }
+  s->next = tok;
+}
+
+static void *worker_main(void *arg) {
+  struct llama_impl *im = arg;
+  struct llama_batch batch = llama_batch_init(im->n_batch, 0, 1);
+  unsigned rr = 0; /* round-robin start for prompt chunks, so no prompt waits forever */
+  for (;;) {
+    pthread_mutex_lock(&im->mu);
+    for (;;) {
+      bool active = false;
+      for (unsigned i = 0; i < im->n_slots; i++) active |= im->slots[i].job != NULL;
+      if (im->stop || active || im->pending) break;
+      pthread_cond_wait(&im->cv_work, &im->mu);
+    }
+    if (im->stop) {
+      pthread_mutex_unlock(&im->mu);
+      break;
+    }
+    for (unsigned i = 0; i < im->n_slots && im->pending; i++) {
+      struct llama_slot *s = &im->slots[i];
+      if (s->job) continue;
+      s->job = im->pending;
+      im->pending = s->job->next;
+      if (!im->pending) im->pending_tail = NULL;
+      s->job->next = NULL;
+      s->smpl = NULL;
+      s->n_fed = s->n_past = 0;
+    }
+    pthread_mutex_unlock(&im->mu);
+
+    /* the batch: one token for every generating sequence, then prompt chunks */
+    batch.n_tokens = 0;
+    for (unsigned i = 0; i < im->n_slots; i++) {
+      struct llama_slot *s = &im->slots[i];
+      s->i_batch = -1;
+      if (!s->job) continue;
+      if (!s->smpl && !(s->smpl = make_sampler(s->job))) {
+        slot_fail(im, s, DS_E_NOMEM, "could not create the sampler");
+        continue;
+      }
+      if (s->n_fed < s->job->n_prompt) continue;
+      int k = batch.n_tokens++;
+      batch.token[k] = s->next;
+      batch.pos[k] = s->n_past;
+      batch.n_seq_id[k] = 1;
+      batch.seq_id[k][0] = (llama_seq_id)i;
+      batch.logits[k] = 1;
+      s->i_batch = k;
+    }
+    for (unsigned r = 0; r < im->n_slots && batch.n_tokens < im->n_batch; r++) {
+      unsigned i = (rr + r) % im->n_slots;
+      struct llama_slot *s = &im->slots[i];
+      if (!s->job || s->n_fed >= s->job->n_prompt) continue;
+      int chunk = s->job->n_prompt - s->n_fed;
+      if (chunk > im->n_batch - batch.n_tokens) chunk = im->n_batch - batch.n_tokens;
+      for (int t = 0; t < chunk; t++) {
+        int k = batch.n_tokens++;
+        batch.token[k] = s->job->prompt[s->n_fed + t];
+        batch.pos[k] = s->n_fed + t;
+        batch.n_seq_id[k] = 1;
+        batch.seq_id[k][0] = (llama_seq_id)i;
+        batch.logits[k] = 0;
+      }
+      if (s->n_fed + chunk == s->job->n_prompt) {
+        batch.logits[batch.n_tokens - 1] = 1;
+        s->i_batch = batch.n_tokens - 1;
+      }
+    }
+    rr++;
+    if (batch.n_tokens == 0) continue;
+
+    int rc = llama_decode(im->ctx, batch);
+    if (rc != 0) {
+      char why[96];
+      snprintf(why, sizeof why, "llama_decode failed (%d)%s", rc, rc == 1 ? ": no room in the KV cache" : "");
+      for (unsigned i = 0; i < im->n_slots; i++)
+        if (im->slots[i].job) slot_fail(im, &im->slots[i], DS_E_BACKEND, why);
+      continue;
+    }
+    /* advance positions for what was decoded, then sample */
+    for (int k = 0; k < batch.n_tokens; k++) {
+      struct llama_slot *s = &im->slots[batch.seq_id[k][0]];
+      s->n_past++;
+      if (s->n_fed < s->job->n_prompt) s->n_fed++;
+    }
+    for (unsigned i = 0; i < im->n_slots; i++) {
+      struct llama_slot *s = &im->slots[i];
+      if (!s->job || s->i_batch < 0) continue;
+      llama_token tok = llama_sampler_sample(s->smpl, im->ctx, s->i_batch);
+      slot_accept(im, s, tok);
+    }
+  }
+  llama_batch_free(batch);
+  return NULL;
+}
+
+/* ---- the ops ------------------------------------------------------------------------- */
+
+static enum ds_status spec_uint(const char *rest, const char *key, unsigned lo, unsigned hi, unsigned *out,
+                                struct ds_err *err) {
+  char *v = backend_spec_param(rest, key, 0);
+  if (!v) return DS_OK;
+  char *end;
+  errno = 0;
+  unsigned long n = strtoul(v, &end, 10);
+  bool bad = errno || end == v || *end || n < lo || n > hi;
+  enum ds_status st = bad ? ds_fail(err, DS_E_INVALID, "llama spec: %s=%s must be an integer in %u..%u", key, v, lo, hi)
+                          : DS_OK;
+  if (!bad) *out = (unsigned)n;
+  ds_free(v);
+  return st;
+}
+
+static void impl_free(struct llama_impl *im) {
+  if (!im) return;
+  if (im->worker_started) {
+    pthread_mutex_lock(&im->mu);
+    im->stop = true;
+    pthread_cond_broadcast(&im->cv_work);
+    pthread_mutex_unlock(&im->mu);
+    pthread_join(im->worker, NULL);
+  }
+  if (im->slots) {
+    for (unsigned i = 0; i < im->n_slots; i++) {
+      job_free(im->slots[i].job);
+      if (im->slots[i].smpl) llama_sampler_free(im->slots[i].smpl);
+    }
+    ds_free(im->slots);
+  }
+  job_list_free(im->pending);
+  job_list_free(im->done);
+  if (im->ctx) llama_free(im->ctx);
+  if (im->model) llama_model_free(im->model);
+  drain_log(im);
+  ggml_log_callback cur;
+  void *cur_ud;
+  llama_log_get(&cur, &cur_ud);
+  if (cur == log_cb && cur_ud == im) llama_log_set(quiet_cb, NULL);
+  ds_free(im->tmpl);
+  pthread_mutex_destroy(&im->mu);
+  pthread_cond_destroy(&im->cv_work);
+  pthread_cond_destroy(&im->cv_done);
+  ds_free(im);
+}
+
+static pthread_once_t backend_once = PTHREAD_ONCE_INIT;
+static void backend_init_once(void) {
+  llama_log_set(quiet_cb, NULL);
+  llama_backend_init();
+}
+
+/* Decides between the model's own template and the plain transcript: a template that
+ * llama_chat_apply_template does not know is treated like none (and said once). */
+static enum ds_status pick_template(struct llama_impl *im, const char *path, struct ds_err *err) {
+  const char *t = llama_model_chat_template(im->model, NULL);
+  if (t) {
+    struct llama_chat_message probe = {"user", "hi"};
+    char buf[1024];
+    if (llama_chat_apply_template(t, &probe, 1, true, buf, sizeof buf) >= 0) {
+      if (!(im->tmpl = ds_strdup(t))) return ds_fail(err, DS_E_NOMEM, "llama: out of memory");
+      ds_logf(&im->log, DS_LOG_DEBUG, "llama: %s: using the model's chat template", path);
+      return DS_OK;
+    }
+    ds_logf(&im->log, DS_LOG_INFO,
+            "llama: %s: chat template not supported by llama.cpp's built-in templates; "
+            "using a plain \"role: content\" transcript ending with \"assistant:\"", path);
+    return DS_OK;
+  }
+  ds_logf(&im->log, DS_LOG_INFO,
+          "llama: %s: the model has no chat template; using a plain \"role: content\" transcript "
+          "ending with \"assistant:\"", path);
+  return DS_OK;
+}
+
+static enum ds_status llama_open(struct ds_backend *b, const char *rest, const struct ds_backend_params *p,
+                                 struct ds_err *err) {
+  enum ds_status st = DS_OK;
+  char *path = NULL;
+  struct llama_impl *im = NULL;
+  struct ds_buf desc;
+  ds_buf_init(&desc, 0);
+
+  if (!(path = backend_spec_path(rest)) || !path[0]) {
+    st = ds_fail(err, DS_E_INVALID, "llama spec: no model path (llama:path/model.gguf?ctx=4096&parallel=8)");
+    goto out;
+  }
+  unsigned parallel = p->max_in_flight ? p->max_in_flight : LLAMA_DEFAULT_PARALLEL;
+  if (parallel > LLAMA_DEFAULT_PARALLEL) parallel = LLAMA_DEFAULT_PARALLEL;
+  unsigned ctx = p->context_length, threads = p->threads;
+  unsigned max_par = (unsigned)llama_max_parallel_sequences();
+  if ((st = spec_uint(rest, "parallel", 1, max_par, &parallel, err)) ||
+      (st = spec_uint(rest, "ctx", 16, 1u << 24, &ctx, err)) ||
+      (st = spec_uint(rest, "threads", 1, 1024, &threads, err)))
+    goto out;
+  enum llama_flash_attn_type fa = LLAMA_FLASH_ATTN_TYPE_AUTO; /* llama.cpp's default, as llama-server */
+  char *fav = backend_spec_param(rest, "flash_attn", 0);
+  if (fav) {
+    if (!strcmp(fav, "on")) fa = LLAMA_FLASH_ATTN_TYPE_ENABLED;
+    else if (!strcmp(fav, "auto")) fa = LLAMA_FLASH_ATTN_TYPE_AUTO;
+    else if (strcmp(fav, "off") != 0) st = ds_fail(err, DS_E_INVALID, "llama spec: flash_attn=%s must be on, off or auto", fav);
+    ds_free(fav);
+    if (st) goto out;
+  }
+  if (threads == 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = n > 0 ? (unsigned)n : 1;
+  }
+  if (access(path, R_OK) != 0) {
+    st = ds_fail(err, DS_E_NOTFOUND, "llama: %s: %s", path, strerror(errno));
+    goto out;
+  }
+
+  if (!(im = ds_calloc(1, sizeof *im))) {
+    st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
+    goto out;
+  }
+  pthread_mutex_init(&im->mu, NULL);
+  pthread_cond_init(&im->cv_work, NULL);
+  pthread_cond_init(&im->cv_done, NULL);
+  im->log = p->log;
+  im->owner = pthread_self();
+  pthread_once(&backend_once, backend_init_once);
+  llama_log_set(log_cb, im);
+
+  struct llama_model_params mp = llama_model_default_params();
+  mp.n_gpu_layers = 0; /* CPU build; a GPU build of llama.cpp would offload with -1 */
+  im->model = llama_model_load_from_file(path, mp);
+  if (!im->model) {
+    st = ds_fail(err, DS_E_BACKEND, "llama: %s: cannot load the model%s%s", path, im->last_error[0] ? ": " : "",
+                 im->last_error);
+    goto out;
+  }
+  im->vocab = llama_model_get_vocab(im->model);
+  if (!llama_model_has_decoder(im->model) || llama_model_has_encoder(im->model)) {
+    st = ds_fail(err, DS_E_UNSUPPORTED, "llama: %s: only decoder-only models are supported", path);
+    goto out;
+  }
+  if (ctx == 0) {
+    int32_t train = llama_model_n_ctx_train(im->model);
+    ctx = train > 0 && (unsigned)train < LLAMA_DEFAULT_CTX_CAP ? (unsigned)train : LLAMA_DEFAULT_CTX_CAP;
+  }
+  im->n_slots = parallel;
+  im->n_batch = 512;
+  struct llama_context_params cp = llama_context_default_params();
+  cp.n_ctx = ctx * parallel;          /* ctx is per sequence: each slot gets all of it */
+  cp.n_seq_max = parallel;
+  cp.kv_unified = false;              /* one KV stream per sequence: no cross-sequence attention work */
+  cp.flash_attn_type = fa;
+  cp.n_batch = (uint32_t)im->n_batch;
+  cp.n_ubatch = (uint32_t)im->n_batch;
+  cp.n_threads = (int32_t)threads;
+  cp.n_threads_batch = (int32_t)threads;
+  cp.no_perf = true;
+  im->ctx = llama_init_from_model(im->model, cp);
+  if (!im->ctx) {
+    st = ds_fail(err, DS_E_BACKEND, "llama: %s: cannot create a context of %u x %u tokens%s%s", path, parallel, ctx,
+                 im->last_error[0] ? ": " : "", im->last_error);
+    goto out;
+  }
+  /* llama.cpp pads the KV cache (to 256 cells); the limit we enforce is the one asked for */
+  im->n_ctx_seq = llama_n_ctx_seq(im->ctx);
+  if (im->n_ctx_seq > ctx) im->n_ctx_seq = ctx;
+  if ((st = pick_template(im, path, err))) goto out;
+  if (!(im->slots = ds_calloc(parallel, sizeof *im->slots))) {
+    st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
+    goto out;
+  }
+  if (pthread_create(&im->worker, NULL, worker_main, im) != 0) {
+    st = ds_fail(err, DS_E_BACKEND, "llama: cannot start the decoding thread");
+    goto out;
+  }
+  im->worker_started = true;
+  if (ds_buf_addf(&desc, "llama:%s?ctx=%u&parallel=%u&threads=%u", path, im->n_ctx_seq, parallel, threads)) {
+    st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
+    goto out;
+  }
+  drain_log(im);
+  ds_logf(&im->log, DS_LOG_INFO, "llama: %s loaded: %u slots of %u tokens, %u threads", path, parallel,
+          im->n_ctx_seq, threads);
+  b->described = ds_buf_detach(&desc, NULL);
+  b->capacity = parallel;
+  b->impl = im;
+  im = NULL;
+out:
+  impl_free(im);
+  ds_buf_release(&desc);
+  ds_free(path);
+  return st;
+}
+
+static enum ds_status llama_submit(struct ds_backend *b, const struct ds_request *req, struct ds_err *err) {
+  struct llama_impl *im = b->impl;
+  enum ds_status st = DS_OK;
+  struct ds_buf prompt;
+  ds_buf_init(&prompt, 0);
+  struct llama_job *j = NULL;
+
+  if (im->n_in_flight >= im->n_slots) return ds_fail(err, DS_E_LIMIT, "llama: %u requests in flight: poll first", im->n_slots);
+  if (req->n > 1) return ds_fail(err, DS_E_UNSUPPORTED, "llama: n > 1 is not supported; submit k samples instead");
+  if (!(j = ds_calloc(1, sizeof *j))) return ds_fail(err, DS_E_NOMEM, "llama: out of memory");
+  ds_buf_init(&j->text, LLAMA_MAX_TEXT);
+  j->id = req->id;
+  j->ud = req->ud;
+  j->t0 = ds_now_mono();
+  if (req->key && !(j->key = ds_strdup(req->key))) {
+    st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
+    goto out;
+  }
+  /* sampling */
+  j->temp = req->temperature >= 0 ? (float)req->temperature : LLAMA_DEF_TEMP;
+  j->top_p = req->top_p >= 0 ? (float)req->top_p : LLAMA_DEF_TOP_P;
+  j->top_k = LLAMA_DEF_TOP_K;
+  j->min_p = LLAMA_DEF_MIN_P;
+  if (json_is_object(req->extra)) {
+    j->top_k = (int)ds_json_num(req->extra, "top_k", j->top_k);
+    j->min_p = (float)ds_json_num(req->extra, "min_p", j->min_p);
+  }
+  if (req->seed >= 0) {
+    j->seed = (uint32_t)(req->seed & 0xffffffffu);
+  } else { /* no seed: one derived from (key, k), so a rerun gives the same samples */
+    uint64_t h = req->key ? ds_hash64(req->key, strlen(req->key)) : ds_mix64(req->id);
+    j->seed = (uint32_t)ds_mix64(h ^ ds_mix64(req->k + 1));
+  }
+  if (j->seed == LLAMA_DEFAULT_SEED) j->seed ^= 1; /* LLAMA_DEFAULT_SEED would mean "random" */
+  /* stop strings */
+  if (json_is_string(req->stop) && json_string_length(req->stop)) {
+    if (!(j->stops[j->n_stops++] = ds_strdup(json_string_value(req->stop)))) goto nomem;
+  } else if (json_is_array(req->stop)) {
+    size_t i;
+    const json_t *s;
+    json_array_foreach(req->stop, i, s) {
+      if (!json_is_string(s) || !json_string_length(s)) continue;
+      if (j->n_stops == LLAMA_MAX_STOPS) {
+        st = ds_fail(err, DS_E_LIMIT, "llama: more than %u stop strings", LLAMA_MAX_STOPS);
+        goto out;
+      }
+      if (!(j->stops[j->n_stops++] = ds_strdup(json_string_value(s)))) goto nomem;
+    }
+  }
+  j->parse_tools = json_is_array(req->tools) && json_array_size(req->tools) > 0;
+  /* prompt */
+  if ((st = render_prompt(im, req->messages, req->tools, &prompt, err)) ||
+      (st = tokenize(im->vocab, prompt.data, prompt.len, &j->prompt, &j->n_prompt, err)))
+    goto out;
+  if (j->n_prompt == 0) {
+    st = ds_fail(err, DS_E_INVALID, "llama: the prompt is empty");
+    goto out;
+  }
+  int room = (int)im->n_ctx_seq - j->n_prompt;
+  j->max_tokens = req->max_tokens > 0 && req->max_tokens < room ? req->max_tokens : room;
+
+  im->n_in_flight++;
+  if (room < 1) { /* does not fit: an error result for this request, not a failed call */
+    j->status = DS_E_CONTEXT;
+    snprintf(j->error, sizeof j->error, "prompt of %d tokens does not fit the context of %u tokens", j->n_prompt,
+             im->n_ctx_seq);
+    push_done(im, j);
+  } else {
+    pthread_mutex_lock(&im->mu);
+    if (im->pending_tail) im->pending_tail->next = j;
+    else im->pending = j;
+    im->pending_tail = j;
+    pthread_cond_signal(&im->cv_work);
+    pthread_mutex_unlock(&im->mu);
+  }
+  j = NULL;
+  goto out;
+nomem:
+  st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
+out:
+  job_free(j);
+  ds_buf_release(&prompt);
+  return st;
+}
+
+static void deliver(struct llama_job *j, ds_done_fn *done, void *ud) {
+  struct ds_result r;
+  memset(&r, 0, sizeof r);
+  r.id = j->id;
+  r.key = j->key;
+  r.ud = j->ud;
+  r.status = j->status;
+  r.prompt_tokens = j->n_prompt;
+  r.completion_tokens = j->n_gen;
+  r.latency_s = j->latency_s;
+  r.attempts = 1;
+  if (j->status == DS_OK) {
+    json_t *calls = j->parse_tools ? parse_tool_call(j) : NULL;
+    if (utf8_clean(&j->text)) {
+      r.status = DS_E_NOMEM;
+      snprintf(r.error, sizeof r.error, "out of memory");
+    } else if (calls) {
+      r.tool_calls = calls;
+      r.content = ds_strdup("");
+      r.finish_reason = ds_strdup("tool_calls");
+    } else {
+      r.content = ds_buf_detach(&j->text, NULL);
+      r.finish_reason = ds_strdup(j->finish);
+    }
+    if (r.status == DS_OK && (!r.content || !r.finish_reason)) {
+      ds_result_release(&r);
+      r.status = DS_E_NOMEM;
+      snprintf(r.error, sizeof r.error, "out of memory");
+    }
+  } else {
+    snprintf(r.error, sizeof r.error, "%s", j->error);
+  }
+  if (done) done(ud, &r);
+  ds_result_release(&r);
+}
+
+static enum ds_status llama_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done, void *ud, struct ds_err *err) {
+  DS_UNUSED(err);
+  struct llama_impl *im = b->impl;
+  pthread_mutex_lock(&im->mu);
+  if (!im->done && timeout_ms != 0 && im->n_in_flight > 0) {
+    if (timeout_ms < 0) {
+      while (!im->done) pthread_cond_wait(&im->cv_done, &im->mu);
+    } else {
+      struct timespec dl;
+      clock_gettime(CLOCK_REALTIME, &dl);
+      dl.tv_sec += timeout_ms / 1000;
+      dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+      if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+      }
+      while (!im->done)
+        if (pthread_cond_timedwait(&im->cv_done, &im->mu, &dl) == ETIMEDOUT) break;
+    }
+  }
+  struct llama_job *list = im->done;
+  im->done = im->done_tail = NULL;
+  pthread_mutex_unlock(&im->mu);
+  drain_log(im);
+  while (list) {
+    struct llama_job *nx = list->next;
+    im->n_in_flight--;
+    deliver(list, done, ud);
+    job_free(list);
+    list = nx;
+  }
+  return DS_OK;
+}
+
+static unsigned llama_in_flight(const struct ds_backend *b) {
+  const struct llama_impl *im = b->impl;
+  return im->n_in_flight;
+}
+
+static unsigned llama_context_length(const struct ds_backend *b) {
+  const struct llama_impl *im = b->impl;
+  return im->n_ctx_seq;
+}
+
+static enum ds_status llama_count_tokens(struct ds_backend *b, const json_t *messages, const json_t *tools,
+                                         unsigned *out_n, struct ds_err *err) {
+  struct llama_impl *im = b->impl;
+  struct ds_buf prompt;
+  ds_buf_init(&prompt, 0);
+  llama_token *toks = NULL;
+  int n = 0;
+  enum ds_status st = render_prompt(im, messages, tools, &prompt, err);
+  if (!st) st = tokenize(im->vocab, prompt.data, prompt.len, &toks, &n, err);
+  if (!st) *out_n = (unsigned)n;
+  ds_free(toks);
+  ds_buf_release(&prompt);
+  return st;
+}
+
+static void llama_close(struct ds_backend *b) {
+  impl_free(b->impl);
+  b->impl = NULL;
+}
+
+const struct ds_backend_ops ds_llama_ops = {
+    .name = "llama",
+    .version = 1,
+    .open = llama_open,
+    .submit = llama_submit,
+    .poll = llama_poll,
+    .in_flight = llama_in_flight,
+    .context_length = llama_context_length,
+    .count_tokens = llama_count_tokens,
+    .close = llama_close,
+};

@@ -1,0 +1,426 @@
+/* fastjson.c: a fast path for the two costs of ingest, JSON text to jansson values and
+ * back. The parser accepts only what jansson (default flags) accepts and builds the same
+ * values; on anything unusual it gives up and the caller parses with json_loadb, which
+ * also produces the error message. The writer produces byte for byte what
+ * json_dumps(JSON_COMPACT) does. Both scan 8 bytes at a time through plain text. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corpus_int.h"
+
+#define FJ_HARD_DEPTH 2048u
+
+struct fj {
+  const unsigned char *p, *end;
+  unsigned depth, max_depth;
+  struct ds_buf *scratch;
+};
+
+/* SWAR: bytes of x that are < n (n <= 128), or equal to c (as a broadcast byte). */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t has_less(uint64_t x, unsigned n) { return (x - ONES * n) & ~x & HIGHS; }
+static inline uint64_t has_byte(uint64_t x, unsigned c) {
+  uint64_t y = x ^ (ONES * c);
+  return (y - ONES) & ~y & HIGHS;
+}
+
+static inline void skip_ws(struct fj *f) {
+  while (f->p < f->end && (*f->p == ' ' || *f->p == '\n' || *f->p == '\t' || *f->p == '\r')) f->p++;
+}
+
+/* Length of the valid UTF-8 sequence at s (lead byte >= 0x80), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, const unsigned char *end) {
+  unsigned char c = s[0];
+  size_t n;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) n = 1;
+  else if (c == 0xE0) { n = 2; lo = 0xA0; }
+  else if (c >= 0xE1 && c <= 0xEC) n = 2;
+  else if (c == 0xED) { n = 2; hi = 0x9F; }
+  else if (c >= 0xEE && c <= 0xEF) n = 2;
+  else if (c == 0xF0) { n = 3; lo = 0x90; }
+  else if (c >= 0xF1 && c <= 0xF3) n = 3;
+  else if (c == 0xF4) { n = 3; hi = 0x8F; }
+  else return 0;
+  if ((size_t)(end - s) <= n) return 0;
+  if (s[1] < lo || s[1] > hi) return 0;
+  for (size_t k = 2; k <= n; k++)
+    if ((s[k] & 0xC0) != 0x80) return 0;
+  return n + 1;
+}
+
+/* Advances over plain string bytes (not '"', '\\', control, and valid UTF-8); stops at the
+ * first byte needing attention. Returns false on invalid UTF-8. */
+static bool scan_plain(const unsigned char **pp, const unsigned char *end) {
+  const unsigned char *p = *pp;
+  for (;;) {
+    while (end - p >= 8) {
+      uint64_t x;
+      memcpy(&x, p, 8);
+      if (has_less(x, 0x20) | has_byte(x, '"') | has_byte(x, '\\') | (x & HIGHS)) break;
+      p += 8;
+    }
+    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+    if (p < end && *p >= 0x80) {
+      size_t n = utf8_seq(p, end);
+      if (!n) return false;
+      p += n;
+      continue;
+    }
+    *pp = p;
+    return true;
+  }
+}
+
+static int hexval(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static bool read_u4(struct fj *f, unsigned *out) {
+  if (f->end - f->p < 4) return false;
+  unsigned v = 0;
+  for (int i = 0; i < 4; i++) {
+    int h = hexval(f->p[i]);
+    if (h < 0) return false;
+    v = v << 4 | (unsigned)h;
+  }
+  f->p += 4;
+  *out = v;
+  return true;
+}
+
+/* Parses a string (f->p just past the opening quote). *out points into the input or into
+ * f->scratch (valid until the next string). */
+static bool parse_string(struct fj *f, const char **out, size_t *out_len) {
+  const unsigned char *start = f->p;
+  if (!scan_plain(&f->p, f->end) || f->p >= f->end) return false;
+  if (*f->p == '"') {
+    *out = (const char *)start;
+    *out_len = (size_t)(f->p - start);
+    f->p++;
+    return true;
+  }
+  struct ds_buf *b = f->scratch;
+  ds_buf_reset(b);
+  for (;;) {
+    if (ds_buf_add(b, start, (size_t)(f->p - start))) return false;
+    if (f->p >= f->end) return false;
+    unsigned char c = *f->p;
+    if (c == '"') {
+      f->p++;
+      break;
+    }
+    if (c != '\\') return false; /* control character */
+    f->p++;
+    if (f->p >= f->end) return false;
+    c = *f->p++;
+    char e;
+    switch (c) {
+    case '"': e = '"'; break;
+    case '\\': e = '\\'; break;
+    case '/': e = '/'; break;
+    case 'b': e = '\b'; break;
+    case 'f': e = '\f'; break;
+    case 'n': e = '\n'; break;
+    case 'r': e = '\r'; break;
+    case 't': e = '\t'; break;
+    case 'u': {
+      unsigned cp;
+      if (!read_u4(f, &cp) || cp == 0) return false;
+      if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
+      if (cp >= 0xD800 && cp <= 0xDBFF) {
+        unsigned lo;
+        if (f->end - f->p < 2 || f->p[0] != '\\' || f->p[1] != 'u') return false;
+        f->p += 2;
+        if (!read_u4(f, &lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+      }
+      char u[4];
+      size_t n;
+      if (cp < 0x80) { u[0] = (char)cp; n = 1; }
+      else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
+      else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | (cp >> 6 & 0x3F)); u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+      } else {
+        u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+        u[2] = (char)(0x80 | (cp >> 6 & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+      }
+      if (ds_buf_add(b, u, n)) return false;
+      start = f->p;
+      if (!scan_plain(&f->p, f->end)) return false;
+      continue;
+    }
+    default: return false;
+    }
+    if (ds_buf_addc(b, e)) return false;
+    start = f->p;
+    if (!scan_plain(&f->p, f->end)) return false;
+  }
+  *out = b->data;
+  *out_len = b->len;
+  return true;
+}
+
+static json_t *parse_number(struct fj *f) {
+  const unsigned char *s = f->p, *p = s;
+  bool neg = false, real = false;
+  if (p < f->end && *p == '-') {
+    neg = true;
+    p++;
+  }
+  if (p >= f->end) return NULL;
+  if (*p == '0') p++;
+  else if (*p >= '1' && *p <= '9')
+    while (p < f->end && *p >= '0' && *p <= '9') p++;
+  else return NULL;
+  const unsigned char *int_end = p;
+  if (p < f->end && *p == '.') {
+    real = true;
+    p++;
+    if (p >= f->end || *p < '0' || *p > '9') return NULL;
+    while (p < f->end && *p >= '0' && *p <= '9') p++;
+  }
+  if (p < f->end && (*p == 'e' || *p == 'E')) {
+    real = true;
+    p++;
+    if (p < f->end && (*p == '+' || *p == '-')) p++;
+    if (p >= f->end || *p < '0' || *p > '9') return NULL;
+    while (p < f->end && *p >= '0' && *p <= '9') p++;
+  }
+  f->p = p;
+  if (!real) {
+    const unsigned char *d = s + (neg ? 1 : 0);
+    if (int_end - d > 18) return NULL; /* let jansson decide about range */
+    json_int_t v = 0;
+    for (; d < int_end; d++) v = v * 10 + (*d - '0');
+    return json_integer(neg ? -v : v);
+  }
+  char buf[64];
+  size_t n = (size_t)(p - s);
+  if (n >= sizeof buf) return NULL;
+  memcpy(buf, s, n);
+  buf[n] = '\0';
+  errno = 0;
+  double d = strtod(buf, NULL);
+  if (isinf(d)) return NULL;
+  return json_real(d);
+}
+
+static json_t *parse_value(struct fj *f);
+
+static json_t *parse_object(struct fj *f) {
+  json_t *o = json_object();
+  if (!o) return NULL;
+  f->p++;
+  skip_ws(f);
+  if (f->p < f->end && *f->p == '}') {
+    f->p++;
+    return o;
+  }
+  for (;;) {
+    skip_ws(f);
+    if (f->p >= f->end || *f->p != '"') goto fail;
+    f->p++;
+    const char *k;
+    size_t klen;
+    if (!parse_string(f, &k, &klen)) goto fail;
+    char *kcopy = NULL;
+    if (k == f->scratch->data) { /* escaped key: keep it while the value is parsed */
+      if (memchr(k, '\0', klen) || !(kcopy = ds_strndup(k, klen))) goto fail;
+      k = kcopy;
+    }
+    skip_ws(f);
+    json_t *v = NULL;
+    if (f->p < f->end && *f->p == ':') {
+      f->p++;
+      v = parse_value(f);
+    }
+    int bad = !v || json_object_setn_new_nocheck(o, k, klen, v);
+    ds_free(kcopy);
+    if (bad) goto fail;
+    skip_ws(f);
+    if (f->p >= f->end) goto fail;
+    if (*f->p == ',') {
+      f->p++;
+      continue;
+    }
+    if (*f->p == '}') {
+      f->p++;
+      return o;
+    }
+    goto fail;
+  }
+fail:
+  json_decref(o);
+  return NULL;
+}
+
+static json_t *parse_array(struct fj *f) {
+  json_t *a = json_array();
+  if (!a) return NULL;
+  f->p++;
+  skip_ws(f);
+  if (f->p < f->end && *f->p == ']') {
+    f->p++;
+    return a;
+  }
+  for (;;) {
+    json_t *v = parse_value(f);
+    if (!v || json_array_append_new(a, v)) goto fail;
+    skip_ws(f);
+    if (f->p >= f->end) goto fail;
+    if (*f->p == ',') {
+      f->p++;
+      continue;
+    }
+    if (*f->p == ']') {
+      f->p++;
+      return a;
+    }
+    goto fail;
+  }
+fail:
+  json_decref(a);
+  return NULL;
+}
+
+static json_t *literal(struct fj *f, const char *word, size_t n, json_t *v) {
+  if ((size_t)(f->end - f->p) < n || memcmp(f->p, word, n) != 0) return NULL;
+  f->p += n;
+  return v;
+}
+
+static json_t *parse_value(struct fj *f) {
+  skip_ws(f);
+  if (f->p >= f->end) return NULL;
+  switch (*f->p) {
+  case '{':
+  case '[': {
+    if (++f->depth > f->max_depth) return NULL;
+    json_t *v = *f->p == '{' ? parse_object(f) : parse_array(f);
+    f->depth--;
+    return v;
+  }
+  case '"': {
+    f->p++;
+    const char *s;
+    size_t n;
+    if (!parse_string(f, &s, &n)) return NULL;
+    if (s == f->scratch->data && memchr(s, '\0', n)) return NULL;
+    return json_stringn_nocheck(s, n);
+  }
+  case 't': return literal(f, "true", 4, json_true());
+  case 'f': return literal(f, "false", 5, json_false());
+  case 'n': return literal(f, "null", 4, json_null());
+  default: return parse_number(f);
+  }
+}
+
+json_t *corpus_json_parse(const char *p, size_t n, unsigned max_depth, struct ds_buf *scratch) {
+  struct fj f = {(const unsigned char *)p, (const unsigned char *)p + n, 0,
+                 max_depth && max_depth < FJ_HARD_DEPTH ? max_depth : FJ_HARD_DEPTH, scratch};
+  skip_ws(&f);
+  if (f.p >= f.end || (*f.p != '{' && *f.p != '[')) return NULL;
+  json_t *v = parse_value(&f);
+  if (!v) return NULL;
+  skip_ws(&f);
+  if (f.p != f.end) {
+    json_decref(v);
+    return NULL;
+  }
+  return v;
+}
+
+/* ---- writer ---------------------------------------------------------------------- */
+
+static enum ds_status write_string(struct ds_buf *b, const char *s, size_t n) {
+  if (corpus_putc(b, '"')) return DS_E_NOMEM;
+  const unsigned char *p = (const unsigned char *)s, *end = p + n;
+  for (;;) {
+    const unsigned char *run = p;
+    while (end - p >= 8) {
+      uint64_t x;
+      memcpy(&x, p, 8);
+      if (has_less(x, 0x20) | has_byte(x, '"') | has_byte(x, '\\')) break;
+      p += 8;
+    }
+    while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') p++;
+    if (p > run && corpus_put(b, run, (size_t)(p - run))) return DS_E_NOMEM;
+    if (p >= end) break;
+    unsigned char c = *p++;
+    char esc[8];
+    const char *e = esc;
+    size_t el = 2;
+    switch (c) {
+    case '"': e = "\\\""; break;
+    case '\\': e = "\\\\"; break;
+    case '\b': e = "\\b"; break;
+    case '\f': e = "\\f"; break;
+    case '\n': e = "\\n"; break;
+    case '\r': e = "\\r"; break;
+    case '\t': e = "\\t"; break;
+    default:
+      snprintf(esc, sizeof esc, "\\u%04X", (unsigned)c);
+      el = 6;
+    }
+    if (corpus_put(b, e, el)) return DS_E_NOMEM;
+  }
+  return corpus_putc(b, '"');
+}
+
+static enum ds_status write_value(struct ds_buf *b, const json_t *v) {
+  switch (json_typeof(v)) {
+  case JSON_NULL: return corpus_put(b, "null", 4);
+  case JSON_TRUE: return corpus_put(b, "true", 4);
+  case JSON_FALSE: return corpus_put(b, "false", 5);
+  case JSON_STRING: return write_string(b, json_string_value(v), json_string_length(v));
+  case JSON_INTEGER: {
+    char tmp[24], *q = tmp + sizeof tmp;
+    json_int_t x = json_integer_value(v);
+    uint64_t u = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+    do {
+      *--q = (char)('0' + u % 10);
+      u /= 10;
+    } while (u);
+    if (x < 0) *--q = '-';
+    return corpus_put(b, q, (size_t)(tmp + sizeof tmp - q));
+  }
+  case JSON_REAL: {
+    char tmp[64];
+    size_t n = json_dumpb(v, tmp, sizeof tmp, JSON_ENCODE_ANY);
+    if (n == 0 || n > sizeof tmp) return DS_E_NOMEM;
+    return corpus_put(b, tmp, n);
+  }
+  case JSON_ARRAY: {
+    if (corpus_putc(b, '[')) return DS_E_NOMEM;
+    size_t i;
+    const json_t *x;
+    json_array_foreach(v, i, x) {
+      if ((i && corpus_putc(b, ',')) || write_value(b, x)) return DS_E_NOMEM;
+    }
+    return corpus_putc(b, ']');
+  }
+  case JSON_OBJECT: {
+    if (corpus_putc(b, '{')) return DS_E_NOMEM;
+    bool first = true;
+    const char *k;
+    size_t klen;
+    json_t *x;
+    json_object_keylen_foreach((json_t *)v, k, klen, x) {
+      if ((!first && corpus_putc(b, ',')) || write_string(b, k, klen) || corpus_putc(b, ':') || write_value(b, x))
+        return DS_E_NOMEM;
+      first = false;
+    }
+    return corpus_putc(b, '}');
+  }
+  }
+  return DS_OK;
+}
+
+enum ds_status corpus_json_write(const json_t *v, struct ds_buf *out) { return write_value(out, v); }

@@ -1,0 +1,448 @@
+/* reader.c: streaming record reader over JSON Lines or one JSON array (split element by
+ * element without loading the whole array), with per-record limits and error reasons, on top
+ * of ds_lines (plain, .gz or .zst input). */
+#include <string.h>
+
+#include "corpus_int.h"
+
+#define CHUNK_CAP (1u << 18)
+
+enum container { C_UNKNOWN, C_JSONL, C_ARRAY };
+/* JSON array states: expecting the first element or ']', an element after ',', inside an
+ * element (which runs to the ',' or ']' at its own top level), after the closing ']',
+ * finished. */
+enum astate { A_FIRST, A_NEXT, A_ELEM, A_END, A_DONE };
+
+struct ds_reader {
+  struct ds_lines *src;
+  char *path;
+  struct ds_reader_params p;
+  enum ds_format format;
+  enum container container;
+  char *chunk;                /* decoded bytes chunk[pos..len) not yet consumed */
+  size_t pos, len;
+  bool eof;
+  uint64_t newlines;          /* '\n' consumed so far: the current line is newlines + 1 */
+  struct ds_buf rec;          /* one record's bytes when it spans chunks */
+  struct ds_buf scratch;      /* the fast parser's unescaped strings */
+  /* array element scan */
+  enum astate astate;
+  unsigned depth;
+  uint64_t elem_line;
+  uint64_t last_line;         /* where the record last returned starts */
+  void (*tap)(void *ud, const void *p, size_t n);
+  void *tap_ud;
+  bool in_str, esc, too_long, too_deep, nul;
+};
+
+/* bytes the element scanner must look at inside a JSON string, and outside one */
+static const unsigned char str_special[256] = {[0] = 1, ['"'] = 1, ['\\'] = 1, ['\n'] = 1};
+static const unsigned char tok_special[256] = {[0] = 1,   ['"'] = 1, ['{'] = 1, ['}'] = 1,
+                                               ['['] = 1, [']'] = 1, [','] = 1, ['\n'] = 1};
+
+void ds_reader_default_params(struct ds_reader_params *p) {
+  memset(p, 0, sizeof *p);
+  p->format = DS_FORMAT_AUTO;
+  p->max_record_bytes = CORPUS_DEFAULT_MAX_RECORD;
+  p->max_depth = CORPUS_DEFAULT_MAX_DEPTH;
+}
+
+enum ds_status ds_reader_open(const char *path, const struct ds_reader_params *p, struct ds_reader **out,
+                              struct ds_err *err) {
+  *out = NULL;
+  struct ds_reader *r = ds_calloc(1, sizeof *r);
+  if (!r) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (p) r->p = *p;
+  else ds_reader_default_params(&r->p);
+  if (!r->p.max_record_bytes) r->p.max_record_bytes = CORPUS_DEFAULT_MAX_RECORD;
+  if (!r->p.max_depth) r->p.max_depth = CORPUS_DEFAULT_MAX_DEPTH;
+  r->format = r->p.format;
+  ds_buf_init(&r->rec, 0);
+  ds_buf_init(&r->scratch, 0);
+  r->path = ds_strdup(path);
+  r->chunk = ds_malloc(CHUNK_CAP);
+  if (!r->path || !r->chunk) {
+    ds_reader_free(r);
+    return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  enum ds_status st = ds_lines_open(path, 0, &r->src, err);
+  if (st) {
+    ds_reader_free(r);
+    return st;
+  }
+  *out = r;
+  return DS_OK;
+}
+
+void ds_reader_free(struct ds_reader *r) {
+  if (!r) return;
+  ds_lines_free(r->src);
+  ds_free(r->path);
+  ds_free(r->chunk);
+  ds_buf_release(&r->rec);
+  ds_buf_release(&r->scratch);
+  ds_free(r);
+}
+
+enum ds_format ds_reader_format(const struct ds_reader *r) { return r->format; }
+bool ds_reader_is_array(const struct ds_reader *r) { return r->container == C_ARRAY; }
+uint64_t ds_reader_bytes(const struct ds_reader *r) { return ds_lines_bytes(r->src); }
+uint64_t ds_reader_line(const struct ds_reader *r) { return r->last_line; }
+
+/* Refills the chunk when it is used up. Sets r->eof at the end of input. */
+static enum ds_status fill(struct ds_reader *r, struct ds_err *err) {
+  if (r->pos < r->len || r->eof) return DS_OK;
+  enum ds_status st = DS_OK;
+  r->pos = 0;
+  r->len = ds_lines_read(r->src, r->chunk, CHUNK_CAP, err, &st);
+  if (st) return st;
+  if (r->len == 0) r->eof = true;
+  else if (r->tap) r->tap(r->tap_ud, r->chunk, r->len);
+  return DS_OK;
+}
+
+enum ds_status corpus_reader_drain(struct ds_reader *r, struct ds_err *err) {
+  while (!r->eof) {
+    r->pos = r->len;
+    enum ds_status st = fill(r, err);
+    if (st) return st;
+  }
+  return DS_OK;
+}
+
+void corpus_reader_set_tap(struct ds_reader *r, void (*fn)(void *ud, const void *p, size_t n), void *ud) {
+  r->tap = fn;
+  r->tap_ud = ud;
+}
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Detects JSON Lines vs one JSON array from the first non-blank byte (after a UTF-8 BOM). */
+static enum ds_status detect_container(struct ds_reader *r, struct ds_err *err) {
+  enum ds_status st = fill(r, err);
+  if (st) return st;
+  if (r->len >= 3 && memcmp(r->chunk, "\xef\xbb\xbf", 3) == 0) r->pos = 3;
+  for (;;) {
+    if ((st = fill(r, err))) return st;
+    if (r->eof) {
+      r->container = C_JSONL;
+      return DS_OK;
+    }
+    char c = r->chunk[r->pos];
+    if (c == '[') {
+      r->container = C_ARRAY;
+      r->astate = A_FIRST;
+      r->pos++;
+      return DS_OK;
+    }
+    if (!is_ws(c)) {
+      r->container = C_JSONL;
+      return DS_OK;
+    }
+    if (c == '\n') r->newlines++;
+    r->pos++;
+  }
+}
+
+/* ---- JSON Lines ------------------------------------------------------------------- */
+
+/* The next non-blank line: *out borrowed until the next call; *too_long when it exceeded
+ * the limit (its bytes are then dropped). DS_E_NOTFOUND at end of input. */
+static enum ds_status jsonl_next(struct ds_reader *r, struct ds_str *out, bool *too_long, uint64_t *line,
+                                 struct ds_err *err) {
+  for (;;) {
+    enum ds_status st;
+    bool any = false, over = false;
+    ds_buf_reset(&r->rec);
+    *line = r->newlines + 1;
+    const char *p = NULL;
+    size_t n = 0;
+    for (;;) {
+      if ((st = fill(r, err))) return st;
+      if (r->eof) break;
+      any = true;
+      const char *start = r->chunk + r->pos;
+      size_t avail = r->len - r->pos;
+      const char *nl = memchr(start, '\n', avail);
+      size_t take = nl ? (size_t)(nl - start) : avail;
+      r->pos += take + (nl ? 1 : 0);
+      if (!over && r->rec.len + take > r->p.max_record_bytes) {
+        over = true;
+        ds_buf_reset(&r->rec);
+      }
+      if (nl && r->rec.len == 0 && !over) { /* the whole line sits in the chunk: no copy */
+        p = start;
+        n = take;
+        r->newlines++;
+        goto have;
+      }
+      if (!over && ds_buf_add(&r->rec, start, take)) return ds_fail(err, DS_E_NOMEM, "out of memory");
+      if (nl) {
+        r->newlines++;
+        break;
+      }
+    }
+    if (!any) return DS_E_NOTFOUND;
+    p = r->rec.data;
+    n = r->rec.len;
+  have:
+    if (over) {
+      *too_long = true;
+      out->p = "";
+      out->len = 0;
+      return DS_OK;
+    }
+    if (n && p[n - 1] == '\r') n--;
+    size_t i = 0;
+    while (i < n && is_ws(p[i])) i++;
+    if (i == n) continue; /* blank line: not a record */
+    *too_long = false;
+    out->p = p;
+    out->len = n;
+    return DS_OK;
+  }
+}
+
+/* ---- JSON array ------------------------------------------------------------------- */
+
+/* Element flags and text: *out borrowed (r->rec) until the next call. *bad_msg set (static)
+ * for a structural fault of the array itself, reported as one failed record. */
+static enum ds_status array_next(struct ds_reader *r, struct ds_str *out, uint64_t *line,
+                                 const char **bad_msg, struct ds_err *err) {
+  enum ds_status st;
+  *bad_msg = NULL;
+  for (;;) {
+    if (r->astate == A_DONE) return DS_E_NOTFOUND;
+    if ((st = fill(r, err))) return st;
+    if (r->eof) {
+      enum astate s = r->astate;
+      r->astate = A_DONE;
+      if (s == A_END) return DS_E_NOTFOUND;
+      *line = r->newlines + 1;
+      if (s == A_ELEM) {
+        *bad_msg = "unexpected end of input inside an array element";
+        return DS_OK;
+      }
+      *bad_msg = "unexpected end of input: the JSON array is not closed";
+      return DS_OK;
+    }
+    if (r->astate != A_ELEM) {
+      char c = r->chunk[r->pos];
+      if (is_ws(c)) {
+        if (c == '\n') r->newlines++;
+        r->pos++;
+        continue;
+      }
+      *line = r->newlines + 1;
+      switch (r->astate) {
+      case A_FIRST:
+        if (c == ']') {
+          r->pos++;
+          r->astate = A_END;
+          continue;
+        }
+        break;
+      case A_NEXT:
+        if (c == ']' || c == ',') {
+          r->pos++;
+          r->astate = c == ']' ? A_END : A_NEXT;
+          *bad_msg = c == ']' ? "trailing ',' before ']'" : "empty array element (',,')";
+          return DS_OK;
+        }
+        break;
+      case A_END:
+        r->astate = A_DONE;
+        *bad_msg = "data after the end of the JSON array";
+        return DS_OK;
+      default:
+        break;
+      }
+      /* an element starts here */
+      r->astate = A_ELEM;
+      ds_buf_reset(&r->rec);
+      r->depth = 0;
+      r->in_str = r->esc = r->too_long = r->too_deep = r->nul = false;
+      *line = r->newlines + 1;
+      r->elem_line = *line;
+    }
+    /* inside an element: scan to its end or the end of the chunk */
+    const unsigned char *s = (const unsigned char *)r->chunk;
+    size_t i = r->pos, end = r->len;
+    bool done = false;
+    char term = 0;
+    while (i < end) {
+      if (r->in_str) {
+        if (r->esc) {
+          r->esc = false;
+          if (s[i] == '\n') r->newlines++;
+          if (s[i] == 0) r->nul = true;
+          i++;
+          continue;
+        }
+        while (i < end && !str_special[s[i]]) i++;
+        if (i == end) break;
+        unsigned char c = s[i++];
+        if (c == '"') r->in_str = false;
+        else if (c == '\\') r->esc = true;
+        else if (c == '\n') r->newlines++;
+        else r->nul = true;
+        continue;
+      }
+      while (i < end && !tok_special[s[i]]) i++;
+      if (i == end) break;
+      unsigned char c = s[i];
+      if (c == '"') r->in_str = true;
+      else if (c == '{' || c == '[') {
+        if (++r->depth > r->p.max_depth) r->too_deep = true;
+      } else if (c == '}' || c == ']') {
+        if (r->depth == 0) {
+          if (c == ']') {
+            done = true;
+            term = ']';
+            break;
+          }
+          /* a stray '}' stays in the element, which then fails to parse */
+        } else {
+          r->depth--;
+        }
+      } else if (c == ',') {
+        if (r->depth == 0) {
+          done = true;
+          term = ',';
+          break;
+        }
+      } else if (c == '\n') {
+        r->newlines++;
+      } else {
+        r->nul = true;
+      }
+      i++;
+    }
+    size_t take = i - r->pos;
+    if (!r->too_long && r->rec.len + take > r->p.max_record_bytes) {
+      r->too_long = true;
+      ds_buf_reset(&r->rec);
+    }
+    if (!r->too_long && ds_buf_add(&r->rec, r->chunk + r->pos, take))
+      return ds_fail(err, DS_E_NOMEM, "out of memory");
+    r->pos = i;
+    if (!done) continue;
+    r->pos++; /* the ',' or ']' */
+    r->astate = term == ',' ? A_NEXT : A_END;
+    *line = r->elem_line;
+    size_t n = r->rec.len;
+    while (n && is_ws(r->rec.data[n - 1])) n--;
+    out->p = r->rec.data;
+    out->len = n;
+    return DS_OK;
+  }
+}
+
+/* ---- records ------------------------------------------------------------------------ */
+
+static void set_bad(const struct ds_reader *r, struct ds_bad_record *bad, uint64_t line, const char *reason,
+                    const char *detail) {
+  corpus_bad_at(bad, r->path, line, reason, detail);
+}
+
+static const char *json_reason(const json_error_t *je) {
+  switch (json_error_code(je)) {
+  case json_error_invalid_utf8: return "invalid_utf8";
+  case json_error_null_character:
+  case json_error_null_byte_in_key: return "nul_byte";
+  case json_error_stack_overflow: return "too_deep";
+  default: return "bad_json";
+  }
+}
+
+/* Parses and normalizes one record's text. */
+static enum ds_status parse_record(struct ds_reader *r, const char *p, size_t n, uint64_t line, bool nul_seen,
+                                   bool deep_seen, json_t **out, struct ds_bad_record *bad, struct ds_err *err) {
+  char detail[320];
+  r->last_line = line;
+  if (nul_seen || memchr(p, '\0', n)) {
+    set_bad(r, bad, line, "nul_byte", "record contains a NUL byte");
+    return DS_OK;
+  }
+  if (deep_seen) {
+    snprintf(detail, sizeof detail, "JSON nested deeper than %u levels", r->p.max_depth);
+    set_bad(r, bad, line, "too_deep", detail);
+    return DS_OK;
+  }
+  json_error_t je;
+  json_t *raw = corpus_json_parse(p, n, r->p.max_depth, &r->scratch);
+  bool checked = raw != NULL; /* the fast parser enforces max_depth itself */
+  if (!raw) raw = json_loadb(p, n, 0, &je);
+  if (!raw) {
+    if (json_error_code(&je) == json_error_out_of_memory) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    const char *reason = json_reason(&je);
+    uint64_t at = line + (je.line > 1 ? (uint64_t)je.line - 1 : 0);
+    if (strcmp(reason, "too_deep") == 0)
+      snprintf(detail, sizeof detail, "JSON nested deeper than %u levels", r->p.max_depth);
+    else if (strcmp(reason, "nul_byte") == 0)
+      snprintf(detail, sizeof detail, "a string contains \\u0000 (NUL) (column %d)", je.column);
+    else if (strcmp(reason, "invalid_utf8") == 0)
+      snprintf(detail, sizeof detail, "invalid UTF-8 (column %d)", je.column);
+    else
+      snprintf(detail, sizeof detail, "invalid JSON: %s (column %d)", je.text, je.column);
+    set_bad(r, bad, at, reason, detail);
+    return DS_OK;
+  }
+  if (!checked && corpus_too_deep(raw, r->p.max_depth)) {
+    json_decref(raw);
+    snprintf(detail, sizeof detail, "JSON nested deeper than %u levels", r->p.max_depth);
+    set_bad(r, bad, line, "too_deep", detail);
+    return DS_OK;
+  }
+  if (r->format == DS_FORMAT_AUTO && json_is_object(raw)) r->format = corpus_detect(raw);
+  if (r->format == DS_FORMAT_AUTO) {
+    json_decref(raw);
+    set_bad(r, bad, line, "unknown_format",
+            "cannot tell the format: the record has none of \"messages\", \"conversations\", \"traj\", "
+            "\"conversation\" (use --format)");
+    return DS_OK;
+  }
+  struct ds_bad_record nb = {0};
+  /* a detected "canonical" reads like openai: only an explicit --format canonical insists
+   * on ids, so a log whose first record happens to carry id and consent still reads */
+  enum ds_format fmt = r->format;
+  if (fmt == DS_FORMAT_CANONICAL && r->p.format == DS_FORMAT_AUTO) fmt = DS_FORMAT_OPENAI;
+  enum ds_status st = ds_record_normalize(raw, fmt, out, &nb);
+  json_decref(raw);
+  if (st == DS_E_NOMEM) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (st) set_bad(r, bad, line, nb.reason, nb.msg);
+  return DS_OK;
+}
+
+enum ds_status ds_reader_next(struct ds_reader *r, json_t **out_record, struct ds_bad_record *out_bad,
+                              struct ds_err *err) {
+  *out_record = NULL;
+  memset(out_bad, 0, sizeof *out_bad);
+  enum ds_status st;
+  if (r->container == C_UNKNOWN && (st = detect_container(r, err))) return st;
+  struct ds_str text = {"", 0};
+  uint64_t line = 0;
+  char detail[160];
+  if (r->container == C_JSONL) {
+    bool too_long = false;
+    if ((st = jsonl_next(r, &text, &too_long, &line, err))) return st;
+    if (too_long) {
+      snprintf(detail, sizeof detail, "line longer than %zu bytes", r->p.max_record_bytes);
+      set_bad(r, out_bad, line, "too_long", detail);
+      return DS_OK;
+    }
+    return parse_record(r, text.p, text.len, line, false, false, out_record, out_bad, err);
+  }
+  const char *bad_msg;
+  if ((st = array_next(r, &text, &line, &bad_msg, err))) return st;
+  if (bad_msg) {
+    set_bad(r, out_bad, line, "bad_json", bad_msg);
+    return DS_OK;
+  }
+  if (r->too_long) {
+    snprintf(detail, sizeof detail, "array element longer than %zu bytes", r->p.max_record_bytes);
+    set_bad(r, out_bad, line, "too_long", detail);
+    return DS_OK;
+  }
+  return parse_record(r, text.p, text.len, line, r->nul, r->too_deep, out_record, out_bad, err);
+}

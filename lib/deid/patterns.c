@@ -1,0 +1,109 @@
+/* patterns.c: the built-in detector patterns. They are candidate finders: every one is
+ * compiled into a single Hyperscan database and each candidate is then checked by the
+ * validator of its kind (validate.c), so patterns stay general and cheap. */
+#include "deid_int.h"
+
+/* Flag bit of ours (stripped before compiling): the pattern needs no start offset; its
+ * validator works from the end of the match (keyword-then-value patterns). */
+#define NOSOM (1u << 30)
+#define CL HS_FLAG_CASELESS
+
+const struct deid_pattern deid_builtin_patterns[] = {
+  /* e-mail: local@domain.tld */
+  {"[A-Za-z0-9._%+\\-]@[A-Za-z0-9\\-]+\\.[A-Za-z]", NOSOM, T_EMAIL, K_EMAIL},
+
+  /* phones: international (+CC ...), North American, grouped national (needs context or a
+   * strong shape), bare digit runs (need context) */
+  {"\\+\\d{1,3}(?:[ .\\-]?\\(\\d{1,4}\\))?(?:[ .\\-]?\\d{1,5}){1,6}(?:[ ]?(?:x|ext\\.?)[ ]?\\d{1,6})?", 0, T_PHONE,
+   K_PHONE_INTL},
+  {"(?:(?:\\+?1|00?1)[ .\\-]?)?(?:\\(\\d{3}\\)[ .\\-]?\\d{3}[ .\\-]\\d{4}|\\d{3}[.\\-]\\d{3}[.\\-]\\d{4})"
+   "(?:[ ]?(?:x|ext\\.?)[ ]?\\d{1,6})?",
+   0, T_PHONE, K_PHONE_NANP},
+  {"\\d(?:[ .\\-]\\d{2,8}){1,5}(?:[ ]?(?:x|ext\\.?)[ ]?\\d{1,6})?\\b", NOSOM, T_PHONE, K_PHONE_GROUPED},
+  {"\\b\\d{7,15}\\b", 0, T_PHONE, K_PHONE_BARE},
+
+  /* payment cards: 12-19 digits, optional space/dash groups; Luhn + IIN or context */
+  {"\\b\\d(?:[ \\-]?\\d){11,18}\\b", 0, T_CARD, K_CARD},
+
+  /* IBAN: country, check digits, BBAN (optional spaces); length table + mod-97 */
+  {"\\b[A-Za-z]{2}\\d{2}(?:[ ]?[A-Za-z0-9]){11,30}\\b", 0, T_IBAN, K_IBAN},
+
+  /* US SSN: dashed always; spaced or bare only near "SSN"/"social security" */
+  {"\\b\\d{3}-\\d{2}-\\d{4}\\b", 0, T_SSN, K_SSN_DASH},
+  {"\\b\\d{3} \\d{2} \\d{4}\\b", 0, T_SSN, K_SSN_CTX},
+  {"\\b\\d{9}\\b", 0, T_SSN, K_SSN_CTX},
+
+  /* IP addresses: IPv4 dotted quad; IPv6 found from any "x:y:" and checked by inet_pton */
+  {"\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b", 0, T_IP, K_IPV4},
+  {"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:", NOSOM, T_IP, K_IPV6},
+
+  /* MAC addresses */
+  {"\\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\\b", 0, T_MAC, K_MAC},
+  {"\\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\\b", 0, T_MAC, K_MAC},
+  {"\\b[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\b", 0, T_MAC, K_MAC},
+
+  /* URLs carrying credentials (user:pass@) or tokens in the query */
+  {"[A-Za-z][A-Za-z0-9+.\\-]*://[^\\s/?#@:\"'<>]*:[^\\s/?#@\"'<>]+@", 0, T_URL_CREDENTIAL, K_URL_USERINFO},
+  {"[?&;](?:access_token|refresh_token|id_token|token|api[_\\-]?key|apikey|key|secret|client_secret|password|"
+   "passwd|pwd|auth|sig|signature|session_?id|sid|code|x-amz-signature|x-amz-credential|x-amz-security-token|"
+   "x-goog-signature)=",
+   NOSOM | CL, T_URL_CREDENTIAL, K_URL_PARAM},
+
+  /* secrets with a fixed shape */
+  {"\\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[0-9A-Z]{16}\\b", 0, T_AWS_KEY, K_TOKEN},
+  {"\\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}", 0, T_GITHUB_TOKEN, K_TOKEN},
+  {"\\bgithub_pat_[A-Za-z0-9_]{22,}", 0, T_GITHUB_TOKEN, K_TOKEN},
+  {"\\bsk-ant-[A-Za-z0-9]{2,12}-[A-Za-z0-9_\\-]{20,}", 0, T_ANTHROPIC_KEY, K_TOKEN},
+  {"\\bsk-[A-Za-z0-9_\\-]{20,}", 0, T_OPENAI_KEY, K_TOKEN},
+  {"\\b[rs]k_(?:live|test)_[0-9A-Za-z]{10,}", 0, T_SECRET, K_TOKEN},
+  {"\\bxox[abposre]-[A-Za-z0-9\\-]{10,}", 0, T_SLACK_TOKEN, K_TOKEN},
+  {"https://hooks\\.slack\\.com/services/[A-Za-z0-9/_\\-]{10,}", 0, T_SLACK_TOKEN, K_TOKEN},
+  {"\\bAIza[0-9A-Za-z_\\-]{35}", 0, T_GOOGLE_API_KEY, K_TOKEN},
+  {"\\beyJ[A-Za-z0-9_\\-]{5,}\\.eyJ[A-Za-z0-9_\\-]{5,}\\.[A-Za-z0-9_\\-]*", 0, T_JWT, K_JWT},
+  {"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----", 0, T_PRIVATE_KEY, K_PEM},
+  /* keyword = value assignments; the value is checked for entropy */
+  {"(?:password|passwd|passphrase|pwd|secret|api[_\\-]?key|apikey|access[_\\-]?key|secret[_\\-]?key|"
+   "auth[_\\-]?token|access[_\\-]?token|refresh[_\\-]?token|bearer[_\\-]?token|client[_\\-]?secret|"
+   "private[_\\-]?key|token|api[_\\-]?secret|credentials?)[\"']?[ \\t]{0,3}(?:=|:|=>|:=)",
+   NOSOM | CL, T_SECRET, K_ASSIGN},
+  {"\\b(?:authorization[\"']?[ \\t]*[:=][ \\t]*[\"']?)?(?:bearer|token)[ \\t]+", NOSOM | CL, T_SECRET, K_ASSIGN},
+
+  /* street addresses (patterns only: number + capitalized words + street suffix; unit
+   * designators; military; European "Name-suffix 12" and "Via Name 12" shapes) */
+  {" (?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|"
+   "Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Terrace|Ter|Way|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Trail|"
+   "Trl|Crescent|Cres|Close|Row|Mews|Alley|Plaza|Grove|Gardens|Heights|Hill|Hills|View|Park|Loop|Path|Pike|"
+   "Crossing|Ridge|Walk|Green|Forge|Forges|Rapids|Port|Ports|Mill|Mills|Valley|Spring|Springs|Field|Fields|"
+   "Falls|Landing|Haven|Harbor|Harbour|Point|Pass|Station|Shore|Shores|Meadow|Meadows|Estate|Estates|Stream|"
+   "Junction|Knoll|Vista|Inlet|Route|Rte|Expressway|Freeway|Turnpike|Causeway|Esplanade|Parade|Quay|Wharf|"
+   "Broadway|Wynd|Brae|Gate|Yard|Rise|Hollow|Creek|Lake|Lakes|Island|Common|Commons|Center|Centre|Cove|"
+   "Bend|Bypass|Extension|Oval|Summit|Trace|Track|Tunnel|Underpass|Union|Village|Villages|Ville)\\b",
+   NOSOM, T_ADDRESS, K_ADDR_STREET},
+  {"\\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\\.?[ ]?#?[ ]?\\d{1,5}[A-Za-z]?\\b", CL, T_ADDRESS, K_ADDR_UNIT},
+  {"\\b(?:PSC|CMR|Unit) \\d{3,5},? Box \\d{3,5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
+  {"\\b(?:APO|FPO|DPO) (?:AA|AE|AP) \\d{5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
+  {"\\b(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+\\b", 0, T_ADDRESS, K_ADDR_MIL},
+  {"\\b[A-Z][a-z\\x80-\\xff]*(?:stra\\xc3\\x9fe|strasse|str\\.|weg|gasse|allee|platz|damm|tie|katu|kuja|"
+   "polku|tori|vej|gade|gata|gatan|v\\xc3\\xa4gen|veien|vegen|laan|straat|plein|gracht|kade|utca|ulica)"
+   "[ ]\\d{1,5}[a-zA-Z]?\\b",
+   NOSOM, T_ADDRESS, K_ADDR_EURO_SUFFIX},
+  {"\\b(?:Rue|Avenue|Via|Viale|Piazza|Corso|Calle|Avenida|Rua|Carrer|Paseo|Ulica|Ul\\.)"
+   "(?:[ ][A-Za-z\\x80-\\xff'\\-]+){1,4},?[ ]\\d{1,5}[a-zA-Z]?\\b",
+   NOSOM, T_ADDRESS, K_ADDR_EURO_PREFIX},
+
+  /* person names: titles, labels ("my name is", "Name:") and the first-name dictionary
+   * (its pattern is generated in deid.c from deid_first_names) */
+  {"\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta)\\.?[ ]+", NOSOM, T_PERSON,
+   K_NAME_TITLE},
+  {"\\b(?:my name is|my name's|attn|dear|regards|sincerely|signed|cheers|thanks)[ \\t]*[:,]?[ \\t\\r\\n]*",
+   NOSOM | CL, T_PERSON, K_NAME_LABEL},
+  {"\\b(?:full name|first name|last name|surname|maiden name|name|contact person|patient|customer|applicant|"
+   "employee|user|account holder|holder|guardian|spouse|author|from|to|cc)(?::|\\?| :)[ \\t\\r\\n]*",
+   NOSOM | CL, T_PERSON, K_NAME_LABEL},
+  {"\\b(?:named|called|says|said|according to)[ \\t]+", NOSOM, T_PERSON, K_NAME_LABEL},
+
+  /* dates of birth, where labeled */
+  {"\\b(?:date of birth|birth ?date|birthday|d\\.?o\\.?b\\.?|born(?: on)?)[ \\t]*[:\\-]?[ \\t]*", NOSOM | CL,
+   T_DOB, K_DOB},
+};
+const size_t deid_n_builtin_patterns = DS_ARRAY_LEN(deid_builtin_patterns);

@@ -1,0 +1,385 @@
+/* gate.c: depsim gate: applies a policy to a forecast, category by category, and renders the
+ * decision as JSON, Markdown (for a pull request) and JUnit XML (a test case per category). */
+#include <math.h>
+#include <string.h>
+
+#include "depsim/gate.h"
+#include "gate/gate_int.h"
+
+const char *ds_gate_decision_name(enum ds_gate_decision d) {
+  switch (d) {
+  case DS_GATE_PASS: return "pass";
+  case DS_GATE_FAIL: return "fail";
+  default: return "inconclusive";
+  }
+}
+
+static enum ds_gate_decision worse(enum ds_gate_decision a, enum ds_gate_decision b) {
+  if (a == DS_GATE_FAIL || b == DS_GATE_FAIL) return DS_GATE_FAIL;
+  if (a == DS_GATE_INCONCLUSIVE || b == DS_GATE_INCONCLUSIVE) return DS_GATE_INCONCLUSIVE;
+  return DS_GATE_PASS;
+}
+
+static double jnum(const json_t *o, const char *k) {
+  const json_t *v = json_object_get(o, k);
+  return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void say(struct ds_buf *b, const char *fmt, ...) DS_PRINTF(2, 3);
+static void say(struct ds_buf *b, const char *fmt, ...) {
+  va_list ap;
+  if (b->len) ds_buf_adds(b, "; ");
+  va_start(ap, fmt);
+  ds_buf_vaddf(b, fmt, ap);
+  va_end(ap);
+}
+
+enum ds_gate_decision gate_decide(const json_t *cat, const struct policy_rule *r, struct ds_buf *why) {
+  enum ds_gate_decision d = DS_GATE_PASS;
+  double n = jnum(cat, "n");
+  const json_t *src = cat;
+  if (r->use_corrected && json_is_object(json_object_get(cat, "corrected"))) {
+    src = json_object_get(cat, "corrected");
+    say(why, "judge-corrected rate used");
+  }
+  double rate = jnum(src, "rate"), lo = jnum(src, "lower"), hi = jnum(src, "upper");
+  bool zero = json_is_true(json_object_get(cat, "zero_events"));
+  if (!(n > 0) || !isfinite(rate)) {
+    say(why, "no graded samples");
+    return DS_GATE_INCONCLUSIVE;
+  }
+  if (r->min_n && n < (double)r->min_n) {
+    say(why, "n = %.0f is below min_n = %llu", n, (unsigned long long)r->min_n);
+    d = DS_GATE_INCONCLUSIVE;
+  }
+  if (!isnan(r->max_rate)) {
+    double m = r->max_rate;
+    if (r->uncertainty == POLICY_UPPER_BOUND) {
+      if (hi <= m) say(why, "upper bound %.3g <= max_rate %.3g", hi, m);
+      else if (!zero && lo > m) {
+        say(why, "lower bound %.3g > max_rate %.3g", lo, m);
+        d = worse(d, DS_GATE_FAIL);
+      } else {
+        if (zero) say(why, "detection floor %.3g is above max_rate %.3g: more samples needed", hi, m);
+        else say(why, "interval [%.3g, %.3g] contains max_rate %.3g", lo, hi, m);
+        d = worse(d, DS_GATE_INCONCLUSIVE);
+      }
+    } else {
+      double v = zero ? hi : rate, b = r->band;
+      const char *what = zero ? "detection floor" : "rate";
+      if (v * b <= m) say(why, "%s %.3g x band %.3g <= max_rate %.3g", what, v, b, m);
+      else if (!zero && v / b > m) {
+        say(why, "%s %.3g / band %.3g > max_rate %.3g", what, v, b, m);
+        d = worse(d, DS_GATE_FAIL);
+      } else {
+        say(why, "%s %.3g is within a band of %.3gx of max_rate %.3g", what, v, b, m);
+        d = worse(d, DS_GATE_INCONCLUSIVE);
+      }
+    }
+  }
+  if (!isnan(r->max_ratio)) {
+    const json_t *cmp = json_object_get(cat, "comparison");
+    double m = r->max_ratio;
+    if (!json_is_object(cmp)) {
+      say(why, "max_ratio %.3g needs a baseline comparison, which the forecast lacks", m);
+      d = worse(d, DS_GATE_INCONCLUSIVE);
+    } else {
+      double q = jnum(cmp, "ratio"), ql = jnum(cmp, "ratio_lower"), qh = jnum(cmp, "ratio_upper");
+      if (!isfinite(q)) {
+        say(why, "no events in either run: ratio rule met");
+      } else if (r->uncertainty == POLICY_UPPER_BOUND) {
+        if (qh <= m) say(why, "ratio upper bound %.3g <= max_ratio %.3g", qh, m);
+        else if (ql > m) {
+          say(why, "ratio lower bound %.3g > max_ratio %.3g", ql, m);
+          d = worse(d, DS_GATE_FAIL);
+        } else {
+          say(why, "ratio interval [%.3g, %.3g] contains max_ratio %.3g", ql, qh, m);
+          d = worse(d, DS_GATE_INCONCLUSIVE);
+        }
+      } else {
+        double b = r->band;
+        if (q * b <= m) say(why, "ratio %.3g x band %.3g <= max_ratio %.3g", q, b, m);
+        else if (q / b > m) {
+          say(why, "ratio %.3g / band %.3g > max_ratio %.3g", q, b, m);
+          d = worse(d, DS_GATE_FAIL);
+        } else {
+          say(why, "ratio %.3g is within a band of %.3gx of max_ratio %.3g", q, b, m);
+          d = worse(d, DS_GATE_INCONCLUSIVE);
+        }
+      }
+    }
+  }
+  if (isnan(r->max_rate) && isnan(r->max_ratio) && !r->min_n) say(why, "no rule applies");
+  return d;
+}
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *rule_json(const struct policy_rule *r) {
+  return json_pack("{s:o,s:o,s:s,s:f,s:I,s:b}", "max_rate", num(r->max_rate), "max_ratio", num(r->max_ratio),
+                   "uncertainty", r->uncertainty == POLICY_BAND ? "band" : "upper_bound", "band", r->band, "min_n",
+                   (json_int_t)r->min_n, "use_corrected", r->use_corrected);
+}
+
+void ds_gate_result_free(struct ds_gate_result *r) {
+  if (!r) return;
+  json_decref(r->doc);
+  ds_free(r);
+}
+
+enum ds_gate_decision ds_gate_result_decision(const struct ds_gate_result *r) { return r->decision; }
+
+enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, const char *forecast_sha256,
+                          struct ds_gate_result **out, struct ds_err *err) {
+  const json_t *cats = json_object_get(forecast, "categories");
+  if (!json_is_array(cats)) return ds_fail(err, DS_E_INVALID, "forecast: no categories array");
+  struct ds_gate_result *r = ds_calloc(1, sizeof *r);
+  json_t *list = json_array(), *doc = json_object();
+  struct ds_buf why;
+  ds_buf_init(&why, 0);
+  if (!r || !list || !doc) {
+    ds_free(r);
+    json_decref(list);
+    json_decref(doc);
+    return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  enum ds_gate_decision all = DS_GATE_PASS;
+  size_t i;
+  json_t *c;
+  json_array_foreach(cats, i, c) {
+    const char *id = json_string_value(json_object_get(c, "id"));
+    if (!id) {
+      json_decref(list);
+      json_decref(doc);
+      ds_free(r);
+      ds_buf_release(&why);
+      return ds_fail(err, DS_E_INVALID, "forecast: category %zu has no id", i);
+    }
+    struct policy_rule rule;
+    policy_resolve(pol, id, json_string_value(json_object_get(c, "severity")), &rule);
+    ds_buf_reset(&why);
+    enum ds_gate_decision d = gate_decide(c, &rule, &why);
+    all = worse(all, d);
+    const json_t *cmp = json_object_get(c, "comparison");
+    json_t *e = json_object();
+    json_object_set_new(e, "id", json_string(id));
+    json_object_set(e, "title", json_object_get(c, "title") ? json_object_get(c, "title") : json_null());
+    json_object_set(e, "severity", json_object_get(c, "severity") ? json_object_get(c, "severity") : json_null());
+    json_object_set_new(e, "decision", json_string(ds_gate_decision_name(d)));
+    json_object_set_new(e, "reason", json_string(why.data));
+    json_object_set_new(e, "rule", rule_json(&rule));
+    json_object_set_new(e, "events", json_integer((json_int_t)jnum(c, "events")));
+    json_object_set_new(e, "n", json_integer((json_int_t)jnum(c, "n")));
+    json_object_set_new(e, "rate", num(jnum(c, "rate")));
+    json_object_set_new(e, "lower", num(jnum(c, "lower")));
+    json_object_set_new(e, "upper", num(jnum(c, "upper")));
+    json_object_set(e, "text", json_object_get(c, "text") ? json_object_get(c, "text") : json_null());
+    json_object_set_new(e, "baseline_rate", num(json_is_object(cmp) ? jnum(cmp, "baseline_rate") : NAN));
+    json_object_set_new(e, "ratio", num(json_is_object(cmp) ? jnum(cmp, "ratio") : NAN));
+    json_object_set_new(e, "ratio_lower", num(json_is_object(cmp) ? jnum(cmp, "ratio_lower") : NAN));
+    json_object_set_new(e, "ratio_upper", num(json_is_object(cmp) ? jnum(cmp, "ratio_upper") : NAN));
+    json_object_set(e, "direction", json_is_object(cmp) ? json_object_get(cmp, "direction") : json_null());
+    json_array_append_new(list, e);
+  }
+  /* categories the policy names that the forecast lacks: the gate cannot vouch for them */
+  for (size_t k = 0; k < pol->n_category; k++) {
+    bool found = false;
+    json_array_foreach(cats, i, c) if (strcmp(json_string_value(json_object_get(c, "id")), pol->category[k].name) == 0)
+        found = true;
+    if (found) continue;
+    all = worse(all, DS_GATE_INCONCLUSIVE);
+    json_array_append_new(list, json_pack("{s:s,s:n,s:n,s:s,s:s,s:o}", "id", pol->category[k].name, "title",
+                                          "severity", "decision", "inconclusive", "reason",
+                                          "the policy names this category but the forecast does not have it",
+                                          "rule", rule_json(&pol->category[k].rule)));
+  }
+  ds_buf_release(&why);
+  char now[32];
+  ds_now_iso8601(now);
+  const json_t *run = json_object_get(forecast, "run"), *base = json_object_get(forecast, "baseline");
+  json_object_set_new(doc, "format", json_string("depsim-gate"));
+  json_object_set_new(doc, "format_version", json_integer(1));
+  json_object_set_new(doc, "depsim_version", json_string(DS_VERSION));
+  json_object_set_new(doc, "time", json_string(now));
+  json_object_set_new(doc, "decision", json_string(ds_gate_decision_name(all)));
+  json_object_set_new(doc, "policy_path", json_string(pol->path));
+  json_object_set_new(doc, "policy_sha256", json_string(pol->sha256));
+  json_object_set_new(doc, "forecast_sha256", json_string(forecast_sha256));
+  json_object_set(doc, "rubric_sha256",
+                  json_object_get(forecast, "rubric_sha256") ? json_object_get(forecast, "rubric_sha256") : json_null());
+  json_object_set(doc, "corpus_sha256",
+                  json_object_get(run, "corpus_sha256") ? json_object_get(run, "corpus_sha256") : json_null());
+  json_object_set(doc, "candidate_model", json_object_get(run, "model") ? json_object_get(run, "model") : json_null());
+  json_object_set(doc, "baseline_model",
+                  json_object_get(base, "model") ? json_object_get(base, "model") : json_null());
+  json_object_set_new(doc, "confidence", num(jnum(forecast, "confidence")));
+  json_object_set_new(doc, "categories", list);
+  r->doc = doc;
+  r->decision = all;
+  *out = r;
+  return DS_OK;
+}
+
+enum ds_status ds_gate_run(const char *forecast_path, const char *policy_path, struct ds_gate_result **out,
+                           struct ds_err *err) {
+  struct policy pol;
+  struct ds_buf b;
+  enum ds_status st;
+  json_t *f = NULL;
+  ds_buf_init(&b, 0);
+  if ((st = policy_load(policy_path, &pol, err))) goto done;
+  if ((st = ds_read_file(forecast_path, 0, &b, err))) goto out;
+  json_error_t je;
+  f = json_loadb(b.data, b.len, 0, &je);
+  if (!f) {
+    st = ds_fail(err, DS_E_PARSE, "%s:%d: %s", forecast_path, je.line, je.text);
+    goto out;
+  }
+  if (strcmp(ds_json_str(f, "format", ""), "depsim-forecast") != 0) {
+    st = ds_fail(err, DS_E_INVALID, "%s: not a depsim forecast (format is not \"depsim-forecast\")", forecast_path);
+    goto out;
+  }
+  char sha[65];
+  ds_sha256_hex(b.data, b.len, sha);
+  st = gate_apply(f, &pol, sha, out, err);
+  if (!st) json_object_set_new((*out)->doc, "forecast_path", json_string(forecast_path));
+out:
+  policy_release(&pol);
+done:
+  json_decref(f);
+  ds_buf_release(&b);
+  return st;
+}
+
+enum ds_status ds_gate_result_json(const struct ds_gate_result *r, char **out, struct ds_err *err) {
+  *out = json_dumps(r->doc, JSON_INDENT(2));
+  return *out ? DS_OK : ds_fail(err, DS_E_NOMEM, "out of memory");
+}
+
+/* per 100k, as in the forecast's text: whole numbers from 100, else 3 significant digits */
+static void per100k(struct ds_buf *b, double v) {
+  if (!isfinite(v)) ds_buf_adds(b, "–");
+  else if (v * 1e5 >= 100) ds_buf_addf(b, "%.0f", v * 1e5);
+  else ds_buf_addf(b, "%.3g", v * 1e5);
+}
+
+/* Markdown table cells: escape the pipe */
+static void md_text(struct ds_buf *b, const char *s) {
+  for (; s && *s; s++) {
+    if (*s == '|') ds_buf_adds(b, "\\|");
+    else if (*s == '\n') ds_buf_addc(b, ' ');
+    else ds_buf_addc(b, *s);
+  }
+}
+
+enum ds_status ds_gate_result_markdown(const struct ds_gate_result *r, char **out, struct ds_err *err) {
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  const json_t *d = r->doc;
+  static const char *icon[] = {"✅", "❌", "⚠️"};
+  ds_buf_addf(&b, "## depsim gate: %s %s\n\n", icon[r->decision], ds_gate_decision_name(r->decision));
+  size_t i, counts[3] = {0};
+  json_t *c;
+  json_array_foreach(json_object_get(d, "categories"), i, c) {
+    const char *s = ds_json_str(c, "decision", "");
+    counts[strcmp(s, "pass") == 0 ? 0 : strcmp(s, "fail") == 0 ? 1 : 2]++;
+  }
+  ds_buf_addf(&b, "%zu pass, %zu fail, %zu inconclusive. Rates per 100k with %g%% intervals.\n\n", counts[0], counts[1],
+              counts[2], jnum(d, "confidence") * 100);
+  ds_buf_adds(&b, "| Category | Severity | Events / n | Rate | Interval | Baseline | Ratio | Decision | Reason |\n"
+                  "|---|---|---:|---:|---|---:|---|---|---|\n");
+  json_array_foreach(json_object_get(d, "categories"), i, c) {
+    ds_buf_adds(&b, "| ");
+    md_text(&b, ds_json_str(c, "title", ds_json_str(c, "id", "")));
+    ds_buf_adds(&b, " (`");
+    md_text(&b, ds_json_str(c, "id", ""));
+    ds_buf_adds(&b, "`) | ");
+    md_text(&b, ds_json_str(c, "severity", "–"));
+    ds_buf_addf(&b, " | %.0f / %.0f | ", jnum(c, "events"), jnum(c, "n"));
+    if (json_is_true(json_object_get(c, "zero_events")) || jnum(c, "events") == 0) {
+      ds_buf_adds(&b, "< ");
+      per100k(&b, jnum(c, "upper"));
+      ds_buf_adds(&b, " | floor");
+    } else {
+      per100k(&b, jnum(c, "rate"));
+      ds_buf_adds(&b, " | ");
+      per100k(&b, jnum(c, "lower"));
+      ds_buf_adds(&b, "–");
+      per100k(&b, jnum(c, "upper"));
+    }
+    ds_buf_adds(&b, " | ");
+    per100k(&b, jnum(c, "baseline_rate"));
+    ds_buf_adds(&b, " | ");
+    if (isfinite(jnum(c, "ratio")))
+      ds_buf_addf(&b, "%.3g (%.3g–%.3g) %s", jnum(c, "ratio"), jnum(c, "ratio_lower"), jnum(c, "ratio_upper"),
+                  ds_json_str(c, "direction", ""));
+    else ds_buf_adds(&b, "–");
+    const char *s = ds_json_str(c, "decision", "");
+    ds_buf_addf(&b, " | %s **%s** | ", icon[strcmp(s, "pass") == 0 ? 0 : strcmp(s, "fail") == 0 ? 1 : 2], s);
+    md_text(&b, ds_json_str(c, "reason", ""));
+    ds_buf_adds(&b, " |\n");
+  }
+  ds_buf_addf(&b, "\nPolicy `%s` (sha256 `%.12s`), forecast sha256 `%.12s`, depsim %s.\n",
+              ds_json_str(d, "policy_path", ""), ds_json_str(d, "policy_sha256", ""),
+              ds_json_str(d, "forecast_sha256", ""), DS_VERSION);
+  size_t len;
+  char *s = ds_buf_detach(&b, &len);
+  if (!s) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  *out = s;
+  return DS_OK;
+}
+
+static void xml_text(struct ds_buf *b, const char *s) {
+  for (; s && *s; s++) {
+    switch (*s) {
+    case '&': ds_buf_adds(b, "&amp;"); break;
+    case '<': ds_buf_adds(b, "&lt;"); break;
+    case '>': ds_buf_adds(b, "&gt;"); break;
+    case '"': ds_buf_adds(b, "&quot;"); break;
+    case '\'': ds_buf_adds(b, "&apos;"); break;
+    default:
+      if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') ds_buf_addc(b, ' ');
+      else ds_buf_addc(b, *s);
+    }
+  }
+}
+
+enum ds_status ds_gate_result_junit(const struct ds_gate_result *r, char **out, struct ds_err *err) {
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  const json_t *cats = json_object_get(r->doc, "categories");
+  size_t i, n = json_array_size(cats), fails = 0, skips = 0;
+  json_t *c;
+  json_array_foreach(cats, i, c) {
+    const char *s = ds_json_str(c, "decision", "");
+    fails += strcmp(s, "fail") == 0;
+    skips += strcmp(s, "inconclusive") == 0;
+  }
+  ds_buf_addf(&b,
+              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"depsim gate\" tests=\"%zu\" "
+              "failures=\"%zu\" skipped=\"%zu\">\n  <testsuite name=\"depsim gate\" tests=\"%zu\" failures=\"%zu\" "
+              "skipped=\"%zu\" errors=\"0\" timestamp=\"%s\">\n",
+              n, fails, skips, n, fails, skips, ds_json_str(r->doc, "time", ""));
+  json_array_foreach(cats, i, c) {
+    const char *s = ds_json_str(c, "decision", "");
+    ds_buf_adds(&b, "    <testcase classname=\"depsim.gate\" name=\"");
+    xml_text(&b, ds_json_str(c, "id", ""));
+    ds_buf_adds(&b, "\">\n");
+    if (strcmp(s, "pass") != 0) {
+      ds_buf_adds(&b, strcmp(s, "fail") == 0 ? "      <failure type=\"gate\" message=\"" : "      <skipped message=\"inconclusive: ");
+      xml_text(&b, ds_json_str(c, "reason", ""));
+      ds_buf_adds(&b, "\"/>\n");
+    }
+    ds_buf_adds(&b, "      <system-out>");
+    xml_text(&b, ds_json_str(c, "text", ""));
+    ds_buf_adds(&b, " | ");
+    xml_text(&b, ds_json_str(c, "reason", ""));
+    ds_buf_adds(&b, "</system-out>\n    </testcase>\n");
+  }
+  ds_buf_adds(&b, "  </testsuite>\n</testsuites>\n");
+  size_t len;
+  char *s = ds_buf_detach(&b, &len);
+  if (!s) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  *out = s;
+  return DS_OK;
+}

@@ -1,0 +1,23 @@
+/* gate_int.h: what gate.c and audit.c share: the result held as a JSON document, and the
+ * per-category decision (exposed for unit tests). Internal. */
+#ifndef DS_GATE_INT_H
+#define DS_GATE_INT_H
+
+#include <jansson.h>
+
+#include "base/base.h"
+#include "depsim/gate.h"
+#include "gate/policy.h"
+
+struct ds_gate_result {
+  json_t *doc; /* the gate document (format depsim-gate) */
+  enum ds_gate_decision decision;
+};
+
+/* Decision for one forecast category under a resolved rule; reasons appended to why. */
+enum ds_gate_decision gate_decide(const json_t *category, const struct policy_rule *rule, struct ds_buf *why);
+/* Applies a parsed policy to a parsed forecast. */
+enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, const char *forecast_sha256,
+                          struct ds_gate_result **out, struct ds_err *err);
+
+#endif

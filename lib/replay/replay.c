@@ -1,0 +1,1159 @@
+/* replay.c: the replay stage: streams the corpus into prefixes (cut points, shard filter),
+ * then generates K samples per pending prefix through a backend, committing each poll's
+ * results in one transaction so that a killed run resumes with nothing lost or done twice. */
+#include <limits.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "depsim/replay.h"
+#include "depsim/store.h"
+#include "replay/replay_int.h"
+
+#define LOAD_BATCH 2000       /* corpus records per loading transaction */
+#define CURSOR_BATCH 128      /* pending prefixes read per cursor step */
+#define ORIGINAL_BATCH 512    /* "original" samples per commit */
+#define MAX_LINE (256u << 20) /* longest corpus line accepted */
+
+/* A pending prefix held in memory while its samples are generated. */
+struct rp_prefix {
+  int64_t id;
+  char *key;
+  json_t *messages, *tools, *original;
+  unsigned *todo, n_todo, next; /* ks still to submit */
+  unsigned outstanding;         /* submitted, not yet committed */
+  bool checked;                 /* context checked (and trimmed) */
+  const char *skip_reason;      /* set when the prefix is skipped instead of sampled */
+  long prompt_tokens;           /* -1 unknown */
+  bool tokens_estimated;
+  unsigned trimmed;
+  bool trim_dirty;              /* messages changed by trimming: written at finalization */
+  unsigned n_stored, n_ok;      /* samples stored (any session) */
+  unsigned fail_k;              /* lowest k of a failed sample (UINT_MAX: none) */
+  char *fail_cause;             /* its cause */
+  struct rp_prefix *next_q;
+};
+
+/* A finished request waiting for its commit. */
+struct rp_done {
+  struct rp_prefix *pf;
+  unsigned k;
+  int64_t seed;
+  struct ds_result res;
+};
+
+struct replay {
+  const struct ds_replay_params *p;
+  struct ds_store *store;
+  sqlite3 *db;
+  struct ds_backend *backend; /* NULL for "original" */
+  bool original;
+  unsigned k;
+  uint64_t seed;
+  double temperature, top_p;
+  int max_tokens;
+  bool trim_front;
+  unsigned n_ctx;
+  bool warned_estimate;
+
+  sqlite3_stmt *q_cursor, *q_have, *q_insert, *q_final, *q_final_trim;
+  int64_t cursor_id;
+  bool cursor_done;
+  struct rp_prefix *q_head, *q_tail; /* prefixes with work or outstanding samples */
+  struct rp_prefix *q_work;          /* first prefix that may still have samples to submit */
+  struct rp_done *done;
+  size_t n_done, cap_done;
+  double first_done_t; /* when the oldest uncommitted result arrived */
+  char now[32];        /* created_at of the samples of one commit */
+  unsigned capacity;
+
+  /* progress */
+  ds_replay_progress_fn *progress;
+  void *ud;
+  struct ds_replay_progress pr;
+  double t0, last_report;
+  uint64_t done_at_start, calls;
+};
+
+/* ---------- seeds ---------- */
+
+int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k) {
+  uint64_t base = ds_mix64(run_seed ^ ds_mix64(ds_hash64(key, strlen(key))));
+  /* (base + k) mod 2^31 through a bijection of [0, 2^31): distinct k give distinct seeds */
+  const uint64_t m = 0x7fffffffu;
+  uint64_t x = (base + k) & m;
+  x ^= x >> 15;
+  x = (x * 0x2c1b3c6dULL) & m;
+  x ^= x >> 12;
+  x = (x * 0x297a2d39ULL) & m;
+  x ^= x >> 15;
+  return (int64_t)x;
+}
+
+/* ---------- small helpers ---------- */
+
+enum ds_status rp_db_fail(sqlite3 *db, struct ds_err *err, const char *what) {
+  return ds_fail(err, DS_E_DB, "%s: %s: %s", sqlite3_db_filename(db, "main"), what, sqlite3_errmsg(db));
+}
+
+static enum ds_status prep(sqlite3 *db, const char *sql, sqlite3_stmt **q, struct ds_err *err) {
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK)
+    return rp_db_fail(db, err, "preparing a statement");
+  return DS_OK;
+}
+
+/* s must stay valid until the statement is stepped (every caller steps at once) */
+static void bind_text_or_null(sqlite3_stmt *q, int i, const char *s) {
+  if (s) sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+  else sqlite3_bind_null(q, i);
+}
+
+/* Binds a JSON value dumped canonically (sorted keys; NULL or JSON null -> SQL NULL). */
+static enum ds_status bind_json_as(sqlite3_stmt *q, int i, const json_t *v, bool canonical) {
+  if (!v || json_is_null(v)) {
+    sqlite3_bind_null(q, i);
+    return DS_OK;
+  }
+  char *s = canonical ? ds_json_canonical(v) : ds_json_compact(v);
+  if (!s) return DS_E_NOMEM;
+  sqlite3_bind_text(q, i, s, -1, ds_free);
+  return DS_OK;
+}
+static enum ds_status bind_json(sqlite3_stmt *q, int i, const json_t *v) { return bind_json_as(q, i, v, true); }
+
+/* "DS_E_BACKEND" -> "backend": the cause a failed prefix is counted under. */
+const char *rp_cause_name(enum ds_status st, char buf[32]) {
+  const char *n = ds_status_name(st);
+  if (strncmp(n, "DS_E_", 5) == 0) n += 5;
+  size_t i = 0;
+  for (; n[i] && i < 31; i++) buf[i] = (char)(n[i] >= 'A' && n[i] <= 'Z' ? n[i] + 32 : n[i]);
+  buf[i] = '\0';
+  return buf;
+}
+
+static void prefix_free(struct rp_prefix *pf) {
+  if (!pf) return;
+  ds_free(pf->key);
+  json_decref(pf->messages);
+  json_decref(pf->tools);
+  json_decref(pf->original);
+  ds_free(pf->todo);
+  ds_free(pf->fail_cause);
+  ds_free(pf);
+}
+
+/* ---------- progress ---------- */
+
+static void report(struct replay *r, bool force) {
+  if (!r->progress) return;
+  double now = ds_now_mono();
+  if (!force && now - r->last_report < r->p->progress_interval_s) return;
+  r->last_report = now;
+  struct ds_replay_progress *pr = &r->pr;
+  pr->elapsed_s = now - r->t0;
+  pr->in_flight = r->backend ? ds_backend_in_flight(r->backend) : 0;
+  uint64_t this_session = pr->samples_done - r->done_at_start;
+  pr->samples_per_s = pr->elapsed_s > 0 ? (double)this_session / pr->elapsed_s : 0;
+  pr->tokens_per_s = pr->elapsed_s > 0 ? (double)pr->completion_tokens / pr->elapsed_s : 0;
+  uint64_t left = pr->samples_total > pr->samples_done ? pr->samples_total - pr->samples_done : 0;
+  pr->eta_s = pr->samples_per_s > 0 ? (double)left / pr->samples_per_s : (left ? -1 : 0);
+  r->progress(r->ud, pr);
+}
+
+/* ---------- loading: corpus -> prefixes ---------- */
+
+struct load_state {
+  uint64_t line, records, cuts, no_cut, other_shard, duplicates;
+};
+
+static void load_state_parse(const char *s, struct load_state *ls) {
+  memset(ls, 0, sizeof *ls);
+  json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+  if (!j) return;
+  ls->line = (uint64_t)ds_json_num(j, "line", 0);
+  ls->records = (uint64_t)ds_json_num(j, "records", 0);
+  ls->cuts = (uint64_t)ds_json_num(j, "cuts", 0);
+  ls->no_cut = (uint64_t)ds_json_num(j, "no_cut", 0);
+  ls->other_shard = (uint64_t)ds_json_num(j, "other_shard", 0);
+  ls->duplicates = (uint64_t)ds_json_num(j, "duplicates", 0);
+  json_decref(j);
+}
+
+static enum ds_status load_state_save(struct replay *r, const struct load_state *ls, bool complete,
+                                      struct ds_err *err) {
+  char buf[256];
+  snprintf(buf, sizeof buf,
+           "{\"line\":%llu,\"records\":%llu,\"cuts\":%llu,\"no_cut\":%llu,\"other_shard\":%llu,"
+           "\"duplicates\":%llu,\"complete\":%s}",
+           (unsigned long long)ls->line, (unsigned long long)ls->records, (unsigned long long)ls->cuts,
+           (unsigned long long)ls->no_cut, (unsigned long long)ls->other_shard,
+           (unsigned long long)ls->duplicates, complete ? "true" : "false");
+  return ds_store_meta_set(r->store, "corpus_load", buf, err);
+}
+
+/* A cut needs something to answer: at least one user or tool message before it. */
+static bool is_cut(const json_t *msgs, size_t i) {
+  const json_t *m = json_array_get(msgs, i);
+  if (strcmp(ds_json_str(m, "role", ""), "assistant") != 0) return false;
+  for (size_t j = 0; j < i; j++) {
+    const char *role = ds_json_str(json_array_get(msgs, j), "role", "");
+    if (strcmp(role, "user") == 0 || strcmp(role, "tool") == 0) return true;
+  }
+  return false;
+}
+
+static enum ds_status insert_prefix(struct replay *r, sqlite3_stmt *q, const json_t *rec, const char *id,
+                                    size_t cut, struct load_state *ls, const char *path, struct ds_err *err) {
+  const json_t *msgs = json_object_get(rec, "messages");
+  json_t *prefix = json_array();
+  if (!prefix) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  for (size_t j = 0; j < cut; j++) json_array_append(prefix, json_array_get(msgs, j));
+  const json_t *seg = json_object_get(rec, "segment");
+  const json_t *w = json_object_get(rec, "weight");
+  enum ds_status st = DS_OK;
+  sqlite3_reset(q);
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(q, 2, (sqlite3_int64)cut);
+  if (json_is_object(seg)) st = bind_json(q, 3, seg);
+  else sqlite3_bind_text(q, 3, "{}", -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 4, json_is_number(w) ? json_number_value(w) : 1.0);
+  bind_text_or_null(q, 5, ds_json_str(rec, "time", NULL));
+  if (!st) st = bind_json_as(q, 6, prefix, false);
+  if (!st) st = bind_json(q, 7, json_is_array(json_object_get(rec, "tools")) ? json_object_get(rec, "tools") : NULL);
+  if (!st) st = bind_json_as(q, 8, json_array_get(msgs, cut), false);
+  if (!st) st = bind_json(q, 9, json_is_object(json_object_get(rec, "repo")) ? json_object_get(rec, "repo") : NULL);
+  json_decref(prefix);
+  if (st) return ds_fail(err, st, "out of memory");
+  if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(r->db, err, "inserting a prefix");
+  if (sqlite3_changes(r->db) == 0) {
+    ls->duplicates++;
+    ds_logf(&r->p->log, DS_LOG_WARN, "%s:%llu: conversation '%s' cut %zu already loaded (duplicate id); counted as duplicate",
+            path, (unsigned long long)ls->line, id, cut);
+  } else {
+    ls->cuts++;
+  }
+  return DS_OK;
+}
+
+static enum ds_status load_record(struct replay *r, sqlite3_stmt *q, struct ds_str line, const char *path,
+                                  struct load_state *ls, struct ds_err *err) {
+  json_error_t je;
+  enum ds_status st = DS_OK;
+  json_t *rec = json_loadb(line.p, line.len, JSON_REJECT_DUPLICATES, &je);
+  unsigned long long ln = (unsigned long long)ls->line;
+  if (!rec) return ds_fail(err, DS_E_PARSE, "%s:%llu: invalid JSON: %s", path, ln, je.text);
+  const char *id = ds_json_str(rec, "id", NULL);
+  const json_t *msgs = json_object_get(rec, "messages");
+  if (!json_is_object(rec) || !id || !*id) {
+    st = ds_fail(err, DS_E_INVALID, "%s:%llu: record has no string \"id\"", path, ln);
+    goto out;
+  }
+  if (!json_is_array(msgs)) {
+    st = ds_fail(err, DS_E_INVALID, "%s:%llu: record '%s' has no \"messages\" array", path, ln, id);
+    goto out;
+  }
+  ls->records++;
+  if (r->p->shard_count > 1 && ds_hash64(id, strlen(id)) % r->p->shard_count != r->p->shard_index) {
+    ls->other_shard++;
+    goto out;
+  }
+  size_t n = json_array_size(msgs), n_cuts = 0;
+  for (size_t i = n; i-- > 0;) {
+    if (!json_is_object(json_array_get(msgs, i))) {
+      st = ds_fail(err, DS_E_INVALID, "%s:%llu: record '%s' message %zu is not an object", path, ln, id, i);
+      goto out;
+    }
+  }
+  if (r->p->cut == DS_REPLAY_CUT_LAST) {
+    for (size_t i = n; i-- > 0;)
+      if (is_cut(msgs, i)) {
+        if ((st = insert_prefix(r, q, rec, id, i, ls, path, err))) goto out;
+        n_cuts++;
+        break;
+      }
+  } else {
+    for (size_t i = 0; i < n; i++)
+      if (is_cut(msgs, i)) {
+        if ((st = insert_prefix(r, q, rec, id, i, ls, path, err))) goto out;
+        n_cuts++;
+      }
+  }
+  if (!n_cuts) ls->no_cut++;
+out:
+  json_decref(rec);
+  return st;
+}
+
+static enum ds_status load_corpus(struct replay *r, const char *path, struct ds_err *err) {
+  char *state = NULL;
+  struct load_state ls;
+  ds_store_meta_get(r->store, "corpus_load", &state, NULL);
+  bool complete = state && strstr(state, "\"complete\":true");
+  load_state_parse(state, &ls);
+  ds_free(state);
+  if (complete) return DS_OK;
+
+  struct ds_lines *lines = NULL;
+  sqlite3_stmt *q = NULL;
+  enum ds_status st;
+  bool in_tx = false;
+  if ((st = ds_lines_open(path, MAX_LINE, &lines, err))) return st;
+  if ((st = prep(r->db,
+                 "INSERT INTO prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo)"
+                 " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(conv_id,cut_index) DO NOTHING",
+                 &q, err)))
+    goto out;
+  uint64_t skip_to = ls.line;
+  r->pr.phase = "loading";
+  unsigned in_batch = 0;
+  for (;;) {
+    struct ds_str line;
+    bool too_long = false;
+    st = ds_lines_next(lines, &line, &too_long, err);
+    if (st == DS_E_NOTFOUND) {
+      st = DS_OK;
+      break;
+    }
+    if (st) goto out;
+    uint64_t lineno = ds_lines_lineno(lines);
+    if (lineno <= skip_to) continue;
+    if (!in_tx) {
+      if ((st = ds_store_begin(r->store, err))) goto out;
+      in_tx = true;
+    }
+    ls.line = lineno;
+    if (too_long) {
+      st = ds_fail(err, DS_E_LIMIT, "%s:%llu: line longer than %u bytes", path, (unsigned long long)lineno, MAX_LINE);
+      goto out;
+    }
+    size_t k = 0;
+    while (k < line.len && (line.p[k] == ' ' || line.p[k] == '\t')) k++;
+    if (k == line.len) continue; /* blank line */
+    if ((st = load_record(r, q, line, path, &ls, err))) goto out;
+    if (++in_batch >= LOAD_BATCH) {
+      if ((st = load_state_save(r, &ls, false, err)) || (st = ds_store_commit(r->store, err))) goto out;
+      in_tx = false;
+      in_batch = 0;
+      r->pr.corpus_lines = ls.line;
+      report(r, false);
+      if (r->p->cancel && *r->p->cancel) {
+        st = ds_fail(err, DS_E_CANCELLED, "cancelled while loading the corpus");
+        goto out;
+      }
+    }
+  }
+  if (!in_tx) {
+    if ((st = ds_store_begin(r->store, err))) goto out;
+    in_tx = true;
+  }
+  if ((st = load_state_save(r, &ls, true, err)) || (st = ds_store_commit(r->store, err))) goto out;
+  in_tx = false;
+  r->pr.corpus_lines = ls.line;
+  ds_logf(&r->p->log, DS_LOG_INFO, "corpus: %llu records, %llu prefixes, %llu without a cut point, %llu in other shards, %llu duplicates",
+          (unsigned long long)ls.records, (unsigned long long)ls.cuts, (unsigned long long)ls.no_cut,
+          (unsigned long long)ls.other_shard, (unsigned long long)ls.duplicates);
+out:
+  if (in_tx) ds_store_rollback(r->store);
+  sqlite3_finalize(q);
+  ds_lines_free(lines);
+  return st;
+}
+
+/* ---------- context length ---------- */
+
+static size_t json_bytes(const json_t *messages, const json_t *tools) {
+  char *a = ds_json_compact(messages);
+  char *b = tools ? ds_json_compact(tools) : NULL;
+  size_t n = (a ? strlen(a) : 0) + (b ? strlen(b) : 0);
+  ds_free(a);
+  ds_free(b);
+  return n;
+}
+
+/* conservative: JSON bytes (syntax included) / 3.5, rounded up */
+static unsigned estimate_tokens(const json_t *messages, const json_t *tools) {
+  return (unsigned)ceil((double)json_bytes(messages, tools) / 3.5);
+}
+
+static long count_tokens(struct replay *r, struct rp_prefix *pf) {
+  unsigned n = 0;
+  struct ds_err e = {0};
+  enum ds_status st = ds_backend_count_tokens(r->backend, pf->messages, pf->tools, &n, &e);
+  if (st == DS_OK) {
+    pf->tokens_estimated = false;
+    return (long)n;
+  }
+  if (!r->warned_estimate) {
+    r->warned_estimate = true;
+    ds_logf(&r->p->log, DS_LOG_WARN, "the backend cannot count tokens (%s); estimating conservatively as bytes/3.5",
+            st == DS_E_UNSUPPORTED ? "unsupported" : e.msg);
+  }
+  pf->tokens_estimated = true;
+  return (long)estimate_tokens(pf->messages, pf->tools);
+}
+
+/* Drops the oldest non-system message, then any non-system messages before the first user
+ * message, so the conversation still starts with a user turn. False when nothing is left. */
+static bool trim_one(json_t *msgs, unsigned *dropped) {
+  size_t n = json_array_size(msgs);
+  bool removed = false;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(ds_json_str(json_array_get(msgs, i), "role", ""), "system") != 0) {
+      json_array_remove(msgs, i);
+      (*dropped)++;
+      removed = true;
+      break;
+    }
+  }
+  if (!removed) return false;
+  for (size_t i = 0; i < json_array_size(msgs);) {
+    const char *role = ds_json_str(json_array_get(msgs, i), "role", "");
+    if (strcmp(role, "system") == 0) {
+      i++;
+      continue;
+    }
+    if (strcmp(role, "user") == 0) return true;
+    json_array_remove(msgs, i);
+    (*dropped)++;
+  }
+  return false;
+}
+
+/* Decides whether pf fits the context: sets pf->skip_reason or trims pf->messages. */
+static void check_context(struct replay *r, struct rp_prefix *pf) {
+  pf->checked = true;
+  if (!r->backend || !r->n_ctx) return;
+  unsigned reserve = r->max_tokens > 0 ? (unsigned)r->max_tokens : 0;
+  /* A token covers at least one byte and the compact JSON of the messages is longer than
+   * their templated text, so a prefix whose JSON fits needs no (network) token count. */
+  if (json_bytes(pf->messages, pf->tools) + reserve <= r->n_ctx) return;
+  long need = count_tokens(r, pf);
+  pf->prompt_tokens = need;
+  if (need + (long)reserve <= (long)r->n_ctx) return;
+  if (!r->trim_front) {
+    pf->skip_reason = "context_exceeded";
+    return;
+  }
+  while (need + (long)reserve > (long)r->n_ctx) {
+    if (!trim_one(pf->messages, &pf->trimmed)) {
+      pf->skip_reason = "context_exceeded";
+      return;
+    }
+    pf->trim_dirty = true;
+    need = count_tokens(r, pf);
+    pf->prompt_tokens = need;
+  }
+}
+
+/* ---------- the work queue ---------- */
+
+static enum ds_status push_done(struct replay *r, struct rp_prefix *pf, unsigned k, int64_t seed,
+                                struct ds_result *res);
+
+static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
+  sqlite3_stmt *q = r->q_cursor;
+  enum ds_status st = DS_OK;
+  int rc;
+  unsigned got = 0;
+  sqlite3_reset(q);
+  sqlite3_bind_int64(q, 1, r->cursor_id);
+  sqlite3_bind_int(q, 2, CURSOR_BATCH);
+  struct rp_prefix *first = NULL, *last = NULL;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    got++;
+    struct rp_prefix *pf = ds_calloc(1, sizeof *pf);
+    if (!pf) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      break;
+    }
+    pf->id = sqlite3_column_int64(q, 0);
+    r->cursor_id = pf->id;
+    pf->prompt_tokens = -1;
+    const char *conv = (const char *)sqlite3_column_text(q, 1);
+    struct ds_buf kb;
+    ds_buf_init(&kb, 0);
+    ds_buf_addf(&kb, "%s#%lld", conv ? conv : "", (long long)sqlite3_column_int64(q, 2));
+    pf->key = ds_buf_detach(&kb, NULL);
+    const char *ms = (const char *)sqlite3_column_text(q, 3);
+    const char *ts = (const char *)sqlite3_column_text(q, 4);
+    const char *os = (const char *)sqlite3_column_text(q, 5);
+    pf->fail_k = UINT_MAX;
+    /* the original only for the "original" backend, the prefix only for a model */
+    pf->messages = ms && !r->original ? json_loads(ms, 0, NULL) : json_array();
+    pf->tools = ts && !r->original ? json_loads(ts, 0, NULL) : NULL;
+    pf->original = os && r->original ? json_loads(os, 0, NULL) : NULL;
+    pf->trimmed = (unsigned)sqlite3_column_int(q, 6);
+    pf->todo = ds_calloc(r->k, sizeof *pf->todo);
+    if (!pf->key || !pf->todo || !json_is_array(pf->messages)) {
+      st = pf->key && pf->todo ? ds_fail(err, DS_E_INVALID, "prefix %lld: stored messages are not a JSON array", (long long)pf->id)
+                               : ds_fail(err, DS_E_NOMEM, "out of memory");
+      prefix_free(pf);
+      break;
+    }
+    if (last) last->next_q = pf;
+    else first = pf;
+    last = pf;
+  }
+  if (!st && rc != SQLITE_DONE && rc != SQLITE_ROW) st = rp_db_fail(r->db, err, "reading pending prefixes");
+  sqlite3_reset(q);
+  if (got < CURSOR_BATCH && !st) r->cursor_done = true;
+  /* which samples each prefix already has: one range query per batch, merged with the list */
+  if (!st && first) {
+    sqlite3_reset(r->q_have);
+    sqlite3_bind_int64(r->q_have, 1, first->id);
+    sqlite3_bind_int64(r->q_have, 2, last->id);
+    struct rp_prefix *pf = first;
+    while ((rc = sqlite3_step(r->q_have)) == SQLITE_ROW) {
+      int64_t id = sqlite3_column_int64(r->q_have, 0), k = sqlite3_column_int64(r->q_have, 1);
+      while (pf && pf->id < id) pf = pf->next_q;
+      if (!pf || pf->id != id || k < 0 || k >= (int64_t)r->k) continue;
+      pf->todo[k] = 1; /* marks k stored; turned into the list of ks to do below */
+      pf->n_stored++;
+      if (strcmp((const char *)sqlite3_column_text(r->q_have, 2), "ok") == 0) {
+        pf->n_ok++;
+      } else if ((unsigned)k < pf->fail_k) {
+        const char *c = (const char *)sqlite3_column_text(r->q_have, 3);
+        pf->fail_k = (unsigned)k;
+        ds_free(pf->fail_cause);
+        pf->fail_cause = ds_strdup(c ? c : "unknown");
+      }
+    }
+    if (rc != SQLITE_DONE) st = rp_db_fail(r->db, err, "reading stored samples");
+    sqlite3_reset(r->q_have);
+    for (pf = first; pf; pf = pf->next_q) {
+      unsigned n = 0;
+      for (unsigned k = 0; k < r->k; k++)
+        if (!pf->todo[k]) pf->todo[n++] = k;
+      pf->n_todo = n;
+      for (unsigned k = n; k < r->k; k++) pf->todo[k] = 0;
+    }
+  }
+  if (st) {
+    while (first) {
+      struct rp_prefix *n = first->next_q;
+      prefix_free(first);
+      first = n;
+    }
+    return st;
+  }
+  if (first) {
+    if (r->q_tail) r->q_tail->next_q = first;
+    else r->q_head = first;
+    r->q_tail = last;
+    if (!r->q_work) r->q_work = first;
+  }
+  /* a prefix with all K samples stored but still pending (killed between the two) is
+   * finalized with the next commit */
+  for (struct rp_prefix *pf = first; pf; pf = pf->next_q) {
+    if (pf->n_todo == 0) {
+      pf->checked = true;
+      if (push_done(r, pf, UINT_MAX, 0, NULL)) return ds_fail(err, DS_E_NOMEM, "out of memory");
+      pf->outstanding++;
+    }
+  }
+  return DS_OK;
+}
+
+static enum ds_status push_done(struct replay *r, struct rp_prefix *pf, unsigned k, int64_t seed,
+                                struct ds_result *res) {
+  if (r->n_done == r->cap_done) {
+    size_t cap = r->cap_done ? r->cap_done * 2 : 64;
+    struct rp_done *d = ds_realloc(r->done, cap * sizeof *d);
+    if (!d) return DS_E_NOMEM;
+    r->done = d;
+    r->cap_done = cap;
+  }
+  if (r->n_done == 0) r->first_done_t = ds_now_mono();
+  struct rp_done *d = &r->done[r->n_done++];
+  memset(d, 0, sizeof *d);
+  d->pf = pf;
+  d->k = k;
+  d->seed = seed;
+  if (res) ds_result_move(&d->res, res);
+  return DS_OK;
+}
+
+/* The backend's done callback: results wait in r->done for the poll's commit. */
+static void on_done(void *ud, struct ds_result *res) {
+  struct replay *r = ud;
+  struct rp_prefix *pf = res->ud;
+  unsigned k = (unsigned)(res->id & 0xffffffffu);
+  if (push_done(r, pf, k, ds_replay_sample_seed(r->seed, pf->key, k), res) != DS_OK) {
+    /* out of memory: the sample stays pending and is generated again on resume */
+    ds_result_release(res);
+    pf->outstanding--;
+  }
+}
+
+/* "original" backend: the corpus's own assistant message becomes sample 0. */
+static void original_result(struct rp_prefix *pf, struct ds_result *res) {
+  memset(res, 0, sizeof *res);
+  res->status = DS_OK;
+  const json_t *o = pf->original;
+  const char *c = ds_json_str(o, "content", NULL);
+  const json_t *cj = json_object_get(o, "content");
+  if (c) res->content = ds_strdup(c);
+  else if (cj && !json_is_null(cj)) res->content = ds_json_compact(cj); /* content parts */
+  const char *rs = ds_json_str(o, "reasoning_content", ds_json_str(o, "reasoning", NULL));
+  if (rs) res->reasoning = ds_strdup(rs);
+  const json_t *tc = json_object_get(o, "tool_calls");
+  if (json_is_array(tc) && json_array_size(tc)) res->tool_calls = json_deep_copy(tc);
+  const char *fr = ds_json_str(o, "finish_reason", NULL);
+  if (fr) res->finish_reason = ds_strdup(fr);
+  res->attempts = 0;
+}
+
+/* Submits one sample of the queue's first prefix with work. Returns DS_E_NOTFOUND when no
+ * work is left, DS_E_LIMIT when the backend is full. */
+static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
+  enum ds_status st;
+  /* prefixes only ever run out of work, so the first one with work moves forward */
+  struct rp_prefix *pf = r->q_work;
+  while (pf && (pf->next >= pf->n_todo || pf->skip_reason)) pf = pf->next_q;
+  r->q_work = pf;
+  if (!pf) {
+    if (r->cursor_done) return DS_E_NOTFOUND;
+    if ((st = load_pending(r, err))) return st;
+    return DS_OK; /* try again with the new batch */
+  }
+  if (!pf->checked) {
+    check_context(r, pf);
+    if (pf->skip_reason) {
+      r->pr.samples_total -= pf->n_todo;
+      if ((st = push_done(r, pf, UINT_MAX, 0, NULL))) return ds_fail(err, st, "out of memory");
+      pf->outstanding++;
+      return DS_OK;
+    }
+  }
+  unsigned k = pf->todo[pf->next];
+  int64_t seed = ds_replay_sample_seed(r->seed, pf->key, k);
+  if (r->original) {
+    struct ds_result res;
+    original_result(pf, &res);
+    st = push_done(r, pf, k, seed, &res);
+    ds_result_release(&res);
+    if (st) return ds_fail(err, st, "out of memory");
+    pf->next++;
+    pf->outstanding++;
+    return DS_OK;
+  }
+  /* requests in flight plus results not yet committed stay within capacity, so a kill loses
+   * (and a resume sends again) at most capacity requests */
+  if (ds_backend_in_flight(r->backend) + r->n_done >= r->capacity) return DS_E_LIMIT;
+  struct ds_request req;
+  ds_request_init(&req);
+  req.id = ((uint64_t)pf->id << 32) | k;
+  req.key = pf->key;
+  req.k = k;
+  req.messages = pf->messages;
+  req.tools = pf->tools;
+  req.temperature = r->temperature;
+  req.top_p = r->top_p;
+  req.max_tokens = r->max_tokens;
+  req.seed = seed;
+  req.ud = pf;
+  struct ds_err e = {0};
+  st = ds_backend_submit(r->backend, &req, &e);
+  if (st == DS_E_LIMIT) return st;
+  if (st == DS_E_NOMEM) return ds_fail(err, st, "%s", e.msg);
+  if (st) {
+    /* the backend refused this request (e.g. a message it cannot send): that sample fails
+     * with its cause; the run goes on */
+    struct ds_result res;
+    memset(&res, 0, sizeof res);
+    res.status = st;
+    snprintf(res.error, sizeof res.error, "%s", e.msg[0] ? e.msg : ds_status_name(st));
+    st = push_done(r, pf, k, seed, &res);
+    ds_result_release(&res);
+    if (st) return ds_fail(err, st, "out of memory");
+    pf->next++;
+    pf->outstanding++;
+    return DS_OK;
+  }
+  r->calls++;
+  pf->next++;
+  pf->outstanding++;
+  return DS_OK;
+}
+
+/* Stores one finished sample (inside the commit transaction). */
+static enum ds_status store_sample(struct replay *r, struct rp_done *d, struct ds_err *err) {
+  struct ds_result *res = &d->res;
+  sqlite3_stmt *q = r->q_insert;
+  char cause_buf[32];
+  const char *status = "ok", *cause = NULL;
+  const char *error = NULL;
+  bool has_tools = res->tool_calls && json_array_size(res->tool_calls) > 0;
+  if (res->status != DS_OK) {
+    status = "failed";
+    cause = rp_cause_name(res->status, cause_buf);
+    error = res->error[0] ? res->error : ds_status_name(res->status);
+  } else if (!r->original && (!res->content || !*res->content) && !has_tools &&
+             (!res->finish_reason || !*res->finish_reason)) {
+    status = "failed";
+    cause = "empty_completion";
+    error = "empty content, no tool calls and no finish_reason";
+  }
+  sqlite3_reset(q);
+  sqlite3_bind_int64(q, 1, d->pf->id);
+  sqlite3_bind_int64(q, 2, d->k);
+  sqlite3_bind_int64(q, 3, d->seed);
+  sqlite3_bind_text(q, 4, status, -1, SQLITE_STATIC);
+  bind_text_or_null(q, 5, res->content);
+  bind_text_or_null(q, 6, res->reasoning);
+  if (bind_json(q, 7, has_tools ? res->tool_calls : NULL)) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  bind_text_or_null(q, 8, res->finish_reason);
+  if (res->status == DS_OK || res->prompt_tokens > 0) sqlite3_bind_int64(q, 9, res->prompt_tokens);
+  else sqlite3_bind_null(q, 9);
+  if (res->status == DS_OK || res->completion_tokens > 0) sqlite3_bind_int64(q, 10, res->completion_tokens);
+  else sqlite3_bind_null(q, 10);
+  sqlite3_bind_double(q, 11, res->latency_s);
+  sqlite3_bind_int(q, 12, (int)res->attempts);
+  bind_text_or_null(q, 13, error);
+  bind_text_or_null(q, 14, cause);
+  sqlite3_bind_text(q, 15, r->now, -1, SQLITE_STATIC);
+  if (sqlite3_step(q) != SQLITE_DONE) {
+    enum ds_status st = rp_db_fail(r->db, err, "storing a sample");
+    sqlite3_reset(q);
+    return st;
+  }
+  sqlite3_reset(q);
+  struct rp_prefix *pf = d->pf;
+  pf->n_stored++;
+  if (!cause) {
+    pf->n_ok++;
+  } else if (d->k < pf->fail_k) {
+    pf->fail_k = d->k;
+    ds_free(pf->fail_cause);
+    pf->fail_cause = ds_strdup(cause);
+  }
+  r->pr.samples_done++;
+  if (cause) r->pr.samples_failed++;
+  if (res->completion_tokens > 0) r->pr.completion_tokens += (uint64_t)res->completion_tokens;
+  return DS_OK;
+}
+
+/* All samples of pf are stored (or it was skipped): its final status, in the same transaction. */
+static enum ds_status finalize_prefix(struct replay *r, struct rp_prefix *pf, struct ds_err *err) {
+  const char *status, *reason = NULL;
+  enum ds_status st = DS_OK;
+  if (pf->skip_reason) {
+    status = "skipped";
+    reason = pf->skip_reason;
+  } else {
+    if (pf->n_stored < r->k) return DS_OK; /* not complete (a sample lost to OOM): stays pending */
+    if (pf->n_ok == pf->n_stored) {
+      status = "done";
+    } else {
+      status = "failed";
+      reason = pf->fail_cause ? pf->fail_cause : "unknown";
+    }
+  }
+  sqlite3_stmt *q = pf->trim_dirty ? r->q_final_trim : r->q_final;
+  sqlite3_reset(q);
+  sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
+  bind_text_or_null(q, 2, reason);
+  if (pf->prompt_tokens >= 0) sqlite3_bind_int64(q, 3, pf->prompt_tokens);
+  else sqlite3_bind_null(q, 3);
+  sqlite3_bind_int(q, 4, pf->tokens_estimated);
+  sqlite3_bind_int(q, 5, (int)pf->trimmed);
+  sqlite3_bind_int64(q, 6, pf->id);
+  if (pf->trim_dirty) st = bind_json(q, 7, pf->messages);
+  if (!st && sqlite3_step(q) != SQLITE_DONE) st = rp_db_fail(r->db, err, "finishing a prefix");
+  sqlite3_reset(q);
+  return st;
+}
+
+/* Commits every result of the last poll in one transaction, then drops finished prefixes. */
+static enum ds_status commit_done(struct replay *r, struct ds_err *err) {
+  if (!r->n_done) return DS_OK;
+  ds_now_iso8601(r->now);
+  enum ds_status st = ds_store_begin(r->store, err);
+  size_t i = 0;
+  for (; !st && i < r->n_done; i++) {
+    struct rp_done *d = &r->done[i];
+    if (d->k != UINT_MAX) st = store_sample(r, d, err);
+    d->pf->outstanding--;
+    if (!st && d->pf->outstanding == 0 && (d->pf->next >= d->pf->n_todo || d->pf->skip_reason))
+      st = finalize_prefix(r, d->pf, err);
+  }
+  if (!st) st = ds_store_commit(r->store, err);
+  if (st) ds_store_rollback(r->store);
+  for (size_t j = 0; j < r->n_done; j++) ds_result_release(&r->done[j].res);
+  r->n_done = 0;
+  if (st) return st;
+  /* free prefixes at the head that are finished */
+  while (r->q_head && r->q_head->outstanding == 0 &&
+         (r->q_head->next >= r->q_head->n_todo || r->q_head->skip_reason)) {
+    struct rp_prefix *pf = r->q_head;
+    r->q_head = pf->next_q;
+    if (!r->q_head) r->q_tail = NULL;
+    if (r->q_work == pf) r->q_work = pf->next_q;
+    prefix_free(pf);
+  }
+  return DS_OK;
+}
+
+static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
+  enum ds_status st = DS_OK;
+  r->pr.phase = "sampling";
+  for (;;) {
+    bool no_more = false;
+    if (r->p->cancel && *r->p->cancel) {
+      /* keep what already came back; requests still in flight are sent again on resume */
+      if ((st = commit_done(r, err))) goto out;
+      st = ds_fail(err, DS_E_CANCELLED, "cancelled; resume with --resume");
+      break;
+    }
+    /* fill the backend (or one commit batch of originals) */
+    for (;;) {
+      if (r->original && r->n_done >= ORIGINAL_BATCH) break;
+      st = submit_next(r, err);
+      if (st == DS_E_LIMIT) {
+        st = DS_OK;
+        break;
+      }
+      if (st == DS_E_NOTFOUND) {
+        st = DS_OK;
+        no_more = true;
+        break;
+      }
+      if (st) goto out;
+    }
+    if (r->backend && ds_backend_in_flight(r->backend) > 0) {
+      if ((st = ds_backend_poll(r->backend, 50, on_done, r, err))) goto out;
+    }
+    /* group commit: half the window, 50 ms old, or nothing else to wait for */
+    unsigned in_flight = r->backend ? ds_backend_in_flight(r->backend) : 0;
+    if (r->n_done && (r->n_done * 2 >= r->capacity || in_flight == 0 || ds_now_mono() - r->first_done_t >= 0.05 ||
+                      (r->p->cancel && *r->p->cancel))) {
+      if ((st = commit_done(r, err))) goto out;
+    }
+    report(r, false);
+    if (no_more && (!r->backend || ds_backend_in_flight(r->backend) == 0) && r->n_done == 0) break;
+  }
+out:
+  return st;
+}
+
+/* ---------- meta ---------- */
+
+static enum ds_status meta_setf(struct ds_store *s, const char *key, struct ds_err *err, const char *fmt, ...)
+    DS_PRINTF(4, 5);
+static enum ds_status meta_setf(struct ds_store *s, const char *key, struct ds_err *err, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return ds_store_meta_set(s, key, buf, err);
+}
+
+static char *meta_str(struct ds_store *s, const char *key) {
+  char *v = NULL;
+  if (ds_store_meta_get(s, key, &v, NULL)) return NULL;
+  return v;
+}
+
+static enum ds_status write_params(struct replay *r, const char *corpus_abs, const char *sha,
+                                   const char *described, struct ds_err *err) {
+  const struct ds_replay_params *p = r->p;
+  enum ds_status st;
+  if ((st = ds_store_begin(r->store, err))) return st;
+  if ((st = ds_store_meta_set(r->store, "kind", "replay", err)) ||
+      (st = ds_store_meta_set(r->store, "corpus_path", corpus_abs, err)) ||
+      (st = ds_store_meta_set(r->store, "corpus_sha256", sha, err)) ||
+      (st = ds_store_meta_set(r->store, "backend", described, err)) ||
+      (st = meta_setf(r->store, "backend_context_length", err, "%u", r->n_ctx)) ||
+      (st = meta_setf(r->store, "k", err, "%u", r->k)) ||
+      (st = ds_store_meta_set(r->store, "cut", p->cut == DS_REPLAY_CUT_EVERY ? "every" : "last", err)) ||
+      (st = meta_setf(r->store, "seed", err, "%llu", (unsigned long long)r->seed)) ||
+      (st = meta_setf(r->store, "temperature", err, "%.17g", r->temperature)) ||
+      (st = meta_setf(r->store, "top_p", err, "%.17g", r->top_p)) ||
+      (st = meta_setf(r->store, "max_tokens", err, "%d", r->max_tokens)) ||
+      (st = ds_store_meta_set(r->store, "trim_front", r->trim_front ? "1" : "0", err)) ||
+      (st = meta_setf(r->store, "shard", err, "%u/%u", p->shard_count ? p->shard_index : 0,
+                      p->shard_count ? p->shard_count : 1)) ||
+      (st = ds_store_event(r->store, "replay_started", described, err))) {
+    ds_store_rollback(r->store);
+    return st;
+  }
+  return ds_store_commit(r->store, err);
+}
+
+static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
+  enum ds_status st;
+  if ((st = prep(r->db,
+                 "SELECT id,conv_id,cut_index,messages,tools,original,trimmed FROM prefixes"
+                 " WHERE status='pending' AND id>? ORDER BY id LIMIT ?",
+                 &r->q_cursor, err)) ||
+      (st = prep(r->db,
+                 "SELECT prefix_id,k,status,cause FROM samples WHERE prefix_id BETWEEN ? AND ? ORDER BY prefix_id,k",
+                 &r->q_have, err)) ||
+      (st = prep(r->db,
+                 "INSERT INTO samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,"
+                 "prompt_tokens,completion_tokens,latency_s,attempts,error,cause,created_at)"
+                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                 &r->q_insert, err)) ||
+      (st = prep(r->db,
+                 "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5"
+                 " WHERE id=?6",
+                 &r->q_final, err)) ||
+      (st = prep(r->db,
+                 "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5,"
+                 " messages=?7 WHERE id=?6",
+                 &r->q_final_trim, err)))
+    return st;
+  return DS_OK;
+}
+
+static enum ds_status count_totals(struct replay *r, struct ds_err *err) {
+  sqlite3_stmt *q = NULL;
+  enum ds_status st = prep(r->db,
+                           "SELECT (SELECT count(*) FROM samples),"
+                           " (SELECT count(*) FROM samples WHERE status='failed'),"
+                           " (SELECT count(*) FROM prefixes WHERE status='pending'),"
+                           " (SELECT count(*) FROM samples s JOIN prefixes p ON p.id=s.prefix_id WHERE p.status='pending')",
+                           &q, err);
+  if (st) return st;
+  if (sqlite3_step(q) == SQLITE_ROW) {
+    uint64_t stored = (uint64_t)sqlite3_column_int64(q, 0);
+    r->pr.samples_done = stored;
+    r->pr.samples_failed = (uint64_t)sqlite3_column_int64(q, 1);
+    r->pr.samples_total = stored + (uint64_t)sqlite3_column_int64(q, 2) * r->k - (uint64_t)sqlite3_column_int64(q, 3);
+    r->done_at_start = stored;
+  } else {
+    st = rp_db_fail(r->db, err, "counting samples");
+  }
+  sqlite3_finalize(q);
+  return st;
+}
+
+static enum ds_status retry_failed(struct replay *r, struct ds_err *err) {
+  enum ds_status st;
+  if ((st = ds_store_begin(r->store, err))) return st;
+  st = ds_store_exec(r->store,
+                     "DELETE FROM samples WHERE status='failed' AND prefix_id IN (SELECT id FROM prefixes WHERE status='failed');"
+                     "UPDATE prefixes SET status='pending', reason=NULL WHERE status='failed';",
+                     err);
+  int n = sqlite3_changes(r->db);
+  char d[64];
+  snprintf(d, sizeof d, "%d prefixes", n);
+  if (!st) st = ds_store_event(r->store, "retry_failed", d, err);
+  if (st) {
+    ds_store_rollback(r->store);
+    return st;
+  }
+  ds_logf(&r->p->log, DS_LOG_INFO, "retrying %d failed prefixes", n);
+  return ds_store_commit(r->store, err);
+}
+
+/* Parameters of a resumed run come from meta; command-line values are ignored except
+ * in_flight and a backend spec that must describe to the same string. */
+static enum ds_status read_params(struct replay *r, struct ds_replay_params *p, char **owned, struct ds_err *err) {
+  const char *keys[] = {"kind", "corpus_path", "backend", "k", "cut", "seed", "temperature", "top_p", "max_tokens",
+                        "trim_front", "shard"};
+  char *v[DS_ARRAY_LEN(keys)] = {0};
+  enum ds_status st = DS_OK;
+  for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++) {
+    if (!(v[i] = meta_str(r->store, keys[i]))) {
+      st = ds_fail(err, DS_E_INVALID, "%s: not a replay run database (no '%s' in meta)", p->db_path, keys[i]);
+      goto out;
+    }
+  }
+  if (strcmp(v[0], "replay") != 0) {
+    st = ds_fail(err, DS_E_INVALID, "%s: a '%s' run, not a replay", p->db_path, v[0]);
+    goto out;
+  }
+  owned[0] = v[1];
+  v[1] = NULL;
+  p->corpus_path = owned[0];
+  if (!p->backend_spec) {
+    owned[1] = v[2];
+    v[2] = NULL;
+    p->backend_spec = owned[1];
+  }
+  p->k = (unsigned)strtoul(v[3], NULL, 10);
+  p->cut = strcmp(v[4], "every") == 0 ? DS_REPLAY_CUT_EVERY : DS_REPLAY_CUT_LAST;
+  p->seed = strtoull(v[5], NULL, 10);
+  p->temperature = strtod(v[6], NULL);
+  p->top_p = strtod(v[7], NULL);
+  p->max_tokens = atoi(v[8]);
+  p->trim_front = strcmp(v[9], "1") == 0;
+  if (sscanf(v[10], "%u/%u", &p->shard_index, &p->shard_count) != 2) {
+    st = ds_fail(err, DS_E_INVALID, "%s: bad shard '%s' in meta", p->db_path, v[10]);
+    goto out;
+  }
+out:
+  for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++) ds_free(v[i]);
+  return st;
+}
+
+void ds_replay_default_params(struct ds_replay_params *p) {
+  memset(p, 0, sizeof *p);
+  p->k = 1;
+  p->seed = 0;
+  p->cut = DS_REPLAY_CUT_LAST;
+  p->temperature = -1;
+  p->top_p = -1;
+  p->max_tokens = 0;
+  p->shard_index = 0;
+  p->shard_count = 1;
+  p->progress_interval_s = 0.2;
+  ds_backend_default_params(&p->backend);
+}
+
+enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progress_fn *progress, void *ud,
+                             struct ds_replay_summary *out, struct ds_err *err) {
+  struct ds_replay_params p = *in;
+  struct replay r;
+  memset(&r, 0, sizeof r);
+  r.p = &p;
+  r.progress = progress;
+  r.ud = ud;
+  r.t0 = r.last_report = ds_now_mono();
+  char *owned[2] = {0};
+  char *stored_sha = NULL, *stored_backend = NULL;
+  enum ds_status st = DS_OK;
+  if (out) memset(out, 0, sizeof *out);
+
+  if (!p.db_path) return ds_fail(err, DS_E_INVALID, "no run database given");
+  if (p.resume) {
+    if ((st = ds_store_open(p.db_path, DS_STORE_WRITE, &r.store, err))) goto out;
+    if ((st = read_params(&r, &p, owned, err))) goto out;
+  } else {
+    if (!p.corpus_path) return ds_fail(err, DS_E_INVALID, "no corpus given");
+    if (!p.backend_spec) return ds_fail(err, DS_E_INVALID, "no backend given");
+    if (access(p.db_path, F_OK) == 0)
+      return ds_fail(err, DS_E_INVALID, "%s exists; continue it with --resume or choose another file", p.db_path);
+    if (p.shard_count == 0 || p.shard_index >= p.shard_count)
+      return ds_fail(err, DS_E_INVALID, "bad shard %u/%u", p.shard_index, p.shard_count);
+  }
+  if (p.k == 0) {
+    st = ds_fail(err, DS_E_INVALID, "K must be at least 1");
+    goto out;
+  }
+  r.original = strcmp(p.backend_spec, DS_REPLAY_BACKEND_ORIGINAL) == 0;
+  if (r.original && p.k != 1) {
+    st = ds_fail(err, DS_E_INVALID, "--backend original gives exactly one sample per prefix (K=1), not %u", p.k);
+    goto out;
+  }
+  r.k = p.k;
+  r.seed = p.seed;
+  r.temperature = p.temperature;
+  r.top_p = p.top_p;
+  r.max_tokens = p.max_tokens;
+  r.trim_front = p.trim_front;
+
+  /* corpus identity: checked on resume while the corpus is still needed */
+  char sha[65] = "";
+  char *corpus_abs = NULL;
+  if (!p.resume) {
+    if ((st = ds_sha256_file(p.corpus_path, sha, err))) goto out;
+    corpus_abs = realpath(p.corpus_path, NULL);
+  }
+
+  /* backend */
+  const char *described = DS_REPLAY_BACKEND_ORIGINAL;
+  if (!r.original) {
+    struct ds_backend_params bp = p.backend;
+    bp.spec = p.backend_spec;
+    if (p.in_flight) bp.max_in_flight = p.in_flight;
+    if (!bp.log.fn) bp.log = p.log;
+    if ((st = ds_backend_open(&bp, &r.backend, err))) {
+      free(corpus_abs);
+      goto out;
+    }
+    described = ds_backend_describe(r.backend);
+    r.capacity = ds_backend_capacity(r.backend);
+    if (!r.capacity) r.capacity = 1;
+    r.n_ctx = ds_backend_context_length(r.backend);
+  }
+
+  if (!p.resume) {
+    st = ds_store_open(p.db_path, DS_STORE_CREATE, &r.store, err);
+    if (!st) st = write_params(&r, corpus_abs ? corpus_abs : p.corpus_path, sha, described, err);
+    free(corpus_abs);
+    if (st) goto out;
+  } else {
+    stored_backend = meta_str(r.store, "backend");
+    if (stored_backend && strcmp(stored_backend, described) != 0) {
+      st = ds_fail(err, DS_E_MISMATCH, "%s: run used backend '%s'; '%s' is a different one", p.db_path, stored_backend,
+                   described);
+      goto out;
+    }
+    char *ctx = meta_str(r.store, "backend_context_length");
+    if (ctx && r.backend && (unsigned)strtoul(ctx, NULL, 10) != r.n_ctx)
+      ds_logf(&p.log, DS_LOG_WARN, "the backend's context length changed from %s to %u since the run started", ctx, r.n_ctx);
+    ds_free(ctx);
+    if ((st = ds_store_event(r.store, p.retry_failed ? "replay_resumed_retry_failed" : "replay_resumed", NULL, err)))
+      goto out;
+  }
+  r.db = ds_store_db(r.store);
+  if (r.backend && !r.n_ctx)
+    ds_logf(&p.log, DS_LOG_INFO, "the backend does not report its context length; prefix lengths are not checked");
+
+  /* phase 1: corpus -> prefixes (idempotent, resumes after the last committed batch) */
+  char *load = meta_str(r.store, "corpus_load");
+  bool loaded = load && strstr(load, "\"complete\":true");
+  ds_free(load);
+  if (!loaded) {
+    if (p.resume) {
+      stored_sha = meta_str(r.store, "corpus_sha256");
+      if ((st = ds_sha256_file(p.corpus_path, sha, err))) goto out;
+      if (!stored_sha || strcmp(stored_sha, sha) != 0) {
+        st = ds_fail(err, DS_E_MISMATCH, "%s changed since the run started (SHA-256 %s, was %s)", p.corpus_path, sha,
+                     stored_sha ? stored_sha : "?");
+        goto out;
+      }
+    }
+    if ((st = load_corpus(&r, p.corpus_path, err))) goto out;
+  }
+  if (p.retry_failed && (st = retry_failed(&r, err))) goto out;
+
+  /* phase 2: samples */
+  if ((st = prepare_statements(&r, err)) || (st = count_totals(&r, err))) goto out;
+  st = sample_loop(&r, err);
+
+out:
+  /* requests still in flight are dropped: their samples stay pending for the next resume */
+  if (r.backend) ds_backend_close(r.backend);
+  r.backend = NULL;
+  for (size_t j = 0; j < r.n_done; j++) ds_result_release(&r.done[j].res);
+  ds_free(r.done);
+  while (r.q_head) {
+    struct rp_prefix *n = r.q_head->next_q;
+    prefix_free(r.q_head);
+    r.q_head = n;
+  }
+  sqlite3_finalize(r.q_cursor);
+  sqlite3_finalize(r.q_have);
+  sqlite3_finalize(r.q_insert);
+  sqlite3_finalize(r.q_final);
+  sqlite3_finalize(r.q_final_trim);
+  if (r.store && (st == DS_OK || st == DS_E_CANCELLED)) {
+    struct ds_replay_summary sum;
+    struct ds_err e2 = {0};
+    if (rp_summary_compute(r.store, &sum, &e2) == DS_OK) {
+      sum.backend_calls = r.calls;
+      sum.elapsed_s = ds_now_mono() - r.t0;
+      rp_summary_store(r.store, &sum, st == DS_OK ? "replay_finished" : "replay_cancelled", NULL);
+      if (out) *out = sum;
+      else ds_replay_summary_release(&sum);
+    } else if (st == DS_OK) {
+      st = ds_fail(err, e2.code, "%s", e2.msg);
+    }
+  }
+  r.pr.phase = "done";
+  if (st == DS_OK) report(&r, true);
+  ds_store_close(r.store);
+  ds_free(owned[0]);
+  ds_free(owned[1]);
+  ds_free(stored_sha);
+  ds_free(stored_backend);
+  return st;
+}

@@ -1,0 +1,80 @@
+/* run_data.h: a graded run held in memory for estimation (prefixes, samples, a label matrix,
+ * segments), loaded from a run database or built directly (benchmarks, tests). Internal. */
+#ifndef DS_STATS_RUN_DATA_H
+#define DS_STATS_RUN_DATA_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "depsim/stats.h"
+
+/* label values in the matrix */
+#define RUN_LABEL_MISSING ((int8_t)-2) /* no grade row for this sample and category */
+#define RUN_LABEL_ERROR ((int8_t)-1)   /* grade row with label NULL: grader error */
+
+/* string -> uint32 map (open addressing); keys are copied */
+struct strmap {
+  char **keys;
+  uint32_t *vals;
+  uint64_t *hash;
+  size_t cap, len;
+};
+void strmap_release(struct strmap *m);
+/* DS_OK and *out_val when present, DS_E_NOTFOUND otherwise */
+enum ds_status strmap_get(const struct strmap *m, const char *key, size_t key_len, uint32_t *out_val);
+enum ds_status strmap_put(struct strmap *m, const char *key, size_t key_len, uint32_t val);
+
+struct run_data {
+  char *path;
+  char rubric_sha256[65];
+  json_t *rubric_categories; /* [{id,title,severity}] from the rubric body, in order */
+  json_t *meta;              /* the meta table, secret-looking keys removed */
+  /* prefixes, in id order */
+  size_t n_prefixes;
+  char **prefix_key;         /* "<conv_id>#<cut_index>" */
+  double *weight;
+  uint32_t *sample_begin;    /* samples of prefix j: [sample_begin[j], sample_begin[j+1]) */
+  uint32_t *seg_begin;       /* segment ids of prefix j: seg_ids[seg_begin[j] .. seg_begin[j+1]) */
+  uint32_t *seg_ids;
+  /* segments: (key, value) groups; value NULL when a prefix lacks the key */
+  size_t n_segments;
+  char **seg_key, **seg_value;
+  /* samples, grouped by prefix and ordered by k */
+  size_t n_samples;
+  int32_t *sample_k;
+  uint8_t *sample_ok;
+  /* categories and labels (n_samples x n_categories, sample-major) */
+  size_t n_categories;
+  char **category;
+  int8_t *labels;
+  uint64_t n_failed;
+};
+
+void run_data_free(struct run_data *r);
+/* Loads a graded run: rubric by sha256 (or unique prefix of it), NULL = most recent. */
+enum ds_status run_data_load(const char *path, const char *rubric, struct run_data **out, struct ds_err *err);
+/* Parses a rubric body (YAML) into [{id,title,severity}]. */
+enum ds_status stats_rubric_categories(const char *body, size_t len, json_t **out, struct ds_err *err);
+
+/* The computed estimate: per category a total accumulator and one per segment. */
+struct run_totals {
+  size_t n_categories, n_segments;
+  struct ds_prop_acc *total;   /* [n_categories] */
+  struct ds_prop_acc *segment; /* [n_categories * n_segments] */
+};
+enum ds_status run_totals_compute(const struct run_data *r, struct run_totals *out, struct ds_err *err);
+void run_totals_release(struct run_totals *t);
+
+/* Paired accumulators of candidate vs baseline, per candidate category (baseline matched by id;
+ * missing categories get an empty accumulator). */
+enum ds_status run_pair_compute(const struct run_data *cand, const struct run_data *base,
+                                struct ds_pair_acc **out_pairs, struct ds_err *err);
+
+/* Builds the forecast document. base, base_totals and pairs may be NULL; calibration may be NULL. */
+enum ds_status stats_forecast_build(const struct run_data *cand, const struct run_totals *ct,
+                                    const struct run_data *base, const struct run_totals *bt,
+                                    const struct ds_pair_acc *pairs, const json_t *calibration,
+                                    double confidence, json_t **out, struct ds_err *err);
+
+#endif

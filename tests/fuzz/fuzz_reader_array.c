@@ -1,0 +1,51 @@
+/* fuzz_reader_array.c: libFuzzer target for the streaming JSON-array reader: the input is
+ * read as one JSON array ('[' is prepended) split element by element under small limits;
+ * every element must end as a record or an explained failure, and reading must terminate. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "depsim/corpus.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static char path[64];
+  static bool ready;
+  if (!ready) {
+    struct ds_err err = {0};
+    ds_init(&err);
+    snprintf(path, sizeof path, "/tmp/fuzz_reader_array.%d", (int)getpid());
+    ready = true;
+  }
+  if (size == 0) return 0;
+  FILE *f = fopen(path, "wb");
+  if (!f) return 0;
+  fputc('[', f);
+  fwrite(data + 1, 1, size - 1, f);
+  fclose(f);
+
+  struct ds_reader_params rp;
+  ds_reader_default_params(&rp);
+  rp.format = (enum ds_format)(data[0] % 6);
+  rp.max_record_bytes = 1024;
+  rp.max_depth = 8;
+  struct ds_reader *r;
+  struct ds_err err = {0};
+  if (ds_reader_open(path, &rp, &r, &err) == DS_OK) {
+    size_t n = 0;
+    for (;;) {
+      json_t *rec;
+      struct ds_bad_record bad;
+      enum ds_status st = ds_reader_next(r, &rec, &bad, &err);
+      if (st) break;
+      if (++n > size + 2) abort(); /* more records than bytes: the scanner is not advancing */
+      if (!ds_reader_is_array(r)) abort();
+      if (!rec && (!bad.reason || !strstr(bad.msg, path))) abort();
+      json_decref(rec);
+    }
+    ds_reader_free(r);
+  }
+  unlink(path);
+  return 0;
+}

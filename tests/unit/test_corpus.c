@@ -1,0 +1,853 @@
+/* test_corpus.c: the canonical corpus: each input format, each bad-record reason with its
+ * FILE:LINE message, consent, dedupe, ids, compressed input, the manifest's accounting, the
+ * de-identification hook, the fast JSON path against jansson, and sampling. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "base/base.h"
+#include "corpus/corpus_int.h"
+#include "depsim/corpus.h"
+
+static char dir[64];
+
+static const char *tmp(const char *name) {
+  static char paths[8][256];
+  static int k;
+  char *p = paths[k++ % 8];
+  snprintf(p, 256, "%s/%s", dir, name);
+  return p;
+}
+
+static void put_file(const char *path, const char *text, size_t len) {
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(text, 1, len, f), len);
+  fclose(f);
+}
+static void put(const char *path, const char *text) { put_file(path, text, strlen(text)); }
+
+static char *slurp(const char *path) {
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  struct ds_err err = {0};
+  assert_int_equal(ds_read_file(path, 0, &b, &err), DS_OK);
+  return ds_buf_detach(&b, NULL);
+}
+
+static bool exists(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0;
+}
+
+/* Reads every record of path; returns the records (array) and fills bad messages. */
+struct readout {
+  json_t *records;
+  char bad[16][384];
+  const char *reasons[16];
+  int n_bad;
+  enum ds_format format;
+};
+
+static void read_all(const char *path, const struct ds_reader_params *p, struct readout *out) {
+  memset(out, 0, sizeof *out);
+  out->records = json_array();
+  struct ds_reader *r;
+  struct ds_err err = {0};
+  assert_int_equal(ds_reader_open(path, p, &r, &err), DS_OK);
+  for (;;) {
+    json_t *rec;
+    struct ds_bad_record bad;
+    enum ds_status st = ds_reader_next(r, &rec, &bad, &err);
+    if (st == DS_E_NOTFOUND) break;
+    assert_int_equal(st, DS_OK);
+    if (rec) {
+      json_array_append_new(out->records, rec);
+    } else {
+      assert_true(out->n_bad < 16);
+      snprintf(out->bad[out->n_bad], sizeof out->bad[0], "%s", bad.msg);
+      out->reasons[out->n_bad++] = bad.reason;
+    }
+  }
+  out->format = ds_reader_format(r);
+  ds_reader_free(r);
+}
+
+static void expect_one_bad(const char *text, const char *reason, const char *msg_part, const char *line_prefix) {
+  const char *path = tmp("bad.jsonl");
+  put(path, text);
+  struct readout o;
+  read_all(path, NULL, &o);
+  if (o.n_bad != 1 || strcmp(o.reasons[0], reason) != 0) {
+    fprintf(stderr, "for %.80s: got %d bad, first %s\n", text, o.n_bad, o.n_bad ? o.bad[0] : "-");
+    fail();
+  }
+  char want[300];
+  snprintf(want, sizeof want, "%s:%s", path, line_prefix);
+  if (strncmp(o.bad[0], want, strlen(want)) != 0 || !strstr(o.bad[0], msg_part)) {
+    fprintf(stderr, "message '%s' lacks '%s' or '%s'\n", o.bad[0], want, msg_part);
+    fail();
+  }
+  json_decref(o.records);
+}
+
+/* ---- formats ----------------------------------------------------------------------- */
+
+static void openai_tool_calls_are_flattened(void **state) {
+  (void)state;
+  const char *path = tmp("openai.jsonl");
+  put(path,
+      "{\"messages\":[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"list files\"},"
+      "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"t1\",\"type\":\"function\","
+      "\"function\":{\"name\":\"shell\",\"arguments\":\"{\\\"cmd\\\":\\\"ls\\\"}\"}}]},"
+      "{\"role\":\"tool\",\"tool_call_id\":\"t1\",\"content\":\"a.txt\"}],"
+      "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"shell\"}}],\"model\":\"gpt-x\",\"extra\":{\"k\":1}}\n");
+  struct readout o;
+  read_all(path, NULL, &o);
+  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(o.format, DS_FORMAT_OPENAI);
+  assert_int_equal(json_array_size(o.records), 1);
+  json_t *r = json_array_get(o.records, 0);
+  json_t *tc = json_array_get(json_object_get(json_array_get(json_object_get(r, "messages"), 2), "tool_calls"), 0);
+  assert_string_equal(ds_json_str(tc, "id", ""), "t1");
+  assert_string_equal(ds_json_str(tc, "name", ""), "shell");
+  assert_string_equal(ds_json_str(tc, "arguments", ""), "{\"cmd\":\"ls\"}");
+  assert_null(json_object_get(tc, "function"));
+  assert_null(json_object_get(tc, "type"));
+  json_t *tool = json_array_get(json_object_get(r, "messages"), 3);
+  assert_string_equal(ds_json_str(tool, "tool_call_id", ""), "t1");
+  assert_int_equal(json_array_size(json_object_get(r, "tools")), 1);
+  assert_string_equal(ds_json_str(r, "model", ""), "gpt-x");                 /* unknown fields kept */
+  assert_int_equal(json_integer_value(corpus_get_path(r, "extra.k")), 1);
+  assert_null(json_object_get(r, "id"));                                      /* ingest derives it */
+  json_decref(o.records);
+}
+
+static void sharegpt_speakers_map_to_roles(void **state) {
+  (void)state;
+  const char *path = tmp("sg.jsonl");
+  put(path, "{\"id\":\"a1\",\"conversations\":[{\"from\":\"system\",\"value\":\"be nice\"},"
+            "{\"from\":\"human\",\"value\":\"hi\",\"lang\":\"en\"},{\"from\":\"gpt\",\"value\":\"hello\"},"
+            "{\"from\":\"user\",\"value\":\"q\"},{\"from\":\"chatgpt\",\"value\":\"a\"}],\"score\":3}\n"
+            "{\"id\":7,\"conversations\":[{\"from\":\"human\",\"value\":\"x\"},{\"from\":\"assistant\",\"value\":\"y\"}]}\n");
+  struct readout o;
+  read_all(path, NULL, &o);
+  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(o.format, DS_FORMAT_SHAREGPT);
+  json_t *r = json_array_get(o.records, 0);
+  assert_string_equal(ds_json_str(r, "id", ""), "a1");
+  json_t *m = json_object_get(r, "messages");
+  const char *roles[] = {"system", "user", "assistant", "user", "assistant"};
+  for (size_t i = 0; i < 5; i++) assert_string_equal(ds_json_str(json_array_get(m, i), "role", ""), roles[i]);
+  assert_string_equal(ds_json_str(json_array_get(m, 1), "content", ""), "hi");
+  assert_string_equal(ds_json_str(json_array_get(m, 1), "lang", ""), "en");
+  assert_null(json_object_get(json_array_get(m, 1), "from"));
+  assert_null(json_object_get(r, "conversations"));
+  assert_int_equal(json_integer_value(json_object_get(r, "score")), 3);
+  assert_string_equal(ds_json_str(json_array_get(o.records, 1), "id", ""), "7"); /* integer id -> string */
+  json_decref(o.records);
+}
+
+static void traj_array_streams_with_line_numbers(void **state) {
+  (void)state;
+  const char *path = tmp("traj.json");
+  put(path, "[\n"
+            "  {\n    \"task_id\": 0,\n    \"reward\": 1.0,\n    \"info\": {\"s\": \"]},{[\"},\n"
+            "    \"traj\": [{\"role\": \"user\", \"content\": \"hi\"},\n"
+            "             {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"c1\", \"type\": \"function\", "
+            "\"function\": {\"name\": \"f\", \"arguments\": \"{}\"}}]},\n"
+            "             {\"role\": \"tool\", \"tool_call_id\": \"c1\", \"name\": \"f\", \"content\": \"ok\"}]\n  },\n"
+            "  {\"task_id\": 1, \"traj\": [{\"role\": \"robot\", \"content\": \"x\"}]},\n"
+            "  {\"task_id\": 2, \"reward\": 0.0, \"traj\": [{\"role\": \"user\", \"content\": \"\\\"q\\\\\"}]}\n"
+            "]\n");
+  struct readout o;
+  read_all(path, NULL, &o);
+  assert_int_equal(o.format, DS_FORMAT_TRAJ);
+  assert_int_equal(json_array_size(o.records), 2);
+  assert_int_equal(o.n_bad, 1);
+  assert_string_equal(o.reasons[0], "unknown_role");
+  char want[300];
+  snprintf(want, sizeof want, "%s:10: ", path); /* the element starts on line 10 */
+  assert_memory_equal(o.bad[0], want, strlen(want));
+  json_t *r = json_array_get(o.records, 0);
+  assert_true(json_real_value(json_object_get(r, "reward")) == 1.0);
+  assert_string_equal(ds_json_str(corpus_get_path(r, "info"), "s", ""), "]},{[");
+  json_t *tc = json_array_get(json_object_get(json_array_get(json_object_get(r, "messages"), 1), "tool_calls"), 0);
+  assert_string_equal(ds_json_str(tc, "name", ""), "f");
+  assert_string_equal(ds_json_str(json_array_get(json_object_get(json_array_get(o.records, 1), "messages"), 0), "content", ""),
+                      "\"q\\");
+  json_decref(o.records);
+}
+
+static void wildchat_maps_id_time_segment(void **state) {
+  (void)state;
+  const char *path = tmp("wild.jsonl");
+  put(path, "{\"conversation_hash\":\"h1\",\"model\":\"gpt-4\",\"timestamp\":\"2023-04-09 00:02:53\","
+            "\"conversation\":[{\"role\":\"user\",\"content\":\"hey\",\"country\":\"France\",\"toxic\":false},"
+            "{\"role\":\"assistant\",\"content\":\"hi\"}],\"turn\":1,\"language\":\"French\",\"country\":\"France\","
+            "\"toxic\":false,\"redacted\":true}\n");
+  struct readout o;
+  read_all(path, NULL, &o);
+  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(o.format, DS_FORMAT_WILDCHAT);
+  json_t *r = json_array_get(o.records, 0);
+  assert_string_equal(ds_json_str(r, "id", ""), "h1");
+  assert_string_equal(ds_json_str(r, "time", ""), "2023-04-09T00:02:53Z");
+  assert_string_equal(ds_json_str(corpus_get_path(r, "segment"), "model", ""), "gpt-4");
+  assert_string_equal(ds_json_str(corpus_get_path(r, "segment"), "language", ""), "French");
+  assert_string_equal(ds_json_str(corpus_get_path(r, "segment"), "country", ""), "France");
+  assert_true(json_is_true(json_object_get(r, "redacted")));
+  assert_true(json_is_false(json_object_get(r, "toxic")));
+  assert_int_equal(json_integer_value(json_object_get(r, "turn")), 1);
+  assert_null(json_object_get(r, "conversation_hash"));
+  assert_null(json_object_get(r, "timestamp"));
+  json_decref(o.records);
+}
+
+static void format_override_and_detection_failure(void **state) {
+  (void)state;
+  const char *path = tmp("fmt.jsonl");
+  put(path, "{\"foo\":1}\n{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n");
+  struct readout o;
+  read_all(path, NULL, &o);
+  assert_int_equal(o.n_bad, 1);
+  assert_string_equal(o.reasons[0], "unknown_format");
+  assert_int_equal(json_array_size(o.records), 1); /* detection goes on with the next record */
+  json_decref(o.records);
+  struct ds_reader_params p;
+  ds_reader_default_params(&p);
+  p.format = DS_FORMAT_SHAREGPT;
+  put(path, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n");
+  read_all(path, &p, &o);
+  assert_int_equal(o.n_bad, 1);
+  assert_string_equal(o.reasons[0], "missing_field");
+  assert_non_null(strstr(o.bad[0], "conversations"));
+  json_decref(o.records);
+  enum ds_format f;
+  struct ds_err err = {0};
+  assert_int_equal(ds_format_from_name("wildchat", &f, &err), DS_OK);
+  assert_int_equal(f, DS_FORMAT_WILDCHAT);
+  assert_int_equal(ds_format_from_name("csv", &f, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "sharegpt"));
+}
+
+/* ---- bad records ------------------------------------------------------------------- */
+
+static void each_error_kind_is_reported_with_file_and_line(void **state) {
+  (void)state;
+  const char *ok = "{\"messages\":[{\"role\":\"user\",\"content\":\"fine\"}]}\n";
+  char text[512];
+#define CASE(line, reason, part, pfx)                  \
+  do {                                                 \
+    snprintf(text, sizeof text, "%s\n%s", ok, line);   \
+    expect_one_bad(text, reason, part, pfx);           \
+  } while (0)
+  /* the bad record is on line 3 (line 2 is blank and skipped) */
+  CASE("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}\n", "bad_json", "invalid JSON", "3: ");
+  CASE("{\"messages\":[{\"role\":\"user\",\"content\":\"caf\xe9\"}]}\n", "invalid_utf8", "UTF-8", "3: ");
+  CASE("{\"messages\":[{\"role\":\"user\"}]}\n", "missing_field", "content", "3: ");
+  CASE("{\"messages\":[{\"role\":\"user\",\"content\":5}]}\n", "wrong_type", "content", "3: ");
+  CASE("{\"messages\":{}}\n", "wrong_type", "messages", "3: ");
+  CASE("{\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}\n", "unknown_role", "wizard", "3: ");
+  CASE("{\"messages\":[]}\n", "empty_conversation", "empty", "3: ");
+  CASE("[1,2]\n", "not_object", "not a JSON object", "3: ");
+  CASE("{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}\n", "missing_field", "tool_call_id", "3: ");
+  CASE("{\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"type\":\"function\",\"function\":"
+       "{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}\n",
+       "bad_tool_call", "id", "3: ");
+  CASE("{\"time\":\"last tuesday\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n", "bad_time", "last tuesday", "3: ");
+  CASE("{\"messages\":[{\"role\":\"user\",\"content\":\"x\\u0000y\"}]}\n", "nul_byte", "NUL", "3: ");
+#undef CASE
+  /* a raw NUL byte inside a line */
+  const char nul[] = "{\"messages\":[{\"role\":\"user\",\"content\":\"a\0b\"}]}\n";
+  const char *path = tmp("nul.jsonl");
+  put_file(path, nul, sizeof nul - 1);
+  struct readout o;
+  read_all(path, NULL, &o);
+  assert_int_equal(o.n_bad, 1);
+  assert_string_equal(o.reasons[0], "nul_byte");
+  json_decref(o.records);
+}
+
+static void limits_on_size_and_depth(void **state) {
+  (void)state;
+  struct ds_reader_params p;
+  ds_reader_default_params(&p);
+  p.max_record_bytes = 100;
+  p.max_depth = 4;
+  const char *path = tmp("limits.jsonl");
+  char big[400];
+  snprintf(big, sizeof big, "{\"messages\":[{\"role\":\"user\",\"content\":\"%0200d\"}]}\n", 0);
+  char text[1024];
+  snprintf(text, sizeof text,
+           "%s{\"messages\":[{\"role\":\"user\",\"content\":\"ok\"}]}\n"
+           "{\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"d\":[[[1]]]}]}\n"
+           "{\"messages\":[{\"role\":\"user\",\"content\":\"ok2\"}]}\n",
+           big);
+  put(path, text);
+  struct readout o;
+  read_all(path, &p, &o);
+  assert_int_equal(json_array_size(o.records), 2);
+  assert_int_equal(o.n_bad, 2);
+  assert_string_equal(o.reasons[0], "too_long");
+  assert_non_null(strstr(o.bad[0], ":1: "));
+  assert_non_null(strstr(o.bad[0], "100 bytes"));
+  assert_string_equal(o.reasons[1], "too_deep");
+  assert_non_null(strstr(o.bad[1], ":3: "));
+  json_decref(o.records);
+  /* the same limits inside a JSON array */
+  path = tmp("limits.json");
+  snprintf(text, sizeof text, "[%.*s,\n{\"traj\":[{\"role\":\"user\",\"content\":\"x\",\"d\":[[[1]]]}]},\n"
+                              "{\"messages\":[{\"role\":\"user\",\"content\":\"ok\"}]}]",
+           (int)strlen(big) - 1, big);
+  put(path, text);
+  p.format = DS_FORMAT_OPENAI;
+  read_all(path, &p, &o);
+  assert_int_equal(o.n_bad, 2);
+  assert_string_equal(o.reasons[0], "too_long");
+  assert_string_equal(o.reasons[1], "too_deep");
+  assert_non_null(strstr(o.bad[1], ":2: "));
+  assert_int_equal(json_array_size(o.records), 1);
+  json_decref(o.records);
+}
+
+static void broken_arrays_are_counted_not_dropped(void **state) {
+  (void)state;
+  const char *path = tmp("broken.json");
+  struct readout o;
+  /* unterminated array: the good element counts, the truncated one fails */
+  put(path, "[{\"traj\":[{\"role\":\"user\",\"content\":\"a\"}]},\n{\"traj\":[{\"role\":\"user\",");
+  read_all(path, NULL, &o);
+  assert_int_equal(json_array_size(o.records), 1);
+  assert_int_equal(o.n_bad, 1);
+  assert_string_equal(o.reasons[0], "bad_json");
+  assert_non_null(strstr(o.bad[0], ":2: "));
+  json_decref(o.records);
+  /* trailing garbage, empty element, trailing comma */
+  put(path, "[{\"traj\":[{\"role\":\"user\",\"content\":\"a\"}]},,{\"traj\":[{\"role\":\"user\",\"content\":\"b\"}]},] x");
+  read_all(path, NULL, &o);
+  assert_int_equal(json_array_size(o.records), 2);
+  assert_int_equal(o.n_bad, 3);
+  assert_non_null(strstr(o.bad[0], "empty array element"));
+  assert_non_null(strstr(o.bad[1], "trailing ','"));
+  assert_non_null(strstr(o.bad[2], "after the end"));
+  json_decref(o.records);
+  /* an empty array is no records at all */
+  put(path, " [ ] \n");
+  read_all(path, NULL, &o);
+  assert_int_equal(json_array_size(o.records), 0);
+  assert_int_equal(o.n_bad, 0);
+  json_decref(o.records);
+}
+
+/* ---- compressed input --------------------------------------------------------------- */
+
+static const char two_records[] =
+    "{\"id\":\"x1\",\"messages\":[{\"role\":\"user\",\"content\":\"compressed one\"}]}\n"
+    "{\"id\":\"x2\",\"messages\":[{\"role\":\"user\",\"content\":\"compressed two\"}]}\n";
+
+static void gzip_and_zstd_inputs(void **state) {
+  (void)state;
+  const char *gz = tmp("in.jsonl.gz");
+  gzFile g = gzopen(gz, "wb");
+  gzputs(g, two_records);
+  gzclose(g);
+  const char *zs = tmp("in.jsonl.zst");
+  char out[1024];
+  size_t n = ZSTD_compress(out, sizeof out, two_records, sizeof two_records - 1, 3);
+  assert_false(ZSTD_isError(n));
+  put_file(zs, out, n);
+  const char *paths[] = {gz, zs};
+  for (int i = 0; i < 2; i++) {
+    struct readout o;
+    read_all(paths[i], NULL, &o);
+    assert_int_equal(o.n_bad, 0);
+    assert_int_equal(json_array_size(o.records), 2);
+    assert_string_equal(ds_json_str(json_array_get(o.records, 1), "id", ""), "x2");
+    json_decref(o.records);
+  }
+}
+
+/* ---- ingest ------------------------------------------------------------------------ */
+
+static json_t *manifest_of(const char *corpus) {
+  char path[512];
+  snprintf(path, sizeof path, "%s.manifest.json", corpus);
+  json_error_t je;
+  json_t *m = json_load_file(path, 0, &je);
+  assert_non_null(m);
+  return m;
+}
+
+static json_int_t mget(json_t *m, const char *path) {
+  json_t *v = corpus_get_path(m, path);
+  if (!v) return 0;
+  return json_integer_value(v);
+}
+
+static void check_accounting(json_t *m) {
+  assert_int_equal(mget(m, "records.in"),
+                   mget(m, "records.kept") + mget(m, "records.filtered.total") + mget(m, "records.failed.total"));
+}
+
+static void ingest_consent_dedupe_ids_and_manifest(void **state) {
+  (void)state;
+  const char *in = tmp("consent.jsonl");
+  put(in, "{\"id\":\"a\",\"consent\":true,\"time\":\"2026-03-01T12:00:00Z\",\"segment\":{\"product\":\"chat\"},"
+          "\"messages\":[{\"role\":\"user\",\"content\":\"one\"}]}\n"
+          "{\"consent\":false,\"messages\":[{\"role\":\"user\",\"content\":\"two\"}]}\n"
+          "{\"consent\":\"yes\",\"time\":1772452800,\"segment\":{\"product\":\"code\"},"
+          "\"messages\":[{\"role\":\"user\",\"content\":\"three\"},{\"role\":\"assistant\",\"content\":null,"
+          "\"tool_calls\":[{\"id\":\"c\",\"name\":\"sh\",\"arguments\":\"{}\"}]}]}\n"
+          "{\"id\":\"dup\",\"consent\":true,\"messages\":[{\"content\":\"one\",\"role\":\"user\"}]}\n"
+          "{\"id\":\"a\",\"consent\":true,\"messages\":[{\"role\":\"user\",\"content\":\"other\"}]}\n"
+          "not json\n");
+  const char *out = tmp("consent-out.jsonl");
+  struct ds_ingest_params p;
+  ds_ingest_default_params(&p);
+  const char *inputs[] = {in};
+  p.inputs = inputs;
+  p.n_inputs = 1;
+  p.output = out;
+  struct ds_ingest_summary s;
+  struct ds_err err = {0};
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_in, 6);
+  assert_int_equal(s.n_kept, 2);
+  assert_int_equal(s.n_no_consent, 1);
+  assert_int_equal(s.n_duplicate, 1); /* same messages, key order aside */
+  assert_int_equal(s.n_failed, 2);    /* "a" reused for other content; not json */
+  char *text = slurp(out);
+  char first[128];
+  snprintf(first, sizeof first, "%.*s", (int)(strchr(text, '\n') - text), text);
+  assert_non_null(strstr(first, "{\"id\":\"a\",\"time\":\"2026-03-01T12:00:00Z\",\"consent\":true,"));
+  const char *second = strchr(text, '\n') + 1;
+  assert_memory_equal(second, "{\"id\":\"c-", 9); /* derived id: c- + 16 hex */
+  assert_int_equal(strspn(second + 9, "0123456789abcdef"), 16);
+  assert_non_null(strstr(second, "\"time\":\"2026-03-02T12:00:00Z\""));
+  assert_non_null(strstr(second, "\"consent\":true"));
+  json_t *m = manifest_of(out);
+  check_accounting(m);
+  assert_int_equal(mget(m, "records.filtered.by_reason.no_consent"), 1);
+  assert_int_equal(mget(m, "records.filtered.by_reason.duplicate"), 1);
+  assert_int_equal(mget(m, "records.failed.by_reason.duplicate_id"), 1);
+  assert_int_equal(mget(m, "records.failed.by_reason.bad_json"), 1);
+  assert_string_equal(json_string_value(corpus_get_path(m, "time_range.min")), "2026-03-01T12:00:00Z");
+  assert_string_equal(json_string_value(corpus_get_path(m, "time_range.max")), "2026-03-02T12:00:00Z");
+  assert_int_equal(mget(m, "segments.product.chat"), 1);
+  assert_int_equal(mget(m, "segments.product.code"), 1);
+  assert_int_equal(mget(m, "messages.by_role.user"), 2);
+  assert_int_equal(mget(m, "tool_calls.by_name.sh"), 1);
+  assert_false(json_is_true(corpus_get_path(m, "deid.enabled")));
+  char sha[65];
+  assert_int_equal(ds_sha256_file(out, sha, &err), DS_OK);
+  assert_string_equal(json_string_value(corpus_get_path(m, "corpus.sha256")), sha);
+  assert_int_equal(ds_sha256_file(in, sha, &err), DS_OK);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(m, "inputs"), 0), "sha256")), sha);
+  assert_string_equal(json_string_value(json_object_get(m, "depsim_version")), DS_VERSION);
+  json_decref(m);
+
+  /* re-ingesting the corpus (canonical format) gives the same bytes */
+  const char *again = tmp("again.jsonl");
+  inputs[0] = out;
+  p.output = again;
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_kept, 2);
+  char *text2 = slurp(again);
+  assert_string_equal(text, text2);
+  ds_free(text);
+  ds_free(text2);
+}
+
+static void ingest_without_consent_field_needs_assume_consent(void **state) {
+  (void)state;
+  const char *in = tmp("noconsent.jsonl");
+  put(in, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n");
+  const char *out = tmp("noconsent-out.jsonl");
+  unlink(out);
+  struct ds_ingest_params p;
+  ds_ingest_default_params(&p);
+  const char *inputs[] = {in};
+  p.inputs = inputs;
+  p.n_inputs = 1;
+  p.output = out;
+  struct ds_err err = {0};
+  assert_int_equal(ds_ingest_run(&p, NULL, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "--assume-consent"));
+  assert_non_null(strstr(err.msg, ":1:"));
+  assert_false(exists(out));
+  p.assume_consent = true;
+  assert_int_equal(ds_ingest_run(&p, NULL, &err), DS_OK);
+  assert_true(exists(out));
+  /* consent under another name */
+  put(in, "{\"meta\":{\"ok\":false},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n"
+          "{\"meta\":{\"ok\":true},\"messages\":[{\"role\":\"user\",\"content\":\"y\"}]}\n");
+  p.assume_consent = false;
+  p.consent_field = "meta.ok";
+  struct ds_ingest_summary s;
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_kept, 1);
+  assert_int_equal(s.n_no_consent, 1);
+}
+
+static void ingest_fail_mode_keeps_final_name_untouched(void **state) {
+  (void)state;
+  const char *in = tmp("failmode.jsonl");
+  put(in, "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}]}\n"
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"b\"}]}\n"
+          "{\"messages\":[{\"role\":\"user\",\"content\"\n"
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"d\"}]}\n");
+  const char *out = tmp("failmode-out.jsonl");
+  put(out, "previous corpus\n");
+  struct ds_ingest_params p;
+  ds_ingest_default_params(&p);
+  const char *inputs[] = {in};
+  p.inputs = inputs;
+  p.n_inputs = 1;
+  p.output = out;
+  p.assume_consent = true;
+  p.fail_on_error = true;
+  struct ds_err err = {0};
+  struct ds_ingest_summary s;
+  assert_int_not_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_non_null(strstr(err.msg, ":3: "));
+  char *prev = slurp(out);
+  assert_string_equal(prev, "previous corpus\n");
+  ds_free(prev);
+  char partial[300];
+  snprintf(partial, sizeof partial, "%s.partial", out);
+  char *part = slurp(partial);
+  /* exactly the two complete records before the bad line */
+  int lines = 0;
+  for (char *c = part; *c; c++) lines += *c == '\n';
+  assert_int_equal(lines, 2);
+  ds_free(part);
+  json_t *m = manifest_of(partial);
+  assert_false(json_is_true(json_object_get(m, "complete")));
+  check_accounting(m);
+  assert_int_equal(mget(m, "records.in"), 3);
+  json_decref(m);
+  /* skip mode reads on */
+  p.fail_on_error = false;
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_kept, 3);
+  assert_int_equal(s.n_failed, 1);
+}
+
+static void ingest_hashes_whole_input_even_when_reading_stops(void **state) {
+  (void)state;
+  /* the array reader stops at data after ']'; the input's SHA-256 must still cover it all */
+  const char *in = tmp("tail.json");
+  static const char head[] = "[{\"consent\":true,\"traj\":[{\"role\":\"user\",\"content\":\"a\"}]}] trailing";
+  size_t n = sizeof head - 1 + (1u << 20); /* well past the reader's first chunk */
+  char *text = malloc(n);
+  memcpy(text, head, sizeof head - 1);
+  memset(text + sizeof head - 1, 'x', n - (sizeof head - 1));
+  put_file(in, text, n);
+  free(text);
+  const char *out = tmp("tail-out.jsonl");
+  struct ds_ingest_params p;
+  ds_ingest_default_params(&p);
+  const char *inputs[] = {in};
+  p.inputs = inputs;
+  p.n_inputs = 1;
+  p.output = out;
+  struct ds_ingest_summary s;
+  struct ds_err err = {0};
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_kept, 1);
+  assert_int_equal(s.n_failed, 1);
+  json_t *m = manifest_of(out);
+  char sha[65];
+  assert_int_equal(ds_sha256_file(in, sha, &err), DS_OK);
+  json_t *i0 = json_array_get(json_object_get(m, "inputs"), 0);
+  assert_string_equal(json_string_value(json_object_get(i0, "sha256")), sha);
+  assert_string_equal(json_string_value(json_object_get(i0, "container")), "json_array");
+  json_decref(m);
+}
+
+struct deid_fake {
+  int calls;
+};
+static enum ds_status fake_apply(void *ud, json_t *rec, struct ds_err *err) {
+  struct deid_fake *f = ud;
+  f->calls++;
+  json_t *m0 = json_array_get(json_object_get(rec, "messages"), 0);
+  const char *c = ds_json_str(m0, "content", "");
+  if (strstr(c, "unredactable")) return ds_fail(err, DS_E_PII, "cannot redact");
+  json_object_set_new(m0, "content", json_string("[REDACTED]"));
+  return DS_OK;
+}
+static json_t *fake_report(void *ud) {
+  struct deid_fake *f = ud;
+  json_t *o = json_object();
+  json_object_set_new(o, "enabled", json_true());
+  json_object_set_new(o, "records", json_integer(f->calls));
+  return o;
+}
+
+static void ingest_transform_hook_applies_and_reports(void **state) {
+  (void)state;
+  const char *in = tmp("deid.jsonl");
+  put(in, "{\"messages\":[{\"role\":\"user\",\"content\":\"my mail is a@b.c\"}]}\n"
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"unredactable\"}]}\n");
+  const char *out = tmp("deid-out.jsonl");
+  struct deid_fake f = {0};
+  struct ds_ingest_params p;
+  ds_ingest_default_params(&p);
+  const char *inputs[] = {in};
+  p.inputs = inputs;
+  p.n_inputs = 1;
+  p.output = out;
+  p.assume_consent = true;
+  p.transform.apply = fake_apply;
+  p.transform.report = fake_report;
+  p.transform.ud = &f;
+  struct ds_ingest_summary s;
+  struct ds_err err = {0};
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_int_equal(f.calls, 2);
+  assert_int_equal(s.n_kept, 1);
+  assert_int_equal(s.n_failed, 1);
+  char *text = slurp(out);
+  assert_null(strstr(text, "a@b.c"));
+  assert_null(strstr(text, "unredactable"));
+  assert_non_null(strstr(text, "[REDACTED]"));
+  ds_free(text);
+  json_t *m = manifest_of(out);
+  assert_true(json_is_true(corpus_get_path(m, "deid.enabled")));
+  assert_int_equal(mget(m, "deid.records"), 2);
+  assert_int_equal(mget(m, "records.failed.by_reason.deid_failed"), 1);
+  check_accounting(m);
+  json_decref(m);
+}
+
+static void ingest_survives_allocation_failures(void **state) {
+  (void)state;
+  const char *in = tmp("torture.jsonl");
+  put(in, "{\"id\":\"t\",\"segment\":{\"p\":\"x\"},\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9\"},"
+          "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\","
+          "\"function\":{\"name\":\"sh\",\"arguments\":\"{}\"}}]}]}\nbad\n");
+  const char *out = tmp("torture-out.jsonl");
+  struct ds_ingest_params p;
+  ds_ingest_default_params(&p);
+  const char *inputs[] = {in};
+  p.inputs = inputs;
+  p.n_inputs = 1;
+  p.output = out;
+  p.assume_consent = true;
+  /* fail the 1st, 2nd, ... allocation until a run needs fewer than that (curl's torture mode):
+   * every run must end cleanly (ASan checks for leaks) with an explained error or success */
+  int ok_in_a_row = 0, failures = 0;
+  for (uint64_t i = 1; i < 5000 && ok_in_a_row < 100; i++) {
+    struct ds_err err = {0};
+    ds_alloc_fail_at(i);
+    enum ds_status st = ds_ingest_run(&p, NULL, &err);
+    ds_alloc_fail_at(0);
+    if (st == DS_OK) {
+      ok_in_a_row++;
+    } else {
+      ok_in_a_row = 0;
+      failures++;
+      assert_true(err.msg[0] != '\0');
+    }
+  }
+  fprintf(stderr, "torture: %d failures\n", failures);
+  assert_int_equal(ok_in_a_row, 100);
+  assert_true(failures > 10);
+}
+
+/* ---- fast JSON path ---------------------------------------------------------------- */
+
+static void fast_json_matches_jansson(void **state) {
+  (void)state;
+  static const char *const docs[] = {
+      "{}", "[]", "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+      " { \"x\" : -0 , \"y\" : 1.5e3 , \"z\" : -12.25E-2, \"w\": 0.1 } ",
+      "{\"s\":\"tab\\there \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r \\u00e9 \\u20ac \\ud83d\\ude00 caf\xc3\xa9\"}",
+      "{\"dup\":1,\"dup\":2}", "[9223372036854775807]", "[123456789012345678]", "[1e308]",
+      "{\"\\u00e9k\\\"ey\":\"v\"}", "[\"\x7f\"]", "[[[[[[[[[[[[1]]]]]]]]]]]]",
+      "{\"long\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+      /* invalid: the fast path must give up on all of these */
+      "{\"a\":01}", "[1,]", "{\"a\" 1}", "[\"\\ud800\"]", "[\"\\u0000\"]", "[\"a\nb\"]", "[1e999]",
+      "[\"\xc0\xaf\"]", "[\"\xed\xa0\x80\"]", "{\"a\":1} x", "\"bare\"", "[tru]", "[-]", "[1.]", "[.5]",
+      "[99999999999999999999]", "[\"\\x\"]",
+  };
+  struct ds_buf scratch, out;
+  ds_buf_init(&scratch, 0);
+  ds_buf_init(&out, 0);
+  for (size_t i = 0; i < DS_ARRAY_LEN(docs); i++) {
+    const char *d = docs[i];
+    json_error_t je;
+    json_t *ref = json_loadb(d, strlen(d), 0, &je);
+    json_t *fast = corpus_json_parse(d, strlen(d), 64, &scratch);
+    if (fast) {
+      if (!ref || !json_equal(ref, fast)) {
+        fprintf(stderr, "fast parser disagrees on %s\n", d);
+        fail();
+      }
+      char *want = json_dumps(ref, JSON_COMPACT);
+      ds_buf_reset(&out);
+      assert_int_equal(corpus_json_write(fast, &out), DS_OK);
+      assert_string_equal(out.data, want);
+      ds_free(want);
+    }
+    if (i < 13 && i != 6) assert_non_null(fast); /* valid ones take the fast path (19-digit ints excepted) */
+    json_decref(ref);
+    json_decref(fast);
+  }
+  /* writer escapes exactly like jansson */
+  json_t *v = json_pack("{s:s, s:[f, i, I]}", "k\x01", "ctl \x1f \x7f \"\\/\n", "n", 0.1, -5, (json_int_t)-9223372036854775807LL);
+  char *want = json_dumps(v, JSON_COMPACT);
+  ds_buf_reset(&out);
+  assert_int_equal(corpus_json_write(v, &out), DS_OK);
+  assert_string_equal(out.data, want);
+  ds_free(want);
+  json_decref(v);
+  ds_buf_release(&scratch);
+  ds_buf_release(&out);
+}
+
+/* ---- sample ------------------------------------------------------------------------ */
+
+static void write_corpus(const char *path, int n) {
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  for (int i = 0; i < n; i++)
+    fprintf(f,
+            "{\"id\":\"r%d\",\"time\":\"2026-03-%02dT00:00:00Z\",\"consent\":true,\"segment\":{\"product\":\"%s\"},"
+            "\"messages\":[{\"role\":\"user\",\"content\":\"m%d\"}]}\n",
+            i, 1 + i % 20, i % 10 == 0 ? "agent" : "chat", i);
+  fclose(f);
+}
+
+static void sample_is_reproducible_and_weighted(void **state) {
+  (void)state;
+  const char *corpus = tmp("pop.jsonl");
+  write_corpus(corpus, 1000);
+  struct ds_sample_params p;
+  ds_sample_default_params(&p);
+  p.input = corpus;
+  p.output = tmp("s1.jsonl");
+  p.n = 50;
+  p.seed = 42;
+  struct ds_sample_summary s;
+  struct ds_err err = {0};
+  assert_int_equal(ds_sample_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_sampled, 50);
+  assert_int_equal(s.n_population, 1000);
+  char sha1[65];
+  memcpy(sha1, s.sample_sha256, 65);
+  ds_sample_summary_release(&s);
+  char *a = slurp(p.output);
+  p.output = tmp("s2.jsonl");
+  assert_int_equal(ds_sample_run(&p, &s, &err), DS_OK);
+  assert_string_equal(s.sample_sha256, sha1);
+  ds_sample_summary_release(&s);
+  char *b = slurp(p.output);
+  assert_string_equal(a, b);
+  ds_free(b);
+  p.seed = 43;
+  p.output = tmp("s3.jsonl");
+  assert_int_equal(ds_sample_run(&p, &s, &err), DS_OK);
+  ds_sample_summary_release(&s);
+  b = slurp(p.output);
+  assert_string_not_equal(a, b);
+  ds_free(a);
+  ds_free(b);
+
+  /* equal allocation over a 10%/90% split: weights are population share / sample share */
+  p.stratify = "segment.product";
+  p.allocation = DS_ALLOCATION_EQUAL;
+  p.n = 40;
+  p.output = tmp("s4.jsonl");
+  assert_int_equal(ds_sample_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_strata, 2);
+  assert_string_equal(s.strata[0].value, "agent");
+  assert_int_equal(s.strata[0].sampled, 20);
+  assert_int_equal(s.strata[1].sampled, 20);
+  assert_float_equal(s.strata[0].weight, 0.1 / 0.5, 1e-9);
+  assert_float_equal(s.strata[1].weight, 0.9 / 0.5, 1e-9);
+  ds_sample_summary_release(&s);
+  FILE *f = fopen(p.output, "rb");
+  char line[1024];
+  int agents = 0, n = 0;
+  while (fgets(line, sizeof line, f)) {
+    json_t *r = json_loads(line, 0, NULL);
+    assert_non_null(r);
+    bool agent = strcmp(json_string_value(corpus_get_path(r, "segment.product")), "agent") == 0;
+    agents += agent;
+    assert_float_equal(json_real_value(json_object_get(r, "weight")), agent ? 0.2 : 1.8, 1e-9);
+    json_decref(r);
+    n++;
+  }
+  fclose(f);
+  assert_int_equal(n, 40);
+  assert_int_equal(agents, 20);
+
+  /* proportional allocation with a time window */
+  p.allocation = DS_ALLOCATION_PROPORTIONAL;
+  p.has_since = p.has_until = true;
+  assert_int_equal(ds_parse_time("2026-03-01", &p.since), DS_OK);
+  assert_int_equal(ds_parse_time("2026-03-11", &p.until), DS_OK);
+  p.n = 100;
+  assert_int_equal(ds_sample_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_population, 500);
+  assert_int_equal(s.n_out_of_window, 500);
+  assert_int_equal(s.n_sampled, 100);
+  assert_int_equal(s.strata[0].sampled, 10);
+  assert_int_equal(s.strata[1].sampled, 90);
+  ds_sample_summary_release(&s);
+  /* asking for more than there is takes everything */
+  p.has_since = p.has_until = false;
+  p.stratify = NULL;
+  p.n = 5000;
+  assert_int_equal(ds_sample_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_sampled, 1000);
+  ds_sample_summary_release(&s);
+}
+
+static int setup(void **state) {
+  (void)state;
+  struct ds_err err = {0};
+  if (ds_init(&err)) return -1;
+  snprintf(dir, sizeof dir, "/tmp/ds_test_corpus_XXXXXX");
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(openai_tool_calls_are_flattened),
+      cmocka_unit_test(sharegpt_speakers_map_to_roles),
+      cmocka_unit_test(traj_array_streams_with_line_numbers),
+      cmocka_unit_test(wildchat_maps_id_time_segment),
+      cmocka_unit_test(format_override_and_detection_failure),
+      cmocka_unit_test(each_error_kind_is_reported_with_file_and_line),
+      cmocka_unit_test(limits_on_size_and_depth),
+      cmocka_unit_test(broken_arrays_are_counted_not_dropped),
+      cmocka_unit_test(gzip_and_zstd_inputs),
+      cmocka_unit_test(ingest_consent_dedupe_ids_and_manifest),
+      cmocka_unit_test(ingest_without_consent_field_needs_assume_consent),
+      cmocka_unit_test(ingest_fail_mode_keeps_final_name_untouched),
+      cmocka_unit_test(ingest_hashes_whole_input_even_when_reading_stops),
+      cmocka_unit_test(ingest_transform_hook_applies_and_reports),
+      cmocka_unit_test(ingest_survives_allocation_failures),
+      cmocka_unit_test(fast_json_matches_jansson),
+      cmocka_unit_test(sample_is_reproducible_and_weighted),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,258 @@
+/* test_gate.c: policy parsing (errors with lines) and resolution, per-category decisions under
+ * upper_bound and band rules, Markdown and JUnit renderings, and the audit chain. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "gate/gate_int.h"
+#include "gate/policy.h"
+
+static const char policy_text[] =
+    "version: 1\n"
+    "defaults: {max_rate: 0.01, max_ratio: 1.5, min_n: 100}\n"
+    "severity:\n"
+    "  high: {max_rate: 0.001, max_ratio: 1.2}\n"
+    "  low: {max_rate: 5%, uncertainty: band, band: 2x}\n"
+    "categories:\n"
+    "  special: {max_rate: ~, min_n: 10}\n";
+
+static void policy_resolves_in_order(void **state) {
+  (void)state;
+  struct policy p;
+  struct ds_err err = {0};
+  assert_int_equal(policy_parse("p.yaml", policy_text, strlen(policy_text), &p, &err), DS_OK);
+  struct policy_rule r;
+  policy_resolve(&p, "x", NULL, &r);
+  assert_true(r.max_rate == 0.01 && r.max_ratio == 1.5 && r.min_n == 100 && r.uncertainty == POLICY_UPPER_BOUND);
+  policy_resolve(&p, "x", "high", &r);
+  assert_true(r.max_rate == 0.001 && r.max_ratio == 1.2 && r.min_n == 100);
+  policy_resolve(&p, "x", "low", &r);
+  assert_true(r.max_rate == 0.05 && r.uncertainty == POLICY_BAND && r.band == 2.0 && r.max_ratio == 1.5);
+  policy_resolve(&p, "special", "high", &r);
+  assert_true(isnan(r.max_rate) && r.max_ratio == 1.2 && r.min_n == 10);
+  policy_release(&p);
+}
+
+static void policy_errors_name_line(void **state) {
+  (void)state;
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+      {"version: 1\ndefaults:\n  max_rat: 0.1\n", "p.yaml:3: unknown rule key max_rat"},
+      {"defaults:\n  max_rate: lots\n", "p.yaml:2: expected a non-negative number for max_rate"},
+      {"defaults:\n  max_rate: 5\n", "p.yaml:2: max_rate is a fraction"},
+      {"defaults:\n  uncertainty: maybe\n", "p.yaml:2: uncertainty must be upper_bound or band"},
+      {"defaults: {band: 0.5}\n", "p.yaml:1: band is a factor of at least 1"},
+      {"version: 2\n", "p.yaml:1: unsupported policy version 2"},
+      {"thresholds: {}\n", "p.yaml:1: unknown policy key"},
+      {"defaults: [1, 2\n", "p.yaml:"},
+      {"categories:\n  a: {}\n  a: {}\n", "p.yaml:3: duplicate entry a"},
+  };
+  for (size_t i = 0; i < DS_ARRAY_LEN(cases); i++) {
+    struct policy p;
+    struct ds_err err = {0};
+    assert_int_not_equal(policy_parse("p.yaml", cases[i].text, strlen(cases[i].text), &p, &err), DS_OK);
+    if (!strstr(err.msg, cases[i].want)) fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, cases[i].want);
+  }
+}
+
+static json_t *cat(double events, double n, double rate, double lo, double hi, const char *cmp_json) {
+  json_t *c = json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:b}", "id", "c", "events", events, "n", n, "rate", rate, "lower",
+                        lo, "upper", hi, "zero_events", events == 0);
+  json_object_set_new(c, "comparison", cmp_json ? json_loads(cmp_json, 0, NULL) : json_null());
+  return c;
+}
+
+static enum ds_gate_decision decide(json_t *c, const char *rule_yaml, char *why, size_t why_len) {
+  struct policy p;
+  char text[512];
+  snprintf(text, sizeof text, "defaults: %s\n", rule_yaml);
+  assert_int_equal(policy_parse("t.yaml", text, strlen(text), &p, NULL), DS_OK);
+  struct policy_rule r;
+  policy_resolve(&p, "c", NULL, &r);
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  enum ds_gate_decision d = gate_decide(c, &r, &b);
+  snprintf(why, why_len, "%s", b.data);
+  ds_buf_release(&b);
+  policy_release(&p);
+  json_decref(c);
+  return d;
+}
+
+static void decisions_upper_bound(void **state) {
+  (void)state;
+  char why[512];
+  const char *rule = "{max_rate: 0.01}";
+  assert_int_equal(decide(cat(5, 1000, 0.005, 0.002, 0.009, NULL), rule, why, sizeof why), DS_GATE_PASS);
+  assert_non_null(strstr(why, "upper bound 0.009 <= max_rate 0.01"));
+  assert_int_equal(decide(cat(30, 1000, 0.03, 0.02, 0.04, NULL), rule, why, sizeof why), DS_GATE_FAIL);
+  assert_non_null(strstr(why, "lower bound 0.02 > max_rate 0.01"));
+  assert_int_equal(decide(cat(10, 1000, 0.01, 0.005, 0.018, NULL), rule, why, sizeof why), DS_GATE_INCONCLUSIVE);
+  assert_non_null(strstr(why, "contains max_rate"));
+  /* zero events: the floor passes or is inconclusive, never fails */
+  assert_int_equal(decide(cat(0, 100, 0, 0, 0.03, NULL), rule, why, sizeof why), DS_GATE_INCONCLUSIVE);
+  assert_non_null(strstr(why, "detection floor 0.03 is above max_rate 0.01"));
+  assert_int_equal(decide(cat(0, 1000, 0, 0, 0.003, NULL), rule, why, sizeof why), DS_GATE_PASS);
+  /* min_n */
+  assert_int_equal(decide(cat(0, 50, 0, 0, 0.003, NULL), "{max_rate: 0.01, min_n: 100}", why, sizeof why),
+                   DS_GATE_INCONCLUSIVE);
+  assert_non_null(strstr(why, "n = 50 is below min_n = 100"));
+  /* a fail outranks an inconclusive */
+  assert_int_equal(decide(cat(30, 50, 0.6, 0.4, 0.7, NULL), "{max_rate: 0.01, min_n: 100}", why, sizeof why),
+                   DS_GATE_FAIL);
+  assert_int_equal(decide(cat(0, 0, NAN, NAN, NAN, NULL), rule, why, sizeof why), DS_GATE_INCONCLUSIVE);
+}
+
+static void decisions_band(void **state) {
+  (void)state;
+  char why[512];
+  const char *rule = "{max_rate: 0.01, uncertainty: band, band: 1.5}";
+  assert_int_equal(decide(cat(6, 1000, 0.006, 0.002, 0.013, NULL), rule, why, sizeof why), DS_GATE_PASS);
+  assert_int_equal(decide(cat(16, 1000, 0.016, 0.01, 0.02, NULL), rule, why, sizeof why), DS_GATE_FAIL);
+  assert_int_equal(decide(cat(12, 1000, 0.012, 0.007, 0.02, NULL), rule, why, sizeof why), DS_GATE_INCONCLUSIVE);
+  assert_non_null(strstr(why, "within a band of 1.5x"));
+}
+
+static void decisions_ratio(void **state) {
+  (void)state;
+  char why[512];
+  const char *rule = "{max_ratio: 1.2}";
+  assert_int_equal(decide(cat(5, 1000, 0.005, 0.002, 0.009, "{\"ratio\":0.5,\"ratio_lower\":0.3,\"ratio_upper\":0.9}"),
+                          rule, why, sizeof why),
+                   DS_GATE_PASS);
+  assert_int_equal(decide(cat(5, 1000, 0.005, 0.002, 0.009, "{\"ratio\":3,\"ratio_lower\":1.8,\"ratio_upper\":5}"),
+                          rule, why, sizeof why),
+                   DS_GATE_FAIL);
+  assert_non_null(strstr(why, "ratio lower bound 1.8 > max_ratio 1.2"));
+  assert_int_equal(decide(cat(5, 1000, 0.005, 0.002, 0.009, "{\"ratio\":1.1,\"ratio_lower\":0.6,\"ratio_upper\":2}"),
+                          rule, why, sizeof why),
+                   DS_GATE_INCONCLUSIVE);
+  assert_int_equal(decide(cat(0, 1000, 0, 0, 0.003, "{\"ratio\":null}"), rule, why, sizeof why), DS_GATE_PASS);
+  assert_non_null(strstr(why, "no events in either run"));
+  assert_int_equal(decide(cat(5, 1000, 0.005, 0.002, 0.009, NULL), rule, why, sizeof why), DS_GATE_INCONCLUSIVE);
+  assert_non_null(strstr(why, "needs a baseline comparison"));
+}
+
+static json_t *forecast(void) {
+  const char *f = "{\"format\":\"depsim-forecast\",\"confidence\":0.95,\"rubric_sha256\":\"r\","
+                  "\"run\":{\"corpus_sha256\":\"c\",\"model\":{\"model\":\"m\"}},\"baseline\":null,\"categories\":["
+                  "{\"id\":\"ok_cat\",\"title\":\"OK <&> | cat\",\"severity\":\"low\",\"events\":1,\"n\":1000,"
+                  "\"rate\":0.001,\"lower\":0.0001,\"upper\":0.005,\"zero_events\":false,\"text\":\"t1\",\"comparison\":null},"
+                  "{\"id\":\"bad_cat\",\"title\":null,\"severity\":\"high\",\"events\":50,\"n\":1000,"
+                  "\"rate\":0.05,\"lower\":0.04,\"upper\":0.06,\"zero_events\":false,\"text\":\"t2\",\"comparison\":null}]}";
+  return json_loads(f, 0, NULL);
+}
+
+static void renders_markdown_and_junit(void **state) {
+  (void)state;
+  const char *pol = "defaults: {max_rate: 0.01}\nseverity: {high: {max_rate: 0.001}}\ncategories: {ghost: {max_rate: 0.1}}\n";
+  struct policy p;
+  assert_int_equal(policy_parse("pol.yaml", pol, strlen(pol), &p, NULL), DS_OK);
+  json_t *f = forecast();
+  struct ds_gate_result *r = NULL;
+  assert_int_equal(gate_apply(f, &p, "abc", &r, NULL), DS_OK);
+  assert_int_equal(ds_gate_result_decision(r), DS_GATE_FAIL);
+  char *md = NULL, *xml = NULL;
+  assert_int_equal(ds_gate_result_markdown(r, &md, NULL), DS_OK);
+  assert_non_null(strstr(md, "## depsim gate: ❌ fail"));
+  assert_non_null(strstr(md, "1 pass, 1 fail, 1 inconclusive"));
+  assert_non_null(strstr(md, "| OK <&> \\| cat (`ok_cat`) | low | 1 / 1000 | 100 | 10–500 |"));
+  assert_non_null(strstr(md, "| bad_cat (`bad_cat`) | high | 50 / 1000 |"));
+  assert_int_equal(ds_gate_result_junit(r, &xml, NULL), DS_OK);
+  assert_non_null(strstr(xml, "tests=\"3\" failures=\"1\" skipped=\"1\""));
+  assert_non_null(strstr(xml, "<testcase classname=\"depsim.gate\" name=\"bad_cat\">\n      <failure"));
+  assert_non_null(strstr(xml, "<skipped message=\"inconclusive: the policy names this category"));
+  assert_null(strstr(xml, "<&>"));
+  ds_free(md);
+  ds_free(xml);
+  ds_gate_result_free(r);
+  json_decref(f);
+  policy_release(&p);
+}
+
+static void audit_chain_detects_tampering(void **state) {
+  (void)state;
+  char dir[] = "/tmp/ds-test-gate.XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char log[256], bad[256];
+  snprintf(log, sizeof log, "%s/audit.jsonl", dir);
+  snprintf(bad, sizeof bad, "%s/bad.jsonl", dir);
+  const char *pol = "defaults: {max_rate: 0.01}\n";
+  struct policy p;
+  assert_int_equal(policy_parse("pol.yaml", pol, strlen(pol), &p, NULL), DS_OK);
+  json_t *f = forecast();
+  struct ds_gate_result *r = NULL;
+  assert_int_equal(gate_apply(f, &p, "abc", &r, NULL), DS_OK);
+  char h1[65], h2[65], h3[65], head[65];
+  assert_int_equal(ds_audit_append(log, r, h1, NULL), DS_OK);
+  assert_int_equal(ds_audit_append(log, r, h2, NULL), DS_OK);
+  assert_int_equal(ds_audit_append(log, r, h3, NULL), DS_OK);
+  uint64_t n = 0;
+  assert_int_equal(ds_audit_verify(log, &n, head, NULL), DS_OK);
+  assert_int_equal(n, 3);
+  assert_string_equal(head, h3);
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  assert_int_equal(ds_read_file(log, 0, &b, NULL), DS_OK);
+  char *l2 = strchr(b.data, '\n') + 1, *l3 = strchr(l2, '\n') + 1;
+  struct ds_err err = {0};
+  /* edit: flip one digit in record 2 */
+  char *copy = ds_strdup(b.data);
+  char *dig = strstr(copy + (l2 - b.data), "\"seq\":2");
+  dig[6] = '7';
+  ds_write_file(bad, copy, strlen(copy), NULL);
+  assert_int_equal(ds_audit_verify(bad, &n, head, &err), DS_E_TAMPERED);
+  assert_non_null(strstr(err.msg, ":2: record 7 was edited"));
+  /* removal of record 2 */
+  struct ds_buf x;
+  ds_buf_init(&x, 0);
+  ds_buf_add(&x, b.data, (size_t)(l2 - b.data));
+  ds_buf_adds(&x, l3);
+  ds_write_file(bad, x.data, x.len, NULL);
+  assert_int_equal(ds_audit_verify(bad, &n, head, &err), DS_E_TAMPERED);
+  assert_non_null(strstr(err.msg, ":2: record 3 does not follow"));
+  /* reorder 1 and 2 */
+  ds_buf_reset(&x);
+  ds_buf_add(&x, l2, (size_t)(l3 - l2));
+  ds_buf_add(&x, b.data, (size_t)(l2 - b.data));
+  ds_buf_adds(&x, l3);
+  ds_write_file(bad, x.data, x.len, NULL);
+  assert_int_equal(ds_audit_verify(bad, &n, head, &err), DS_E_TAMPERED);
+  /* truncated last record */
+  ds_write_file(bad, b.data, b.len - 10, NULL);
+  assert_int_equal(ds_audit_verify(bad, &n, head, &err), DS_E_TAMPERED);
+  /* appending onto a tampered log is refused and leaves it untouched */
+  ds_write_file(bad, copy, strlen(copy), NULL);
+  assert_int_equal(ds_audit_append(bad, r, NULL, &err), DS_E_TAMPERED);
+  ds_buf_reset(&x);
+  ds_read_file(bad, 0, &x, NULL);
+  assert_string_equal(x.data, copy);
+  ds_free(copy);
+  ds_buf_release(&x);
+  ds_buf_release(&b);
+  unlink(log);
+  unlink(bad);
+  rmdir(dir);
+  ds_gate_result_free(r);
+  json_decref(f);
+  policy_release(&p);
+}
+
+int main(void) {
+  struct ds_err err;
+  ds_init(&err);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(policy_resolves_in_order), cmocka_unit_test(policy_errors_name_line),
+      cmocka_unit_test(decisions_upper_bound),    cmocka_unit_test(decisions_band),
+      cmocka_unit_test(decisions_ratio),          cmocka_unit_test(renders_markdown_and_junit),
+      cmocka_unit_test(audit_chain_detects_tampering),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,419 @@
+/* test_replay.c: the replay stage through its library API on corpora the test writes: cut
+ * points, the original kept apart, sample seeds, accounting (skipped/failed by cause, empty
+ * completions), --retry-failed, cancel + resume, shards + merge equal one run, bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "depsim/replay.h"
+
+static char dir[] = "/tmp/ds-test-replay.XXXXXX";
+
+static const char *path_in(const char *name) {
+  static char paths[8][512];
+  static int next;
+  char *p = paths[next++ % 8];
+  snprintf(p, 512, "%s/%s", dir, name);
+  return p;
+}
+
+static const char *write_tmp(const char *name, const char *text) {
+  const char *path = path_in(name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+static void rm_db(const char *path) {
+  char side[600];
+  unlink(path);
+  snprintf(side, sizeof side, "%s-wal", path);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", path);
+  unlink(side);
+}
+
+/* Runs a query and returns the first column of its rows joined by '\n' (static buffer). */
+static const char *q(const char *db, const char *sql) {
+  static char out[1 << 16];
+  sqlite3 *h;
+  sqlite3_stmt *s;
+  out[0] = '\0';
+  assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+  size_t n = 0;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(s, 0);
+    n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", n ? "\n" : "", t ? t : "NULL");
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return out;
+}
+
+
+static const char corpus_small[] =
+    "{\"id\":\"a\",\"segment\":{\"product\":\"chat\"},\"messages\":[{\"role\":\"system\",\"content\":\"be nice\"},"
+    "{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"hello\"},"
+    "{\"role\":\"user\",\"content\":\"how are you\"},{\"role\":\"assistant\",\"content\":\"SECRET-ORIGINAL\"}]}\n"
+    "{\"id\":\"b\",\"weight\":2.5,\"messages\":[{\"role\":\"user\",\"content\":\"ls\"},{\"role\":\"assistant\","
+    "\"content\":\"\",\"tool_calls\":[{\"id\":\"t1\",\"name\":\"shell\",\"arguments\":\"{}\"}]},"
+    "{\"role\":\"tool\",\"tool_call_id\":\"t1\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":\"done\"}]}\n"
+    "\n"
+    "{\"id\":\"c\",\"messages\":[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"assistant\",\"content\":\"no user before\"}]}\n";
+
+static enum ds_status run(struct ds_replay_params *p, struct ds_replay_summary *sum, struct ds_err *err) {
+  rm_db(p->db_path);
+  return ds_replay_run(p, NULL, NULL, sum, err);
+}
+
+static void cuts_and_original(void **state) {
+  (void)state;
+  struct ds_replay_params p;
+  ds_replay_default_params(&p);
+  p.corpus_path = write_tmp("c.jsonl", corpus_small);
+  p.db_path = path_in("orig.db");
+  p.backend_spec = "original";
+  struct ds_replay_summary s;
+  struct ds_err err = {0};
+  /* last: one cut per conversation with something to answer; "c" has none */
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.prefixes, 2);
+  assert_int_equal(s.completed, 2);
+  assert_int_equal(s.corpus_records, 3);
+  assert_int_equal(s.corpus_no_cut, 1);
+  ds_replay_summary_release(&s);
+  assert_string_equal(q(p.db_path, "SELECT conv_id||'#'||cut_index FROM prefixes ORDER BY 1"), "a#4\nb#3");
+  /* the original is kept apart and never part of the prefix shown to the model */
+  assert_null(strstr(q(p.db_path, "SELECT messages FROM prefixes WHERE conv_id='a'"), "SECRET-ORIGINAL"));
+  assert_non_null(strstr(q(p.db_path, "SELECT original FROM prefixes WHERE conv_id='a'"), "SECRET-ORIGINAL"));
+  assert_string_equal(q(p.db_path, "SELECT content FROM samples s JOIN prefixes p ON p.id=s.prefix_id WHERE conv_id='a'"),
+                      "SECRET-ORIGINAL");
+  assert_string_equal(q(p.db_path, "SELECT weight FROM prefixes WHERE conv_id='b'"), "2.5");
+  assert_string_equal(q(p.db_path, "SELECT segment FROM prefixes WHERE conv_id='a'"), "{\"product\":\"chat\"}");
+  assert_string_equal(q(p.db_path, "SELECT value FROM meta WHERE key='backend'"), "original");
+
+  /* every: each assistant turn; the cut on a tool-calling message keeps its tool calls */
+  p.cut = DS_REPLAY_CUT_EVERY;
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.prefixes, 4);
+  assert_int_equal(s.samples_ok, 4);
+  ds_replay_summary_release(&s);
+  assert_string_equal(q(p.db_path, "SELECT conv_id||'#'||cut_index FROM prefixes ORDER BY 1"), "a#2\na#4\nb#1\nb#3");
+  assert_string_equal(q(p.db_path, "SELECT json_array_length(messages) FROM prefixes WHERE conv_id='a' ORDER BY cut_index"),
+                      "2\n4");
+  assert_non_null(strstr(q(p.db_path, "SELECT tool_calls FROM samples s JOIN prefixes p ON p.id=s.prefix_id"
+                                      " WHERE conv_id='b' AND cut_index=1"),
+                         "\"name\":\"shell\""));
+  /* K > 1 makes no sense for the original */
+  p.k = 3;
+  rm_db(p.db_path);
+  assert_int_equal(ds_replay_run(&p, NULL, NULL, NULL, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "K=1"));
+}
+
+static void seeds(void **state) {
+  (void)state;
+  int64_t seen[1000];
+  for (unsigned k = 0; k < 1000; k++) {
+    seen[k] = ds_replay_sample_seed(42, "conv-1#3", k);
+    assert_true(seen[k] >= 0 && seen[k] < ((int64_t)1 << 31));
+    assert_int_equal(seen[k], ds_replay_sample_seed(42, "conv-1#3", k));
+    for (unsigned j = 0; j < k; j++) assert_true(seen[j] != seen[k]);
+  }
+  assert_true(ds_replay_sample_seed(43, "conv-1#3", 0) != seen[0]);
+  assert_true(ds_replay_sample_seed(42, "conv-1#5", 0) != seen[0]);
+}
+
+/* file backend: a missing completion fails with its cause, an empty completion (no content, no
+ * tool calls, no finish_reason) is not a completion, and --retry-failed redoes only those. */
+static void accounting_and_retry(void **state) {
+  (void)state;
+  struct ds_replay_params p;
+  ds_replay_default_params(&p);
+  p.corpus_path = write_tmp("c.jsonl", corpus_small);
+  p.db_path = path_in("acct.db");
+  p.k = 2;
+  p.seed = 7;
+  char spec[600];
+  snprintf(spec, sizeof spec, "file:%s", path_in("comp.jsonl"));
+  write_tmp("comp.jsonl",
+            "{\"id\":\"a#4\",\"k\":0,\"content\":\"A0\",\"finish_reason\":\"stop\"}\n"
+            "{\"id\":\"a#4\",\"k\":1,\"content\":\"A1\",\"finish_reason\":\"length\"}\n"
+            "{\"custom_id\":\"b#3\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":"
+            "{\"role\":\"assistant\",\"content\":\"\"}}]}}}\n");
+  p.backend_spec = spec;
+  struct ds_replay_summary s;
+  struct ds_err err = {0};
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.prefixes, 2);
+  assert_int_equal(s.completed, 1);
+  assert_int_equal(s.failed, 1);
+  assert_int_equal(s.samples_ok, 2);
+  assert_int_equal(s.samples_failed, 2);
+  assert_int_equal(s.backend_calls, 4);
+  assert_int_equal(json_integer_value(json_object_get(s.failed_by_cause, "empty_completion")), 1);
+  ds_replay_summary_release(&s);
+  assert_string_equal(q(p.db_path, "SELECT cause FROM samples s JOIN prefixes p ON p.id=s.prefix_id WHERE conv_id='b' ORDER BY k"),
+                      "empty_completion\nnotfound");
+  assert_string_equal(q(p.db_path, "SELECT seed FROM samples ORDER BY prefix_id, k"),
+                      q(p.db_path, "SELECT seed FROM samples ORDER BY prefix_id, k")); /* stable query */
+  char want[64];
+  snprintf(want, sizeof want, "%lld", (long long)ds_replay_sample_seed(7, "a#4", 1));
+  assert_string_equal(q(p.db_path, "SELECT seed FROM samples s JOIN prefixes p ON p.id=s.prefix_id WHERE conv_id='a' AND k=1"),
+                      want);
+  assert_non_null(strstr(q(p.db_path, "SELECT value FROM meta WHERE key='summary'"), "\"empty_completion\":1"));
+
+  /* the completions arrive later: retry only the failed prefix */
+  write_tmp("comp.jsonl",
+            "{\"id\":\"b#3\",\"k\":0,\"content\":\"B0\",\"finish_reason\":\"stop\"}\n"
+            "{\"id\":\"b#3\",\"k\":1,\"content\":\"B1\",\"finish_reason\":\"stop\"}\n");
+  struct ds_replay_params r;
+  ds_replay_default_params(&r);
+  r.db_path = p.db_path;
+  r.resume = true;
+  r.retry_failed = true;
+  assert_int_equal(ds_replay_run(&r, NULL, NULL, &s, &err), DS_OK);
+  assert_int_equal(s.completed, 2);
+  assert_int_equal(s.failed, 0);
+  assert_int_equal(s.backend_calls, 2); /* a#4 was not generated again */
+  ds_replay_summary_release(&s);
+  assert_string_equal(q(p.db_path, "SELECT group_concat(content) FROM (SELECT content FROM samples ORDER BY prefix_id,k)"),
+                      "A0,A1,B0,B1");
+  /* a resumed run ignores new parameters but refuses a different backend */
+  r.retry_failed = false;
+  char other[600];
+  snprintf(other, sizeof other, "file:%s", write_tmp("other.jsonl", "{\"id\":\"a#4\",\"content\":\"x\"}\n"));
+  r.backend_spec = other;
+  assert_int_equal(ds_replay_run(&r, NULL, NULL, NULL, &err), DS_E_MISMATCH);
+  assert_non_null(strstr(err.msg, "different"));
+}
+
+/* A corpus of n conversations, each with two assistant turns, and a file of completions. */
+static void big_corpus(unsigned n, unsigned k, const char **corpus, char *spec, size_t spec_len) {
+  const char *cp = path_in("big.jsonl"), *fp = path_in("big-comp.jsonl");
+  FILE *c = fopen(cp, "w"), *f = fopen(fp, "w");
+  assert_non_null(c);
+  assert_non_null(f);
+  for (unsigned i = 0; i < n; i++) {
+    fprintf(c,
+            "{\"id\":\"conv-%u\",\"messages\":[{\"role\":\"user\",\"content\":\"q%u\"},{\"role\":\"assistant\","
+            "\"content\":\"a%u\"},{\"role\":\"user\",\"content\":\"again\"},{\"role\":\"assistant\",\"content\":\"b\"}]}\n",
+            i, i, i);
+    for (unsigned cut = 1; cut <= 3; cut += 2)
+      for (unsigned j = 0; j < k; j++)
+        fprintf(f, "{\"id\":\"conv-%u#%u\",\"k\":%u,\"content\":\"gen %u %u %u\"}\n", i, cut, j, i, cut, j);
+  }
+  fclose(c);
+  fclose(f);
+  *corpus = cp;
+  snprintf(spec, spec_len, "file:%s", fp);
+}
+
+struct cancel_at {
+  volatile int flag;
+  uint64_t at;
+};
+static void cancel_progress(void *ud, const struct ds_replay_progress *p) {
+  struct cancel_at *c = ud;
+  if (p->samples_done >= c->at) c->flag = 1;
+}
+
+static const char dump_sql[] =
+    "SELECT group_concat(x, '|') FROM (SELECT p.conv_id||'#'||p.cut_index||'/'||s.k||'/'||s.seed||'/'||s.status||'/'||"
+    "coalesce(s.content,'')||'/'||p.status AS x FROM samples s JOIN prefixes p ON p.id=s.prefix_id ORDER BY x)";
+
+static void cancel_resume_shards_merge(void **state) {
+  (void)state;
+  const char *corpus;
+  char spec[600];
+  big_corpus(300, 2, &corpus, spec, sizeof spec);
+  struct ds_replay_params p;
+  ds_replay_default_params(&p);
+  p.corpus_path = corpus;
+  p.backend_spec = spec;
+  p.k = 2;
+  p.seed = 99;
+  p.cut = DS_REPLAY_CUT_EVERY;
+  p.in_flight = 8;
+  p.progress_interval_s = 0; /* the cancel below is decided in the progress callback */
+  struct ds_err err = {0};
+  struct ds_replay_summary s;
+
+  /* reference: one uninterrupted run */
+  p.db_path = path_in("ref.db");
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.prefixes, 600);
+  assert_int_equal(s.samples_ok, 1200);
+  ds_replay_summary_release(&s);
+  char ref[1 << 16];
+  snprintf(ref, sizeof ref, "%s", q(p.db_path, dump_sql));
+  assert_true(strlen(ref) > 1000);
+
+  /* cancelled three times, resumed each time: the same run, every sample generated once */
+  p.db_path = path_in("cancel.db");
+  rm_db(p.db_path);
+  uint64_t calls = 0;
+  struct cancel_at c = {0, 100};
+  p.cancel = &c.flag;
+  assert_int_equal(ds_replay_run(&p, cancel_progress, &c, &s, &err), DS_E_CANCELLED);
+  calls += s.backend_calls;
+  assert_true(s.pending > 0);
+  assert_int_equal(s.prefixes, s.completed + s.pending + s.failed + s.skipped);
+  ds_replay_summary_release(&s);
+  struct ds_replay_params r;
+  ds_replay_default_params(&r);
+  r.db_path = p.db_path;
+  r.resume = true;
+  r.in_flight = 8;
+  r.progress_interval_s = 0;
+  r.cancel = &c.flag;
+  for (uint64_t at = 500; at <= 900; at += 400) {
+    c.flag = 0;
+    c.at = at;
+    assert_int_equal(ds_replay_run(&r, cancel_progress, &c, &s, &err), DS_E_CANCELLED);
+    calls += s.backend_calls;
+    ds_replay_summary_release(&s);
+  }
+  c.flag = 0;
+  c.at = UINT64_MAX;
+  assert_int_equal(ds_replay_run(&r, cancel_progress, &c, &s, &err), DS_OK);
+  calls += s.backend_calls;
+  assert_int_equal(s.completed, 600);
+  assert_int_equal(s.pending, 0);
+  ds_replay_summary_release(&s);
+  /* requests in flight at a cancel are dropped and sent again: at most in_flight per stop */
+  assert_true(calls >= 1200 && calls <= 1200 + 3 * 8);
+  assert_string_equal(q(p.db_path, dump_sql), ref);
+
+  /* three shards merged equal the one run */
+  const char *shards[3];
+  static char shard_paths[3][512];
+  p.cancel = NULL;
+  p.shard_count = 3;
+  uint64_t total = 0;
+  for (unsigned i = 0; i < 3; i++) {
+    snprintf(shard_paths[i], sizeof shard_paths[i], "%s/shard%u.db", dir, i);
+    shards[i] = shard_paths[i];
+    p.db_path = shards[i];
+    p.shard_index = i;
+    assert_int_equal(run(&p, &s, &err), DS_OK);
+    assert_true(s.prefixes > 0 && s.prefixes < 600);
+    assert_int_equal(s.corpus_other_shard + s.prefixes / 2, 300);
+    total += s.prefixes;
+    ds_replay_summary_release(&s);
+  }
+  assert_int_equal(total, 600);
+  const char *merged = path_in("merged.db");
+  rm_db(merged);
+  assert_int_equal(ds_merge_run(shards, 3, merged, NULL, &err), DS_OK);
+  assert_string_equal(q(merged, dump_sql), ref);
+  assert_int_equal(ds_replay_summary_read(merged, &s, &err), DS_OK);
+  assert_int_equal(s.completed, 600);
+  assert_int_equal(s.corpus_records, 300);
+  assert_int_equal(s.corpus_other_shard, 0);
+  ds_replay_summary_release(&s);
+  assert_string_equal(q(merged, "SELECT count(*) FROM meta m WHERE key NOT IN ('shard','merged_from','summary','corpus_load')"
+                                " AND NOT EXISTS (SELECT 1 FROM meta WHERE key=m.key)"),
+                      "0");
+
+  /* refusals: a shard twice, a run with other parameters, an existing output */
+  rm_db(merged);
+  const char *twice[2] = {shards[0], shards[0]};
+  assert_int_equal(ds_merge_run(twice, 2, merged, NULL, &err), DS_E_MISMATCH);
+  assert_int_equal(access(merged, F_OK), -1);
+  p.seed = 100;
+  p.shard_index = 1;
+  p.db_path = path_in("other-seed.db");
+  assert_int_equal(run(&p, NULL, &err), DS_OK);
+  const char *differ[2] = {shards[0], p.db_path};
+  assert_int_equal(ds_merge_run(differ, 2, merged, NULL, &err), DS_E_MISMATCH);
+  assert_non_null(strstr(err.msg, "seed"));
+  /* the same prefix in two inputs (a shard relabelled by hand) */
+  sqlite3 *h;
+  assert_int_equal(sqlite3_open(shards[2], &h), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(h, "UPDATE meta SET value='1/3' WHERE key='shard'", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(h);
+  const char *dup[2] = {shards[1], shards[2]};
+  assert_int_equal(sqlite3_open(shards[1], &h), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(h, "UPDATE meta SET value='0/3' WHERE key='shard'", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(h);
+  /* copy one prefix of shard 2 into shard 1 so that it appears twice */
+  assert_int_equal(sqlite3_open(shards[1], &h), SQLITE_OK);
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "ATTACH '%s' AS o; INSERT INTO prefixes(conv_id,cut_index,messages,status) SELECT conv_id,cut_index,messages,"
+           "status FROM o.prefixes LIMIT 1;",
+           shards[2]);
+  assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(h);
+  assert_int_equal(ds_merge_run(dup, 2, merged, NULL, &err), DS_E_MISMATCH);
+  assert_non_null(strstr(err.msg, "already in an earlier input"));
+  assert_int_equal(ds_merge_run(shards, 1, p.db_path, NULL, &err), DS_E_INVALID); /* output exists */
+}
+
+static void bad_input(void **state) {
+  (void)state;
+  struct ds_replay_params p;
+  ds_replay_default_params(&p);
+  p.corpus_path = write_tmp("bad.jsonl", "{\"id\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
+                                         "{\"role\":\"assistant\",\"content\":\"y\"}]}\n{\"id\":\"b\",\"messages\":[\n");
+  p.db_path = path_in("bad.db");
+  p.backend_spec = "original";
+  struct ds_err err = {0};
+  assert_int_equal(run(&p, NULL, &err), DS_E_PARSE);
+  assert_non_null(strstr(err.msg, "bad.jsonl:2: invalid JSON"));
+  p.corpus_path = write_tmp("bad2.jsonl", "{\"messages\":[]}\n");
+  assert_int_equal(run(&p, NULL, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "bad2.jsonl:1: record has no string \"id\""));
+  /* an existing database is never overwritten by a new run */
+  p.corpus_path = write_tmp("c.jsonl", corpus_small);
+  assert_int_equal(run(&p, NULL, &err), DS_OK);
+  assert_int_equal(ds_replay_run(&p, NULL, NULL, NULL, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "--resume"));
+  /* a changed corpus is refused on resume while it is still being loaded */
+  sqlite3 *h;
+  assert_int_equal(sqlite3_open(p.db_path, &h), SQLITE_OK);
+  sqlite3_exec(h, "UPDATE meta SET value=replace(value,'true','false') WHERE key='corpus_load'", NULL, NULL, NULL);
+  sqlite3_close(h);
+  write_tmp("c.jsonl", "{\"id\":\"z\",\"messages\":[]}\n");
+  struct ds_replay_params r;
+  ds_replay_default_params(&r);
+  r.db_path = p.db_path;
+  r.resume = true;
+  assert_int_equal(ds_replay_run(&r, NULL, NULL, NULL, &err), DS_E_MISMATCH);
+  assert_non_null(strstr(err.msg, "changed since the run started"));
+}
+
+static int setup(void **state) {
+  (void)state;
+  struct ds_err err = {0};
+  if (ds_init(&err)) return -1;
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(cuts_and_original),
+      cmocka_unit_test(seeds),
+      cmocka_unit_test(accounting_and_retry),
+      cmocka_unit_test(cancel_resume_shards_merge),
+      cmocka_unit_test(bad_input),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,141 @@
+/* test_store.c: the run database: creation with the current schema, migration of an older
+ * file on a writable open (never on a read-only one), refusal of newer and foreign files,
+ * meta and events, and rollback leaving nothing behind. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "depsim/store.h"
+
+static char dir[] = "/tmp/ds-test-store.XXXXXX";
+
+static const char *path_in(const char *name) {
+  static char p[2][512];
+  static int n;
+  char *s = p[n++ % 2];
+  snprintf(s, 512, "%s/%s", dir, name);
+  return s;
+}
+
+static bool has_column(struct ds_store *s, const char *table, const char *col) {
+  char sql[128];
+  snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name='%s'", table, col);
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(ds_store_db(s), sql, -1, &q, NULL), SQLITE_OK);
+  bool yes = sqlite3_step(q) == SQLITE_ROW;
+  sqlite3_finalize(q);
+  return yes;
+}
+
+static void raw_exec(const char *path, const char *sql) {
+  sqlite3 *h;
+  assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+  char *msg = NULL;
+  if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg);
+  sqlite3_close(h);
+}
+
+static void create_and_meta(void **state) {
+  (void)state;
+  struct ds_store *s = NULL;
+  struct ds_err err = {0};
+  const char *p = path_in("a.db");
+  assert_int_equal(ds_store_open(p, DS_STORE_WRITE, &s, &err), DS_E_NOTFOUND);
+  assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
+  char *v = NULL;
+  assert_int_equal(ds_store_meta_get(s, "schema_version", &v, &err), DS_OK);
+  assert_int_equal(atoi(v), DS_STORE_SCHEMA_VERSION);
+  ds_free(v);
+  assert_true(has_column(s, "prefixes", "trimmed"));
+  assert_true(has_column(s, "samples", "cause"));
+  assert_int_equal(ds_store_meta_get(s, "nope", &v, &err), DS_E_NOTFOUND);
+  assert_int_equal(ds_store_meta_set(s, "seed", "1", &err), DS_OK);
+  assert_int_equal(ds_store_meta_set(s, "seed", "2", &err), DS_OK);
+  assert_int_equal(ds_store_meta_get(s, "seed", &v, &err), DS_OK);
+  assert_string_equal(v, "2");
+  ds_free(v);
+  /* a rolled back transaction leaves nothing */
+  assert_int_equal(ds_store_begin(s, &err), DS_OK);
+  assert_int_equal(ds_store_meta_set(s, "gone", "x", &err), DS_OK);
+  assert_int_equal(ds_store_event(s, "test", "detail", &err), DS_OK);
+  ds_store_rollback(s);
+  assert_int_equal(ds_store_meta_get(s, "gone", &v, NULL), DS_E_NOTFOUND);
+  assert_int_equal(ds_store_event(s, "test", "kept", &err), DS_OK);
+  ds_store_close(s);
+  /* WAL: a second reader sees committed data */
+  assert_int_equal(ds_store_open(p, DS_STORE_READ, &s, &err), DS_OK);
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(ds_store_db(s), "SELECT detail FROM events WHERE kind='test'", -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(q, 0), "kept");
+  assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+  sqlite3_finalize(q);
+  ds_store_close(s);
+}
+
+static void migration(void **state) {
+  (void)state;
+  struct ds_store *s = NULL;
+  struct ds_err err = {0};
+  const char *p = path_in("old.db");
+  assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
+  ds_store_close(s);
+  /* make it a version 1 file: without the columns version 2 added */
+  raw_exec(p, "ALTER TABLE prefixes DROP COLUMN trimmed;"
+              " ALTER TABLE prefixes DROP COLUMN prompt_tokens; ALTER TABLE prefixes DROP COLUMN tokens_estimated;"
+              " ALTER TABLE samples DROP COLUMN cause; UPDATE meta SET value='1' WHERE key='schema_version';"
+              " INSERT INTO prefixes(conv_id,cut_index,messages) VALUES('c',1,'[]');");
+  /* read-only: opened as it is */
+  assert_int_equal(ds_store_open(p, DS_STORE_READ, &s, &err), DS_OK);
+  assert_false(has_column(s, "prefixes", "trimmed"));
+  ds_store_close(s);
+  /* writable: migrated, data kept */
+  assert_int_equal(ds_store_open(p, DS_STORE_WRITE, &s, &err), DS_OK);
+  assert_true(has_column(s, "prefixes", "trimmed"));
+  assert_true(has_column(s, "prefixes", "tokens_estimated"));
+  assert_true(has_column(s, "samples", "cause"));
+  char *v = NULL;
+  assert_int_equal(ds_store_meta_get(s, "schema_version", &v, &err), DS_OK);
+  assert_int_equal(atoi(v), 2);
+  ds_free(v);
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(ds_store_db(s), "SELECT trimmed FROM prefixes WHERE conv_id='c'", -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 0);
+  sqlite3_finalize(q);
+  ds_store_close(s);
+  /* newer than this depsim: refused */
+  raw_exec(p, "UPDATE meta SET value='99' WHERE key='schema_version'");
+  assert_int_equal(ds_store_open(p, DS_STORE_WRITE, &s, &err), DS_E_UNSUPPORTED);
+  assert_non_null(strstr(err.msg, "newer"));
+  /* some other SQLite file */
+  const char *other = path_in("other.db");
+  raw_exec(other, "CREATE TABLE t(x)");
+  assert_int_equal(ds_store_open(other, DS_STORE_WRITE, &s, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "not a depsim run database"));
+}
+
+static int setup(void **state) {
+  (void)state;
+  struct ds_err err = {0};
+  if (ds_init(&err)) return -1;
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(create_and_meta), cmocka_unit_test(migration)};
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
