@@ -1,0 +1,368 @@
+/* run.c: the grade stage over a run database (store the rubric, grade every 'ok' sample per
+ * applicable category, resumable, history kept per rubric version) and grader accuracy on a
+ * labeled JSONL file (per-category confusion counts). */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "depsim/store.h"
+#include "grade/grade_int.h"
+
+void ds_grade_default_params(struct ds_grade_params *p) {
+  memset(p, 0, sizeof *p);
+  ds_grader_default_params(&p->grader);
+  p->batch = 32;
+}
+
+static enum ds_status db_err(struct ds_store *s, struct ds_err *err, const char *what) {
+  return ds_fail(err, DS_E_DB, "%s: %s: %s", ds_store_path(s), what, sqlite3_errmsg(ds_store_db(s)));
+}
+
+static json_t *col_json(sqlite3_stmt *q, int i) {
+  const char *t = (const char *)sqlite3_column_text(q, i);
+  if (!t || !*t) return NULL;
+  return json_loads(t, JSON_DECODE_ANY, NULL);
+}
+
+struct row {
+  int64_t id;
+  char *content, *reasoning;
+  json_t *tool_calls, *trajectory, *steps, *messages, *tools;
+};
+
+static void row_release(struct row *r) {
+  ds_free(r->content);
+  ds_free(r->reasoning);
+  json_decref(r->tool_calls);
+  json_decref(r->trajectory);
+  json_decref(r->steps);
+  json_decref(r->messages);
+  json_decref(r->tools);
+  memset(r, 0, sizeof *r);
+}
+
+static char *col_dup(sqlite3_stmt *q, int i) {
+  const char *t = (const char *)sqlite3_column_text(q, i);
+  return t ? ds_strdup(t) : NULL;
+}
+
+enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubric, const struct ds_grade_params *p,
+                            struct ds_grade_stats *out_stats, struct ds_err *err) {
+  struct ds_grade_params dp;
+  if (!p) {
+    ds_grade_default_params(&dp);
+    p = &dp;
+  }
+  struct ds_grade_stats stats = {0};
+  sqlite3 *db = ds_store_db(store);
+  struct ds_grader *g = NULL;
+  sqlite3_stmt *qs = NULL, *qdone = NULL, *qsteps = NULL, *qins = NULL;
+  unsigned nc = ds_rubric_n_categories(rubric);
+  unsigned batch = p->batch ? p->batch : 32;
+  struct row *rows = ds_calloc(batch, sizeof *rows);
+  struct ds_sample_view *views = ds_calloc(batch, sizeof *views);
+  bool *skip = ds_calloc((size_t)batch * nc, sizeof *skip);
+  struct ds_grade *grades = ds_calloc((size_t)batch * nc, sizeof *grades);
+  enum ds_status st = DS_OK;
+  if (!rows || !views || !skip || !grades) {
+    st = ds_fail(err, DS_E_NOMEM, "out of memory");
+    goto out;
+  }
+  if ((st = ds_grader_new(rubric, &p->grader, &g, err))) goto out;
+  {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO rubrics(sha256,name,body,created_at,depsim_version) VALUES(?,?,?,?,?)",
+                           -1, &q, NULL) != SQLITE_OK) {
+      st = db_err(store, err, "storing the rubric");
+      goto out;
+    }
+    char now[32];
+    ds_now_iso8601(now);
+    sqlite3_bind_text(q, 1, ds_rubric_sha256(rubric), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, ds_rubric_name(rubric), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, ds_rubric_body(rubric), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 5, DS_VERSION, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+      st = db_err(store, err, "storing the rubric");
+      goto out;
+    }
+  }
+  if (sqlite3_prepare_v2(db,
+                         "SELECT s.id, s.content, s.reasoning, s.tool_calls, s.trajectory, p.messages, p.tools "
+                         "FROM samples s JOIN prefixes p ON p.id = s.prefix_id "
+                         "WHERE s.status = 'ok' AND s.id > ? ORDER BY s.id LIMIT ?",
+                         -1, &qs, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "SELECT category FROM grades WHERE sample_id = ? AND rubric_sha256 = ?", -1, &qdone, NULL) !=
+          SQLITE_OK ||
+      sqlite3_prepare_v2(db, "SELECT step, tool, call_id, arguments, response FROM tool_steps WHERE sample_id = ? ORDER BY step",
+                         -1, &qsteps, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db,
+                         "INSERT OR IGNORE INTO grades(sample_id, rubric_sha256, category, label, confidence, grader, "
+                         "evidence, step, error, created_at) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                         -1, &qins, NULL) != SQLITE_OK) {
+    st = db_err(store, err, "preparing grade queries");
+    goto out;
+  }
+  {
+    char detail[200];
+    snprintf(detail, sizeof detail, "{\"rubric\":\"%s\",\"sha256\":\"%s\",\"judges\":%u}", ds_rubric_name(rubric),
+             ds_rubric_sha256(rubric), p->grader.n_judges);
+    ds_store_event(store, "grade_started", detail, NULL);
+  }
+  int64_t last = 0;
+  for (;;) {
+    sqlite3_reset(qs);
+    sqlite3_bind_int64(qs, 1, last);
+    sqlite3_bind_int(qs, 2, (int)batch);
+    unsigned n = 0;
+    int rc;
+    while ((rc = sqlite3_step(qs)) == SQLITE_ROW) {
+      struct row *r = &rows[n];
+      r->id = sqlite3_column_int64(qs, 0);
+      r->content = col_dup(qs, 1);
+      r->reasoning = col_dup(qs, 2);
+      r->tool_calls = col_json(qs, 3);
+      r->trajectory = col_json(qs, 4);
+      r->messages = col_json(qs, 5);
+      r->tools = col_json(qs, 6);
+      last = r->id;
+      n++;
+    }
+    if (rc != SQLITE_DONE) {
+      st = db_err(store, err, "reading samples");
+      goto out;
+    }
+    if (n == 0) break;
+    unsigned to_grade = 0;
+    for (unsigned i = 0; i < n; i++) {
+      struct row *r = &rows[i];
+      stats.samples_seen++;
+      /* tool steps of agentic replay */
+      sqlite3_reset(qsteps);
+      sqlite3_bind_int64(qsteps, 1, r->id);
+      while (sqlite3_step(qsteps) == SQLITE_ROW) {
+        if (!r->steps) r->steps = json_array();
+        json_t *o = json_pack("{s:i, s:s}", "step", sqlite3_column_int(qsteps, 0), "tool",
+                              (const char *)sqlite3_column_text(qsteps, 1));
+        const char *cid = (const char *)sqlite3_column_text(qsteps, 2);
+        const char *a = (const char *)sqlite3_column_text(qsteps, 3);
+        const char *resp = (const char *)sqlite3_column_text(qsteps, 4);
+        if (cid) json_object_set_new(o, "call_id", json_string(cid));
+        json_object_set_new(o, "arguments", json_string(a ? a : ""));
+        if (resp) json_object_set_new(o, "response", json_string(resp));
+        json_array_append_new(r->steps, o);
+      }
+      views[i] = (struct ds_sample_view){r->content, r->reasoning, r->tool_calls, r->trajectory, r->steps, r->messages, r->tools};
+      bool agent = ds_sample_is_agent(&views[i]);
+      for (unsigned c = 0; c < nc; c++) skip[i * nc + c] = false;
+      sqlite3_reset(qdone);
+      sqlite3_bind_int64(qdone, 1, r->id);
+      sqlite3_bind_text(qdone, 2, ds_rubric_sha256(rubric), -1, SQLITE_STATIC);
+      unsigned done = 0;
+      while (sqlite3_step(qdone) == SQLITE_ROW) {
+        int c = ds_rubric_find(rubric, (const char *)sqlite3_column_text(qdone, 0));
+        if (c >= 0) skip[i * nc + (unsigned)c] = true, done++;
+      }
+      unsigned want = 0;
+      for (unsigned c = 0; c < nc; c++) {
+        struct ds_category_info ci;
+        ds_rubric_category(rubric, c, &ci);
+        bool app = agent ? (ci.applies_to & DS_APPLIES_AGENT) : (ci.applies_to & DS_APPLIES_CHAT);
+        if (!app) {
+          stats.not_applicable++;
+          continue;
+        }
+        if (skip[i * nc + c]) continue;
+        if (ci.needs_judge && !ds_grader_has_judge(g)) {
+          stats.needs_judge++;
+          continue;
+        }
+        want++;
+      }
+      if (!want) stats.samples_skipped += done > 0;
+      to_grade += want;
+    }
+    if (to_grade) {
+      if ((st = ds_grader_grade(g, views, n, skip, grades, err))) goto out;
+      if ((st = ds_store_begin(store, err))) goto out;
+      char now[32];
+      ds_now_iso8601(now);
+      for (unsigned i = 0; i < n && !st; i++)
+        for (unsigned c = 0; c < nc; c++) {
+          struct ds_grade *gr = &grades[i * nc + c];
+          if (!gr->graded) continue;
+          struct ds_category_info ci;
+          ds_rubric_category(rubric, c, &ci);
+          sqlite3_reset(qins);
+          sqlite3_bind_int64(qins, 1, rows[i].id);
+          sqlite3_bind_text(qins, 2, ds_rubric_sha256(rubric), -1, SQLITE_STATIC);
+          sqlite3_bind_text(qins, 3, ci.id, -1, SQLITE_STATIC);
+          if (gr->label >= 0) {
+            sqlite3_bind_int(qins, 4, gr->label);
+            sqlite3_bind_double(qins, 5, gr->confidence);
+          } else {
+            sqlite3_bind_null(qins, 4);
+            sqlite3_bind_null(qins, 5);
+          }
+          sqlite3_bind_text(qins, 6, gr->grader, -1, SQLITE_STATIC);
+          sqlite3_bind_text(qins, 7, gr->evidence, -1, SQLITE_STATIC);
+          if (gr->step >= 0) sqlite3_bind_int(qins, 8, gr->step);
+          else sqlite3_bind_null(qins, 8);
+          if (gr->error) sqlite3_bind_text(qins, 9, gr->error, -1, SQLITE_STATIC);
+          else sqlite3_bind_null(qins, 9);
+          sqlite3_bind_text(qins, 10, now, -1, SQLITE_STATIC);
+          if (sqlite3_step(qins) != SQLITE_DONE) {
+            st = db_err(store, err, "writing a grade");
+            break;
+          }
+          stats.grades_written += (uint64_t)sqlite3_changes(db);
+          if (gr->label == 1) stats.flagged++;
+          if (gr->label < 0) stats.grader_errors++;
+        }
+      ds_grades_release(grades, (size_t)n * nc);
+      if (st) {
+        ds_store_rollback(store);
+        goto out;
+      }
+      if ((st = ds_store_commit(store, err))) goto out;
+      ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_seen);
+    }
+    for (unsigned i = 0; i < n; i++) row_release(&rows[i]);
+  }
+  {
+    char detail[256];
+    snprintf(detail, sizeof detail,
+             "{\"sha256\":\"%s\",\"samples\":%llu,\"grades\":%llu,\"flagged\":%llu,\"errors\":%llu}",
+             ds_rubric_sha256(rubric), (unsigned long long)stats.samples_seen, (unsigned long long)stats.grades_written,
+             (unsigned long long)stats.flagged, (unsigned long long)stats.grader_errors);
+    ds_store_event(store, "grade_finished", detail, NULL);
+  }
+out:
+  if (rows)
+    for (unsigned i = 0; i < batch; i++) row_release(&rows[i]);
+  sqlite3_finalize(qs);
+  sqlite3_finalize(qdone);
+  sqlite3_finalize(qsteps);
+  sqlite3_finalize(qins);
+  ds_grader_free(g);
+  ds_free(rows);
+  ds_free(views);
+  ds_free(skip);
+  ds_free(grades);
+  if (out_stats) *out_stats = stats;
+  return st;
+}
+
+/* ------------------------------------------------------------------ accuracy */
+
+/* One labeled example: {"id", "messages" (prefix), "tools", "content" | "response",
+ * "reasoning", "tool_calls", "trajectory", "labels": {"category": 0|1, ...}} */
+enum ds_status ds_grade_eval(const char *labeled_path, const struct ds_rubric *rubric, const struct ds_grader_params *p,
+                             struct ds_eval_counts **out, uint64_t *out_records, struct ds_err *err) {
+  *out = NULL;
+  unsigned nc = ds_rubric_n_categories(rubric);
+  struct ds_eval_counts *cnt = ds_calloc(nc, sizeof *cnt);
+  struct ds_grade *grades = ds_calloc(nc, sizeof *grades);
+  bool *skip = ds_calloc(nc, sizeof *skip);
+  struct ds_grader *g = NULL;
+  struct ds_lines *lines = NULL;
+  uint64_t records = 0;
+  enum ds_status st = DS_OK;
+  if (!cnt || !grades || !skip) {
+    st = ds_fail(err, DS_E_NOMEM, "out of memory");
+    goto out;
+  }
+  if ((st = ds_grader_new(rubric, p, &g, err)) || (st = ds_lines_open(labeled_path, 16u << 20, &lines, err))) goto out;
+  for (;;) {
+    struct ds_str line;
+    bool too_long;
+    st = ds_lines_next(lines, &line, &too_long, err);
+    if (st == DS_E_NOTFOUND) {
+      st = DS_OK;
+      break;
+    }
+    if (st) goto out;
+    uint64_t ln = ds_lines_lineno(lines);
+    if (too_long) {
+      st = ds_fail(err, DS_E_LIMIT, "%s:%llu: line longer than 16 MiB", labeled_path, (unsigned long long)ln);
+      goto out;
+    }
+    size_t k = 0;
+    while (k < line.len && (line.p[k] == ' ' || line.p[k] == '\t' || line.p[k] == '\r')) k++;
+    if (k == line.len || line.p[k] == '#') continue;
+    json_error_t je;
+    json_t *rec = json_loadb(line.p, line.len, 0, &je);
+    if (!json_is_object(rec)) {
+      json_decref(rec);
+      st = ds_fail(err, DS_E_PARSE, "%s:%llu: not a JSON object: %s", labeled_path, (unsigned long long)ln,
+                   rec ? "" : je.text);
+      goto out;
+    }
+    json_t *labels = json_object_get(rec, "labels");
+    if (!json_is_object(labels)) {
+      json_decref(rec);
+      st = ds_fail(err, DS_E_INVALID, "%s:%llu: missing \"labels\" object", labeled_path, (unsigned long long)ln);
+      goto out;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(labels, key, val) {
+      if (ds_rubric_find(rubric, key) < 0 || !(json_is_integer(val) || json_is_boolean(val))) {
+        json_decref(rec);
+        st = ds_fail(err, DS_E_INVALID, "%s:%llu: label '%s' %s", labeled_path, (unsigned long long)ln, key,
+                     ds_rubric_find(rubric, key) < 0 ? "is not a category of the rubric" : "must be 0 or 1");
+        goto out;
+      }
+    }
+    const char *content = ds_json_str(rec, "content", ds_json_str(rec, "response", NULL));
+    struct ds_sample_view v = {content,
+                               ds_json_str(rec, "reasoning", NULL),
+                               json_object_get(rec, "tool_calls"),
+                               json_object_get(rec, "trajectory"),
+                               json_object_get(rec, "tool_steps"),
+                               json_object_get(rec, "messages"),
+                               json_object_get(rec, "tools")};
+    for (unsigned c = 0; c < nc; c++) {
+      struct ds_category_info ci;
+      ds_rubric_category(rubric, c, &ci);
+      skip[c] = json_object_get(labels, ci.id) == NULL;
+    }
+    st = ds_grader_grade(g, &v, 1, skip, grades, err);
+    if (st) {
+      json_decref(rec);
+      goto out;
+    }
+    records++;
+    for (unsigned c = 0; c < nc; c++) {
+      struct ds_category_info ci;
+      ds_rubric_category(rubric, c, &ci);
+      json_t *lv = json_object_get(labels, ci.id);
+      if (!lv) continue;
+      int truth = json_is_boolean(lv) ? json_is_true(lv) : json_integer_value(lv) != 0;
+      struct ds_grade *gr = &grades[c];
+      if (gr->graded && gr->label != truth)
+        ds_logf(&p->log, DS_LOG_DEBUG, "%s:%llu: %s: %s labeled %d, graded %d", labeled_path, (unsigned long long)ln,
+                ds_json_str(rec, "id", "?"), ci.id, truth, gr->label);
+      if (!gr->graded) cnt[c].skipped++;
+      else if (gr->label < 0) cnt[c].errors++;
+      else if (gr->label && truth) cnt[c].tp++;
+      else if (gr->label && !truth) cnt[c].fp++;
+      else if (!gr->label && truth) cnt[c].fn++;
+      else cnt[c].tn++;
+    }
+    ds_grades_release(grades, nc);
+    json_decref(rec);
+  }
+  *out = cnt;
+  cnt = NULL;
+  if (out_records) *out_records = records;
+out:
+  ds_lines_free(lines);
+  ds_grader_free(g);
+  ds_free(cnt);
+  ds_free(grades);
+  ds_free(skip);
+  return st;
+}
