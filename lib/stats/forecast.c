@@ -202,8 +202,12 @@ enum ds_status stats_forecast_build(const struct run_data *cand, const struct ru
     if (ct->total[c].grader_errors)
       json_array_append_new(warn, json_sprintf("category '%s': %llu grader errors (label NULL), not counted in n", id,
                                                (unsigned long long)ct->total[c].grader_errors));
-    if (ct->total[c].missing)
-      json_array_append_new(warn, json_sprintf("category '%s': %llu ok samples have no grade", id,
+    /* samples a category does not apply to (chat vs agent), or whose judge was not run, have no
+     * grade: counted, and a warning only when the category ends with no graded sample at all */
+    json_object_set_new(o, "ungraded", json_integer((json_int_t)ct->total[c].missing));
+    if (ct->total[c].missing && ct->total[c].n == 0)
+      json_array_append_new(warn, json_sprintf("category '%s': none of %llu ok samples is graded (a judge "
+                                               "category graded without --judge?)", id,
                                                (unsigned long long)ct->total[c].missing));
     json_array_append_new(cats, o);
   }
