@@ -1,6 +1,7 @@
 /* replay.c: the replay stage: streams the corpus into prefixes (cut points, shard filter),
  * then generates K samples per pending prefix through a backend, committing each poll's
  * results in one transaction so that a killed run resumes with nothing lost or done twice. */
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -1103,6 +1104,33 @@ static enum ds_status write_params(struct replay *r, const char *corpus_abs, con
   return ds_store_commit(r->store, err);
 }
 
+/* Creates the run database atomically: schema and parameters are written to PATH.creating,
+ * which is renamed to PATH only when complete, so a run killed while it is being created
+ * leaves no half-made database that --resume could not read (the next start simply creates
+ * it again). */
+static enum ds_status create_run(struct replay *r, const char *path, const char *corpus, const char *sha,
+                                 const char *described, struct ds_err *err) {
+  struct ds_buf tmp;
+  ds_buf_init(&tmp, 0);
+  if (ds_buf_addf(&tmp, "%s.creating", path)) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+  for (size_t i = 0; i < DS_ARRAY_LEN(suffixes); i++) {
+    char stale[4096];
+    snprintf(stale, sizeof stale, "%s%s", tmp.data, suffixes[i]);
+    unlink(stale); /* left by a run killed while it was being created */
+  }
+  enum ds_status st = ds_store_open(tmp.data, DS_STORE_CREATE, &r->store, err);
+  if (!st) st = write_params(r, corpus, sha, described, err);
+  ds_store_close(r->store); /* the last connection: checkpoints and removes the WAL */
+  r->store = NULL;
+  if (!st && rename(tmp.data, path) != 0)
+    st = ds_fail(err, DS_E_IO, "%s: cannot create: %s", path, strerror(errno));
+  if (st) unlink(tmp.data);
+  ds_buf_release(&tmp);
+  if (!st) st = ds_store_open(path, DS_STORE_WRITE, &r->store, err);
+  return st;
+}
+
 static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
   enum ds_status st;
   if ((st = prep(r->db,
@@ -1299,8 +1327,7 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   }
 
   if (!p.resume) {
-    st = ds_store_open(p.db_path, DS_STORE_CREATE, &r.store, err);
-    if (!st) st = write_params(&r, corpus_abs ? corpus_abs : p.corpus_path, sha, described, err);
+    st = create_run(&r, p.db_path, corpus_abs ? corpus_abs : p.corpus_path, sha, described, err);
     free(corpus_abs);
     if (st) goto out;
   } else {
