@@ -2,6 +2,7 @@
  * realism files) into the report's data model, a jansson document described in
  * docs/internals/report.md. Rates are computed here with Wilson intervals when no forecast
  * is given; the forecast's own figures are shown beside them when it is. */
+#include <ctype.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -478,6 +479,25 @@ static void evidence_parse(const char *ev, char **out_text, char **out_detail) {
   json_decref(j);
 }
 
+/* A grader's evidence is often a window cut out of the response mid-word ("ou can ... at
+ * jane@exa"). De-identified on its own, a cut value would get another placeholder than the
+ * whole value in the response, and the evidence would no longer point into it: widen the
+ * evidence to whole words of the response first. */
+static bool word_char(char c) { return isalnum((unsigned char)c) || strchr("@._%+-", c) || (unsigned char)c >= 0x80; }
+
+static void widen_to_words(const char *response, char **ev) {
+  if (!*ev || !**ev) return;
+  const char *at = strstr(response, *ev);
+  if (!at) return;
+  const char *b = at, *e = at + strlen(*ev);
+  while (b > response && word_char(b[-1]) && word_char(b[0])) b--;
+  while (*e && word_char(e[-1]) && word_char(*e)) e++;
+  char *w = ds_strndup(b, (size_t)(e - b));
+  if (!w) return;
+  ds_free(*ev);
+  *ev = w;
+}
+
 /* Replaces *text by its de-identified form (one placeholder map per example, so the evidence
  * still matches the response it quotes). */
 static enum ds_status scrub(struct ds_deid *d, char **text, struct ds_err *err) {
@@ -538,6 +558,7 @@ static enum ds_status examples(struct model_ctx *c, json_t *model, struct ds_err
     char *ev = NULL, *detail = NULL;
     evidence_parse(col_text(st, 8), &ev, &detail);
     char *response = ds_buf_detach(&resp, NULL);
+    widen_to_words(response, &ev);
     ds_deid_reset(deid);
     if ((rc = scrub(deid, &prompt, err)) || (rc = scrub(deid, &orig, err)) || (rc = scrub(deid, &response, err)) ||
         (rc = scrub(deid, &ev, err)) || (rc = scrub(deid, &detail, err))) {
