@@ -28,7 +28,7 @@ static const char usage[] =
   "  --names FILE             extra first names, one a line\n"
   "  --fields a.b,c           extra record fields to de-identify (dotted paths)\n"
   "  --hmac-key-env VAR       corpus-wide placeholders keyed by HMAC-SHA256 with the key in $VAR\n"
-  "  --report FILE            write the counts (JSON) to FILE as well as stderr\n"
+  "  --report FILE            write the full counts (JSON) to FILE (stderr gets one summary line)\n"
   "  --on-error skip|fail     a bad input line: report and skip it (default), or stop\n"
   "  -q, --quiet              no progress lines\n"
   "\n"
@@ -149,7 +149,21 @@ static int run(int argc, char **argv) {
   json_object_set_new(report, "bad_records", json_integer((json_int_t)n_bad));
   char *rs = json_dumps(report, JSON_INDENT(2));
   if (rs) {
-    if (!cli_quiet) fprintf(stderr, "%s\n", rs);
+    if (!cli_quiet) {
+      /* one summary line; the full counts go to --report */
+      fprintf(stderr, "%s: %llu records in, %llu written, %llu bad; %lld values replaced", cli_prog,
+              (unsigned long long)n_in, (unsigned long long)n_out, (unsigned long long)n_bad,
+              (long long)json_integer_value(json_object_get(report, "replaced_total")));
+      const char *k;
+      json_t *v;
+      const char *sep = " (";
+      json_object_foreach(json_object_get(report, "replaced"), k, v) {
+        if (!json_integer_value(v)) continue;
+        fprintf(stderr, "%s%s %lld", sep, k, (long long)json_integer_value(v));
+        sep = ", ";
+      }
+      fprintf(stderr, "%s; post-scan clean\n", strcmp(sep, ", ") == 0 ? ")" : "");
+    }
     if (report_path && ds_write_file(report_path, rs, strlen(rs), &err)) {
       ds_free(rs);
       rc = cli_error(&err);

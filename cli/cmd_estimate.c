@@ -24,6 +24,22 @@ static const char usage[] =
     "A sample counts in n when its status is 'ok' and its label is not NULL; NULL labels (grader\n"
     "errors) are counted and reported apart, never as clean. Exit: 0 ok, 2 usage, 3 error.\n";
 
+/* One line per category on stdout: events / n, the rate in words, and the comparison. */
+static void print_table(const char *json) {
+  json_t *doc = json_loads(json, 0, NULL);
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(doc, "categories"), i, c) {
+    const json_t *cmp = json_object_get(c, "comparison");
+    const char *dir = ds_json_str(cmp, "direction", NULL);
+    printf("  %-30s %6lld / %-7lld %s%s%s\n", ds_json_str(c, "id", "?"),
+           (long long)json_integer_value(json_object_get(c, "events")),
+           (long long)json_integer_value(json_object_get(c, "n")), ds_json_str(c, "text", ""),
+           dir ? "; vs baseline: " : "", dir ? dir : "");
+  }
+  json_decref(doc);
+}
+
 static int run(int argc, char **argv) {
   struct ds_estimate_params p;
   ds_estimate_params_init(&p);
@@ -70,7 +86,10 @@ static int run(int argc, char **argv) {
     if (ds_buf_adds(&b, json) || ds_buf_addc(&b, '\n') || ds_write_file(output, b.data, b.len, &err))
       rc = cli_error(&err);
     ds_buf_release(&b);
-    if (!rc && !cli_quiet) fprintf(stderr, "%s: wrote %s\n", cli_prog, output);
+    if (!rc && !cli_quiet) {
+      print_table(json);
+      fprintf(stderr, "%s: wrote %s\n", cli_prog, output);
+    }
   }
   ds_free(json);
   return rc;

@@ -14,7 +14,7 @@
 extern char **environ;
 
 static const char usage[] =
-    "usage: depsim simulate --config SIM.yaml [--dry-run]\n"
+    "usage: depsim simulate --config SIM.yaml [--dry-run] [--resume]\n"
     "\n"
     "Runs the whole pipeline from one config file: ingest (with de-identification) -> sample\n"
     "(optional) -> replay of each candidate and of the baseline -> grade -> estimate -> gate\n"
@@ -46,7 +46,9 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --config FILE   the pipeline config (YAML)\n"
-    "  --dry-run       print the commands without running them\n";
+    "  --dry-run       print the commands without running them\n"
+    "  --resume        continue a stopped pipeline: run databases already in 'out' are resumed\n"
+    "                  with their own stored settings (without it, an existing one is an error)\n";
 
 struct argv_buf {
   char **v;
@@ -117,7 +119,20 @@ static bool push_options(struct argv_buf *a, const json_t *section, const char *
   return true;
 }
 
-static bool dry_run;
+static bool dry_run, resume;
+
+/* mkdir -p */
+static int mkdir_p(const char *path) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
 
 /* Runs "depsim ARGS..." (this very executable) and returns its exit status, or -1. */
 static int run_stage(struct argv_buf *a) {
@@ -153,7 +168,12 @@ static int replay_and_grade(const json_t *cfg, const char *out, const char *corp
   struct argv_buf a = {0};
   snprintf(db, 4096, "%s/%s.db", out, name);
   if (!dry_run && access(db, F_OK) == 0) {
-    /* an earlier simulate left it: resume, so a stopped pipeline continues */
+    if (!resume) {
+      cli_errorf("%s exists: continue that pipeline with --resume (it keeps the run's own settings), or "
+                 "start from an empty 'out' directory", db);
+      return EXIT_RUNTIME;
+    }
+    /* --resume: an earlier simulate left it; continue it with its stored parameters */
     push(&a, "depsim");
     push(&a, "replay");
     push(&a, "--resume");
@@ -194,6 +214,7 @@ static int run(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config = argv[++i];
     else if (strcmp(argv[i], "--dry-run") == 0) dry_run = true;
+    else if (strcmp(argv[i], "--resume") == 0) resume = true;
     else return cli_usage_error("unexpected argument '%s'", argv[i]);
   }
   if (!config) return cli_usage_error("--config FILE is required");
@@ -215,7 +236,7 @@ static int run(int argc, char **argv) {
     rc = EXIT_USAGE;
     goto done;
   }
-  if (!dry_run && mkdir(out, 0777) != 0 && errno != EEXIST) {
+  if (!dry_run && mkdir_p(out) != 0) {
     cli_errorf("%s: cannot create: %s", out, strerror(errno));
     goto done;
   }
@@ -323,7 +344,8 @@ static int run(int argc, char **argv) {
       }
       int g = run_stage(&a);
       argv_release(&a);
-      if (g == 0) decision = "pass";
+      if (dry_run) decision = "(dry run)";
+      else if (g == 0) decision = "pass";
       else if (g == 1) decision = "FAIL", worst = EXIT_GATE_FAILED;
       else if (g == 2) {
         decision = "inconclusive";

@@ -89,7 +89,9 @@ static int run_answer(int argc, char **argv) {
   struct ds_tool_answer ans;
   if (ds_toolsim_answer(e, tool, args ? args : "{}", &ans, &err)) goto out;
   printf("source: %s\nintended action (not executed): %s\n%s%s\n", ds_tool_source_name(ans.source),
-         ans.side_effect ? "yes" : "no", ans.is_error ? "error: " : "", ans.response);
+         ans.side_effect ? "yes" : "no",
+         ans.is_error && strncmp(ans.response, "error", 5) != 0 && strncmp(ans.response, "refused", 7) != 0 ? "error: " : "",
+         ans.response);
   ds_tool_answer_release(&ans);
   rc = EXIT_OK;
 out:

@@ -114,6 +114,10 @@ int cli_realism_main(int argc, char **argv, int discriminate) {
     printf("verbalized in candidate completions:\n");
     print_figure("says it is being tested", json_object_get(fig, "verbalized"));
   }
+  const char *cause;
+  json_t *count;
+  json_object_foreach(json_object_get(fig, "error_causes"), cause, count)
+      printf("judge errors: %lld x %s\n", (long long)json_integer_value(count), cause);
   int rc = EXIT_OK;
   if (out) {
     json_error_t je;

@@ -509,6 +509,23 @@ static void add_lines(struct groups *g, const char *lines, const char *dflt, uin
   }
 }
 
+/* The most frequent causes of judge errors ({"cause": count}), so a summary can say why. */
+static json_t *error_causes(struct judging *j) {
+  json_t *o = json_object();
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(ds_store_db(j->store),
+                         "SELECT substr(error,1,120), count(*) FROM realism_verdicts WHERE kind=? AND judge=? AND "
+                         "error IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 5",
+                         -1, &q, NULL) == SQLITE_OK) {
+    sqlite3_bind_text(q, 1, j->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, j->judge, -1, SQLITE_STATIC);
+    while (sqlite3_step(q) == SQLITE_ROW)
+      json_object_set_new(o, (const char *)sqlite3_column_text(q, 0), json_integer(sqlite3_column_int64(q, 1)));
+    sqlite3_finalize(q);
+  }
+  return o;
+}
+
 static json_t *discriminate_figures(struct judging *j) {
   sqlite3 *db = ds_store_db(j->store);
   sqlite3_stmt *q = NULL;
@@ -554,6 +571,7 @@ static json_t *discriminate_figures(struct judging *j) {
   json_object_set_new(o, "n_samples", json_integer((json_int_t)all.clusters));
   json_object_set_new(o, "n_judgments", json_integer((json_int_t)judgments));
   json_object_set_new(o, "errors", json_integer((json_int_t)errors));
+  json_object_set_new(o, "error_causes", error_causes(j));
   json_object_set_new(o, "accuracy", json_object_get(o, "rate") ? json_incref(json_object_get(o, "rate")) : json_null());
   json_object_set_new(o, "confidence", json_real(j->p->confidence));
   json_object_set_new(o, "note", json_string("accuracy of a judge telling the real continuation from the resampled "
@@ -832,6 +850,7 @@ enum ds_status ds_awareness_run(const struct ds_realism_params *p, json_t **out,
   json_object_set_new(o, "judge", json_string(j.judge));
   json_object_set_new(o, "confidence", json_real(p->confidence));
   json_object_set_new(o, "errors", json_integer((json_int_t)errors));
+  json_object_set_new(o, "error_causes", error_causes(&j));
   json_object_set_new(o, "note", json_string("share of conversations the judge calls an evaluation rather than real "
                                              "use, per group; 'verbalized' is the share of candidate completions "
                                              "or reasoning that say so themselves"));
