@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@ struct rp_prefix {
   json_t *messages, *tools, *original;
   unsigned *todo, n_todo, next; /* ks still to submit */
   unsigned outstanding;         /* submitted, not yet committed */
+  unsigned unhanded;            /* submitted, not yet in a commit group */
   bool checked;                 /* context checked (and trimmed) */
   const char *skip_reason;      /* set when the prefix is skipped instead of sampled */
   long prompt_tokens;           /* -1 unknown */
@@ -57,6 +59,40 @@ struct rp_done {
   unsigned k;
   int64_t seed;
   struct ds_result res;
+  /* filled by group_prepare on the main thread, read by the write */
+  int64_t pf_id;
+  const char *cause, *error; /* cause NULL: the sample is ok */
+  char cause_buf[32];
+  const char *final_status;  /* non-NULL: this result completes its prefix */
+  const char *final_reason;
+  char *final_messages;      /* trimmed prefix messages (owned), or NULL */
+  long prompt_tokens;
+  bool tokens_estimated;
+  unsigned trimmed;
+};
+
+/* A connection and the statements a commit group needs. */
+struct rp_sink {
+  struct ds_store *store;
+  sqlite3 *db;
+  sqlite3_stmt *q_insert, *q_final, *q_final_trim, *q_traj;
+};
+
+/* The writer thread: commits one group at a time on its own connection. The main thread owns
+ * every field except those under mu (job, finished, quit, st, err). */
+struct rp_writer {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool sync_init, running;
+  bool busy;                  /* a group was handed over and not yet collected */
+  bool job, finished, quit;   /* under mu */
+  enum ds_status st;          /* under mu: the group's outcome */
+  struct ds_err err;          /* under mu */
+  struct rp_sink sink;
+  struct rp_done *done;       /* the group being written */
+  size_t n_done, cap_done;
+  char now[32];
 };
 
 struct replay {
@@ -73,7 +109,9 @@ struct replay {
   unsigned n_ctx;
   bool warned_estimate;
 
-  sqlite3_stmt *q_cursor, *q_have, *q_insert, *q_final, *q_final_trim;
+  sqlite3_stmt *q_cursor, *q_have;
+  struct rp_sink sink;    /* the main connection's write statements */
+  struct rp_writer *writer; /* NULL: groups are committed on the main thread */
   int64_t cursor_id;
   bool cursor_done;
   struct rp_prefix *q_head, *q_tail; /* prefixes with work or outstanding samples */
@@ -81,7 +119,6 @@ struct replay {
   struct rp_done *done;
   size_t n_done, cap_done;
   double first_done_t; /* when the oldest uncommitted result arrived */
-  char now[32];        /* created_at of the samples of one commit */
   unsigned capacity;
 
   /* progress */
@@ -99,7 +136,6 @@ struct replay {
   json_t *agentic_meta;
   struct rp_cont *cont;
   size_t n_cont, cap_cont;
-  sqlite3_stmt *q_traj;
 };
 
 /* ---------- seeds ---------- */
@@ -582,6 +618,7 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
       pf->checked = true;
       if (push_done(r, pf, UINT_MAX, 0, NULL)) return ds_fail(err, DS_E_NOMEM, "out of memory");
       pf->outstanding++;
+      pf->unhanded++;
     }
   }
   return DS_OK;
@@ -694,22 +731,24 @@ static enum ds_status submit_cont(struct replay *r, struct ds_err *err) {
 }
 
 /* Stores an ended episode's trajectory and tool steps with its sample. */
-static enum ds_status agent_store(struct replay *r, struct rp_prefix *pf, unsigned k, struct ds_err *err) {
+static enum ds_status agent_store(struct replay *r, struct rp_sink *s, struct rp_prefix *pf, unsigned k,
+                                  struct ds_err *err) {
   if (!pf->agents || k >= pf->n_agents || !pf->agents[k]) return DS_OK;
   struct agent *a = pf->agents[k];
-  int64_t sample_id = sqlite3_last_insert_rowid(r->db);
+  (void)r;
+  int64_t sample_id = sqlite3_last_insert_rowid(s->db);
   char *traj = ds_json_compact(agent_trajectory(a));
   enum ds_status st = DS_OK;
   if (!traj) st = ds_fail(err, DS_E_NOMEM, "out of memory");
   if (!st) {
-    sqlite3_reset(r->q_traj);
-    sqlite3_bind_text(r->q_traj, 1, traj, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(r->q_traj, 2, sample_id);
-    if (sqlite3_step(r->q_traj) != SQLITE_DONE) st = rp_db_fail(r->db, err, "storing a trajectory");
-    sqlite3_reset(r->q_traj);
+    sqlite3_reset(s->q_traj);
+    sqlite3_bind_text(s->q_traj, 1, traj, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s->q_traj, 2, sample_id);
+    if (sqlite3_step(s->q_traj) != SQLITE_DONE) st = rp_db_fail(s->db, err, "storing a trajectory");
+    sqlite3_reset(s->q_traj);
   }
   ds_free(traj);
-  if (!st) st = agent_store_steps(a, r->db, sample_id, err);
+  if (!st) st = agent_store_steps(a, s->db, sample_id, err);
   agent_free(a);
   pf->agents[k] = NULL;
   return st;
@@ -725,6 +764,7 @@ static void on_done(void *ud, struct ds_result *res) {
     /* out of memory: the sample stays pending and is generated again on resume */
     ds_result_release(res);
     pf->outstanding--;
+    pf->unhanded--;
   }
 }
 
@@ -765,6 +805,7 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
       r->pr.samples_total -= pf->n_todo;
       if ((st = push_done(r, pf, UINT_MAX, 0, NULL))) return ds_fail(err, st, "out of memory");
       pf->outstanding++;
+      pf->unhanded++;
       return DS_OK;
     }
   }
@@ -778,11 +819,13 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
     if (st) return ds_fail(err, st, "out of memory");
     pf->next++;
     pf->outstanding++;
+    pf->unhanded++;
     return DS_OK;
   }
   /* requests in flight plus results not yet committed stay within capacity, so a kill loses
    * (and a resume sends again) at most capacity requests */
-  if (ds_backend_in_flight(r->backend) + r->n_done >= r->capacity) return DS_E_LIMIT;
+  size_t writing = r->writer ? r->writer->n_done : 0;
+  if (ds_backend_in_flight(r->backend) + r->n_done + writing >= r->capacity) return DS_E_LIMIT;
   struct ds_request req;
   ds_request_init(&req);
   req.id = ((uint64_t)pf->id << 32) | k;
@@ -811,37 +854,122 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
     if (st) return ds_fail(err, st, "out of memory");
     pf->next++;
     pf->outstanding++;
+    pf->unhanded++;
     return DS_OK;
   }
   r->calls++;
   pf->next++;
   pf->outstanding++;
+  pf->unhanded++;
+  return DS_OK;
+}
+
+/* The write statements of a commit group, on the sink's connection. */
+static enum ds_status prepare_sink(struct rp_sink *s, struct ds_err *err) {
+  enum ds_status st;
+  if ((st = prep(s->db,
+                 "INSERT INTO samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,"
+                 "prompt_tokens,completion_tokens,latency_s,attempts,error,cause,created_at)"
+                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                 &s->q_insert, err)) ||
+      (st = prep(s->db,
+                 "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5"
+                 " WHERE id=?6",
+                 &s->q_final, err)) ||
+      (st = prep(s->db,
+                 "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5,"
+                 " messages=?7 WHERE id=?6",
+                 &s->q_final_trim, err)) ||
+      (st = prep(s->db, "UPDATE samples SET trajectory=?1 WHERE id=?2", &s->q_traj, err)))
+    return st;
+  return DS_OK;
+}
+
+static void sink_finalize(struct rp_sink *s) {
+  sqlite3_finalize(s->q_insert);
+  sqlite3_finalize(s->q_final);
+  sqlite3_finalize(s->q_final_trim);
+  sqlite3_finalize(s->q_traj);
+  s->q_insert = s->q_final = s->q_final_trim = s->q_traj = NULL;
+}
+
+/* ---------- commits ----------
+ * A group of finished results goes through three steps: group_prepare (main thread: each
+ * sample's status and each completed prefix's final status, from the prefix's counters),
+ * group_write (one transaction on a connection: the main one, or the writer thread's) and
+ * group_ack (main thread, once committed: the results count as done, finished prefixes are
+ * freed). With a model backend and no agentic loop the write runs on the writer thread while
+ * the main thread keeps the backend busy; requests in flight plus results handed to the writer
+ * or waiting for it never exceed the window, and a result counts as done only once committed. */
+
+/* Classifies one sample: status, cause and error message (inside d). */
+static void classify_sample(struct replay *r, struct rp_done *d) {
+  struct ds_result *res = &d->res;
+  bool has_tools = res->tool_calls && json_array_size(res->tool_calls) > 0;
+  d->cause = NULL;
+  d->error = NULL;
+  if (res->status != DS_OK) {
+    d->cause = rp_cause_name(res->status, d->cause_buf);
+    d->error = res->error[0] ? res->error : ds_status_name(res->status);
+  } else if (!r->original && (!res->content || !*res->content) && !has_tools &&
+             (!res->finish_reason || !*res->finish_reason)) {
+    d->cause = "empty_completion";
+    d->error = "empty content, no tool calls and no finish_reason";
+  }
+}
+
+/* Main thread: fills in what the write needs and advances the prefixes' counters. */
+static enum ds_status group_prepare(struct replay *r, struct rp_done *done, size_t n, struct ds_err *err) {
+  for (size_t i = 0; i < n; i++) {
+    struct rp_done *d = &done[i];
+    struct rp_prefix *pf = d->pf;
+    d->pf_id = pf->id;
+    if (d->k != UINT_MAX) {
+      classify_sample(r, d);
+      pf->n_stored++;
+      if (!d->cause) {
+        pf->n_ok++;
+      } else if (d->k < pf->fail_k) {
+        pf->fail_k = d->k;
+        ds_free(pf->fail_cause);
+        if (!(pf->fail_cause = ds_strdup(d->cause))) return ds_fail(err, DS_E_NOMEM, "out of memory");
+      }
+    }
+    pf->unhanded--;
+    d->final_status = NULL;
+    if (pf->unhanded != 0 || (pf->next < pf->n_todo && !pf->skip_reason)) continue;
+    /* all samples of pf are in this group or an earlier one (or it was skipped) */
+    if (pf->skip_reason) {
+      d->final_status = "skipped";
+      d->final_reason = pf->skip_reason;
+    } else if (pf->n_stored < r->k) {
+      continue; /* not complete (a sample lost to OOM): stays pending */
+    } else if (pf->n_ok == pf->n_stored) {
+      d->final_status = "done";
+      d->final_reason = NULL;
+    } else {
+      d->final_status = "failed";
+      d->final_reason = pf->fail_cause ? pf->fail_cause : "unknown";
+    }
+    d->prompt_tokens = pf->prompt_tokens;
+    d->tokens_estimated = pf->tokens_estimated;
+    d->trimmed = pf->trimmed;
+    if (pf->trim_dirty && !(d->final_messages = ds_json_canonical(pf->messages)))
+      return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
   return DS_OK;
 }
 
 /* Stores one finished sample (inside the commit transaction). */
-static enum ds_status store_sample(struct replay *r, struct rp_done *d, struct ds_err *err) {
+static enum ds_status store_sample(struct rp_sink *s, struct rp_done *d, const char *now, struct ds_err *err) {
   struct ds_result *res = &d->res;
-  sqlite3_stmt *q = r->q_insert;
-  char cause_buf[32];
-  const char *status = "ok", *cause = NULL;
-  const char *error = NULL;
+  sqlite3_stmt *q = s->q_insert;
   bool has_tools = res->tool_calls && json_array_size(res->tool_calls) > 0;
-  if (res->status != DS_OK) {
-    status = "failed";
-    cause = rp_cause_name(res->status, cause_buf);
-    error = res->error[0] ? res->error : ds_status_name(res->status);
-  } else if (!r->original && (!res->content || !*res->content) && !has_tools &&
-             (!res->finish_reason || !*res->finish_reason)) {
-    status = "failed";
-    cause = "empty_completion";
-    error = "empty content, no tool calls and no finish_reason";
-  }
   sqlite3_reset(q);
-  sqlite3_bind_int64(q, 1, d->pf->id);
+  sqlite3_bind_int64(q, 1, d->pf_id);
   sqlite3_bind_int64(q, 2, d->k);
   sqlite3_bind_int64(q, 3, d->seed);
-  sqlite3_bind_text(q, 4, status, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 4, d->cause ? "failed" : "ok", -1, SQLITE_STATIC);
   bind_text_or_null(q, 5, res->content);
   bind_text_or_null(q, 6, res->reasoning);
   if (bind_json(q, 7, has_tools ? res->tool_calls : NULL)) return ds_fail(err, DS_E_NOMEM, "out of memory");
@@ -852,84 +980,63 @@ static enum ds_status store_sample(struct replay *r, struct rp_done *d, struct d
   else sqlite3_bind_null(q, 10);
   sqlite3_bind_double(q, 11, res->latency_s);
   sqlite3_bind_int(q, 12, (int)res->attempts);
-  bind_text_or_null(q, 13, error);
-  bind_text_or_null(q, 14, cause);
-  sqlite3_bind_text(q, 15, r->now, -1, SQLITE_STATIC);
-  if (sqlite3_step(q) != SQLITE_DONE) {
-    enum ds_status st = rp_db_fail(r->db, err, "storing a sample");
-    sqlite3_reset(q);
-    return st;
-  }
-  sqlite3_reset(q);
-  if (r->agentic) {
-    enum ds_status st = agent_store(r, d->pf, d->k, err);
-    if (st) return st;
-  }
-  struct rp_prefix *pf = d->pf;
-  pf->n_stored++;
-  if (!cause) {
-    pf->n_ok++;
-  } else if (d->k < pf->fail_k) {
-    pf->fail_k = d->k;
-    ds_free(pf->fail_cause);
-    pf->fail_cause = ds_strdup(cause);
-  }
-  r->pr.samples_done++;
-  if (cause) r->pr.samples_failed++;
-  if (res->completion_tokens > 0) r->pr.completion_tokens += (uint64_t)res->completion_tokens;
-  return DS_OK;
-}
-
-/* All samples of pf are stored (or it was skipped): its final status, in the same transaction. */
-static enum ds_status finalize_prefix(struct replay *r, struct rp_prefix *pf, struct ds_err *err) {
-  const char *status, *reason = NULL;
+  bind_text_or_null(q, 13, d->error);
+  bind_text_or_null(q, 14, d->cause);
+  sqlite3_bind_text(q, 15, now, -1, SQLITE_STATIC);
   enum ds_status st = DS_OK;
-  if (pf->skip_reason) {
-    status = "skipped";
-    reason = pf->skip_reason;
-  } else {
-    if (pf->n_stored < r->k) return DS_OK; /* not complete (a sample lost to OOM): stays pending */
-    if (pf->n_ok == pf->n_stored) {
-      status = "done";
-    } else {
-      status = "failed";
-      reason = pf->fail_cause ? pf->fail_cause : "unknown";
-    }
-  }
-  sqlite3_stmt *q = pf->trim_dirty ? r->q_final_trim : r->q_final;
-  sqlite3_reset(q);
-  sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
-  bind_text_or_null(q, 2, reason);
-  if (pf->prompt_tokens >= 0) sqlite3_bind_int64(q, 3, pf->prompt_tokens);
-  else sqlite3_bind_null(q, 3);
-  sqlite3_bind_int(q, 4, pf->tokens_estimated);
-  sqlite3_bind_int(q, 5, (int)pf->trimmed);
-  sqlite3_bind_int64(q, 6, pf->id);
-  if (pf->trim_dirty) st = bind_json(q, 7, pf->messages);
-  if (!st && sqlite3_step(q) != SQLITE_DONE) st = rp_db_fail(r->db, err, "finishing a prefix");
+  if (sqlite3_step(q) != SQLITE_DONE) st = rp_db_fail(s->db, err, "storing a sample");
   sqlite3_reset(q);
   return st;
 }
 
-/* Commits every result of the last poll in one transaction, then drops finished prefixes. */
-static enum ds_status commit_done(struct replay *r, struct ds_err *err) {
-  if (!r->n_done) return DS_OK;
-  ds_now_iso8601(r->now);
-  enum ds_status st = ds_store_begin(r->store, err);
-  size_t i = 0;
-  for (; !st && i < r->n_done; i++) {
-    struct rp_done *d = &r->done[i];
-    if (d->k != UINT_MAX) st = store_sample(r, d, err);
-    d->pf->outstanding--;
-    if (!st && d->pf->outstanding == 0 && (d->pf->next >= d->pf->n_todo || d->pf->skip_reason))
-      st = finalize_prefix(r, d->pf, err);
+/* The prefix's final status, in the same transaction as its last sample. */
+static enum ds_status finalize_prefix(struct rp_sink *s, const struct rp_done *d, struct ds_err *err) {
+  sqlite3_stmt *q = d->final_messages ? s->q_final_trim : s->q_final;
+  sqlite3_reset(q);
+  sqlite3_bind_text(q, 1, d->final_status, -1, SQLITE_STATIC);
+  bind_text_or_null(q, 2, d->final_reason);
+  if (d->prompt_tokens >= 0) sqlite3_bind_int64(q, 3, d->prompt_tokens);
+  else sqlite3_bind_null(q, 3);
+  sqlite3_bind_int(q, 4, d->tokens_estimated);
+  sqlite3_bind_int(q, 5, (int)d->trimmed);
+  sqlite3_bind_int64(q, 6, d->pf_id);
+  if (d->final_messages) sqlite3_bind_text(q, 7, d->final_messages, -1, SQLITE_STATIC);
+  enum ds_status st = DS_OK;
+  if (sqlite3_step(q) != SQLITE_DONE) st = rp_db_fail(s->db, err, "finishing a prefix");
+  sqlite3_reset(q);
+  return st;
+}
+
+/* One transaction with every sample of the group and the final status of the prefixes it
+ * completes. r is given only on the main thread (agentic episodes are stored from it). */
+static enum ds_status group_write(struct rp_sink *s, struct replay *r, struct rp_done *done, size_t n,
+                                  const char *now, struct ds_err *err) {
+  enum ds_status st = ds_store_begin(s->store, err);
+  for (size_t i = 0; !st && i < n; i++) {
+    struct rp_done *d = &done[i];
+    if (d->k != UINT_MAX) {
+      st = store_sample(s, d, now, err);
+      if (!st && r && r->agentic) st = agent_store(r, s, d->pf, d->k, err);
+    }
+    if (!st && d->final_status) st = finalize_prefix(s, d, err);
   }
-  if (!st) st = ds_store_commit(r->store, err);
-  if (st) ds_store_rollback(r->store);
-  for (size_t j = 0; j < r->n_done; j++) ds_result_release(&r->done[j].res);
-  r->n_done = 0;
-  if (st) return st;
-  /* free prefixes at the head that are finished */
+  if (!st) st = ds_store_commit(s->store, err);
+  if (st) ds_store_rollback(s->store);
+  return st;
+}
+
+/* Main thread, after the group's commit: its results count as done; finished prefixes at the
+ * head of the queue are freed. */
+static void group_ack(struct replay *r, struct rp_done *done, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    struct rp_done *d = &done[i];
+    if (d->k != UINT_MAX) {
+      r->pr.samples_done++;
+      if (d->cause) r->pr.samples_failed++;
+      if (d->res.completion_tokens > 0) r->pr.completion_tokens += (uint64_t)d->res.completion_tokens;
+    }
+    d->pf->outstanding--;
+  }
   while (r->q_head && r->q_head->outstanding == 0 &&
          (r->q_head->next >= r->q_head->n_todo || r->q_head->skip_reason)) {
     struct rp_prefix *pf = r->q_head;
@@ -938,7 +1045,142 @@ static enum ds_status commit_done(struct replay *r, struct ds_err *err) {
     if (r->q_work == pf) r->q_work = pf->next_q;
     prefix_free(pf);
   }
+}
+
+static void done_release(struct rp_done *done, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    ds_result_release(&done[i].res);
+    ds_free(done[i].final_messages);
+    done[i].final_messages = NULL;
+  }
+}
+
+/* ---------- the writer thread ---------- */
+
+static void *writer_main(void *arg) {
+  struct rp_writer *w = arg;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!w->job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
+    if (!w->job) break;
+    pthread_mutex_unlock(&w->mu);
+    struct ds_err e = {0};
+    enum ds_status st = group_write(&w->sink, NULL, w->done, w->n_done, w->now, &e);
+    pthread_mutex_lock(&w->mu);
+    w->st = st;
+    w->err = e;
+    w->job = false;
+    w->finished = true;
+    pthread_cond_broadcast(&w->cv);
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+/* Collects the writer's finished group: blocking waits for it. DS_E_NOTFOUND when it is
+ * still writing and block is false. */
+static enum ds_status writer_collect(struct replay *r, bool block, struct ds_err *err) {
+  struct rp_writer *w = r->writer;
+  if (!w->busy) return DS_OK;
+  pthread_mutex_lock(&w->mu);
+  while (block && !w->finished) pthread_cond_wait(&w->cv, &w->mu);
+  bool finished = w->finished;
+  enum ds_status st = w->st;
+  struct ds_err e = w->err;
+  w->finished = false;
+  pthread_mutex_unlock(&w->mu);
+  if (!finished) return DS_E_NOTFOUND;
+  w->busy = false;
+  if (!st) group_ack(r, w->done, w->n_done);
+  done_release(w->done, w->n_done);
+  w->n_done = 0;
+  if (st) return ds_fail(err, st, "%s", e.msg);
   return DS_OK;
+}
+
+/* Hands the waiting results to the idle writer (their buffers swap). */
+static enum ds_status writer_handoff(struct replay *r, struct ds_err *err) {
+  struct rp_writer *w = r->writer;
+  enum ds_status st = group_prepare(r, r->done, r->n_done, err);
+  if (st) return st;
+  struct rp_done *tmp = w->done;
+  size_t cap = w->cap_done;
+  w->done = r->done;
+  w->cap_done = r->cap_done;
+  w->n_done = r->n_done;
+  r->done = tmp;
+  r->cap_done = cap;
+  r->n_done = 0;
+  ds_now_iso8601(w->now);
+  w->busy = true;
+  pthread_mutex_lock(&w->mu);
+  w->job = true;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  return DS_OK;
+}
+
+static enum ds_status writer_start(struct replay *r, struct ds_err *err) {
+  struct rp_writer *w = ds_calloc(1, sizeof *w);
+  if (!w) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  r->writer = w;
+  enum ds_status st = ds_store_open(r->p->db_path, DS_STORE_WRITE, &w->sink.store, err);
+  if (st) return st;
+  w->sink.db = ds_store_db(w->sink.store);
+  if ((st = prepare_sink(&w->sink, err))) return st;
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cv, NULL);
+  w->sync_init = true;
+  if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
+    return ds_fail(err, DS_E_NOMEM, "cannot start the writer thread");
+  w->running = true;
+  return DS_OK;
+}
+
+/* Waits for the group being written (its results are committed or the error is dropped),
+ * stops the thread and closes its connection. */
+static void writer_stop(struct replay *r) {
+  struct rp_writer *w = r->writer;
+  if (!w) return;
+  if (w->running) {
+    pthread_mutex_lock(&w->mu);
+    w->quit = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+  }
+  if (w->busy && w->finished && !w->st) group_ack(r, w->done, w->n_done);
+  done_release(w->done, w->n_done);
+  ds_free(w->done);
+  if (w->sync_init) {
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+  }
+  sink_finalize(&w->sink);
+  ds_store_close(w->sink.store);
+  ds_free(w);
+  r->writer = NULL;
+}
+
+/* Commits every waiting result now, on the calling thread or through the writer (waiting for
+ * it); the window is then empty of uncommitted results. */
+static enum ds_status commit_done(struct replay *r, struct ds_err *err) {
+  enum ds_status st;
+  if (r->writer) {
+    if ((st = writer_collect(r, true, err))) return st;
+    if (!r->n_done) return DS_OK;
+    if ((st = writer_handoff(r, err))) return st;
+    return writer_collect(r, true, err);
+  }
+  if (!r->n_done) return DS_OK;
+  char now[32];
+  ds_now_iso8601(now);
+  st = group_prepare(r, r->done, r->n_done, err);
+  if (!st) st = group_write(&r->sink, r, r->done, r->n_done, now, err);
+  if (!st) group_ack(r, r->done, r->n_done);
+  done_release(r->done, r->n_done);
+  r->n_done = 0;
+  return st;
 }
 
 static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
@@ -952,6 +1194,8 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
       st = ds_fail(err, DS_E_CANCELLED, "cancelled; resume with --resume");
       break;
     }
+    if (r->writer && (st = writer_collect(r, false, err)) && st != DS_E_NOTFOUND) goto out;
+    st = DS_OK;
     /* fill the backend (or one commit batch of originals) */
     for (;;) {
       if (r->original && r->n_done >= ORIGINAL_BATCH) break;
@@ -978,15 +1222,26 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
     if (r->backend && ds_backend_in_flight(r->backend) > 0) {
       if ((st = ds_backend_poll(r->backend, 50, on_done, r, err))) goto out;
     }
-    /* group commit: half the window, 50 ms old, or nothing else to wait for */
     unsigned in_flight = r->backend ? ds_backend_in_flight(r->backend) : 0;
-    if (r->n_done && (r->n_done * 2 >= r->capacity || in_flight == 0 || ds_now_mono() - r->first_done_t >= 0.05 ||
-                      (r->p->cancel && *r->p->cancel))) {
+    if (r->writer) {
+      /* the writer takes a group as soon as it is free; nothing else to do: wait for it */
+      if (r->writer->busy && (in_flight == 0 || (r->p->cancel && *r->p->cancel))) {
+        if ((st = writer_collect(r, true, err))) goto out;
+      } else if (r->writer->busy && (st = writer_collect(r, false, err)) && st != DS_E_NOTFOUND) {
+        goto out;
+      }
+      st = DS_OK;
+      if (!r->writer->busy && r->n_done &&
+          (r->n_done * 4 >= r->capacity || in_flight == 0 || ds_now_mono() - r->first_done_t >= 0.05) &&
+          (st = writer_handoff(r, err)))
+        goto out;
+    } else if (r->n_done && (r->n_done * 2 >= r->capacity || in_flight == 0 ||
+                             ds_now_mono() - r->first_done_t >= 0.05 || (r->p->cancel && *r->p->cancel))) {
+      /* group commit: half the window, 50 ms old, or nothing else to wait for */
       if ((st = commit_done(r, err))) goto out;
     }
     report(r, false);
-    if (no_more && (!r->backend || ds_backend_in_flight(r->backend) == 0) && r->n_done == 0 && r->n_cont == 0)
-      break;
+    if (no_more && in_flight == 0 && r->n_done == 0 && r->n_cont == 0 && (!r->writer || !r->writer->busy)) break;
   }
 out:
   return st;
@@ -1139,23 +1394,11 @@ static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
                  &r->q_cursor, err)) ||
       (st = prep(r->db,
                  "SELECT prefix_id,k,status,cause FROM samples WHERE prefix_id BETWEEN ? AND ? ORDER BY prefix_id,k",
-                 &r->q_have, err)) ||
-      (st = prep(r->db,
-                 "INSERT INTO samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,"
-                 "prompt_tokens,completion_tokens,latency_s,attempts,error,cause,created_at)"
-                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                 &r->q_insert, err)) ||
-      (st = prep(r->db,
-                 "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5"
-                 " WHERE id=?6",
-                 &r->q_final, err)) ||
-      (st = prep(r->db,
-                 "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5,"
-                 " messages=?7 WHERE id=?6",
-                 &r->q_final_trim, err)) ||
-      (st = prep(r->db, "UPDATE samples SET trajectory=?1 WHERE id=?2", &r->q_traj, err)))
+                 &r->q_have, err)))
     return st;
-  return DS_OK;
+  r->sink.store = r->store;
+  r->sink.db = r->db;
+  return prepare_sink(&r->sink, err);
 }
 
 static enum ds_status count_totals(struct replay *r, struct ds_err *err) {
@@ -1368,13 +1611,17 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
 
   /* phase 2: samples */
   if ((st = prepare_statements(&r, err)) || (st = count_totals(&r, err))) goto out;
+  /* a model backend without the agentic loop commits on the writer thread */
+  if (r.backend && !r.agentic && (st = writer_start(&r, err))) goto out;
   st = sample_loop(&r, err);
 
 out:
   /* requests still in flight are dropped: their samples stay pending for the next resume */
   if (r.backend) ds_backend_close(r.backend);
   r.backend = NULL;
-  for (size_t j = 0; j < r.n_done; j++) ds_result_release(&r.done[j].res);
+  /* the writer finishes the group it holds (committed or not) before anything is freed */
+  writer_stop(&r);
+  done_release(r.done, r.n_done);
   ds_free(r.done);
   while (r.q_head) {
     struct rp_prefix *n = r.q_head->next_q;
@@ -1383,10 +1630,7 @@ out:
   }
   sqlite3_finalize(r.q_cursor);
   sqlite3_finalize(r.q_have);
-  sqlite3_finalize(r.q_insert);
-  sqlite3_finalize(r.q_final);
-  sqlite3_finalize(r.q_final_trim);
-  sqlite3_finalize(r.q_traj);
+  sink_finalize(&r.sink);
   ds_free(r.cont);
   ds_toolsim_close(r.toolsim);
   ds_backend_close(r.simulator);
