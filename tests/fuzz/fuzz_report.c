@@ -51,6 +51,7 @@ static void render(const char *forecast, const char *validation, const char *rea
   p.validation_path = validation;
   p.realism_path = realism;
   p.format = fmt;
+  p.top_examples = 0; /* examples come from the database, and de-identification's set-up takes seconds */
   char *text = NULL;
   size_t len = 0;
   struct ds_err err;
