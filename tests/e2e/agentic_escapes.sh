@@ -61,7 +61,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port2/" >/dev/null && brea
 assert_eq "$(sqlite3 "$WORK/loop.db" "SELECT status||','||finish_reason FROM samples")" "ok,loop" "loop recorded"
 
 # the side-effecting call answered by a real simulator model (llama-server)
-start_llama_server "$(test_model)" -n 32  # caps the simulator's answer: the tiny model rarely stops by itself
+start_llama_server "$(test_model)"
 "$DEPSIM" replay "$WORK/corpus.jsonl" --backend "openai:http://127.0.0.1:$port/v1?model=scripted" \
   -o "$WORK/sim.db" --agentic --simulator "openai:$LLAMA_URL?model=sim" --quiet >/dev/null || fail "replay with simulator failed"
 assert_eq "$(sqlite3 "$WORK/sim.db" "SELECT source||','||side_effect FROM tool_steps WHERE step=0")" "simulator,1" "rm -rf answered by the simulator"
