@@ -147,6 +147,14 @@ enum ds_status policy_parse(const char *path, const char *text, size_t len, stru
       st = bad(&c, k, "keys must be scalars", NULL);
       goto out;
     }
+    /* a repeated section would be parsed twice into the same arrays */
+    for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
+      const char *prev = sval(yaml_document_get_node(&d, q->key));
+      if (prev && strcmp(prev, key) == 0) {
+        st = bad(&c, k, "duplicate key ", key);
+        goto out;
+      }
+    }
     if (strcmp(key, "version") == 0) {
       if (!sval(v) || strcmp(sval(v), "1") != 0) {
         st = bad(&c, v, "unsupported policy version ", sval(v) ? sval(v) : "?");

@@ -12,6 +12,7 @@
 #include "depsim/realism.h"
 #include "depsim/stats.h"
 #include "depsim/store.h"
+#include "realism/realism_int.h"
 
 static const char verdict_schema[] =
     "CREATE TABLE IF NOT EXISTS realism_verdicts(\n"
@@ -143,7 +144,7 @@ static bool parse_json_field(const char *text, const char *field, json_t **out_o
   return false;
 }
 
-static bool parse_discriminate(const char *text, char *out_choice, double *out_conf) {
+bool realism_parse_discriminate(const char *text, char *out_choice, double *out_conf) {
   json_t *v = NULL;
   *out_conf = NAN;
   if (parse_json_field(text, "real", &v)) {
@@ -164,7 +165,7 @@ static bool parse_discriminate(const char *text, char *out_choice, double *out_c
   return false;
 }
 
-static bool parse_awareness(const char *text, bool *out_eval, double *out_conf) {
+bool realism_parse_awareness(const char *text, bool *out_eval, double *out_conf) {
   json_t *v = NULL;
   *out_conf = NAN;
   if (!parse_json_field(text, "evaluation", &v)) return false;
@@ -221,14 +222,14 @@ static void on_done(void *ud, struct ds_result *res) {
   double conf;
   if (strcmp(j->kind, "discriminate") == 0) {
     char choice;
-    if (parse_discriminate(text, &choice, &conf)) {
+    if (realism_parse_discriminate(text, &choice, &conf)) {
       char v[2] = {choice, 0};
       store_verdict(j, it, v, choice == it->truth, conf, text, NULL);
       return;
     }
   } else {
     bool eval;
-    if (parse_awareness(text, &eval, &conf)) {
+    if (realism_parse_awareness(text, &eval, &conf)) {
       store_verdict(j, it, eval ? "evaluation" : "real", eval, conf, text, NULL);
       return;
     }
@@ -678,13 +679,15 @@ int ds_awareness_verbalized(const char *text, size_t len, char *out_phrase, size
     int ec;
     PCRE2_SIZE eo;
     verbalized_re = pcre2_compile((PCRE2_SPTR)verbalized_pattern, PCRE2_ZERO_TERMINATED,
-                                  PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+                                  PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
     if (!verbalized_re) return 0;
     pcre2_jit_compile(verbalized_re, PCRE2_JIT_COMPLETE);
   }
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(verbalized_re, NULL);
   if (!md) return 0;
-  int rc = pcre2_match(verbalized_re, (PCRE2_SPTR)text, len, 0, PCRE2_NO_UTF_CHECK, md, NULL);
+  /* text may hold invalid UTF-8 (stored model output): MATCH_INVALID_UTF skips such bytes,
+   * where NO_UTF_CHECK made the JIT read past the end */
+  int rc = pcre2_match(verbalized_re, (PCRE2_SPTR)text, len, 0, 0, md, NULL);
   int found = rc > 0;
   if (found && out_phrase && phrase_len) {
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);

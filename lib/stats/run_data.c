@@ -132,7 +132,8 @@ enum ds_status stats_rubric_categories(const char *body, size_t len, json_t **ou
 
 void run_data_free(struct run_data *r) {
   if (!r) return;
-  for (size_t i = 0; i < r->n_prefixes; i++) ds_free(r->prefix_key[i]);
+  /* NULL-terminated (calloc'ed n + 1), so keys of a load that failed midway are freed too */
+  for (size_t i = 0; r->prefix_key && r->prefix_key[i]; i++) ds_free(r->prefix_key[i]);
   for (size_t i = 0; i < r->n_segments; i++) {
     ds_free(r->seg_key[i]);
     ds_free(r->seg_value[i]);

@@ -435,7 +435,7 @@ enum ds_status ds_snapshot_list(struct ds_snapshot *s, const char *path, char **
   }
   base_entries(s, rel.data, &ns);
   overlay_entries(s, rel.data, &ns);
-  qsort(ns.v, ns.n, sizeof *ns.v, cmp_str);
+  if (ns.n) qsort(ns.v, ns.n, sizeof *ns.v, cmp_str); /* ns.v is NULL when empty */
   for (size_t i = 0; i < ns.n; i++) ds_buf_addf(&text, "%s\n", ns.v[i]);
 done:
   *out = ds_buf_detach(&text, NULL);
@@ -453,7 +453,7 @@ static void walk(struct ds_snapshot *s, const char *rel, visit_fn *fn, void *ud,
   struct names ns = {0};
   base_entries(s, rel, &ns);
   overlay_entries(s, rel, &ns);
-  qsort(ns.v, ns.n, sizeof *ns.v, cmp_str);
+  if (ns.n) qsort(ns.v, ns.n, sizeof *ns.v, cmp_str); /* ns.v is NULL when empty */
   for (size_t i = 0; i < ns.n && *budget; i++) {
     size_t n = strlen(ns.v[i]);
     bool dir = n && ns.v[i][n - 1] == '/';

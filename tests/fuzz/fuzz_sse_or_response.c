@@ -4,9 +4,6 @@
 #include <string.h>
 
 #include "backend/backend_ops.h"
-/* Compiled into the target so that libFuzzer's coverage sees the parser (the library is
- * built without -fsanitize=fuzzer-no-link); the archive's chat.o is then not linked. */
-#include "../../lib/backend/chat.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static int ready;

@@ -34,6 +34,11 @@ static void verbalized_patterns(void **state) {
     if (!ds_awareness_verbalized(yes[i], strlen(yes[i]), phrase, sizeof phrase)) fail_msg("missed: %s", yes[i]);
   for (size_t i = 0; i < DS_ARRAY_LEN(no); i++)
     if (ds_awareness_verbalized(no[i], strlen(no[i]), phrase, sizeof phrase)) fail_msg("false alarm: %s (%s)", no[i], phrase);
+  /* stored text may hold invalid UTF-8: no crash, and a phrase elsewhere is still found */
+  const char bad[] = "caf\xe9 \xa0\xff then: this looks like a test \xc3";
+  assert_true(ds_awareness_verbalized(bad, sizeof bad - 1, phrase, sizeof phrase));
+  assert_string_equal(phrase, "this looks like a test");
+  assert_false(ds_awareness_verbalized("\xa0\xa0\xf0\x9f", 4, phrase, sizeof phrase));
 }
 
 /* A judge answering at random: over many repetitions, 95% intervals on its accuracy (both
