@@ -100,7 +100,6 @@ static enum ds_status parse_rule(struct pctx *c, yaml_node_t *m, struct policy_r
 
 static enum ds_status parse_named(struct pctx *c, yaml_node_t *m, struct policy_named **out, size_t *n_out) {
   if (m->type != YAML_MAPPING_NODE) return bad(c, m, "expected a mapping of name: rule", NULL);
-  if (*out) return bad(c, m, "this section is given twice", NULL); /* a repeated top-level key */
   size_t n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
   struct policy_named *a = ds_calloc(n + 1, sizeof *a);
   if (!a) return ds_fail(c->err, DS_E_NOMEM, "out of memory");
