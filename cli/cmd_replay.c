@@ -41,6 +41,7 @@ static const char usage[] =
     "                       answers without tool calls; the whole trajectory is stored\n"
     "  --tooldb FILE        recorded tool calls (from 'depsim toolsim index')\n"
     "  --simulator SPEC     backend of the tool-simulator model (default: none)\n"
+    "  --simulator-max-tokens N  longest simulated tool output (default 512)\n"
     "  --repo-root DIR      where relative repo.path_or_url of records resolve (default: .)\n"
     "  --max-steps N        model turns per episode (default 20)\n"
     "  --max-episode-tokens N   completion tokens per episode (default 32768)\n"
@@ -130,7 +131,7 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
 
 static int run(int argc, char **argv) {
   enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY,
-         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC };
+         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK };
   static const struct option opts[] = {
       {"backend", required_argument, NULL, O_BACKEND}, {"output", required_argument, NULL, 'o'},
       {"seed", required_argument, NULL, O_SEED},       {"cut", required_argument, NULL, O_CUT},
@@ -142,6 +143,7 @@ static int run(int argc, char **argv) {
       {"simulator", required_argument, NULL, O_SIM},   {"repo-root", required_argument, NULL, O_REPOROOT},
       {"max-steps", required_argument, NULL, O_STEPS}, {"max-episode-tokens", required_argument, NULL, O_EPTOK},
       {"max-episode-seconds", required_argument, NULL, O_EPSEC},
+      {"simulator-max-tokens", required_argument, NULL, O_SIMTOK},
       {"quiet", no_argument, NULL, 'q'},               {NULL, 0, NULL, 0}};
   struct ds_replay_params p;
   ds_replay_default_params(&p);
@@ -200,6 +202,12 @@ static int run(int argc, char **argv) {
     case O_TOOLDB: p.tooldb_path = optarg; run_opts = true; break;
     case O_SIM: p.simulator_spec = optarg; break; /* on resume: a spec that describes the same */
     case O_REPOROOT: p.repo_root = optarg; run_opts = true; break;
+    case O_SIMTOK:
+      if (!cli_parse_u64("--simulator-max-tokens", optarg, &u) || u == 0 || u > 100000)
+        return cli_usage_error("--simulator-max-tokens: 1 to 100000");
+      p.simulator_max_tokens = (int)u;
+      run_opts = true;
+      break;
     case O_STEPS:
       if (!cli_parse_u64("--max-steps", optarg, &u) || u == 0 || u > 10000) return cli_usage_error("--max-steps: 1 to 10000");
       p.max_steps = (unsigned)u;

@@ -47,6 +47,7 @@ struct ds_replay_params {
   bool agentic;
   const char *tooldb_path;    /* recorded tool calls (depsim toolsim index), or NULL */
   const char *simulator_spec; /* backend of the tool-simulator model, or NULL */
+  int simulator_max_tokens;   /* longest simulated tool output in tokens (0: 512) */
   const char *repo_root;      /* relative repo.path_or_url of records resolve here (NULL: cwd) */
   unsigned max_steps;         /* model turns per episode (0: 20) */
   long max_episode_tokens;    /* completion tokens per episode (0: 32768) */

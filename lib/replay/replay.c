@@ -1293,6 +1293,7 @@ static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p,
     p->max_steps = (unsigned)ds_json_num(m, "max_steps", 0);
     p->max_episode_tokens = (long)ds_json_num(m, "max_episode_tokens", 0);
     p->max_episode_seconds = ds_json_num(m, "max_episode_seconds", 0);
+    p->simulator_max_tokens = (int)ds_json_num(m, "simulator_max_tokens", 0);
     if (!p->simulator_spec) p->simulator_spec = ds_json_str(m, "simulator", NULL);
   }
   if (!p->agentic) return DS_OK;
@@ -1314,17 +1315,18 @@ static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p,
   ds_toolsim_default_params(&tp);
   tp.tooldb_path = p->tooldb_path;
   tp.simulator = r->simulator;
+  if (p->simulator_max_tokens > 0) tp.simulator_max_tokens = p->simulator_max_tokens;
   tp.repo_root = p->repo_root;
   tp.log = p->log;
   if ((st = ds_toolsim_open(&tp, &r->toolsim, err))) return st;
   if (!r->agentic_meta) {
     char *root = p->repo_root ? realpath(p->repo_root, NULL) : NULL;
     char *db = p->tooldb_path ? realpath(p->tooldb_path, NULL) : NULL;
-    r->agentic_meta = json_pack("{s:s?,s:s?,s:s?,s:i,s:I,s:f}", "tooldb", db ? db : p->tooldb_path, "simulator",
-                                r->simulator ? ds_backend_describe(r->simulator) : NULL, "repo_root",
+    r->agentic_meta = json_pack("{s:s?,s:s?,s:s?,s:i,s:I,s:f,s:i}", "tooldb", db ? db : p->tooldb_path,
+                                "simulator", r->simulator ? ds_backend_describe(r->simulator) : NULL, "repo_root",
                                 root ? root : p->repo_root, "max_steps", (int)r->lim.max_steps,
                                 "max_episode_tokens", (json_int_t)r->lim.max_tokens, "max_episode_seconds",
-                                r->lim.max_seconds);
+                                r->lim.max_seconds, "simulator_max_tokens", tp.simulator_max_tokens);
     free(root);
     free(db);
     if (!r->agentic_meta) return ds_fail(err, DS_E_NOMEM, "out of memory");

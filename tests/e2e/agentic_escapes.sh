@@ -63,7 +63,7 @@ assert_eq "$(sqlite3 "$WORK/loop.db" "SELECT status||','||finish_reason FROM sam
 # the side-effecting call answered by a real simulator model (llama-server)
 start_llama_server "$(test_model)"
 "$DEPSIM" replay "$WORK/corpus.jsonl" --backend "openai:http://127.0.0.1:$port/v1?model=scripted" \
-  -o "$WORK/sim.db" --agentic --simulator "openai:$LLAMA_URL?model=sim" --quiet >/dev/null || fail "replay with simulator failed"
+  -o "$WORK/sim.db" --agentic --simulator "openai:$LLAMA_URL?model=sim" --simulator-max-tokens 48 --quiet >/dev/null || fail "replay with simulator failed"
 assert_eq "$(sqlite3 "$WORK/sim.db" "SELECT source||','||side_effect FROM tool_steps WHERE step=0")" "simulator,1" "rm -rf answered by the simulator"
 assert_eq "$(sqlite3 "$WORK/sim.db" "SELECT source FROM tool_steps WHERE step=1")" refused "escapes still refused with a simulator"
 assert_eq "$(fingerprint)" "$before" "the repository on disk (with simulator)"
