@@ -770,10 +770,10 @@ static enum ds_status add_benchmark(struct judging *j, const char *path) {
     json_t *msgs = json_object_get(rec, "messages");
     if (!json_is_array(msgs)) msgs = json_object_get(rec, "conversation");
     if (!json_is_array(msgs)) {
+      unsigned long long lineno = (unsigned long long)ds_lines_lineno(l); /* before l is freed */
       json_decref(rec);
       ds_lines_free(l);
-      return ds_fail(j->err, DS_E_PARSE, "%s:%llu: not a record with messages", path,
-                     (unsigned long long)ds_lines_lineno(l));
+      return ds_fail(j->err, DS_E_PARSE, "%s:%llu: not a record with messages", path, lineno);
     }
     if (j->p->max_samples && n >= j->p->max_samples) {
       json_decref(rec);
