@@ -213,7 +213,10 @@ static void on_done(void *ud, struct ds_result *res) {
   struct item *it = &j->items[res->id];
   it->in_flight = false;
   if (res->status != DS_OK) {
-    if (it->attempts < j->p->max_attempts) return; /* resubmitted by the loop */
+    /* a request the server refuses for good (400 context exceeded, 401, 404...) is not retried */
+    bool permanent = res->http_status >= 400 && res->http_status < 500 && res->http_status != 408 &&
+                     res->http_status != 429;
+    if (!permanent && it->attempts < j->p->max_attempts) return; /* resubmitted by the loop */
     j->errors++;
     store_verdict(j, it, NULL, -1, NAN, NULL, res->error);
     return;
