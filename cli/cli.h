@@ -40,6 +40,9 @@ bool cli_parse_double(const char *opt, const char *value, double *out);
 bool cli_parse_u64(const char *opt, const char *value, unsigned long long *out);
 bool cli_parse_shard(const char *value, unsigned *out_index, unsigned *out_count);
 
+/* Writes text to path (atomically, through ds_write_file), or to stdout when path is "-". */
+enum ds_status cli_write_output(const char *path, const char *text, size_t len, struct ds_err *err);
+
 /* A ds_log sink that writes "depsim: level: msg" lines to stderr. */
 extern const struct ds_log cli_log;
 

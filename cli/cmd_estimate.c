@@ -61,17 +61,13 @@ static int run(int argc, char **argv) {
   char *json = NULL;
   if (ds_estimate_run(&p, &json, &err)) return cli_error(&err);
   int rc = EXIT_OK;
-  if (strcmp(output, "-") == 0) {
-    fputs(json, stdout);
-    fputc('\n', stdout);
-  } else {
-    struct ds_buf b;
-    ds_buf_init(&b, 0);
-    if (ds_buf_adds(&b, json) || ds_buf_addc(&b, '\n') || ds_write_file(output, b.data, b.len, &err))
-      rc = cli_error(&err);
-    ds_buf_release(&b);
-    if (!rc && !cli_quiet) fprintf(stderr, "%s: wrote %s\n", cli_prog, output);
-  }
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  if (ds_buf_adds(&b, json) || ds_buf_addc(&b, '\n') || cli_write_output(output, b.data, b.len, &err))
+    rc = cli_error(&err);
+  else if (strcmp(output, "-") != 0 && !cli_quiet)
+    fprintf(stderr, "%s: wrote %s\n", cli_prog, output);
+  ds_buf_release(&b);
   ds_free(json);
   return rc;
 }
