@@ -47,8 +47,7 @@ static int run(int argc, char **argv) {
     case 'R': p.baseline_rubric = optarg; break;
     case 'c': p.calibration_path = optarg; break;
     case 'C':
-      if (!cli_parse_double("--confidence", optarg, &p.confidence)) return EXIT_USAGE;
-      if (!(p.confidence > 0 && p.confidence < 1)) return cli_usage_error("--confidence must be in (0,1)");
+      if (!cli_parse_fraction("--confidence", optarg, &p.confidence)) return EXIT_USAGE;
       break;
     case 'q': cli_quiet = 1; break;
     default: return cli_usage_error("unknown option");
