@@ -39,6 +39,11 @@ int cli_print_usage(const struct cli_command *cmd);
 bool cli_parse_double(const char *opt, const char *value, double *out);
 bool cli_parse_u64(const char *opt, const char *value, unsigned long long *out);
 bool cli_parse_shard(const char *value, unsigned *out_index, unsigned *out_count);
+/* A number strictly between 0 and 1 (a confidence level, a floor rate): "OPT must be in (0,1)". */
+bool cli_parse_fraction(const char *opt, const char *value, double *out);
+
+/* Writes text to path (atomically, through ds_write_file), or to stdout when path is "-". */
+enum ds_status cli_write_output(const char *path, const char *text, size_t len, struct ds_err *err);
 
 /* A ds_log sink that writes "depsim: level: msg" lines to stderr. */
 extern const struct ds_log cli_log;

@@ -63,8 +63,7 @@ static int run(int argc, char **argv) {
     case 'R': p.baseline_rubric = optarg; break;
     case 'c': p.calibration_path = optarg; break;
     case 'C':
-      if (!cli_parse_double("--confidence", optarg, &p.confidence)) return EXIT_USAGE;
-      if (!(p.confidence > 0 && p.confidence < 1)) return cli_usage_error("--confidence must be in (0,1)");
+      if (!cli_parse_fraction("--confidence", optarg, &p.confidence)) return EXIT_USAGE;
       break;
     case 'q': cli_quiet = 1; break;
     default: return cli_usage_error("unknown option");
@@ -77,20 +76,15 @@ static int run(int argc, char **argv) {
   char *json = NULL;
   if (ds_estimate_run(&p, &json, &err)) return cli_error(&err);
   int rc = EXIT_OK;
-  if (strcmp(output, "-") == 0) {
-    fputs(json, stdout);
-    fputc('\n', stdout);
-  } else {
-    struct ds_buf b;
-    ds_buf_init(&b, 0);
-    if (ds_buf_adds(&b, json) || ds_buf_addc(&b, '\n') || ds_write_file(output, b.data, b.len, &err))
-      rc = cli_error(&err);
-    ds_buf_release(&b);
-    if (!rc && !cli_quiet) {
-      print_table(json);
-      fprintf(stderr, "%s: wrote %s\n", cli_prog, output);
-    }
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  if (ds_buf_adds(&b, json) || ds_buf_addc(&b, '\n') || cli_write_output(output, b.data, b.len, &err)) {
+    rc = cli_error(&err);
+  } else if (strcmp(output, "-") != 0 && !cli_quiet) {
+    print_table(json);
+    fprintf(stderr, "%s: wrote %s\n", cli_prog, output);
   }
+  ds_buf_release(&b);
   ds_free(json);
   return rc;
 }

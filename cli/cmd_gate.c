@@ -19,12 +19,8 @@ static const char usage[] =
     "  --audit LOG      append a record to a tamper-evident audit log (see depsim audit)\n\n"
     "Exit codes: 0 pass, 1 fail, 2 inconclusive, 3 error (bad input; nothing decided).\n";
 
-static int put(const char *path, const char *text, struct ds_err *err) {
-  if (strcmp(path, "-") == 0) {
-    fputs(text, stdout);
-    return 0;
-  }
-  return ds_write_file(path, text, strlen(text), err) ? -1 : 0;
+static enum ds_status put(const char *path, const char *text, struct ds_err *err) {
+  return cli_write_output(path, text, strlen(text), err);
 }
 
 static int run(int argc, char **argv) {

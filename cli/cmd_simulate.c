@@ -65,6 +65,15 @@ static void push(struct argv_buf *a, const char *s) {
   a->v[a->n] = NULL;
 }
 
+/* push() of each argument up to the NULL that ends the list. */
+static void push_all(struct argv_buf *a, ...) __attribute__((sentinel));
+static void push_all(struct argv_buf *a, ...) {
+  va_list ap;
+  va_start(ap, a);
+  for (const char *s; (s = va_arg(ap, const char *)) != NULL;) push(a, s);
+  va_end(ap);
+}
+
 static void pushf(struct argv_buf *a, const char *fmt, const char *x, const char *y) {
   char s[4096];
   snprintf(s, sizeof s, fmt, x, y);
@@ -156,6 +165,15 @@ static int run_stage(struct argv_buf *a) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Appends a config section's options to a, runs the stage and empties a: EXIT_OK when the stage
+ * exited 0, EXIT_USAGE for a bad section (a kept for the caller to release), else EXIT_RUNTIME. */
+static int run_with(struct argv_buf *a, const json_t *section, const char *where) {
+  if (!push_options(a, section, where)) return EXIT_USAGE;
+  if (run_stage(a) != 0) return EXIT_RUNTIME;
+  argv_release(a);
+  return EXIT_OK;
+}
+
 static const char *req_str(const json_t *cfg, const char *key) {
   const char *v = ds_json_str(cfg, key, NULL);
   if (!v) cli_errorf("config: '%s' is required", key);
@@ -174,18 +192,9 @@ static int replay_and_grade(const json_t *cfg, const char *out, const char *corp
       return EXIT_RUNTIME;
     }
     /* --resume: an earlier simulate left it; continue it with its stored parameters */
-    push(&a, "depsim");
-    push(&a, "replay");
-    push(&a, "--resume");
-    push(&a, db);
+    push_all(&a, "depsim", "replay", "--resume", db, NULL);
   } else {
-    push(&a, "depsim");
-    push(&a, "replay");
-    push(&a, corpus);
-    push(&a, "--backend");
-    push(&a, backend);
-    push(&a, "-o");
-    push(&a, db);
+    push_all(&a, "depsim", "replay", corpus, "--backend", backend, "-o", db, NULL);
     if (!push_options(&a, json_object_get(cfg, "replay"), "replay") ||
         !push_options(&a, extra_replay, "candidates[].replay")) {
       argv_release(&a);
@@ -195,18 +204,10 @@ static int replay_and_grade(const json_t *cfg, const char *out, const char *corp
   int rc = run_stage(&a);
   argv_release(&a);
   if (rc != 0) return EXIT_RUNTIME;
-  push(&a, "depsim");
-  push(&a, "grade");
-  push(&a, db);
-  push(&a, "--rubric");
-  push(&a, ds_json_str(cfg, "rubric", ""));
-  if (!push_options(&a, json_object_get(cfg, "grade"), "grade")) {
-    argv_release(&a);
-    return EXIT_USAGE;
-  }
-  rc = run_stage(&a);
+  push_all(&a, "depsim", "grade", db, "--rubric", ds_json_str(cfg, "rubric", ""), NULL);
+  rc = run_with(&a, json_object_get(cfg, "grade"), "grade");
   argv_release(&a);
-  return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
+  return rc;
 }
 
 static int run(int argc, char **argv) {
@@ -221,7 +222,7 @@ static int run(int argc, char **argv) {
   struct ds_err err = {0};
   json_t *cfg = NULL;
   if (ds_yaml_load_file(config, &cfg, &err)) return cli_error(&err);
-  int rc = EXIT_RUNTIME;
+  int rc = EXIT_RUNTIME, r;
   struct argv_buf a = {0};
   json_t *results = json_array();
   const char *out = req_str(cfg, "out");
@@ -243,8 +244,7 @@ static int run(int argc, char **argv) {
   /* ingest */
   char corpus[4096], sample[4096], path[4096];
   snprintf(corpus, sizeof corpus, "%s/corpus.jsonl", out);
-  push(&a, "depsim");
-  push(&a, "ingest");
+  push_all(&a, "depsim", "ingest", NULL);
   size_t i;
   const json_t *in;
   json_array_foreach(inputs, i, in) {
@@ -255,28 +255,19 @@ static int run(int argc, char **argv) {
     }
     push(&a, json_string_value(in));
   }
-  push(&a, "-o");
-  push(&a, corpus);
-  if (!push_options(&a, json_object_get(cfg, "ingest"), "ingest")) {
-    rc = EXIT_USAGE;
+  push_all(&a, "-o", corpus, NULL);
+  if ((r = run_with(&a, json_object_get(cfg, "ingest"), "ingest"))) {
+    rc = r;
     goto done;
   }
-  if (run_stage(&a) != 0) goto done;
-  argv_release(&a);
   /* sample */
   if (json_is_object(json_object_get(cfg, "sample"))) {
     snprintf(sample, sizeof sample, "%s/sample.jsonl", out);
-    push(&a, "depsim");
-    push(&a, "sample");
-    push(&a, corpus);
-    push(&a, "-o");
-    push(&a, sample);
-    if (!push_options(&a, json_object_get(cfg, "sample"), "sample")) {
-      rc = EXIT_USAGE;
+    push_all(&a, "depsim", "sample", corpus, "-o", sample, NULL);
+    if ((r = run_with(&a, json_object_get(cfg, "sample"), "sample"))) {
+      rc = r;
       goto done;
     }
-    if (run_stage(&a) != 0) goto done;
-    argv_release(&a);
     memcpy(corpus, sample, sizeof corpus);
   }
   /* baseline */
@@ -289,7 +280,7 @@ static int run(int argc, char **argv) {
       rc = EXIT_USAGE;
       goto done;
     }
-    int r = replay_and_grade(cfg, out, corpus, "baseline", spec, json_object_get(baseline, "replay"), base_db);
+    r = replay_and_grade(cfg, out, corpus, "baseline", spec, json_object_get(baseline, "replay"), base_db);
     if (r) {
       rc = r;
       goto done;
@@ -307,34 +298,24 @@ static int run(int argc, char **argv) {
       goto done;
     }
     char db[4096], forecast[4096];
-    int r = replay_and_grade(cfg, out, corpus, name, spec, json_object_get(c, "replay"), db);
+    r = replay_and_grade(cfg, out, corpus, name, spec, json_object_get(c, "replay"), db);
     if (r) {
       rc = r;
       goto done;
     }
     snprintf(forecast, sizeof forecast, "%s/%s.forecast.json", out, name);
-    push(&a, "depsim");
-    push(&a, "estimate");
-    push(&a, db);
+    push_all(&a, "depsim", "estimate", db, NULL);
     if (*base_db) {
-      push(&a, "--baseline");
-      push(&a, base_db);
+      push_all(&a, "--baseline", base_db, NULL);
     }
-    push(&a, "-o");
-    push(&a, forecast);
-    if (!push_options(&a, json_object_get(cfg, "estimate"), "estimate")) {
-      rc = EXIT_USAGE;
+    push_all(&a, "-o", forecast, NULL);
+    if ((r = run_with(&a, json_object_get(cfg, "estimate"), "estimate"))) {
+      rc = r;
       goto done;
     }
-    if (run_stage(&a) != 0) goto done;
-    argv_release(&a);
     const char *decision = "not gated";
     if (policy) {
-      push(&a, "depsim");
-      push(&a, "gate");
-      push(&a, forecast);
-      push(&a, "--policy");
-      push(&a, policy);
+      push_all(&a, "depsim", "gate", forecast, "--policy", policy, NULL);
       pushf(&a, "--audit=%s/audit.jsonl", out, "");
       pushf(&a, "--markdown=%s/%s.gate.md", out, name);
       pushf(&a, "--junit=%s/%s.junit.xml", out, name);
@@ -355,23 +336,15 @@ static int run(int argc, char **argv) {
     const json_t *rep = json_object_get(cfg, "report");
     if (!json_is_false(rep)) {
       snprintf(path, sizeof path, "%s/%s.report.html", out, name);
-      push(&a, "depsim");
-      push(&a, "report");
-      push(&a, db);
+      push_all(&a, "depsim", "report", db, NULL);
       if (*base_db) {
-        push(&a, "--baseline");
-        push(&a, base_db);
+        push_all(&a, "--baseline", base_db, NULL);
       }
-      push(&a, "--forecast");
-      push(&a, forecast);
-      push(&a, "-o");
-      push(&a, path);
-      if (!push_options(&a, json_is_object(rep) ? rep : NULL, "report")) {
-        rc = EXIT_USAGE;
+      push_all(&a, "--forecast", forecast, "-o", path, NULL);
+      if ((r = run_with(&a, json_is_object(rep) ? rep : NULL, "report"))) {
+        rc = r;
         goto done;
       }
-      if (run_stage(&a) != 0) goto done;
-      argv_release(&a);
     }
     json_array_append_new(results, json_pack("{s:s,s:s,s:s}", "name", name, "decision", decision, "report",
                                              json_is_false(rep) ? "" : path));

@@ -56,8 +56,7 @@ static int run(int argc, char **argv) {
       if (!(p.change_factor > 1)) return cli_usage_error("--change-factor must be above 1");
       break;
     case 'z':
-      if (!cli_parse_double("--zero-floor", optarg, &p.zero_floor)) return EXIT_USAGE;
-      if (!(p.zero_floor > 0 && p.zero_floor < 1)) return cli_usage_error("--zero-floor must be in (0,1)");
+      if (!cli_parse_fraction("--zero-floor", optarg, &p.zero_floor)) return EXIT_USAGE;
       break;
     case 'o': output = optarg; break;
     case 'q': cli_quiet = 1; break;

@@ -98,6 +98,25 @@ bool cli_parse_shard(const char *value, unsigned *out_index, unsigned *out_count
   return true;
 }
 
+bool cli_parse_fraction(const char *opt, const char *value, double *out) {
+  double v;
+  if (!cli_parse_double(opt, value, &v)) return false;
+  if (!(v > 0 && v < 1)) {
+    cli_usage_error("%s must be in (0,1)", opt);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+enum ds_status cli_write_output(const char *path, const char *text, size_t len, struct ds_err *err) {
+  if (strcmp(path, "-") == 0) {
+    fwrite(text, 1, len, stdout);
+    return DS_OK;
+  }
+  return ds_write_file(path, text, len, err);
+}
+
 static void print_help(FILE *f) {
   fprintf(f,
           "usage: depsim [--version] [--help] COMMAND [ARGS]\n\n"

@@ -64,6 +64,28 @@ void ds_format_time(int64_t epoch, char out[32]);
 
 /* UTF-8 validation: returns the byte offset of the first invalid sequence or len if valid. */
 size_t ds_utf8_check(const char *p, size_t len);
+/* Length of the valid UTF-8 sequence at s (lead byte >= 0x80; avail bytes readable), 0 when it
+ * is invalid or truncated (strict: no overlongs, no surrogates, at most U+10FFFF). Inline: the
+ * corpus JSON scanner calls it for every non-ASCII character. */
+static inline size_t ds_utf8_seq(const unsigned char *s, size_t avail) {
+  unsigned char c = s[0];
+  size_t n;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) n = 1;
+  else if (c == 0xE0) { n = 2; lo = 0xA0; }
+  else if (c >= 0xE1 && c <= 0xEC) n = 2;
+  else if (c == 0xED) { n = 2; hi = 0x9F; }
+  else if (c >= 0xEE && c <= 0xEF) n = 2;
+  else if (c == 0xF0) { n = 3; lo = 0x90; }
+  else if (c >= 0xF1 && c <= 0xF3) n = 3;
+  else if (c == 0xF4) { n = 3; hi = 0x8F; }
+  else return 0;
+  if (avail <= n) return 0;
+  if (s[1] < lo || s[1] > hi) return 0;
+  for (size_t k = 2; k <= n; k++)
+    if ((s[k] & 0xC0) != 0x80) return 0;
+  return n + 1;
+}
 
 /* Reads a whole file (plain, .gz or .zst by magic bytes) up to max bytes (0 = no limit). */
 enum ds_status ds_read_file(const char *path, size_t max, struct ds_buf *out, struct ds_err *err);

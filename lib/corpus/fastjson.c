@@ -31,27 +31,6 @@ static inline void skip_ws(struct fj *f) {
   while (f->p < f->end && (*f->p == ' ' || *f->p == '\n' || *f->p == '\t' || *f->p == '\r')) f->p++;
 }
 
-/* Length of the valid UTF-8 sequence at s (lead byte >= 0x80), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, const unsigned char *end) {
-  unsigned char c = s[0];
-  size_t n;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) n = 1;
-  else if (c == 0xE0) { n = 2; lo = 0xA0; }
-  else if (c >= 0xE1 && c <= 0xEC) n = 2;
-  else if (c == 0xED) { n = 2; hi = 0x9F; }
-  else if (c >= 0xEE && c <= 0xEF) n = 2;
-  else if (c == 0xF0) { n = 3; lo = 0x90; }
-  else if (c >= 0xF1 && c <= 0xF3) n = 3;
-  else if (c == 0xF4) { n = 3; hi = 0x8F; }
-  else return 0;
-  if ((size_t)(end - s) <= n) return 0;
-  if (s[1] < lo || s[1] > hi) return 0;
-  for (size_t k = 2; k <= n; k++)
-    if ((s[k] & 0xC0) != 0x80) return 0;
-  return n + 1;
-}
-
 /* Advances over plain string bytes (not '"', '\\', control, and valid UTF-8); stops at the
  * first byte needing attention. Returns false on invalid UTF-8. */
 static bool scan_plain(const unsigned char **pp, const unsigned char *end) {
@@ -65,7 +44,7 @@ static bool scan_plain(const unsigned char **pp, const unsigned char *end) {
     }
     while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
     if (p < end && *p >= 0x80) {
-      size_t n = utf8_seq(p, end);
+      size_t n = ds_utf8_seq(p, (size_t)(end - p));
       if (!n) return false;
       p += n;
       continue;

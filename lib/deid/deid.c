@@ -9,7 +9,6 @@
 
 #include "deid_int.h"
 
-#define NOSOM (1u << 30)
 #define MAX_TEXT ((size_t)1 << 30)
 
 static const char *const builtin_labels[T_BUILTIN_N + 1] = {
@@ -289,6 +288,18 @@ static enum ds_status extra_name_line(struct ds_deid *d, const char *path, char 
   return DS_OK;
 }
 
+/* Appends pattern n of the database being compiled, with what a match of it means. */
+static void push_pattern(struct ds_deid *d, const char **exprs, unsigned *flags, unsigned *ids, unsigned *n,
+                         const char *re, unsigned hs_flags, int kind, int type, bool som) {
+  exprs[*n] = re;
+  flags[*n] = hs_flags;
+  d->pat_kind[*n] = kind;
+  d->pat_type[*n] = type;
+  d->pat_som[*n] = som;
+  ids[*n] = *n;
+  (*n)++;
+}
+
 static enum ds_status compile(struct ds_deid *d, struct custom_list *cl, struct ds_buf *names_re,
                               struct ds_buf *surnames_re, struct ds_err *err) {
   size_t cap = deid_n_builtin_patterns + 2 + cl->n;
@@ -306,41 +317,16 @@ static enum ds_status compile(struct ds_deid *d, struct custom_list *cl, struct 
   for (size_t i = 0; i < deid_n_builtin_patterns; i++) {
     const struct deid_pattern *p = &deid_builtin_patterns[i];
     if (!d->enabled[p->type]) continue;
-    exprs[n] = p->re;
-    flags[n] = (p->flags & ~NOSOM) | ((p->flags & NOSOM) ? 0 : HS_FLAG_SOM_LEFTMOST);
-    d->pat_kind[n] = p->kind;
-    d->pat_type[n] = p->type;
-    d->pat_som[n] = !(p->flags & NOSOM);
-    ids[n] = n;
-    n++;
+    bool som = !(p->flags & NOSOM);
+    push_pattern(d, exprs, flags, ids, &n, p->re, (p->flags & ~NOSOM) | (som ? HS_FLAG_SOM_LEFTMOST : 0), p->kind,
+                 p->type, som);
   }
   if (d->enabled[T_PERSON]) {
-    exprs[n] = names_re->data;
-    flags[n] = 0;
-    d->pat_kind[n] = K_NAME_DICT;
-    d->pat_type[n] = T_PERSON;
-    d->pat_som[n] = false;
-    ids[n] = n;
-    n++;
+    push_pattern(d, exprs, flags, ids, &n, names_re->data, 0, K_NAME_DICT, T_PERSON, false);
+    push_pattern(d, exprs, flags, ids, &n, surnames_re->data, 0, K_NAME_SURNAME, T_PERSON, false);
   }
-  if (d->enabled[T_PERSON]) {
-    exprs[n] = surnames_re->data;
-    flags[n] = 0;
-    d->pat_kind[n] = K_NAME_SURNAME;
-    d->pat_type[n] = T_PERSON;
-    d->pat_som[n] = false;
-    ids[n] = n;
-    n++;
-  }
-  for (size_t i = 0; i < cl->n; i++) {
-    exprs[n] = cl->v[i].re;
-    flags[n] = HS_FLAG_SOM_LEFTMOST;
-    d->pat_kind[n] = K_CUSTOM;
-    d->pat_type[n] = cl->v[i].type;
-    d->pat_som[n] = true;
-    ids[n] = n;
-    n++;
-  }
+  for (size_t i = 0; i < cl->n; i++)
+    push_pattern(d, exprs, flags, ids, &n, cl->v[i].re, HS_FLAG_SOM_LEFTMOST, K_CUSTOM, cl->v[i].type, true);
   d->n_pat = n;
   if (n == 0) goto out; /* everything turned off: nothing to scan */
   hs_compile_error_t *ce = NULL;

@@ -28,10 +28,13 @@ enum deid_kind {
 
 struct deid_pattern {
   const char *re;
-  unsigned flags; /* Hyperscan flags besides the defaults */
+  unsigned flags; /* Hyperscan flags besides the defaults, and NOSOM */
   int type;
   int kind;
 };
+/* Flag bit of ours (stripped before compiling): the pattern needs no start offset; its
+ * validator works from the end of the match (keyword-then-value patterns). */
+#define NOSOM (1u << 30)
 
 /* A detection (validated) or a raw candidate (pattern id in kind). */
 struct deid_span {

@@ -3,9 +3,6 @@
  * validator of its kind (validate.c), so patterns stay general and cheap. */
 #include "deid_int.h"
 
-/* Flag bit of ours (stripped before compiling): the pattern needs no start offset; its
- * validator works from the end of the match (keyword-then-value patterns). */
-#define NOSOM (1u << 30)
 #define CL HS_FLAG_CASELESS
 
 const struct deid_pattern deid_builtin_patterns[] = {

@@ -20,10 +20,8 @@ static enum ds_gate_decision worse(enum ds_gate_decision a, enum ds_gate_decisio
   return DS_GATE_PASS;
 }
 
-static double jnum(const json_t *o, const char *k) {
-  const json_t *v = json_object_get(o, k);
-  return json_is_number(v) ? json_number_value(v) : NAN;
-}
+/* A number of the forecast, NAN when absent or not a number. */
+static double jnum(const json_t *o, const char *k) { return ds_json_num(o, k, NAN); }
 
 static void say(struct ds_buf *b, const char *fmt, ...) DS_PRINTF(2, 3);
 static void say(struct ds_buf *b, const char *fmt, ...) {

@@ -170,6 +170,17 @@ static void substitute(struct ctx *c, struct word *w, const char *inner, size_t 
   w->dyn = true;
 }
 
+/* A `...` substitution at s[i] (quoted or not): runs the inner command line and keeps the text
+ * as written in b. Returns the index after the closing backtick (len when there is none). */
+static size_t backtick(struct ctx *c, struct word *w, struct ds_buf *b, const char *s, size_t len, size_t i,
+                       bool *ok) {
+  const char *q = memchr(s + i + 1, '`', len - i - 1);
+  size_t end = q ? (size_t)(q - s) : len;
+  substitute(c, w, s + i + 1, end - i - 1);
+  *ok &= ds_buf_add(b, s + i, (q ? end + 1 : end) - i) == DS_OK;
+  return q ? end + 1 : end;
+}
+
 /* Reads one word starting at s[*pos]. Returns false on allocation failure. */
 static bool lex_word(struct ctx *c, const char *s, size_t len, size_t *pos, struct word *w) {
   struct ds_buf b;
@@ -220,11 +231,7 @@ static bool lex_word(struct ctx *c, const char *s, size_t len, size_t *pos, stru
           ok &= ds_buf_add(&b, s + i, end - i) == DS_OK;
           i = end;
         } else if (s[i] == '`') {
-          const char *q = memchr(s + i + 1, '`', len - i - 1);
-          size_t end = q ? (size_t)(q - s) : len;
-          substitute(c, w, s + i + 1, end - i - 1);
-          ok &= ds_buf_add(&b, s + i, (q ? end + 1 : end) - i) == DS_OK;
-          i = q ? end + 1 : end;
+          i = backtick(c, w, &b, s, len, i, &ok);
         } else {
           if (s[i] == '$') w->dyn = true;
           ok &= ds_buf_addc(&b, s[i++]) == DS_OK;
@@ -240,11 +247,7 @@ static bool lex_word(struct ctx *c, const char *s, size_t len, size_t *pos, stru
       ok &= ds_buf_add(&b, s + i, end - i) == DS_OK;
       i = end;
     } else if (ch == '`') {
-      const char *q = memchr(s + i + 1, '`', len - i - 1);
-      size_t end = q ? (size_t)(q - s) : len;
-      substitute(c, w, s + i + 1, end - i - 1);
-      ok &= ds_buf_add(&b, s + i, (q ? end + 1 : end) - i) == DS_OK;
-      i = q ? end + 1 : end;
+      i = backtick(c, w, &b, s, len, i, &ok);
     } else {
       if (ch == '$') w->dyn = true;
       ok &= ds_buf_addc(&b, ch) == DS_OK;

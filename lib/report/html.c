@@ -43,30 +43,9 @@ static void pct(struct html *h, double p) {
   raw(h, t);
 }
 
-/* "1.2% [0.5%, 2.4%] (3/250)" or "≤ 1.2% (0/250)" */
+/* "1.2% [0.5%, 2.4%] (3/250)" or "≤ 1.2% (0/250)"; no markup in it, so no escaping. */
 static void rate_text(struct html *h, const json_t *r) {
-  if (!r || json_is_null(r)) {
-    raw(h, "—");
-    return;
-  }
-  bool floor = json_is_true(json_object_get(r, "floor"));
-  const json_t *lo = json_object_get(r, "lo"), *hi = json_object_get(r, "hi");
-  if (floor) {
-    raw(h, "≤ ");
-    pct(h, json_is_number(hi) ? json_number_value(hi) : num(r, "rate"));
-  } else {
-    pct(h, num(r, "rate"));
-    if (json_is_number(lo) && json_is_number(hi)) {
-      raw(h, " [");
-      pct(h, json_number_value(lo));
-      raw(h, ", ");
-      pct(h, json_number_value(hi));
-      raw(h, "]");
-    }
-  }
-  if (json_is_integer(json_object_get(r, "n")))
-    fmt(h, " (%lld/%lld)", (long long)json_integer_value(json_object_get(r, "k")),
-        (long long)json_integer_value(json_object_get(r, "n")));
+  if (!h->rc) h->rc = report_fmt_rate(r, h->b);
 }
 
 static double nice_ceil(double x) {

@@ -66,28 +66,7 @@ static void block(struct md *m, const char *s) {
 }
 
 static void rate(struct md *m, const json_t *r) {
-  char a[32], b[32], c[32];
-  if (!json_is_object(r)) {
-    raw(m, "—");
-    return;
-  }
-  const json_t *lo = json_object_get(r, "lo"), *hi = json_object_get(r, "hi");
-  if (json_is_true(json_object_get(r, "floor"))) {
-    report_fmt_pct(json_is_number(hi) ? json_number_value(hi) : ds_json_num(r, "rate", 0), a, sizeof a);
-    fmt(m, "≤ %s", a);
-  } else {
-    report_fmt_pct(ds_json_num(r, "rate", 0), a, sizeof a);
-    if (json_is_number(lo) && json_is_number(hi)) {
-      report_fmt_pct(json_number_value(lo), b, sizeof b);
-      report_fmt_pct(json_number_value(hi), c, sizeof c);
-      fmt(m, "%s [%s, %s]", a, b, c);
-    } else {
-      raw(m, a);
-    }
-  }
-  if (json_is_integer(json_object_get(r, "n")))
-    fmt(m, " (%lld/%lld)", (long long)json_integer_value(json_object_get(r, "k")),
-        (long long)json_integer_value(json_object_get(r, "n")));
+  if (!m->rc) m->rc = report_fmt_rate(r, m->b);
 }
 
 enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct ds_err *err) {

@@ -103,6 +103,24 @@ static enum ds_status pick_rubric(struct model_ctx *c, const char *schema, char 
   return rc;
 }
 
+/* {status: count, ..., "total": n} of one table (prefixes or samples) of schema into o. */
+static enum ds_status status_counts(struct model_ctx *c, const char *schema, const char *table, json_t *o,
+                                    struct ds_err *err) {
+  char sql[160];
+  sqlite3_stmt *st = NULL;
+  snprintf(sql, sizeof sql, "SELECT status, COUNT(*) FROM %s.%s GROUP BY status", schema, table);
+  enum ds_status rc = prep(c, sql, &st, err);
+  if (rc) return rc;
+  json_int_t total = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    json_object_set_new(o, col_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
+    total += sqlite3_column_int64(st, 1);
+  }
+  json_object_set_new(o, "total", json_integer(total));
+  sqlite3_finalize(st);
+  return DS_OK;
+}
+
 static enum ds_status run_info(struct model_ctx *c, const char *schema, const char *path, const char *rubric,
                                json_t **out, struct ds_err *err) {
   json_t *o = json_object(), *meta = json_object(), *pre = json_object(), *smp = json_object();
@@ -124,26 +142,8 @@ static enum ds_status run_info(struct model_ctx *c, const char *schema, const ch
   }
   sqlite3_finalize(st);
   st = NULL;
-  snprintf(sql, sizeof sql, "SELECT status, COUNT(*) FROM %s.prefixes GROUP BY status", schema);
-  if ((rc = prep(c, sql, &st, err))) goto out;
-  json_int_t total = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    json_object_set_new(pre, col_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
-    total += sqlite3_column_int64(st, 1);
-  }
-  json_object_set_new(pre, "total", json_integer(total));
-  sqlite3_finalize(st);
-  st = NULL;
-  snprintf(sql, sizeof sql, "SELECT status, COUNT(*) FROM %s.samples GROUP BY status", schema);
-  if ((rc = prep(c, sql, &st, err))) goto out;
-  total = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    json_object_set_new(smp, col_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
-    total += sqlite3_column_int64(st, 1);
-  }
-  json_object_set_new(smp, "total", json_integer(total));
-  sqlite3_finalize(st);
-  st = NULL;
+  if ((rc = status_counts(c, schema, "prefixes", pre, err)) || (rc = status_counts(c, schema, "samples", smp, err)))
+    goto out;
   json_t *rub = json_object();
   set_str(rub, "sha256", rubric[0] ? rubric : NULL);
   if (rubric[0]) {
@@ -174,6 +174,17 @@ out:
   return rc;
 }
 
+/* The entry {"id": id, ...} of cats, added when missing. */
+static json_t *cat_entry(json_t *cats, const char *id) {
+  json_t *co = json_object_get(cats, id);
+  if (!co) {
+    co = json_object();
+    json_object_set_new(co, "id", json_string(id));
+    json_object_set_new(cats, id, co);
+  }
+  return co;
+}
+
 /* Per-category rates of one run (schema main or base): fills cats[id][field]. One row per
  * (category, prefix) feeds a clustered, weighted accumulator. */
 static enum ds_status category_rates(struct model_ctx *c, const char *schema, const char *rubric,
@@ -196,12 +207,7 @@ static enum ds_status category_rates(struct model_ctx *c, const char *schema, co
     r = sqlite3_step(st);
     const char *cat = r == SQLITE_ROW ? col_text(st, 0) : NULL;
     if (cur && (!cat || strcmp(cat, cur))) {
-      json_t *co = json_object_get(cats, cur);
-      if (!co) {
-        co = json_object();
-        json_object_set_new(co, "id", json_string(cur));
-        json_object_set_new(cats, cur, co);
-      }
+      json_t *co = cat_entry(cats, cur);
       json_t *ro = rate_obj(c, &acc);
       if (!ro) {
         rc = ds_fail(err, DS_E_NOMEM, "out of memory");
@@ -683,16 +689,6 @@ static json_t *fc_rate(const json_t *src) {
   const char *method = ds_json_str(src, "interval_method", NULL);
   if (method) json_object_set_new(f, "method", json_string(method));
   return f;
-}
-
-static json_t *cat_entry(json_t *cats, const char *id) {
-  json_t *co = json_object_get(cats, id);
-  if (!co) {
-    co = json_object();
-    json_object_set_new(co, "id", json_string(id));
-    json_object_set_new(cats, id, co);
-  }
-  return co;
 }
 
 static void fc_entry(const char *id, json_t *e, void *ud) {

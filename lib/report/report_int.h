@@ -18,5 +18,8 @@ enum ds_status report_buf_add_escaped(struct ds_buf *b, const char *text, size_t
 
 /* "12.3%" style with precision chosen for small rates; out holds at least 32 bytes. */
 void report_fmt_pct(double p, char *out, size_t out_len);
+/* Appends a model rate object as text: "1.2% [0.5%, 2.4%] (3/250)", "≤ 1.2% (0/250)" for a
+ * detection floor, "—" when r is not an object. */
+enum ds_status report_fmt_rate(const json_t *r, struct ds_buf *out);
 
 #endif
