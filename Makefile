@@ -34,8 +34,10 @@ test-asan: $(BUILD)/.llama-prefix
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS)
 
-# libFuzzer targets, each run briefly (FUZZ_SECONDS each).
+# libFuzzer targets, each run briefly: FUZZ_SECONDS each, or exactly FUZZ_RUNS inputs with a
+# fixed seed (repeatable; what CI uses).
 FUZZ_SECONDS ?= 20
+export FUZZ_RUNS
 fuzz: $(BUILD)/.llama-prefix
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DDS_FUZZ=ON -DDS_SANITIZE=ON -DDS_BENCH=OFF \
 	  -DDS_LLAMA_PREFIX="$$(cat $(BUILD)/.llama-prefix)" >/dev/null

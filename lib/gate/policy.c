@@ -82,7 +82,8 @@ static enum ds_status parse_rule(struct pctx *c, yaml_node_t *m, struct policy_r
       r->set |= POLICY_SET_UNCERTAINTY;
     } else if (strcmp(key, "min_n") == 0) {
       if ((st = number(c, v, key, &x))) return st;
-      if (x != floor(x)) return bad(c, v, "min_n must be a whole number, not ", sval(v));
+      if (x != floor(x) || x < 0 || x > 1e15)
+        return bad(c, v, "min_n must be a whole number from 0 to 10^15, not ", sval(v));
       r->min_n = (uint64_t)x;
       r->set |= POLICY_SET_MIN_N;
     } else if (strcmp(key, "use_corrected") == 0) {
