@@ -49,9 +49,14 @@ kill_series() {
     if [ $i -le 3 ]; then
       sleep "0.$(printf '%03d' $((RANDOM % 300 + 20)))"  # opening, loading the corpus
     else
-      local target=$(($(stored) + RANDOM % step + 1))
-      while kill -0 $pid 2>/dev/null && [ "$(stored)" -lt $target ]; do sleep 0.02; done
-      sleep "0.0$((RANDOM % 10))"
+      # spread the remaining kills over the remaining work, so that a fast run (a quiet machine)
+      # is still killed mid-run every time: at most STEP, and at most half of an equal share
+      local have; have=$(stored)
+      local share=$(( (want - have) / (2 * (KILLS - i + 2)) ))
+      [ $share -lt $step ] || share=$step
+      [ $share -ge 1 ] || share=1
+      local target=$((have + RANDOM % share + 1))
+      while kill -0 $pid 2>/dev/null && [ "$(stored)" -lt $target ]; do sleep 0.01; done
     fi
     if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi
     wait $pid 2>/dev/null || true
