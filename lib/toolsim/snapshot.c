@@ -12,6 +12,7 @@
 
 #include "base/base.h"
 #include "depsim/toolsim.h"
+#include "toolsim/toolsim_int.h"
 
 #define MAX_READ_BYTES (1u << 20)
 #define MAX_LINKS 16
@@ -243,6 +244,23 @@ static enum ds_status resolve(struct ds_snapshot *s, const char *path, struct ds
     if (!again) return DS_OK;
   }
   return refuse(err, "too many levels of symbolic links", path);
+}
+
+/* True when the candidate's overlay holds path, or something under it when it names a
+ * directory: such a call must be answered from the overlay, not from a recording. */
+bool snapshot_changed(struct ds_snapshot *s, const char *path) {
+  if (s->n_ov == 0) return false;
+  struct ds_buf rel;
+  ds_buf_init(&rel, 0);
+  bool hit = false;
+  if (resolve(s, path, &rel, NULL) == DS_OK) {
+    for (size_t i = 0; i < s->n_ov && !hit; i++) {
+      const char *p = s->ov[i].path;
+      hit = strcmp(p, rel.data) == 0 || rel.len == 0 || (strncmp(p, rel.data, rel.len) == 0 && p[rel.len] == '/');
+    }
+  }
+  ds_buf_release(&rel);
+  return hit;
 }
 
 /* ---- reading ---- */

@@ -511,12 +511,7 @@ enum ds_status ds_toolsim_answer(struct ds_toolsim_episode *e, const char *tool,
   /* a call that touches a path the candidate already changed must see the overlay, not a
    * recording of the original session */
   const char *path = arg_str(args, path_keys);
-  bool touches_overlay = false;
-  if (e->snap && path) {
-    char *chg = NULL;
-    if (ds_snapshot_changes(e->snap, &chg, NULL) == DS_OK && chg && *chg) touches_overlay = strstr(chg, path) != NULL;
-    ds_free(chg);
-  }
+  bool touches_overlay = e->snap && path && snapshot_changed(e->snap, path);
   bool writes = name_in(tool, write_tools) || name_in(tool, edit_tools) || name_in(tool, delete_tools);
   /* 1. the recorded database (never for writes, whose effect must land in the overlay) */
   if (t->db && !writes && !touches_overlay) {

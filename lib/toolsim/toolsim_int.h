@@ -14,4 +14,7 @@ enum ds_status tooldb_lookup(sqlite3 *db, const char *conv_id, const char *tool,
                              char **out_response, bool *out_near);
 void tooldb_similar(sqlite3 *db, const char *tool, unsigned n, struct ds_buf *out);
 
+struct ds_snapshot;
+bool snapshot_changed(struct ds_snapshot *s, const char *path);
+
 #endif
