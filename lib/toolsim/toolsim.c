@@ -275,7 +275,6 @@ static enum conn shell_connector(struct ds_snapshot *s, const char *line, struct
       }
     }
     r = conn_result(st, st ? NULL : ds_buf_detach(&all, NULL), &e, a);
-    if (st) a->response = (ds_free(a->response), ds_strdup(e.msg)); /* "cat: X: No such file" style */
     ds_buf_release(&all);
   } else if ((strcmp(cmd, "head") == 0 || strcmp(cmd, "tail") == 0) && argc >= 2) {
     long n = 10;
