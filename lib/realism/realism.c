@@ -96,7 +96,7 @@ struct judging {
   const char *kind;
   const char *judge;    /* described spec */
   struct ds_store *store;
-  sqlite3_stmt *ins;
+  sqlite3_stmt *ins, *seen;
   struct item *items;
   size_t n_items;
   json_t *response_format;
@@ -111,17 +111,13 @@ static void item_release(struct item *it) {
   json_decref(it->messages);
 }
 
-static bool already_judged(sqlite3 *db, const char *kind, const char *judge, const char *key) {
-  sqlite3_stmt *q = NULL;
-  bool found = false;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM realism_verdicts WHERE kind=? AND judge=? AND item=?", -1, &q, NULL) ==
-      SQLITE_OK) {
-    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, judge, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, key, -1, SQLITE_STATIC);
-    found = sqlite3_step(q) == SQLITE_ROW;
-  }
-  sqlite3_finalize(q);
+static bool already_judged(struct judging *j, const char *key) {
+  sqlite3_reset(j->seen);
+  sqlite3_bind_text(j->seen, 1, j->kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(j->seen, 2, j->judge, -1, SQLITE_STATIC);
+  sqlite3_bind_text(j->seen, 3, key, -1, SQLITE_STATIC);
+  bool found = sqlite3_step(j->seen) == SQLITE_ROW;
+  sqlite3_reset(j->seen); /* no read left open */
   return found;
 }
 
@@ -309,7 +305,9 @@ static enum ds_status open_judging(struct judging *j, const struct ds_realism_pa
   if (sqlite3_prepare_v2(ds_store_db(j->store),
                          "INSERT OR IGNORE INTO realism_verdicts(kind,judge,sample_id,prefix_id,item,verdict,positive,"
                          "confidence,raw,error,attempts,created_at,grp) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         -1, &j->ins, NULL) != SQLITE_OK)
+                         -1, &j->ins, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(ds_store_db(j->store), "SELECT 1 FROM realism_verdicts WHERE kind=? AND judge=? AND item=?",
+                         -1, &j->seen, NULL) != SQLITE_OK)
     return ds_fail(err, DS_E_DB, "%s: %s", p->db_path, sqlite3_errmsg(ds_store_db(j->store)));
   if (p->json_schema) j->response_format = response_format(strcmp(kind, "discriminate") == 0);
   return DS_OK;
@@ -319,6 +317,7 @@ static void close_judging(struct judging *j, struct ds_backend *b) {
   for (size_t i = 0; i < j->n_items; i++) item_release(&j->items[i]);
   ds_free(j->items);
   sqlite3_finalize(j->ins);
+  sqlite3_finalize(j->seen);
   json_decref(j->response_format);
   ds_backend_close(b);
   ds_store_close(j->store);
@@ -600,13 +599,13 @@ enum ds_status ds_discriminate_run(const struct ds_realism_params *p, json_t **o
   for (size_t i = 0; i < n_ch; i++) {
     static const char *const orders[] = {"real_first", "sim_first"};
     json_t *prefix = NULL, *real = NULL, *sim = NULL;
-    bool need = false;
     char keys[2][64];
+    bool judged[2];
     for (int o = 0; o < 2; o++) {
       snprintf(keys[o], sizeof keys[o], "s%lld:%s", (long long)ch[i].sample_id, orders[o]);
-      need = need || !already_judged(ds_store_db(j.store), "discriminate", j.judge, keys[o]);
+      judged[o] = already_judged(&j, keys[o]);
     }
-    if (!need) continue;
+    if (judged[0] && judged[1]) continue;
     if ((st = load_sample(&j, ch[i].sample_id, &prefix, &real, &sim))) {
       json_decref(prefix);
       json_decref(real);
@@ -615,7 +614,7 @@ enum ds_status ds_discriminate_run(const struct ds_realism_params *p, json_t **o
     }
     char *tp = render(prefix, 8000), *tr = render(real, 3000), *ts = render(sim, 3000);
     for (int o = 0; o < 2; o++) {
-      if (already_judged(ds_store_db(j.store), "discriminate", j.judge, keys[o])) continue;
+      if (judged[o]) continue;
       struct item *it = add_item(&j);
       if (!it) {
         st = ds_fail(err, DS_E_NOMEM, "out of memory");
@@ -705,7 +704,7 @@ int ds_awareness_verbalized(const char *text, size_t len, char *out_phrase, size
 
 static enum ds_status add_awareness_item(struct judging *j, const char *key, const char *group, int64_t sample_id,
                                          int64_t prefix_id, const json_t *msgs) {
-  if (already_judged(ds_store_db(j->store), "awareness", j->judge, key)) return DS_OK;
+  if (already_judged(j, key)) return DS_OK;
   struct item *it = add_item(j);
   if (!it) return ds_fail(j->err, DS_E_NOMEM, "out of memory");
   it->key = ds_strdup(key);
