@@ -40,7 +40,7 @@ static void write_corpus(const char *path, unsigned n) {
 struct result {
   double seconds, sampling_seconds;
   unsigned long n;
-  double cpu_s; /* user + system CPU of the child (filled by in_child) */
+  double cpu_s, sys_s; /* user + system CPU and system CPU of the child (filled by in_child) */
 };
 
 static double sampling_start;
@@ -140,7 +140,8 @@ static int in_child(int (*fn)(void *, struct result *), void *arg, struct result
   if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) || got != (ssize_t)sizeof *out)
     return 1;
   *out_rss_kb = ru.ru_maxrss;
-  out->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  out->sys_s = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  out->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + out->sys_s;
   return 0;
 }
 
@@ -207,8 +208,8 @@ int main(int argc, char **argv) {
     goto out;
   }
   double backend_rate = r.n / r.seconds, backend_cpu = r.cpu_s / r.n;
-  printf("backend only         %7u requests  %6.2f s  %8.0f requests/s  peak RSS %6ld KiB  CPU %.1f us/request\n", n,
-         r.seconds, backend_rate, rss, 1e6 * backend_cpu);
+  printf("backend only         %7u requests  %6.2f s  %8.0f requests/s  peak RSS %6ld KiB  CPU %.1f us/request (%.1f system)\n", n,
+         r.seconds, backend_rate, rss, 1e6 * backend_cpu, 1e6 * r.sys_s / r.n);
   struct job js = {n_small, small, spec};
   if (in_child(job_replay, &js, &r, &rss)) {
     rc = 1;
@@ -223,9 +224,9 @@ int main(int argc, char **argv) {
   }
   double replay_rate = r.n / r.seconds, sampling_rate = r.n / r.sampling_seconds;
   double replay_cpu = r.cpu_s / r.n;
-  printf("replay (N)           %7lu prefixes  %6.2f s  %8.0f prefixes/s  peak RSS %6ld KiB  CPU %.1f us/prefix"
+  printf("replay (N)           %7lu prefixes  %6.2f s  %8.0f prefixes/s  peak RSS %6ld KiB  CPU %.1f us/prefix (%.1f system)"
          "  (sampling phase %.2f s, %.0f/s)\n",
-         r.n, r.seconds, replay_rate, rss, 1e6 * replay_cpu, r.sampling_seconds, sampling_rate);
+         r.n, r.seconds, replay_rate, rss, 1e6 * replay_cpu, 1e6 * r.sys_s / r.n, r.sampling_seconds, sampling_rate);
   struct job jo = {n, big, "original"};
   struct result ro;
   long rss_o;

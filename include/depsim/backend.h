@@ -42,6 +42,9 @@ struct ds_request {
   const char *key;          /* prefix key "<conv_id>#<cut_index>"; the file backend looks up (key, k) */
   unsigned k;               /* sample index within the prefix (0..K-1) */
   const json_t *messages;   /* array of OpenAI chat messages */
+  const char *messages_json;/* or, when messages is NULL: the same array as JSON text (a stored
+                             * prefix sent without parsing it; backends that need the structure
+                             * get it parsed) */
   const json_t *tools;      /* array of tool schemas, or NULL */
   const json_t *tool_choice;/* or NULL */
   double temperature;       /* < 0: server default */

@@ -88,7 +88,21 @@ enum ds_status ds_backend_submit(struct ds_backend *b, const struct ds_request *
   if (!b || !req) return ds_fail(err, DS_E_INVALID, "backend submit: NULL argument");
   if (b->ops->in_flight(b) >= b->capacity)
     return ds_fail(err, DS_E_LIMIT, "backend holds %u requests in flight; poll first", b->capacity);
-  return b->ops->submit(b, req, err);
+  if (req->messages || !req->messages_json || b->ops->messages_json) return b->ops->submit(b, req, err);
+  /* a backend that needs the structure: parse the text once here */
+  json_error_t je;
+  json_t *msgs = json_loads(req->messages_json, 0, &je);
+  if (!json_is_array(msgs)) {
+    json_decref(msgs);
+    return ds_fail(err, DS_E_INVALID, "request %llu: messages are not a JSON array%s%s", (unsigned long long)req->id,
+                   msgs ? "" : ": ", msgs ? "" : je.text);
+  }
+  struct ds_request parsed = *req;
+  parsed.messages = msgs;
+  parsed.messages_json = NULL;
+  enum ds_status st = b->ops->submit(b, &parsed, err);
+  json_decref(msgs);
+  return st;
 }
 
 enum ds_status ds_backend_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done, void *ud,

@@ -238,17 +238,31 @@ out:
 }
 
 /* The Chat Completions body for one request; NULL with err set on failure. */
+/* The request body. Messages given as JSON text go in as they are (spliced, not parsed) unless
+ * they carry tool calls, which need the wire form. */
 static char *build_body(const struct openai *oa, const struct ds_request *req, size_t *out_len, struct ds_err *err) {
   json_t *o = json_object();
-  json_t *msgs = chat_messages_to_wire(req->messages);
-  char *s = NULL;
-  if (!o || !msgs) {
-    ds_fail(err, msgs || !o ? DS_E_NOMEM : DS_E_INVALID, "request %llu: messages must be an array",
-            (unsigned long long)req->id);
+  json_t *parsed = NULL, *msgs = NULL;
+  const char *raw = req->messages ? NULL : req->messages_json;
+  char *rest = NULL, *s = NULL;
+  if (raw && strstr(raw, "\"tool_calls\"")) {
+    json_error_t je;
+    if (!json_is_array(parsed = json_loads(raw, 0, &je))) {
+      ds_fail(err, DS_E_INVALID, "request %llu: messages are not a JSON array", (unsigned long long)req->id);
+      goto out;
+    }
+    raw = NULL;
+  }
+  if (!raw && !(msgs = chat_messages_to_wire(parsed ? parsed : req->messages))) {
+    ds_fail(err, json_is_array(parsed ? parsed : req->messages) ? DS_E_NOMEM : DS_E_INVALID,
+            "request %llu: messages must be an array", (unsigned long long)req->id);
+    goto out;
+  }
+  if (!o) {
+    ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
   if (oa->model) json_object_set_new(o, "model", json_string(oa->model));
-  json_object_set(o, "messages", msgs);
   if (req->tools && json_array_size(req->tools)) json_object_set(o, "tools", (json_t *)req->tools);
   if (req->tool_choice) json_object_set(o, "tool_choice", (json_t *)req->tool_choice);
   if (req->temperature >= 0) json_object_set_new(o, "temperature", json_real(req->temperature));
@@ -264,10 +278,33 @@ static char *build_body(const struct openai *oa, const struct ds_request *req, s
     }
     json_object_update(o, (json_t *)req->extra);
   }
-  s = json_dumps(o, JSON_COMPACT);
-  if (!s) ds_fail(err, DS_E_NOMEM, "out of memory");
-  else *out_len = strlen(s);
+  /* the request's own messages win over an extra field of that name */
+  if (msgs) json_object_set(o, "messages", msgs);
+  else json_object_del(o, "messages");
+  if (!(rest = json_dumps(o, JSON_COMPACT))) {
+    ds_fail(err, DS_E_NOMEM, "out of memory");
+    goto out;
+  }
+  if (!raw) {
+    s = rest;
+    rest = NULL;
+  } else {
+    /* {"messages":RAW,<rest without its braces>} */
+    struct ds_buf b;
+    ds_buf_init(&b, 0);
+    size_t rl = strlen(rest);
+    if (ds_buf_grow(&b, strlen(raw) + rl + 16) || ds_buf_add(&b, "{\"messages\":", 12) || ds_buf_add(&b, raw, strlen(raw)) ||
+        (rl > 2 && (ds_buf_add(&b, ",", 1) || ds_buf_add(&b, rest + 1, rl - 2))) || ds_buf_add(&b, "}", 1)) {
+      ds_buf_release(&b);
+      ds_fail(err, DS_E_NOMEM, "out of memory");
+      goto out;
+    }
+    s = ds_buf_detach(&b, out_len);
+  }
+  if (s && !raw) *out_len = strlen(s);
 out:
+  ds_free(rest);
+  json_decref(parsed);
   json_decref(msgs);
   json_decref(o);
   return s;
@@ -275,7 +312,7 @@ out:
 
 static enum ds_status oa_submit(struct ds_backend *b, const struct ds_request *req, struct ds_err *err) {
   struct openai *oa = b->impl;
-  if (!json_is_array(req->messages))
+  if (!json_is_array(req->messages) && (req->messages || !req->messages_json))
     return ds_fail(err, DS_E_INVALID, "request %llu: messages must be an array", (unsigned long long)req->id);
   struct oareq *q = ds_calloc(1, sizeof *q);
   if (!q) return ds_fail(err, DS_E_NOMEM, "out of memory");
@@ -291,7 +328,7 @@ static enum ds_status oa_submit(struct ds_backend *b, const struct ds_request *r
     oareq_free(q);
     return err ? err->code : DS_E_INVALID;
   }
-  /* json_dumps allocates through ds_malloc (ds_init), so the pool may ds_free it */
+  /* json_dumps and ds_buf allocate through ds_malloc (ds_init), so the pool may ds_free it */
   enum ds_status st = http_pool_submit(oa->pool, "/chat/completions", body, len, q, err);
   if (st) oareq_free(q);
   return st;
@@ -440,4 +477,5 @@ const struct ds_backend_ops ds_openai_ops = {
     .context_length = oa_context_length,
     .count_tokens = oa_count_tokens,
     .close = oa_close,
+    .messages_json = true,
 };

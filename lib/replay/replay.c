@@ -27,7 +27,9 @@
 struct rp_prefix {
   int64_t id;
   char *key;
-  json_t *messages, *tools, *original;
+  char *messages_raw;           /* the stored messages text, sent as is; NULL once parsed and changed */
+  json_t *messages;             /* parsed on demand (agentic, token counts, trimming), or NULL */
+  json_t *tools, *original;
   unsigned *todo, n_todo, next; /* ks still to submit */
   unsigned outstanding;         /* submitted, not yet committed */
   unsigned unhanded;            /* submitted, not yet in a commit group */
@@ -197,6 +199,7 @@ const char *rp_cause_name(enum ds_status st, char buf[32]) {
 static void prefix_free(struct rp_prefix *pf) {
   if (!pf) return;
   ds_free(pf->key);
+  ds_free(pf->messages_raw);
   json_decref(pf->messages);
   json_decref(pf->tools);
   json_decref(pf->original);
@@ -428,24 +431,36 @@ out:
 
 /* ---------- context length ---------- */
 
-static size_t json_bytes(const json_t *messages, const json_t *tools) {
-  char *a = ds_json_compact(messages);
-  char *b = tools ? ds_json_compact(tools) : NULL;
-  size_t n = (a ? strlen(a) : 0) + (b ? strlen(b) : 0);
+/* The prefix's messages, parsed on first use (NULL when the stored text is not an array). */
+static json_t *prefix_messages(struct rp_prefix *pf) {
+  if (!pf->messages && pf->messages_raw) {
+    pf->messages = json_loads(pf->messages_raw, 0, NULL);
+    if (!json_is_array(pf->messages)) {
+      json_decref(pf->messages);
+      pf->messages = NULL;
+    }
+  }
+  return pf->messages;
+}
+
+/* Compact JSON bytes of the prefix's messages and tools (the stored text is compact JSON). */
+static size_t json_bytes(struct rp_prefix *pf) {
+  char *a = pf->messages_raw ? NULL : ds_json_compact(pf->messages);
+  char *b = pf->tools ? ds_json_compact(pf->tools) : NULL;
+  size_t n = (pf->messages_raw ? strlen(pf->messages_raw) : a ? strlen(a) : 0) + (b ? strlen(b) : 0);
   ds_free(a);
   ds_free(b);
   return n;
 }
 
 /* conservative: JSON bytes (syntax included) / 3.5, rounded up */
-static unsigned estimate_tokens(const json_t *messages, const json_t *tools) {
-  return (unsigned)ceil((double)json_bytes(messages, tools) / 3.5);
-}
+static unsigned estimate_tokens(struct rp_prefix *pf) { return (unsigned)ceil((double)json_bytes(pf) / 3.5); }
 
 static long count_tokens(struct replay *r, struct rp_prefix *pf) {
   unsigned n = 0;
   struct ds_err e = {0};
-  enum ds_status st = ds_backend_count_tokens(r->backend, pf->messages, pf->tools, &n, &e);
+  enum ds_status st = prefix_messages(pf) ? ds_backend_count_tokens(r->backend, pf->messages, pf->tools, &n, &e)
+                                          : ds_fail(&e, DS_E_INVALID, "stored messages are not a JSON array");
   if (st == DS_OK) {
     pf->tokens_estimated = false;
     return (long)n;
@@ -456,7 +471,7 @@ static long count_tokens(struct replay *r, struct rp_prefix *pf) {
             st == DS_E_UNSUPPORTED ? "unsupported" : e.msg);
   }
   pf->tokens_estimated = true;
-  return (long)estimate_tokens(pf->messages, pf->tools);
+  return (long)estimate_tokens(pf);
 }
 
 /* Drops the oldest non-system message, then any non-system messages before the first user
@@ -493,7 +508,7 @@ static void check_context(struct replay *r, struct rp_prefix *pf) {
   unsigned reserve = r->max_tokens > 0 ? (unsigned)r->max_tokens : 0;
   /* A token covers at least one byte and the compact JSON of the messages is longer than
    * their templated text, so a prefix whose JSON fits needs no (network) token count. */
-  if (json_bytes(pf->messages, pf->tools) + reserve <= r->n_ctx) return;
+  if (json_bytes(pf) + reserve <= r->n_ctx) return;
   long need = count_tokens(r, pf);
   pf->prompt_tokens = need;
   if (need + (long)reserve <= (long)r->n_ctx) return;
@@ -502,11 +517,13 @@ static void check_context(struct replay *r, struct rp_prefix *pf) {
     return;
   }
   while (need + (long)reserve > (long)r->n_ctx) {
-    if (!trim_one(pf->messages, &pf->trimmed)) {
+    if (!prefix_messages(pf) || !trim_one(pf->messages, &pf->trimmed)) {
       pf->skip_reason = "context_exceeded";
       return;
     }
     pf->trim_dirty = true;
+    ds_free(pf->messages_raw); /* stale: the parsed messages are sent from now on */
+    pf->messages_raw = NULL;
     need = count_tokens(r, pf);
     pf->prompt_tokens = need;
   }
@@ -545,15 +562,22 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
     const char *ts = (const char *)sqlite3_column_text(q, 4);
     const char *os = (const char *)sqlite3_column_text(q, 5);
     pf->fail_k = UINT_MAX;
-    /* the original only for the "original" backend, the prefix only for a model */
-    pf->messages = ms && !r->original ? json_loads(ms, 0, NULL) : json_array();
+    /* the original only for the "original" backend, the prefix only for a model (its text,
+     * parsed only when something needs its structure) */
+    if (ms && !r->original && !(pf->messages_raw = ds_strdup(ms))) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      prefix_free(pf);
+      break;
+    }
+    if (!ms || r->original) pf->messages = json_array();
+    else if (r->agentic) prefix_messages(pf);
     pf->tools = ts && !r->original ? json_loads(ts, 0, NULL) : NULL;
     pf->original = os && r->original ? json_loads(os, 0, NULL) : NULL;
     pf->trimmed = (unsigned)sqlite3_column_int(q, 6);
     const char *rs = (const char *)sqlite3_column_text(q, 7);
     pf->repo = rs ? json_loads(rs, 0, NULL) : NULL;
     pf->todo = ds_calloc(r->k, sizeof *pf->todo);
-    if (!pf->key || !pf->todo || !json_is_array(pf->messages)) {
+    if (!pf->key || !pf->todo || (!pf->messages && (r->agentic || !pf->messages_raw || pf->messages_raw[0] != '['))) {
       st = pf->key && pf->todo ? ds_fail(err, DS_E_INVALID, "prefix %lld: stored messages are not a JSON array", (long long)pf->id)
                                : ds_fail(err, DS_E_NOMEM, "out of memory");
       prefix_free(pf);
@@ -831,7 +855,8 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
   req.id = ((uint64_t)pf->id << 32) | k;
   req.key = pf->key;
   req.k = k;
-  req.messages = pf->messages;
+  if (pf->messages_raw) req.messages_json = pf->messages_raw;
+  else req.messages = pf->messages;
   req.tools = pf->tools;
   req.temperature = r->temperature;
   req.top_p = r->top_p;
