@@ -23,7 +23,7 @@ static const char usage[] =
     "-> a flag; a list -> the option repeated). Outputs go to the 'out' directory:\n"
     "corpus.jsonl (+ manifest), baseline.db, NAME.db, NAME.forecast.json, NAME.gate.md,\n"
     "NAME.junit.xml, NAME.report.html, audit.jsonl. Relative paths in the config are taken\n"
-    "from the current directory (not the config file's).\n"
+    "from the current directory (not the config file's), except inside 'backends' blocks.\n"
     "\n"
     "Config keys:\n"
     "  out: DIR                      where everything is written (required; created\n"
@@ -34,6 +34,10 @@ static const char usage[] =
     "  replay: {...}                 options of depsim replay shared by every run\n"
     "  baseline: {backend: SPEC}     the production model, or 'original' for the logged answers\n"
     "  candidates: [{name: N, backend: SPEC, replay: {...}}, ...]   (required)\n"
+    "  backends: {NAME: {type: ...}} backend blocks (docs/backends.md); a backend, judge or\n"
+    "                                simulator names one as \"#NAME\" (quoted: # starts a\n"
+    "                                YAML comment), the same as config:SIM.yaml#NAME; paths\n"
+    "                                in a block are taken from SIM.yaml's directory\n"
     "  rubric: FILE                  rubric for depsim grade (required)\n"
     "  grade: {...}                  options of depsim grade\n"
     "  estimate: {...}               options of depsim estimate\n"
@@ -86,6 +90,21 @@ static void argv_release(struct argv_buf *a) {
   memset(a, 0, sizeof *a);
 }
 
+static const char *config_path; /* --config, for "#NAME" backend references */
+
+/* A backend spec "#NAME" names a block of this config's own backends: mapping and becomes
+ * config:SIM.yaml#NAME (buf holds it); any other spec is returned as it is. */
+static const char *backend_ref(const char *spec, char *buf, size_t n) {
+  if (spec[0] != '#') return spec;
+  snprintf(buf, n, "config:%s%s", config_path, spec);
+  return buf;
+}
+
+/* Options whose value is a backend spec, so "#NAME" works there too. */
+static bool is_spec_option(const char *key) {
+  return strcmp(key, "backend") == 0 || strcmp(key, "judge") == 0 || strcmp(key, "simulator") == 0;
+}
+
 /* Appends a config section as long options: key_name -> --key-name. */
 static bool push_options(struct argv_buf *a, const json_t *section, const char *where) {
   if (!section || json_is_null(section)) return true;
@@ -109,8 +128,9 @@ static bool push_options(struct argv_buf *a, const json_t *section, const char *
       if (json_is_true(x)) push(a, opt);
       else if (json_is_false(x) || json_is_null(x)) continue;
       else if (json_is_string(x)) {
+        char ref[4096];
         push(a, opt);
-        push(a, json_string_value(x));
+        push(a, is_spec_option(k) ? backend_ref(json_string_value(x), ref, sizeof ref) : json_string_value(x));
       } else if (json_is_integer(x)) {
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(x));
         push(a, opt);
@@ -194,7 +214,8 @@ static int replay_and_grade(const json_t *cfg, const char *out, const char *corp
     /* --resume: an earlier simulate left it; continue it with its stored parameters */
     push_all(&a, "depsim", "replay", "--resume", db, NULL);
   } else {
-    push_all(&a, "depsim", "replay", corpus, "--backend", backend, "-o", db, NULL);
+    char ref[4096];
+    push_all(&a, "depsim", "replay", corpus, "--backend", backend_ref(backend, ref, sizeof ref), "-o", db, NULL);
     if (!push_options(&a, json_object_get(cfg, "replay"), "replay") ||
         !push_options(&a, extra_replay, "candidates[].replay")) {
       argv_release(&a);
@@ -219,6 +240,7 @@ static int run(int argc, char **argv) {
     else return cli_usage_error("unexpected argument '%s'", argv[i]);
   }
   if (!config) return cli_usage_error("--config FILE is required");
+  config_path = config;
   struct ds_err err = {0};
   json_t *cfg = NULL;
   if (ds_yaml_load_file(config, &cfg, &err)) return cli_error(&err);

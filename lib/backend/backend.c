@@ -1,5 +1,6 @@
 /* backend.c: the public backend interface: default options, the choice of a backend by the
- * spec's scheme, dispatch to its ops table, the blocking call and result ownership. */
+ * spec's scheme (config: specs are resolved by config.c), dispatch to its ops table, the
+ * blocking call and result ownership. */
 #include <string.h>
 
 #include "backend/backend_ops.h"
@@ -45,14 +46,15 @@ enum ds_status ds_backend_open(const struct ds_backend_params *p, struct ds_back
                                struct ds_err *err) {
   *out = NULL;
   if (!p || !p->spec || !*p->spec) return ds_fail(err, DS_E_INVALID, "backend: empty spec");
+  if (strncmp(p->spec, "config:", 7) == 0) return backend_config_open(p, out, err); /* config.c */
   const char *colon = strchr(p->spec, ':');
-  if (!colon) return ds_fail(err, DS_E_INVALID, "backend spec has no scheme (openai:, llama:, file:)");
+  if (!colon) return ds_fail(err, DS_E_INVALID, "backend spec has no scheme (openai:, llama:, file:, config:)");
   size_t slen = (size_t)(colon - p->spec);
   const struct ds_backend_ops *ops = find_ops(p->spec, slen);
   if (!ops) {
     if (slen == 5 && memcmp(p->spec, "llama", 5) == 0)
       return ds_fail(err, DS_E_UNSUPPORTED, "depsim was built without llama.cpp");
-    return ds_fail(err, DS_E_INVALID, "unknown backend \"%.*s\" (expected openai, llama or file)",
+    return ds_fail(err, DS_E_INVALID, "unknown backend \"%.*s\" (expected openai, llama, file or config)",
                    (int)(slen > 32 ? 32 : slen), p->spec);
   }
   struct ds_backend *b = ds_calloc(1, sizeof *b);

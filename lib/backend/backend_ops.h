@@ -42,6 +42,14 @@ char *backend_spec_param(const char *rest, const char *key, unsigned nth);
 /* The part of rest before '?', ds_malloc'ed, percent-decoded. */
 char *backend_spec_path(const char *rest);
 
+/* config.c: "config:FILE#NAME", a block of FILE's `backends:` mapping. ref is the spec after
+ * "config:"; *out_spec (ds_malloc'ed) becomes the equivalent openai:, llama: or file: spec.
+ * Errors name the file and the block (an unknown NAME lists the defined ones). */
+enum ds_status backend_config_resolve(const char *ref, char **out_spec, struct ds_err *err);
+/* ds_backend_open of p->spec = "config:...": resolves it and opens the result with p's other
+ * fields; an error of that open is reported as "config:FILE#NAME: cause". */
+enum ds_status backend_config_open(const struct ds_backend_params *p, struct ds_backend **out, struct ds_err *err);
+
 /* chat.c: canonical <-> OpenAI wire form, shared by backends.
  * Tool calls, wire or flat -> new array of {"id","name","arguments"(string)}; NULL if none. */
 json_t *chat_tool_calls_flatten(const json_t *calls);
