@@ -236,6 +236,21 @@ struct load_state {
   uint64_t line, records, cuts, no_cut, other_shard, duplicates;
 };
 
+/* Loads the corpus in steps, each one transaction on its connection: on the main thread
+ * before sampling, or on the writer thread between commit groups while the main thread
+ * samples what is already loaded. */
+struct rp_loader {
+  const struct ds_replay_params *p;
+  struct ds_store *store;
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  const char *path;
+  struct ds_lines *lines;
+  struct load_state ls;
+  uint64_t start_cuts; /* cuts loaded by earlier sessions */
+  bool complete;
+};
+
 static void load_state_parse(const char *s, struct load_state *ls) {
   memset(ls, 0, sizeof *ls);
   json_t *j = s ? json_loads(s, 0, NULL) : NULL;
@@ -249,8 +264,8 @@ static void load_state_parse(const char *s, struct load_state *ls) {
   json_decref(j);
 }
 
-static enum ds_status load_state_save(struct replay *r, const struct load_state *ls, bool complete,
-                                      struct ds_err *err) {
+static enum ds_status load_state_save(struct rp_loader *ld, bool complete, struct ds_err *err) {
+  const struct load_state *ls = &ld->ls;
   char buf[256];
   snprintf(buf, sizeof buf,
            "{\"line\":%llu,\"records\":%llu,\"cuts\":%llu,\"no_cut\":%llu,\"other_shard\":%llu,"
@@ -258,10 +273,9 @@ static enum ds_status load_state_save(struct replay *r, const struct load_state 
            (unsigned long long)ls->line, (unsigned long long)ls->records, (unsigned long long)ls->cuts,
            (unsigned long long)ls->no_cut, (unsigned long long)ls->other_shard,
            (unsigned long long)ls->duplicates, complete ? "true" : "false");
-  return ds_store_meta_set(r->store, "corpus_load", buf, err);
+  return ds_store_meta_set(ld->store, "corpus_load", buf, err);
 }
 
-/* A cut needs something to answer: at least one user or tool message before it. */
 static bool is_cut(const json_t *msgs, size_t i) {
   const json_t *m = json_array_get(msgs, i);
   if (strcmp(ds_json_str(m, "role", ""), "assistant") != 0) return false;
@@ -272,8 +286,9 @@ static bool is_cut(const json_t *msgs, size_t i) {
   return false;
 }
 
-static enum ds_status insert_prefix(struct replay *r, sqlite3_stmt *q, const json_t *rec, const char *id,
-                                    size_t cut, struct load_state *ls, const char *path, struct ds_err *err) {
+static enum ds_status insert_prefix(struct rp_loader *ld, const json_t *rec, const char *id, size_t cut,
+                                    struct ds_err *err) {
+  sqlite3_stmt *q = ld->q;
   const json_t *msgs = json_object_get(rec, "messages");
   json_t *prefix = json_array();
   if (!prefix) return ds_fail(err, DS_E_NOMEM, "out of memory");
@@ -294,138 +309,168 @@ static enum ds_status insert_prefix(struct replay *r, sqlite3_stmt *q, const jso
   if (!st) st = bind_json(q, 9, json_is_object(json_object_get(rec, "repo")) ? json_object_get(rec, "repo") : NULL);
   json_decref(prefix);
   if (st) return ds_fail(err, st, "out of memory");
-  if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(r->db, err, "inserting a prefix");
-  if (sqlite3_changes(r->db) == 0) {
-    ls->duplicates++;
-    ds_logf(&r->p->log, DS_LOG_WARN, "%s:%llu: conversation '%s' cut %zu already loaded (duplicate id); counted as duplicate",
-            path, (unsigned long long)ls->line, id, cut);
+  if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(ld->db, err, "inserting a prefix");
+  if (sqlite3_changes(ld->db) == 0) {
+    ld->ls.duplicates++;
+    ds_logf(&ld->p->log, DS_LOG_WARN, "%s:%llu: conversation '%s' cut %zu already loaded (duplicate id); counted as duplicate",
+            ld->path, (unsigned long long)ld->ls.line, id, cut);
   } else {
-    ls->cuts++;
+    ld->ls.cuts++;
   }
   return DS_OK;
 }
 
-static enum ds_status load_record(struct replay *r, sqlite3_stmt *q, struct ds_str line, const char *path,
-                                  struct load_state *ls, struct ds_err *err) {
+static enum ds_status load_record(struct rp_loader *ld, struct ds_str line, struct ds_err *err) {
   json_error_t je;
   enum ds_status st = DS_OK;
+  const struct ds_replay_params *p = ld->p;
   json_t *rec = json_loadb(line.p, line.len, JSON_REJECT_DUPLICATES, &je);
-  unsigned long long ln = (unsigned long long)ls->line;
-  if (!rec) return ds_fail(err, DS_E_PARSE, "%s:%llu: invalid JSON: %s", path, ln, je.text);
+  unsigned long long ln = (unsigned long long)ld->ls.line;
+  if (!rec) return ds_fail(err, DS_E_PARSE, "%s:%llu: invalid JSON: %s", ld->path, ln, je.text);
   const char *id = ds_json_str(rec, "id", NULL);
   const json_t *msgs = json_object_get(rec, "messages");
   if (!json_is_object(rec) || !id || !*id) {
-    st = ds_fail(err, DS_E_INVALID, "%s:%llu: record has no string \"id\"", path, ln);
+    st = ds_fail(err, DS_E_INVALID, "%s:%llu: record has no string \"id\"", ld->path, ln);
     goto out;
   }
   if (!json_is_array(msgs)) {
-    st = ds_fail(err, DS_E_INVALID, "%s:%llu: record '%s' has no \"messages\" array", path, ln, id);
+    st = ds_fail(err, DS_E_INVALID, "%s:%llu: record '%s' has no \"messages\" array", ld->path, ln, id);
     goto out;
   }
-  ls->records++;
-  if (r->p->shard_count > 1 && ds_hash64(id, strlen(id)) % r->p->shard_count != r->p->shard_index) {
-    ls->other_shard++;
+  ld->ls.records++;
+  if (p->shard_count > 1 && ds_hash64(id, strlen(id)) % p->shard_count != p->shard_index) {
+    ld->ls.other_shard++;
     goto out;
   }
   size_t n = json_array_size(msgs), n_cuts = 0;
   for (size_t i = n; i-- > 0;) {
     if (!json_is_object(json_array_get(msgs, i))) {
-      st = ds_fail(err, DS_E_INVALID, "%s:%llu: record '%s' message %zu is not an object", path, ln, id, i);
+      st = ds_fail(err, DS_E_INVALID, "%s:%llu: record '%s' message %zu is not an object", ld->path, ln, id, i);
       goto out;
     }
   }
-  if (r->p->cut == DS_REPLAY_CUT_LAST) {
+  if (p->cut == DS_REPLAY_CUT_LAST) {
     for (size_t i = n; i-- > 0;)
       if (is_cut(msgs, i)) {
-        if ((st = insert_prefix(r, q, rec, id, i, ls, path, err))) goto out;
+        if ((st = insert_prefix(ld, rec, id, i, err))) goto out;
         n_cuts++;
         break;
       }
   } else {
     for (size_t i = 0; i < n; i++)
       if (is_cut(msgs, i)) {
-        if ((st = insert_prefix(r, q, rec, id, i, ls, path, err))) goto out;
+        if ((st = insert_prefix(ld, rec, id, i, err))) goto out;
         n_cuts++;
       }
   }
-  if (!n_cuts) ls->no_cut++;
+  if (!n_cuts) ld->ls.no_cut++;
 out:
   json_decref(rec);
   return st;
 }
 
-static enum ds_status load_corpus(struct replay *r, const char *path, struct ds_err *err) {
-  char *state = NULL;
-  struct load_state ls;
-  ds_store_meta_get(r->store, "corpus_load", &state, NULL);
-  bool complete = state && strstr(state, "\"complete\":true");
-  load_state_parse(state, &ls);
-  ds_free(state);
-  if (complete) return DS_OK;
+static void loader_close(struct rp_loader *ld) {
+  if (!ld) return;
+  sqlite3_finalize(ld->q);
+  ds_lines_free(ld->lines);
+  ds_free(ld);
+}
 
-  struct ds_lines *lines = NULL;
-  sqlite3_stmt *q = NULL;
-  enum ds_status st;
-  bool in_tx = false;
-  if ((st = ds_lines_open(path, MAX_LINE, &lines, err))) return st;
-  if ((st = prep(r->db,
-                 "INSERT INTO prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo)"
-                 " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(conv_id,cut_index) DO NOTHING",
-                 &q, err)))
-    goto out;
-  uint64_t skip_to = ls.line;
-  r->pr.phase = "loading";
-  unsigned in_batch = 0;
-  for (;;) {
+/* A loader on store's connection, positioned after the last committed step; complete
+ * already when an earlier session loaded everything. */
+static enum ds_status loader_open(const struct ds_replay_params *p, struct ds_store *store, const char *path,
+                                  struct rp_loader **out, struct ds_err *err) {
+  struct rp_loader *ld = ds_calloc(1, sizeof *ld);
+  if (!ld) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  ld->p = p;
+  ld->store = store;
+  ld->db = ds_store_db(store);
+  ld->path = path;
+  char *state = NULL;
+  ds_store_meta_get(store, "corpus_load", &state, NULL);
+  ld->complete = state && strstr(state, "\"complete\":true");
+  load_state_parse(state, &ld->ls);
+  ds_free(state);
+  ld->start_cuts = ld->ls.cuts;
+  enum ds_status st = DS_OK;
+  if (!ld->complete &&
+      ((st = ds_lines_open(path, MAX_LINE, &ld->lines, err)) ||
+       (st = prep(ld->db,
+                  "INSERT INTO prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo)"
+                  " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(conv_id,cut_index) DO NOTHING",
+                  &ld->q, err)))) {
+    loader_close(ld);
+    return st;
+  }
+  /* skip what earlier sessions committed */
+  for (uint64_t skip = ld->ls.line; !ld->complete && skip > 0; skip--) {
     struct ds_str line;
     bool too_long = false;
-    st = ds_lines_next(lines, &line, &too_long, err);
+    st = ds_lines_next(ld->lines, &line, &too_long, err);
+    if (st == DS_E_NOTFOUND) break;
+    if (st) {
+      loader_close(ld);
+      return st;
+    }
+  }
+  *out = ld;
+  return DS_OK;
+}
+
+/* Loads up to max_lines more lines in one transaction; sets ld->complete at the end. */
+static enum ds_status loader_step(struct rp_loader *ld, unsigned max_lines, struct ds_err *err) {
+  if (ld->complete) return DS_OK;
+  enum ds_status st = ds_store_begin(ld->store, err);
+  if (st) return st;
+  for (unsigned n = 0; n < max_lines;) {
+    struct ds_str line;
+    bool too_long = false;
+    st = ds_lines_next(ld->lines, &line, &too_long, err);
     if (st == DS_E_NOTFOUND) {
       st = DS_OK;
+      ld->complete = true;
       break;
     }
     if (st) goto out;
-    uint64_t lineno = ds_lines_lineno(lines);
-    if (lineno <= skip_to) continue;
-    if (!in_tx) {
-      if ((st = ds_store_begin(r->store, err))) goto out;
-      in_tx = true;
-    }
-    ls.line = lineno;
+    ld->ls.line = ds_lines_lineno(ld->lines);
     if (too_long) {
-      st = ds_fail(err, DS_E_LIMIT, "%s:%llu: line longer than %u bytes", path, (unsigned long long)lineno, MAX_LINE);
+      st = ds_fail(err, DS_E_LIMIT, "%s:%llu: line longer than %u bytes", ld->path, (unsigned long long)ld->ls.line,
+                   MAX_LINE);
       goto out;
     }
     size_t k = 0;
     while (k < line.len && (line.p[k] == ' ' || line.p[k] == '\t')) k++;
     if (k == line.len) continue; /* blank line */
-    if ((st = load_record(r, q, line, path, &ls, err))) goto out;
-    if (++in_batch >= LOAD_BATCH) {
-      if ((st = load_state_save(r, &ls, false, err)) || (st = ds_store_commit(r->store, err))) goto out;
-      in_tx = false;
-      in_batch = 0;
-      r->pr.corpus_lines = ls.line;
-      report(r, false);
-      if (r->p->cancel && *r->p->cancel) {
-        st = ds_fail(err, DS_E_CANCELLED, "cancelled while loading the corpus");
-        goto out;
-      }
-    }
+    if ((st = load_record(ld, line, err))) goto out;
+    n++;
   }
-  if (!in_tx) {
-    if ((st = ds_store_begin(r->store, err))) goto out;
-    in_tx = true;
-  }
-  if ((st = load_state_save(r, &ls, true, err)) || (st = ds_store_commit(r->store, err))) goto out;
-  in_tx = false;
-  r->pr.corpus_lines = ls.line;
-  ds_logf(&r->p->log, DS_LOG_INFO, "corpus: %llu records, %llu prefixes, %llu without a cut point, %llu in other shards, %llu duplicates",
-          (unsigned long long)ls.records, (unsigned long long)ls.cuts, (unsigned long long)ls.no_cut,
-          (unsigned long long)ls.other_shard, (unsigned long long)ls.duplicates);
+  if ((st = load_state_save(ld, ld->complete, err))) goto out;
+  st = ds_store_commit(ld->store, err);
+  if (!st && ld->complete)
+    ds_logf(&ld->p->log, DS_LOG_INFO, "corpus: %llu records, %llu prefixes, %llu without a cut point, %llu in other shards, %llu duplicates",
+            (unsigned long long)ld->ls.records, (unsigned long long)ld->ls.cuts, (unsigned long long)ld->ls.no_cut,
+            (unsigned long long)ld->ls.other_shard, (unsigned long long)ld->ls.duplicates);
 out:
-  if (in_tx) ds_store_rollback(r->store);
-  sqlite3_finalize(q);
-  ds_lines_free(lines);
+  if (st) {
+    ds_store_rollback(ld->store);
+    ld->complete = false;
+  }
+  return st;
+}
+
+/* The whole corpus on the calling thread (before sampling). */
+static enum ds_status load_corpus(struct replay *r, const char *path, struct ds_err *err) {
+  struct rp_loader *ld = NULL;
+  enum ds_status st = loader_open(r->p, r->store, path, &ld, err);
+  if (st) return st;
+  r->pr.phase = "loading";
+  while (!st && !ld->complete) {
+    if ((st = loader_step(ld, LOAD_BATCH, err))) break;
+    r->pr.corpus_lines = ld->ls.line;
+    report(r, false);
+    if (!ld->complete && r->p->cancel && *r->p->cancel) st = ds_fail(err, DS_E_CANCELLED, "cancelled while loading the corpus");
+  }
+  loader_close(ld);
   return st;
 }
 
