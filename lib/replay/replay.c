@@ -19,6 +19,7 @@
 #include "replay/replay_int.h"
 
 #define LOAD_BATCH 2000       /* corpus records per loading transaction */
+#define WRITER_LOAD_STEP 256  /* ... when the writer thread loads between commit groups */
 #define CURSOR_BATCH 128      /* pending prefixes read per cursor step */
 #define ORIGINAL_BATCH 512    /* "original" samples per commit */
 #define MAX_LINE (256u << 20) /* longest corpus line accepted */
@@ -80,6 +81,8 @@ struct rp_sink {
   sqlite3_stmt *q_insert, *q_final, *q_final_trim, *q_traj;
 };
 
+struct rp_loader;
+
 /* The writer thread: commits one group at a time on its own connection. The main thread owns
  * every field except those under mu (job, finished, quit, st, err). */
 struct rp_writer {
@@ -95,6 +98,13 @@ struct rp_writer {
   struct rp_done *done;       /* the group being written */
   size_t n_done, cap_done;
   char now[32];
+  /* loading on this thread while the main thread samples (NULL: loaded before sampling) */
+  struct rp_loader *loader;
+  bool load_done, load_failed;  /* under mu */
+  enum ds_status load_st;       /* under mu */
+  struct ds_err load_err;       /* under mu */
+  uint64_t loaded_lines, loaded_cuts; /* under mu: corpus lines read, cuts added this session */
+  uint64_t load_steps;          /* under mu: bumped by every step (the main thread waits on it) */
 };
 
 struct replay {
@@ -114,6 +124,8 @@ struct replay {
   sqlite3_stmt *q_cursor, *q_have;
   struct rp_sink sink;    /* the main connection's write statements */
   struct rp_writer *writer; /* NULL: groups are committed on the main thread */
+  bool loading;             /* the writer thread is still loading the corpus */
+  uint64_t cuts_seen;       /* its loaded cuts already counted in samples_total */
   int64_t cursor_id;
   bool cursor_done;
   struct rp_prefix *q_head, *q_tail; /* prefixes with work or outstanding samples */
@@ -578,12 +590,15 @@ static void check_context(struct replay *r, struct rp_prefix *pf) {
 
 static enum ds_status push_done(struct replay *r, struct rp_prefix *pf, unsigned k, int64_t seed,
                                 struct ds_result *res);
+static enum ds_status writer_load_progress(struct replay *r, struct ds_err *err);
 
 static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
   sqlite3_stmt *q = r->q_cursor;
   enum ds_status st = DS_OK;
   int rc;
   unsigned got = 0;
+  if ((st = writer_load_progress(r, err))) return st;
+  bool all_loaded = !r->loading; /* before the query: a short batch then means the end */
   sqlite3_reset(q);
   sqlite3_bind_int64(q, 1, r->cursor_id);
   sqlite3_bind_int(q, 2, CURSOR_BATCH);
@@ -634,7 +649,8 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
   }
   if (!st && rc != SQLITE_DONE && rc != SQLITE_ROW) st = rp_db_fail(r->db, err, "reading pending prefixes");
   sqlite3_reset(q);
-  if (got < CURSOR_BATCH && !st) r->cursor_done = true;
+  if (got < CURSOR_BATCH && !st && all_loaded) r->cursor_done = true;
+  if (!got && !st && !all_loaded) return DS_E_LIMIT; /* nothing loaded beyond the cursor yet: later */
   /* which samples each prefix already has: one range query per batch, merged with the list */
   if (!st && first) {
     sqlite3_reset(r->q_have);
@@ -1127,24 +1143,79 @@ static void done_release(struct rp_done *done, size_t n) {
 
 /* ---------- the writer thread ---------- */
 
+/* Commit groups first; between them, one loading step at a time while the corpus lasts. */
 static void *writer_main(void *arg) {
   struct rp_writer *w = arg;
   pthread_mutex_lock(&w->mu);
   for (;;) {
-    while (!w->job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
-    if (!w->job) break;
+    bool can_load = w->loader && !w->load_done && !w->load_failed;
+    while (!w->job && !w->quit && !can_load) pthread_cond_wait(&w->cv, &w->mu);
+    if (w->job) {
+      pthread_mutex_unlock(&w->mu);
+      struct ds_err e = {0};
+      enum ds_status st = group_write(&w->sink, NULL, w->done, w->n_done, w->now, &e);
+      pthread_mutex_lock(&w->mu);
+      w->st = st;
+      w->err = e;
+      w->job = false;
+      w->finished = true;
+      pthread_cond_broadcast(&w->cv);
+      continue;
+    }
+    if (w->quit) break;
     pthread_mutex_unlock(&w->mu);
     struct ds_err e = {0};
-    enum ds_status st = group_write(&w->sink, NULL, w->done, w->n_done, w->now, &e);
+    enum ds_status st = loader_step(w->loader, WRITER_LOAD_STEP, &e);
     pthread_mutex_lock(&w->mu);
-    w->st = st;
-    w->err = e;
-    w->job = false;
-    w->finished = true;
+    if (st) {
+      w->load_failed = true;
+      w->load_st = st;
+      w->load_err = e;
+    }
+    w->load_done = w->loader->complete;
+    w->loaded_lines = w->loader->ls.line;
+    w->loaded_cuts = w->loader->ls.cuts - w->loader->start_cuts;
+    w->load_steps++;
     pthread_cond_broadcast(&w->cv);
   }
   pthread_mutex_unlock(&w->mu);
   return NULL;
+}
+
+/* Main thread: takes in the writer's loading progress (lines, new prefixes to sample) and
+ * its error, if loading failed. */
+static enum ds_status writer_load_progress(struct replay *r, struct ds_err *err) {
+  struct rp_writer *w = r->writer;
+  if (!r->loading) return DS_OK;
+  pthread_mutex_lock(&w->mu);
+  bool done = w->load_done, failed = w->load_failed;
+  uint64_t lines = w->loaded_lines, cuts = w->loaded_cuts;
+  enum ds_status st = w->load_st;
+  struct ds_err e = w->load_err;
+  pthread_mutex_unlock(&w->mu);
+  r->pr.corpus_lines = lines;
+  r->pr.samples_total += (cuts - r->cuts_seen) * r->k;
+  r->cuts_seen = cuts;
+  if (failed) return ds_fail(err, st, "%s", e.msg);
+  if (done) r->loading = false;
+  return DS_OK;
+}
+
+/* Main thread with nothing to send or commit: waits (at most timeout_s) for the next loading
+ * step or the end of the group being written. */
+static void writer_wait(struct replay *r, double timeout_s) {
+  struct rp_writer *w = r->writer;
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_nsec += (long)(timeout_s * 1e9);
+  until.tv_sec += until.tv_nsec / 1000000000L;
+  until.tv_nsec %= 1000000000L;
+  pthread_mutex_lock(&w->mu);
+  uint64_t steps = w->load_steps;
+  while (w->load_steps == steps && !w->finished && !w->load_failed &&
+         pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0) {
+  }
+  pthread_mutex_unlock(&w->mu);
 }
 
 /* Collects the writer's finished group: blocking waits for it. DS_E_NOTFOUND when it is
@@ -1190,7 +1261,8 @@ static enum ds_status writer_handoff(struct replay *r, struct ds_err *err) {
   return DS_OK;
 }
 
-static enum ds_status writer_start(struct replay *r, struct ds_err *err) {
+/* Starts the writer thread; with corpus_path it also loads the rest of the corpus. */
+static enum ds_status writer_start(struct replay *r, const char *corpus_path, struct ds_err *err) {
   struct rp_writer *w = ds_calloc(1, sizeof *w);
   if (!w) return ds_fail(err, DS_E_NOMEM, "out of memory");
   r->writer = w;
@@ -1198,6 +1270,9 @@ static enum ds_status writer_start(struct replay *r, struct ds_err *err) {
   if (st) return st;
   w->sink.db = ds_store_db(w->sink.store);
   if ((st = prepare_sink(&w->sink, err))) return st;
+  if (corpus_path && (st = loader_open(r->p, w->sink.store, corpus_path, &w->loader, err))) return st;
+  r->loading = w->loader && !w->loader->complete;
+  w->load_done = !r->loading;
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);
   w->sync_init = true;
@@ -1226,10 +1301,12 @@ static void writer_stop(struct replay *r) {
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
   }
+  loader_close(w->loader);
   sink_finalize(&w->sink);
   ds_store_close(w->sink.store);
   ds_free(w);
   r->writer = NULL;
+  r->loading = false;
 }
 
 /* Commits every waiting result now, on the calling thread or through the writer (waiting for
@@ -1291,6 +1368,9 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
     }
     if (r->backend && ds_backend_in_flight(r->backend) > 0) {
       if ((st = ds_backend_poll(r->backend, 50, on_done, r, err))) goto out;
+    } else if (r->loading && !r->n_done && !r->n_cont && !r->writer->busy) {
+      writer_wait(r, 0.05); /* everything loaded so far is done: wait for the next step */
+      if ((st = writer_load_progress(r, err))) goto out;
     }
     unsigned in_flight = r->backend ? ds_backend_in_flight(r->backend) : 0;
     if (r->writer) {
@@ -1677,14 +1757,15 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
         goto out;
       }
     }
-    if ((st = load_corpus(&r, p.corpus_path, err))) goto out;
+    /* a model backend without the agentic loop loads and commits on the writer thread while
+     * the main thread samples; otherwise the whole corpus is loaded first */
+    if (!(r.backend && !r.agentic) && (st = load_corpus(&r, p.corpus_path, err))) goto out;
   }
   if (p.retry_failed && (st = retry_failed(&r, err))) goto out;
 
   /* phase 2: samples */
   if ((st = prepare_statements(&r, err)) || (st = count_totals(&r, err))) goto out;
-  /* a model backend without the agentic loop commits on the writer thread */
-  if (r.backend && !r.agentic && (st = writer_start(&r, err))) goto out;
+  if (r.backend && !r.agentic && (st = writer_start(&r, loaded ? NULL : p.corpus_path, err))) goto out;
   st = sample_loop(&r, err);
 
 out:
