@@ -19,7 +19,8 @@
 #include "replay/replay_int.h"
 
 #define LOAD_BATCH 2000       /* corpus records per loading transaction */
-#define WRITER_LOAD_STEP 256  /* ... when the writer thread loads between commit groups */
+#define WRITER_LOAD_STEP 64   /* ... when the writer thread loads between commit groups */
+#define LOAD_AHEAD 2048       /* ... and keeps at most this many loaded prefixes not yet taken */
 #define CURSOR_BATCH 128      /* pending prefixes read per cursor step */
 #define ORIGINAL_BATCH 512    /* "original" samples per commit */
 #define MAX_LINE (256u << 20) /* longest corpus line accepted */
@@ -105,6 +106,7 @@ struct rp_writer {
   struct ds_err load_err;       /* under mu */
   uint64_t loaded_lines, loaded_cuts; /* under mu: corpus lines read, cuts added this session */
   uint64_t load_steps;          /* under mu: bumped by every step (the main thread waits on it) */
+  uint64_t taken;               /* under mu: loaded prefixes the main thread has read */
 };
 
 struct replay {
@@ -406,7 +408,8 @@ static enum ds_status loader_open(const struct ds_replay_params *p, struct ds_st
   ld->start_cuts = ld->ls.cuts;
   enum ds_status st = DS_OK;
   if (!ld->complete &&
-      ((st = ds_lines_open(path, MAX_LINE, &ld->lines, err)) ||
+      ((st = ds_store_exec(store, "PRAGMA ignore_check_constraints=ON;", err)) || /* see prepare_sink */
+       (st = ds_lines_open(path, MAX_LINE, &ld->lines, err)) ||
        (st = prep(ld->db,
                   "INSERT INTO prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo)"
                   " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(conv_id,cut_index) DO NOTHING",
@@ -590,14 +593,14 @@ static void check_context(struct replay *r, struct rp_prefix *pf) {
 
 static enum ds_status push_done(struct replay *r, struct rp_prefix *pf, unsigned k, int64_t seed,
                                 struct ds_result *res);
-static enum ds_status writer_load_progress(struct replay *r, struct ds_err *err);
+static enum ds_status writer_load_progress(struct replay *r, uint64_t taken, struct ds_err *err);
 
 static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
   sqlite3_stmt *q = r->q_cursor;
   enum ds_status st = DS_OK;
   int rc;
   unsigned got = 0;
-  if ((st = writer_load_progress(r, err))) return st;
+  if ((st = writer_load_progress(r, 0, err))) return st;
   bool all_loaded = !r->loading; /* before the query: a short batch then means the end */
   sqlite3_reset(q);
   sqlite3_bind_int64(q, 1, r->cursor_id);
@@ -650,6 +653,7 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
   if (!st && rc != SQLITE_DONE && rc != SQLITE_ROW) st = rp_db_fail(r->db, err, "reading pending prefixes");
   sqlite3_reset(q);
   if (got < CURSOR_BATCH && !st && all_loaded) r->cursor_done = true;
+  if (got && !st && r->loading) st = writer_load_progress(r, got, err);
   if (!got && !st && !all_loaded) return DS_E_LIMIT; /* nothing loaded beyond the cursor yet: later */
   /* which samples each prefix already has: one range query per batch, merged with the list */
   if (!st && first) {
@@ -907,10 +911,12 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
     pf->unhanded++;
     return DS_OK;
   }
-  /* requests in flight plus results not yet committed stay within capacity, so a kill loses
-   * (and a resume sends again) at most capacity requests */
+  /* at most capacity requests in flight, and with the results not yet committed at most twice
+   * that, so a kill loses (and a resume sends again) at most 2 x capacity requests while the
+   * requests keep going during a commit */
   size_t writing = r->writer ? r->writer->n_done : 0;
-  if (ds_backend_in_flight(r->backend) + r->n_done + writing >= r->capacity) return DS_E_LIMIT;
+  unsigned in_flight = ds_backend_in_flight(r->backend);
+  if (in_flight >= r->capacity || in_flight + r->n_done + writing >= 2 * (size_t)r->capacity) return DS_E_LIMIT;
   struct ds_request req;
   ds_request_init(&req);
   req.id = ((uint64_t)pf->id << 32) | k;
@@ -953,6 +959,10 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
 /* The write statements of a commit group, on the sink's connection. */
 static enum ds_status prepare_sink(struct rp_sink *s, struct ds_err *err) {
   enum ds_status st;
+  /* The statuses replay writes are constants of this file, so the schema's CHECK(status IN
+   * (...)) is not evaluated on its connections: SQLite builds a temporary index of the list
+   * on every execution, a third of the cost of a prefix's update. */
+  if ((st = ds_store_exec(s->store, "PRAGMA ignore_check_constraints=ON;", err))) return st;
   if ((st = prep(s->db,
                  "INSERT INTO samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,"
                  "prompt_tokens,completion_tokens,latency_s,attempts,error,cause,created_at)"
@@ -1148,8 +1158,11 @@ static void *writer_main(void *arg) {
   struct rp_writer *w = arg;
   pthread_mutex_lock(&w->mu);
   for (;;) {
-    bool can_load = w->loader && !w->load_done && !w->load_failed;
-    while (!w->job && !w->quit && !can_load) pthread_cond_wait(&w->cv, &w->mu);
+    /* loading keeps ahead of sampling, not further: it spreads over the run instead of taking a
+     * core from the requests at the start */
+    while (!w->job && !w->quit &&
+           !(w->loader && !w->load_done && !w->load_failed && w->loaded_cuts < w->taken + LOAD_AHEAD))
+      pthread_cond_wait(&w->cv, &w->mu);
     if (w->job) {
       pthread_mutex_unlock(&w->mu);
       struct ds_err e = {0};
@@ -1183,11 +1196,15 @@ static void *writer_main(void *arg) {
 }
 
 /* Main thread: takes in the writer's loading progress (lines, new prefixes to sample) and
- * its error, if loading failed. */
-static enum ds_status writer_load_progress(struct replay *r, struct ds_err *err) {
+ * its error, if loading failed; tells it how many loaded prefixes were read (taken). */
+static enum ds_status writer_load_progress(struct replay *r, uint64_t taken, struct ds_err *err) {
   struct rp_writer *w = r->writer;
   if (!r->loading) return DS_OK;
   pthread_mutex_lock(&w->mu);
+  if (taken) {
+    w->taken += taken;
+    pthread_cond_broadcast(&w->cv);
+  }
   bool done = w->load_done, failed = w->load_failed;
   uint64_t lines = w->loaded_lines, cuts = w->loaded_cuts;
   enum ds_status st = w->load_st;
@@ -1370,7 +1387,7 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
       if ((st = ds_backend_poll(r->backend, 50, on_done, r, err))) goto out;
     } else if (r->loading && !r->n_done && !r->n_cont && !r->writer->busy) {
       writer_wait(r, 0.05); /* everything loaded so far is done: wait for the next step */
-      if ((st = writer_load_progress(r, err))) goto out;
+      if ((st = writer_load_progress(r, 0, err))) goto out;
     }
     unsigned in_flight = r->backend ? ds_backend_in_flight(r->backend) : 0;
     if (r->writer) {

@@ -393,6 +393,55 @@ static void bad_input(void **state) {
   assert_non_null(strstr(err.msg, "changed since the run started"));
 }
 
+/* With a model backend the writer thread loads the corpus while the main thread samples: a
+ * bad line far into the corpus stops the run with its file:line error, what came before it
+ * stays committed (loaded and sampled), a resume stops at the same line, and a run of a good
+ * corpus of the same size samples every prefix exactly once. */
+static void load_while_sampling(void **state) {
+  (void)state;
+  enum { N = 5000 };
+  char *big = malloc((size_t)N * 160 + 64);
+  assert_non_null(big);
+  size_t len = 0;
+  for (int i = 0; i < N; i++)
+    len += (size_t)sprintf(big + len, "{\"id\":\"c%d\",\"messages\":[{\"role\":\"user\",\"content\":\"q%d\"},"
+                                      "{\"role\":\"assistant\",\"content\":\"a%d\"}]}\n", i, i, i);
+  struct ds_replay_params p;
+  ds_replay_default_params(&p);
+  char spec[600];
+  snprintf(spec, sizeof spec, "file:%s", write_tmp("none.jsonl", "{\"id\":\"c0#1\",\"content\":\"x\"}\n"));
+  p.backend_spec = spec;
+  p.corpus_path = write_tmp("good.jsonl", big);
+  p.db_path = path_in("good.db");
+  struct ds_replay_summary s;
+  struct ds_err err = {0};
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.prefixes, N);
+  assert_int_equal(s.completed + s.failed, N); /* the file lacks most ids: failed, each counted */
+  ds_replay_summary_release(&s);
+  assert_string_equal(q(p.db_path, "SELECT count(*) FROM samples"), "5000");
+  assert_string_equal(q(p.db_path, "SELECT count(*) FROM prefixes WHERE status='pending'"), "0");
+
+  strcpy(big + len, "{\"id\":\"broken\",\"messages\":[\n");
+  p.corpus_path = write_tmp("late.jsonl", big);
+  p.db_path = path_in("late.db");
+  assert_int_equal(run(&p, NULL, &err), DS_E_PARSE);
+  assert_non_null(strstr(err.msg, "late.jsonl:5001: invalid JSON"));
+  /* the loading step holding the bad line is rolled back: up to 64 lines before it go with it */
+  long loaded = atol(q(p.db_path, "SELECT count(*) FROM prefixes"));
+  assert_true(loaded >= N - 64 && loaded < N);
+  /* every stored sample belongs to a loaded prefix, once */
+  assert_string_equal(q(p.db_path, "SELECT count(*) FROM samples s LEFT JOIN prefixes p ON p.id=s.prefix_id"
+                                   " WHERE p.id IS NULL"), "0");
+  struct ds_replay_params r;
+  ds_replay_default_params(&r);
+  r.db_path = p.db_path;
+  r.resume = true;
+  assert_int_equal(ds_replay_run(&r, NULL, NULL, NULL, &err), DS_E_PARSE);
+  assert_non_null(strstr(err.msg, "late.jsonl:5001: invalid JSON"));
+  free(big);
+}
+
 static int setup(void **state) {
   (void)state;
   struct ds_err err = {0};
@@ -414,6 +463,7 @@ int main(void) {
       cmocka_unit_test(accounting_and_retry),
       cmocka_unit_test(cancel_resume_shards_merge),
       cmocka_unit_test(bad_input),
+      cmocka_unit_test(load_while_sampling),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
