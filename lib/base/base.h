@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <jansson.h>
 
 #include "depsim/depsim.h"
@@ -34,6 +35,18 @@ enum ds_status ds_buf_addc(struct ds_buf *b, char c);
 enum ds_status ds_buf_addf(struct ds_buf *b, const char *fmt, ...) DS_PRINTF(2, 3);
 enum ds_status ds_buf_vaddf(struct ds_buf *b, const char *fmt, va_list ap);
 char *ds_buf_detach(struct ds_buf *b, size_t *out_len);   /* caller frees with ds_free */
+
+/* ds_buf_add with the common case (it fits) inlined: JSON writers call it per token. */
+static inline enum ds_status ds_buf_put(struct ds_buf *b, const void *p, size_t n) {
+  if (b->cap && b->len + n + 1 <= b->cap) {
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return DS_OK;
+  }
+  return ds_buf_add(b, p, n);
+}
+static inline enum ds_status ds_buf_putc(struct ds_buf *b, char c) { return ds_buf_put(b, &c, 1); }
 
 /* A borrowed slice. */
 struct ds_str {
@@ -112,6 +125,15 @@ double ds_json_num(const json_t *obj, const char *key, double dflt);
 char *ds_json_canonical(const json_t *v);
 /* Dumps compact, keys in insertion order; caller ds_free()s. */
 char *ds_json_compact(const json_t *v);
+/* fastjson.c: JSON text to jansson values, fast. Returns NULL for anything it does not
+ * handle (invalid input, deeper than max_depth, huge numbers, out of memory, and with
+ * reject_duplicates a repeated object key); callers then use json_loadb (with
+ * JSON_REJECT_DUPLICATES to match), which accepts and builds exactly the same values and
+ * explains errors. Top level must be an object or array. scratch is reused between calls. */
+json_t *ds_json_parse_fast(const char *p, size_t n, unsigned max_depth, bool reject_duplicates,
+                           struct ds_buf *scratch);
+/* Appends v as compact JSON, byte-identical to json_dumps(v, JSON_COMPACT). */
+enum ds_status ds_json_write_compact(const json_t *v, struct ds_buf *out);
 
 /* YAML (one document; anchors/aliases unsupported) into a jansson value: mappings become
  * objects, sequences arrays, plain scalars null/bool/integer/real/string, quoted scalars

@@ -38,26 +38,6 @@ int corpus_dump_to_buf(const char *p, size_t len, void *ud);
 /* Writes the JSON text of v (compact) into out (reset first); DS_E_NOMEM on failure. */
 enum ds_status corpus_dump(const json_t *v, size_t flags, struct ds_buf *out);
 
-/* Fast JSON text -> jansson value: returns NULL for anything it does not handle (invalid
- * input, deeper than max_depth, huge numbers, out of memory); callers then use json_loadb,
- * which accepts and builds exactly the same values and explains errors. Top level must be
- * an object or array. scratch is reused between calls. */
-json_t *corpus_json_parse(const char *p, size_t n, unsigned max_depth, struct ds_buf *scratch);
-/* Appends v as compact JSON, byte-identical to json_dumps(v, JSON_COMPACT). */
-enum ds_status corpus_json_write(const json_t *v, struct ds_buf *out);
-
-/* ds_buf_add with the common case (it fits) inlined: the writers call it per token. */
-static inline enum ds_status corpus_put(struct ds_buf *b, const void *p, size_t n) {
-  if (b->cap && b->len + n + 1 <= b->cap) {
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return DS_OK;
-  }
-  return ds_buf_add(b, p, n);
-}
-static inline enum ds_status corpus_putc(struct ds_buf *b, char c) { return corpus_put(b, &c, 1); }
-
 /* Reader tap: fn sees every decoded byte, in order, as it is read (ingest hashes plain
  * input files this way instead of reading them twice). */
 void corpus_reader_set_tap(struct ds_reader *r, void (*fn)(void *ud, const void *p, size_t n), void *ud);

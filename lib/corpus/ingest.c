@@ -232,7 +232,7 @@ static enum ds_status process(struct ingest *g, const char *path, json_t *rec, s
     }
   }
   ds_buf_reset(&g->line);
-  if (corpus_json_write(final, &g->line) || ds_buf_addc(&g->line, '\n')) {
+  if (ds_json_write_compact(final, &g->line) || ds_buf_addc(&g->line, '\n')) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }

@@ -370,7 +370,7 @@ static enum ds_status parse_record(struct ds_reader *r, const char *p, size_t n,
     return DS_OK;
   }
   json_error_t je;
-  json_t *raw = corpus_json_parse(p, n, r->p.max_depth, &r->scratch);
+  json_t *raw = ds_json_parse_fast(p, n, r->p.max_depth, false, &r->scratch);
   bool checked = raw != NULL; /* the fast parser enforces max_depth itself */
   if (!raw) raw = json_loadb(p, n, 0, &je);
   if (!raw) {

@@ -116,7 +116,7 @@ bool corpus_count(json_t *obj, const char *key, json_int_t by) {
 
 /* ---- content hash ---------------------------------------------------------------- */
 
-static enum ds_status enc_u64(struct ds_buf *b, uint64_t v) { return corpus_put(b, &v, sizeof v); }
+static enum ds_status enc_u64(struct ds_buf *b, uint64_t v) { return ds_buf_put(b, &v, sizeof v); }
 
 static int cmp_keys(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -124,24 +124,24 @@ static int cmp_keys(const void *a, const void *b) {
 
 static enum ds_status enc_value(struct ds_buf *b, const json_t *v) {
   switch (json_typeof(v)) {
-  case JSON_NULL: return corpus_putc(b, 'n');
-  case JSON_TRUE: return corpus_putc(b, 't');
-  case JSON_FALSE: return corpus_putc(b, 'f');
+  case JSON_NULL: return ds_buf_putc(b, 'n');
+  case JSON_TRUE: return ds_buf_putc(b, 't');
+  case JSON_FALSE: return ds_buf_putc(b, 'f');
   case JSON_INTEGER:
-    if (corpus_putc(b, 'i')) return DS_E_NOMEM;
+    if (ds_buf_putc(b, 'i')) return DS_E_NOMEM;
     return enc_u64(b, (uint64_t)json_integer_value(v));
   case JSON_REAL: {
     double d = json_real_value(v);
     uint64_t bits;
     memcpy(&bits, &d, sizeof bits);
-    if (corpus_putc(b, 'r')) return DS_E_NOMEM;
+    if (ds_buf_putc(b, 'r')) return DS_E_NOMEM;
     return enc_u64(b, bits);
   }
   case JSON_STRING:
-    if (corpus_putc(b, 's') || enc_u64(b, json_string_length(v))) return DS_E_NOMEM;
-    return corpus_put(b, json_string_value(v), json_string_length(v));
+    if (ds_buf_putc(b, 's') || enc_u64(b, json_string_length(v))) return DS_E_NOMEM;
+    return ds_buf_put(b, json_string_value(v), json_string_length(v));
   case JSON_ARRAY: {
-    if (corpus_putc(b, 'a') || enc_u64(b, json_array_size(v))) return DS_E_NOMEM;
+    if (ds_buf_putc(b, 'a') || enc_u64(b, json_array_size(v))) return DS_E_NOMEM;
     size_t i;
     const json_t *x;
     json_array_foreach(v, i, x) if (enc_value(b, x)) return DS_E_NOMEM;
@@ -149,7 +149,7 @@ static enum ds_status enc_value(struct ds_buf *b, const json_t *v) {
   }
   case JSON_OBJECT: {
     size_t n = json_object_size(v);
-    if (corpus_putc(b, 'o') || enc_u64(b, n)) return DS_E_NOMEM;
+    if (ds_buf_putc(b, 'o') || enc_u64(b, n)) return DS_E_NOMEM;
     const char *small[16];
     const char **keys = n <= DS_ARRAY_LEN(small) ? small : ds_malloc(n * sizeof *keys);
     if (!keys) return DS_E_NOMEM;
@@ -161,7 +161,7 @@ static enum ds_status enc_value(struct ds_buf *b, const json_t *v) {
     enum ds_status st = DS_OK;
     for (size_t i = 0; i < k && !st; i++) {
       size_t kl = strlen(keys[i]);
-      if (enc_u64(b, kl) || corpus_put(b, keys[i], kl) || enc_value(b, json_object_get(v, keys[i])))
+      if (enc_u64(b, kl) || ds_buf_put(b, keys[i], kl) || enc_value(b, json_object_get(v, keys[i])))
         st = DS_E_NOMEM;
     }
     if (keys != small) ds_free(keys);

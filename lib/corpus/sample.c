@@ -236,7 +236,7 @@ static enum ds_status keep_visit(struct sampler *s, json_t *rec, uint64_t index,
     if (json_object_set_new(rec, "weight", json_real(t->weight))) return ds_fail(err, DS_E_NOMEM, "out of memory");
   }
   ds_buf_reset(&s->tmp);
-  if (corpus_json_write(rec, &s->tmp)) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (ds_json_write_compact(rec, &s->tmp)) return ds_fail(err, DS_E_NOMEM, "out of memory");
   t->res[slot].index = index;
   t->res[slot].text = ds_strndup(s->tmp.data, s->tmp.len);
   if (!t->res[slot].text) return ds_fail(err, DS_E_NOMEM, "out of memory");

@@ -188,17 +188,16 @@ static void bind_text_or_null(sqlite3_stmt *q, int i, const char *s) {
 }
 
 /* Binds a JSON value dumped canonically (sorted keys; NULL or JSON null -> SQL NULL). */
-static enum ds_status bind_json_as(sqlite3_stmt *q, int i, const json_t *v, bool canonical) {
+static enum ds_status bind_json(sqlite3_stmt *q, int i, const json_t *v) {
   if (!v || json_is_null(v)) {
     sqlite3_bind_null(q, i);
     return DS_OK;
   }
-  char *s = canonical ? ds_json_canonical(v) : ds_json_compact(v);
+  char *s = ds_json_canonical(v);
   if (!s) return DS_E_NOMEM;
   sqlite3_bind_text(q, i, s, -1, ds_free);
   return DS_OK;
 }
-static enum ds_status bind_json(sqlite3_stmt *q, int i, const json_t *v) { return bind_json_as(q, i, v, true); }
 
 /* "DS_E_BACKEND" -> "backend": the cause a failed prefix is counted under. */
 const char *rp_cause_name(enum ds_status st, char buf[32]) {
@@ -263,6 +262,7 @@ struct rp_loader {
   struct load_state ls;
   uint64_t start_cuts; /* cuts loaded by earlier sessions */
   bool complete;
+  struct ds_buf scratch, prefix, original; /* reused per record */
 };
 
 static void load_state_parse(const char *s, struct load_state *ls) {
@@ -304,9 +304,14 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const json_t *rec, con
                                     struct ds_err *err) {
   sqlite3_stmt *q = ld->q;
   const json_t *msgs = json_object_get(rec, "messages");
-  json_t *prefix = json_array();
-  if (!prefix) return ds_fail(err, DS_E_NOMEM, "out of memory");
-  for (size_t j = 0; j < cut; j++) json_array_append(prefix, json_array_get(msgs, j));
+  /* the prefix and the original as compact JSON (what json_dumps writes, faster) */
+  ds_buf_reset(&ld->prefix);
+  ds_buf_reset(&ld->original);
+  bool oom = ds_buf_putc(&ld->prefix, '[');
+  for (size_t j = 0; j < cut && !oom; j++)
+    oom = (j && ds_buf_putc(&ld->prefix, ',')) || ds_json_write_compact(json_array_get(msgs, j), &ld->prefix);
+  if (oom || ds_buf_putc(&ld->prefix, ']') || ds_json_write_compact(json_array_get(msgs, cut), &ld->original))
+    return ds_fail(err, DS_E_NOMEM, "out of memory");
   const json_t *seg = json_object_get(rec, "segment");
   const json_t *w = json_object_get(rec, "weight");
   enum ds_status st = DS_OK;
@@ -317,11 +322,10 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const json_t *rec, con
   else sqlite3_bind_text(q, 3, "{}", -1, SQLITE_STATIC);
   sqlite3_bind_double(q, 4, json_is_number(w) ? json_number_value(w) : 1.0);
   bind_text_or_null(q, 5, ds_json_str(rec, "time", NULL));
-  if (!st) st = bind_json_as(q, 6, prefix, false);
+  sqlite3_bind_text(q, 6, ld->prefix.data, (int)ld->prefix.len, SQLITE_STATIC);
   if (!st) st = bind_json(q, 7, json_is_array(json_object_get(rec, "tools")) ? json_object_get(rec, "tools") : NULL);
-  if (!st) st = bind_json_as(q, 8, json_array_get(msgs, cut), false);
+  sqlite3_bind_text(q, 8, ld->original.data, (int)ld->original.len, SQLITE_STATIC);
   if (!st) st = bind_json(q, 9, json_is_object(json_object_get(rec, "repo")) ? json_object_get(rec, "repo") : NULL);
-  json_decref(prefix);
   if (st) return ds_fail(err, st, "out of memory");
   if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(ld->db, err, "inserting a prefix");
   if (sqlite3_changes(ld->db) == 0) {
@@ -338,7 +342,8 @@ static enum ds_status load_record(struct rp_loader *ld, struct ds_str line, stru
   json_error_t je;
   enum ds_status st = DS_OK;
   const struct ds_replay_params *p = ld->p;
-  json_t *rec = json_loadb(line.p, line.len, JSON_REJECT_DUPLICATES, &je);
+  json_t *rec = ds_json_parse_fast(line.p, line.len, 0, true, &ld->scratch);
+  if (!rec) rec = json_loadb(line.p, line.len, JSON_REJECT_DUPLICATES, &je); /* and its error */
   unsigned long long ln = (unsigned long long)ld->ls.line;
   if (!rec) return ds_fail(err, DS_E_PARSE, "%s:%llu: invalid JSON: %s", ld->path, ln, je.text);
   const char *id = ds_json_str(rec, "id", NULL);
@@ -385,6 +390,9 @@ out:
 
 static void loader_close(struct rp_loader *ld) {
   if (!ld) return;
+  ds_buf_release(&ld->scratch);
+  ds_buf_release(&ld->prefix);
+  ds_buf_release(&ld->original);
   sqlite3_finalize(ld->q);
   ds_lines_free(ld->lines);
   ds_free(ld);
@@ -400,6 +408,9 @@ static enum ds_status loader_open(const struct ds_replay_params *p, struct ds_st
   ld->store = store;
   ld->db = ds_store_db(store);
   ld->path = path;
+  ds_buf_init(&ld->scratch, 0);
+  ds_buf_init(&ld->prefix, 0);
+  ds_buf_init(&ld->original, 0);
   char *state = NULL;
   ds_store_meta_get(store, "corpus_load", &state, NULL);
   ld->complete = state && strstr(state, "\"complete\":true");

@@ -10,15 +10,16 @@
 #include "corpus/corpus_int.h"
 #include "depsim/corpus.h"
 
-static void check_fast_path(const char *p, size_t n, struct ds_buf *scratch, struct ds_buf *out) {
-  json_t *fast = corpus_json_parse(p, n, 32, scratch);
+static void check_fast_path(const char *p, size_t n, bool reject_duplicates, struct ds_buf *scratch,
+                            struct ds_buf *out) {
+  json_t *fast = ds_json_parse_fast(p, n, 32, reject_duplicates, scratch);
   if (!fast) return;
   json_error_t je;
-  json_t *ref = json_loadb(p, n, 0, &je);
+  json_t *ref = json_loadb(p, n, reject_duplicates ? JSON_REJECT_DUPLICATES : 0, &je);
   if (!ref || !json_equal(ref, fast)) abort(); /* the fast parser accepted what jansson does not */
   char *want = json_dumps(ref, JSON_COMPACT);
   ds_buf_reset(out);
-  if (want && corpus_json_write(fast, out) == DS_OK && strcmp(want, out->data) != 0) abort();
+  if (want && ds_json_write_compact(fast, out) == DS_OK && strcmp(want, out->data) != 0) abort();
   ds_free(want);
   json_decref(ref);
   json_decref(fast);
@@ -47,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-    check_fast_path(p, n, &scratch, &out);
+    check_fast_path(p, n, false, &scratch, &out);
+    check_fast_path(p, n, true, &scratch, &out);
     p += n + 1;
   }
 

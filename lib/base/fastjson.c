@@ -1,5 +1,5 @@
-/* fastjson.c: a fast path for the two costs of ingest, JSON text to jansson values and
- * back. The parser accepts only what jansson (default flags) accepts and builds the same
+/* fastjson.c: a fast path for the two costs of reading and writing JSON lines (ingest,
+ * replay's corpus loading and response parsing), JSON text to jansson values and back. The parser accepts only what jansson (default flags) accepts and builds the same
  * values; on anything unusual it gives up and the caller parses with json_loadb, which
  * also produces the error message. The writer produces byte for byte what
  * json_dumps(JSON_COMPACT) does. Both scan 8 bytes at a time through plain text. */
@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "corpus_int.h"
+#include "base/base.h"
 
 #define FJ_HARD_DEPTH 2048u
 
 struct fj {
   const unsigned char *p, *end;
   unsigned depth, max_depth;
+  bool reject_duplicates;
   struct ds_buf *scratch;
 };
 
@@ -220,7 +221,9 @@ static json_t *parse_object(struct fj *f) {
       f->p++;
       v = parse_value(f);
     }
-    int bad = !v || json_object_setn_new_nocheck(o, k, klen, v);
+    size_t before = json_object_size(o);
+    int bad = !v || json_object_setn_new_nocheck(o, k, klen, v) ||
+              (f->reject_duplicates && json_object_size(o) == before); /* the key was there */
     ds_free(kcopy);
     if (bad) goto fail;
     skip_ws(f);
@@ -301,9 +304,10 @@ static json_t *parse_value(struct fj *f) {
   }
 }
 
-json_t *corpus_json_parse(const char *p, size_t n, unsigned max_depth, struct ds_buf *scratch) {
+json_t *ds_json_parse_fast(const char *p, size_t n, unsigned max_depth, bool reject_duplicates,
+                           struct ds_buf *scratch) {
   struct fj f = {(const unsigned char *)p, (const unsigned char *)p + n, 0,
-                 max_depth && max_depth < FJ_HARD_DEPTH ? max_depth : FJ_HARD_DEPTH, scratch};
+                 max_depth && max_depth < FJ_HARD_DEPTH ? max_depth : FJ_HARD_DEPTH, reject_duplicates, scratch};
   skip_ws(&f);
   if (f.p >= f.end || (*f.p != '{' && *f.p != '[')) return NULL;
   json_t *v = parse_value(&f);
@@ -319,7 +323,7 @@ json_t *corpus_json_parse(const char *p, size_t n, unsigned max_depth, struct ds
 /* ---- writer ---------------------------------------------------------------------- */
 
 static enum ds_status write_string(struct ds_buf *b, const char *s, size_t n) {
-  if (corpus_putc(b, '"')) return DS_E_NOMEM;
+  if (ds_buf_putc(b, '"')) return DS_E_NOMEM;
   const unsigned char *p = (const unsigned char *)s, *end = p + n;
   for (;;) {
     const unsigned char *run = p;
@@ -330,7 +334,7 @@ static enum ds_status write_string(struct ds_buf *b, const char *s, size_t n) {
       p += 8;
     }
     while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') p++;
-    if (p > run && corpus_put(b, run, (size_t)(p - run))) return DS_E_NOMEM;
+    if (p > run && ds_buf_put(b, run, (size_t)(p - run))) return DS_E_NOMEM;
     if (p >= end) break;
     unsigned char c = *p++;
     char esc[8];
@@ -348,16 +352,16 @@ static enum ds_status write_string(struct ds_buf *b, const char *s, size_t n) {
       snprintf(esc, sizeof esc, "\\u%04X", (unsigned)c);
       el = 6;
     }
-    if (corpus_put(b, e, el)) return DS_E_NOMEM;
+    if (ds_buf_put(b, e, el)) return DS_E_NOMEM;
   }
-  return corpus_putc(b, '"');
+  return ds_buf_putc(b, '"');
 }
 
 static enum ds_status write_value(struct ds_buf *b, const json_t *v) {
   switch (json_typeof(v)) {
-  case JSON_NULL: return corpus_put(b, "null", 4);
-  case JSON_TRUE: return corpus_put(b, "true", 4);
-  case JSON_FALSE: return corpus_put(b, "false", 5);
+  case JSON_NULL: return ds_buf_put(b, "null", 4);
+  case JSON_TRUE: return ds_buf_put(b, "true", 4);
+  case JSON_FALSE: return ds_buf_put(b, "false", 5);
   case JSON_STRING: return write_string(b, json_string_value(v), json_string_length(v));
   case JSON_INTEGER: {
     char tmp[24], *q = tmp + sizeof tmp;
@@ -368,38 +372,38 @@ static enum ds_status write_value(struct ds_buf *b, const json_t *v) {
       u /= 10;
     } while (u);
     if (x < 0) *--q = '-';
-    return corpus_put(b, q, (size_t)(tmp + sizeof tmp - q));
+    return ds_buf_put(b, q, (size_t)(tmp + sizeof tmp - q));
   }
   case JSON_REAL: {
     char tmp[64];
     size_t n = json_dumpb(v, tmp, sizeof tmp, JSON_ENCODE_ANY);
     if (n == 0 || n > sizeof tmp) return DS_E_NOMEM;
-    return corpus_put(b, tmp, n);
+    return ds_buf_put(b, tmp, n);
   }
   case JSON_ARRAY: {
-    if (corpus_putc(b, '[')) return DS_E_NOMEM;
+    if (ds_buf_putc(b, '[')) return DS_E_NOMEM;
     size_t i;
     const json_t *x;
     json_array_foreach(v, i, x) {
-      if ((i && corpus_putc(b, ',')) || write_value(b, x)) return DS_E_NOMEM;
+      if ((i && ds_buf_putc(b, ',')) || write_value(b, x)) return DS_E_NOMEM;
     }
-    return corpus_putc(b, ']');
+    return ds_buf_putc(b, ']');
   }
   case JSON_OBJECT: {
-    if (corpus_putc(b, '{')) return DS_E_NOMEM;
+    if (ds_buf_putc(b, '{')) return DS_E_NOMEM;
     bool first = true;
     const char *k;
     size_t klen;
     json_t *x;
     json_object_keylen_foreach((json_t *)v, k, klen, x) {
-      if ((!first && corpus_putc(b, ',')) || write_string(b, k, klen) || corpus_putc(b, ':') || write_value(b, x))
+      if ((!first && ds_buf_putc(b, ',')) || write_string(b, k, klen) || ds_buf_putc(b, ':') || write_value(b, x))
         return DS_E_NOMEM;
       first = false;
     }
-    return corpus_putc(b, '}');
+    return ds_buf_putc(b, '}');
   }
   }
   return DS_OK;
 }
 
-enum ds_status corpus_json_write(const json_t *v, struct ds_buf *out) { return write_value(out, v); }
+enum ds_status ds_json_write_compact(const json_t *v, struct ds_buf *out) { return write_value(out, v); }
