@@ -8,13 +8,17 @@
 #include "backend/backend_ops.h"
 #include "net/http_pool.h"
 
+struct openai;
+
 struct oareq {
   struct ds_result res; /* content etc. filled by check() from the accepted response */
   char *key;
+  struct openai *oa;
 };
 
 struct openai {
   struct http_pool *pool;
+  struct ds_buf scratch; /* the fast JSON parser's, reused for every response */
   char *model;
   char *root;            /* first endpoint without a trailing "/v1": llama-server's /props */
   bool ctx_known;
@@ -47,7 +51,8 @@ static enum ds_status oa_check(void *req_ud, int http_status, const char *ctype,
     return DS_E_PARSE;
   }
   json_error_t jerr;
-  json_t *o = json_loadb(body, len, 0, &jerr);
+  json_t *o = ds_json_parse_fast(body, len, 0, false, &q->oa->scratch);
+  if (!o) o = json_loadb(body, len, 0, &jerr); /* what the fast path does not handle, and errors */
   if (!o) {
     snprintf(why, why_len, "malformed JSON (%.100s at byte %d)", jerr.text, jerr.position);
     return DS_E_PARSE;
@@ -82,6 +87,7 @@ static void oa_close(struct ds_backend *b) {
   struct openai *oa = b->impl;
   if (!oa) return;
   http_pool_free(oa->pool); /* frees requests still in flight through drop_req */
+  ds_buf_release(&oa->scratch);
   ds_free(oa->model);
   ds_free(oa->root);
   ds_free(oa);
@@ -94,6 +100,7 @@ static enum ds_status oa_open(struct ds_backend *b, const char *rest, const stru
   struct openai *oa = ds_calloc(1, sizeof *oa);
   if (!oa) return ds_fail(err, DS_E_NOMEM, "out of memory");
   b->impl = oa;
+  ds_buf_init(&oa->scratch, 0);
   oa->can_tokenize = -1;
   char **eps = NULL;
   size_t n_eps = 0;
@@ -318,6 +325,7 @@ static enum ds_status oa_submit(struct ds_backend *b, const struct ds_request *r
   if (!q) return ds_fail(err, DS_E_NOMEM, "out of memory");
   q->res.id = req->id;
   q->res.ud = req->ud;
+  q->oa = oa;
   if (req->key && !(q->key = ds_strdup(req->key))) {
     oareq_free(q);
     return ds_fail(err, DS_E_NOMEM, "out of memory");
