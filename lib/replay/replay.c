@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -1167,6 +1169,9 @@ static void done_release(struct rp_done *done, size_t n) {
 /* Commit groups first; between them, one loading step at a time while the corpus lasts. */
 static void *writer_main(void *arg) {
   struct rp_writer *w = arg;
+  /* commits can wait (the window holds twice the requests in flight); the requests and the
+   * server on the same machine cannot: the writer yields the CPU to them when they compete */
+  (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
   pthread_mutex_lock(&w->mu);
   for (;;) {
     /* loading keeps ahead of sampling, not further: it spreads over the run instead of taking a
