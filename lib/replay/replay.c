@@ -22,7 +22,8 @@
 
 #define LOAD_BATCH 2000       /* corpus records per loading transaction */
 #define WRITER_LOAD_STEP 64   /* ... when the writer thread loads between commit groups */
-#define LOAD_AHEAD 2048       /* ... and keeps at most this many loaded prefixes not yet taken */
+#define LOAD_AHEAD 8192       /* ... and keeps at most this many loaded prefixes not yet taken */
+#define WAIT_WINDOWS 8        /* results in flight or waiting for their commit, in windows */
 #define CURSOR_BATCH 1024     /* pending prefixes read per cursor step */
 #define ORIGINAL_BATCH 512    /* "original" samples per commit */
 #define MAX_LINE (256u << 20) /* longest corpus line accepted */
@@ -924,12 +925,13 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
     pf->unhanded++;
     return DS_OK;
   }
-  /* at most capacity requests in flight, and with the results not yet committed at most twice
-   * that, so a kill loses (and a resume sends again) at most 2 x capacity requests while the
-   * requests keep going during a commit */
+  /* at most capacity requests in flight, and with the results not yet committed at most
+   * WAIT_WINDOWS x capacity, so that requests keep going while the writer commits (larger groups
+   * commit cheaper per row) and a kill loses (a resume sends again) at most that many */
   size_t writing = r->writer ? r->writer->n_done : 0;
   unsigned in_flight = ds_backend_in_flight(r->backend);
-  if (in_flight >= r->capacity || in_flight + r->n_done + writing >= 2 * (size_t)r->capacity) return DS_E_LIMIT;
+  if (in_flight >= r->capacity || in_flight + r->n_done + writing >= WAIT_WINDOWS * (size_t)r->capacity)
+    return DS_E_LIMIT;
   struct ds_request req;
   ds_request_init(&req);
   req.id = ((uint64_t)pf->id << 32) | k;
