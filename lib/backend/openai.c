@@ -254,7 +254,8 @@ static char *build_body(const struct openai *oa, const struct ds_request *req, s
   char *rest = NULL, *s = NULL;
   if (raw && strstr(raw, "\"tool_calls\"")) {
     json_error_t je;
-    if (!json_is_array(parsed = json_loads(raw, 0, &je))) {
+    parsed = json_loads(raw, 0, &je); /* not inside json_is_array: a macro, it would parse twice */
+    if (!json_is_array(parsed)) {
       ds_fail(err, DS_E_INVALID, "request %llu: messages are not a JSON array", (unsigned long long)req->id);
       goto out;
     }
