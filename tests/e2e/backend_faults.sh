@@ -88,6 +88,22 @@ assert b["model"] == "cand" and b["seed"] == 7 and b["temperature"] == 0.5 and b
 assert b["top_k"] == 3 and b["tools"][0]["function"]["name"] == "shell", b
 assert b["messages"][2]["tool_call_id"] == "t1"
 EOF
+# messages given as JSON text (a stored prefix, spliced into the body unparsed unless it holds
+# tool calls) make the same request as the parsed form, with tool calls and without
+python3 -c "import json; m=json.load(open('$WORK/msgs.json')); json.dump(m[:1], open('$WORK/plain.json','w'))"
+for m in msgs plain; do
+  for form in "" --messages-as-text; do
+    probe --spec "openai:$BASE/echo/v1?model=cand" --messages "$WORK/$m.json" --tools "$WORK/tools.json" --seed 7 \
+      --temperature 0.5 --max-tokens 9 --extra '{"top_k":3}' $form >"$WORK/echo-$m$form.jsonl" 2>/dev/null ||
+      fail "probe $m $form"
+  done
+  python3 - "$WORK/echo-$m.jsonl" "$WORK/echo-$m--messages-as-text.jsonl" <<'EOF' || fail "messages as text ($m)"
+import json, sys
+a, b = (json.loads(json.loads(open(p).readline())["content"]) for p in sys.argv[1:])
+assert a == b, (a, b)
+assert len(a["messages"]) in (1, 3) and a["model"] == "cand" and a["top_k"] == 3, a
+EOF
+done
 # tool calls come back flattened
 probe --spec "openai:$BASE/toolcall/v1" >"$WORK/tc.jsonl" 2>/dev/null
 python3 -c "

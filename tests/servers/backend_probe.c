@@ -9,7 +9,7 @@
 #include "base/base.h"
 
 static const char *usage =
-    "usage: backend_probe --spec SPEC [--n N] [--prompt TEXT] [--same-prompt] [--messages FILE]\n"
+    "usage: backend_probe --spec SPEC [--n N] [--prompt TEXT] [--same-prompt] [--messages FILE] [--messages-as-text]\n"
     "  [--tools FILE] [--seed S] [--temperature T] [--max-tokens M] [--n-choices C] [--extra JSON]\n"
     "  [--max-in-flight N] [--timeout S] [--attempt-timeout S] [--max-attempts N] [--backoff S]\n"
     "  [--backoff-max S] [--key-env VAR] [--count-tokens] [--context-length] [--key-prefix P]\n";
@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
   unsigned n = 1, n_choices = 1;
   const char *prompt = "Once upon a time";
   const char *key_prefix = "probe";
-  bool same = false, want_count = false, want_ctx = false;
+  bool same = false, want_count = false, want_ctx = false, as_text = false;
   json_t *messages = NULL, *tools = NULL, *extra = NULL;
   int64_t seed = -1;
   double temperature = -1;
@@ -88,6 +88,7 @@ int main(int argc, char **argv) {
     else if (ARG("--n")) n = (unsigned)atoi(v);
     else if (ARG("--prompt")) prompt = v;
     else if (strcmp(a, "--same-prompt") == 0) same = true;
+    else if (strcmp(a, "--messages-as-text") == 0) as_text = true; /* ds_request.messages_json */
     else if (ARG("--messages")) messages = load_json_file(v);
     else if (ARG("--tools")) tools = load_json_file(v);
     else if (ARG("--extra")) extra = json_loads(v, 0, NULL);
@@ -139,7 +140,9 @@ int main(int argc, char **argv) {
       rq.id = next;
       snprintf(key, sizeof key, "%s#%u", key_prefix, next);
       rq.key = key;
-      rq.messages = msgs;
+      char *text = as_text ? json_dumps(msgs, JSON_COMPACT) : NULL;
+      if (text) rq.messages_json = text;
+      else rq.messages = msgs;
       rq.tools = tools;
       rq.seed = seed;
       rq.temperature = temperature;
@@ -147,6 +150,7 @@ int main(int argc, char **argv) {
       rq.n = n_choices;
       rq.extra = extra;
       enum ds_status st = ds_backend_submit(b, &rq, &err);
+      ds_free(text);
       json_decref(msgs);
       if (st) {
         fprintf(stderr, "backend_probe: submit %u: %s: %s\n", next, ds_status_name(st), err.msg);
