@@ -427,9 +427,9 @@ static void load_while_sampling(void **state) {
   p.db_path = path_in("late.db");
   assert_int_equal(run(&p, NULL, &err), DS_E_PARSE);
   assert_non_null(strstr(err.msg, "late.jsonl:5001: invalid JSON"));
-  /* the loading step holding the bad line is rolled back: up to 64 lines before it go with it */
+  /* the loading step holding the bad line is rolled back: up to 512 lines before it go with it */
   long loaded = atol(q(p.db_path, "SELECT count(*) FROM prefixes"));
-  assert_true(loaded >= N - 64 && loaded < N);
+  assert_true(loaded >= N - 512 && loaded < N);
   /* every stored sample belongs to a loaded prefix, once */
   assert_string_equal(q(p.db_path, "SELECT count(*) FROM samples s LEFT JOIN prefixes p ON p.id=s.prefix_id"
                                    " WHERE p.id IS NULL"), "0");
