@@ -83,10 +83,12 @@ static void on_progress(void *ud, const struct ds_replay_progress *p) {
     snprintf(line, sizeof line, "loading corpus: %" PRIu64 " lines", p->corpus_lines);
   } else {
     fmt_eta(p->eta_s, eta, sizeof eta);
+    char loading[64] = "";
+    if (p->corpus_loading) snprintf(loading, sizeof loading, "  (loading: %" PRIu64 " lines so far)", p->corpus_lines);
     snprintf(line, sizeof line,
-             "%" PRIu64 "/%" PRIu64 " samples  %.1f/s  %.0f tok/s  %" PRIu64 " errors  %u in flight  ETA %s",
-             p->samples_done, p->samples_total, p->samples_per_s, p->tokens_per_s, p->samples_failed, p->in_flight,
-             eta);
+             "%" PRIu64 "/%s%" PRIu64 " samples  %.1f/s  %.0f tok/s  %" PRIu64 " errors  %u in flight  ETA %s%s",
+             p->samples_done, p->corpus_loading ? ">=" : "", p->samples_total, p->samples_per_s, p->tokens_per_s,
+             p->samples_failed, p->in_flight, eta, loading);
   }
   if (r->tty) {
     fprintf(stderr, "\r\033[K%s", line);

@@ -62,7 +62,7 @@ DS_API void ds_replay_default_params(struct ds_replay_params *p);
 /* Progress, reported through the callback at most every progress_interval_s and once at the end. */
 struct ds_replay_progress {
   const char *phase;          /* "loading" (corpus -> prefixes), "sampling", "done" */
-  uint64_t corpus_lines;      /* loading: lines read so far */
+  uint64_t corpus_lines;      /* lines of the corpus loaded so far */
   uint64_t samples_total;     /* samples this run must hold (pending prefixes x K + done) */
   uint64_t samples_done;      /* stored (ok or failed), including earlier sessions */
   uint64_t samples_failed;
@@ -72,6 +72,8 @@ struct ds_replay_progress {
   double samples_per_s;       /* this session */
   double tokens_per_s;        /* this session, completion tokens */
   double eta_s;               /* < 0: unknown */
+  bool corpus_loading;        /* sampling while the corpus is still being loaded: samples_total
+                               * counts what is loaded so far (corpus_lines lines), eta_s < 0 */
 };
 typedef void ds_replay_progress_fn(void *ud, const struct ds_replay_progress *p);
 

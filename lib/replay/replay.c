@@ -242,7 +242,8 @@ static void report(struct replay *r, bool force) {
   pr->samples_per_s = pr->elapsed_s > 0 ? (double)this_session / pr->elapsed_s : 0;
   pr->tokens_per_s = pr->elapsed_s > 0 ? (double)pr->completion_tokens / pr->elapsed_s : 0;
   uint64_t left = pr->samples_total > pr->samples_done ? pr->samples_total - pr->samples_done : 0;
-  pr->eta_s = pr->samples_per_s > 0 ? (double)left / pr->samples_per_s : (left ? -1 : 0);
+  pr->corpus_loading = r->loading;
+  pr->eta_s = r->loading ? -1 : pr->samples_per_s > 0 ? (double)left / pr->samples_per_s : (left ? -1 : 0);
   r->progress(r->ud, pr);
 }
 
