@@ -85,6 +85,16 @@ enum ds_status ds_backend_open(const struct ds_backend_params *p, struct ds_back
   return DS_OK;
 }
 
+json_t *backend_parse_messages(const struct ds_request *req, struct ds_err *err) {
+  json_error_t je;
+  json_t *msgs = json_loads(req->messages_json, 0, &je); /* not inside json_is_array: a macro */
+  if (json_is_array(msgs)) return msgs;
+  json_decref(msgs);
+  ds_fail(err, DS_E_INVALID, "request %llu: messages are not a JSON array%s%s", (unsigned long long)req->id,
+          msgs ? "" : ": ", msgs ? "" : je.text);
+  return NULL;
+}
+
 enum ds_status ds_backend_submit(struct ds_backend *b, const struct ds_request *req,
                                  struct ds_err *err) {
   if (!b || !req) return ds_fail(err, DS_E_INVALID, "backend submit: NULL argument");
@@ -92,13 +102,8 @@ enum ds_status ds_backend_submit(struct ds_backend *b, const struct ds_request *
     return ds_fail(err, DS_E_LIMIT, "backend holds %u requests in flight; poll first", b->capacity);
   if (req->messages || !req->messages_json || b->ops->messages_json) return b->ops->submit(b, req, err);
   /* a backend that needs the structure: parse the text once here */
-  json_error_t je;
-  json_t *msgs = json_loads(req->messages_json, 0, &je);
-  if (!json_is_array(msgs)) {
-    json_decref(msgs);
-    return ds_fail(err, DS_E_INVALID, "request %llu: messages are not a JSON array%s%s", (unsigned long long)req->id,
-                   msgs ? "" : ": ", msgs ? "" : je.text);
-  }
+  json_t *msgs = backend_parse_messages(req, err);
+  if (!msgs) return DS_E_INVALID;
   struct ds_request parsed = *req;
   parsed.messages = msgs;
   parsed.messages_json = NULL;

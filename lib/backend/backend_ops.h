@@ -41,6 +41,8 @@ extern const struct ds_backend_ops ds_llama_ops;
 char *backend_spec_param(const char *rest, const char *key, unsigned nth);
 /* The part of rest before '?', ds_malloc'ed, percent-decoded. */
 char *backend_spec_path(const char *rest);
+/* req->messages_json parsed into a new array; NULL (err says why) when it is not one. */
+json_t *backend_parse_messages(const struct ds_request *req, struct ds_err *err);
 
 /* config.c: "config:FILE#NAME", a block of FILE's `backends:` mapping. ref is the spec after
  * "config:"; *out_spec (ds_malloc'ed) becomes the equivalent openai:, llama: or file: spec.

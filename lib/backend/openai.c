@@ -253,12 +253,7 @@ static char *build_body(const struct openai *oa, const struct ds_request *req, s
   const char *raw = req->messages ? NULL : req->messages_json;
   char *rest = NULL, *s = NULL;
   if (raw && strstr(raw, "\"tool_calls\"")) {
-    json_error_t je;
-    parsed = json_loads(raw, 0, &je); /* not inside json_is_array: a macro, it would parse twice */
-    if (!json_is_array(parsed)) {
-      ds_fail(err, DS_E_INVALID, "request %llu: messages are not a JSON array", (unsigned long long)req->id);
-      goto out;
-    }
+    if (!(parsed = backend_parse_messages(req, err))) goto out;
     raw = NULL;
   }
   if (!raw && !(msgs = chat_messages_to_wire(parsed ? parsed : req->messages))) {
