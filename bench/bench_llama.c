@@ -2,8 +2,11 @@
  * against 1, and against a real llama-server on the same model, slot count and threads (the
  * bench starts it, sends the same concurrent requests with libcurl, and prints both).
  * Usage: bench_llama MODEL.gguf [--server PATH|none] [--requests N] [--max-tokens N]
- *                   [--threads N] [--parallel N] [--ctx N] [--repeat N] [--flash-attn on|off|auto]
- *                   [--server-args "ARGS..."]   (extra llama-server arguments, split on spaces) */
+ *                   [--threads N] [--parallel N] [--contexts N] [--ctx N] [--repeat N]
+ *                   [--flash-attn on|off|auto] [--server-args "ARGS..."]
+ * (--contexts: the backend's contexts=N for the parallel run; --server-args: extra llama-server
+ * arguments, split on spaces). A single sequence is also timed on one thread: on a tiny model
+ * that is its fastest setting, and the speed-up is printed against it too. */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -36,7 +39,7 @@ static const char *prompts[] = {
 
 struct opts {
   const char *model, *server, *server_args, *fa;
-  int requests, max_tokens, threads, parallel, ctx, repeat;
+  int requests, max_tokens, threads, parallel, contexts, ctx, repeat;
 };
 
 static json_t *request_body(int i, int max_tokens) {
@@ -83,10 +86,10 @@ static double cpu_of(pid_t pid) {
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static double run_backend(const struct opts *o, int parallel, long *out_tokens, double *out_cpu) {
+static double run_backend(const struct opts *o, int parallel, int threads, long *out_tokens, double *out_cpu) {
   char spec[2048];
-  snprintf(spec, sizeof spec, "llama:%s?parallel=%d&ctx=%d&threads=%d&flash_attn=%s", o->model, parallel, o->ctx,
-           o->threads, o->fa);
+  snprintf(spec, sizeof spec, "llama:%s?parallel=%d&ctx=%d&threads=%d&contexts=%d&flash_attn=%s", o->model, parallel,
+           o->ctx, threads, o->contexts, o->fa);
   struct ds_backend_params p;
   ds_backend_default_params(&p);
   p.spec = spec;
@@ -272,7 +275,7 @@ static const char *default_server(void) {
 static double best(double a, double b) { return a > b ? a : b; }
 
 int main(int argc, char **argv) {
-  struct opts o = {NULL, NULL, NULL, "auto", 32, 64, 2, 8, 512, 3};
+  struct opts o = {NULL, NULL, NULL, "auto", 32, 64, 2, 8, 1, 512, 3};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--server") && v) o.server = argv[++i];
@@ -281,18 +284,19 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--threads") && v) o.threads = atoi(argv[++i]);
     else if (!strcmp(a, "--parallel") && v) o.parallel = atoi(argv[++i]);
     else if (!strcmp(a, "--ctx") && v) o.ctx = atoi(argv[++i]);
+    else if (!strcmp(a, "--contexts") && v) o.contexts = atoi(argv[++i]);
     else if (!strcmp(a, "--repeat") && v) o.repeat = atoi(argv[++i]);
     else if (!strcmp(a, "--flash-attn") && v) o.fa = argv[++i];
     else if (!strcmp(a, "--server-args") && v) o.server_args = argv[++i];
     else if (a[0] != '-' && !o.model) o.model = a;
     else {
       fprintf(stderr, "usage: bench_llama MODEL.gguf [--server PATH|none] [--requests N] [--max-tokens N] "
-                      "[--threads N] [--parallel N] [--ctx N] [--repeat N] [--flash-attn on|off|auto] "
+                      "[--threads N] [--parallel N] [--contexts N] [--ctx N] [--repeat N] [--flash-attn on|off|auto] "
                       "[--server-args \"ARGS\"]\n");
       return 2;
     }
   }
-  if (!o.model || o.requests < 1 || o.requests > 256 || o.parallel < 1 || o.repeat < 1) {
+  if (!o.model || o.requests < 1 || o.requests > 256 || o.parallel < 1 || o.repeat < 1 || o.contexts < 1) {
     fprintf(stderr, "bench_llama: a model is required; 1 <= requests <= 256\n");
     return 2;
   }
@@ -300,7 +304,8 @@ int main(int argc, char **argv) {
   if (ds_init(NULL)) return 1;
   signal(SIGPIPE, SIG_IGN);
   printf("model %s: %d requests of up to %d tokens (temperature 0.8, per-request seeds), %d threads, "
-         "flash_attn=%s, best of %d runs\n", o.model, o.requests, o.max_tokens, o.threads, o.fa, o.repeat);
+         "contexts=%d, flash_attn=%s, best of %d runs\n", o.model, o.requests, o.max_tokens, o.threads, o.contexts,
+         o.fa, o.repeat);
   fflush(stdout);
 
   /* the runs interleave (backend 1, backend N, server, again) so that other load on the
@@ -312,17 +317,19 @@ int main(int argc, char **argv) {
     port = free_port();
     pid = start_server(&o, port);
   }
-  double one = 0, many = 0, srv = 0, cpu1 = 1e30, cpun = 1e30, cpus = 1e30;
-  long tok1 = 0, tokn = 0, toks = 0;
+  double one = 0, one_t1 = 0, many = 0, srv = 0, cpu1 = 1e30, cpun = 1e30, cpus = 1e30;
+  long tok1 = 0, tokn = 0, toks = 0, tok11 = 0;
   for (int r = 0; r < o.repeat; r++) {
-    double ca = 0, cb = 0, cc = 0;
-    double a = run_backend(&o, 1, &tok1, &ca), b = run_backend(&o, o.parallel, &tokn, &cb);
+    double ca = 0, cb = 0, cc = 0, cd = 0;
+    double a = run_backend(&o, 1, o.threads, &tok1, &ca), b = run_backend(&o, o.parallel, o.threads, &tokn, &cb);
     double c = with_server ? run_server(&o, pid, port, &toks, &cc) : 0;
-    printf("  run %d: parallel=1 %.1f, parallel=%d %.1f, llama-server %.1f tokens/s "
-           "(CPU ms per 100 tokens: %.2f, %.2f, %.2f)\n", r + 1, a, o.parallel, b, c, 1e5 * ca / (double)tok1,
+    double d = o.threads > 1 ? run_backend(&o, 1, 1, &tok11, &cd) : a;
+    printf("  run %d: parallel=1 %.1f, parallel=%d %.1f, llama-server %.1f, parallel=1 on 1 thread %.1f tokens/s "
+           "(CPU ms per 100 tokens: %.2f, %.2f, %.2f)\n", r + 1, a, o.parallel, b, c, d, 1e5 * ca / (double)tok1,
            1e5 * cb / (double)tokn, toks ? 1e5 * cc / (double)toks : 0.0);
     fflush(stdout);
     one = best(one, a);
+    one_t1 = best(one_t1, d);
     many = best(many, b);
     srv = best(srv, c);
     cpu1 = ca / (double)tok1 < cpu1 ? ca / (double)tok1 : cpu1;
@@ -337,6 +344,9 @@ int main(int argc, char **argv) {
   printf("llama backend, parallel=%-2d: %8.1f tokens/s (%ld tokens)\n", o.parallel, many, tokn);
   printf("speed-up %d vs 1 sequences : %8.2fx   (CPU time per token: %.2fx less)\n", o.parallel, many / one,
          cpu1 / cpun);
+  if (o.threads > 1)
+    printf("  vs 1 sequence on 1 thread : %8.2fx   (%.1f tokens/s: its fastest setting on a tiny model)\n",
+           many / one_t1, one_t1);
   if (with_server) {
     printf("llama-server -np %-2d        : %8.1f tokens/s (%ld tokens) [%s %s]\n", o.parallel, srv, toks, o.server,
            o.server_args ? o.server_args : "");

@@ -39,6 +39,7 @@ static const struct field llama_fields[] = {
     {"ctx", NULL, "ctx", F_INT},
     {"parallel", NULL, "parallel", F_INT},
     {"threads", NULL, "threads", F_INT},
+    {"contexts", NULL, "contexts", F_INT},
     {"flash_attn", NULL, "flash_attn", F_ONOFF},
 };
 

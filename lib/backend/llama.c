@@ -1,6 +1,10 @@
 /* llama.c: the `llama` backend: a GGUF model run in process by llama.cpp. A worker thread
  * decodes every active request together in one llama_batch (continuous batching: requests
- * join and leave between steps); submit tokenizes and queues, poll hands results back. */
+ * join and leave between steps); submit tokenizes and queues, poll hands results back.
+ * `contexts=N` runs N such workers, each with its own llama_context (KV cache), its share of
+ * the slots and of the threads, all taking requests from one queue: for small models, whose
+ * decode is attention and per-step overhead rather than weight reads, independent contexts
+ * on separate cores beat one context whose threads meet at a barrier after every op. */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -63,26 +67,36 @@ struct llama_logmsg {
   char *text;
 };
 
+struct llama_impl;
+
+/* One decoding context: its own KV cache, slots and thread. */
+struct llama_engine {
+  struct llama_impl *im;
+  struct llama_context *ctx;
+  struct llama_slot *slots;
+  unsigned n_slots;
+  pthread_t thread;
+  bool started;
+};
+
 struct llama_impl {
   struct llama_model *model;
-  struct llama_context *ctx;
   const struct llama_vocab *vocab;
   char *tmpl;                 /* the model's chat template, NULL: plain transcript fallback */
-  unsigned n_slots, n_ctx_seq;
+  unsigned n_slots, n_ctx_seq;  /* slots of all engines together */
   int n_batch;
+  struct llama_engine *engines;
+  unsigned n_engines;
   struct ds_log log;
   pthread_t owner;            /* the caller's thread: its llama.cpp messages go straight out */
   char last_error[256];       /* last error message llama.cpp logged (for open failures) */
 
-  pthread_t worker;
-  bool worker_started;
   pthread_mutex_t mu;
   pthread_cond_t cv_work, cv_done;
   bool stop;
   struct llama_job *pending, *pending_tail;   /* submitted, waiting for a slot */
   struct llama_job *done, *done_tail;         /* finished, waiting for poll */
   unsigned n_in_flight;                       /* caller thread only: submitted - delivered */
-  struct llama_slot *slots;
   struct llama_logmsg *logq, *logq_tail;
   unsigned n_logq, n_log_dropped;
 };
@@ -421,20 +435,20 @@ static void push_done(struct llama_impl *im, struct llama_job *j) {
   pthread_mutex_unlock(&im->mu);
 }
 
-static void slot_finish(struct llama_impl *im, struct llama_slot *s, const char *finish) {
+static void slot_finish(struct llama_engine *e, struct llama_slot *s, const char *finish) {
   struct llama_job *j = s->job;
-  llama_memory_seq_rm(llama_get_memory(im->ctx), (llama_seq_id)(s - im->slots), -1, -1);
+  llama_memory_seq_rm(llama_get_memory(e->ctx), (llama_seq_id)(s - e->slots), -1, -1);
   llama_sampler_free(s->smpl);
   s->smpl = NULL;
   s->job = NULL;
   j->finish = finish;
-  push_done(im, j);
+  push_done(e->im, j);
 }
 
-static void slot_fail(struct llama_impl *im, struct llama_slot *s, enum ds_status st, const char *why) {
+static void slot_fail(struct llama_engine *e, struct llama_slot *s, enum ds_status st, const char *why) {
   s->job->status = st;
   snprintf(s->job->error, sizeof s->job->error, "%s", why);
-  slot_finish(im, s, NULL);
+  slot_finish(e, s, NULL);
 }
 
 static struct llama_sampler *make_sampler(const struct llama_job *j) {
@@ -456,11 +470,12 @@ static struct llama_sampler *make_sampler(const struct llama_job *j) {
 
 /* A sampled token: ends the sequence (end of generation, stop string, max_tokens, context
  * full) or becomes the next token to decode. */
-static void slot_accept(struct llama_impl *im, struct llama_slot *s, llama_token tok) {
+static void slot_accept(struct llama_engine *e, struct llama_slot *s, llama_token tok) {
+  const struct llama_impl *im = e->im;
   struct llama_job *j = s->job;
   j->n_gen++;
   if (llama_vocab_is_eog(im->vocab, tok)) {
-    slot_finish(im, s, "stop");
+    slot_finish(e, s, "stop");
     return;
   }
   char piece[256];
@@ -471,7 +486,7 @@ static void slot_accept(struct llama_impl *im, struct llama_slot *s, llama_token
     if (piece[i]) piece[kept++] = piece[i];
   size_t before = j->text.len;
   if (ds_buf_add(&j->text, piece, (size_t)kept)) {
-    slot_fail(im, s, DS_E_LIMIT, "completion text exceeds 16 MiB");
+    slot_fail(e, s, DS_E_LIMIT, "completion text exceeds 16 MiB");
     return;
   }
   for (unsigned i = 0; i < j->n_stops; i++) {
@@ -481,26 +496,27 @@ static void slot_accept(struct llama_impl *im, struct llama_slot *s, llama_token
     if (hit) {
       j->text.len = (size_t)(hit - j->text.data);
       j->text.data[j->text.len] = '\0';
-      slot_finish(im, s, "stop");
+      slot_finish(e, s, "stop");
       return;
     }
   }
   if (j->n_gen >= j->max_tokens || s->n_past + 1 >= (int)im->n_ctx_seq) {
-    slot_finish(im, s, "length");
+    slot_finish(e, s, "length");
     return;
   }
   s->next = tok;
 }
 
 static void *worker_main(void *arg) {
-  struct llama_impl *im = arg;
+  struct llama_engine *e = arg;
+  struct llama_impl *im = e->im;
   struct llama_batch batch = llama_batch_init(im->n_batch, 0, 1);
   unsigned rr = 0; /* round-robin start for prompt chunks, so no prompt waits forever */
   for (;;) {
     pthread_mutex_lock(&im->mu);
     for (;;) {
       bool active = false;
-      for (unsigned i = 0; i < im->n_slots; i++) active |= im->slots[i].job != NULL;
+      for (unsigned i = 0; i < e->n_slots; i++) active |= e->slots[i].job != NULL;
       if (im->stop || active || im->pending) break;
       pthread_cond_wait(&im->cv_work, &im->mu);
     }
@@ -508,8 +524,8 @@ static void *worker_main(void *arg) {
       pthread_mutex_unlock(&im->mu);
       break;
     }
-    for (unsigned i = 0; i < im->n_slots && im->pending; i++) {
-      struct llama_slot *s = &im->slots[i];
+    for (unsigned i = 0; i < e->n_slots && im->pending; i++) {
+      struct llama_slot *s = &e->slots[i];
       if (s->job) continue;
       s->job = im->pending;
       im->pending = s->job->next;
@@ -522,12 +538,12 @@ static void *worker_main(void *arg) {
 
     /* the batch: one token for every generating sequence, then prompt chunks */
     batch.n_tokens = 0;
-    for (unsigned i = 0; i < im->n_slots; i++) {
-      struct llama_slot *s = &im->slots[i];
+    for (unsigned i = 0; i < e->n_slots; i++) {
+      struct llama_slot *s = &e->slots[i];
       s->i_batch = -1;
       if (!s->job) continue;
       if (!s->smpl && !(s->smpl = make_sampler(s->job))) {
-        slot_fail(im, s, DS_E_NOMEM, "could not create the sampler");
+        slot_fail(e, s, DS_E_NOMEM, "could not create the sampler");
         continue;
       }
       if (s->n_fed < s->job->n_prompt) continue;
@@ -539,9 +555,9 @@ static void *worker_main(void *arg) {
       batch.logits[k] = 1;
       s->i_batch = k;
     }
-    for (unsigned r = 0; r < im->n_slots && batch.n_tokens < im->n_batch; r++) {
-      unsigned i = (rr + r) % im->n_slots;
-      struct llama_slot *s = &im->slots[i];
+    for (unsigned r = 0; r < e->n_slots && batch.n_tokens < im->n_batch; r++) {
+      unsigned i = (rr + r) % e->n_slots;
+      struct llama_slot *s = &e->slots[i];
       if (!s->job || s->n_fed >= s->job->n_prompt) continue;
       int chunk = s->job->n_prompt - s->n_fed;
       if (chunk > im->n_batch - batch.n_tokens) chunk = im->n_batch - batch.n_tokens;
@@ -561,25 +577,25 @@ static void *worker_main(void *arg) {
     rr++;
     if (batch.n_tokens == 0) continue;
 
-    int rc = llama_decode(im->ctx, batch);
+    int rc = llama_decode(e->ctx, batch);
     if (rc != 0) {
       char why[96];
       snprintf(why, sizeof why, "llama_decode failed (%d)%s", rc, rc == 1 ? ": no room in the KV cache" : "");
-      for (unsigned i = 0; i < im->n_slots; i++)
-        if (im->slots[i].job) slot_fail(im, &im->slots[i], DS_E_BACKEND, why);
+      for (unsigned i = 0; i < e->n_slots; i++)
+        if (e->slots[i].job) slot_fail(e, &e->slots[i], DS_E_BACKEND, why);
       continue;
     }
     /* advance positions for what was decoded, then sample */
     for (int k = 0; k < batch.n_tokens; k++) {
-      struct llama_slot *s = &im->slots[batch.seq_id[k][0]];
+      struct llama_slot *s = &e->slots[batch.seq_id[k][0]];
       s->n_past++;
       if (s->n_fed < s->job->n_prompt) s->n_fed++;
     }
-    for (unsigned i = 0; i < im->n_slots; i++) {
-      struct llama_slot *s = &im->slots[i];
+    for (unsigned i = 0; i < e->n_slots; i++) {
+      struct llama_slot *s = &e->slots[i];
       if (!s->job || s->i_batch < 0) continue;
-      llama_token tok = llama_sampler_sample(s->smpl, im->ctx, s->i_batch);
-      slot_accept(im, s, tok);
+      llama_token tok = llama_sampler_sample(s->smpl, e->ctx, s->i_batch);
+      slot_accept(e, s, tok);
     }
   }
   llama_batch_free(batch);
@@ -605,23 +621,24 @@ static enum ds_status spec_uint(const char *rest, const char *key, unsigned lo, 
 
 static void impl_free(struct llama_impl *im) {
   if (!im) return;
-  if (im->worker_started) {
-    pthread_mutex_lock(&im->mu);
-    im->stop = true;
-    pthread_cond_broadcast(&im->cv_work);
-    pthread_mutex_unlock(&im->mu);
-    pthread_join(im->worker, NULL);
-  }
-  if (im->slots) {
-    for (unsigned i = 0; i < im->n_slots; i++) {
-      job_free(im->slots[i].job);
-      if (im->slots[i].smpl) llama_sampler_free(im->slots[i].smpl);
+  pthread_mutex_lock(&im->mu);
+  im->stop = true;
+  pthread_cond_broadcast(&im->cv_work);
+  pthread_mutex_unlock(&im->mu);
+  for (unsigned k = 0; k < im->n_engines; k++)
+    if (im->engines[k].started) pthread_join(im->engines[k].thread, NULL);
+  for (unsigned k = 0; k < im->n_engines; k++) {
+    struct llama_engine *e = &im->engines[k];
+    for (unsigned i = 0; e->slots && i < e->n_slots; i++) {
+      job_free(e->slots[i].job);
+      if (e->slots[i].smpl) llama_sampler_free(e->slots[i].smpl);
     }
-    ds_free(im->slots);
+    ds_free(e->slots);
+    if (e->ctx) llama_free(e->ctx);
   }
+  ds_free(im->engines);
   job_list_free(im->pending);
   job_list_free(im->done);
-  if (im->ctx) llama_free(im->ctx);
   if (im->model) llama_model_free(im->model);
   drain_log(im);
   ggml_log_callback cur;
@@ -678,12 +695,14 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
   }
   unsigned parallel = p->max_in_flight ? p->max_in_flight : LLAMA_DEFAULT_PARALLEL;
   if (parallel > LLAMA_DEFAULT_PARALLEL) parallel = LLAMA_DEFAULT_PARALLEL;
-  unsigned ctx = p->context_length, threads = p->threads;
+  unsigned ctx = p->context_length, threads = p->threads, contexts = 1;
   unsigned max_par = (unsigned)llama_max_parallel_sequences();
   if ((st = spec_uint(rest, "parallel", 1, max_par, &parallel, err)) ||
       (st = spec_uint(rest, "ctx", 16, 1u << 24, &ctx, err)) ||
-      (st = spec_uint(rest, "threads", 1, 1024, &threads, err)))
+      (st = spec_uint(rest, "threads", 1, 1024, &threads, err)) ||
+      (st = spec_uint(rest, "contexts", 1, 256, &contexts, err)))
     goto out;
+  if (contexts > parallel) contexts = parallel; /* a context with no slot would do nothing */
   enum llama_flash_attn_type fa = LLAMA_FLASH_ATTN_TYPE_AUTO; /* llama.cpp's default, as llama-server */
   char *fav = backend_spec_param(rest, "flash_attn", 0);
   if (fav) {
@@ -733,42 +752,56 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
   }
   im->n_slots = parallel;
   im->n_batch = 512;
-  struct llama_context_params cp = llama_context_default_params();
-  cp.n_ctx = ctx * parallel;          /* ctx is per sequence: each slot gets all of it */
-  cp.n_seq_max = parallel;
-  cp.kv_unified = false;              /* one KV stream per sequence: no cross-sequence attention work */
-  cp.flash_attn_type = fa;
-  cp.n_batch = (uint32_t)im->n_batch;
-  cp.n_ubatch = (uint32_t)im->n_batch;
-  cp.n_threads = (int32_t)threads;
-  cp.n_threads_batch = (int32_t)threads;
-  cp.no_perf = true;
-  im->ctx = llama_init_from_model(im->model, cp);
-  if (!im->ctx) {
-    st = ds_fail(err, DS_E_BACKEND, "llama: %s: cannot create a context of %u x %u tokens%s%s", path, parallel, ctx,
-                 im->last_error[0] ? ": " : "", im->last_error);
-    goto out;
-  }
-  /* llama.cpp pads the KV cache (to 256 cells); the limit we enforce is the one asked for */
-  im->n_ctx_seq = llama_n_ctx_seq(im->ctx);
-  if (im->n_ctx_seq > ctx) im->n_ctx_seq = ctx;
-  if ((st = pick_template(im, path, err))) goto out;
-  if (!(im->slots = ds_calloc(parallel, sizeof *im->slots))) {
+  im->n_ctx_seq = ctx;
+  if (!(im->engines = ds_calloc(contexts, sizeof *im->engines))) {
     st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
     goto out;
   }
-  if (pthread_create(&im->worker, NULL, worker_main, im) != 0) {
-    st = ds_fail(err, DS_E_BACKEND, "llama: cannot start the decoding thread");
-    goto out;
+  im->n_engines = contexts;
+  for (unsigned k = 0; k < contexts; k++) { /* slots and threads shared out as evenly as they go */
+    struct llama_engine *e = &im->engines[k];
+    e->im = im;
+    e->n_slots = parallel / contexts + (k < parallel % contexts);
+    unsigned e_threads = threads / contexts + (k < threads % contexts);
+    if (e_threads == 0) e_threads = 1;
+    struct llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = ctx * e->n_slots;        /* ctx is per sequence: each slot gets all of it */
+    cp.n_seq_max = e->n_slots;
+    cp.kv_unified = false;              /* one KV stream per sequence: no cross-sequence attention work */
+    cp.flash_attn_type = fa;
+    cp.n_batch = (uint32_t)im->n_batch;
+    cp.n_ubatch = (uint32_t)im->n_batch;
+    cp.n_threads = (int32_t)e_threads;
+    cp.n_threads_batch = (int32_t)e_threads;
+    cp.no_perf = true;
+    if (!(e->ctx = llama_init_from_model(im->model, cp))) {
+      st = ds_fail(err, DS_E_BACKEND, "llama: %s: cannot create a context of %u x %u tokens%s%s", path, e->n_slots, ctx,
+                   im->last_error[0] ? ": " : "", im->last_error);
+      goto out;
+    }
+    /* llama.cpp pads the KV cache (to 256 cells); the limit we enforce is the one asked for */
+    if (llama_n_ctx_seq(e->ctx) < im->n_ctx_seq) im->n_ctx_seq = llama_n_ctx_seq(e->ctx);
+    if (!(e->slots = ds_calloc(e->n_slots, sizeof *e->slots))) {
+      st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
+      goto out;
+    }
   }
-  im->worker_started = true;
-  if (ds_buf_addf(&desc, "llama:%s?ctx=%u&parallel=%u&threads=%u", path, im->n_ctx_seq, parallel, threads)) {
+  if ((st = pick_template(im, path, err))) goto out;
+  for (unsigned k = 0; k < contexts; k++) {
+    if (pthread_create(&im->engines[k].thread, NULL, worker_main, &im->engines[k]) != 0) {
+      st = ds_fail(err, DS_E_BACKEND, "llama: cannot start a decoding thread");
+      goto out;
+    }
+    im->engines[k].started = true;
+  }
+  if (ds_buf_addf(&desc, "llama:%s?ctx=%u&parallel=%u&threads=%u", path, im->n_ctx_seq, parallel, threads) ||
+      (contexts > 1 && ds_buf_addf(&desc, "&contexts=%u", contexts))) {
     st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
     goto out;
   }
   drain_log(im);
-  ds_logf(&im->log, DS_LOG_INFO, "llama: %s loaded: %u slots of %u tokens, %u threads", path, parallel,
-          im->n_ctx_seq, threads);
+  ds_logf(&im->log, DS_LOG_INFO, "llama: %s loaded: %u slots of %u tokens, %u threads, %u context%s", path, parallel,
+          im->n_ctx_seq, threads, contexts, contexts == 1 ? "" : "s");
   b->described = ds_buf_detach(&desc, NULL);
   b->capacity = parallel;
   b->impl = im;
@@ -852,7 +885,7 @@ static enum ds_status llama_submit(struct ds_backend *b, const struct ds_request
     if (im->pending_tail) im->pending_tail->next = j;
     else im->pending = j;
     im->pending_tail = j;
-    pthread_cond_signal(&im->cv_work);
+    pthread_cond_broadcast(&im->cv_work); /* any engine with a free slot may take it */
     pthread_mutex_unlock(&im->mu);
   }
   j = NULL;

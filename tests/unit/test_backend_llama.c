@@ -397,6 +397,9 @@ static void bad_specs_fail_clearly(void **state) {
   assert_non_null(strstr(err.msg, "parallel"));
   assert_null(open_model(tiny_path, "?ctx=abc", NULL, &err));
   assert_int_equal(err.code, DS_E_INVALID);
+  assert_null(open_model(tiny_path, "?contexts=0", NULL, &err));
+  assert_int_equal(err.code, DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "contexts"));
   /* a file that is not a GGUF */
   char junk[] = "/tmp/ds-test-llama-junk.XXXXXX";
   int fd = mkstemp(junk);
@@ -412,11 +415,64 @@ static void bad_specs_fail_clearly(void **state) {
 /* Closing with requests still decoding drops them without a leak or a hang. */
 static void close_with_requests_in_flight(void **state) {
   (void)state;
-  struct ds_backend *b = open_ok(tiny_path, "?parallel=4&ctx=256&threads=1", NULL);
-  json_t *m = user_msgs("Go on and on.");
-  for (int i = 0; i < 4; i++) submit(b, (uint64_t)i, m, 200, 0.8, i, NULL);
-  ds_backend_close(b);
+  for (int v = 0; v < 2; v++) {
+    struct ds_backend *b = open_ok(tiny_path, v ? "?parallel=4&ctx=256&threads=2&contexts=2" : "?parallel=4&ctx=256&threads=1", NULL);
+    json_t *m = user_msgs("Go on and on.");
+    for (int i = 0; i < 4; i++) submit(b, (uint64_t)i, m, 200, 0.8, i, NULL);
+    ds_backend_close(b);
+    json_decref(m);
+  }
+}
+
+/* contexts=N: N decoding contexts take requests from one queue. Every request ends once,
+ * and a seed gives the same text whichever context decoded it and with however many. */
+static void contexts_share_one_queue(void **state) {
+  (void)state;
+  enum { TOTAL = 12 };
+  const char *specs[] = {"?parallel=4&ctx=256&threads=1", "?parallel=4&ctx=256&threads=2&contexts=2",
+                         "?parallel=3&ctx=256&threads=2&contexts=3"};
+  json_t *m = user_msgs("Once upon a time");
+  char *texts[3][TOTAL] = {{0}};
+  for (int v = 0; v < 3; v++) {
+    struct ds_backend *b = open_ok(tiny_path, specs[v], NULL);
+    if (v > 0) {
+      char want[32];
+      snprintf(want, sizeof want, "contexts=%d", v + 1);
+      assert_non_null(strstr(ds_backend_describe(b), want));
+    } else {
+      assert_null(strstr(ds_backend_describe(b), "contexts="));
+    }
+    struct ds_err err = {0};
+    unsigned next = 0, finished = 0;
+    while (finished < TOTAL) {
+      while (next < TOTAL && ds_backend_in_flight(b) < ds_backend_capacity(b)) {
+        submit(b, next, m, 6 + (int)(next % 4) * 4, 1.0, 100 + (int64_t)next, NULL);
+        next++;
+      }
+      struct got g = {.n = 0};
+      assert_int_equal(ds_backend_poll(b, 5000, collect, &g, &err), DS_OK);
+      for (int i = 0; i < g.n; i++) {
+        assert_result_ok(&g.r[i]);
+        assert_true(g.r[i].id < TOTAL);
+        assert_null(texts[v][g.r[i].id]); /* once */
+        texts[v][g.r[i].id] = strdup(g.r[i].content);
+      }
+      finished += (unsigned)g.n;
+      release_all(&g);
+    }
+    assert_int_equal(ds_backend_in_flight(b), 0);
+    ds_backend_close(b);
+  }
+  for (int i = 0; i < TOTAL; i++) {
+    assert_string_equal(texts[1][i], texts[0][i]);
+    assert_string_equal(texts[2][i], texts[0][i]);
+    for (int v = 0; v < 3; v++) free(texts[v][i]);
+  }
   json_decref(m);
+  /* more contexts than slots: one per slot */
+  struct ds_backend *b = open_ok(tiny_path, "?parallel=2&ctx=128&threads=1&contexts=5", NULL);
+  assert_non_null(strstr(ds_backend_describe(b), "contexts=2"));
+  ds_backend_close(b);
 }
 
 /* ---- set-up -------------------------------------------------------------------------- */
@@ -468,6 +524,7 @@ int main(void) {
       cmocka_unit_test(plain_transcript_fallback),
       cmocka_unit_test(stories_generates_and_stops),
       cmocka_unit_test(bad_specs_fail_clearly),
+      cmocka_unit_test(contexts_share_one_queue),
       cmocka_unit_test(close_with_requests_in_flight),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
