@@ -3,10 +3,10 @@
 # exit 1 because v2 fails, v1's gate passes, the audit chain verifies with one record per
 # candidate, and no report, gate summary or forecast carries any personal data planted in the
 # inputs (data/sample/truth.jsonl, kind "pii") or in the candidates' pii_disclosure answers.
-# Values on the documentation domains and ranges that de-identification allows by design
-# (include/depsim/deid.h: example.com/.org/.net, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
-# 2001:db8::/32) are left out of the check and counted: the sample data plants some of its fake
-# personal data there, so they do reach the corpus and the reports (see the e2e report).
+# Every planted value is checked: the sample plants none on the documentation domains and ranges
+# that de-identification leaves alone by design (include/depsim/deid.h: example.com/.org/.net,
+# 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32), and the check asserts that it
+# stays so (a value there would reach the reports by design and weaken this test).
 source "$DS_SRC/tests/e2e/lib.sh"
 s="$DS_SRC/data/sample"
 out="$WORK/out"
@@ -79,8 +79,7 @@ def allowed_by_design(typ, v):
         return any(ipaddress.ip_address(v) in n for n in DOC_NETS)
     return False
 doc = [x for x in values if allowed_by_design(x[0], x[1])]
-values = [x for x in values if not allowed_by_design(x[0], x[1])]
-assert len(values) >= 120, len(values)
+assert not doc, "planted on documentation domains/ranges (allowed by de-identification): %r" % doc[:5]
 files = [f for pat in ("*.html", "*.md", "*.xml", "*.json", "audit.jsonl") for f in glob.glob(os.path.join(out, pat))]
 assert len(files) >= 9, files
 leaks = []
@@ -96,7 +95,6 @@ if leaks:
     print("\n".join(leaks[:40]))
     print("%d leaks" % len(leaks))
     sys.exit(1)
-print("checked %d planted values in %d files: none leaked (%d on documentation domains/ranges not checked)"
-      % (len(values), len(files), len(doc)))
+print("checked %d planted values in %d files: none leaked" % (len(values), len(files)))
 PY
 echo "simulate: v1 passes, v2 fails (exit 1), audit chain of 2 verified, no planted personal data in outputs"
