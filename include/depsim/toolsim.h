@@ -86,6 +86,10 @@ struct ds_toolsim_episode;
 DS_API enum ds_status ds_toolsim_episode_new(struct ds_toolsim *t, const json_t *record,
                                              struct ds_toolsim_episode **out, struct ds_err *err);
 DS_API void ds_toolsim_episode_free(struct ds_toolsim_episode *e);
+/* The calls already made before the episode starts (the prefix's messages, canonical format):
+ * a recorded call repeated by the candidate then gets the response the original session got
+ * at that repetition (the n-th identical call in a conversation, the n-th recorded response). */
+DS_API void ds_toolsim_episode_history(struct ds_toolsim_episode *e, const json_t *messages);
 
 struct ds_tool_answer {
   char *response;               /* what the candidate sees as the tool message content (owned) */

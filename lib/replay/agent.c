@@ -48,6 +48,7 @@ enum ds_status agent_new(struct ds_toolsim *ts, const json_t *record, const json
   enum ds_status st = DS_OK;
   if (!a->messages || !a->trajectory || !a->all_calls) st = ds_fail(err, DS_E_NOMEM, "out of memory");
   if (!st) st = ds_toolsim_episode_new(ts, record, &a->ep, err);
+  if (!st) ds_toolsim_episode_history(a->ep, prefix_messages);
   if (st) {
     agent_free(a);
     return st;

@@ -210,43 +210,58 @@ enum ds_status tooldb_open(const char *path, sqlite3 **out, struct ds_err *err) 
   return DS_OK;
 }
 
+/* One response by the query sql (?1 tool, ?2 key, ?3 conversation, ?4 offset); DS_E_NOTFOUND
+ * when it gives no row. */
+static enum ds_status one_response(sqlite3 *db, const char *sql, const char *tool, const char *key,
+                                   const char *conv_id, unsigned offset, char **out) {
+  sqlite3_stmt *q = NULL;
+  enum ds_status st = DS_E_NOTFOUND;
+  if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) return st;
+  sqlite3_bind_text(q, 1, tool, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+  if (sqlite3_bind_parameter_count(q) >= 3) sqlite3_bind_text(q, 3, conv_id, -1, SQLITE_STATIC);
+  if (sqlite3_bind_parameter_count(q) >= 4) sqlite3_bind_int64(q, 4, offset);
+  if (sqlite3_step(q) == SQLITE_ROW) {
+    *out = ds_strdup((const char *)sqlite3_column_text(q, 0));
+    st = *out ? DS_OK : DS_E_NOMEM;
+  }
+  sqlite3_finalize(q);
+  return st;
+}
+
+/* The recorded response for a key (column col: args or near_key). In the same conversation the
+ * calls are taken in the order they were made: the n-th identical call (occurrence n, counting
+ * those of the prefix) gets the n-th recorded response, or the last one when the recording made
+ * fewer, so a repeated `git status` or test run sees the state the original session saw at that
+ * point. Otherwise the first recording of any conversation. */
+static enum ds_status lookup_key(sqlite3 *db, const char *col, const char *conv_id, const char *tool, const char *key,
+                                 unsigned occurrence, char **out) {
+  char nth[160], last[160], any[160];
+  snprintf(nth, sizeof nth, "SELECT response FROM calls WHERE tool=?1 AND %s=?2 AND conv_id=?3 ORDER BY id LIMIT 1 OFFSET ?4",
+           col);
+  snprintf(last, sizeof last, "SELECT response FROM calls WHERE tool=?1 AND %s=?2 AND conv_id=?3 ORDER BY id DESC LIMIT 1",
+           col);
+  snprintf(any, sizeof any, "SELECT response FROM calls WHERE tool=?1 AND %s=?2 ORDER BY id LIMIT 1", col);
+  const char *conv = conv_id ? conv_id : "";
+  enum ds_status st = one_response(db, nth, tool, key, conv, occurrence, out);
+  if (st == DS_E_NOTFOUND && occurrence > 0) st = one_response(db, last, tool, key, conv, 0, out);
+  if (st == DS_E_NOTFOUND) st = one_response(db, any, tool, key, conv, 0, out);
+  return st;
+}
+
 /* Looks a call up: exact (tool, canonical args) first, then (tool, near key) when allowed,
  * preferring the same conversation. Returns DS_OK with *out_response, or DS_E_NOTFOUND. */
 enum ds_status tooldb_lookup(sqlite3 *db, const char *conv_id, const char *tool, const char *arguments, bool near,
-                             char **out_response, bool *out_near) {
+                             unsigned occurrence, char **out_response, bool *out_near) {
   char *canon = tooldb_canonical_args(arguments);
-  enum ds_status st = DS_E_NOTFOUND;
-  sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT response FROM calls WHERE tool=? AND args=? ORDER BY (conv_id IS ?) DESC, id LIMIT 1",
-                         -1, &q, NULL) == SQLITE_OK) {
-    sqlite3_bind_text(q, 1, tool, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, canon ? canon : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, conv_id ? conv_id : "", -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) {
-      *out_response = ds_strdup((const char *)sqlite3_column_text(q, 0));
-      *out_near = false;
-      st = DS_OK;
-    }
-    sqlite3_finalize(q);
-  }
+  enum ds_status st = lookup_key(db, "args", conv_id, tool, canon ? canon : "", occurrence, out_response);
   ds_free(canon);
-  if (st == DS_OK || !near) return st;
+  *out_near = false;
+  if (st != DS_E_NOTFOUND || !near) return st;
   char *key = tooldb_near_key(arguments);
   if (!key) return DS_E_NOTFOUND;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT response FROM calls WHERE tool=? AND near_key=? ORDER BY (conv_id IS ?) DESC, id LIMIT 1",
-                         -1, &q, NULL) == SQLITE_OK) {
-    sqlite3_bind_text(q, 1, tool, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, conv_id ? conv_id : "", -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) {
-      *out_response = ds_strdup((const char *)sqlite3_column_text(q, 0));
-      *out_near = true;
-      st = DS_OK;
-    }
-    sqlite3_finalize(q);
-  }
+  st = lookup_key(db, "near_key", conv_id, tool, key, occurrence, out_response);
+  *out_near = st == DS_OK;
   ds_free(key);
   return st;
 }

@@ -2,6 +2,7 @@
  * recorded database first, then read-only connectors over the snapshot (with the overlay),
  * then the simulator model. Side-effecting calls are answered and flagged, never executed. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,12 +17,58 @@ struct ds_toolsim {
   sqlite3 *db;
 };
 
+struct call_count {
+  char *key; /* tool "\x1f" canonical arguments */
+  unsigned n;
+};
+
 struct ds_toolsim_episode {
   struct ds_toolsim *t;
   const json_t *record;
   char *conv_id;
   struct ds_snapshot *snap; /* NULL when the record names no reachable repository */
+  struct call_count *calls; /* identical calls made so far (prefix and episode) */
+  size_t n_calls, cap_calls;
 };
+
+/* How many times this call was made before in the episode (its prefix included); counts it.
+ * UINT_MAX when out of memory (the lookup then takes the last recording). */
+static unsigned call_occurrence(struct ds_toolsim_episode *e, const char *tool, const char *arguments) {
+  char *canon = tooldb_canonical_args(arguments);
+  struct ds_buf key;
+  ds_buf_init(&key, 0);
+  ds_buf_addf(&key, "%s\x1f%s", tool ? tool : "", canon ? canon : "");
+  ds_free(canon);
+  for (size_t i = 0; i < e->n_calls; i++)
+    if (strcmp(e->calls[i].key, key.data) == 0) {
+      ds_buf_release(&key);
+      return e->calls[i].n++;
+    }
+  if (e->n_calls == e->cap_calls) {
+    size_t cap = e->cap_calls ? 2 * e->cap_calls : 16;
+    struct call_count *v = ds_realloc(e->calls, cap * sizeof *v);
+    if (!v) {
+      ds_buf_release(&key);
+      return UINT_MAX;
+    }
+    e->calls = v;
+    e->cap_calls = cap;
+  }
+  e->calls[e->n_calls].key = ds_buf_detach(&key, NULL);
+  e->calls[e->n_calls++].n = 1;
+  return 0;
+}
+
+void ds_toolsim_episode_history(struct ds_toolsim_episode *e, const json_t *messages) {
+  size_t i, j;
+  const json_t *m, *call;
+  json_array_foreach(messages, i, m) {
+    json_array_foreach(json_object_get(m, "tool_calls"), j, call) {
+      const char *name = ds_json_str(call, "name", NULL);
+      if (name) (void)call_occurrence(e, name, ds_json_str(call, "arguments", "{}"));
+    }
+  }
+}
 
 const char *ds_tool_source_name(enum ds_tool_source s) {
   switch (s) {
@@ -98,6 +145,8 @@ void ds_toolsim_episode_free(struct ds_toolsim_episode *e) {
   if (!e) return;
   ds_snapshot_free(e->snap);
   ds_free(e->conv_id);
+  for (size_t i = 0; i < e->n_calls; i++) ds_free(e->calls[i].key);
+  ds_free(e->calls);
   ds_free(e);
 }
 
@@ -512,11 +561,12 @@ enum ds_status ds_toolsim_answer(struct ds_toolsim_episode *e, const char *tool,
   const char *path = arg_str(args, path_keys);
   bool touches_overlay = e->snap && path && snapshot_changed(e->snap, path);
   bool writes = name_in(tool, write_tools) || name_in(tool, edit_tools) || name_in(tool, delete_tools);
+  unsigned occurrence = call_occurrence(e, tool, arguments);
   /* 1. the recorded database (never for writes, whose effect must land in the overlay) */
   if (t->db && !writes && !touches_overlay) {
     bool near = false;
     char *resp = NULL;
-    if (tooldb_lookup(t->db, e->conv_id, tool, arguments, t->p.near_match, &resp, &near) == DS_OK) {
+    if (tooldb_lookup(t->db, e->conv_id, tool, arguments, t->p.near_match, occurrence, &resp, &near) == DS_OK) {
       out->response = resp;
       out->source = near ? DS_TOOL_SOURCE_DB_NEAR : DS_TOOL_SOURCE_DB;
       if (shell) {

@@ -170,6 +170,72 @@ static json_t *agent_record(void) {
   return r;
 }
 
+/* A call repeated in a conversation gets the responses the original session got, in order:
+ * the n-th identical call (counting the prefix's) the n-th recording, then the last one. */
+static void repeated_calls_follow_the_recording(void **state) {
+  (void)state;
+  char corpus[400], db[400];
+  snprintf(corpus, sizeof corpus, "%s/repeat.jsonl", dir);
+  snprintf(db, sizeof db, "%s/repeat.db", dir);
+  const char *status[] = {"nothing to commit", "modified: a.c", "modified: a.c\nnew file: b.c"};
+  json_t *msgs = json_pack("[{s:s,s:s}]", "role", "user", "content", "commit my work");
+  for (int i = 0; i < 3; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "s%d", i);
+    json_array_append_new(msgs, json_pack("{s:s,s:s,s:[{s:s,s:s,s:s}]}", "role", "assistant", "content", "",
+                                          "tool_calls", "id", id, "name", "shell", "arguments",
+                                          "{\"command\": \"git status\"}"));
+    json_array_append_new(msgs, json_pack("{s:s,s:s,s:s}", "role", "tool", "tool_call_id", id, "content", status[i]));
+  }
+  json_t *rec = json_pack("{s:s,s:o}", "id", "conv-r", "messages", msgs);
+  json_t *other = json_pack("{s:s,s:[]}", "id", "conv-other", "messages");
+  char *line = ds_json_compact(rec);
+  FILE *f = fopen(corpus, "w");
+  fprintf(f, "%s\n", line);
+  fclose(f);
+  ds_free(line);
+  struct ds_toolsim_index_summary sum;
+  struct ds_err err = {0};
+  assert_int_equal(ds_toolsim_index(corpus, db, &sum, &err), DS_OK);
+  assert_int_equal(sum.indexed, 3);
+  struct ds_toolsim_params p;
+  ds_toolsim_default_params(&p);
+  p.tooldb_path = db;
+  struct ds_toolsim *t = NULL;
+  assert_int_equal(ds_toolsim_open(&p, &t, &err), DS_OK);
+  const char *call = "{\"command\": \"git  status\"}";
+  /* history: none, the first call and its answer, all three; then a conversation with no
+   * recording of its own */
+  size_t cut[] = {0, 3, 7};
+  for (int v = 0; v < 4; v++) {
+    struct ds_toolsim_episode *e = NULL;
+    assert_int_equal(ds_toolsim_episode_new(t, v < 3 ? rec : other, &e, &err), DS_OK);
+    json_t *prefix = json_array();
+    for (size_t i = 0; v < 3 && i < cut[v]; i++) json_array_append(prefix, json_array_get(msgs, i));
+    ds_toolsim_episode_history(e, prefix);
+    json_decref(prefix);
+    int first = v == 0 ? 0 : v == 1 ? 1 : 2;
+    for (int k = 0; k < 4; k++) {
+      struct ds_tool_answer a;
+      assert_int_equal(ds_toolsim_answer(e, "shell", "{\"command\": \"git status\"}", &a, &err), DS_OK);
+      assert_int_equal(a.source, DS_TOOL_SOURCE_DB);
+      int want = v == 3 ? 0 : first + k > 2 ? 2 : first + k;
+      assert_string_equal(a.response, status[want]);
+      ds_tool_answer_release(&a);
+    }
+    /* a near match (other spacing) counts on its own and starts at the first recording */
+    struct ds_tool_answer a;
+    assert_int_equal(ds_toolsim_answer(e, "shell", call, &a, &err), DS_OK);
+    assert_int_equal(a.source, DS_TOOL_SOURCE_DB_NEAR);
+    assert_string_equal(a.response, status[0]);
+    ds_tool_answer_release(&a);
+    ds_toolsim_episode_free(e);
+  }
+  ds_toolsim_close(t);
+  json_decref(rec);
+  json_decref(other);
+}
+
 static void answers_record_their_source(void **state) {
   (void)state;
   char before[65], after[65];
@@ -254,6 +320,7 @@ int main(void) {
       cmocka_unit_test(writes_stay_in_the_overlay),
       cmocka_unit_test(git_snapshot_at_a_commit),
       cmocka_unit_test(answers_record_their_source),
+      cmocka_unit_test(repeated_calls_follow_the_recording),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
