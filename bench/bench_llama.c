@@ -2,9 +2,9 @@
  * against 1, and against a real llama-server on the same model, slot count and threads (the
  * bench starts it, sends the same concurrent requests with libcurl, and prints both).
  * Usage: bench_llama MODEL.gguf [--server PATH|none] [--requests N] [--max-tokens N]
- *                   [--threads N] [--parallel N] [--contexts N] [--ctx N] [--repeat N]
+ *                   [--threads N] [--parallel N] [--contexts N|auto] [--ctx N] [--repeat N]
  *                   [--flash-attn on|off|auto] [--server-args "ARGS..."]
- * (--contexts: the backend's contexts=N for the parallel run; --server-args: extra llama-server
+ * (--contexts: the backend's contexts=N|auto, default auto; --server-args: extra llama-server
  * arguments, split on spaces). A single sequence is also timed on one thread: on a tiny model
  * that is its fastest setting, and the speed-up is printed against it too. */
 #include <arpa/inet.h>
@@ -38,8 +38,8 @@ static const char *prompts[] = {
 };
 
 struct opts {
-  const char *model, *server, *server_args, *fa;
-  int requests, max_tokens, threads, parallel, contexts, ctx, repeat;
+  const char *model, *server, *server_args, *fa, *contexts;
+  int requests, max_tokens, threads, parallel, ctx, repeat;
 };
 
 static json_t *request_body(int i, int max_tokens) {
@@ -88,7 +88,7 @@ static double cpu_of(pid_t pid) {
 
 static double run_backend(const struct opts *o, int parallel, int threads, long *out_tokens, double *out_cpu) {
   char spec[2048];
-  snprintf(spec, sizeof spec, "llama:%s?parallel=%d&ctx=%d&threads=%d&contexts=%d&flash_attn=%s", o->model, parallel,
+  snprintf(spec, sizeof spec, "llama:%s?parallel=%d&ctx=%d&threads=%d&contexts=%s&flash_attn=%s", o->model, parallel,
            o->ctx, threads, o->contexts, o->fa);
   struct ds_backend_params p;
   ds_backend_default_params(&p);
@@ -275,7 +275,7 @@ static const char *default_server(void) {
 static double best(double a, double b) { return a > b ? a : b; }
 
 int main(int argc, char **argv) {
-  struct opts o = {NULL, NULL, NULL, "auto", 32, 64, 2, 8, 1, 512, 3};
+  struct opts o = {NULL, NULL, NULL, "auto", "auto", 32, 64, 2, 8, 512, 3};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--server") && v) o.server = argv[++i];
@@ -284,19 +284,19 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--threads") && v) o.threads = atoi(argv[++i]);
     else if (!strcmp(a, "--parallel") && v) o.parallel = atoi(argv[++i]);
     else if (!strcmp(a, "--ctx") && v) o.ctx = atoi(argv[++i]);
-    else if (!strcmp(a, "--contexts") && v) o.contexts = atoi(argv[++i]);
+    else if (!strcmp(a, "--contexts") && v) o.contexts = argv[++i];
     else if (!strcmp(a, "--repeat") && v) o.repeat = atoi(argv[++i]);
     else if (!strcmp(a, "--flash-attn") && v) o.fa = argv[++i];
     else if (!strcmp(a, "--server-args") && v) o.server_args = argv[++i];
     else if (a[0] != '-' && !o.model) o.model = a;
     else {
       fprintf(stderr, "usage: bench_llama MODEL.gguf [--server PATH|none] [--requests N] [--max-tokens N] "
-                      "[--threads N] [--parallel N] [--contexts N] [--ctx N] [--repeat N] [--flash-attn on|off|auto] "
+                      "[--threads N] [--parallel N] [--contexts N|auto] [--ctx N] [--repeat N] [--flash-attn on|off|auto] "
                       "[--server-args \"ARGS\"]\n");
       return 2;
     }
   }
-  if (!o.model || o.requests < 1 || o.requests > 256 || o.parallel < 1 || o.repeat < 1 || o.contexts < 1) {
+  if (!o.model || o.requests < 1 || o.requests > 256 || o.parallel < 1 || o.repeat < 1) {
     fprintf(stderr, "bench_llama: a model is required; 1 <= requests <= 256\n");
     return 2;
   }
@@ -304,7 +304,7 @@ int main(int argc, char **argv) {
   if (ds_init(NULL)) return 1;
   signal(SIGPIPE, SIG_IGN);
   printf("model %s: %d requests of up to %d tokens (temperature 0.8, per-request seeds), %d threads, "
-         "contexts=%d, flash_attn=%s, best of %d runs\n", o.model, o.requests, o.max_tokens, o.threads, o.contexts,
+         "contexts=%s, flash_attn=%s, best of %d runs\n", o.model, o.requests, o.max_tokens, o.threads, o.contexts,
          o.fa, o.repeat);
   fflush(stdout);
 

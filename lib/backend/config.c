@@ -12,6 +12,7 @@ enum field_kind {
   F_INT,
   F_NUM,      /* seconds: an integer or a real */
   F_ONOFF,    /* a boolean, or a string the backend checks (on, off, auto) */
+  F_INT_AUTO, /* an integer or "auto" */
 };
 
 struct field {
@@ -39,7 +40,7 @@ static const struct field llama_fields[] = {
     {"ctx", NULL, "ctx", F_INT},
     {"parallel", NULL, "parallel", F_INT},
     {"threads", NULL, "threads", F_INT},
-    {"contexts", NULL, "contexts", F_INT},
+    {"contexts", NULL, "contexts", F_INT_AUTO},
     {"flash_attn", NULL, "flash_attn", F_ONOFF},
 };
 
@@ -82,6 +83,7 @@ static const char *kind_wants(enum field_kind k) {
   case F_INT: return "an integer";
   case F_NUM: return "a number";
   case F_ONOFF: return "true, false or a string (on, off, auto)";
+  case F_INT_AUTO: return "an integer or \"auto\"";
   }
   return "?";
 }
@@ -100,6 +102,7 @@ static bool kind_fits(enum field_kind k, const json_t *v) {
   case F_INT: return json_is_integer(v);
   case F_NUM: return json_is_number(v);
   case F_ONOFF: return json_is_boolean(v) || json_is_string(v);
+  case F_INT_AUTO: return json_is_integer(v) || (json_is_string(v) && strcmp(json_string_value(v), "auto") == 0);
   }
   return false;
 }

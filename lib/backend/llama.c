@@ -22,6 +22,7 @@
 #define LLAMA_MAX_TEXT (16u << 20)   /* cap on one completion's text */
 #define LLAMA_LOG_QUEUE_MAX 256u     /* llama.cpp messages held for the next poll */
 #define LLAMA_MAX_STOPS 16u
+#define LLAMA_SMALL_MODEL (64ull << 20) /* contexts=auto: up to this size, one context per thread */
 
 /* Sampling defaults: those of llama-server, so the two answer alike. */
 #define LLAMA_DEF_TEMP 0.8f
@@ -695,14 +696,16 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
   }
   unsigned parallel = p->max_in_flight ? p->max_in_flight : LLAMA_DEFAULT_PARALLEL;
   if (parallel > LLAMA_DEFAULT_PARALLEL) parallel = LLAMA_DEFAULT_PARALLEL;
-  unsigned ctx = p->context_length, threads = p->threads, contexts = 1;
+  unsigned ctx = p->context_length, threads = p->threads, contexts = 0; /* 0: auto */
   unsigned max_par = (unsigned)llama_max_parallel_sequences();
+  char *cv = backend_spec_param(rest, "contexts", 0);
+  bool contexts_auto = !cv || strcmp(cv, "auto") == 0;
+  ds_free(cv);
   if ((st = spec_uint(rest, "parallel", 1, max_par, &parallel, err)) ||
       (st = spec_uint(rest, "ctx", 16, 1u << 24, &ctx, err)) ||
       (st = spec_uint(rest, "threads", 1, 1024, &threads, err)) ||
-      (st = spec_uint(rest, "contexts", 1, 256, &contexts, err)))
+      (!contexts_auto && (st = spec_uint(rest, "contexts", 1, 256, &contexts, err))))
     goto out;
-  if (contexts > parallel) contexts = parallel; /* a context with no slot would do nothing */
   enum llama_flash_attn_type fa = LLAMA_FLASH_ATTN_TYPE_AUTO; /* llama.cpp's default, as llama-server */
   char *fav = backend_spec_param(rest, "flash_attn", 0);
   if (fav) {
@@ -750,6 +753,12 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
     int32_t train = llama_model_n_ctx_train(im->model);
     ctx = train > 0 && (unsigned)train < LLAMA_DEFAULT_CTX_CAP ? (unsigned)train : LLAMA_DEFAULT_CTX_CAP;
   }
+  /* auto: a small model decodes faster as one single-threaded context per thread (its steps are
+   * attention and overhead, not weight reads; see docs/internals/llama.md); a large one as one
+   * context, which reads the weights once per step for all sequences */
+  if (contexts_auto) contexts = llama_model_size(im->model) <= LLAMA_SMALL_MODEL ? threads : 1;
+  if (contexts > parallel) contexts = parallel; /* a context with no slot would do nothing */
+  if (contexts < 1) contexts = 1;
   im->n_slots = parallel;
   im->n_batch = 512;
   im->n_ctx_seq = ctx;

@@ -84,10 +84,12 @@ static const char backends_yaml[] =
     "    ctx: 4096\n"
     "    parallel: 8\n"
     "    threads: 2\n"
+    "    contexts: 2\n"
     "    flash_attn: false\n"
     "  gguf_abs:\n"
     "    type: llama\n"
     "    model: /m/x.gguf\n"
+    "    contexts: auto\n"
     "    flash_attn: auto\n";
 
 static void resolves_each_type(void **state) {
@@ -108,9 +110,9 @@ static void resolves_each_type(void **state) {
   assert_string_equal(resolve(file, "vendor", DS_OK, &err),
                       "openai:https://api.openai.com/v1?model=gpt-4o-mini&key_env=DS_TEST_CONFIG_KEY&timeout=30&backoff=1");
 
-  snprintf(want, sizeof want, "llama:%s/models/tiny.gguf?ctx=4096&parallel=8&threads=2&flash_attn=off", dir);
+  snprintf(want, sizeof want, "llama:%s/models/tiny.gguf?ctx=4096&parallel=8&threads=2&contexts=2&flash_attn=off", dir);
   assert_string_equal(resolve(file, "gguf", DS_OK, &err), want);
-  assert_string_equal(resolve(file, "gguf_abs", DS_OK, &err), "llama:/m/x.gguf?flash_attn=auto");
+  assert_string_equal(resolve(file, "gguf_abs", DS_OK, &err), "llama:/m/x.gguf?contexts=auto&flash_attn=auto");
 
   /* the resolved query reads back through the spec parser the backends use */
   const char *spec = resolve(file, "vllm", DS_OK, &err);
@@ -249,6 +251,7 @@ static const char bad_blocks[] =
     "  empty_endpoints: {type: openai, endpoints: []}\n"
     "  num_endpoint: {type: openai, endpoints: ['http://h/v1', 8]}\n"
     "  map_flash: {type: llama, model: m.gguf, flash_attn: {on: true}}\n"
+    "  str_contexts: {type: llama, model: m.gguf, contexts: many}\n"
     "  null_path: {type: file, path: null}\n"
     "  key: {type: openai, url: 'http://h/v1', key: sk-live-abc123}\n"
     "  api_key: {type: openai, url: 'http://h/v1', api_key: sk-live-abc123}\n"
@@ -290,6 +293,7 @@ static void block_errors(void **state) {
       {"empty_endpoints", {"endpoints: expected a non-empty list of URL strings, got a list"}},
       {"num_endpoint", {"endpoints: expected a non-empty list of URL strings"}},
       {"map_flash", {"flash_attn: expected true, false or a string", "got a mapping"}},
+      {"str_contexts", {"backends.str_contexts.contexts: expected an integer or \"auto\", got a string"}},
       {"null_path", {"backends.null_path.path: expected a string, got null"}},
       {"key", {"backends.key: an API key in a config file (key:) is refused", "key_env: VAR"}},
       {"api_key", {"(api_key:) is refused", "environment variable"}},

@@ -400,6 +400,9 @@ static void bad_specs_fail_clearly(void **state) {
   assert_null(open_model(tiny_path, "?contexts=0", NULL, &err));
   assert_int_equal(err.code, DS_E_INVALID);
   assert_non_null(strstr(err.msg, "contexts"));
+  assert_null(open_model(tiny_path, "?contexts=some", NULL, &err));
+  assert_int_equal(err.code, DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "contexts"));
   /* a file that is not a GGUF */
   char junk[] = "/tmp/ds-test-llama-junk.XXXXXX";
   int fd = mkstemp(junk);
@@ -473,6 +476,19 @@ static void contexts_share_one_queue(void **state) {
   struct ds_backend *b = open_ok(tiny_path, "?parallel=2&ctx=128&threads=1&contexts=5", NULL);
   assert_non_null(strstr(ds_backend_describe(b), "contexts=2"));
   ds_backend_close(b);
+  /* auto (the default): a small model gets one context per thread, never more than slots */
+  const struct {
+    const char *spec, *want;
+  } autos[] = {{"?parallel=4&ctx=128&threads=2", "contexts=2"},
+               {"?parallel=4&ctx=128&threads=2&contexts=auto", "contexts=2"},
+               {"?parallel=4&ctx=128&threads=2&contexts=1", NULL},
+               {"?parallel=1&ctx=128&threads=2", NULL}};
+  for (size_t i = 0; i < sizeof autos / sizeof autos[0]; i++) {
+    b = open_ok(tiny_path, autos[i].spec, NULL);
+    if (autos[i].want) assert_non_null(strstr(ds_backend_describe(b), autos[i].want));
+    else assert_null(strstr(ds_backend_describe(b), "contexts="));
+    ds_backend_close(b);
+  }
 }
 
 /* ---- set-up -------------------------------------------------------------------------- */
