@@ -170,13 +170,34 @@ static json_t *agent_record(void) {
   return r;
 }
 
+/* Writes rec as a one-line corpus DIR/NAME.jsonl, indexes it into DIR/NAME.db (want calls)
+ * and opens a tool simulator on that database. */
+static struct ds_toolsim *index_and_open(const json_t *rec, const char *name, size_t want) {
+  static char corpus[400], db[400];
+  snprintf(corpus, sizeof corpus, "%s/%s.jsonl", dir, name);
+  snprintf(db, sizeof db, "%s/%s.db", dir, name);
+  char *line = ds_json_compact(rec);
+  FILE *f = fopen(corpus, "w");
+  assert_non_null(f);
+  fprintf(f, "%s\n", line);
+  fclose(f);
+  ds_free(line);
+  struct ds_toolsim_index_summary sum;
+  struct ds_err err = {0};
+  assert_int_equal(ds_toolsim_index(corpus, db, &sum, &err), DS_OK);
+  assert_int_equal(sum.indexed, want);
+  struct ds_toolsim_params p;
+  ds_toolsim_default_params(&p);
+  p.tooldb_path = db;
+  struct ds_toolsim *t = NULL;
+  assert_int_equal(ds_toolsim_open(&p, &t, &err), DS_OK);
+  return t;
+}
+
 /* A call repeated in a conversation gets the responses the original session got, in order:
  * the n-th identical call (counting the prefix's) the n-th recording, then the last one. */
 static void repeated_calls_follow_the_recording(void **state) {
   (void)state;
-  char corpus[400], db[400];
-  snprintf(corpus, sizeof corpus, "%s/repeat.jsonl", dir);
-  snprintf(db, sizeof db, "%s/repeat.db", dir);
   const char *status[] = {"nothing to commit", "modified: a.c", "modified: a.c\nnew file: b.c"};
   json_t *msgs = json_pack("[{s:s,s:s}]", "role", "user", "content", "commit my work");
   for (int i = 0; i < 3; i++) {
@@ -189,20 +210,8 @@ static void repeated_calls_follow_the_recording(void **state) {
   }
   json_t *rec = json_pack("{s:s,s:o}", "id", "conv-r", "messages", msgs);
   json_t *other = json_pack("{s:s,s:[]}", "id", "conv-other", "messages");
-  char *line = ds_json_compact(rec);
-  FILE *f = fopen(corpus, "w");
-  fprintf(f, "%s\n", line);
-  fclose(f);
-  ds_free(line);
-  struct ds_toolsim_index_summary sum;
+  struct ds_toolsim *t = index_and_open(rec, "repeat", 3);
   struct ds_err err = {0};
-  assert_int_equal(ds_toolsim_index(corpus, db, &sum, &err), DS_OK);
-  assert_int_equal(sum.indexed, 3);
-  struct ds_toolsim_params p;
-  ds_toolsim_default_params(&p);
-  p.tooldb_path = db;
-  struct ds_toolsim *t = NULL;
-  assert_int_equal(ds_toolsim_open(&p, &t, &err), DS_OK);
   const char *call = "{\"command\": \"git  status\"}";
   /* history: none, the first call and its answer, all three; then a conversation with no
    * recording of its own */
@@ -240,25 +249,9 @@ static void answers_record_their_source(void **state) {
   (void)state;
   char before[65], after[65];
   tree_hash(before);
-  char corpus[400], db[400];
-  snprintf(corpus, sizeof corpus, "%s/corpus.jsonl", dir);
-  snprintf(db, sizeof db, "%s/tools.db", dir);
   json_t *rec = agent_record();
-  char *line = ds_json_compact(rec);
-  FILE *f = fopen(corpus, "w");
-  fprintf(f, "%s\n", line);
-  fclose(f);
-  ds_free(line);
-  struct ds_toolsim_index_summary sum;
+  struct ds_toolsim *t = index_and_open(rec, "corpus", 1);
   struct ds_err err = {0};
-  assert_int_equal(ds_toolsim_index(corpus, db, &sum, &err), DS_OK);
-  assert_int_equal(sum.indexed, 1);
-
-  struct ds_toolsim_params p;
-  ds_toolsim_default_params(&p);
-  p.tooldb_path = db;
-  struct ds_toolsim *t = NULL;
-  assert_int_equal(ds_toolsim_open(&p, &t, &err), DS_OK);
   struct ds_toolsim_episode *e = NULL;
   assert_int_equal(ds_toolsim_episode_new(t, rec, &e, &err), DS_OK);
   struct ds_tool_answer a;
