@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_cpu.h"
 #include "depsim/backend.h"
 #include "base/base.h"
 
@@ -37,33 +37,6 @@ static pid_t start_server(const char *path, int *out_port) {
   }
   fclose(f);
   return pid;
-}
-
-/* user + system CPU seconds of a process (fields 14 and 15 of /proc/PID/stat) */
-static double cpu_of(pid_t pid) {
-  char path[64], buf[2048];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (!f) return 0;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  char *p = strrchr(buf, ')');
-  unsigned long ut = 0, st = 0;
-  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return 0;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double cpu_children(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_CHILDREN, &ru);
-  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-}
-
-static double cpu_self(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
 static double run_wrk(const char *wrk, const char *url, int conns, int seconds) {
@@ -163,12 +136,12 @@ int main(int argc, char **argv) {
   int n_ok = 0;
   unsigned long failed = 0;
   for (int i = 0; i < rounds && i < 64; i++) {
-    double s0 = cpu_of(srv), k0 = cpu_children();
+    double s0 = bench_cpu_of(srv), k0 = bench_cpu_children();
     double w = run_wrk(wrk, url, conns, seconds);
-    double s1 = cpu_of(srv), k1 = cpu_children(), c1 = cpu_self();
+    double s1 = bench_cpu_of(srv), k1 = bench_cpu_children(), c1 = bench_cpu_self();
     struct count c = {0, 0};
     double d = run_depsim(base, conns, seconds, &c);
-    double s2 = cpu_of(srv), c2 = cpu_self();
+    double s2 = bench_cpu_of(srv), c2 = bench_cpu_self();
     failed += c.failed;
     printf("round %d: wrk %8.0f req/s   depsim %8.0f req/s   ratio %.2f   (CPU us per request: wrk %.1f + server "
            "%.1f; depsim %.1f + server %.1f)\n",

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/base.h"
+#include "bench_cpu.h"
 #include "depsim/deid.h"
 
 /* Labeled entity type -> our type; types we do not detect are listed as unscored. */
@@ -45,13 +46,6 @@ static size_t cp_to_byte(const char *s, size_t len, size_t cp) {
 }
 
 static bool is_alnum_byte(unsigned char c) { return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80; }
-
-/* CPU time of this process: the figure is per core and robust to other load on the machine. */
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int accuracy(struct ds_deid *d, const char *path, bool show) {
   json_error_t je;
@@ -170,7 +164,7 @@ static int speed(struct ds_deid *d, const char *path, int rounds) {
   size_t total = 0, found = 0;
   double best = 1e9;
   for (int r = 0; r < rounds; r++) {
-    double t0 = now();
+    double t0 = bench_cpu_self();
     found = 0;
     for (size_t i = 0; i < n; i++) {
       struct ds_deid_span *sp;
@@ -179,7 +173,7 @@ static int speed(struct ds_deid *d, const char *path, int rounds) {
       found += k;
       ds_free(sp);
     }
-    double dt = now() - t0;
+    double dt = bench_cpu_self() - t0;
     if (dt < best) best = dt;
   }
   for (size_t i = 0; i < n; i++) total += offs[2 * i + 1];

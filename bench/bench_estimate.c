@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_cpu.h"
 #include "depsim/stats.h"
 #include "depsim/store.h"
 #include "stats/run_data.h"
@@ -71,18 +72,10 @@ static struct run_data *build(size_t np, int k, size_t nc, uint64_t seed) {
   return r;
 }
 
-/* CPU seconds of this process: the machine this runs on is often shared, and wall-clock time
- * then measures the neighbours; both are printed */
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static double last_wall;
 
 static double estimate_once(const struct run_data *cand, const struct run_data *base, size_t *out_len) {
-  double t0 = cpu_now(), w0 = ds_now_mono();
+  double t0 = bench_cpu_self(), w0 = ds_now_mono();
   struct run_totals ct = {0}, bt = {0};
   struct ds_pair_acc *pairs = NULL;
   json_t *doc = NULL;
@@ -95,7 +88,7 @@ static double estimate_once(const struct run_data *cand, const struct run_data *
   }
   char *s = json_dumps(doc, JSON_INDENT(2));
   *out_len = strlen(s);
-  double dt = cpu_now() - t0;
+  double dt = bench_cpu_self() - t0;
   last_wall = ds_now_mono() - w0;
   ds_free(s);
   json_decref(doc);
@@ -195,9 +188,9 @@ int main(int argc, char **argv) {
          np, k, cand->n_samples, nc, best, wall);
   {
     struct ds_pair_acc *pairs = NULL;
-    double t0 = cpu_now();
+    double t0 = bench_cpu_self();
     run_pair_compute(cand, base, &pairs, &err);
-    printf("  pairing alone on (conv_id, cut_index, k): %.3f s CPU\n", cpu_now() - t0);
+    printf("  pairing alone on (conv_id, cut_index, k): %.3f s CPU\n", bench_cpu_self() - t0);
     ds_free(pairs);
   }
   printf("estimate + paired baseline (in memory, same shape): %.3f s CPU, %.3f s wall; forecast.json %zu bytes\n",
@@ -212,12 +205,12 @@ int main(int argc, char **argv) {
     ds_estimate_params_init(&p);
     p.run_path = db;
     char *json = NULL;
-    double t0 = cpu_now(), w0 = ds_now_mono();
+    double t0 = bench_cpu_self(), w0 = ds_now_mono();
     if (ds_estimate_run(&p, &json, &err)) {
       fprintf(stderr, "bench_estimate: %s\n", err.msg);
       return 1;
     }
-    printf("estimate (run database, SQLite reads included): %.3f s CPU, %.3f s wall\n", cpu_now() - t0,
+    printf("estimate (run database, SQLite reads included): %.3f s CPU, %.3f s wall\n", bench_cpu_self() - t0,
            ds_now_mono() - w0);
     ds_free(json);
   }

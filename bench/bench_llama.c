@@ -25,6 +25,7 @@
 #include <llama.h>
 
 #include "backend/backend_ops.h"
+#include "bench_cpu.h"
 
 static const char *prompts[] = {
     "Once upon a time there was a little girl named Lily.",
@@ -65,27 +66,6 @@ static void count_done(void *ud, struct ds_result *r) {
   t->tokens += r->completion_tokens;
 }
 
-static double cpu_self(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-/* user + system CPU seconds of another process (fields 14 and 15 of /proc/PID/stat) */
-static double cpu_of(pid_t pid) {
-  char path[64], buf[2048];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (!f) return 0;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-  unsigned long ut = 0, st = 0;
-  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return 0;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 static double run_backend(const struct opts *o, int parallel, int threads, long *out_tokens, double *out_cpu) {
   char spec[2048];
   snprintf(spec, sizeof spec, "llama:%s?parallel=%d&ctx=%d&threads=%d&contexts=%s&flash_attn=%s", o->model, parallel,
@@ -102,7 +82,7 @@ static double run_backend(const struct opts *o, int parallel, int threads, long 
   json_t *bodies[256];
   for (int i = 0; i < o->requests; i++) bodies[i] = request_body(i, o->max_tokens);
   struct tally t = {0, 0};
-  double t0 = ds_now_mono(), c0 = cpu_self();
+  double t0 = ds_now_mono(), c0 = bench_cpu_self();
   int next = 0;
   while (next < o->requests || ds_backend_in_flight(b) > 0) {
     while (next < o->requests && ds_backend_in_flight(b) < ds_backend_capacity(b)) {
@@ -122,7 +102,7 @@ static double run_backend(const struct opts *o, int parallel, int threads, long 
     ds_backend_poll(b, 1000, count_done, &t, &err);
   }
   double dt = ds_now_mono() - t0;
-  *out_cpu = cpu_self() - c0;
+  *out_cpu = bench_cpu_self() - c0;
   ds_backend_close(b);
   for (int i = 0; i < o->requests; i++) json_decref(bodies[i]);
   if (t.errors) exit(1);
@@ -207,7 +187,7 @@ static double run_server(const struct opts *o, pid_t pid, int port, long *out_to
   } x[256];
   long tokens = 0;
   int next = 0, running = 0, active = 0;
-  double t0 = ds_now_mono(), c0 = cpu_of(pid);
+  double t0 = ds_now_mono(), c0 = bench_cpu_of(pid);
   while (next < o->requests || active > 0) {
     while (next < o->requests && active < o->parallel) {
       struct xfer *t = &x[next];
@@ -252,7 +232,7 @@ static double run_server(const struct opts *o, pid_t pid, int port, long *out_to
     }
   }
   double dt = ds_now_mono() - t0;
-  *out_cpu = cpu_of(pid) - c0;
+  *out_cpu = bench_cpu_of(pid) - c0;
   curl_multi_cleanup(m);
   *out_tokens = tokens;
   return (double)tokens / dt;
