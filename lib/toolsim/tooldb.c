@@ -249,13 +249,13 @@ static enum ds_status lookup_key(sqlite3 *db, const char *col, const char *conv_
   return st;
 }
 
-/* Looks a call up: exact (tool, canonical args) first, then (tool, near key) when allowed,
- * preferring the same conversation. Returns DS_OK with *out_response, or DS_E_NOTFOUND. */
-enum ds_status tooldb_lookup(sqlite3 *db, const char *conv_id, const char *tool, const char *arguments, bool near,
-                             unsigned occurrence, char **out_response, bool *out_near) {
-  char *canon = tooldb_canonical_args(arguments);
-  enum ds_status st = lookup_key(db, "args", conv_id, tool, canon ? canon : "", occurrence, out_response);
-  ds_free(canon);
+/* Looks a call up: exact (tool, canonical args = tooldb_canonical_args(arguments)) first, then
+ * (tool, near key) when allowed, preferring the same conversation. Returns DS_OK with
+ * *out_response, or DS_E_NOTFOUND. */
+enum ds_status tooldb_lookup(sqlite3 *db, const char *conv_id, const char *tool, const char *canon_args,
+                             const char *arguments, bool near, unsigned occurrence, char **out_response,
+                             bool *out_near) {
+  enum ds_status st = lookup_key(db, "args", conv_id, tool, canon_args, occurrence, out_response);
   *out_near = false;
   if (st != DS_E_NOTFOUND || !near) return st;
   char *key = tooldb_near_key(arguments);

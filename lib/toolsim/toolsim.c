@@ -31,14 +31,16 @@ struct ds_toolsim_episode {
   size_t n_calls, cap_calls;
 };
 
-/* How many times this call was made before in the episode (its prefix included); counts it.
- * UINT_MAX when out of memory (the lookup then takes the last recording). */
-static unsigned call_occurrence(struct ds_toolsim_episode *e, const char *tool, const char *arguments) {
-  char *canon = tooldb_canonical_args(arguments);
+/* How many times this call (tool, canonical arguments) was made before in the episode, its
+ * prefix included; counts it. UINT_MAX when out of memory (the lookup then takes the last
+ * recording). */
+static unsigned call_occurrence(struct ds_toolsim_episode *e, const char *tool, const char *canon) {
   struct ds_buf key;
   ds_buf_init(&key, 0);
-  ds_buf_addf(&key, "%s\x1f%s", tool ? tool : "", canon ? canon : "");
-  ds_free(canon);
+  if (ds_buf_addf(&key, "%s\x1f%s", tool ? tool : "", canon)) {
+    ds_buf_release(&key);
+    return UINT_MAX;
+  }
   for (size_t i = 0; i < e->n_calls; i++)
     if (strcmp(e->calls[i].key, key.data) == 0) {
       ds_buf_release(&key);
@@ -65,7 +67,10 @@ void ds_toolsim_episode_history(struct ds_toolsim_episode *e, const json_t *mess
   json_array_foreach(messages, i, m) {
     json_array_foreach(json_object_get(m, "tool_calls"), j, call) {
       const char *name = ds_json_str(call, "name", NULL);
-      if (name) (void)call_occurrence(e, name, ds_json_str(call, "arguments", "{}"));
+      if (!name) continue;
+      char *canon = tooldb_canonical_args(ds_json_str(call, "arguments", "{}"));
+      (void)call_occurrence(e, name, canon ? canon : "");
+      ds_free(canon);
     }
   }
 }
@@ -541,6 +546,7 @@ enum ds_status ds_toolsim_answer(struct ds_toolsim_episode *e, const char *tool,
   memset(out, 0, sizeof *out);
   double t0 = ds_now_mono();
   enum ds_status st = DS_OK;
+  char *canon = NULL;
   json_error_t je;
   json_t *args = json_loads(arguments && *arguments ? arguments : "{}", 0, &je);
   if (!tool || !*tool || !json_is_object(args)) {
@@ -561,12 +567,14 @@ enum ds_status ds_toolsim_answer(struct ds_toolsim_episode *e, const char *tool,
   const char *path = arg_str(args, path_keys);
   bool touches_overlay = e->snap && path && snapshot_changed(e->snap, path);
   bool writes = name_in(tool, write_tools) || name_in(tool, edit_tools) || name_in(tool, delete_tools);
-  unsigned occurrence = call_occurrence(e, tool, arguments);
+  canon = tooldb_canonical_args(arguments);
+  unsigned occurrence = call_occurrence(e, tool, canon ? canon : "");
   /* 1. the recorded database (never for writes, whose effect must land in the overlay) */
   if (t->db && !writes && !touches_overlay) {
     bool near = false;
     char *resp = NULL;
-    if (tooldb_lookup(t->db, e->conv_id, tool, arguments, t->p.near_match, occurrence, &resp, &near) == DS_OK) {
+    if (tooldb_lookup(t->db, e->conv_id, tool, canon ? canon : "", arguments, t->p.near_match, occurrence, &resp,
+                      &near) == DS_OK) {
       out->response = resp;
       out->source = near ? DS_TOOL_SOURCE_DB_NEAR : DS_TOOL_SOURCE_DB;
       if (shell) {
@@ -597,6 +605,7 @@ enum ds_status ds_toolsim_answer(struct ds_toolsim_episode *e, const char *tool,
     out->is_error = true;
   }
 done:
+  ds_free(canon);
   json_decref(args);
   if (!st && !out->response) st = ds_fail(err, DS_E_NOMEM, "out of memory");
   out->latency_s = ds_now_mono() - t0;

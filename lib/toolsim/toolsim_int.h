@@ -10,8 +10,9 @@
 char *tooldb_canonical_args(const char *arguments);
 char *tooldb_near_key(const char *arguments);
 enum ds_status tooldb_open(const char *path, sqlite3 **out, struct ds_err *err);
-enum ds_status tooldb_lookup(sqlite3 *db, const char *conv_id, const char *tool, const char *arguments, bool near,
-                             unsigned occurrence, char **out_response, bool *out_near);
+enum ds_status tooldb_lookup(sqlite3 *db, const char *conv_id, const char *tool, const char *canon_args,
+                             const char *arguments, bool near, unsigned occurrence, char **out_response,
+                             bool *out_near);
 void tooldb_similar(sqlite3 *db, const char *tool, unsigned n, struct ds_buf *out);
 
 struct ds_snapshot;
