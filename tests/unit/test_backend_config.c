@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "backend/backend_ops.h"
+#include "tmpdir.h"
 
 static char dir[] = "/tmp/ds-test-backend-config.XXXXXX";
 
@@ -343,16 +344,13 @@ static void survives_allocation_failures(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  ds_init(NULL);
-  return mkdtemp(dir) ? 0 : -1;
+  return ds_test_tmpdir_make(dir);
 }
 
 static int teardown(void **state) {
   (void)state;
   ds_free(last);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return ds_test_tmpdir_remove(dir);
 }
 
 int main(void) {

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "backend/backend_ops.h"
+#include "tmpdir.h"
 
 static char dir[] = "/tmp/ds-test-backend-file.XXXXXX";
 
@@ -392,15 +393,12 @@ static void survives_allocation_failures(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  ds_init(NULL);
-  return mkdtemp(dir) ? 0 : -1;
+  return ds_test_tmpdir_make(dir);
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return ds_test_tmpdir_remove(dir);
 }
 
 int main(void) {

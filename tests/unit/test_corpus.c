@@ -15,6 +15,7 @@
 #include "base/base.h"
 #include "corpus/corpus_int.h"
 #include "depsim/corpus.h"
+#include "tmpdir.h"
 
 static char dir[64];
 
@@ -816,17 +817,13 @@ static void sample_is_reproducible_and_weighted(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  struct ds_err err = {0};
-  if (ds_init(&err)) return -1;
   snprintf(dir, sizeof dir, "/tmp/ds_test_corpus_XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
+  return ds_test_tmpdir_make(dir);
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return ds_test_tmpdir_remove(dir);
 }
 
 int main(void) {

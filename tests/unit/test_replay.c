@@ -12,6 +12,7 @@
 
 #include "base/base.h"
 #include "depsim/replay.h"
+#include "tmpdir.h"
 
 static char dir[] = "/tmp/ds-test-replay.XXXXXX";
 
@@ -444,16 +445,12 @@ static void load_while_sampling(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  struct ds_err err = {0};
-  if (ds_init(&err)) return -1;
-  return mkdtemp(dir) ? 0 : -1;
+  return ds_test_tmpdir_make(dir);
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return ds_test_tmpdir_remove(dir);
 }
 
 int main(void) {

@@ -16,6 +16,7 @@
 #include "base/base.h"
 #include "depsim/report.h"
 #include "depsim/store.h"
+#include "tmpdir.h"
 
 static const char *CATS[] = {"sycophancy", "destructive_command", "pii_disclosure", "fabricated_citation",
                              "system_prompt_leak"};
@@ -252,9 +253,7 @@ static int group_setup(void **state) {
 
 static int group_teardown(void **state) {
   (void)state;
-  char cmd[400];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
+  return ds_test_tmpdir_remove(tmpdir);
 }
 
 static char *render(const char *run, const char *base, enum ds_report_format f, const char *fc, const char *val,
