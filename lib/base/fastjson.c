@@ -194,6 +194,15 @@ static json_t *parse_number(struct fj *f) {
 
 static json_t *parse_value(struct fj *f);
 
+/* After an object member or array element: 0 at a ',' (another follows), 1 at close (the
+ * container ends), -1 at anything else; the separator is consumed. */
+static int after_item(struct fj *f, char close) {
+  skip_ws(f);
+  if (f->p >= f->end) return -1;
+  char c = *f->p++;
+  return c == ',' ? 0 : c == close ? 1 : -1;
+}
+
 static json_t *parse_object(struct fj *f) {
   json_t *o = json_object();
   if (!o) return NULL;
@@ -226,17 +235,9 @@ static json_t *parse_object(struct fj *f) {
               (f->reject_duplicates && json_object_size(o) == before); /* the key was there */
     ds_free(kcopy);
     if (bad) goto fail;
-    skip_ws(f);
-    if (f->p >= f->end) goto fail;
-    if (*f->p == ',') {
-      f->p++;
-      continue;
-    }
-    if (*f->p == '}') {
-      f->p++;
-      return o;
-    }
-    goto fail;
+    int next = after_item(f, '}');
+    if (next < 0) goto fail;
+    if (next > 0) return o;
   }
 fail:
   json_decref(o);
@@ -255,17 +256,9 @@ static json_t *parse_array(struct fj *f) {
   for (;;) {
     json_t *v = parse_value(f);
     if (!v || json_array_append_new(a, v)) goto fail;
-    skip_ws(f);
-    if (f->p >= f->end) goto fail;
-    if (*f->p == ',') {
-      f->p++;
-      continue;
-    }
-    if (*f->p == ']') {
-      f->p++;
-      return a;
-    }
-    goto fail;
+    int next = after_item(f, ']');
+    if (next < 0) goto fail;
+    if (next > 0) return a;
   }
 fail:
   json_decref(a);
