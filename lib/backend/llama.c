@@ -696,7 +696,7 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
   }
   unsigned parallel = p->max_in_flight ? p->max_in_flight : LLAMA_DEFAULT_PARALLEL;
   if (parallel > LLAMA_DEFAULT_PARALLEL) parallel = LLAMA_DEFAULT_PARALLEL;
-  unsigned ctx = p->context_length, threads = p->threads, contexts = 0; /* 0: auto */
+  unsigned ctx = p->context_length, threads = p->threads, contexts = 1;
   unsigned max_par = (unsigned)llama_max_parallel_sequences();
   char *cv = backend_spec_param(rest, "contexts", 0);
   bool contexts_auto = !cv || strcmp(cv, "auto") == 0;
@@ -758,7 +758,6 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
    * context, which reads the weights once per step for all sequences */
   if (contexts_auto) contexts = llama_model_size(im->model) <= LLAMA_SMALL_MODEL ? threads : 1;
   if (contexts > parallel) contexts = parallel; /* a context with no slot would do nothing */
-  if (contexts < 1) contexts = 1;
   im->n_slots = parallel;
   im->n_batch = 512;
   im->n_ctx_seq = ctx;
