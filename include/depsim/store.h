@@ -14,7 +14,7 @@ extern "C" {
 struct ds_store;
 struct sqlite3;
 
-#define DS_STORE_SCHEMA_VERSION 2
+#define DS_STORE_SCHEMA_VERSION 3
 
 enum ds_store_mode {
   DS_STORE_READ = 0,      /* must exist; read-only */

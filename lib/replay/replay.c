@@ -44,6 +44,7 @@ struct rp_prefix {
   bool tokens_estimated;
   unsigned trimmed;
   bool trim_dirty;              /* messages changed by trimming: written at finalization */
+  bool finalized;               /* its final status is in a commit group */
   unsigned n_stored, n_ok;      /* samples stored (any session) */
   unsigned fail_k;              /* lowest k of a failed sample (UINT_MAX: none) */
   char *fail_cause;             /* its cause */
@@ -82,7 +83,7 @@ struct rp_done {
 struct rp_sink {
   struct ds_store *store;
   sqlite3 *db;
-  sqlite3_stmt *q_insert, *q_final, *q_final_trim, *q_traj;
+  sqlite3_stmt *q_insert, *q_final, *q_final_trim, *q_traj, *q_mark;
 };
 
 struct rp_loader;
@@ -101,6 +102,7 @@ struct rp_writer {
   struct rp_sink sink;
   struct rp_done *done;       /* the group being written */
   size_t n_done, cap_done;
+  int64_t mark;               /* the watermark the group writes (0: none) */
   char now[32];
   /* loading on this thread while the main thread samples (NULL: loaded before sampling) */
   struct rp_loader *loader;
@@ -133,6 +135,12 @@ struct replay {
   uint64_t cuts_seen;       /* its loaded cuts already counted in samples_total */
   int64_t cursor_id;
   bool cursor_done;
+  /* meta.replay_watermark: every prefix with an id up to it has its final status committed.
+   * The cursor of a resumed run starts there, so finding pending prefixes never reads the
+   * finished part of the table (prefixes.status has no index: see store.c). */
+  int64_t mark_stored;      /* in the database */
+  int64_t mark_next;        /* true of what is committed; written with the next group */
+  int64_t low_pending;      /* lowest id of a prefix let go while still pending (INT64_MAX) */
   struct rp_prefix *q_head, *q_tail; /* prefixes with work or outstanding samples */
   struct rp_prefix *q_work;          /* first prefix that may still have samples to submit */
   struct rp_done *done;
@@ -992,7 +1000,11 @@ static enum ds_status prepare_sink(struct rp_sink *s, struct ds_err *err) {
                  "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5,"
                  " messages=?7 WHERE id=?6",
                  &s->q_final_trim, err)) ||
-      (st = prep(s->db, "UPDATE samples SET trajectory=?1 WHERE id=?2", &s->q_traj, err)))
+      (st = prep(s->db, "UPDATE samples SET trajectory=?1 WHERE id=?2", &s->q_traj, err)) ||
+      (st = prep(s->db,
+                 "INSERT INTO meta(key,value) VALUES('replay_watermark',?1)"
+                 " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                 &s->q_mark, err)))
     return st;
   return DS_OK;
 }
@@ -1002,7 +1014,8 @@ static void sink_finalize(struct rp_sink *s) {
   sqlite3_finalize(s->q_final);
   sqlite3_finalize(s->q_final_trim);
   sqlite3_finalize(s->q_traj);
-  s->q_insert = s->q_final = s->q_final_trim = s->q_traj = NULL;
+  sqlite3_finalize(s->q_mark);
+  s->q_insert = s->q_final = s->q_final_trim = s->q_traj = s->q_mark = NULL;
 }
 
 /* ---------- commits ----------
@@ -1063,6 +1076,7 @@ static enum ds_status group_prepare(struct replay *r, struct rp_done *done, size
       d->final_status = "failed";
       d->final_reason = pf->fail_cause ? pf->fail_cause : "unknown";
     }
+    pf->finalized = true;
     d->prompt_tokens = pf->prompt_tokens;
     d->tokens_estimated = pf->tokens_estimated;
     d->trimmed = pf->trimmed;
@@ -1122,8 +1136,16 @@ static enum ds_status finalize_prefix(struct rp_sink *s, const struct rp_done *d
 /* One transaction with every sample of the group and the final status of the prefixes it
  * completes. r is given only on the main thread (agentic episodes are stored from it). */
 static enum ds_status group_write(struct rp_sink *s, struct replay *r, struct rp_done *done, size_t n,
-                                  const char *now, struct ds_err *err) {
+                                  int64_t mark, const char *now, struct ds_err *err) {
   enum ds_status st = ds_store_begin(s->store, err);
+  if (!st && mark > 0) {
+    char v[24];
+    snprintf(v, sizeof v, "%lld", (long long)mark);
+    sqlite3_reset(s->q_mark);
+    sqlite3_bind_text(s->q_mark, 1, v, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s->q_mark) != SQLITE_DONE) st = rp_db_fail(s->db, err, "storing the watermark");
+    sqlite3_reset(s->q_mark);
+  }
   for (size_t i = 0; !st && i < n; i++) {
     struct rp_done *d = &done[i];
     if (d->k != UINT_MAX) {
@@ -1155,8 +1177,19 @@ static void group_ack(struct replay *r, struct rp_done *done, size_t n) {
     r->q_head = pf->next_q;
     if (!r->q_head) r->q_tail = NULL;
     if (r->q_work == pf) r->q_work = pf->next_q;
+    if (!pf->finalized && pf->id < r->low_pending) r->low_pending = pf->id;
     prefix_free(pf);
   }
+  int64_t mark = r->q_head ? r->q_head->id - 1 : r->cursor_id;
+  if (r->low_pending <= mark) mark = r->low_pending - 1;
+  if (mark > r->mark_next) r->mark_next = mark;
+}
+
+/* The watermark the next group writes: 0 when the stored one is still current. */
+static int64_t take_mark(struct replay *r) {
+  if (r->mark_next <= r->mark_stored) return 0;
+  r->mark_stored = r->mark_next;
+  return r->mark_stored;
 }
 
 static void done_release(struct rp_done *done, size_t n) {
@@ -1185,7 +1218,7 @@ static void *writer_main(void *arg) {
     if (w->job) {
       pthread_mutex_unlock(&w->mu);
       struct ds_err e = {0};
-      enum ds_status st = group_write(&w->sink, NULL, w->done, w->n_done, w->now, &e);
+      enum ds_status st = group_write(&w->sink, NULL, w->done, w->n_done, w->mark, w->now, &e);
       pthread_mutex_lock(&w->mu);
       w->st = st;
       w->err = e;
@@ -1285,6 +1318,7 @@ static enum ds_status writer_handoff(struct replay *r, struct ds_err *err) {
   w->done = r->done;
   w->cap_done = r->cap_done;
   w->n_done = r->n_done;
+  w->mark = take_mark(r);
   r->done = tmp;
   r->cap_done = cap;
   r->n_done = 0;
@@ -1359,7 +1393,8 @@ static enum ds_status commit_done(struct replay *r, struct ds_err *err) {
   char now[32];
   ds_now_iso8601(now);
   st = group_prepare(r, r->done, r->n_done, err);
-  if (!st) st = group_write(&r->sink, r, r->done, r->n_done, now, err);
+  int64_t mark = take_mark(r);
+  if (!st) st = group_write(&r->sink, r, r->done, r->n_done, mark, now, err);
   if (!st) group_ack(r, r->done, r->n_done);
   done_release(r->done, r->n_done);
   r->n_done = 0;
@@ -1594,10 +1629,12 @@ static enum ds_status count_totals(struct replay *r, struct ds_err *err) {
   enum ds_status st = prep(r->db,
                            "SELECT (SELECT count(*) FROM samples),"
                            " (SELECT count(*) FROM samples WHERE status='failed'),"
-                           " (SELECT count(*) FROM prefixes WHERE status='pending'),"
-                           " (SELECT count(*) FROM samples s JOIN prefixes p ON p.id=s.prefix_id WHERE p.status='pending')",
+                           " (SELECT count(*) FROM prefixes WHERE id>?1 AND status='pending'),"
+                           " (SELECT count(*) FROM samples s JOIN prefixes p ON p.id=s.prefix_id"
+                           "  WHERE p.id>?1 AND p.status='pending')",
                            &q, err);
   if (st) return st;
+  sqlite3_bind_int64(q, 1, r->mark_stored);
   if (sqlite3_step(q) == SQLITE_ROW) {
     uint64_t stored = (uint64_t)sqlite3_column_int64(q, 0);
     r->pr.samples_done = stored;
@@ -1616,7 +1653,8 @@ static enum ds_status retry_failed(struct replay *r, struct ds_err *err) {
   if ((st = ds_store_begin(r->store, err))) return st;
   st = ds_store_exec(r->store,
                      "DELETE FROM samples WHERE status='failed' AND prefix_id IN (SELECT id FROM prefixes WHERE status='failed');"
-                     "UPDATE prefixes SET status='pending', reason=NULL WHERE status='failed';",
+                     "UPDATE prefixes SET status='pending', reason=NULL WHERE status='failed';"
+                     "DELETE FROM meta WHERE key='replay_watermark';", /* failed ones become pending */
                      err);
   int n = sqlite3_changes(r->db);
   char d[64];
@@ -1799,7 +1837,11 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   }
   if (p.retry_failed && (st = retry_failed(&r, err))) goto out;
 
-  /* phase 2: samples */
+  /* phase 2: samples, from the watermark on */
+  r.low_pending = INT64_MAX;
+  char *mark = meta_str(r.store, "replay_watermark");
+  r.mark_stored = r.mark_next = r.cursor_id = mark ? strtoll(mark, NULL, 10) : 0;
+  ds_free(mark);
   if ((st = prepare_statements(&r, err)) || (st = count_totals(&r, err))) goto out;
   if (r.backend && !r.agentic && (st = writer_start(&r, loaded ? NULL : p.corpus_path, err))) goto out;
   st = sample_loop(&r, err);
@@ -1824,6 +1866,10 @@ out:
   ds_toolsim_close(r.toolsim);
   ds_backend_close(r.simulator);
   if (r.store && (st == DS_OK || st == DS_E_CANCELLED)) {
+    if (r.mark_next > r.mark_stored) { /* what the last group finished */
+      struct ds_err e2 = {0};
+      (void)meta_setf(r.store, "replay_watermark", &e2, "%lld", (long long)r.mark_next);
+    }
     struct ds_replay_summary sum;
     struct ds_err e2 = {0};
     if (rp_summary_compute(r.store, &sum, &e2) == DS_OK) {

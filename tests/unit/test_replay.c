@@ -172,6 +172,9 @@ static void accounting_and_retry(void **state) {
   assert_string_equal(q(p.db_path, "SELECT seed FROM samples s JOIN prefixes p ON p.id=s.prefix_id WHERE conv_id='a' AND k=1"),
                       want);
   assert_non_null(strstr(q(p.db_path, "SELECT value FROM meta WHERE key='summary'"), "\"empty_completion\":1"));
+  /* both prefixes are final: a resume starts after them */
+  assert_string_equal(q(p.db_path, "SELECT value FROM meta WHERE key='replay_watermark'"),
+                      q(p.db_path, "SELECT max(id) FROM prefixes"));
 
   /* the completions arrive later: retry only the failed prefix */
   write_tmp("comp.jsonl",
@@ -185,7 +188,7 @@ static void accounting_and_retry(void **state) {
   assert_int_equal(ds_replay_run(&r, NULL, NULL, &s, &err), DS_OK);
   assert_int_equal(s.completed, 2);
   assert_int_equal(s.failed, 0);
-  assert_int_equal(s.backend_calls, 2); /* a#4 was not generated again */
+  assert_int_equal(s.backend_calls, 2); /* a#4 was not generated again, b#3 below the old watermark was */
   ds_replay_summary_release(&s);
   assert_string_equal(q(p.db_path, "SELECT group_concat(content) FROM (SELECT content FROM samples ORDER BY prefix_id,k)"),
                       "A0,A1,B0,B1");

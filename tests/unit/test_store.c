@@ -87,8 +87,9 @@ static void migration(void **state) {
   const char *p = path_in("old.db");
   assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
   ds_store_close(s);
-  /* make it a version 1 file: without the columns version 2 added */
-  raw_exec(p, "ALTER TABLE prefixes DROP COLUMN trimmed;"
+  /* make it a version 1 file: without the columns version 2 added, with the index version 3
+   * dropped */
+  raw_exec(p, "CREATE INDEX prefixes_status ON prefixes(status); ALTER TABLE prefixes DROP COLUMN trimmed;"
               " ALTER TABLE prefixes DROP COLUMN prompt_tokens; ALTER TABLE prefixes DROP COLUMN tokens_estimated;"
               " ALTER TABLE samples DROP COLUMN cause; UPDATE meta SET value='1' WHERE key='schema_version';"
               " INSERT INTO prefixes(conv_id,cut_index,messages) VALUES('c',1,'[]');");
@@ -103,9 +104,14 @@ static void migration(void **state) {
   assert_true(has_column(s, "samples", "cause"));
   char *v = NULL;
   assert_int_equal(ds_store_meta_get(s, "schema_version", &v, &err), DS_OK);
-  assert_int_equal(atoi(v), 2);
+  assert_int_equal(atoi(v), DS_STORE_SCHEMA_VERSION);
   ds_free(v);
   sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(ds_store_db(s), "SELECT count(*) FROM sqlite_master WHERE name='prefixes_status'",
+                                      -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 0);
+  sqlite3_finalize(q);
   assert_int_equal(sqlite3_prepare_v2(ds_store_db(s), "SELECT trimmed FROM prefixes WHERE conv_id='c'", -1, &q, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(q), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(q, 0), 0);
