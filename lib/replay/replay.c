@@ -23,7 +23,7 @@
 #define LOAD_BATCH 2000       /* corpus records per loading transaction */
 #define WRITER_LOAD_STEP 512  /* ... when the writer thread loads between commit groups */
 #define LOAD_AHEAD 8192       /* ... and keeps at most this many loaded prefixes not yet taken */
-#define WAIT_WINDOWS 8        /* results in flight or waiting for their commit, in windows */
+#define WAIT_WINDOWS 32       /* results in flight or waiting for their commit, in windows */
 #define CURSOR_BATCH 1024     /* pending prefixes read per cursor step */
 #define ORIGINAL_BATCH 512    /* "original" samples per commit */
 #define MAX_LINE (256u << 20) /* longest corpus line accepted */
