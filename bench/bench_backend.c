@@ -1,10 +1,13 @@
 /* bench_backend.c: requests/s through the openai backend against the fault server's
  * zero-latency "fast" mode, beside wrk on the same endpoint in the same run, and the ratio
  * (target: depsim >= 50% of wrk). Usage: bench_backend [--server PATH] [--seconds S]
- * [--conns C] [--rounds R] [--wrk PATH]  (server default: ../tests/fault_server next to this
- * program). Rounds alternate wrk and depsim so that load from other processes hits both; the
- * median ratio is the figure. */
+ * [--conns C] [--rounds R] [--wrk PATH] [--clients N]  (server default: ../tests/fault_server
+ * next to this program). Rounds alternate wrk and depsim so that load from other processes hits
+ * both; the median ratio is the figure. --clients N runs N independent backends on N threads
+ * (C/N connections each) and sums them: the most that spreading the requests over threads could
+ * give, with no hand-off between them. */
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +71,7 @@ static void on_done(void *ud, struct ds_result *r) {
   else c->failed++;
 }
 
-static double run_depsim(const char *url, int conns, int seconds, struct count *c) {
+static double run_one(const char *url, int conns, int seconds, struct count *c) {
   char spec[512];
   snprintf(spec, sizeof spec, "openai:%s?model=m", url);
   struct ds_backend_params p;
@@ -101,6 +104,39 @@ static double run_depsim(const char *url, int conns, int seconds, struct count *
   return (double)c->ok / t;
 }
 
+struct client {
+  const char *url;
+  int conns, seconds;
+  struct count c;
+  double rps;
+  pthread_t th;
+};
+
+static void *client_main(void *arg) {
+  struct client *cl = arg;
+  cl->rps = run_one(cl->url, cl->conns, cl->seconds, &cl->c);
+  return NULL;
+}
+
+/* n_clients backends on as many threads; the sum of their rates. */
+static double run_depsim(const char *url, int conns, int seconds, int n_clients, struct count *c) {
+  if (n_clients <= 1) return run_one(url, conns, seconds, c);
+  struct client cl[16];
+  double sum = 0;
+  for (int i = 0; i < n_clients; i++) {
+    cl[i] = (struct client){.url = url, .conns = conns / n_clients + (i < conns % n_clients), .seconds = seconds};
+    if (pthread_create(&cl[i].th, NULL, client_main, &cl[i])) return -1;
+  }
+  for (int i = 0; i < n_clients; i++) {
+    pthread_join(cl[i].th, NULL);
+    if (cl[i].rps < 0) return -1;
+    sum += cl[i].rps;
+    c->ok += cl[i].c.ok;
+    c->failed += cl[i].c.failed;
+  }
+  return sum;
+}
+
 int main(int argc, char **argv) {
   char self[4096];
   snprintf(self, sizeof self, "%s", argv[0]);
@@ -108,17 +144,23 @@ int main(int argc, char **argv) {
   snprintf(server, sizeof server, "%s/../tests/fault_server", dirname(self));
   const char *server_path = getenv("DS_fault_server") ? getenv("DS_fault_server") : server;
   const char *wrk = "/usr/bin/wrk";
-  int seconds = 3, conns = 64, rounds = 5;
+  int seconds = 3, conns = 64, rounds = 5, clients = 1;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--server") == 0 && i + 1 < argc) server_path = argv[++i];
     else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atoi(argv[++i]);
     else if (strcmp(argv[i], "--conns") == 0 && i + 1 < argc) conns = atoi(argv[++i]);
     else if (strcmp(argv[i], "--wrk") == 0 && i + 1 < argc) wrk = argv[++i];
     else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc) clients = atoi(argv[++i]);
     else {
-      fprintf(stderr, "usage: bench_backend [--server PATH] [--seconds S] [--conns C] [--rounds R] [--wrk PATH]\n");
+      fprintf(stderr, "usage: bench_backend [--server PATH] [--seconds S] [--conns C] [--rounds R] [--wrk PATH] "
+                      "[--clients N]\n");
       return 2;
     }
+  }
+  if (clients < 1 || clients > 16 || clients > conns) {
+    fprintf(stderr, "bench_backend: --clients must be 1 to 16 and at most --conns\n");
+    return 2;
   }
   if (ds_init(NULL)) return 1;
   int port = 0;
@@ -130,8 +172,8 @@ int main(int argc, char **argv) {
   char base[128], url[160];
   snprintf(base, sizeof base, "http://127.0.0.1:%d/fast/v1", port);
   snprintf(url, sizeof url, "%s/chat/completions", base);
-  printf("bench_backend: endpoint fault_server fast mode, %d connections, %d s per run, %d rounds\n", conns, seconds,
-         rounds);
+  printf("bench_backend: endpoint fault_server fast mode, %d connections, %d s per run, %d rounds, depsim on %d "
+         "thread%s\n", conns, seconds, rounds, clients, clients > 1 ? "s (independent backends)" : "");
   double ratios[64], wsum = 0, dsum = 0;
   int n_ok = 0;
   unsigned long failed = 0;
@@ -140,7 +182,7 @@ int main(int argc, char **argv) {
     double w = run_wrk(wrk, url, conns, seconds);
     double s1 = bench_cpu_of(srv), k1 = bench_cpu_children(), c1 = bench_cpu_self();
     struct count c = {0, 0};
-    double d = run_depsim(base, conns, seconds, &c);
+    double d = run_depsim(base, conns, seconds, clients, &c);
     double s2 = bench_cpu_of(srv), c2 = bench_cpu_self();
     failed += c.failed;
     printf("round %d: wrk %8.0f req/s   depsim %8.0f req/s   ratio %.2f   (CPU us per request: wrk %.1f + server "
