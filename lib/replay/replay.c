@@ -1393,8 +1393,7 @@ static enum ds_status commit_done(struct replay *r, struct ds_err *err) {
   char now[32];
   ds_now_iso8601(now);
   st = group_prepare(r, r->done, r->n_done, err);
-  int64_t mark = take_mark(r);
-  if (!st) st = group_write(&r->sink, r, r->done, r->n_done, mark, now, err);
+  if (!st) st = group_write(&r->sink, r, r->done, r->n_done, take_mark(r), now, err);
   if (!st) group_ack(r, r->done, r->n_done);
   done_release(r->done, r->n_done);
   r->n_done = 0;
@@ -1653,10 +1652,10 @@ static enum ds_status retry_failed(struct replay *r, struct ds_err *err) {
   if ((st = ds_store_begin(r->store, err))) return st;
   st = ds_store_exec(r->store,
                      "DELETE FROM samples WHERE status='failed' AND prefix_id IN (SELECT id FROM prefixes WHERE status='failed');"
-                     "UPDATE prefixes SET status='pending', reason=NULL WHERE status='failed';"
-                     "DELETE FROM meta WHERE key='replay_watermark';", /* failed ones become pending */
+                     "DELETE FROM meta WHERE key='replay_watermark';" /* failed ones become pending */
+                     "UPDATE prefixes SET status='pending', reason=NULL WHERE status='failed';",
                      err);
-  int n = sqlite3_changes(r->db);
+  int n = sqlite3_changes(r->db); /* of the last statement */
   char d[64];
   snprintf(d, sizeof d, "%d prefixes", n);
   if (!st) st = ds_store_event(r->store, "retry_failed", d, err);

@@ -190,6 +190,7 @@ static void accounting_and_retry(void **state) {
   assert_int_equal(s.failed, 0);
   assert_int_equal(s.backend_calls, 2); /* a#4 was not generated again, b#3 below the old watermark was */
   ds_replay_summary_release(&s);
+  assert_string_equal(q(p.db_path, "SELECT detail FROM events WHERE kind='retry_failed'"), "1 prefixes");
   assert_string_equal(q(p.db_path, "SELECT group_concat(content) FROM (SELECT content FROM samples ORDER BY prefix_id,k)"),
                       "A0,A1,B0,B1");
   /* a resumed run ignores new parameters but refuses a different backend */
