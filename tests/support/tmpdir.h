@@ -7,5 +7,10 @@
 int ds_test_tmpdir_make(char *templ);
 /* Removes dir and everything under it; 0 or -1. */
 int ds_test_tmpdir_remove(const char *dir);
+/* dir/name in one of 8 rotating buffers (valid until 8 more calls). */
+const char *ds_test_path(const char *dir, const char *name);
+/* Writes text to dir/name and returns its path (as ds_test_path); aborts the test when the
+ * file cannot be written. */
+const char *ds_test_write(const char *dir, const char *name, const char *text);
 
 #endif

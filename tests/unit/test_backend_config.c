@@ -14,16 +14,6 @@
 
 static char dir[] = "/tmp/ds-test-backend-config.XXXXXX";
 
-static const char *write_tmp(const char *name, const char *text) {
-  static char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-  return path;
-}
-
 static char *last; /* the spec resolve() returned last */
 
 /* Resolves config:FILE#NAME; returns the spec (freed by the next call) or NULL with err set. */
@@ -96,7 +86,7 @@ static const char backends_yaml[] =
 static void resolves_each_type(void **state) {
   (void)state;
   char file[512];
-  snprintf(file, sizeof file, "%s", write_tmp("backends.yaml", backends_yaml));
+  snprintf(file, sizeof file, "%s", ds_test_write(dir, "backends.yaml", backends_yaml));
   struct ds_err err;
   char want[1024];
 
@@ -126,7 +116,7 @@ static void resolves_each_type(void **state) {
 
   /* a JSON file works the same, and a file named without a directory keeps paths as they are */
   snprintf(file, sizeof file, "%s",
-           write_tmp("backends.json", "{\"backends\": {\"c\": {\"type\": \"file\", \"path\": \"out/c.jsonl\"}}}"));
+           ds_test_write(dir, "backends.json", "{\"backends\": {\"c\": {\"type\": \"file\", \"path\": \"out/c.jsonl\"}}}"));
   snprintf(want, sizeof want, "file:%s/out/c.jsonl", dir);
   assert_string_equal(resolve(file, "c", DS_OK, &err), want);
   assert_int_equal(chdir(dir), 0);
@@ -135,10 +125,10 @@ static void resolves_each_type(void **state) {
 
 static void opens_through_the_spec_path(void **state) {
   (void)state;
-  write_tmp("completions.jsonl", "{\"id\":\"c1#3\",\"content\":\"from the config\"}\n");
+  ds_test_write(dir, "completions.jsonl", "{\"id\":\"c1#3\",\"content\":\"from the config\"}\n");
   char file[512], spec[600];
   snprintf(file, sizeof file, "%s",
-           write_tmp("open.yaml",
+           ds_test_write(dir, "open.yaml",
                      "backends:\n"
                      "  cand: {type: file, path: completions.jsonl}\n"
                      "  api: {type: openai, url: 'http://127.0.0.1:9/v1', model: m, key_env: DS_TEST_CONFIG_KEY}\n"
@@ -205,29 +195,29 @@ static void file_errors(void **state) {
   resolve("", "x", DS_E_INVALID, &err);
   assert_msg(&err, "no file", "config:FILE#NAME", NULL);
 
-  snprintf(file, sizeof file, "%s", write_tmp("broken.yaml", "backends:\n  a: [unclosed\n"));
+  snprintf(file, sizeof file, "%s", ds_test_write(dir, "broken.yaml", "backends:\n  a: [unclosed\n"));
   resolve(file, "a", DS_E_PARSE, &err);
   assert_msg(&err, "broken.yaml", NULL);
 
-  snprintf(file, sizeof file, "%s", write_tmp("none.yaml", "candidates:\n  a: {type: file, path: x}\n"));
+  snprintf(file, sizeof file, "%s", ds_test_write(dir, "none.yaml", "candidates:\n  a: {type: file, path: x}\n"));
   resolve(file, "a", DS_E_INVALID, &err);
   assert_msg(&err, "none.yaml: no 'backends:' mapping", NULL);
-  snprintf(file, sizeof file, "%s", write_tmp("list.yaml", "backends:\n  - {type: file, path: x}\n"));
+  snprintf(file, sizeof file, "%s", ds_test_write(dir, "list.yaml", "backends:\n  - {type: file, path: x}\n"));
   resolve(file, "a", DS_E_INVALID, &err);
   assert_msg(&err, "list.yaml: no 'backends:' mapping", NULL);
-  snprintf(file, sizeof file, "%s", write_tmp("scalar.yaml", "just text\n"));
+  snprintf(file, sizeof file, "%s", ds_test_write(dir, "scalar.yaml", "just text\n"));
   resolve(file, "a", DS_E_INVALID, &err);
   assert_msg(&err, "scalar.yaml: no 'backends:' mapping", NULL);
 
   snprintf(file, sizeof file, "%s",
-           write_tmp("names.yaml", "backends:\n  alpha: {type: file, path: a}\n  beta: {type: file, path: b}\n"));
+           ds_test_write(dir, "names.yaml", "backends:\n  alpha: {type: file, path: a}\n  beta: {type: file, path: b}\n"));
   resolve(file, "gamma", DS_E_NOTFOUND, &err);
   assert_msg(&err, "names.yaml: no backend 'gamma'", "(defined: alpha, beta)", NULL);
   resolve(file, NULL, DS_E_INVALID, &err);
   assert_msg(&err, "names.yaml#NAME", "(defined: alpha, beta)", NULL);
   resolve(file, "", DS_E_INVALID, &err);
   assert_msg(&err, "(defined: alpha, beta)", NULL);
-  snprintf(file, sizeof file, "%s", write_tmp("empty.yaml", "backends: {}\n"));
+  snprintf(file, sizeof file, "%s", ds_test_write(dir, "empty.yaml", "backends: {}\n"));
   resolve(file, "a", DS_E_NOTFOUND, &err);
   assert_msg(&err, "(defined: none)", NULL);
 }
@@ -274,7 +264,7 @@ struct bad_case {
 static void block_errors(void **state) {
   (void)state;
   char file[512];
-  snprintf(file, sizeof file, "%s", write_tmp("bad.yaml", bad_blocks));
+  snprintf(file, sizeof file, "%s", ds_test_write(dir, "bad.yaml", bad_blocks));
   static const struct bad_case cases[] = {
       {"scalar", {"bad.yaml: backends.scalar: expected a mapping", "got a string"}},
       {"notype", {"bad.yaml: backends.notype: no type (openai, llama or file)"}},
@@ -321,7 +311,7 @@ static void block_errors(void **state) {
 static void survives_allocation_failures(void **state) {
   (void)state;
   char file[512];
-  snprintf(file, sizeof file, "%s", write_tmp("torture.yaml", backends_yaml));
+  snprintf(file, sizeof file, "%s", ds_test_write(dir, "torture.yaml", backends_yaml));
   char ref[600];
   snprintf(ref, sizeof ref, "%s#vllm", file);
   int resolved = 0;

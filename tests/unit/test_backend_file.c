@@ -14,16 +14,6 @@
 
 static char dir[] = "/tmp/ds-test-backend-file.XXXXXX";
 
-static const char *write_tmp(const char *name, const char *text) {
-  static char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-  return path;
-}
-
 static struct ds_backend *open_file(const char *path, struct ds_err *err, enum ds_status want) {
   struct ds_backend_params p;
   ds_backend_default_params(&p);
@@ -71,7 +61,7 @@ static const struct ds_result *by_id(const struct got *g, uint64_t id) {
 
 static void ours_lookup_by_key_and_k(void **state) {
   (void)state;
-  const char *path = write_tmp("ours.jsonl",
+  const char *path = ds_test_write(dir, "ours.jsonl",
       "{\"id\":\"c1#3\",\"content\":\"hello\",\"finish_reason\":\"stop\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2}}\n"
       "\n"
       "{\"id\":\"c1#3\",\"k\":1,\"content\":null,\"reasoning\":\"think\",\"tool_calls\":[{\"id\":\"t1\",\"name\":\"shell\",\"arguments\":\"{\\\"cmd\\\":\\\"ls\\\"}\"}]}\n"
@@ -136,7 +126,7 @@ static const char *batch_text =
 
 static void batch_output(void **state) {
   (void)state;
-  const char *path = write_tmp("batch.jsonl", batch_text);
+  const char *path = ds_test_write(dir, "batch.jsonl", batch_text);
   struct ds_err err = {0};
   struct ds_backend *b = open_file(path, &err, DS_OK);
   submit(b, 1, "c1#3", 0);
@@ -203,30 +193,30 @@ static void gzip_input(void **state) {
 static void duplicates_and_bad_lines_fail_at_open(void **state) {
   (void)state;
   struct ds_err err = {0};
-  const char *path = write_tmp("dup.jsonl", "{\"id\":\"a#1\",\"content\":\"x\"}\n{\"id\":\"b#1\",\"content\":\"y\"}\n"
+  const char *path = ds_test_write(dir, "dup.jsonl", "{\"id\":\"a#1\",\"content\":\"x\"}\n{\"id\":\"b#1\",\"content\":\"y\"}\n"
                                             "{\"id\":\"a#1\",\"k\":0,\"content\":\"z\"}\n");
   assert_null(open_file(path, &err, DS_E_INVALID));
   assert_non_null(strstr(err.msg, "dup.jsonl:3"));
   assert_non_null(strstr(err.msg, "duplicate"));
   assert_non_null(strstr(err.msg, "line 1"));
   /* the batch id "a#1#0" and our (a#1, 0) are the same request */
-  path = write_tmp("dup2.jsonl", "{\"id\":\"a#1\",\"content\":\"x\"}\n"
+  path = ds_test_write(dir, "dup2.jsonl", "{\"id\":\"a#1\",\"content\":\"x\"}\n"
                                  "{\"custom_id\":\"a#1#0\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[]}}}\n");
   assert_null(open_file(path, &err, DS_E_INVALID));
   assert_non_null(strstr(err.msg, "dup2.jsonl:2"));
-  path = write_tmp("dup3.jsonl", "{\"custom_id\":\"a#1\",\"error\":\"e\"}\n{\"custom_id\":\"a#1#0\",\"error\":\"e\"}\n");
+  path = ds_test_write(dir, "dup3.jsonl", "{\"custom_id\":\"a#1\",\"error\":\"e\"}\n{\"custom_id\":\"a#1#0\",\"error\":\"e\"}\n");
   assert_null(open_file(path, &err, DS_E_INVALID));
   assert_non_null(strstr(err.msg, "dup3.jsonl:2"));
-  path = write_tmp("bad.jsonl", "{\"id\":\"a#1\",\"content\":\"x\"}\n{\"id\":\"a#2\",\"content\":\n");
+  path = ds_test_write(dir, "bad.jsonl", "{\"id\":\"a#1\",\"content\":\"x\"}\n{\"id\":\"a#2\",\"content\":\n");
   assert_null(open_file(path, &err, DS_E_PARSE));
   assert_non_null(strstr(err.msg, "bad.jsonl:2"));
-  path = write_tmp("noid.jsonl", "{\"content\":\"x\"}\n");
+  path = ds_test_write(dir, "noid.jsonl", "{\"content\":\"x\"}\n");
   assert_null(open_file(path, &err, DS_E_INVALID));
   assert_non_null(strstr(err.msg, "noid.jsonl:1"));
-  path = write_tmp("empty.jsonl", "{\"id\":\"a#1\"}\n");
+  path = ds_test_write(dir, "empty.jsonl", "{\"id\":\"a#1\"}\n");
   assert_null(open_file(path, &err, DS_E_INVALID));
   assert_non_null(strstr(err.msg, "empty.jsonl:1"));
-  path = write_tmp("badk.jsonl", "{\"id\":\"a#1\",\"k\":\"1\",\"content\":\"x\"}\n");
+  path = ds_test_write(dir, "badk.jsonl", "{\"id\":\"a#1\",\"k\":\"1\",\"content\":\"x\"}\n");
   assert_null(open_file(path, &err, DS_E_INVALID));
   assert_non_null(strstr(err.msg, "\"k\""));
   char missing[600];
@@ -244,7 +234,7 @@ static void duplicates_and_bad_lines_fail_at_open(void **state) {
 
 static void capacity_limits_submit(void **state) {
   (void)state;
-  const char *path = write_tmp("cap.jsonl", "{\"id\":\"a#1\",\"content\":\"x\"}\n");
+  const char *path = ds_test_write(dir, "cap.jsonl", "{\"id\":\"a#1\",\"content\":\"x\"}\n");
   struct ds_backend_params p;
   ds_backend_default_params(&p);
   char spec[600];
@@ -361,7 +351,7 @@ static void wire_conversions(void **state) {
  * no leak (ASan build) */
 static void survives_allocation_failures(void **state) {
   (void)state;
-  const char *path = write_tmp("torture.jsonl", batch_text);
+  const char *path = ds_test_write(dir, "torture.jsonl", batch_text);
   int opened = 0;
   for (uint64_t n = 1; n < 400; n++) {
     struct ds_backend_params p;

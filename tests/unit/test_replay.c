@@ -16,23 +16,6 @@
 
 static char dir[] = "/tmp/ds-test-replay.XXXXXX";
 
-static const char *path_in(const char *name) {
-  static char paths[8][512];
-  static int next;
-  char *p = paths[next++ % 8];
-  snprintf(p, 512, "%s/%s", dir, name);
-  return p;
-}
-
-static const char *write_tmp(const char *name, const char *text) {
-  const char *path = path_in(name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-  return path;
-}
-
 static void rm_db(const char *path) {
   char side[600];
   unlink(path);
@@ -80,8 +63,8 @@ static void cuts_and_original(void **state) {
   (void)state;
   struct ds_replay_params p;
   ds_replay_default_params(&p);
-  p.corpus_path = write_tmp("c.jsonl", corpus_small);
-  p.db_path = path_in("orig.db");
+  p.corpus_path = ds_test_write(dir, "c.jsonl", corpus_small);
+  p.db_path = ds_test_path(dir, "orig.db");
   p.backend_spec = "original";
   struct ds_replay_summary s;
   struct ds_err err = {0};
@@ -140,13 +123,13 @@ static void accounting_and_retry(void **state) {
   (void)state;
   struct ds_replay_params p;
   ds_replay_default_params(&p);
-  p.corpus_path = write_tmp("c.jsonl", corpus_small);
-  p.db_path = path_in("acct.db");
+  p.corpus_path = ds_test_write(dir, "c.jsonl", corpus_small);
+  p.db_path = ds_test_path(dir, "acct.db");
   p.k = 2;
   p.seed = 7;
   char spec[600];
-  snprintf(spec, sizeof spec, "file:%s", path_in("comp.jsonl"));
-  write_tmp("comp.jsonl",
+  snprintf(spec, sizeof spec, "file:%s", ds_test_path(dir, "comp.jsonl"));
+  ds_test_write(dir, "comp.jsonl",
             "{\"id\":\"a#4\",\"k\":0,\"content\":\"A0\",\"finish_reason\":\"stop\"}\n"
             "{\"id\":\"a#4\",\"k\":1,\"content\":\"A1\",\"finish_reason\":\"length\"}\n"
             "{\"custom_id\":\"b#3\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":"
@@ -177,7 +160,7 @@ static void accounting_and_retry(void **state) {
                       q(p.db_path, "SELECT max(id) FROM prefixes"));
 
   /* the completions arrive later: retry only the failed prefix */
-  write_tmp("comp.jsonl",
+  ds_test_write(dir, "comp.jsonl",
             "{\"id\":\"b#3\",\"k\":0,\"content\":\"B0\",\"finish_reason\":\"stop\"}\n"
             "{\"id\":\"b#3\",\"k\":1,\"content\":\"B1\",\"finish_reason\":\"stop\"}\n");
   struct ds_replay_params r;
@@ -196,7 +179,7 @@ static void accounting_and_retry(void **state) {
   /* a resumed run ignores new parameters but refuses a different backend */
   r.retry_failed = false;
   char other[600];
-  snprintf(other, sizeof other, "file:%s", write_tmp("other.jsonl", "{\"id\":\"a#4\",\"content\":\"x\"}\n"));
+  snprintf(other, sizeof other, "file:%s", ds_test_write(dir, "other.jsonl", "{\"id\":\"a#4\",\"content\":\"x\"}\n"));
   r.backend_spec = other;
   assert_int_equal(ds_replay_run(&r, NULL, NULL, NULL, &err), DS_E_MISMATCH);
   assert_non_null(strstr(err.msg, "different"));
@@ -204,7 +187,7 @@ static void accounting_and_retry(void **state) {
 
 /* A corpus of n conversations, each with two assistant turns, and a file of completions. */
 static void big_corpus(unsigned n, unsigned k, const char **corpus, char *spec, size_t spec_len) {
-  const char *cp = path_in("big.jsonl"), *fp = path_in("big-comp.jsonl");
+  const char *cp = ds_test_path(dir, "big.jsonl"), *fp = ds_test_path(dir, "big-comp.jsonl");
   FILE *c = fopen(cp, "w"), *f = fopen(fp, "w");
   assert_non_null(c);
   assert_non_null(f);
@@ -254,7 +237,7 @@ static void cancel_resume_shards_merge(void **state) {
   struct ds_replay_summary s;
 
   /* reference: one uninterrupted run */
-  p.db_path = path_in("ref.db");
+  p.db_path = ds_test_path(dir, "ref.db");
   assert_int_equal(run(&p, &s, &err), DS_OK);
   assert_int_equal(s.prefixes, 600);
   assert_int_equal(s.samples_ok, 1200);
@@ -264,7 +247,7 @@ static void cancel_resume_shards_merge(void **state) {
   assert_true(strlen(ref) > 1000);
 
   /* cancelled three times, resumed each time: the same run, every sample generated once */
-  p.db_path = path_in("cancel.db");
+  p.db_path = ds_test_path(dir, "cancel.db");
   rm_db(p.db_path);
   uint64_t calls = 0;
   struct cancel_at c = {0, 100};
@@ -317,7 +300,7 @@ static void cancel_resume_shards_merge(void **state) {
     ds_replay_summary_release(&s);
   }
   assert_int_equal(total, 600);
-  const char *merged = path_in("merged.db");
+  const char *merged = ds_test_path(dir, "merged.db");
   rm_db(merged);
   assert_int_equal(ds_merge_run(shards, 3, merged, NULL, &err), DS_OK);
   assert_string_equal(q(merged, dump_sql), ref);
@@ -337,7 +320,7 @@ static void cancel_resume_shards_merge(void **state) {
   assert_int_equal(access(merged, F_OK), -1);
   p.seed = 100;
   p.shard_index = 1;
-  p.db_path = path_in("other-seed.db");
+  p.db_path = ds_test_path(dir, "other-seed.db");
   assert_int_equal(run(&p, NULL, &err), DS_OK);
   const char *differ[2] = {shards[0], p.db_path};
   assert_int_equal(ds_merge_run(differ, 2, merged, NULL, &err), DS_E_MISMATCH);
@@ -369,18 +352,18 @@ static void bad_input(void **state) {
   (void)state;
   struct ds_replay_params p;
   ds_replay_default_params(&p);
-  p.corpus_path = write_tmp("bad.jsonl", "{\"id\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
+  p.corpus_path = ds_test_write(dir, "bad.jsonl", "{\"id\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
                                          "{\"role\":\"assistant\",\"content\":\"y\"}]}\n{\"id\":\"b\",\"messages\":[\n");
-  p.db_path = path_in("bad.db");
+  p.db_path = ds_test_path(dir, "bad.db");
   p.backend_spec = "original";
   struct ds_err err = {0};
   assert_int_equal(run(&p, NULL, &err), DS_E_PARSE);
   assert_non_null(strstr(err.msg, "bad.jsonl:2: invalid JSON"));
-  p.corpus_path = write_tmp("bad2.jsonl", "{\"messages\":[]}\n");
+  p.corpus_path = ds_test_write(dir, "bad2.jsonl", "{\"messages\":[]}\n");
   assert_int_equal(run(&p, NULL, &err), DS_E_INVALID);
   assert_non_null(strstr(err.msg, "bad2.jsonl:1: record has no string \"id\""));
   /* an existing database is never overwritten by a new run */
-  p.corpus_path = write_tmp("c.jsonl", corpus_small);
+  p.corpus_path = ds_test_write(dir, "c.jsonl", corpus_small);
   assert_int_equal(run(&p, NULL, &err), DS_OK);
   assert_int_equal(ds_replay_run(&p, NULL, NULL, NULL, &err), DS_E_INVALID);
   assert_non_null(strstr(err.msg, "--resume"));
@@ -389,7 +372,7 @@ static void bad_input(void **state) {
   assert_int_equal(sqlite3_open(p.db_path, &h), SQLITE_OK);
   sqlite3_exec(h, "UPDATE meta SET value=replace(value,'true','false') WHERE key='corpus_load'", NULL, NULL, NULL);
   sqlite3_close(h);
-  write_tmp("c.jsonl", "{\"id\":\"z\",\"messages\":[]}\n");
+  ds_test_write(dir, "c.jsonl", "{\"id\":\"z\",\"messages\":[]}\n");
   struct ds_replay_params r;
   ds_replay_default_params(&r);
   r.db_path = p.db_path;
@@ -414,10 +397,10 @@ static void load_while_sampling(void **state) {
   struct ds_replay_params p;
   ds_replay_default_params(&p);
   char spec[600];
-  snprintf(spec, sizeof spec, "file:%s", write_tmp("none.jsonl", "{\"id\":\"c0#1\",\"content\":\"x\"}\n"));
+  snprintf(spec, sizeof spec, "file:%s", ds_test_write(dir, "none.jsonl", "{\"id\":\"c0#1\",\"content\":\"x\"}\n"));
   p.backend_spec = spec;
-  p.corpus_path = write_tmp("good.jsonl", big);
-  p.db_path = path_in("good.db");
+  p.corpus_path = ds_test_write(dir, "good.jsonl", big);
+  p.db_path = ds_test_path(dir, "good.db");
   struct ds_replay_summary s;
   struct ds_err err = {0};
   assert_int_equal(run(&p, &s, &err), DS_OK);
@@ -428,8 +411,8 @@ static void load_while_sampling(void **state) {
   assert_string_equal(q(p.db_path, "SELECT count(*) FROM prefixes WHERE status='pending'"), "0");
 
   strcpy(big + len, "{\"id\":\"broken\",\"messages\":[\n");
-  p.corpus_path = write_tmp("late.jsonl", big);
-  p.db_path = path_in("late.db");
+  p.corpus_path = ds_test_write(dir, "late.jsonl", big);
+  p.db_path = ds_test_path(dir, "late.db");
   assert_int_equal(run(&p, NULL, &err), DS_E_PARSE);
   assert_non_null(strstr(err.msg, "late.jsonl:5001: invalid JSON"));
   /* the loading step holding the bad line is rolled back: up to 512 lines before it go with it */

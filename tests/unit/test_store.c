@@ -16,14 +16,6 @@
 
 static char dir[] = "/tmp/ds-test-store.XXXXXX";
 
-static const char *path_in(const char *name) {
-  static char p[2][512];
-  static int n;
-  char *s = p[n++ % 2];
-  snprintf(s, 512, "%s/%s", dir, name);
-  return s;
-}
-
 static bool has_column(struct ds_store *s, const char *table, const char *col) {
   char sql[128];
   snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name='%s'", table, col);
@@ -46,7 +38,7 @@ static void create_and_meta(void **state) {
   (void)state;
   struct ds_store *s = NULL;
   struct ds_err err = {0};
-  const char *p = path_in("a.db");
+  const char *p = ds_test_path(dir, "a.db");
   assert_int_equal(ds_store_open(p, DS_STORE_WRITE, &s, &err), DS_E_NOTFOUND);
   assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
   char *v = NULL;
@@ -84,7 +76,7 @@ static void migration(void **state) {
   (void)state;
   struct ds_store *s = NULL;
   struct ds_err err = {0};
-  const char *p = path_in("old.db");
+  const char *p = ds_test_path(dir, "old.db");
   assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
   ds_store_close(s);
   /* make it a version 1 file: without the columns version 2 added, with the index version 3
@@ -122,7 +114,7 @@ static void migration(void **state) {
   assert_int_equal(ds_store_open(p, DS_STORE_WRITE, &s, &err), DS_E_UNSUPPORTED);
   assert_non_null(strstr(err.msg, "newer"));
   /* some other SQLite file */
-  const char *other = path_in("other.db");
+  const char *other = ds_test_path(dir, "other.db");
   raw_exec(other, "CREATE TABLE t(x)");
   assert_int_equal(ds_store_open(other, DS_STORE_WRITE, &s, &err), DS_E_INVALID);
   assert_non_null(strstr(err.msg, "not a depsim run database"));
