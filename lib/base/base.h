@@ -134,6 +134,33 @@ json_t *ds_json_parse_fast(const char *p, size_t n, unsigned max_depth, bool rej
                            struct ds_buf *scratch);
 /* Appends v as compact JSON, byte-identical to json_dumps(v, JSON_COMPACT). */
 enum ds_status ds_json_write_compact(const json_t *v, struct ds_buf *out);
+/* fastjson.c: stepping through JSON text without building values. A walk reads one object
+ * or array. It accepts what ds_json_parse_fast with reject_duplicates accepts, and gives up
+ * (false, -1) on the rest and also on an object with an escaped key or more keys than it
+ * remembers (DS_JSON_WALK_KEYS here, 16 in nested values): parse such text instead. */
+#define DS_JSON_WALK_KEYS 32
+struct ds_json_walk {
+  const char *p, *end;   /* the position in the text */
+  unsigned depth;        /* this container's depth (the top level is 1) */
+  char close;            /* '}' or ']' */
+  size_t n;              /* items read */
+  struct ds_str keys[DS_JSON_WALK_KEYS];
+  struct ds_buf *scratch; /* decoded strings */
+};
+/* Opens the object or array at p (whitespace skipped). False when there is neither. */
+bool ds_json_walk_open(struct ds_json_walk *w, const char *p, const char *end, unsigned depth, struct ds_buf *scratch);
+/* Steps to the next item: 1 at its value (*key set to an object member's key, when key is
+ * given), 0 past the close (w->p after it), -1 on anything rejected. */
+int ds_json_walk_next(struct ds_json_walk *w, struct ds_str *key);
+/* Reads the value at w->p, checked; with out, appends it as ds_json_write_compact writes it
+ * parsed (byte for byte). *span (when given) is its text. */
+bool ds_json_walk_value(struct ds_json_walk *w, struct ds_buf *out, struct ds_str *span);
+/* Reads a string value decoded (*s points into the text or scratch, valid until the next
+ * read). False, w->p unchanged, when the value is not an acceptable string. */
+bool ds_json_walk_string(struct ds_json_walk *w, struct ds_str *s);
+/* Appends value (the whole text of one value, inside depth containers) as ds_json_walk_value
+ * would; false when the text is not exactly one acceptable value. */
+bool ds_json_copy(struct ds_str value, unsigned depth, struct ds_buf *out, struct ds_buf *scratch);
 
 /* YAML (one document; anchors/aliases unsupported) into a jansson value: mappings become
  * objects, sequences arrays, plain scalars null/bool/integer/real/string, quoted scalars

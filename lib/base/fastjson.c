@@ -147,49 +147,60 @@ static bool parse_string(struct fj *f, const char **out, size_t *out_len) {
   return true;
 }
 
-static json_t *parse_number(struct fj *f) {
+/* Reads a number as jansson does: an integer (*real false, *iv) or a real (*dv). False on
+ * anything else, and on integers of 19 digits or more (jansson decides about their range). */
+static bool read_number(struct fj *f, bool *real, json_int_t *iv, double *dv) {
   const unsigned char *s = f->p, *p = s;
-  bool neg = false, real = false;
+  bool neg = false;
+  *real = false;
   if (p < f->end && *p == '-') {
     neg = true;
     p++;
   }
-  if (p >= f->end) return NULL;
+  if (p >= f->end) return false;
   if (*p == '0') p++;
   else if (*p >= '1' && *p <= '9')
     while (p < f->end && *p >= '0' && *p <= '9') p++;
-  else return NULL;
+  else return false;
   const unsigned char *int_end = p;
   if (p < f->end && *p == '.') {
-    real = true;
+    *real = true;
     p++;
-    if (p >= f->end || *p < '0' || *p > '9') return NULL;
+    if (p >= f->end || *p < '0' || *p > '9') return false;
     while (p < f->end && *p >= '0' && *p <= '9') p++;
   }
   if (p < f->end && (*p == 'e' || *p == 'E')) {
-    real = true;
+    *real = true;
     p++;
     if (p < f->end && (*p == '+' || *p == '-')) p++;
-    if (p >= f->end || *p < '0' || *p > '9') return NULL;
+    if (p >= f->end || *p < '0' || *p > '9') return false;
     while (p < f->end && *p >= '0' && *p <= '9') p++;
   }
   f->p = p;
-  if (!real) {
+  if (!*real) {
     const unsigned char *d = s + (neg ? 1 : 0);
-    if (int_end - d > 18) return NULL; /* let jansson decide about range */
+    if (int_end - d > 18) return false;
     json_int_t v = 0;
     for (; d < int_end; d++) v = v * 10 + (*d - '0');
-    return json_integer(neg ? -v : v);
+    *iv = neg ? -v : v;
+    return true;
   }
   char buf[64];
   size_t n = (size_t)(p - s);
-  if (n >= sizeof buf) return NULL;
+  if (n >= sizeof buf) return false;
   memcpy(buf, s, n);
   buf[n] = '\0';
   errno = 0;
-  double d = strtod(buf, NULL);
-  if (isinf(d)) return NULL;
-  return json_real(d);
+  *dv = strtod(buf, NULL);
+  return !isinf(*dv);
+}
+
+static json_t *parse_number(struct fj *f) {
+  bool real;
+  json_int_t iv;
+  double dv;
+  if (!read_number(f, &real, &iv, &dv)) return NULL;
+  return real ? json_real(dv) : json_integer(iv);
 }
 
 static json_t *parse_value(struct fj *f);
@@ -350,23 +361,24 @@ static enum ds_status write_string(struct ds_buf *b, const char *s, size_t n) {
   return ds_buf_putc(b, '"');
 }
 
+static enum ds_status write_integer(struct ds_buf *b, json_int_t x) {
+  char tmp[24], *q = tmp + sizeof tmp;
+  uint64_t u = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+  do {
+    *--q = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (x < 0) *--q = '-';
+  return ds_buf_put(b, q, (size_t)(tmp + sizeof tmp - q));
+}
+
 static enum ds_status write_value(struct ds_buf *b, const json_t *v) {
   switch (json_typeof(v)) {
   case JSON_NULL: return ds_buf_put(b, "null", 4);
   case JSON_TRUE: return ds_buf_put(b, "true", 4);
   case JSON_FALSE: return ds_buf_put(b, "false", 5);
   case JSON_STRING: return write_string(b, json_string_value(v), json_string_length(v));
-  case JSON_INTEGER: {
-    char tmp[24], *q = tmp + sizeof tmp;
-    json_int_t x = json_integer_value(v);
-    uint64_t u = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
-    do {
-      *--q = (char)('0' + u % 10);
-      u /= 10;
-    } while (u);
-    if (x < 0) *--q = '-';
-    return ds_buf_put(b, q, (size_t)(tmp + sizeof tmp - q));
-  }
+  case JSON_INTEGER: return write_integer(b, json_integer_value(v));
   case JSON_REAL: {
     char tmp[64];
     size_t n = json_dumpb(v, tmp, sizeof tmp, JSON_ENCODE_ANY);
@@ -400,3 +412,157 @@ static enum ds_status write_value(struct ds_buf *b, const json_t *v) {
 }
 
 enum ds_status ds_json_write_compact(const json_t *v, struct ds_buf *out) { return write_value(out, v); }
+
+/* ---- walking without building values ---------------------------------------------- *
+ * Checks text as parse_value does (duplicate keys rejected) and, with an output buffer,
+ * writes what write_value would write of the parsed value: the same bytes, without the
+ * allocations of a tree. Gives up, like the parser, on anything unusual, and also on an
+ * object with an escaped key or more keys than it remembers (duplicates are found by
+ * comparing the keys' text). */
+
+#define FJ_COPY_KEYS 16 /* keys remembered per object nested inside a walked value */
+
+/* Steps to the next item of the container being read (its opening byte consumed, n items
+ * read): 1 at the item's value (an object member's key read, checked against the n keys
+ * before it and appended to keys), 0 past the close, -1 on anything else. With out, the
+ * separator and key are written. */
+static int step_next(struct fj *f, char close, size_t *n, struct ds_str *keys, size_t max_keys, struct ds_str *key,
+                     struct ds_buf *out) {
+  skip_ws(f);
+  if (f->p >= f->end) return -1;
+  if (*f->p == close) {
+    f->p++;
+    return 0;
+  }
+  if (*n) {
+    if (*f->p++ != ',' || (out && ds_buf_putc(out, ','))) return -1;
+    skip_ws(f);
+  }
+  if (close == '}') {
+    if (f->p >= f->end || *f->p != '"') return -1;
+    f->p++;
+    const char *k;
+    size_t klen;
+    if (!parse_string(f, &k, &klen) || k == f->scratch->data || *n >= max_keys) return -1;
+    for (size_t i = 0; i < *n; i++)
+      if (keys[i].len == klen && memcmp(keys[i].p, k, klen) == 0) return -1;
+    keys[*n] = (struct ds_str){k, klen};
+    if (key) *key = keys[*n];
+    skip_ws(f);
+    if (f->p >= f->end || *f->p != ':') return -1;
+    f->p++;
+    if (out && (ds_buf_putc(out, '"') || ds_buf_put(out, k, klen) || ds_buf_put(out, "\":", 2))) return -1;
+  }
+  (*n)++;
+  return 1;
+}
+
+static bool copy_value(struct fj *f, struct ds_buf *out);
+
+static bool copy_container(struct fj *f, struct ds_buf *out) {
+  char close = *f->p == '{' ? '}' : ']';
+  if (out && ds_buf_putc(out, (char)*f->p)) return false;
+  f->p++;
+  struct ds_str keys[FJ_COPY_KEYS];
+  size_t n = 0;
+  int r;
+  while ((r = step_next(f, close, &n, keys, FJ_COPY_KEYS, NULL, out)) > 0)
+    if (!copy_value(f, out)) return false;
+  return r == 0 && (!out || !ds_buf_putc(out, close));
+}
+
+static bool copy_value(struct fj *f, struct ds_buf *out) {
+  skip_ws(f);
+  if (f->p >= f->end) return false;
+  switch (*f->p) {
+  case '{':
+  case '[': {
+    if (++f->depth > f->max_depth) return false;
+    bool ok = copy_container(f, out);
+    f->depth--;
+    return ok;
+  }
+  case '"': {
+    f->p++;
+    const char *s;
+    size_t n;
+    if (!parse_string(f, &s, &n)) return false;
+    if (s == f->scratch->data) return !memchr(s, '\0', n) && (!out || !write_string(out, s, n));
+    return !out || (!ds_buf_putc(out, '"') && !ds_buf_put(out, s, n) && !ds_buf_putc(out, '"'));
+  }
+  case 't':
+  case 'f':
+  case 'n': {
+    const char *word = *f->p == 't' ? "true" : *f->p == 'f' ? "false" : "null";
+    size_t wn = strlen(word);
+    if ((size_t)(f->end - f->p) < wn || memcmp(f->p, word, wn) != 0) return false;
+    f->p += wn;
+    return !out || !ds_buf_put(out, word, wn);
+  }
+  default: {
+    bool real;
+    json_int_t iv;
+    double dv;
+    if (!read_number(f, &real, &iv, &dv)) return false;
+    if (!out) return true;
+    if (!real) return !write_integer(out, iv);
+    json_t *v = json_real(dv);
+    bool ok = v && !write_value(out, v);
+    json_decref(v);
+    return ok;
+  }
+  }
+}
+
+static struct fj walk_fj(const struct ds_json_walk *w) {
+  return (struct fj){(const unsigned char *)w->p, (const unsigned char *)w->end, w->depth, FJ_HARD_DEPTH, true, w->scratch};
+}
+
+bool ds_json_walk_open(struct ds_json_walk *w, const char *p, const char *end, unsigned depth, struct ds_buf *scratch) {
+  w->p = p;
+  w->end = end;
+  w->depth = depth;
+  w->n = 0;
+  w->scratch = scratch;
+  struct fj f = walk_fj(w);
+  skip_ws(&f);
+  if (f.p >= f.end || (*f.p != '{' && *f.p != '[') || depth > FJ_HARD_DEPTH) return false;
+  w->close = *f.p == '{' ? '}' : ']';
+  w->p = (const char *)f.p + 1;
+  return true;
+}
+
+int ds_json_walk_next(struct ds_json_walk *w, struct ds_str *key) {
+  struct fj f = walk_fj(w);
+  int r = step_next(&f, w->close, &w->n, w->keys, DS_JSON_WALK_KEYS, key, NULL);
+  w->p = (const char *)f.p;
+  return r;
+}
+
+bool ds_json_walk_value(struct ds_json_walk *w, struct ds_buf *out, struct ds_str *span) {
+  struct fj f = walk_fj(w);
+  skip_ws(&f);
+  const char *start = (const char *)f.p;
+  if (!copy_value(&f, out)) return false;
+  w->p = (const char *)f.p;
+  if (span) *span = (struct ds_str){start, (size_t)(w->p - start)};
+  return true;
+}
+
+bool ds_json_walk_string(struct ds_json_walk *w, struct ds_str *s) {
+  struct fj f = walk_fj(w);
+  skip_ws(&f);
+  if (f.p >= f.end || *f.p != '"') return false;
+  f.p++;
+  if (!parse_string(&f, &s->p, &s->len) || (s->p == w->scratch->data && memchr(s->p, '\0', s->len))) return false;
+  w->p = (const char *)f.p;
+  return true;
+}
+
+bool ds_json_copy(struct ds_str value, unsigned depth, struct ds_buf *out, struct ds_buf *scratch) {
+  struct fj f = {(const unsigned char *)value.p, (const unsigned char *)value.p + value.len, depth, FJ_HARD_DEPTH, true,
+                 scratch};
+  if (!copy_value(&f, out)) return false;
+  skip_ws(&f);
+  return f.p == f.end;
+}

@@ -1,6 +1,8 @@
 /* fuzz_reader_jsonl.c: libFuzzer target for the JSON Lines reader and record normalization
  * (the first byte picks the format), plus a differential check of the fast JSON path: where
- * it accepts a line, jansson must accept it too, build an equal value, and dump the same text. */
+ * it accepts a line, jansson must accept it too, build an equal value, and dump the same text.
+ * The same for the walk that copies JSON without building it (replay's corpus loading), and
+ * its stepping through a record's members must end where the copy does. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,29 @@ static void check_fast_path(const char *p, size_t n, bool reject_duplicates, str
   ds_free(want);
   json_decref(ref);
   json_decref(fast);
+}
+
+static void check_walk(const char *p, size_t n, struct ds_buf *scratch, struct ds_buf *out) {
+  ds_buf_reset(out);
+  bool copied = ds_json_copy((struct ds_str){p, n}, 0, out, scratch);
+  json_error_t je;
+  json_t *ref = json_loadb(p, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+  if (copied) {
+    if (!ref) abort(); /* the walk accepted what jansson does not */
+    char *want = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (want && strcmp(want, out->data ? out->data : "") != 0) abort();
+    ds_free(want);
+  }
+  /* stepping member by member accepts what the copy accepts (which holds fewer keys) */
+  struct ds_json_walk w;
+  if (copied && ds_json_walk_open(&w, p, p + n, 1, scratch)) {
+    int r;
+    struct ds_str key;
+    while ((r = ds_json_walk_next(&w, &key)) > 0)
+      if (!ds_json_walk_value(&w, NULL, NULL)) abort();
+    if (r < 0) abort();
+  }
+  json_decref(ref);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -50,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
     check_fast_path(p, n, false, &scratch, &out);
     check_fast_path(p, n, true, &scratch, &out);
+    check_walk(p, n, &scratch, &out);
     p += n + 1;
   }
 

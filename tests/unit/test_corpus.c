@@ -701,6 +701,21 @@ static void fast_json_matches_jansson(void **state) {
       ds_free(want);
     }
     if (i < 13 && i != 6) assert_non_null(fast); /* valid ones take the fast path (19-digit ints excepted) */
+    /* the walk copies any one value without building it: the same text where it accepts,
+     * and it accepts the valid ones except a repeated key (rejected), an escaped key and a
+     * 19-digit integer; a bare string is a value too */
+    ds_buf_reset(&out);
+    bool copied = ds_json_copy((struct ds_str){d, strlen(d)}, 0, &out, &scratch);
+    json_t *any = json_loadb(d, strlen(d), JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+    if (copied) {
+      if (!any) fail_msg("the walk accepted %s", d);
+      char *want = json_dumps(any, JSON_COMPACT | JSON_ENCODE_ANY);
+      assert_non_null(want);
+      assert_string_equal(out.data, want);
+      ds_free(want);
+    }
+    assert_int_equal(copied, (i < 13 && i != 5 && i != 6 && i != 9) || strcmp(d, "\"bare\"") == 0);
+    json_decref(any);
     json_decref(ref);
     json_decref(fast);
   }

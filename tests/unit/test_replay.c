@@ -348,6 +348,97 @@ static void cancel_resume_shards_merge(void **state) {
   assert_int_equal(ds_merge_run(shards, 1, p.db_path, NULL, &err), DS_E_INVALID); /* output exists */
 }
 
+/* Loading reads most records without parsing them into values; what it stores must be what
+ * parsing gives, byte for byte: the prefix and original as compact JSON in the corpus's key
+ * order, segment/tools/repo canonical (sorted keys), weight and time. The records below take
+ * the walk and its fallbacks (escaped keys, many keys, odd types); each stored column is
+ * compared with jansson's text of the parsed record. */
+static const char *const odd_records[] = {
+    "{ \"id\" : \"w1\" , \"time\":\"2026-01-01T00:00:00Z\", \"weight\": 2.50E0, \"segment\":{\"tier\":\"pro\",\"product\":\"chat\"},"
+    " \"messages\" : [ {\"role\":\"system\",\"content\":\"tab\\there \\\"q\\\" \\\\ \\/ \\u00e9 \\ud83d\\ude00 caf\xc3\xa9\"} ,"
+    " {\"role\":\"us\\u0065r\",\"content\":\"hi\",\"n\":[1,-0,1.5,1e2,-3.25e-7,0.1,123456789012345678]},"
+    " {\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"t1\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}]},"
+    " {\"role\":\"tool\",\"tool_call_id\":\"t1\",\"content\":\"1e5\"},"
+    " {\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}]} ],"
+    " \"tools\":[{\"type\":\"function\",\"function\":{\"parameters\":{\"z\":{},\"a\":[]},\"name\":\"f\"}}],"
+    " \"repo\":{\"url\":\"https://x\",\"commit\":\"abc\"} }",
+    /* escaped key inside a message; non-object segment, object tools, array repo; empty time */
+    "{\"id\":\"w2\",\"time\":\"\",\"weight\":7,\"segment\":\"x\",\"tools\":{\"a\":1},\"repo\":[1],\"messages\":["
+    "{\"role\":\"user\",\"n\\u0061me\":\"bob\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\"a\"}]}",
+    /* more top-level keys than the walk remembers; a role that is not a string */
+    "{\"k01\":1,\"k02\":1,\"k03\":1,\"k04\":1,\"k05\":1,\"k06\":1,\"k07\":1,\"k08\":1,\"k09\":1,\"k10\":1,\"k11\":1,"
+    "\"k12\":1,\"k13\":1,\"k14\":1,\"k15\":1,\"k16\":1,\"k17\":1,\"k18\":1,\"k19\":1,\"k20\":1,\"k21\":1,\"k22\":1,"
+    "\"k23\":1,\"k24\":1,\"k25\":1,\"k26\":1,\"k27\":1,\"k28\":1,\"k29\":1,\"k30\":1,\"k31\":1,\"k32\":1,\"k33\":1,"
+    "\"id\":\"w3\",\"segment\":{\"b\":1,\"a\":2},\"messages\":[{\"role\":7,\"content\":\"x\"},{\"role\":\"tool\",\"content\":\"t\"},"
+    "{\"role\":\"assistant\",\"content\":\"a\",\"meta\":{\"deep\":[[{\"x\":true,\"y\":false}]]}}]}",
+    /* the same segment as the record before (remembered), written differently */
+    "{\"id\":\"w4\",\"segment\":{\"a\":2,\"b\":1},\"messages\":[{\"role\":\"user\",\"content\":\"\\u0041\"},"
+    "{\"role\":\"assistant\",\"content\":\"b\"}]}",
+};
+
+static void stored_as_parsed(void **state) {
+  (void)state;
+  struct ds_buf corpus;
+  ds_buf_init(&corpus, 0);
+  for (size_t i = 0; i < DS_ARRAY_LEN(odd_records); i++)
+    assert_int_equal(ds_buf_adds(&corpus, odd_records[i]) || ds_buf_addc(&corpus, '\n'), DS_OK);
+  struct ds_replay_params p;
+  ds_replay_default_params(&p);
+  p.corpus_path = ds_test_write(dir, "odd.jsonl", corpus.data);
+  p.db_path = ds_test_path(dir, "odd.db");
+  p.backend_spec = "original";
+  p.cut = DS_REPLAY_CUT_EVERY;
+  struct ds_replay_summary s;
+  struct ds_err err = {0};
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.prefixes, 5); /* w1: 2 cuts, w2, w3 (after the tool turn), w4 */
+  ds_replay_summary_release(&s);
+  char sql[256];
+  for (size_t i = 0; i < DS_ARRAY_LEN(odd_records); i++) {
+    json_error_t je;
+    json_t *rec = json_loads(odd_records[i], JSON_REJECT_DUPLICATES, &je);
+    assert_non_null(rec);
+    const char *id = json_string_value(json_object_get(rec, "id"));
+    const json_t *msgs = json_object_get(rec, "messages"), *w = json_object_get(rec, "weight");
+    const json_t *seg = json_object_get(rec, "segment"), *tools = json_object_get(rec, "tools");
+    const json_t *repo = json_object_get(rec, "repo"), *time = json_object_get(rec, "time");
+    for (size_t cut = 1; cut < json_array_size(msgs); cut++) {
+      if (strcmp(json_string_value(json_object_get(json_array_get(msgs, cut), "role")), "assistant") != 0) continue;
+      json_t *prefix = json_array();
+      for (size_t j = 0; j < cut; j++) json_array_append(prefix, json_array_get(msgs, j));
+      char *want_prefix = json_dumps(prefix, JSON_COMPACT), *want_orig = json_dumps(json_array_get(msgs, cut), JSON_COMPACT);
+      char *want_seg = json_is_object(seg) ? json_dumps(seg, JSON_COMPACT | JSON_SORT_KEYS) : ds_strdup("{}");
+      char *want_tools = json_is_array(tools) ? json_dumps(tools, JSON_COMPACT | JSON_SORT_KEYS) : ds_strdup("NULL");
+      char *want_repo = json_is_object(repo) ? json_dumps(repo, JSON_COMPACT | JSON_SORT_KEYS) : ds_strdup("NULL");
+      char want_w[32];
+      snprintf(want_w, sizeof want_w, "%g", json_is_number(w) ? json_number_value(w) : 1.0);
+#define COL(c) (snprintf(sql, sizeof sql, "SELECT %s FROM prefixes WHERE conv_id='%s' AND cut_index=%zu", c, id, cut), \
+                q(p.db_path, sql))
+      assert_string_equal(COL("messages"), want_prefix);
+      assert_string_equal(COL("original"), want_orig);
+      assert_string_equal(COL("segment"), want_seg);
+      assert_string_equal(COL("tools"), want_tools);
+      assert_string_equal(COL("repo"), want_repo);
+      assert_string_equal(COL("printf('%g',weight)"), want_w);
+      assert_string_equal(COL("coalesce(time,'NULL')"), json_is_string(time) ? json_string_value(time) : "NULL");
+#undef COL
+      ds_free(want_prefix);
+      ds_free(want_orig);
+      ds_free(want_seg);
+      ds_free(want_tools);
+      ds_free(want_repo);
+      json_decref(prefix);
+    }
+    json_decref(rec);
+  }
+  /* a repeated key anywhere in a record is an error, as when parsing */
+  p.corpus_path = ds_test_write(dir, "dup.jsonl", "{\"id\":\"d\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
+                                                   "{\"role\":\"assistant\",\"content\":\"y\",\"meta\":{\"k\":1,\"k\":2}}]}\n");
+  assert_int_equal(run(&p, NULL, &err), DS_E_PARSE);
+  assert_non_null(strstr(err.msg, "dup.jsonl:1: invalid JSON: duplicate object key"));
+  ds_buf_release(&corpus);
+}
+
 static void bad_input(void **state) {
   (void)state;
   struct ds_replay_params p;
@@ -446,6 +537,7 @@ int main(void) {
       cmocka_unit_test(seeds),
       cmocka_unit_test(accounting_and_retry),
       cmocka_unit_test(cancel_resume_shards_merge),
+      cmocka_unit_test(stored_as_parsed),
       cmocka_unit_test(bad_input),
       cmocka_unit_test(load_while_sampling),
   };
