@@ -23,6 +23,8 @@
 #define LOAD_BATCH 2000       /* corpus records per loading transaction */
 #define WRITER_LOAD_STEP 512  /* ... when the writer thread loads between commit groups */
 #define LOAD_AHEAD 8192       /* ... and keeps at most this many loaded prefixes not yet taken */
+#define LOAD_AHEAD_BYTES (32u << 20) /* ... holding at most about this many bytes */
+#define LOAD_STEP_BYTES (8u << 20)   /* a loading step ends early past this many bytes handed over */
 #define WAIT_WINDOWS 32       /* results in flight or waiting for their commit, in windows */
 #define CURSOR_BATCH 1024     /* pending prefixes read per cursor step */
 #define ORIGINAL_BATCH 512    /* "original" samples per commit */
@@ -45,6 +47,7 @@ struct rp_prefix {
   unsigned trimmed;
   bool trim_dirty;              /* messages changed by trimming: written at finalization */
   bool finalized;               /* its final status is in a commit group */
+  size_t load_bytes;            /* handed over by loading: the memory it holds */
   unsigned n_stored, n_ok;      /* samples stored (any session) */
   unsigned fail_k;              /* lowest k of a failed sample (UINT_MAX: none) */
   char *fail_cause;             /* its cause */
@@ -111,7 +114,10 @@ struct rp_writer {
   struct ds_err load_err;       /* under mu */
   uint64_t loaded_lines, loaded_cuts; /* under mu: corpus lines read, cuts added this session */
   uint64_t load_steps;          /* under mu: bumped by every step (the main thread waits on it) */
-  uint64_t taken;               /* under mu: loaded prefixes the main thread has read */
+  /* under mu: prefixes committed by loading steps and handed to the main thread, which takes
+   * them from here instead of reading them back from the database */
+  struct rp_prefix *loaded_head, *loaded_tail;
+  size_t loaded_n, loaded_bytes;
 };
 
 struct replay {
@@ -132,9 +138,12 @@ struct replay {
   struct rp_sink sink;    /* the main connection's write statements */
   struct rp_writer *writer; /* NULL: groups are committed on the main thread */
   bool loading;             /* the writer thread is still loading the corpus */
+  bool writer_loads;        /* ... was at the start: past cursor_max, prefixes are handed over */
   uint64_t cuts_seen;       /* its loaded cuts already counted in samples_total */
-  int64_t cursor_id;
-  bool cursor_done;
+  int64_t cursor_id;        /* the last pending prefix taken into the queue */
+  int64_t cursor_max;       /* the cursor reads up to this id; later ones are handed over */
+  bool cursor_read;         /* the cursor found everything up to cursor_max */
+  bool cursor_done;         /* no pending prefix is left to take */
   /* meta.replay_watermark: every prefix with an id up to it has its final status committed.
    * The cursor of a resumed run starts there, so finding pending prefixes never reads the
    * finished part of the table (prefixes.status has no index: see store.c). */
@@ -236,6 +245,42 @@ static void prefix_free(struct rp_prefix *pf) {
   ds_free(pf);
 }
 
+static void prefix_list_free(struct rp_prefix *pf) {
+  while (pf) {
+    struct rp_prefix *n = pf->next_q;
+    prefix_free(pf);
+    pf = n;
+  }
+}
+
+/* A pending prefix as the queue holds it: key "conv#cut", its stored messages text (kept
+ * unless NULL), tools and repository parsed, and room for its K ks to do. NULL when out of
+ * memory. */
+static struct rp_prefix *prefix_new(int64_t id, const char *conv, int64_t cut, const char *messages, size_t messages_len,
+                                    const char *tools, const char *repo, unsigned k) {
+  struct rp_prefix *pf = ds_calloc(1, sizeof *pf);
+  if (!pf) return NULL;
+  pf->id = id;
+  pf->prompt_tokens = -1;
+  pf->fail_k = UINT_MAX;
+  char num[24];
+  int nl = snprintf(num, sizeof num, "#%lld", (long long)cut);
+  size_t cl = strlen(conv);
+  if ((pf->key = ds_malloc(cl + (size_t)nl + 1))) {
+    memcpy(pf->key, conv, cl);
+    memcpy(pf->key + cl, num, (size_t)nl + 1);
+  }
+  if (messages) pf->messages_raw = ds_strndup(messages, messages_len);
+  pf->tools = tools ? json_loads(tools, 0, NULL) : NULL;
+  pf->repo = repo ? json_loads(repo, 0, NULL) : NULL;
+  pf->todo = ds_calloc(k ? k : 1, sizeof *pf->todo);
+  if (!pf->key || (messages && !pf->messages_raw) || !pf->todo) {
+    prefix_free(pf);
+    return NULL;
+  }
+  return pf;
+}
+
 /* ---------- progress ---------- */
 
 static void report(struct replay *r, bool force) {
@@ -287,6 +332,11 @@ struct rp_loader {
   size_t cap_msgs;
   struct rp_memo memo[3];     /* segment, tools, repo */
   char *owned[3];             /* ... canonical texts of load_tree */
+  /* on the writer thread: the step's new prefixes, handed over once it commits */
+  bool hand_over;
+  unsigned k;
+  struct rp_prefix *step_head, *step_tail;
+  size_t step_n, step_bytes;
 };
 
 static void load_state_parse(const char *s, struct load_state *ls) {
@@ -371,8 +421,20 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record
     ld->ls.duplicates++;
     ds_logf(&ld->p->log, DS_LOG_WARN, "%s:%llu: conversation '%s' cut %zu already loaded (duplicate id); counted as duplicate",
             ld->path, (unsigned long long)ld->ls.line, rc->id, cut);
-  } else {
-    ld->ls.cuts++;
+    return DS_OK;
+  }
+  ld->ls.cuts++;
+  if (ld->hand_over) {
+    struct rp_prefix *pf = prefix_new(sqlite3_last_insert_rowid(ld->db), rc->id, (int64_t)cut, ld->prefix.data,
+                                      ld->prefix.len, rc->tools, rc->repo, ld->k);
+    if (!pf) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    if (ld->step_tail) ld->step_tail->next_q = pf;
+    else ld->step_head = pf;
+    ld->step_tail = pf;
+    ld->step_n++;
+    pf->load_bytes = sizeof *pf + ld->prefix.len + strlen(pf->key) + (rc->tools ? strlen(rc->tools) : 0) +
+                     (rc->repo ? strlen(rc->repo) : 0);
+    ld->step_bytes += pf->load_bytes;
   }
   return DS_OK;
 }
@@ -564,6 +626,7 @@ static void loader_close(struct rp_loader *ld) {
   ds_buf_release(&ld->original);
   ds_buf_release(&ld->id);
   ds_buf_release(&ld->time);
+  prefix_list_free(ld->step_head);
   ds_free(ld->roles);
   ds_free(ld->spans);
   for (int i = 0; i < 3; i++) {
@@ -624,7 +687,8 @@ static enum ds_status loader_open(const struct ds_replay_params *p, struct ds_st
   return DS_OK;
 }
 
-/* Loads up to max_lines more lines in one transaction; sets ld->complete at the end. */
+/* Loads up to max_lines more lines in one transaction (fewer once the prefixes to hand over
+ * pass LOAD_STEP_BYTES); sets ld->complete at the end. */
 static enum ds_status loader_step(struct rp_loader *ld, unsigned max_lines, struct ds_err *err) {
   if (ld->complete) return DS_OK;
   enum ds_status st = ds_store_begin(ld->store, err);
@@ -650,6 +714,7 @@ static enum ds_status loader_step(struct rp_loader *ld, unsigned max_lines, stru
     if (k == line.len) continue; /* blank line */
     if ((st = load_record(ld, line, err))) goto out;
     n++;
+    if (ld->step_bytes >= LOAD_STEP_BYTES) break;
   }
   if ((st = load_state_save(ld, ld->complete, err))) goto out;
   st = ds_store_commit(ld->store, err);
@@ -661,6 +726,9 @@ out:
   if (st) {
     ds_store_rollback(ld->store);
     ld->complete = false;
+    prefix_list_free(ld->step_head); /* never committed: nothing to hand over */
+    ld->step_head = ld->step_tail = NULL;
+    ld->step_n = ld->step_bytes = 0;
   }
   return st;
 }
@@ -785,68 +853,52 @@ static void check_context(struct replay *r, struct rp_prefix *pf) {
 
 static enum ds_status push_done(struct replay *r, struct rp_prefix *pf, unsigned k, int64_t seed,
                                 struct ds_result *res);
-static enum ds_status writer_load_progress(struct replay *r, uint64_t taken, struct ds_err *err);
+static enum ds_status writer_load_progress(struct replay *r, struct ds_err *err);
+static unsigned take_loaded(struct replay *r, unsigned max, struct rp_prefix **first, struct rp_prefix **last, bool *all);
 
-static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
+/* Reads the next batch of pending prefixes after the cursor, up to cursor_max. */
+static enum ds_status read_cursor(struct replay *r, struct rp_prefix **out_first, struct rp_prefix **out_last,
+                                  unsigned *got, struct ds_err *err) {
   sqlite3_stmt *q = r->q_cursor;
   enum ds_status st = DS_OK;
   int rc;
-  unsigned got = 0;
-  if ((st = writer_load_progress(r, 0, err))) return st;
-  bool all_loaded = !r->loading; /* before the query: a short batch then means the end */
   sqlite3_reset(q);
   sqlite3_bind_int64(q, 1, r->cursor_id);
-  sqlite3_bind_int(q, 2, CURSOR_BATCH);
+  sqlite3_bind_int64(q, 2, r->cursor_max);
+  sqlite3_bind_int(q, 3, CURSOR_BATCH);
   struct rp_prefix *first = NULL, *last = NULL;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    got++;
-    struct rp_prefix *pf = ds_calloc(1, sizeof *pf);
+    ++*got;
+    const char *conv = (const char *)sqlite3_column_text(q, 1);
+    const char *ms = (const char *)sqlite3_column_text(q, 3);
+    const char *ts = (const char *)sqlite3_column_text(q, 4);
+    const char *os = (const char *)sqlite3_column_text(q, 5);
+    const char *rs = (const char *)sqlite3_column_text(q, 7);
+    /* the original only for the "original" backend, the prefix only for a model (its text,
+     * parsed only when something needs its structure) */
+    struct rp_prefix *pf = prefix_new(sqlite3_column_int64(q, 0), conv ? conv : "", sqlite3_column_int64(q, 2),
+                                      r->original ? NULL : ms, ms ? (size_t)sqlite3_column_bytes(q, 3) : 0,
+                                      r->original ? NULL : ts, rs, r->k);
     if (!pf) {
       st = ds_fail(err, DS_E_NOMEM, "out of memory");
       break;
     }
-    pf->id = sqlite3_column_int64(q, 0);
     r->cursor_id = pf->id;
-    pf->prompt_tokens = -1;
-    const char *conv = (const char *)sqlite3_column_text(q, 1);
-    struct ds_buf kb;
-    ds_buf_init(&kb, 0);
-    ds_buf_addf(&kb, "%s#%lld", conv ? conv : "", (long long)sqlite3_column_int64(q, 2));
-    pf->key = ds_buf_detach(&kb, NULL);
-    const char *ms = (const char *)sqlite3_column_text(q, 3);
-    const char *ts = (const char *)sqlite3_column_text(q, 4);
-    const char *os = (const char *)sqlite3_column_text(q, 5);
-    pf->fail_k = UINT_MAX;
-    /* the original only for the "original" backend, the prefix only for a model (its text,
-     * parsed only when something needs its structure) */
-    if (ms && !r->original && !(pf->messages_raw = ds_strdup(ms))) {
-      st = ds_fail(err, DS_E_NOMEM, "out of memory");
-      prefix_free(pf);
-      break;
-    }
     if (!ms || r->original) pf->messages = json_array();
     else if (r->agentic) prefix_messages(pf);
-    pf->tools = ts && !r->original ? json_loads(ts, 0, NULL) : NULL;
     pf->original = os && r->original ? json_loads(os, 0, NULL) : NULL;
     pf->trimmed = (unsigned)sqlite3_column_int(q, 6);
-    const char *rs = (const char *)sqlite3_column_text(q, 7);
-    pf->repo = rs ? json_loads(rs, 0, NULL) : NULL;
-    pf->todo = ds_calloc(r->k, sizeof *pf->todo);
-    if (!pf->key || !pf->todo || (!pf->messages && (r->agentic || !pf->messages_raw || pf->messages_raw[0] != '['))) {
-      st = pf->key && pf->todo ? ds_fail(err, DS_E_INVALID, "prefix %lld: stored messages are not a JSON array", (long long)pf->id)
-                               : ds_fail(err, DS_E_NOMEM, "out of memory");
-      prefix_free(pf);
-      break;
-    }
     if (last) last->next_q = pf;
     else first = pf;
     last = pf;
+    if (!pf->messages && (r->agentic || !pf->messages_raw || pf->messages_raw[0] != '[')) {
+      st = ds_fail(err, DS_E_INVALID, "prefix %lld: stored messages are not a JSON array", (long long)pf->id);
+      break;
+    }
   }
   if (!st && rc != SQLITE_DONE && rc != SQLITE_ROW) st = rp_db_fail(r->db, err, "reading pending prefixes");
   sqlite3_reset(q);
-  if (got < CURSOR_BATCH && !st && all_loaded) r->cursor_done = true;
-  if (got && !st && r->loading) st = writer_load_progress(r, got, err);
-  if (!got && !st && !all_loaded) return DS_E_LIMIT; /* nothing loaded beyond the cursor yet: later */
+  if (!st && *got < CURSOR_BATCH) r->cursor_read = true;
   /* which samples each prefix already has: one range query per batch, merged with the list */
   if (!st && first) {
     sqlite3_reset(r->q_have);
@@ -857,7 +909,7 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
       int64_t id = sqlite3_column_int64(r->q_have, 0), k = sqlite3_column_int64(r->q_have, 1);
       while (pf && pf->id < id) pf = pf->next_q;
       if (!pf || pf->id != id || k < 0 || k >= (int64_t)r->k) continue;
-      pf->todo[k] = 1; /* marks k stored; turned into the list of ks to do below */
+      pf->todo[k] = 1; /* marks k stored; turned into the list of ks to do by load_pending */
       pf->n_stored++;
       if (strcmp((const char *)sqlite3_column_text(r->q_have, 2), "ok") == 0) {
         pf->n_ok++;
@@ -870,21 +922,40 @@ static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
     }
     if (rc != SQLITE_DONE) st = rp_db_fail(r->db, err, "reading stored samples");
     sqlite3_reset(r->q_have);
-    for (pf = first; pf; pf = pf->next_q) {
-      unsigned n = 0;
-      for (unsigned k = 0; k < r->k; k++)
-        if (!pf->todo[k]) pf->todo[n++] = k;
-      pf->n_todo = n;
-      for (unsigned k = n; k < r->k; k++) pf->todo[k] = 0;
-    }
+  }
+  *out_first = first;
+  *out_last = last;
+  return st;
+}
+
+/* Takes the next pending prefixes into the queue: from the database up to cursor_max, then
+ * (while the writer loads the corpus) those loading hands over. DS_E_LIMIT when none is
+ * there yet. */
+static enum ds_status load_pending(struct replay *r, struct ds_err *err) {
+  enum ds_status st;
+  unsigned got = 0;
+  if ((st = writer_load_progress(r, err))) return st;
+  struct rp_prefix *first = NULL, *last = NULL;
+  if (!r->cursor_read) {
+    st = read_cursor(r, &first, &last, &got, err);
+    if (!st && r->cursor_read && !r->writer_loads) r->cursor_done = true;
+  } else {
+    bool all = false;
+    got = take_loaded(r, CURSOR_BATCH, &first, &last, &all);
+    if (last) r->cursor_id = last->id;
+    if (all) r->cursor_done = true;
+    else if (!got) return DS_E_LIMIT; /* nothing loaded beyond the cursor yet: later */
   }
   if (st) {
-    while (first) {
-      struct rp_prefix *n = first->next_q;
-      prefix_free(first);
-      first = n;
-    }
+    prefix_list_free(first);
     return st;
+  }
+  for (struct rp_prefix *pf = first; pf; pf = pf->next_q) {
+    unsigned n = 0;
+    for (unsigned k = 0; k < r->k; k++)
+      if (!pf->todo[k]) pf->todo[n++] = k;
+    pf->n_todo = n;
+    for (unsigned k = n; k < r->k; k++) pf->todo[k] = 0;
   }
   if (first) {
     if (r->q_tail) r->q_tail->next_q = first;
@@ -1382,7 +1453,8 @@ static void *writer_main(void *arg) {
     /* loading keeps ahead of sampling, not further: it spreads over the run instead of taking a
      * core from the requests at the start */
     while (!w->job && !w->quit &&
-           !(w->loader && !w->load_done && !w->load_failed && w->loaded_cuts < w->taken + LOAD_AHEAD))
+           !(w->loader && !w->load_done && !w->load_failed && w->loaded_n < LOAD_AHEAD &&
+             w->loaded_bytes < LOAD_AHEAD_BYTES))
       pthread_cond_wait(&w->cv, &w->mu);
     if (w->job) {
       pthread_mutex_unlock(&w->mu);
@@ -1399,12 +1471,21 @@ static void *writer_main(void *arg) {
     if (w->quit) break;
     pthread_mutex_unlock(&w->mu);
     struct ds_err e = {0};
-    enum ds_status st = loader_step(w->loader, WRITER_LOAD_STEP, &e);
+    struct rp_loader *ld = w->loader;
+    enum ds_status st = loader_step(ld, WRITER_LOAD_STEP, &e);
     pthread_mutex_lock(&w->mu);
     if (st) {
       w->load_failed = true;
       w->load_st = st;
       w->load_err = e;
+    } else if (ld->step_head) { /* committed: the main thread may take its prefixes */
+      if (w->loaded_tail) w->loaded_tail->next_q = ld->step_head;
+      else w->loaded_head = ld->step_head;
+      w->loaded_tail = ld->step_tail;
+      w->loaded_n += ld->step_n;
+      w->loaded_bytes += ld->step_bytes;
+      ld->step_head = ld->step_tail = NULL;
+      ld->step_n = ld->step_bytes = 0;
     }
     w->load_done = w->loader->complete;
     w->loaded_lines = w->loader->ls.line;
@@ -1417,15 +1498,11 @@ static void *writer_main(void *arg) {
 }
 
 /* Main thread: takes in the writer's loading progress (lines, new prefixes to sample) and
- * its error, if loading failed; tells it how many loaded prefixes were read (taken). */
-static enum ds_status writer_load_progress(struct replay *r, uint64_t taken, struct ds_err *err) {
+ * its error, if loading failed. */
+static enum ds_status writer_load_progress(struct replay *r, struct ds_err *err) {
   struct rp_writer *w = r->writer;
   if (!r->loading) return DS_OK;
   pthread_mutex_lock(&w->mu);
-  if (taken) {
-    w->taken += taken;
-    pthread_cond_broadcast(&w->cv);
-  }
   bool done = w->load_done, failed = w->load_failed;
   uint64_t lines = w->loaded_lines, cuts = w->loaded_cuts;
   enum ds_status st = w->load_st;
@@ -1437,6 +1514,33 @@ static enum ds_status writer_load_progress(struct replay *r, uint64_t taken, str
   if (failed) return ds_fail(err, st, "%s", e.msg);
   if (done) r->loading = false;
   return DS_OK;
+}
+
+/* Main thread: takes up to max prefixes that loading handed over, in id order; the writer may
+ * then load further. *all is set when loading is over and nothing is left to take. */
+static unsigned take_loaded(struct replay *r, unsigned max, struct rp_prefix **first, struct rp_prefix **last, bool *all) {
+  struct rp_writer *w = r->writer;
+  unsigned n = 0;
+  pthread_mutex_lock(&w->mu);
+  struct rp_prefix *head = w->loaded_head, *pf = NULL;
+  size_t bytes = 0;
+  for (struct rp_prefix *x = head; x && n < max; x = x->next_q, n++) {
+    pf = x;
+    bytes += x->load_bytes;
+  }
+  if (n) {
+    w->loaded_head = pf->next_q;
+    if (!w->loaded_head) w->loaded_tail = NULL;
+    pf->next_q = NULL;
+    w->loaded_n -= n;
+    w->loaded_bytes -= bytes;
+    pthread_cond_broadcast(&w->cv);
+  }
+  *all = !w->loaded_head && (w->load_done || w->load_failed);
+  pthread_mutex_unlock(&w->mu);
+  *first = n ? head : NULL;
+  *last = pf;
+  return n;
 }
 
 /* Main thread with nothing to send or commit: waits (at most timeout_s) for the next loading
@@ -1510,8 +1614,19 @@ static enum ds_status writer_start(struct replay *r, const char *corpus_path, st
   w->sink.db = ds_store_db(w->sink.store);
   if ((st = prepare_sink(&w->sink, err))) return st;
   if (corpus_path && (st = loader_open(r->p, w->sink.store, corpus_path, &w->loader, err))) return st;
-  r->loading = w->loader && !w->loader->complete;
+  r->loading = r->writer_loads = w->loader && !w->loader->complete;
   w->load_done = !r->loading;
+  if (r->loading) {
+    /* what earlier sessions loaded is read from the database; what this one loads is handed over */
+    sqlite3_stmt *q = NULL;
+    if ((st = prep(r->db, "SELECT coalesce(max(id),0) FROM prefixes", &q, err))) return st;
+    if (sqlite3_step(q) == SQLITE_ROW) r->cursor_max = sqlite3_column_int64(q, 0);
+    else st = rp_db_fail(r->db, err, "reading the last prefix id");
+    sqlite3_finalize(q);
+    if (st) return st;
+    w->loader->hand_over = true;
+    w->loader->k = r->k;
+  }
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);
   w->sync_init = true;
@@ -1541,6 +1656,7 @@ static void writer_stop(struct replay *r) {
     pthread_cond_destroy(&w->cv);
   }
   loader_close(w->loader);
+  prefix_list_free(w->loaded_head);
   sink_finalize(&w->sink);
   ds_store_close(w->sink.store);
   ds_free(w);
@@ -1609,7 +1725,7 @@ static enum ds_status sample_loop(struct replay *r, struct ds_err *err) {
       if ((st = ds_backend_poll(r->backend, 50, on_done, r, err))) goto out;
     } else if (r->loading && !r->n_done && !r->n_cont && !r->writer->busy) {
       writer_wait(r, 0.05); /* everything loaded so far is done: wait for the next step */
-      if ((st = writer_load_progress(r, 0, err))) goto out;
+      if ((st = writer_load_progress(r, err))) goto out;
     }
     unsigned in_flight = r->backend ? ds_backend_in_flight(r->backend) : 0;
     if (r->writer) {
@@ -1781,7 +1897,7 @@ static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
   enum ds_status st;
   if ((st = prep(r->db,
                  "SELECT id,conv_id,cut_index,messages,tools,original,trimmed,repo FROM prefixes"
-                 " WHERE status='pending' AND id>? ORDER BY id LIMIT ?",
+                 " WHERE status='pending' AND id>? AND id<=? ORDER BY id LIMIT ?",
                  &r->q_cursor, err)) ||
       (st = prep(r->db,
                  "SELECT prefix_id,k,status,cause FROM samples WHERE prefix_id BETWEEN ? AND ? ORDER BY prefix_id,k",
@@ -2009,6 +2125,7 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   r.low_pending = INT64_MAX;
   char *mark = meta_str(r.store, "replay_watermark");
   r.mark_stored = r.mark_next = r.cursor_id = mark ? strtoll(mark, NULL, 10) : 0;
+  r.cursor_max = INT64_MAX;
   ds_free(mark);
   if ((st = prepare_statements(&r, err)) || (st = count_totals(&r, err))) goto out;
   if (r.backend && !r.agentic && (st = writer_start(&r, loaded ? NULL : p.corpus_path, err))) goto out;
