@@ -24,10 +24,8 @@ cat > "$WORK/script.json" <<'JSON'
  {"tool":"shell","arguments":{"command":"ls"}},
  {"final":"All done."}]
 JSON
-port=$(free_port)
-python3 "$DS_SRC/tests/servers/scripted_agent.py" "$port" "$WORK/script.json" &
-_ds_pids+=($!)
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.05; done
+start_scripted_agent "$WORK/script.json"
+port=$AGENT_PORT
 
 "$DEPSIM" replay "$WORK/corpus.jsonl" --backend "openai:http://127.0.0.1:$port/v1?model=scripted" \
   -o "$WORK/run.db" --agentic --quiet > "$WORK/out.txt" || { cat "$WORK/out.txt"; fail "agentic replay failed"; }
@@ -52,10 +50,8 @@ assert_eq "$(fingerprint)" "$before" "the repository on disk"
 cat > "$WORK/loop.json" <<'JSON'
 [{"tool":"shell","arguments":{"command":"ls"}}]
 JSON
-port2=$(free_port)
-python3 "$DS_SRC/tests/servers/scripted_agent.py" "$port2" "$WORK/loop.json" &
-_ds_pids+=($!)
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port2/" >/dev/null && break; sleep 0.05; done
+start_scripted_agent "$WORK/loop.json"
+port2=$AGENT_PORT
 "$DEPSIM" replay "$WORK/corpus.jsonl" --backend "openai:http://127.0.0.1:$port2/v1?model=scripted" \
   -o "$WORK/loop.db" --agentic --quiet >/dev/null || fail "looping replay failed"
 assert_eq "$(sqlite3 "$WORK/loop.db" "SELECT status||','||finish_reason FROM samples")" "ok,loop" "loop recorded"

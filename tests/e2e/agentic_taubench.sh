@@ -26,10 +26,8 @@ assert_eq "$(wc -l < "$WORK/corpus.jsonl" | tr -d ' ')" 200 "records ingested"
 cat > "$WORK/extra.json" <<'JSON'
 [{"tool": "get_lounge_access", "arguments": {"airport": "JFK", "membership": "gold"}}]
 JSON
-port=$(free_port)
-python3 "$DS_SRC/tests/servers/scripted_agent.py" "$port" --replay "$WORK/sub.jsonl" "$WORK/extra.json" &
-_ds_pids+=($!)
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.05; done
+start_scripted_agent --replay "$WORK/sub.jsonl" "$WORK/extra.json"
+port=$AGENT_PORT
 
 "$DEPSIM" replay "$WORK/sub.jsonl" --backend "openai:http://127.0.0.1:$port/v1?model=scripted" \
   -o "$WORK/run.db" --agentic --tooldb "$WORK/tools.db" \

@@ -41,6 +41,26 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# start_scripted_agent ARGS...: starts tests/servers/scripted_agent.py on a port it binds
+# itself (no race with another test for a chosen port), waits until it listens, and sets
+# AGENT_PORT and AGENT_URL (…/v1).
+start_scripted_agent() {
+  local out; out=$(mktemp "$WORK/agent.XXXXXX")
+  python3 "$DS_SRC/tests/servers/scripted_agent.py" 0 "$@" >"$out" 2>&1 &
+  _ds_pids+=($!)
+  for _ in $(seq 1 600); do
+    AGENT_PORT=$(sed -n 's/^port=//p' "$out")
+    if [ -n "$AGENT_PORT" ]; then
+      AGENT_URL="http://127.0.0.1:$AGENT_PORT/v1"
+      return 0
+    fi
+    kill -0 "${_ds_pids[-1]}" 2>/dev/null || { cat "$out"; fail "scripted_agent.py exited"; }
+    sleep 0.05
+  done
+  cat "$out"
+  fail "scripted_agent.py did not start within 30 s"
+}
+
 # start_llama_server MODEL [extra args...]: starts llama-server on 127.0.0.1, waits for
 # /health, sets LLAMA_URL (…/v1) and LLAMA_PID. Skips nothing: llama-server is part of the build.
 start_llama_server() {

@@ -5,6 +5,7 @@ agentic replay walks through the script one tool call per turn. Used by e2e test
 
 usage: scripted_agent.py PORT SCRIPT.json   (SCRIPT: a list of {"tool","arguments"} or {"final"})
        scripted_agent.py PORT --replay CORPUS.jsonl [EXTRA.json]
+  PORT 0 takes a free port; once listening it prints "port=N" (and flushes) on stdout.
   --replay: for each conversation (found by its first user message in CORPUS, canonical records)
   the agent issues the assistant tool calls recorded in that record, in order and with their
   recorded arguments, then the calls of EXTRA (a list of {"tool","arguments"}), then answers.
@@ -87,4 +88,6 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(out)
 
 
-ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+print(f"port={server.server_address[1]}", flush=True)
+server.serve_forever()
