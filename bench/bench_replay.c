@@ -3,9 +3,10 @@
  * prefixes/s (the store's cost is the difference) and peak RSS for growing corpora.
  * Usage: bench_replay [N=100000] [BASE_URL] [--rounds R]   (without BASE_URL it starts
  * $DS_FAULT_SERVER, default ./tests/fault_server from the build directory). Each figure runs in
- * its own child process so that its peak RSS is its own. Rounds (default 3) alternate the
- * backend-only run and the replay so that load from elsewhere hits both; the median ratio is
- * the figure. */
+ * its own child process so that its peak RSS is its own. Each of the rounds (default 3) runs
+ * a replay between two backend-only runs (R rounds: R replays, R + 1 backend-only runs,
+ * alternating) and compares it with their mean, so that load from elsewhere and drift hit
+ * both sides; the median ratio is the figure. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,28 +217,36 @@ int main(int argc, char **argv) {
   rss_small = rss;
   printf("replay (N/10)        %7lu prefixes  %6.2f s  %8.0f prefixes/s  peak RSS %6ld KiB  CPU %.1f us/prefix\n", r.n,
          r.seconds, r.n / r.seconds, rss, 1e6 * r.cpu_s / r.n);
-  double ratios[99], cpu_store[99];
-  for (unsigned k = 0; k < rounds; k++) {
+  /* backend-only runs bracket every replay round (B R B R ... B): each replay is compared
+   * with the mean of the runs just before and after it, so a machine that speeds up or slows
+   * down during the bench weighs on both sides of the ratio alike */
+  double ratios[99], cpu_store[99], r_rate[99], r_cpu[99], b_rate[100], b_cpu[100];
+  for (unsigned k = 0; k <= rounds; k++) {
     if (in_child(job_backend, &jb, &r, &rss)) {
       fprintf(stderr, "backend-only run failed\n");
       rc = 1;
       goto out;
     }
-    double backend_rate = r.n / r.seconds, backend_cpu = r.cpu_s / r.n;
-    printf("round %u: backend only %7u requests  %6.2f s  %8.0f requests/s  CPU %.1f us/request (%.1f system)\n", k + 1,
-           n, r.seconds, backend_rate, 1e6 * backend_cpu, 1e6 * r.sys_s / r.n);
+    b_rate[k] = r.n / r.seconds;
+    b_cpu[k] = r.cpu_s / r.n;
+    printf("run %u: backend only  %7u requests  %6.2f s  %8.0f requests/s  CPU %.1f us/request (%.1f system)\n", 2 * k + 1,
+           n, r.seconds, b_rate[k], 1e6 * b_cpu[k], 1e6 * r.sys_s / r.n);
+    if (k == rounds) break;
     if (in_child(job_replay, &jb, &r, &rss)) {
       rc = 1;
       goto out;
     }
     rss_big = rss > rss_big ? rss : rss_big;
-    double replay_rate = r.n / r.seconds, replay_cpu = r.cpu_s / r.n;
-    printf("round %u: replay (N)   %7lu prefixes  %6.2f s  %8.0f prefixes/s  CPU %.1f us/prefix (%.1f system)  peak RSS %ld KiB"
-           "  -> %.1f%% below\n",
-           k + 1, r.n, r.seconds, replay_rate, 1e6 * replay_cpu, 1e6 * r.sys_s / r.n, rss,
-           100.0 * (1 - replay_rate / backend_rate));
-    ratios[k] = replay_rate / backend_rate;
-    cpu_store[k] = 1e6 * (replay_cpu - backend_cpu);
+    r_rate[k] = r.n / r.seconds;
+    r_cpu[k] = r.cpu_s / r.n;
+    printf("run %u: replay (N)    %7lu prefixes  %6.2f s  %8.0f prefixes/s  CPU %.1f us/prefix (%.1f system)  peak RSS %ld KiB\n",
+           2 * k + 2, r.n, r.seconds, r_rate[k], 1e6 * r_cpu[k], 1e6 * r.sys_s / r.n, rss);
+  }
+  for (unsigned k = 0; k < rounds; k++) {
+    double backend_rate = (b_rate[k] + b_rate[k + 1]) / 2, backend_cpu = (b_cpu[k] + b_cpu[k + 1]) / 2;
+    ratios[k] = r_rate[k] / backend_rate;
+    cpu_store[k] = 1e6 * (r_cpu[k] - backend_cpu);
+    printf("round %u: replay %.1f%% below the backend-only rate around it\n", k + 1, 100.0 * (1 - ratios[k]));
   }
   struct job jo = {n, big, "original"};
   struct result ro;
