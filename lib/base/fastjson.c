@@ -276,10 +276,20 @@ fail:
   return NULL;
 }
 
-static json_t *literal(struct fj *f, const char *word, size_t n, json_t *v) {
-  if ((size_t)(f->end - f->p) < n || memcmp(f->p, word, n) != 0) return NULL;
-  f->p += n;
-  return v;
+/* The string value at f->p (its opening quote), decoded as parse_string does; false also on
+ * a decoded NUL, which jansson refuses. */
+static bool string_value(struct fj *f, const char **s, size_t *n) {
+  f->p++;
+  return parse_string(f, s, n) && !(*s == f->scratch->data && memchr(*s, '\0', *n));
+}
+
+/* true, false or null at f->p, consumed: its text (*n bytes), or NULL when it is none of them. */
+static const char *read_literal(struct fj *f, size_t *n) {
+  const char *word = *f->p == 't' ? "true" : *f->p == 'f' ? "false" : "null";
+  *n = strlen(word);
+  if ((size_t)(f->end - f->p) < *n || memcmp(f->p, word, *n) != 0) return NULL;
+  f->p += *n;
+  return word;
 }
 
 static json_t *parse_value(struct fj *f) {
@@ -294,16 +304,17 @@ static json_t *parse_value(struct fj *f) {
     return v;
   }
   case '"': {
-    f->p++;
     const char *s;
     size_t n;
-    if (!parse_string(f, &s, &n)) return NULL;
-    if (s == f->scratch->data && memchr(s, '\0', n)) return NULL;
-    return json_stringn_nocheck(s, n);
+    return string_value(f, &s, &n) ? json_stringn_nocheck(s, n) : NULL;
   }
-  case 't': return literal(f, "true", 4, json_true());
-  case 'f': return literal(f, "false", 5, json_false());
-  case 'n': return literal(f, "null", 4, json_null());
+  case 't':
+  case 'f':
+  case 'n': {
+    size_t n;
+    const char *word = read_literal(f, &n);
+    return !word ? NULL : word[0] == 't' ? json_true() : word[0] == 'f' ? json_false() : json_null();
+  }
   default: return parse_number(f);
   }
 }
@@ -483,21 +494,18 @@ static bool copy_value(struct fj *f, struct ds_buf *out) {
     return ok;
   }
   case '"': {
-    f->p++;
     const char *s;
     size_t n;
-    if (!parse_string(f, &s, &n)) return false;
-    if (s == f->scratch->data) return !memchr(s, '\0', n) && (!out || !write_string(out, s, n));
+    if (!string_value(f, &s, &n)) return false;
+    if (s == f->scratch->data) return !out || !write_string(out, s, n); /* it had escapes */
     return !out || (!ds_buf_putc(out, '"') && !ds_buf_put(out, s, n) && !ds_buf_putc(out, '"'));
   }
   case 't':
   case 'f':
   case 'n': {
-    const char *word = *f->p == 't' ? "true" : *f->p == 'f' ? "false" : "null";
-    size_t wn = strlen(word);
-    if ((size_t)(f->end - f->p) < wn || memcmp(f->p, word, wn) != 0) return false;
-    f->p += wn;
-    return !out || !ds_buf_put(out, word, wn);
+    size_t n;
+    const char *word = read_literal(f, &n);
+    return word && (!out || !ds_buf_put(out, word, n));
   }
   default: {
     bool real;
@@ -552,9 +560,7 @@ bool ds_json_walk_value(struct ds_json_walk *w, struct ds_buf *out, struct ds_st
 bool ds_json_walk_string(struct ds_json_walk *w, struct ds_str *s) {
   struct fj f = walk_fj(w);
   skip_ws(&f);
-  if (f.p >= f.end || *f.p != '"') return false;
-  f.p++;
-  if (!parse_string(&f, &s->p, &s->len) || (s->p == w->scratch->data && memchr(s->p, '\0', s->len))) return false;
+  if (f.p >= f.end || *f.p != '"' || !string_value(&f, &s->p, &s->len)) return false;
   w->p = (const char *)f.p;
   return true;
 }
