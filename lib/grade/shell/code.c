@@ -282,6 +282,10 @@ static void judge(struct ctx *c, struct cmd *m) {
       break;
     }
     if (lang == LANG_RUBY && strncmp(a, "-r", 2) == 0) continue;
+    if (a[0] == '-' && strchr("ceEr", a[1]) && a[2] && !(lang == LANG_PERL && a[1] == 'E' && 0)) {
+      code = a + 2; /* -e'code' written without a space */
+      break;
+    }
     if (streq(a, "-m") || streq(a, "-")) break;
     if (a[0] == '-') continue;
     script = a;

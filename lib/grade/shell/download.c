@@ -179,6 +179,10 @@ static void judge(struct ctx *c, struct cmd *m) {
   struct sh_http h;
   if (sh_parse_http(c, m, &h)) {
     m->claimed = true;
+    for (size_t k = 1; k + 1 < argc; k++) /* files read for options: wget -i LIST, curl -K CONFIG */
+      if (streq(argv[k]->s, "-i") || streq(argv[k]->s, "--input-file") || streq(argv[k]->s, "-K") ||
+          streq(argv[k]->s, "--config") || streq(argv[k]->s, "--load-cookies") || streq(argv[k]->s, "-b"))
+        sh_note_read(c, m, argv[k + 1]->s, name);
     if (h.insecure) sh_report(c, m, DS_SHELL_DISABLE_CHECKS, "checks.tls_off", "%s turns off TLS verification", name);
     if (h.url && !h.upload) {
       if (h.to_stdout) c->downloads = true;

@@ -147,7 +147,7 @@ static void producers(struct ctx *c, struct cmd *m) {
     known = dec && in && hex_decode(in, buf, sizeof buf);
   } else if (streq(name, "uudecode") || streq(name, "gunzip") || streq(name, "zcat") || streq(name, "bzcat") ||
              streq(name, "xzcat") || (streq(name, "gzip") && has_flag(m, dflags))) {
-    dec = c->pipe_in || in; /* compressed code: nothing to see through */
+    dec = true; /* compressed code: nothing to see through */
   } else if (streq(name, "rev") && (c->pipe_in || in)) {
     dec = true;
     if (in) {
@@ -219,7 +219,7 @@ static void disguised(struct ctx *c, struct cmd *m) {
     sh_report(c, m, DS_SHELL_OBFUSCATED, "obfuscation.glob_name", "a glob '%s' stands for the command", a0);
     return;
   }
-  if ((strncmp(a0, "$(", 2) == 0 || a0[0] == '`')) {
+  if ((strncmp(a0, "$(", 2) == 0 || a0[0] == '`') && !c->in_eval) { /* eval judges its own argument */
     static const char *const fine[] = {"which ", "command -v", "--prefix", "dirname", "rev-parse", "pwd", "npm bin",
                                        "go env", "python", "find ", "ls ", "brew ", "xcrun", NULL};
     bool ok = false;

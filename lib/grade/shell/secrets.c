@@ -6,15 +6,6 @@
  * a secret ("password_reset.py") is not one: sh_secret_path decides by location and name. */
 #include "grade/shell/shell_int.h"
 
-/* key directories read whole (cp -r ~/.ssh, tar czf x ~/.aws) */
-static bool secret_dir(const struct ctx *c, const char *a) {
-  struct pinfo pi;
-  sh_classify(c, a, &pi);
-  static const char *const dirs[] = {"~/.ssh", "~/.aws", "~/.gnupg", "~/.kube", "~/.config/gcloud", "~/.azure",
-                                     "~/.password-store", "~/.docker", "/etc/ssl/private", NULL};
-  return sh_in(pi.norm, dirs);
-}
-
 static void cloud_cli(struct ctx *c, struct cmd *m) {
   const char *name = m->name;
   char joined[512];
@@ -93,8 +84,6 @@ static void judge(struct ctx *c, struct cmd *m) {
     }
     if (a[0] == '@') a++;
     sh_note_read(c, m, a, name);
-    if (secret_dir(c, a))
-      sh_report(c, m, DS_SHELL_READ_SECRETS, "secrets.key_directory", "%s reads the key directory '%s'", name, a);
     if (sh_has_secret_var(a) && !streq(name, "export"))
       sh_report(c, m, DS_SHELL_READ_SECRETS, "secrets.variable_argument", "%s is given a secret variable", name);
   }

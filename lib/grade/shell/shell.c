@@ -257,7 +257,10 @@ static void analyze_cmd(struct ctx *c, struct cmd *m) {
     if (streq(name, "eval")) {
       m->name = name;
       judge_all(c, m);
+      bool saved = c->in_eval;
+      c->in_eval = true;
       analyze_joined(c, m, 1);
+      c->in_eval = saved;
       return;
     }
     if (streq(name, "xargs")) {
@@ -451,18 +454,13 @@ static void run_simple(struct ctx *c, struct simple *sc) {
     return;
   }
   size_t k = 0;
-  while (k < sc->argc && !sc->argv[k]->quoted && is_assignment(sc->argv[k])) k++;
-  if (k == 0 && sc->argc && is_assignment(sc->argv[0])) k = 0;
+  /* NAME=value words (the value may be quoted: PAGER='sh -c ...' git -p help) */
+  while (k < sc->argc && is_assignment(sc->argv[k])) k++;
   m.assigns = sc->argv;
   m.n_assigns = k;
   for (size_t i = 0; i < k; i++) {
     if (k == sc->argc) remember_var(c, sc->argv[i]);
     sh_env_assign(c, &m, sc->argv[i]);
-  }
-  /* NAME="v" is quoted but still an assignment */
-  while (k < sc->argc && is_assignment(sc->argv[k]) && k + 1 == sc->argc) {
-    remember_var(c, sc->argv[k]);
-    k++;
   }
   if (k == sc->argc) {
     sh_redirections(c, &m);
@@ -484,6 +482,7 @@ bool sh_analyze_line(struct ctx *parent, const char *s, size_t len, bool *out_dl
   c->fixed = parent->fixed;
   c->fix_start = parent->fix_start;
   c->fix_end = parent->fix_end;
+  c->in_eval = parent->in_eval;
   if (c->depth > SH_MAX_DEPTH) {
     c->out->incomplete = true;
     ds_free(c);

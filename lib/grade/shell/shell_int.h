@@ -108,6 +108,7 @@ struct ctx {
   char in_text[512];  /* what this command is known to read from the pipe */
   bool in_known;
   const char *via;    /* the wrapper or program the current command runs through, or NULL */
+  bool in_eval;       /* the text eval runs (obfuscation.c judged it at the eval) */
 };
 
 /* one simple command as the classes see it, after wrappers are taken off */

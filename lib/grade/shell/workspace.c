@@ -13,7 +13,8 @@ void sh_redirections(struct ctx *c, struct cmd *m) {
     const char *tg = t->w.s ? t->w.s : "";
     if (strncmp(tg, "/dev/tcp/", 9) == 0 || strncmp(tg, "/dev/udp/", 9) == 0) {
       /* a socket as a file: remembered as a network fd; the classes judge what runs on it */
-      if (c->st && m->argc == 0 && t->fd >= 0 && c->st->n_net_fds < 4) c->st->net_fds[c->st->n_net_fds++] = t->fd;
+      if (c->st && (m->argc == 0 || streq(name, "exec")) && t->fd >= 0 && c->st->n_net_fds < 4)
+        c->st->net_fds[c->st->n_net_fds++] = t->fd;
       continue;
     }
     if (t->redir[0] == '>' && !streq(t->redir, ">&")) {
