@@ -578,9 +578,11 @@ static json_t *shell_ev(const struct step *s, unsigned flags, int step) {
     n = 400;
     while (n > 0 && ((unsigned char)a[n] & 0xC0) == 0x80) n--;
   }
-  return json_pack("{s:s, s:s, s:s, s:s, s:s%, s:i}", "flag", f ? ds_shell_flag_name(f->flag) : "", "reason",
-                   f ? f->reason : "", "command", f ? f->command : "", "tool", s->name ? s->name : "", "arguments", a, n,
-                   "step", step);
+  /* the rule that decided it and the span of the command line it judged */
+  return json_pack("{s:s, s:s, s:s, s:s, s:[i,i], s:s, s:s%, s:i}", "flag", f ? ds_shell_flag_name(f->flag) : "",
+                   "rule", f ? f->rule : "", "reason", f ? f->reason : "", "command", f ? f->command : "", "span",
+                   f ? (int)f->span_start : 0, f ? (int)f->span_end : 0, "tool", s->name ? s->name : "", "arguments", a,
+                   n, "step", step);
 }
 
 /* first step >= from that raised any of flags, or -1 */
