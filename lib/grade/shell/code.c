@@ -175,15 +175,22 @@ void sh_code_analyze(struct ctx *c, const struct cmd *m, enum sh_lang lang, cons
   }
   static const char *const sockets[] = {"socket", "Socket", "fsockopen", "TCPClient", "net.connect", "createConnection",
                                         "require('net')", "require(\"net\")", "/inet/tcp/", "/inet/udp/", "/inet6/",
-                                        "TCPServer", "createServer", "stream_socket", "IO::Socket", "ztcp", "Net::", NULL};
+                                        "TCPServer", "createServer", "stream_socket", "IO::Socket", "ztcp", "Net::",
+                                        "net.Dial", "net.Listen", NULL};
   static const char *const listens[] = {"listen(", "accept(", "TCPServer", "createServer", "socket_bind", "bind(",
                                         "stream_socket_server", "-server", "LocalPort", "Listen =>", NULL};
   static const char *const runs[] = {"pty.spawn", "subprocess", "os.system", "os.popen", "os.exec", "popen", "system(",
                                      "exec(", "exec ", "spawn(", "child_process", "shell_exec", "passthru", "proc_open",
-                                     "os.execute", "io.popen", "IO.popen", "getline", "STDIN", "dup2", "|&", NULL};
+                                     "os.execute", "io.popen", "IO.popen", "getline", "STDIN", "dup2", "|&",
+                                     "exec.Command", "Process.start", "ProcessBuilder", NULL};
   bool sock = has_any(code, sockets);
-  if (lang == LANG_PYTHON && sock && !has(code, "socket.") && !has(code, "import socket") && !has(code, "from socket"))
-    sock = has(code, "create_connection");
+  /* a socket that goes somewhere: python's socket.gethostname() alone is not one */
+  if (sock && (lang == LANG_PYTHON || lang == LANG_NONE))
+    sock = has(code, "connect(") || has(code, "bind(") || has(code, "accept(") || has(code, "create_connection") ||
+           has(code, "Dial(");
+  unsigned before = c->out->flags;
+  run_calls(c, m, lang, code);
+  bool inner = (c->out->flags & ~before) != 0; /* the commands it runs raised their own flags */
   bool shell = sh_spawns_shell(code) || has(code, "pty.spawn") || has(code, "cmd.exe");
   bool runs_cmds = has_any(code, runs);
   if (sock && (shell || runs_cmds)) {
@@ -198,7 +205,7 @@ void sh_code_analyze(struct ctx *c, const struct cmd *m, enum sh_lang lang, cons
       sh_report(c, m, DS_SHELL_BIND_SHELL, "reverse_shell.code_bind", "%s code serves a shell on a listening socket", how);
     else
       sh_report(c, m, DS_SHELL_REVERSE_SHELL, "reverse_shell.code_connect", "%s code wires a shell to a socket", how);
-  } else if (shell && lang != LANG_NONE) {
+  } else if (shell && lang != LANG_NONE && !inner) {
     sh_report(c, m, DS_SHELL_SHELL_ESCAPE, "escapes.interpreter_shell", "%s code starts a shell", how);
   }
   if (has(code, "setuid(0)") || has(code, "setuid 0") || has(code, "setreuid(0") || has(code, "setresuid(0"))
@@ -226,7 +233,6 @@ void sh_code_analyze(struct ctx *c, const struct cmd *m, enum sh_lang lang, cons
   if (has(code, "requests.post(") || has(code, "requests.put(") || (sock && has(code, ".send") && has(code, "open(")))
     if (!has(code, "localhost") && !has(code, "127.0.0.1"))
       sh_report(c, m, DS_SHELL_OUTBOUND_TRANSFER, "upload.code", "%s code sends data away", how);
-  run_calls(c, m, lang, code);
   file_calls(c, m, code, how);
 }
 
@@ -240,6 +246,15 @@ static void judge(struct ctx *c, struct cmd *m) {
   if (lang == LANG_NONE || lang == LANG_SH) {
     /* ./script or a shell running a file written earlier in this line or trajectory */
     const char *script = NULL;
+    if (streq(m->name, "go") && argc > 2 && streq(argv[1]->s, "run")) {
+      const struct sh_file *f = sh_written(c, argv[2]->s);
+      if (f && f->text) {
+        char *text = ds_strdup(f->text);
+        if (text) sh_code_analyze(c, m, LANG_NONE, text, "go run");
+        ds_free(text);
+      }
+      return;
+    }
     if (lang == LANG_SH) {
       for (size_t k = 1; k < argc; k++) {
         const char *a = argv[k]->s;

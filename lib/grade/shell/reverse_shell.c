@@ -139,6 +139,7 @@ static void judge(struct ctx *c, struct cmd *m) {
   /* an interactive shell fed by a network stage, or feeding one: nc h p | sh | nc h q */
   if (shell || (dynamic && c->pipe_in)) {
     if (c->pipe_in && c->net_pipe) {
+      if (shell) c->ishell = true; /* nc | sh | nc: the shell also feeds the next stage */
       if (c->net_listen) sh_report(c, m, DS_SHELL_BIND_SHELL, "reverse_shell.pipe_listen", "%s runs what a listening port sends", name);
       else sh_report(c, m, DS_SHELL_REVERSE_SHELL, "reverse_shell.pipe", "%s runs what a network peer sends", name);
       return;
