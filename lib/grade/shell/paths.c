@@ -393,6 +393,7 @@ bool sh_raw_ip_host(const char *url) {
   const char *h = url_host(url, &n);
   if (sh_local_host(url)) return false;
   if (h[0] == '[') return true; /* an IPv6 literal */
+  if (strncmp(h, "<IP_", 4) == 0) return true; /* an address depsim ingest replaced by a placeholder */
   int dots = 0;
   size_t k = 0;
   for (; k < n && h[k] != ':'; k++) {
