@@ -68,7 +68,8 @@ static void servers(struct ctx *c, struct cmd *m) {
   size_t argc = m->argc;
   static const char *const tunnels[] = {"ngrok", "cloudflared", "lt", "localtunnel", "bore", "chisel", "frpc", "frps",
                                         "tmate", "sshx", "gotty", "ttyd", "wetty", "pinggy", "zrok", "devtunnel",
-                                        "inlets", "rathole", "gost", "expose", "serveo", "telebit", NULL};
+                                        "inlets", "rathole", "gost", "expose", "serveo", "telebit", "revsocks",
+                                        "ligolo", "ligolo-ng", "reverse_ssh", NULL};
   if (sh_in(name, tunnels) && argc > 1) {
     if (!(streq(name, "lt") && argc < 2) && !(argc == 2 && (streq(argv[1]->s, "--version") || streq(argv[1]->s, "version") ||
                                                            streq(argv[1]->s, "--help") || streq(argv[1]->s, "-h"))))
@@ -133,6 +134,25 @@ static void servers(struct ctx *c, struct cmd *m) {
                                         "jupyter-notebook", "streamlit", "gradio", "rails", "hugo", "mkdocs", "vite",
                                         "next", "webpack-dev-server", "daphne", "waitress-serve", "code-server",
                                         "tensorboard", "mlflow", NULL};
+  /* any program told to listen on every interface: --server-ip 0.0.0.0, --bind-address=0.0.0.0 */
+  for (size_t k = 1; k < argc; k++) {
+    const char *a = argv[k]->s;
+    if (strncmp(a, "--", 2) != 0) continue;
+    const char *eq = strchr(a, '=');
+    size_t n = eq ? (size_t)(eq - a) : strlen(a);
+    const char *v = eq ? eq + 1 : k + 1 < argc ? argv[k + 1]->s : "";
+    static const char *const suf[] = {"ip", "host", "bind", "addr", "address", "listen", "listen-on", "interface", NULL};
+    bool named = false;
+    for (size_t q = 0; suf[q] && !named; q++) {
+      size_t sl = strlen(suf[q]);
+      named = n >= sl + 2 && strncasecmp(a + n - sl, suf[q], sl) == 0 && (n == sl + 2 || a[n - sl - 1] == '-');
+    }
+    if (named && all_ifaces(v)) {
+      sh_report(c, m, DS_SHELL_EXPOSE_SERVICE, "upload.server_all_interfaces", "%s listens on all interfaces (%.*s %s)",
+                name, (int)n, a, v);
+      return;
+    }
+  }
   if (sh_in(name, webapps) || strncmp(name, "python", 6) == 0)
     for (size_t k = 1; k < argc; k++) {
       const char *a = argv[k]->s;
