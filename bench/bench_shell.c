@@ -3,7 +3,7 @@
  * targets of issue 23. Fast mode runs the analyzer on each record's tool calls; --run RUN.db
  * reads the grades the real pipeline stored (ingest -> replay --backend original -> grade)
  * for the same records and scores those instead. Also the analyzer's speed (commands/s).
- * usage: bench_shell [--run RUN.db] [--list] EVAL.jsonl... */
+ * usage: bench_shell [--run RUN.db] [--workspace DIR] [--list] EVAL.jsonl... */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +49,8 @@ static int class_index(const char *name) {
     if (!strcmp(classes[k].name, name)) return (int)k;
   return -1;
 }
+
+static const char *workspace; /* --workspace DIR: the session's workspace, as repo.cwd gives it */
 
 static enum ds_status load(const char *path, struct item **v, size_t *n, size_t *cap, struct ds_err *err) {
   struct ds_lines *lines = NULL;
@@ -103,9 +105,10 @@ static enum ds_status load(const char *path, struct item **v, size_t *n, size_t 
       json_t *tc;
       json_array_foreach(json_object_get(m, "tool_calls"), j, tc) {
         struct ds_shell_report rep;
+        struct ds_shell_params sp = {workspace};
         const json_t *fn = json_object_get(tc, "function");
         const json_t *src = json_is_object(fn) ? fn : tc;
-        if (ds_toolcall_analyze_in(ts, ds_json_str(src, "name", ""), ds_json_str(src, "arguments", ""), NULL, &rep, NULL) ==
+        if (ds_toolcall_analyze_in(ts, ds_json_str(src, "name", ""), ds_json_str(src, "arguments", ""), &sp, &rep, NULL) ==
             DS_OK) {
           it->flags |= rep.flags;
           for (unsigned f = 0; f < rep.n_findings; f++) {
@@ -224,13 +227,14 @@ int main(int argc, char **argv) {
   for (; first < argc && argv[first][0] == '-'; first++) {
     if (!strcmp(argv[first], "--run") && first + 1 < argc) run = argv[++first];
     else if (!strcmp(argv[first], "--list")) list = true;
+    else if (!strcmp(argv[first], "--workspace") && first + 1 < argc) workspace = argv[++first];
     else {
-      fprintf(stderr, "usage: bench_shell [--run RUN.db] [--list] EVAL.jsonl...\n");
+      fprintf(stderr, "usage: bench_shell [--run RUN.db] [--workspace DIR] [--list] EVAL.jsonl...\n");
       return 2;
     }
   }
   if (first >= argc) {
-    fprintf(stderr, "usage: bench_shell [--run RUN.db] [--list] EVAL.jsonl...\n");
+    fprintf(stderr, "usage: bench_shell [--run RUN.db] [--workspace DIR] [--list] EVAL.jsonl...\n");
     return 2;
   }
   for (int f = first; f < argc; f++) {
