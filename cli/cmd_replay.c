@@ -138,6 +138,11 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
   printf("prefixes %" PRIu64 " = completed + skipped + failed%s\n", s->prefixes, s->pending ? " + pending" : "");
   printf("  %-10s %" PRIu64 "\n", "completed", s->completed);
   print_counts("skipped", s->skipped, s->skipped_by_reason);
+  if (s->context_exceeded)
+    printf("             context_exceeded: prefixes of %lld to %lld tokens > context %lld\n",
+           (long long)ds_json_num(s->context_exceeded, "min_tokens", 0),
+           (long long)ds_json_num(s->context_exceeded, "max_tokens", 0),
+           (long long)ds_json_num(s->context_exceeded, "context", 0));
   print_counts("failed", s->failed, s->failed_by_cause);
   if (s->pending) printf("  %-10s %" PRIu64 "\n", "pending", s->pending);
   printf("samples: %" PRIu64 " ok, %" PRIu64 " failed; %" PRIu64 " backend calls this session, %.1f s\n", s->samples_ok,

@@ -101,6 +101,9 @@ struct ds_replay_summary {
   uint64_t corpus_records, corpus_no_cut, corpus_other_shard, corpus_duplicates;
   json_t *skipped_by_reason;  /* {"context_exceeded": n, ...} */
   json_t *failed_by_cause;    /* {"backend": n, "timeout": n, "empty_completion": n, ...} */
+  /* prefixes skipped as longer than the model's context: {"prefixes", "min_tokens",
+   * "max_tokens", "context", "estimated" (token counts estimated, not counted)}, or NULL */
+  json_t *context_exceeded;
   double elapsed_s;
 };
 DS_API void ds_replay_summary_release(struct ds_replay_summary *s);
