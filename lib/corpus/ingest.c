@@ -179,7 +179,8 @@ static enum ds_status process(struct ingest *g, const char *path, json_t *rec, s
     g->sum.n_duplicate++;
     goto out;
   }
-  if (!added) g->sum.n_duplicate_kept++;
+  bool same_content = !added;
+  if (same_content) g->sum.n_duplicate_kept++;
   /* stable id: its own, else derived from the content */
   const json_t *id = json_object_get(rec, "id");
   if (!json_is_string(id)) {
@@ -210,7 +211,7 @@ static enum ds_status process(struct ingest *g, const char *path, json_t *rec, s
   }
   char base_id[320];
   snprintf(base_id, sizeof base_id, "%.300s", json_string_value(id));
-  for (unsigned dup = 2; !added && p->keep_duplicates && dup < 1000000; dup++) {
+  for (unsigned dup = 2; !added && same_content && dup < 1000000; dup++) {
     /* a kept duplicate under the same id gets its own: ID#dupN */
     char buf[400];
     snprintf(buf, sizeof buf, "%s#dup%u", base_id, dup);
