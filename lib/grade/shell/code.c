@@ -297,7 +297,7 @@ static void judge(struct ctx *c, struct cmd *m) {
       break;
     }
     if (lang == LANG_RUBY && strncmp(a, "-r", 2) == 0) continue;
-    if (a[0] == '-' && strchr("ceEr", a[1]) && a[2] && !(lang == LANG_PERL && a[1] == 'E' && 0)) {
+    if (a[0] == '-' && a[1] && strchr("ceEr", a[1]) && a[2]) {
       code = a + 2; /* -e'code' written without a space */
       break;
     }
