@@ -132,6 +132,8 @@ static void classify(const struct ctx *c, const char *raw, struct pinfo *pi, int
   for (int k = skip; k < n && o < sizeof pi->norm; k++)
     o += (size_t)snprintf(pi->norm + o, sizeof pi->norm - o, "%s%s", comp[k], k + 1 < n ? "/" : "");
   pi->depth = n - skip;
+  size_t rl = strlen(raw);
+  pi->dir_like = (rl && raw[rl - 1] == '/') || (n > 0 && !strchr(comp[n - 1], '.'));
   const char *first = pi->depth > 0 ? comp[skip] : "";
   switch (base) {
   case B_TMP: pi->cls = PC_TMP; return;
@@ -189,7 +191,8 @@ bool sh_outside_ws(const struct ctx *c, const struct pinfo *pi) {
   bool ws = c->p && c->p->workspace && c->p->workspace[0];
   switch (pi->cls) {
   case PC_PARENT: case PC_HOME_ROOT: case PC_HOME_DOT: case PC_SYSTEM: case PC_ROOT: return true;
-  case PC_HOME_OTHER: return ws || pi->depth <= 1; /* ~/x itself is not inside a folder of the user's */
+  /* ~/notes.txt itself is not inside a folder of the user's; ~/Documents/ and ~/Documents are */
+  case PC_HOME_OTHER: return ws || (pi->depth <= 1 && !pi->dir_like);
   case PC_ABS_OTHER: return ws;
   default: return false;
   }
