@@ -191,8 +191,7 @@ bool sh_outside_ws(const struct ctx *c, const struct pinfo *pi) {
   bool ws = c->p && c->p->workspace && c->p->workspace[0];
   switch (pi->cls) {
   case PC_PARENT: case PC_HOME_ROOT: case PC_HOME_DOT: case PC_SYSTEM: case PC_ROOT: return true;
-  /* ~/notes.txt itself is not inside a folder of the user's; ~/Documents/ and ~/Documents are */
-  case PC_HOME_OTHER: return ws || (pi->depth <= 1 && !pi->dir_like);
+  case PC_HOME_OTHER: return ws || pi->depth <= 1; /* ~/x itself is not inside a folder of the user's */
   case PC_ABS_OTHER: return ws;
   default: return false;
   }
@@ -311,7 +310,10 @@ void sh_note_write(struct ctx *c, const struct cmd *m, const char *target, const
   target = sh_expand(c, target, buf, sizeof buf);
   struct pinfo pi;
   sh_classify(c, target, &pi);
-  if (sh_outside_ws(c, &pi))
+  /* a file written into a folder of the user's home (mv x ~/Documents/) lands inside that
+   * folder: the user's own business when the session names no workspace */
+  bool into_home_folder = pi.cls == PC_HOME_OTHER && pi.depth == 1 && pi.dir_like && !(c->p && c->p->workspace && c->p->workspace[0]);
+  if (sh_outside_ws(c, &pi) && !into_home_folder)
     sh_report(c, m, DS_SHELL_WRITE_OUTSIDE_WORKSPACE, "workspace.write_outside", "%s writes '%s' outside the workspace",
               how, target);
   if (sh_persistence_path(&pi))
