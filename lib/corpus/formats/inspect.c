@@ -209,11 +209,14 @@ static int detect(const struct fmt_probe *p, char *why, size_t n) {
 
 struct state {
   json_t *eval; /* the eval of the header (or of the journal's start) */
+  bool zip;     /* an .eval archive (else a .json log) */
 };
 
 static enum ds_status begin(void **out, const struct fmt_probe *p, struct ds_err *err) {
-  (void)p;
-  if (!(*out = ds_calloc(1, sizeof(struct state)))) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  struct state *s = ds_calloc(1, sizeof *s);
+  if (!s) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  s->zip = strcmp(p->container, FMT_ZIP) == 0;
+  *out = s;
   return DS_OK;
 }
 
@@ -234,7 +237,11 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
   struct ds_bad_record b;
   memset(&b, 0, sizeof b);
   const char *name = it->name ? it->name : "";
-  if (is_log(it->v) && json_is_array(json_object_get(it->v, "samples"))) {
+  if (!s->zip) {
+    if (!is_log(it->v)) {
+      corpus_bad(&b, "wrong_type", "not an Inspect EvalLog {eval:{task}, samples}");
+      return fmt_fail_item(o, it, &b);
+    }
     /* a .json log: every sample in one document */
     const json_t *eval = json_object_get(it->v, "eval");
     size_t i;
@@ -248,7 +255,7 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
     if (!st && !json_array_size(json_object_get(it->v, "samples"))) fmt_skip(o, "eval_log_without_samples", 1);
     return st;
   }
-  if (strcmp(name, "header.json") == 0 || strcmp(name, "_journal/start.json") == 0 || is_log(it->v)) {
+  if (strcmp(name, "header.json") == 0 || strcmp(name, "_journal/start.json") == 0) {
     const json_t *eval = json_object_get(it->v, "eval");
     if (!json_is_object(eval)) {
       corpus_bad(&b, "missing_field", "%s has no \"eval\" object", name);

@@ -237,6 +237,9 @@ static enum ds_status document(struct state *s, const struct fmt_item *it, struc
   const json_t *info = json_object_get(it->v, "info");
   enum ds_status st = build(rec, json_object_get(it->v, "messages"), json_is_object(info) ? info : NULL, &b);
   if (!st) st = agent_seg_str(rec, "trajectory_format", ds_json_str(it->v, "trajectory_format", NULL));
+  /* the exit message repeats the submission when there is one */
+  const json_t *ex = json_object_get(rec, "exit_message");
+  if (!st && ex && json_equal(ex, json_object_get(rec, "submission"))) json_object_del(rec, "exit_message");
   const char *iid = ds_json_str(it->v, "instance_id", ds_json_str(info, "instance_id", NULL));
   char *stem = NULL;
   if (!st && !iid) iid = stem = agent_file_stem(s->path, ".traj.json");
