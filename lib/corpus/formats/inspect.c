@@ -193,17 +193,15 @@ static bool is_log(const json_t *v) {
 
 static int detect(const struct fmt_probe *p, char *why, size_t n) {
   if (strcmp(p->container, FMT_ZIP) == 0) {
-    bool header = false, samples = false;
-    for (size_t i = 0; i < p->n_names; i++) {
+    bool header = false;
+    for (size_t i = 0; i < p->n_names; i++)
       header |= strcmp(p->names[i], "header.json") == 0 || strcmp(p->names[i], "_journal/start.json") == 0;
-      samples |= strncmp(p->names[i], "samples/", 8) == 0;
-    }
     if (header) return 90;
-    snprintf(why, n, "a zip without header.json or _journal/start.json%s", samples ? "" : " or samples/");
+    snprintf(why, n, "a zip without header.json");
     return 0;
   }
   if (p->n_items == 1 && is_log(p->items[0])) return 90;
-  snprintf(why, n, "not an EvalLog {eval:{task}, samples} nor an .eval zip");
+  snprintf(why, n, "no eval.task");
   return 0;
 }
 

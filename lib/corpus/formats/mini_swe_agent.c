@@ -191,7 +191,7 @@ static int detect(const struct fmt_probe *p, char *why, size_t n) {
   if (json_is_object(d) && json_is_array(json_object_get(d, "messages"))) {
     const char *tf = ds_json_str(d, "trajectory_format", "");
     if (strncmp(tf, "mini-swe-agent", 14) == 0 || ds_json_str(json_object_get(d, "info"), "mini_version", NULL)) return 90;
-    snprintf(why, n, "\"messages\" without trajectory_format mini-swe-agent-* or info.mini_version");
+    snprintf(why, n, "no trajectory_format or mini_version");
     return 0;
   }
   if (strcmp(p->container, FMT_ARRAY) == 0 && is_msg(d)) {
@@ -202,10 +202,10 @@ static int detect(const struct fmt_probe *p, char *why, size_t n) {
       }
     if (agent_ends_with(p->path, ".traj.json")) return 90;
     if (text_mode_hint(p)) return 60;
-    snprintf(why, n, "a bare list of messages without a .traj.json name or mini-swe-agent markers");
+    snprintf(why, n, "bare message list: no .traj.json name or markers");
     return 0;
   }
-  snprintf(why, n, "no \"messages\" with trajectory_format, nor a bare list of messages");
+  snprintf(why, n, "no trajectory_format, not a message list");
   return 0;
 }
 

@@ -327,11 +327,17 @@ static enum ds_status conv_event(struct conv *c, const json_t *e, const char **s
 
 /* ---- evaluation rows ------------------------------------------------------------------------ */
 
+/* An object with a "history" (or "trajectory") list and no SWE-agent "info": a row to read. */
+static bool looks_row(const json_t *v) {
+  if (!json_is_object(v) || json_object_get(v, "info")) return false;
+  return json_is_array(json_object_get(v, "history")) || json_is_array(json_object_get(v, "trajectory"));
+}
+
+/* A row whose history starts with an event: what detection takes. */
 static bool is_row(const json_t *v) {
-  if (!json_is_object(v)) return false;
+  if (!looks_row(v)) return false;
   const json_t *h = json_object_get(v, "history");
   if (!json_is_array(h)) h = json_object_get(v, "trajectory");
-  if (!json_is_array(h) || json_object_get(v, "info")) return false;
   const json_t *first = json_array_get(h, 0);
   return !first || is_event(first) || (json_is_array(first) && is_event(json_array_get(first, 0)));
 }
@@ -417,9 +423,9 @@ static int detect(const struct fmt_probe *p, char *why, size_t n) {
     if (is_event(p->items[i])) events++;
     else if (is_row(p->items[i])) rows++;
   }
-  if (p->n_items && (events == p->n_items || rows == p->n_items)) return 90;
-  if (p->n_items && events + rows == p->n_items) return 80;
-  snprintf(why, n, "not V0 events {action|observation} nor rows with a \"history\" of them");
+  /* most items (a damaged one may be among them) are events, or evaluation rows */
+  if (events + rows > 0 && 2 * (events + rows) > p->n_items) return events == 0 || rows == 0 ? 90 : 80;
+  snprintf(why, n, "no action/observation events");
   return 0;
 }
 
@@ -462,7 +468,7 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
   struct state *s = state;
   struct ds_bad_record b;
   memset(&b, 0, sizeof b);
-  if (is_row(it->v)) {
+  if (looks_row(it->v)) {
     json_t *rec = NULL;
     enum ds_status st = row(it->v, s->path, ++s->n_rows, &rec, &b);
     if (st == DS_E_NOMEM) return st;

@@ -180,7 +180,7 @@ static bool is_traj(const json_t *d) {
 
 static int detect(const struct fmt_probe *p, char *why, size_t n) {
   if (p->n_items == 1 && is_traj(p->items[0])) return 90;
-  snprintf(why, n, "not one document {history|trajectory|attempts, info}");
+  snprintf(why, n, "no history/trajectory with info");
   return 0;
 }
 
