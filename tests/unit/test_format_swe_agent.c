@@ -66,6 +66,15 @@ static void history_with_tool_calls(void **state) {
   assert_non_null(strstr(msg_str(r, 3, "content"), "(Current directory: /SWE-agent__test-repo)\nbash-$"));
   assert_string_equal(msg_str(r, 4, "action"), "open \"/SWE-agent__test-repo/tests/missing_colon.py\"");
   assert_string_equal(ds_json_str(r, "exit_status", ""), "submitted");
+  /* the tools the model called, from replay_config's command_docs */
+  const json_t *tools = json_object_get(r, "tools");
+  assert_int_equal(json_array_size(tools), 6);
+  const json_t *edit = json_object_get(json_array_get(tools, 4), "function");
+  assert_string_equal(ds_json_str(edit, "name", ""), "edit");
+  assert_non_null(strstr(ds_json_str(edit, "description", ""), "If --replace-all is specified"));
+  const json_t *params = json_object_get(edit, "parameters");
+  assert_string_equal(ds_json_str(json_object_get(json_object_get(params, "properties"), "replace-all"), "type", ""), "boolean");
+  assert_int_equal(json_array_size(json_object_get(params, "required")), 2);
   ds_test_readout_release(&o);
 }
 

@@ -93,6 +93,108 @@ static enum ds_status from_steps(json_t *rec, const json_t *steps, struct ds_bad
   return st;
 }
 
+/* ---- tools ------------------------------------------------------------------------------ */
+
+/* SWE-agent writes its tools into replay_config as command_docs text (what generate_command_docs
+ * makes of each bundle's config):
+ *   NAME:
+ *     docstring: TEXT (may run over several lines)
+ *     signature: SIG
+ *     arguments:
+ *       - ARG (TYPE) [required|optional]: DESCRIPTION
+ * A function-calling run gave the model exactly these tools; they become OpenAI tools here. */
+static bool is_name_line(const char *l, size_t n) {
+  if (n < 2 || l[n - 1] != ':') return false;
+  for (size_t i = 0; i + 1 < n; i++)
+    if (!((l[i] >= 'a' && l[i] <= 'z') || (l[i] >= 'A' && l[i] <= 'Z') || (l[i] >= '0' && l[i] <= '9') || l[i] == '_' ||
+          l[i] == '-'))
+      return false;
+  return true;
+}
+
+static enum ds_status add_argument(json_t *props, json_t *required, const char *l, size_t n) {
+  /* "    - ARG (TYPE) [required]: DESCRIPTION" */
+  char name[128], type[32], req[16];
+  int used = 0;
+  char *line = ds_malloc(n + 1);
+  if (!line) return DS_E_NOMEM;
+  memcpy(line, l, n);
+  line[n] = '\0';
+  enum ds_status st = DS_OK;
+  if (sscanf(line, "    - %127s (%31[^)]) [%15[^]]]:%n", name, type, req, &used) == 3 && used > 0) {
+    const char *desc = line + used;
+    while (*desc == ' ') desc++;
+    json_t *p = json_pack("{s:s,s:s}", "type", type, "description", desc);
+    if (!p || json_object_set_new(props, name, p)) st = DS_E_NOMEM;
+    if (!st && strcmp(req, "required") == 0 && json_array_append_new(required, json_string(name))) st = DS_E_NOMEM;
+  }
+  ds_free(line);
+  return st;
+}
+
+static enum ds_status tools_from_docs(json_t *rec, const char *docs) {
+  json_t *tools = json_array();
+  if (!tools) return DS_E_NOMEM;
+  json_t *fn = NULL, *props = NULL, *required = NULL;
+  struct ds_buf doc;
+  ds_buf_init(&doc, 0);
+  bool in_doc = false;
+  enum ds_status st = DS_OK;
+  const char *p = docs;
+  for (;;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    bool name = is_name_line(p, n);
+    if ((name || !nl) && fn) { /* the tool before ends */
+      while (doc.len && doc.data[doc.len - 1] == '\n') doc.data[--doc.len] = '\0';
+      if (json_object_set_new(fn, "description", json_stringn(doc.data ? doc.data : "", doc.len)) ||
+          json_object_set_new(fn, "parameters", json_pack("{s:s,s:O,s:O}", "type", "object", "properties", props,
+                                                          "required", required)) ||
+          json_array_append_new(tools, json_pack("{s:s,s:O}", "type", "function", "function", fn)))
+        st = DS_E_NOMEM;
+      json_decref(fn);
+      json_decref(props);
+      json_decref(required);
+      fn = props = required = NULL;
+      if (st) break;
+    }
+    if (name) {
+      fn = json_pack("{s:s%}", "name", p, n - 1);
+      props = json_object();
+      required = json_array();
+      ds_buf_reset(&doc);
+      in_doc = false;
+      if (!fn || !props || !required) {
+        st = DS_E_NOMEM;
+        break;
+      }
+    } else if (fn && n >= 13 && strncmp(p, "  docstring: ", 13) == 0) {
+      in_doc = true;
+      if (ds_buf_add(&doc, p + 13, n - 13)) st = DS_E_NOMEM;
+    } else if (fn && n >= 2 && strncmp(p, "  ", 2) == 0 && p[2] != ' ' && (n < 3 || p[2] != '-')) {
+      in_doc = false; /* signature:, arguments: */
+    } else if (fn && n >= 6 && strncmp(p, "    - ", 6) == 0) {
+      in_doc = false;
+      st = add_argument(props, required, p, n);
+    } else if (fn && in_doc) {
+      if (ds_buf_addc(&doc, '\n') || ds_buf_add(&doc, p, n)) st = DS_E_NOMEM;
+    }
+    if (st || !nl) break;
+    p = nl + 1;
+  }
+  json_decref(fn);
+  json_decref(props);
+  json_decref(required);
+  ds_buf_release(&doc);
+  if (!st && json_array_size(tools)) {
+    if (json_object_set(rec, "tools", tools) ||
+        json_object_set_new(rec, "tools_source", json_string("replay_config agent.tools.command_docs")))
+      st = DS_E_NOMEM;
+  }
+  json_decref(tools);
+  return st;
+}
+
 /* ---- the record --------------------------------------------------------------------------- */
 
 /* replay_config: an object, or (1.x) the same object as JSON text. New reference or NULL. */
@@ -135,6 +237,13 @@ static enum ds_status describe(json_t *rec, const json_t *att, const json_t *rc)
   const char *commit = ds_json_str(repo, "base_commit", NULL);
   if ((st = agent_repo_str(rec, "path_or_url", where))) return st;
   if (commit && strcmp(commit, "HEAD") != 0 && (st = agent_repo_str(rec, "commit", commit))) return st;
+  /* the tools, when the model called them as functions */
+  const char *docs = agent_str_at(rc, "agent.tools.command_docs");
+  bool calls = false;
+  size_t i;
+  const json_t *m;
+  json_array_foreach(json_object_get(rec, "messages"), i, m) calls |= json_array_size(json_object_get(m, "tool_calls")) > 0;
+  if (docs && calls && (st = tools_from_docs(rec, docs))) return st;
   json_t *tmp = NULL;
   const char *cwd = first_working_dir(json_object_get(att, "trajectory"), &tmp);
   st = agent_repo_str(rec, "cwd", cwd);
