@@ -73,8 +73,9 @@ static enum ds_status message(json_t *rec, const json_t *m, size_t mi, struct ds
   return st;
 }
 
-/* The tools of the sample's last model event, as OpenAI function tools. */
-static enum ds_status tools(json_t *rec, const json_t *events) {
+/* The tools of the sample's last model event, as OpenAI function tools (descriptions may be
+ * attachments: only this list is copied to resolve them, not the events). */
+static enum ds_status tools(json_t *rec, const json_t *events, const json_t *att, struct ds_bad_record *bad) {
   const json_t *last = NULL;
   size_t i;
   const json_t *e;
@@ -82,18 +83,24 @@ static enum ds_status tools(json_t *rec, const json_t *events) {
     if (strcmp(ds_json_str(e, "event", ""), "model") == 0 && json_is_array(json_object_get(e, "tools"))) last = e;
   }
   if (!last || !json_array_size(json_object_get(last, "tools"))) return DS_OK;
-  json_t *out = json_array();
-  if (!out || json_object_set_new(rec, "tools", out)) return DS_E_NOMEM;
-  json_array_foreach(json_object_get(last, "tools"), i, e) {
+  json_t *list = json_deep_copy(json_object_get(last, "tools"));
+  if (!list) return DS_E_NOMEM;
+  enum ds_status st = resolve(list, att, bad);
+  json_t *out = st ? NULL : json_array();
+  if (!st && (!out || json_object_set_new(rec, "tools", out))) st = DS_E_NOMEM;
+  json_array_foreach(st ? NULL : list, i, e) {
     const char *name = ds_json_str(e, "name", NULL);
     if (!name) continue;
     json_t *fn = json_pack("{s:s,s:s}", "name", name, "description", ds_json_str(e, "description", ""));
     json_t *t = fn ? json_pack("{s:s,s:o}", "type", "function", "function", fn) : NULL;
     const json_t *params = json_object_get(e, "parameters");
-    if (!t || (params && json_object_set(fn, "parameters", (json_t *)params)) || json_array_append_new(out, t))
-      return DS_E_NOMEM;
+    if (!t || (params && json_object_set(fn, "parameters", (json_t *)params)) || json_array_append_new(out, t)) {
+      st = DS_E_NOMEM;
+      break;
+    }
   }
-  return DS_OK;
+  json_decref(list);
+  return st;
 }
 
 /* ---- samples --------------------------------------------------------------------------------- */
@@ -137,11 +144,7 @@ static enum ds_status sample(const json_t *smp, const json_t *eval, json_t **out
   json_array_foreach(msgs, i, m) {
     if ((st = message(rec, m, i, bad))) goto out;
   }
-  json_t *evs = json_deep_copy(json_object_get(smp, "events"));
-  st = evs ? resolve(evs, att, bad) : DS_OK;
-  if (!st) st = tools(rec, evs);
-  json_decref(evs);
-  if (st) goto out;
+  if ((st = tools(rec, json_object_get(smp, "events"), att, bad))) goto out;
   st = DS_E_NOMEM;
   if (sample_id(smp, eval, &b) || json_object_set_new(rec, "id", json_string(b.data))) goto out;
   /* time: the sample's start, its first event, or the eval's creation */
