@@ -103,21 +103,21 @@ static enum ds_status thinking_block(json_t *msg, const json_t *b) {
 
 enum ds_status agent_reasoning_fields(json_t *msg, const json_t *src) {
   enum ds_status st;
+  /* litellm puts the thinking blocks' text in reasoning_content as well: with both, the text is
+   * taken once, from reasoning_content, and the blocks only say whether some were redacted */
   const char *rc = ds_json_str(src, "reasoning_content", NULL);
-  const json_t *tb = json_object_get(src, "thinking_blocks");
   size_t i;
   const json_t *b;
-  json_array_foreach(tb, i, b) {
+  json_array_foreach(json_object_get(src, "thinking_blocks"), i, b) {
     if (!json_is_object(b)) continue;
-    /* litellm copies the thinking text into reasoning_content as well: take it once */
-    if (rc && strcmp(ds_json_str(b, "type", ""), "thinking") == 0 && ds_json_str(b, "thinking", NULL) &&
-        strcmp(ds_json_str(b, "thinking", ""), rc) == 0)
-      continue;
-    if ((st = thinking_block(msg, b))) return st;
+    const char *t = ds_json_str(b, "thinking", NULL);
+    if (strcmp(ds_json_str(b, "type", "thinking"), "redacted_thinking") == 0 || !t || !*t) st = agent_mark_redacted(msg);
+    else st = rc && *rc ? DS_OK : fmt_add_reasoning(msg, t);
+    if (st) return st;
   }
   if (rc && (st = fmt_add_reasoning(msg, rc))) return st;
-  const json_t *r = json_object_get(src, "reasoning");
-  if (json_is_string(r) && (st = fmt_add_reasoning(msg, json_string_value(r)))) return st;
+  const char *r = ds_json_str(src, "reasoning", NULL);
+  if (r && (!rc || strcmp(r, rc) != 0) && (st = fmt_add_reasoning(msg, r))) return st;
   return DS_OK;
 }
 

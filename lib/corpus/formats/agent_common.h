@@ -14,7 +14,8 @@
 json_t *agent_content(const json_t *content);
 
 /* Adds to msg.reasoning what src (a message or event object) carries: "reasoning_content"
- * (string), "reasoning" (string), and "thinking_blocks" ([{type:"thinking",thinking}]; a
+ * (string), "reasoning" (string), and "thinking_blocks" ([{type:"thinking",thinking}], whose
+ * text counts only when there is no reasoning_content, which repeats it; a
  * "redacted_thinking" block, or a thinking block without text, sets reasoning_redacted). */
 enum ds_status agent_reasoning_fields(json_t *msg, const json_t *src);
 
