@@ -6,10 +6,15 @@
 
 extern const struct corpus_format corpus_format_openai, corpus_format_sharegpt, corpus_format_traj,
     corpus_format_wildchat, corpus_format_canonical;
+extern const struct corpus_format corpus_format_swe_agent, corpus_format_mini_swe_agent, corpus_format_openhands,
+    corpus_format_openhands_v1, corpus_format_inspect;
 
 const struct corpus_format *const corpus_formats[] = {
     &corpus_format_openai,   &corpus_format_sharegpt,  &corpus_format_traj,
-    &corpus_format_wildchat, &corpus_format_canonical, NULL,
+    &corpus_format_wildchat, &corpus_format_canonical,
+    &corpus_format_swe_agent, &corpus_format_mini_swe_agent, &corpus_format_openhands, &corpus_format_openhands_v1,
+    &corpus_format_inspect,
+    NULL,
 };
 
 const struct corpus_format *corpus_format_find(const char *name) {
