@@ -69,6 +69,11 @@ struct chat_shape {
 enum {
   FMT_SESSION = 1u << 0,     /* the items of a unit are one session's events: finish() assembles */
   FMT_EVENT_FILES = 1u << 1, /* its sessions come as directories of one-event JSON files */
+  /* Its records join items of several files of one input (a completion and its messages
+   * listed apart, a Batch input file and its output file, a chain of responses): the units
+   * of an input that it reads share one state (begin at the first, finish once after the
+   * input's last unit; finish's records count to the last file it read). */
+  FMT_JOIN_UNITS = 1u << 2,
 };
 
 /* One log format. detect looks at the first items of a unit and says how well they fit: 0 =
