@@ -62,6 +62,7 @@ struct ds_reader {
   const struct corpus_format *fmt;
   void *fstate;
   bool joined;                    /* fstate belongs to joins[] */
+  json_t *join_files;             /* while joins finish: file path -> its object in units_json */
   struct join joins[MAX_JOINS];
   size_t n_joins;
   const char *container;
@@ -136,6 +137,16 @@ static enum ds_status enqueue(struct ds_reader *r, json_t *rec, const char *file
 
 /* ---- what readers call -------------------------------------------------------------- */
 
+/* While a FMT_JOIN_UNITS state finishes, its records and failures count to the file they
+ * come from (their unit has been written already). */
+static void count_joined(struct ds_reader *r, const char *file, const char *key) {
+  json_t *u = r->join_files && file ? json_object_get(r->join_files, file) : NULL;
+  if (!u) return;
+  json_object_set_new(u, key, json_integer(json_integer_value(json_object_get(u, key)) + 1));
+  if (!strcmp(key, "records")) r->u_records--;
+  else r->u_failed--;
+}
+
 enum ds_status fmt_emit(struct fmt_out *o, json_t *rec, const char *file, uint64_t line) {
   struct ds_reader *r = o->r;
   struct ds_bad_record b;
@@ -146,9 +157,11 @@ enum ds_status fmt_emit(struct fmt_out *o, json_t *rec, const char *file, uint64
     snprintf(detail, sizeof detail, "%s reader made an invalid record: %.300s", r->fmt ? r->fmt->name : "?", b.msg);
     corpus_bad_at(&b, file ? file : r->path, line, b.reason, detail);
     r->u_failed++;
+    count_joined(r, file, "failed");
     return enqueue(r, NULL, file, line, &b);
   }
   r->u_records++;
+  count_joined(r, file, "records");
   return enqueue(r, rec, file, line, NULL);
 }
 
@@ -176,6 +189,7 @@ enum ds_status fmt_fail(struct fmt_out *o, const char *file, uint64_t line, cons
   va_end(ap);
   corpus_bad_at(&b, file ? file : o->r->path, line, reason, detail);
   o->r->u_failed++;
+  count_joined(o->r, file, "failed");
   return enqueue(o->r, NULL, file, line, &b);
 }
 
@@ -655,6 +669,7 @@ static enum ds_status unit_json(struct ds_reader *r, const char *ignored) {
 static enum ds_status end_unit(struct ds_reader *r, bool finished, struct ds_err *err) {
   enum ds_status st = DS_OK;
   if (finished && r->fmt && r->fmt->finish && !r->unknown && !r->joined) st = r->fmt->finish(r->fstate, &r->out, err);
+  if (finished && r->joined && r->fmt->unit_end) st = r->fmt->unit_end(r->fstate, &r->out, err);
   if (r->fmt && r->fmt->end && !r->joined) r->fmt->end(r->fstate);
   r->fstate = NULL;
   if (r->file) {
@@ -697,6 +712,14 @@ static enum ds_status end_unit(struct ds_reader *r, bool finished, struct ds_err
  * to the last file its format read. */
 static enum ds_status finish_joins(struct ds_reader *r, struct ds_err *err) {
   enum ds_status st = DS_OK;
+  if (!(r->join_files = json_object())) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  size_t k;
+  json_t *uo;
+  json_array_foreach(r->units_json, k, uo) {
+    const char *path = ds_json_str(uo, "path", NULL);
+    if (path && json_object_get(uo, "format") && json_object_set(r->join_files, path, uo))
+      return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
   for (size_t i = 0; i < r->n_joins; i++) {
     struct join *j = &r->joins[i];
     json_t *u = j->has_unit ? json_array_get(r->units_json, j->unit) : NULL;
@@ -716,6 +739,8 @@ static enum ds_status finish_joins(struct ds_reader *r, struct ds_err *err) {
   }
   r->n_joins = 0;
   r->fmt = NULL;
+  json_decref(r->join_files);
+  r->join_files = NULL;
   return st;
 }
 
@@ -853,6 +878,7 @@ void ds_reader_free(struct ds_reader *r) {
   ds_buf_release(&r->scratch);
   ds_buf_release(&r->name_buf);
   ds_buf_release(&r->tree);
+  json_decref(r->join_files);
   ds_free(r->path);
   ds_free(r);
 }

@@ -95,6 +95,9 @@ struct corpus_format {
   enum ds_status (*item)(void *state, const struct fmt_item *it, struct fmt_out *o, struct ds_err *err);
   enum ds_status (*finish)(void *state, struct fmt_out *o, struct ds_err *err); /* may be NULL */
   void (*end)(void *state);                                                     /* may be NULL */
+  /* FMT_JOIN_UNITS: called at the end of each unit it read, before the unit's accounting is
+   * written (what it decides there counts to that file); may be NULL. */
+  enum ds_status (*unit_end)(void *state, struct fmt_out *o, struct ds_err *err);
 };
 
 /* The table (table.c), NULL-terminated, in the order formats are listed to users. */
