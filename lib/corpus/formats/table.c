@@ -6,10 +6,13 @@
 
 extern const struct corpus_format corpus_format_openai, corpus_format_sharegpt, corpus_format_traj,
     corpus_format_wildchat, corpus_format_canonical;
+extern const struct corpus_format corpus_format_codex, corpus_format_openai_responses;
 
 const struct corpus_format *const corpus_formats[] = {
     &corpus_format_openai,   &corpus_format_sharegpt,  &corpus_format_traj,
-    &corpus_format_wildchat, &corpus_format_canonical, NULL,
+    &corpus_format_wildchat, &corpus_format_canonical,
+    &corpus_format_codex, &corpus_format_openai_responses,
+    NULL,
 };
 
 const struct corpus_format *corpus_format_find(const char *name) {
