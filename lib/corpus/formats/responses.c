@@ -158,8 +158,9 @@ static enum ds_status add_node(struct responses *r, const json_t *resp, const js
   char anon[48];
   const char *id = ds_json_str(resp, "id", NULL);
   if (!id || !*id) id = ds_json_str(req, "id", NULL);
-  if (!id || !*id) {
-    snprintf(anon, sizeof anon, "response-%u", ++r->n_anon);
+  bool is_anon = !id || !*id;
+  if (is_anon) { /* a request alone: a key of our own, and no id in the record */
+    snprintf(anon, sizeof anon, " request %u", ++r->n_anon);
     id = anon;
   }
   json_t *in = NULL;
@@ -181,6 +182,7 @@ static enum ds_status add_node(struct responses *r, const json_t *resp, const js
       json_decref(in);
       return DS_E_NOMEM;
     }
+    if (is_anon) json_object_set_new(node, "anon", json_true());
     json_object_set_new(node, "file", json_string(it->file));
     json_object_set_new(node, "line", json_integer((json_int_t)it->line));
   }
@@ -439,12 +441,18 @@ static enum ds_status chain_record(struct responses *r, const char *leaf, const 
                   "empty_conversation", "response %s has no input or output items", leaf);
     goto out;
   }
-  if (json_object_set_new(rec, "id", json_string(rec_id)) || json_object_set(rec, "messages", msgs)) goto out;
+  if ((!json_is_true(json_object_get(first, "anon")) && json_object_set_new(rec, "id", json_string(rec_id))) ||
+      json_object_set(rec, "messages", msgs))
+    goto out;
   struct ds_bad_record tb;
   const json_t *created = json_object_get(first, "created_at");
   if (created && fmt_set_time(rec, created, &tb) == DS_E_NOMEM) goto out;
   if (fmt_segment(rec, "model", json_incref(json_object_get(lastn, "model")))) goto out;
-  const json_t *tools = json_object_get(lastn, "tools");
+  const json_t *tools = NULL; /* the tools of the last call that gave them */
+  for (size_t k = json_array_size(path); k-- > 0 && !tools;) {
+    const json_t *t = json_object_get(json_array_get(path, k), "tools");
+    if (json_is_array(t) && json_array_size(t)) tools = t;
+  }
   if (json_is_array(tools) && json_array_size(tools)) {
     json_t *ct = chat_tools(tools);
     if (!ct || json_object_set_new(rec, "tools", ct)) goto out;

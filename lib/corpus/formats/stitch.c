@@ -55,16 +55,21 @@ enum ds_status stitch_add(struct stitch *s, json_t *rec, const char *file, uint6
   return DS_OK;
 }
 
-/* The part of a message that a model sees, as canonical JSON text appended to b. */
+/* The part of a message that a model sees (role, text, tool calls, tool_call_id), as
+ * canonical JSON text appended to b. */
 static enum ds_status message_key(const json_t *m, struct ds_buf *b) {
   json_t *k = json_object();
   if (!k) return DS_E_NOMEM;
-  static const char *const keys[] = {"role", "content", "tool_call_id"};
+  static const char *const keys[] = {"role", "tool_call_id"};
   for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++) {
     json_t *v = json_object_get(m, keys[i]);
     if (v && json_object_set(k, keys[i], v)) goto nomem;
   }
-  if (json_is_null(json_object_get(k, "content"))) json_object_set_new(k, "content", json_string(""));
+  /* the text: one string and a list of text parts (cache_control and all) read the same */
+  char *text = fmt_parts_text(json_object_get(m, "content"));
+  json_t *tv = json_string(text ? text : "");
+  ds_free(text);
+  if (!tv || json_object_set_new(k, "content", tv)) goto nomem;
   json_t *calls = json_array();
   if (!calls || json_object_set_new(k, "tool_calls", calls)) goto nomem;
   size_t i;
@@ -131,16 +136,24 @@ enum ds_status stitch_emit(struct stitch *s, struct fmt_out *o) {
       if (j != i && s->r[j].into < 0) s->r[j].into = (long)i;
     }
   }
-  /* a folded record's start time goes to the record that holds it (through folds of folds) */
+  /* what a folded record knows goes to the record that holds it (through folds of folds):
+   * its earlier start time, and the segment fields and tools the holder lacks */
   for (size_t i = 0; i < s->n; i++) {
-    const json_t *t = json_object_get(s->r[i].rec, "time");
+    const json_t *rec = s->r[i].rec;
     long j = s->r[i].into;
-    for (size_t hops = 0; t && j >= 0 && hops < s->n; hops++) {
-      json_t *top = s->r[j].rec;
-      const char *have = ds_json_str(top, "time", NULL);
-      if (s->r[j].into < 0 && (!have || strcmp(json_string_value(t), have) < 0) && json_object_set(top, "time", (json_t *)t))
-        goto out;
-      j = s->r[j].into;
+    for (size_t hops = 0; j >= 0 && hops < s->n && s->r[j].into >= 0; hops++) j = s->r[j].into;
+    if (j < 0) continue;
+    json_t *top = s->r[j].rec;
+    const json_t *t = json_object_get(rec, "time");
+    const char *have = ds_json_str(top, "time", NULL);
+    if (json_is_string(t) && (!have || strcmp(json_string_value(t), have) < 0) && json_object_set(top, "time", (json_t *)t))
+      goto out;
+    const json_t *tools = json_object_get(rec, "tools");
+    if (tools && !json_object_get(top, "tools") && json_object_set(top, "tools", (json_t *)tools)) goto out;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(rec, "segment"), k, v) {
+      if (!json_object_get(json_object_get(top, "segment"), k) && fmt_segment(top, k, json_incref(v))) goto out;
     }
   }
   st = DS_OK;

@@ -14,7 +14,8 @@ void stitch_free(struct stitch *s);
 /* Adds a finished record (the reference is taken); file and line say where it starts. */
 enum ds_status stitch_add(struct stitch *s, json_t *rec, const char *file, uint64_t line);
 /* Emits, in the order they were added, the records that are not a prefix of another one (a
- * folded record's earlier "time" goes to the one that holds it), and empties the set. */
+ * folded record's earlier "time", and the segment fields and tools the holder lacks, go to
+ * the record that holds it), and empties the set. */
 enum ds_status stitch_emit(struct stitch *s, struct fmt_out *o);
 
 #endif
