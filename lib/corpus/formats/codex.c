@@ -453,13 +453,25 @@ static enum ds_status emit(struct codex *s, json_t *msgs, const json_t *id, cons
   if (parent && json_object_set(rec, "parent_id", (json_t *)parent)) goto nomem;
   if (s->time && json_object_set(rec, "time", s->time)) goto nomem;
   const json_t *m = s->meta;
+  /* source: "cli", "vscode", "exec", ... or a sub-agent's {"subagent": "review" |
+   * {"thread_spawn": {parent_thread_id, depth, agent_nickname, agent_role}}} */
   const json_t *src = json_object_get(m, "source");
+  const json_t *sub = json_object_get(src, "subagent");
+  const json_t *spawn = json_object_get(sub, "thread_spawn");
+  char srcbuf[96];
+  if (json_is_string(sub)) snprintf(srcbuf, sizeof srcbuf, "subagent:%.60s", json_string_value(sub));
+  else if (json_is_object(sub)) snprintf(srcbuf, sizeof srcbuf, "subagent:%.60s", json_object_iter_key(json_object_iter((json_t *)sub)));
+  const json_t *role = json_object_get(m, "agent_role");
+  if (!json_is_string(role)) role = json_object_get(spawn, "agent_role");
+  const json_t *pthread = json_object_get(spawn, "parent_thread_id");
+  if (!parent && json_is_string(pthread) && json_object_set(rec, "parent_id", (json_t *)pthread)) goto nomem;
   if (fmt_segment(rec, "agent", json_string("codex")) ||
       fmt_segment(rec, "agent_version", json_incref(json_object_get(m, "cli_version"))) ||
       fmt_segment(rec, "model", json_incref(json_array_get(s->models, json_array_size(s->models) ? json_array_size(s->models) - 1 : 0))) ||
       fmt_segment(rec, "originator", json_incref(json_object_get(m, "originator"))) ||
       fmt_segment(rec, "model_provider", json_incref(json_object_get(m, "model_provider"))) ||
-      fmt_segment(rec, "source", json_is_string(src) ? json_incref((json_t *)src) : NULL))
+      fmt_segment(rec, "source", json_is_string(src) ? json_incref((json_t *)src) : json_is_object(sub) || json_is_string(sub) ? json_string(srcbuf) : NULL) ||
+      fmt_segment(rec, "agent_role", json_is_string(role) ? json_incref((json_t *)role) : NULL))
     goto nomem;
   const json_t *git = json_object_get(m, "git");
   const json_t *cwd = json_object_get(m, "cwd");
