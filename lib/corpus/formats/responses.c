@@ -76,10 +76,9 @@ static bool is_request(const json_t *v) {
 }
 
 static bool is_bare_item(const json_t *v) {
-  if (!json_is_object(v) || json_object_get(v, "payload")) return false;
-  const char *t = ds_json_str(v, "type", "");
-  return (!strcmp(t, "message") && json_object_get(v, "role")) || !strcmp(t, "reasoning") ||
-         !strcmp(t, "function_call") || !strcmp(t, "function_call_output");
+  if (!json_is_object(v) || json_object_get(v, "payload") || json_object_get(v, "messages")) return false;
+  const char *t = ri_type(v);
+  return strcmp(t, "message") ? ri_known_type(t) : json_is_string(json_object_get(v, "role"));
 }
 
 static int detect(const struct fmt_probe *p, char *why, size_t n) {

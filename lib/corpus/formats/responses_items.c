@@ -22,6 +22,21 @@ void ri_release(struct ri_conv *c) {
   c->unpaired = NULL;
 }
 
+bool ri_known_type(const char *t) {
+  static const char *const types[] = {
+      "message",          "reasoning",             "function_call",        "function_call_output",
+      "custom_tool_call", "custom_tool_call_output", "mcp_call",           "local_shell_call",
+      "local_shell_call_output", "shell_call",     "shell_call_output",    "apply_patch_call",
+      "apply_patch_call_output", "computer_call",  "computer_call_output", "tool_search_call",
+      "tool_search_output", "web_search_call",     "file_search_call",     "code_interpreter_call",
+      "image_generation_call", "mcp_list_tools",   "mcp_approval_request", "mcp_approval_response",
+      "compaction",       "compaction_summary",    "item_reference",       "ghost_snapshot",
+  };
+  for (size_t i = 0; t && i < DS_ARRAY_LEN(types); i++)
+    if (!strcmp(t, types[i])) return true;
+  return false;
+}
+
 const char *ri_type(const json_t *item) {
   const char *t = ds_json_str(item, "type", NULL);
   if (!t && json_is_string(json_object_get(item, "role"))) return "message";

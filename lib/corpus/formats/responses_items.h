@@ -33,6 +33,8 @@ enum ds_status ri_add(struct ri_conv *c, const json_t *item, const json_t *time,
 /* Ends the assistant message still open (one with neither text nor tool calls gets content "",
  * as chat APIs want). Call before appending other messages to msgs, and at the end. */
 void ri_close(struct ri_conv *c);
+/* True for a type this converter reads (including those with no chat form). */
+bool ri_known_type(const char *type);
 /* The item's type ("message" for an easy input message {role, content} without one). */
 const char *ri_type(const json_t *item);
 /* True for a user message that Codex injects as context (AGENTS.md instructions, the
