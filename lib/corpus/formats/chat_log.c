@@ -200,7 +200,7 @@ static enum ds_status finish(void *state, struct fmt_out *o, struct ds_err *err)
 
 const struct corpus_format corpus_format_openai_chat_log = {
     .name = "openai-chat-log",
-    .summary = "Chat Completions request/response logs (OpenHands SDK, litellm, gateways); per-call logs stitched",
+    .summary = "Chat Completions request/response logs (litellm, OpenHands, gateways)",
     .tested = "OpenHands SDK 1.0 completion logs (litellm 1.7x, function calling native and as text)",
     .flags = FMT_JOIN_UNITS,
     .detect = detect,

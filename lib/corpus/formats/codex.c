@@ -542,7 +542,7 @@ static enum ds_status finish(void *state, struct fmt_out *o, struct ds_err *err)
 
 const struct corpus_format corpus_format_codex = {
     .name = "codex",
-    .summary = "Codex CLI rollouts ~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl[.zst] (current and bare layouts)",
+    .summary = "Codex CLI rollouts ~/.codex/sessions/**/rollout-*.jsonl[.zst]",
     .tested = "Codex CLI 0.63-0.77 rollouts (codex_cli_rs); layouts of openai/codex protocol.rs and models.rs",
     .flags = FMT_SESSION,
     .detect = detect,

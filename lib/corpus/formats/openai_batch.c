@@ -190,7 +190,7 @@ static enum ds_status finish(void *state, struct fmt_out *o, struct ds_err *err)
 
 const struct corpus_format corpus_format_openai_batch = {
     .name = "openai-batch",
-    .summary = "OpenAI Batch API input and output files (chat completions, responses), joined by custom_id",
+    .summary = "OpenAI Batch API input and output files, joined by custom_id",
     .tested = "Batch request/response line shapes of the OpenAI API reference (BatchRequestInput/Output)",
     .flags = FMT_JOIN_UNITS,
     .detect = detect,

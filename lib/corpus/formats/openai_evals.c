@@ -179,7 +179,7 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
 
 const struct corpus_format corpus_format_openai_evals = {
     .name = "openai-evals",
-    .summary = "OpenAI Evals exports: Langfuse's <eval_id>.json, run output items, files/*.jsonl rows",
+    .summary = "OpenAI Evals exports (<eval_id>.json, output items, files/*.jsonl)",
     .tested = "layout of langfuse-docs migrate-from-openai-evals (2026); openai-python EvalRunOutputItem",
     .detect = detect,
     .item = item,

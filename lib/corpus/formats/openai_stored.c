@@ -268,7 +268,7 @@ static enum ds_status finish(void *state, struct fmt_out *o, struct ds_err *err)
 
 const struct corpus_format corpus_format_openai_stored = {
     .name = "openai-stored",
-    .summary = "OpenAI stored chat completions and their /messages lists (joined, or apart in one directory)",
+    .summary = "OpenAI stored chat completions with their /messages lists",
     .tested = "shapes of openai-python ChatCompletion and ChatCompletionStoreMessage (list pages, JSON Lines)",
     .flags = FMT_JOIN_UNITS,
     .detect = detect,

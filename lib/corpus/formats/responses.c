@@ -571,7 +571,7 @@ static enum ds_status finish(void *state, struct fmt_out *o, struct ds_err *err)
 
 const struct corpus_format corpus_format_openai_responses = {
     .name = "openai-responses",
-    .summary = "OpenAI Responses API logs: responses, {request,response} pairs, SSE event lines; chains stitched",
+    .summary = "OpenAI Responses API logs and streams; previous_response_id chains",
     .tested = "Responses API bodies and SSE streams as recorded by vercel/ai (2025-2026); openai-python types",
     .flags = FMT_JOIN_UNITS,
     .detect = detect,
