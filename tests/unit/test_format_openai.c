@@ -340,6 +340,37 @@ static void test_items_converter_shapes(void **state) {
   release(&o);
 }
 
+/* Failed calls are no conversation: skipped by type, never failed. */
+static void test_failed_calls_are_skipped(void **state) {
+  (void)state;
+  const char *p = ds_test_write(dir, "error.json", "{\n  \"error\": {\"message\": \"quota\", \"type\": \"insufficient_quota\", \"param\": null, \"code\": null}\n}\n");
+  struct readout o;
+  read_all(p, &o);
+  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(json_array_size(o.list), 0);
+  assert_int_equal(count(json_array_get(o.units, 0), "skipped", "api error"), 1);
+  release(&o);
+  p = ds_test_write(
+      dir, "failed.chunks.txt",
+      "{\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_f\",\"object\":\"response\",\"created_at\":1,\"model\":\"m\",\"output\":[]}}\n"
+      "{\"type\":\"error\",\"sequence_number\":1,\"error\":{\"type\":\"x\",\"code\":\"x\",\"message\":\"m\"}}\n"
+      "{\"type\":\"response.failed\",\"sequence_number\":2,\"response\":{\"id\":\"resp_f\",\"object\":\"response\",\"created_at\":1,\"status\":\"failed\",\"model\":\"m\",\"output\":[]}}\n"
+      "{\"id\":\"resp_g\",\"object\":\"response\",\"status\":\"cancelled\",\"output\":[]}\n"
+      "{\"id\":\"resp_h\",\"object\":\"response\",\"output\":[{\"type\":\"program\",\"call_id\":\"p1\",\"code\":\"run()\",\"fingerprint\":\"gAAA\"}]}\n");
+  read_all(p, &o);
+  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(json_array_size(o.list), 1);
+  const json_t *u = json_array_get(o.units, 0);
+  assert_int_equal(count(u, "skipped", "response.created"), 1);
+  assert_int_equal(count(u, "skipped", "response.failed"), 1);
+  assert_int_equal(count(u, "skipped", "error"), 1);
+  assert_int_equal(count(u, "skipped", "response without output"), 1);
+  const json_t *tc = json_array_get(json_object_get(msg(json_object_get(o.records, "resp_h"), 0), "tool_calls"), 0);
+  assert_string_equal(ds_json_str(tc, "name", ""), "program");
+  assert_string_equal(ds_json_str(tc, "arguments", ""), "{\"code\":\"run()\"}");
+  release(&o);
+}
+
 static void test_detection_is_specific(void **state) {
   (void)state;
   /* a plain chat record stays with the generic reader; an Anthropic log is none of these */
@@ -381,7 +412,8 @@ int main(void) {
       cmocka_unit_test(test_responses_chains),     cmocka_unit_test(test_responses_streams),
       cmocka_unit_test(test_chat_completion_logs), cmocka_unit_test(test_stored_completions),
       cmocka_unit_test(test_batch_files),          cmocka_unit_test(test_evals_exports),
-      cmocka_unit_test(test_items_converter_shapes), cmocka_unit_test(test_detection_is_specific),
+      cmocka_unit_test(test_items_converter_shapes), cmocka_unit_test(test_failed_calls_are_skipped),
+      cmocka_unit_test(test_detection_is_specific),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

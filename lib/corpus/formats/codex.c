@@ -140,14 +140,13 @@ static enum ds_status rewrite(struct codex *s, json_t *msgs, const char *why) {
   if (!msgs) return DS_E_NOMEM;
   ri_close(&s->conv);
   if (has_turns(s->msgs)) {
-    json_t *e = json_pack("{s:o,s:s}", "messages", s->msgs, "why", why);
+    json_t *e = json_pack("{s:O,s:s}", "messages", s->msgs, "why", why);
     if (!e || json_array_append_new(s->epochs, e)) {
       json_decref(msgs);
       return DS_E_NOMEM;
     }
-  } else {
-    json_decref(s->msgs);
   }
+  json_decref(s->msgs);
   s->msgs = msgs;
   ri_release(&s->conv);
   ri_init(&s->conv, s->msgs, true);

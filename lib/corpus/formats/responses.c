@@ -81,8 +81,13 @@ static bool is_bare_item(const json_t *v) {
   return strcmp(t, "message") ? ri_known_type(t) : json_is_string(json_object_get(v, "role"));
 }
 
+/* An API error body {"error": {"message", "type", "code", ...}}, alone. */
+static bool is_api_error(const json_t *v) {
+  return json_is_object(v) && json_object_size(v) == 1 && json_is_string(json_object_get(json_object_get(v, "error"), "message"));
+}
+
 static int detect(const struct fmt_probe *p, char *why, size_t n) {
-  size_t resp = 0, ev = 0, pair = 0, req = 0, bare = 0;
+  size_t resp = 0, ev = 0, pair = 0, req = 0, bare = 0, errs = 0;
   for (size_t i = 0; i < p->n_items; i++) {
     const json_t *v = p->items[i];
     resp += is_response(v);
@@ -90,8 +95,10 @@ static int detect(const struct fmt_probe *p, char *why, size_t n) {
     pair += is_pair(v) || (json_is_object(json_object_get(v, "request")) && is_request(json_object_get(v, "request")));
     req += is_request(v);
     bare += is_bare_item(v);
+    errs += is_api_error(v);
   }
   if (resp || ev || pair) return 85;
+  if (p->n_items && errs == p->n_items) return 15; /* a logged error body: skipped, counted */
   if (req * 2 > p->n_items) return 50;
   if (!strcmp(p->container, FMT_ARRAY) && bare * 2 > p->n_items) return 45;
   snprintf(why, n, "no response objects, stream events or requests with typed input items");
@@ -152,8 +159,9 @@ static json_t *input_list(const json_t *in) {
 /* Adds (or completes) the node of a response; req (may be NULL) is its request. Returns the
  * fate of the item: 0 used, 1 a repeat of what is known. */
 static enum ds_status add_node(struct responses *r, const json_t *resp, const json_t *req, const struct fmt_item *it,
-                               int *repeat) {
+                               int *repeat, bool *empty) {
   *repeat = 0;
+  *empty = false;
   char anon[48];
   const char *id = ds_json_str(resp, "id", NULL);
   if (!id || !*id) id = ds_json_str(req, "id", NULL);
@@ -198,6 +206,11 @@ static enum ds_status add_node(struct responses *r, const json_t *resp, const js
   if (resp && json_is_array(json_object_get(resp, "output")) &&
       json_object_set(node, "output", json_object_get(resp, "output")))
     return DS_E_NOMEM;
+  /* a response with nothing in it (a failed or cancelled call logged without its request) */
+  *empty = !json_object_get(node, "input") && !json_array_size(json_object_get(node, "output")) &&
+           !ds_json_str(node, "instructions", NULL);
+  if (*empty && json_object_set_new(node, "empty", json_true())) return DS_E_NOMEM;
+  if (!*empty) json_object_del(node, "empty");
   return DS_OK;
 }
 
@@ -243,11 +256,20 @@ static enum ds_status stream_end(struct responses *r, struct fmt_out *o) {
       return DS_E_NOMEM;
     }
   }
-  for (size_t i = 0; i < s->n_ev; i++) {
+  struct fmt_item it = {NULL, s->file, NULL, s->line};
+  int repeat;
+  bool empty;
+  st = add_node(r, resp, NULL, &it, &repeat, &empty);
+  json_decref(resp);
+  for (size_t i = 0; !st && i < s->n_ev; i++) {
     const char *t = s->ev[i].type;
     char key[24];
     snprintf(key, sizeof key, "%ld", s->ev[i].index);
     bool have_done = json_object_get(s->done, key) != NULL;
+    if (empty) {
+      fmt_skip(o, t, 1); /* a stream that made nothing: a failed call */
+      continue;
+    }
     if (!strcmp(t, "response.created") || !strcmp(t, "response.completed") || !strcmp(t, "response.incomplete") ||
         !strcmp(t, "response.failed"))
       continue; /* used: the response itself */
@@ -265,10 +287,6 @@ static enum ds_status stream_end(struct responses *r, struct fmt_out *o) {
       fmt_skip(o, t, 1); /* progress of an item that never finished */
     }
   }
-  struct fmt_item it = {NULL, s->file, NULL, s->line};
-  int repeat;
-  st = add_node(r, resp, NULL, &it, &repeat);
-  json_decref(resp);
   stream_clear(s);
   return st;
 }
@@ -332,17 +350,20 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
   struct ds_bad_record b;
   memset(&b, 0, sizeof b);
   int repeat = 0;
+  bool empty = false;
   if (is_event(v)) {
     st = stream_event(r, v, it, o);
   } else if (is_response(v)) {
-    st = add_node(r, v, NULL, it, &repeat);
+    st = add_node(r, v, NULL, it, &repeat, &empty);
   } else if (is_pair(v)) {
     const json_t *req = json_object_get(v, "request");
-    st = add_node(r, json_object_get(v, "response"), json_is_object(req) ? req : NULL, it, &repeat);
+    st = add_node(r, json_object_get(v, "response"), json_is_object(req) ? req : NULL, it, &repeat, &empty);
   } else if (json_is_object(json_object_get(v, "request")) && is_request(json_object_get(v, "request"))) {
-    st = add_node(r, NULL, json_object_get(v, "request"), it, &repeat); /* a call whose response failed */
+    st = add_node(r, NULL, json_object_get(v, "request"), it, &repeat, &empty); /* its response failed */
   } else if (is_request(v)) {
-    st = add_node(r, NULL, v, it, &repeat);
+    st = add_node(r, NULL, v, it, &repeat, &empty);
+  } else if (is_api_error(v)) {
+    fmt_skip(o, "api error", 1); /* an error body {"error": {...}}: a failed call, no conversation */
   } else if (!strcmp(ds_json_str(v, "type", ""), "error") && !json_object_get(v, "role")) {
     fmt_skip(o, "error", 1); /* a stream's error event: the failure of a call, no conversation */
   } else if (json_is_object(v) && (json_object_get(v, "type") || json_object_get(v, "role"))) {
@@ -356,6 +377,7 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
   }
   if (st) return ds_fail(err, st, "out of memory");
   if (repeat) fmt_duplicate(o, "response (logged again)", 1);
+  else if (empty) fmt_skip(o, "response without output", 1);
   return DS_OK;
 }
 
@@ -370,9 +392,13 @@ static json_t *chat_tools(const json_t *tools) {
   json_array_foreach(tools, i, t) {
     json_t *c;
     if (!strcmp(ds_json_str(t, "type", ""), "function") && !json_object_get(t, "function")) {
-      c = json_pack("{s:s,s:{s:s,s:s?,s:O?,s:O?}}", "type", "function", "function", "name", ds_json_str(t, "name", "tool"),
-                    "description", ds_json_str(t, "description", NULL), "parameters", json_object_get(t, "parameters"),
-                    "strict", json_object_get(t, "strict"));
+      json_t *fn = json_pack("{s:s}", "name", ds_json_str(t, "name", "tool"));
+      static const char *const keys[] = {"description", "parameters", "strict"};
+      for (size_t k = 0; fn && k < DS_ARRAY_LEN(keys); k++) {
+        json_t *v = json_object_get(t, keys[k]);
+        if (v && !json_is_null(v)) json_object_set(fn, keys[k], v);
+      }
+      c = fn ? json_pack("{s:s,s:o}", "type", "function", "function", fn) : NULL;
     } else {
       c = json_incref((json_t *)t);
     }
@@ -435,7 +461,13 @@ static enum ds_status chain_record(struct responses *r, const char *leaf, const 
     goto out;
   }
   st = DS_E_NOMEM;
-  if (json_array_size(msgs) == 0) { /* nothing to converse about: an empty response */
+  bool all_empty = true;
+  json_array_foreach(path, i, n) all_empty &= json_is_true(json_object_get(n, "empty"));
+  if (json_array_size(msgs) == 0 && all_empty) { /* failed calls: their items were skipped */
+    st = DS_OK;
+    goto out;
+  }
+  if (json_array_size(msgs) == 0) { /* nothing to converse about */
     st = fmt_fail(o, ds_json_str(first, "file", NULL), (uint64_t)json_integer_value(json_object_get(first, "line")),
                   "empty_conversation", "response %s has no input or output items", leaf);
     goto out;

@@ -31,6 +31,7 @@ bool ri_known_type(const char *t) {
       "tool_search_output", "web_search_call",     "file_search_call",     "code_interpreter_call",
       "image_generation_call", "mcp_list_tools",   "mcp_approval_request", "mcp_approval_response",
       "compaction",       "compaction_summary",    "item_reference",       "ghost_snapshot",
+      "program",
   };
   for (size_t i = 0; t && i < DS_ARRAY_LEN(types); i++)
     if (!strcmp(t, types[i])) return true;
@@ -393,14 +394,14 @@ enum ds_status ri_add(struct ri_conv *c, const json_t *it, const json_t *time, e
       {"apply_patch_call", "apply_patch", false}, {"computer_call", "computer", false},
       {"tool_search_call", "tool_search", false}, {"web_search_call", "web_search", true},
       {"file_search_call", "file_search", true},  {"code_interpreter_call", "code_interpreter", true},
-      {"image_generation_call", "image_generation", true},
+      {"image_generation_call", "image_generation", true}, {"program", "program", false},
   };
   for (size_t k = 0; k < DS_ARRAY_LEN(builtin); k++) {
     if (strcmp(t, builtin[k].type)) continue;
     const char *id = call_id(c, it, t, idbuf, sizeof idbuf);
     json_t *args;
     static const char *const drop_web[] = {"sources", NULL};
-    static const char *const drop_code[] = {"type", "id", "status", "outputs", NULL};
+    static const char *const drop_code[] = {"type", "id", "call_id", "status", "outputs", "fingerprint", NULL};
     static const char *const drop_img[] = {"type", "id", "status", "result", NULL};
     static const char *const none[] = {NULL};
     if (!strcmp(t, "local_shell_call") || !strcmp(t, "shell_call") || !strcmp(t, "computer_call") ||
@@ -409,7 +410,7 @@ enum ds_status ri_add(struct ri_conv *c, const json_t *it, const json_t *time, e
     else if (!strcmp(t, "apply_patch_call")) args = args_without(json_object_get(it, "operation"), none);
     else if (!strcmp(t, "tool_search_call")) args = args_without(json_object_get(it, "arguments"), none);
     else if (!strcmp(t, "file_search_call")) args = json_pack("{s:O?}", "queries", json_object_get(it, "queries"));
-    else if (!strcmp(t, "code_interpreter_call")) args = args_without(it, drop_code);
+    else if (!strcmp(t, "code_interpreter_call") || !strcmp(t, "program")) args = args_without(it, drop_code);
     else args = args_without(it, drop_img);
     if (!args) return DS_E_NOMEM;
     st = add_call(c, id, builtin[k].name, args, time);
