@@ -1,11 +1,12 @@
-/* chat_log.c: OpenAI Chat Completions request/response logs, one call per item: the
- * OpenHands SDK's completion logs ({messages, tools, response, ...}; with raw_messages when
- * function calls were rendered as text for the model), litellm's logging payloads and spend
- * logs ({messages, response}, either as JSON text), gateway logs ({request, response} with
- * or without a "body" level), and a JSON array of chat messages as one conversation. An agent
- * logs one call per step, each resending the history: the calls of one conversation fold into
- * its longest (stitch.c), across the files of an input. A request whose response was not
- * logged is kept as the prompt ("response_logged": false). */
+/* chat_log.c: OpenAI Chat Completions request/response logs, one call per item: OpenHands'
+ * completion logs (SDK {messages, tools, response, ...} with raw_messages, V0 {messages,
+ * response, kwargs} with fncall_messages, when calls were rendered as text for the model),
+ * litellm's logging payloads and spend logs ({messages, response}, either as JSON text),
+ * gateway logs ({request, response} with or without a "body" level), and a JSON array of chat
+ * messages as one conversation. An agent logs one call per step, each resending the history:
+ * the calls of one conversation fold into its longest (stitch.c), across the files of an
+ * input. A request whose response was not logged is kept as the prompt ("response_logged":
+ * false). */
 #include <string.h>
 
 #include "chat_completion.h"
@@ -38,10 +39,15 @@ static bool read_call(const json_t *v, struct call *c) {
   const json_t *resp = json_object_get(v, "response");
   if (json_is_object(resp)) resp = body(resp);
   c->req = req;
-  /* OpenHands logs raw_messages (function calls as calls) when it rendered them as text for a
-   * model without native function calling; response is then the parsed form, raw_response
-   * the text: the function-calling pair is read */
+  /* For a model without native function calling OpenHands renders the calls as text and logs
+   * both forms: the SDK as raw_messages (calls) + response (parsed) beside messages + raw_response
+   * (text), V0 as fncall_messages + fncall_response beside messages + response (text). The
+   * function-calling pair is read. */
   const json_t *msgs = json_object_get(v, "raw_messages");
+  if (json_is_array(json_object_get(v, "fncall_messages"))) {
+    msgs = json_object_get(v, "fncall_messages");
+    if (json_is_object(json_object_get(v, "fncall_response"))) resp = json_object_get(v, "fncall_response");
+  }
   if (!json_is_array(msgs)) msgs = json_object_get(req, "messages");
   if (json_is_string(msgs)) msgs = c->owned_msgs = cc_parse_text(msgs);
   if (json_is_string(resp)) resp = c->owned_resp = cc_parse_text(resp);
@@ -49,6 +55,7 @@ static bool read_call(const json_t *v, struct call *c) {
   c->resp = cc_is_completion(resp) ? resp : NULL;
   c->tools = json_object_get(req, "tools");
   if (!json_is_array(c->tools)) c->tools = json_object_get(v, "tools");
+  if (!json_is_array(c->tools)) c->tools = json_object_get(json_object_get(v, "kwargs"), "tools");
   return json_is_array(msgs);
 }
 
