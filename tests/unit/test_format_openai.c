@@ -373,6 +373,17 @@ static void test_failed_calls_are_skipped(void **state) {
 
 static void test_detection_is_specific(void **state) {
   (void)state;
+  /* a JSON array of chat messages is the chat log reader's, of Responses items the other's */
+  const char *p = ds_test_write(dir, "chat-list.json",
+                                "[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":null,"
+                                "\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"f\","
+                                "\"arguments\":\"{}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c\",\"content\":\"ok\"}]\n");
+  struct readout o;
+  read_all(p, &o);
+  assert_int_equal(o.n_bad, 0);
+  assert_string_equal(ds_json_str(json_array_get(o.units, 0), "format", ""), "openai-chat-log");
+  assert_int_equal(n_msgs(json_object_get(o.records, "chat-list")), 3);
+  release(&o);
   /* a plain chat record stays with the generic reader; an Anthropic log is none of these */
   static const char *const lines[] = {
       "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",

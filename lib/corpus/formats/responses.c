@@ -87,7 +87,7 @@ static bool is_api_error(const json_t *v) {
 }
 
 static int detect(const struct fmt_probe *p, char *why, size_t n) {
-  size_t resp = 0, ev = 0, pair = 0, req = 0, bare = 0, errs = 0;
+  size_t resp = 0, ev = 0, pair = 0, req = 0, bare = 0, errs = 0, typed = 0, chat = 0;
   for (size_t i = 0; i < p->n_items; i++) {
     const json_t *v = p->items[i];
     resp += is_response(v);
@@ -96,11 +96,16 @@ static int detect(const struct fmt_probe *p, char *why, size_t n) {
     req += is_request(v);
     bare += is_bare_item(v);
     errs += is_api_error(v);
+    typed += ri_known_type(ds_json_str(v, "type", NULL));
+    /* what only Chat Completions messages have */
+    const char *role = ds_json_str(v, "role", "");
+    chat += !strcmp(role, "tool") || !strcmp(role, "function") || json_object_get(v, "tool_calls") ||
+            json_object_get(v, "tool_call_id");
   }
   if (resp || ev || pair) return 85;
   if (p->n_items && errs == p->n_items) return 15; /* a logged error body: skipped, counted */
   if (req * 2 > p->n_items) return 50;
-  if (!strcmp(p->container, FMT_ARRAY) && bare * 2 > p->n_items) return 45;
+  if (!strcmp(p->container, FMT_ARRAY) && bare * 2 > p->n_items && typed && !chat) return 45;
   snprintf(why, n, "no response objects, stream events or requests with typed input items");
   return 0;
 }
