@@ -81,7 +81,8 @@ static int detect(const struct fmt_probe *p, char *why, size_t n) {
     msgs += is_message(p->items[i]);
   }
   if (calls) return 70;
-  if (!strcmp(p->container, FMT_ARRAY) && p->n_items && msgs == p->n_items) return 30;
+  /* a bare message list: generic, below any agent format that knows its own (mini-swe-agent) */
+  if (!strcmp(p->container, FMT_ARRAY) && p->n_items && msgs == p->n_items) return 25;
   snprintf(why, n, "no request messages with a chat.completion response");
   return 0;
 }
