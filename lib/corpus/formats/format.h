@@ -15,6 +15,7 @@
 #define FMT_DOCUMENT "json_document"  /* one (pretty-printed) JSON value: one item */
 #define FMT_ZIP "zip"                 /* an item per .json member, in name order */
 #define FMT_EVENT_DIR "event_files"   /* a directory of one-event JSON files: an item per file */
+#define FMT_CSV "csv"                 /* a .csv file: an item {column: text} per row after the header */
 
 /* One JSON value handed to a reader. */
 struct fmt_item {
