@@ -34,7 +34,7 @@ static void mb_release(struct mb *b) {
 static const char *mb_role(const struct mb *b) { return ds_json_str(b->msg, "role", ""); }
 
 static enum ds_status mb_text(struct mb *b, const char *t) {
-  if (!t) return DS_OK;
+  if (!t || !*t) return DS_OK;
   if ((b->any_text && ds_buf_addc(&b->text, '\n')) || ds_buf_adds(&b->text, t)) return DS_E_NOMEM;
   b->any_text = true;
   json_t *p = json_pack("{s:s,s:s}", "type", "text", "text", t);
@@ -533,24 +533,55 @@ static enum ds_status open_text(json_t *m, const char *t) {
   return st;
 }
 
+/* Moves the message at index k of msgs into open (an earlier assistant message of the same
+ * turn): text, reasoning, tool calls and kept parts. */
+static enum ds_status merge_into(struct llm_conv *c, json_t *open, size_t k) {
+  json_t *m = json_array_get(c->msgs, k);
+  const json_t *content = json_object_get(m, "content");
+  enum ds_status st = DS_OK;
+  if (json_is_string(content) && json_string_length(content)) st = open_text(open, json_string_value(content));
+  else if (json_is_array(content)) {
+    char *t = fmt_parts_text(content);
+    st = t ? open_text(open, t) : DS_OK;
+    ds_free(t);
+  }
+  if (!st && json_is_string(json_object_get(m, "reasoning")))
+    st = fmt_add_reasoning(open, ds_json_str(m, "reasoning", NULL));
+  static const char *const lists[] = {"tool_calls", "server_tools", "other_parts", NULL};
+  for (const char *const *key = lists; !st && *key; key++) {
+    size_t i;
+    const json_t *x;
+    json_array_foreach(json_object_get(m, *key), i, x) if (!st) st = keep(open, *key, x);
+  }
+  static const char *const flags[] = {"reasoning_redacted", "finish_reason", NULL};
+  for (const char *const *key = flags; !st && *key; key++) {
+    json_t *v = json_object_get(m, *key);
+    if (v && json_object_set(open, *key, v)) st = DS_E_NOMEM;
+  }
+  if (!st && json_is_null(json_object_get(open, "content")) && !json_array_size(json_object_get(open, "tool_calls")))
+    st = json_object_set_new(open, "content", json_string("")) ? DS_E_NOMEM : DS_OK;
+  if (!st) json_array_remove(c->msgs, k);
+  return st;
+}
+
 /* One OpenAI Responses item (input or output). */
 static enum ds_status responses_item(struct llm_conv *c, const json_t *it, const char *type, struct ds_bad_record *b) {
   if (strcmp(type, "message") == 0) {
+    /* a Responses message item, or an Anthropic response ({"type":"message","role",
+     * "content":[blocks]}): its blocks read as any message's; an assistant one joins the
+     * assistant turn that reasoning or tool call items before it opened */
     const char *role = llm_role(ds_json_str(it, "role", NULL));
-    if (!role) return corpus_bad(b, "unknown_role", "a Responses message item has no known role");
-    if (strcmp(role, "assistant") != 0) return body_message(c, role, it, b);
-    json_t *m = open_assistant(c);
-    if (!m) return DS_E_NOMEM;
-    size_t i;
-    const json_t *p;
-    const json_t *content = json_object_get(it, "content");
-    if (json_is_string(content)) return open_text(m, json_string_value(content));
-    json_array_foreach(content, i, p) {
-      const char *t = ds_json_str(p, "text", NULL);
-      if (!t) t = ds_json_str(p, "refusal", NULL);
-      if (t && open_text(m, t)) return DS_E_NOMEM;
+    if (!role) return corpus_bad(b, "unknown_role", "a message item has no known role");
+    json_t *open = c->open;
+    enum ds_status st = body_message(c, role, it, b);
+    if (st || strcmp(role, "assistant") != 0) return st;
+    json_t *m = json_array_get(c->msgs, json_array_size(c->msgs) - 1);
+    if (!open) {
+      c->open = m;
+      return DS_OK;
     }
-    return DS_OK;
+    c->open = open;
+    return merge_into(c, open, json_array_size(c->msgs) - 1);
   }
   if (strcmp(type, "function_call") == 0 || strcmp(type, "custom_tool_call") == 0) {
     json_t *m = open_assistant(c);

@@ -346,6 +346,22 @@ json_t *llm_tools(const json_t *defs) {
       out = NULL;
       break;
     }
+  } else if (out && json_is_object(defs) && !json_object_get(defs, "name") && !json_object_get(defs, "function") &&
+             !json_object_get(defs, "type") && !json_object_get(defs, "functionDeclarations")) {
+    /* {name: {description, parameters}} */
+    const char *k;
+    const json_t *d;
+    json_object_foreach((json_t *)defs, k, d) {
+      json_t *named = json_is_object(d) ? json_deep_copy(d) : NULL;
+      if (named && !json_object_get(named, "name")) json_object_set_new(named, "name", json_string(k));
+      enum ds_status st = named ? tool_def(out, named) : DS_OK;
+      json_decref(named);
+      if (st) {
+        json_decref(out);
+        out = NULL;
+        break;
+      }
+    }
   } else if (out && json_is_object(defs) && tool_def(out, defs)) {
     json_decref(out);
     out = NULL;
