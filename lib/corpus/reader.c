@@ -679,8 +679,8 @@ static enum ds_status dispatch(struct ds_reader *r, json_t *v, const char *file,
     return enqueue(r, NULL, file, line, &b) ? ds_fail(err, DS_E_NOMEM, "out of memory") : DS_OK;
   }
   struct fmt_item it = {v, file, name, line};
-  if (r->fmt->chat) st = fmt_chat_item(r->fmt->chat, &it, &r->out);
-  else st = r->fmt->item(r->fstate, &it, &r->out, err);
+  if (r->fmt->item) st = r->fmt->item(r->fstate, &it, &r->out, err);
+  else st = fmt_chat_item(r->fmt->chat, &it, &r->out);
   if (st == DS_E_NOMEM) return ds_fail(err, DS_E_NOMEM, "out of memory");
   return st;
 }

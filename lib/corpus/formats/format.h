@@ -84,7 +84,9 @@ struct corpus_format {
   unsigned flags;
   int (*detect)(const struct fmt_probe *p, char *why, size_t why_len);
   /* A record-per-item chat format gives its shape here and no functions below: each item is
-   * normalized with corpus_normalize_chat. */
+   * normalized with corpus_normalize_chat. One that adds to the normalized record (WildChat's
+   * per-message moderation) gives item too, which then reads the items; the shape stays what
+   * ds_record_normalize uses. */
   const struct chat_shape *chat;
   /* may be NULL (no state). *state is passed to item/finish/end. */
   enum ds_status (*begin)(void **state, const struct fmt_probe *p, struct ds_err *err);
