@@ -90,6 +90,12 @@ void ds_reader_default_params(struct ds_reader_params *p) {
 
 static bool forced(const struct ds_reader *r) { return r->p.format && strcmp(r->p.format, "auto") != 0; }
 
+/* A field map is read by the mapped reader, for every unit. */
+static const char *format_name(const struct ds_reader *r) {
+  if (ds_field_map_active(&r->p.fields)) return "mapped";
+  return forced(r) ? r->p.format : NULL;
+}
+
 /* ---- the queue ------------------------------------------------------------------------ */
 
 static enum ds_status enqueue(struct ds_reader *r, json_t *rec, const char *file, uint64_t line,
@@ -224,7 +230,7 @@ static char *join(const char *dir, const char *name) {
  * it; why then lists each format's reason). */
 static const struct corpus_format *pick(const struct ds_reader *r, const struct fmt_probe *pr, char *why,
                                         size_t why_len) {
-  if (forced(r)) return corpus_format_find(r->p.format);
+  if (format_name(r)) return corpus_format_find(format_name(r));
   const struct corpus_format *best = NULL;
   int best_score = 0;
   struct ds_buf b;
@@ -367,6 +373,12 @@ enum ds_status ds_reader_open(const char *path, const struct ds_reader_params *p
                               struct ds_err *err) {
   *out = NULL;
   if (p && p->format && ds_format_check(p->format, err)) return DS_E_INVALID;
+  if (p && ds_field_map_active(&p->fields)) {
+    if (ds_field_map_check(&p->fields, err)) return DS_E_INVALID;
+    if (p->format && strcmp(p->format, "auto") != 0 && strcmp(p->format, "mapped") != 0)
+      return ds_fail(err, DS_E_INVALID, "field maps (--id-field, --messages-field, --time-field, --segment-field, "
+                     "--content-field) are read by the mapped reader, not by --format %s", p->format);
+  }
   struct ds_reader *r = ds_calloc(1, sizeof *r);
   if (!r) return ds_fail(err, DS_E_NOMEM, "out of memory");
   if (p) r->p = *p;

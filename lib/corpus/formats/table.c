@@ -6,12 +6,13 @@
 
 extern const struct corpus_format corpus_format_openai, corpus_format_sharegpt, corpus_format_traj,
     corpus_format_wildchat, corpus_format_canonical;
-extern const struct corpus_format corpus_format_otel, corpus_format_langfuse, corpus_format_langsmith;
+extern const struct corpus_format corpus_format_otel, corpus_format_langfuse, corpus_format_langsmith,
+    corpus_format_mapped;
 
 const struct corpus_format *const corpus_formats[] = {
     &corpus_format_openai,   &corpus_format_sharegpt,  &corpus_format_traj,
     &corpus_format_wildchat, &corpus_format_canonical,
-    &corpus_format_otel, &corpus_format_langfuse, &corpus_format_langsmith,
+    &corpus_format_otel, &corpus_format_langfuse, &corpus_format_langsmith, &corpus_format_mapped,
     NULL,
 };
 
