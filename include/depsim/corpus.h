@@ -60,7 +60,7 @@ DS_API void ds_reader_default_params(struct ds_reader_params *p);
 struct ds_bad_record {
   const char *reason;
   uint64_t line;           /* 1-based line where the record starts */
-  char msg[384];
+  char msg[1024];          /* room for every reader's reason when none takes an input */
 };
 
 /* A streaming reader of one input: a file ("-" is standard input; plain, .gz or .zst; JSON

@@ -61,7 +61,7 @@ struct ds_reader {
   struct ds_buf mbuf, scratch, name_buf;
   struct pend probe[PROBE_MAX_TRIES];
   size_t n_probe, probe_pos;
-  char unknown_msg[384];
+  char unknown_msg[1024];
   /* the unit's accounting */
   uint64_t u_items, u_failed, u_records;
   json_t *u_skipped, *u_dup;
@@ -219,7 +219,8 @@ static bool ends_with(const char *s, const char *suffix) {
 static char *join(const char *dir, const char *name) {
   struct ds_buf b;
   ds_buf_init(&b, 0);
-  if (ds_buf_addf(&b, "%s/%s", dir, name)) {
+  size_t n = strlen(dir);
+  if (ds_buf_addf(&b, "%.*s/%s", (int)(n > 1 && dir[n - 1] == '/' ? n - 1 : n), dir, name)) {
     ds_buf_release(&b);
     return NULL;
   }
@@ -590,7 +591,7 @@ static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
     n_names = zip_count(r->zip);
   }
   struct fmt_probe pr = {u->path, r->container, items, n_items, n_names ? names : NULL, n_names};
-  char why[300];
+  char why[900];
   r->fmt = pick(r, &pr, why, sizeof why);
   st = DS_OK;
   if (!r->fmt) {
@@ -604,7 +605,7 @@ static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
         ds_free(t);
       }
     }
-    snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.200s%s%s%s", why,
+    snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.880s%s%s%s", why,
              n_items ? "; first item: " : "; nothing in it parsed as JSON", first, "");
   } else if (r->fmt->begin) {
     st = r->fmt->begin(&r->fstate, &pr, err);
@@ -624,6 +625,7 @@ static enum ds_status unit_json(struct ds_reader *r, const char *ignored) {
     return DS_OK;
   }
   json_object_set_new(o, "format", json_string(r->fmt ? r->fmt->name : "unknown"));
+  if (r->fmt) json_object_set_new(o, "reader_version", json_integer(r->fmt->version ? r->fmt->version : 1));
   if (r->fmt) json_object_set_new(o, "tested", json_string(r->fmt->tested));
   json_object_set_new(o, "container", json_string(r->container));
   json_object_set_new(o, "items", json_integer((json_int_t)r->u_items));

@@ -82,6 +82,8 @@ struct corpus_format {
   const char *summary; /* one line for --help: what it reads */
   const char *tested;  /* what it was tested on (versions), for the manifest and docs */
   unsigned flags;
+  unsigned version;    /* bumped when what it makes of the same input changes; manifest
+                        * "reader_version" (0 reads as 1) */
   int (*detect)(const struct fmt_probe *p, char *why, size_t why_len);
   /* A record-per-item chat format gives its shape here and no functions below: each item is
    * normalized with corpus_normalize_chat. One that adds to the normalized record (WildChat's

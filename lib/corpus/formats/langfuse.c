@@ -44,7 +44,7 @@ static int detect(const struct fmt_probe *p, char *why, size_t n) {
     const json_t *v = p->items[i], *f = page_first(v);
     if (is_obs(v) || is_trace(v) || (f && (is_obs(f) || is_trace(f)))) return 85;
   }
-  snprintf(why, n, "no Langfuse observation (type GENERATION|SPAN|..., trace_id, start_time) or trace with observations");
+  snprintf(why, n, "no Langfuse observation (type, trace_id, start_time) or trace with observations");
   return 0;
 }
 

@@ -21,7 +21,7 @@ static bool is_run(const json_t *o) {
 static int detect(const struct fmt_probe *p, char *why, size_t n) {
   for (size_t i = 0; i < p->n_items; i++)
     if (is_run(p->items[i])) return 85;
-  snprintf(why, n, "no LangSmith run (run_type, inputs/outputs, trace_id or dotted_order)");
+  snprintf(why, n, "no LangSmith run (run_type, inputs, trace_id)");
   return 0;
 }
 

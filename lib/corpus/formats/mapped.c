@@ -238,7 +238,7 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
 
 static int detect(const struct fmt_probe *p, char *why, size_t n) {
   DS_UNUSED(p);
-  snprintf(why, n, "used only with a field map (--id-field, --messages-field, ...)");
+  snprintf(why, n, "only with --id-field, --messages-field, ... for a log of another shape");
   return 0;
 }
 
