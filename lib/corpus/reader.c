@@ -605,7 +605,7 @@ static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
         ds_free(t);
       }
     }
-    snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.880s%s%s%s", why,
+    snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.860s%s%s%s", why,
              n_items ? "; first item: " : "; nothing in it parsed as JSON", first, "");
   } else if (r->fmt->begin) {
     st = r->fmt->begin(&r->fstate, &pr, err);
