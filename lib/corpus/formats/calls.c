@@ -139,6 +139,15 @@ uint64_t calls_time_ns(const json_t *v) {
   return (uint64_t)(d * 1e9);                     /* seconds */
 }
 
+uint64_t calls_unix_nano(const json_t *v) {
+  if (json_is_integer(v)) return json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+  if (json_is_real(v)) return json_real_value(v) > 0 && json_real_value(v) < 1.8e19 ? (uint64_t)json_real_value(v) : 0;
+  if (!json_is_string(v) || !isdigit((unsigned char)*json_string_value(v))) return 0;
+  char *e;
+  unsigned long long n = strtoull(json_string_value(v), &e, 10);
+  return *e == '\0' ? (uint64_t)n : 0;
+}
+
 enum ds_status calls_set_time(json_t *rec, uint64_t ns) {
   if (!ns) return DS_OK;
   char buf[32];

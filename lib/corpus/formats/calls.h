@@ -39,6 +39,8 @@ enum ds_status calls_finish(struct calls *c, calls_record_fn fn, void *ud, struc
  * string (fraction kept), epoch seconds or milliseconds, or a nanosecond count (a number or
  * digit string above 1e15, as OTLP writes); 0 when unreadable. */
 uint64_t calls_time_ns(const json_t *v);
+/* An OTLP *UnixNano field: nanoseconds as a number or a digit string; 0 when unreadable. */
+uint64_t calls_unix_nano(const json_t *v);
 /* rec.time from nanoseconds (nothing when 0); DS_E_NOMEM on failure. */
 enum ds_status calls_set_time(json_t *rec, uint64_t ns);
 

@@ -459,6 +459,7 @@ static enum ds_status body_message(struct llm_conv *c, const char *role, const j
   }
   struct mb mb;
   enum ds_status st = DS_E_NOMEM;
+  size_t before = json_array_size(c->msgs);
   if (!mb_init(&mb, role)) goto out;
   if (json_is_string(content)) {
     st = mb_text(&mb, json_string_value(content));
@@ -498,6 +499,11 @@ static enum ds_status body_message(struct llm_conv *c, const char *role, const j
   const char *r = str_of(m, k_reason);
   if (!r) r = str_of(ak, k_reason);
   if (r && (st = fmt_add_reasoning(mb.msg, r))) goto out;
+  /* a user turn that only carried tool results (Anthropic, Bedrock, Gemini): they are out */
+  if (json_array_size(c->msgs) > before && !mb.any_text && !mb.media && json_object_size(mb.msg) == 1) {
+    st = DS_OK;
+    goto out;
+  }
   st = DS_E_NOMEM;
   static const char *const k_extra[] = {"name", "finish_reason", "refusal", NULL};
   for (const char *const *k = k_extra; *k; k++) {

@@ -112,8 +112,8 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
       json_t *call = json_pack("{s:O,s:O,s:O,s:O?}", "span", sp, "attrs", attrs, "res", json_object_get(e, "res"),
                                "scope", json_object_get(e, "scope"));
       st = call ? calls_add(s, ii, trace, ds_json_str(sp, "spanId", ds_json_str(sp, "span_id", "")),
-                            calls_time_ns(get2(sp, "startTimeUnixNano", "start_time_unix_nano")),
-                            calls_time_ns(get2(sp, "endTimeUnixNano", "end_time_unix_nano")), call)
+                            calls_unix_nano(get2(sp, "startTimeUnixNano", "start_time_unix_nano")),
+                            calls_unix_nano(get2(sp, "endTimeUnixNano", "end_time_unix_nano")), call)
                 : DS_E_NOMEM;
       json_decref(call);
     }
@@ -156,7 +156,7 @@ static enum ds_status span_record(void *ud, const json_t *call, const char *id, 
   st = DS_E_NOMEM;
   rec = json_object();
   if (!rec || json_object_set_new(rec, "id", json_string(id)) || json_object_set(rec, "messages", c.msgs) ||
-      calls_set_time(rec, first ? first : calls_time_ns(get2(span, "startTimeUnixNano", "start_time_unix_nano"))))
+      calls_set_time(rec, first ? first : calls_unix_nano(get2(span, "startTimeUnixNano", "start_time_unix_nano"))))
     goto out;
   const char *model = otel_str(attrs, k_model), *provider = otel_str(attrs, k_provider), *dep = otel_str(res, k_deploy);
   if (fmt_segment(rec, "model", model ? json_string(model) : c.model ? json_string(c.model) : NULL) ||
