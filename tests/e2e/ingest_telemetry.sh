@@ -30,8 +30,10 @@ PY
 
 ing "$F/otel/semconv.jsonl"
 check semconv.jsonl otel 4 2 2 0
-ing "$F/otel/events.jsonl" "$F/otel/openinference.jsonl" "$F/otel/openllmetry.jsonl" "$F/otel/document.json"
+ing "$F/otel/events.jsonl" "$F/otel/openinference.jsonl" "$F/otel/openllmetry.jsonl" "$F/otel/document.json" \
+  "$F/otel/sdks.jsonl"
 check events.jsonl otel 3 0 0 0
+check sdks.jsonl otel 2 0 0 0
 check openinference.jsonl otel 2 0 0 0
 check openllmetry.jsonl otel 1 0 1 0
 check document.json otel 1 0 0 0

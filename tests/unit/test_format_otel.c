@@ -178,6 +178,31 @@ static void test_openllmetry(void **state) {
   ds_test_read_release(&r);
 }
 
+/* Two SDKs' own attributes: the Vercel AI SDK (doGenerate spans; the outer generateText span
+ * is not a model call) and Google ADK (call_llm spans with the request and response as JSON). */
+static void test_sdks(void **state) {
+  DS_UNUSED(state);
+  struct ds_test_read r;
+  read_ok(ds_test_fixture("otel/sdks.jsonl"), &r);
+  assert_int_equal(json_array_size(r.records), 2);
+  const json_t *v = ds_test_record(&r, "5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d01");
+  assert_int_equal(n_msgs(v), 5);
+  assert_string_equal(ds_json_str(json_array_get(json_object_get(msg(v, 2), "tool_calls"), 0), "arguments", ""),
+                      "{\"city\":\"Madrid\"}");
+  assert_string_equal(mstr(v, 3, "content"), "{\"tempC\":31}");
+  assert_string_equal(mstr(v, 4, "content"), "It is 31C in Madrid.");
+  assert_string_equal(ds_json_str(json_object_get(v, "otel"), "dialect", ""), "vercel_ai");
+  assert_string_equal(ds_json_str(json_object_get(json_array_get(json_object_get(v, "tools"), 0), "function"), "name", ""),
+                      "weather");
+  const json_t *a = ds_test_record(&r, "adk-session-3");
+  assert_int_equal(n_msgs(a), 3);
+  assert_string_equal(mstr(a, 0, "content"), "You are a helpful travel agent.");
+  assert_string_equal(mstr(a, 2, "content"), "Hotel Infante Sagres has rooms tonight.");
+  assert_string_equal(seg(a, "model"), "gemini-2.0-flash");
+  assert_int_equal(r.items.used, 2);
+  ds_test_read_release(&r);
+}
+
 static void test_document_and_broken(void **state) {
   DS_UNUSED(state);
   struct ds_test_read r;
@@ -314,6 +339,7 @@ int main(void) {
       cmocka_unit_test(test_openinference),     cmocka_unit_test(test_openllmetry),
       cmocka_unit_test(test_document_and_broken), cmocka_unit_test(test_order_and_text_form),
       cmocka_unit_test(test_last_call_broken),  cmocka_unit_test(test_anyvalue),
+      cmocka_unit_test(test_sdks),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

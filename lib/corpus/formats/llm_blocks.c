@@ -305,6 +305,12 @@ static enum ds_status call_block(struct llm_conv *c, struct mb *mb, const char *
 
 static enum ds_status result_block(struct llm_conv *c, const char *id, const char *name, const json_t *content,
                                    bool is_error, struct ds_bad_record *b) {
+  /* Vercel AI SDK 5 tool output {"type":"text"|"json"|"error-text"|"error-json","value"} */
+  const char *otype = ds_json_str(content, "type", NULL);
+  if (otype && json_object_get(content, "value") && json_object_size(content) == 2) {
+    is_error |= strncmp(otype, "error", 5) == 0;
+    content = json_object_get(content, "value");
+  }
   enum ds_status st = llm_add_result(c, id, name, content, b);
   if (!st && is_error) {
     json_t *m = json_array_get(c->msgs, json_array_size(c->msgs) - 1);

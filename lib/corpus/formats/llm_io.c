@@ -271,6 +271,9 @@ enum ds_status llm_output(struct llm_conv *c, const json_t *v, struct ds_bad_rec
   }
   if (json_is_object(out) && json_is_object(json_object_get(out, "message"))) /* Bedrock Converse */
     return llm_message(c, json_object_get(out, "message"), "assistant", b);
+  const json_t *content = json_object_get(v, "content");
+  if (json_is_object(content) && json_is_array(json_object_get(content, "parts"))) /* Google ADK LlmResponse */
+    return llm_parts_message(c, "assistant", json_object_get(content, "parts"), NULL, b);
   if (json_is_array(json_object_get(v, "content")) || json_object_get(v, "role") || json_object_get(v, "lc") ||
       json_object_get(v, "parts") || json_object_get(v, "tool_calls"))
     return llm_message(c, v, "assistant", b); /* Anthropic response, a single message */

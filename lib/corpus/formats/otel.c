@@ -12,7 +12,8 @@
 #include "otel.h"
 
 static const char *const k_session[] = {"session.id", "gen_ai.conversation.id", "langfuse.session.id",
-                                        "traceloop.association.properties.session_id", NULL};
+                                        "traceloop.association.properties.session_id",
+                                        "gcp.vertex.agent.session_id", NULL};
 
 static const json_t *get2(const json_t *o, const char *camel, const char *snake) {
   const json_t *v = json_object_get(o, camel);
@@ -126,8 +127,9 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
 /* ---- records ---------------------------------------------------------------------------- */
 
 static const char *const k_model[] = {"gen_ai.response.model", "gen_ai.request.model", "llm.model_name",
-                                      "gen_ai.model.name", NULL};
-static const char *const k_provider[] = {"gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system", NULL};
+                                      "gen_ai.model.name", "ai.response.model", "ai.model.id", NULL};
+static const char *const k_provider[] = {"gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system",
+                                         "ai.model.provider", NULL};
 static const char *const k_deploy[] = {"deployment.environment.name", "deployment.environment", NULL};
 
 /* The record of one model call (calls_record_fn); DS_E_INVALID with b filled when its content
@@ -196,7 +198,8 @@ const struct corpus_format corpus_format_otel = {
                "conventions, OpenInference or OpenLLMetry",
     .tested = "OTLP/JSON TracesData (file exporter, one per line, or one document); GenAI semconv 1.28-1.38 "
               "(gen_ai.input/output.messages, gen_ai.system_instructions, per-message events), OpenInference "
-              "llm.input_messages (spec 2025), OpenLLMetry gen_ai.prompt.N (0.40+)",
+              "llm.input_messages (spec 2025), OpenLLMetry gen_ai.prompt.N (0.40+), Vercel AI SDK 4-5 "
+              "ai.prompt.messages, Google ADK gcp.vertex.agent.llm_request",
     .flags = FMT_SESSION,
     .detect = detect,
     .begin = begin,

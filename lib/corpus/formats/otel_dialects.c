@@ -3,7 +3,9 @@
  * gen_ai.output.messages, gen_ai.system_instructions, structured or as JSON text; or the
  * older per-message events gen_ai.user.message ... gen_ai.choice), OpenInference
  * (llm.input_messages.N.message.*, flattened or nested) and OpenLLMetry
- * (gen_ai.prompt.N.*, gen_ai.completion.N.*). Also the OTLP AnyValue decoding. */
+ * (gen_ai.prompt.N.*, gen_ai.completion.N.*); and two SDKs' own attributes (Vercel AI SDK
+ * ai.prompt.messages, Google ADK gcp.vertex.agent.llm_request). Also the OTLP AnyValue
+ * decoding. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,7 +115,8 @@ enum otel_kind otel_span_kind(const json_t *attrs, const json_t *events) {
   json_object_foreach((json_t *)attrs, k, v) {
     if (strcmp(k, "gen_ai.input.messages") == 0 || strcmp(k, "gen_ai.output.messages") == 0 ||
         starts(k, "llm.input_messages") || starts(k, "llm.output_messages") || starts(k, "gen_ai.prompt.") ||
-        starts(k, "gen_ai.completion."))
+        starts(k, "gen_ai.completion.") || strcmp(k, "ai.prompt.messages") == 0 ||
+        strcmp(k, "gcp.vertex.agent.llm_request") == 0)
       return OTEL_LLM;
     if (strcmp(k, "gen_ai.operation.name") == 0 || strcmp(k, "gen_ai.request.model") == 0 ||
         strcmp(k, "llm.request.type") == 0)
@@ -426,6 +429,45 @@ static json_t *message_events(const json_t *attrs, const json_t *events) {
   return out;
 }
 
+/* ---- Vercel AI SDK and Google ADK -------------------------------------------------------- */
+
+/* An input and an output each held as a value or as JSON text. */
+static enum ds_status json_text_pair(struct llm_conv *c, const json_t *in, const json_t *out, struct ds_bad_record *b) {
+  enum ds_status st = llm_input(c, in, b);
+  return st ? st : llm_output(c, out, b);
+}
+
+/* Vercel AI SDK model-call spans (ai.generateText.doGenerate, ai.streamText.doStream):
+ * ai.prompt.messages (its message format, as JSON text), ai.response.text,
+ * ai.response.toolCalls (JSON text), ai.response.reasoning, ai.prompt.tools (JSON texts). */
+static enum ds_status vercel(struct llm_conv *c, const json_t *attrs, struct ds_bad_record *b) {
+  enum ds_status st = llm_input(c, json_object_get(attrs, "ai.prompt.messages"), b);
+  if (st) return st;
+  const json_t *text = json_object_get(attrs, "ai.response.text");
+  json_t *calls = llm_json_text(json_object_get(attrs, "ai.response.toolCalls"));
+  const json_t *reason = json_object_get(attrs, "ai.response.reasoning");
+  if (json_is_string(text) || json_array_size(calls)) {
+    json_t *m = json_pack("{s:s,s:O}", "role", "assistant", "content", json_is_string(text) ? text : json_null());
+    if (m && json_array_size(calls)) json_object_set(m, "tool_calls", calls);
+    if (m && json_is_string(reason)) json_object_set(m, "reasoning", (json_t *)reason);
+    st = m ? llm_message(c, m, "assistant", b) : DS_E_NOMEM;
+    json_decref(m);
+  }
+  json_decref(calls);
+  if (st || c->tools) return st;
+  json_t *defs = json_array();
+  size_t i;
+  const json_t *t;
+  json_array_foreach(json_object_get(attrs, "ai.prompt.tools"), i, t) {
+    json_t *d = llm_json_text(t);
+    if (d && defs) json_array_append_new(defs, d);
+    else json_decref(d);
+  }
+  c->tools = defs ? llm_tools(defs) : NULL;
+  json_decref(defs);
+  return DS_OK;
+}
+
 /* ---- one span ------------------------------------------------------------------------- */
 
 enum ds_status otel_span_conv(const json_t *attrs, const json_t *events, struct llm_conv *c, const char **dialect,
@@ -453,6 +495,16 @@ enum ds_status otel_span_conv(const json_t *attrs, const json_t *events, struct 
     if (!st) st = llm_output(c, out, b);
     if (!st && !c->tools) c->tools = llm_tools(json_object_get(attrs, "gen_ai.tool.definitions"));
     return st;
+  }
+  const json_t *vp = json_object_get(attrs, "ai.prompt.messages");
+  const json_t *adk = json_object_get(attrs, "gcp.vertex.agent.llm_request");
+  if (vp && !oi && !ol) {
+    *dialect = "vercel_ai";
+    return vercel(c, attrs, b);
+  }
+  if (adk && !oi && !ol) {
+    *dialect = "google_adk";
+    return json_text_pair(c, adk, json_object_get(attrs, "gcp.vertex.agent.llm_response"), b);
   }
   if (oi) {
     *dialect = "openinference";

@@ -9,7 +9,10 @@ system instructions, reasoning) and gen-ai-input-messages.json; legacy per-messa
 the Azure SDKs and Semantic Kernel write it); OpenInference spec/semantic_conventions.md and
 llm_spans.md (llm.input_messages.N.message.*, tool_calls, llm.tools.N.tool.json_schema);
 OpenLLMetry semconv_ai (gen_ai.prompt.N.*, gen_ai.completion.N.tool_calls.M.*,
-llm.request.functions.N.*)."""
+llm.request.functions.N.*); the Vercel AI SDK telemetry docs (ai.generateText and its
+doGenerate spans: ai.prompt.messages, ai.response.text, ai.response.toolCalls, ai.prompt.tools,
+ai.model.id); Google ADK's telemetry (call_llm spans: gcp.vertex.agent.llm_request and
+llm_response as JSON text, gcp.vertex.agent.session_id)."""
 import json
 
 
@@ -208,6 +211,42 @@ def openllmetry():
             td([s2], service="travel", scope="opentelemetry.instrumentation.openai.v1")]
 
 
+def sdks():
+    tr = "5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d01"
+    msgs1 = [{"role": "system", "content": "You answer with the weather."},
+             {"role": "user", "content": [{"type": "text", "text": "Weather in Madrid?"}]}]
+    call = {"role": "assistant", "content": [{"type": "tool-call", "toolCallId": "call_v1", "toolName": "weather",
+                                              "args": {"city": "Madrid"}}]}
+    res = {"role": "tool", "content": [{"type": "tool-result", "toolCallId": "call_v1", "toolName": "weather",
+                                        "result": {"tempC": 31}}]}
+    common = {"ai.model.id": "gpt-4o-mini", "ai.model.provider": "openai.chat", "gen_ai.system": "openai.chat",
+              "ai.prompt.format": "messages",
+              "ai.prompt.tools": [json.dumps({"type": "function", "name": "weather", "description": "Weather",
+                                              "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}})]}
+    outer = span(tr, "5a00000000000001", "ai.generateText", {"operation.name": "ai.generateText", "ai.model.id": "gpt-4o-mini",
+                 "ai.prompt": json.dumps({"system": "You answer with the weather.", "prompt": "Weather in Madrid?"}),
+                 "ai.response.text": "It is 31C in Madrid."}, T0, T0 + 4_000_000_000)
+    step1 = span(tr, "5a00000000000002", "ai.generateText.doGenerate", dict(common, **{
+        "operation.name": "ai.generateText.doGenerate", "ai.prompt.messages": json.dumps(msgs1),
+        "ai.response.toolCalls": json.dumps([{"toolCallType": "function", "toolCallId": "call_v1", "toolName": "weather",
+                                              "args": "{\"city\":\"Madrid\"}"}]),
+        "ai.response.finishReason": "tool-calls"}), T0 + 100_000_000, T0 + 1_000_000_000, parent="5a00000000000001")
+    step2 = span(tr, "5a00000000000003", "ai.generateText.doGenerate", dict(common, **{
+        "operation.name": "ai.generateText.doGenerate", "ai.prompt.messages": json.dumps(msgs1 + [call, res]),
+        "ai.response.text": "It is 31C in Madrid.", "ai.response.finishReason": "stop"}),
+        T0 + 2_000_000_000, T0 + 3_000_000_000, parent="5a00000000000001")
+    adk_tr = "adadadadadadadadadadadadadadad01"
+    req = {"model": "gemini-2.0-flash", "config": {"system_instruction": "You are a helpful travel agent.", "tools": []},
+           "contents": [{"role": "user", "parts": [{"text": "Find me a hotel in Porto."}]}]}
+    resp = {"content": {"parts": [{"text": "Hotel Infante Sagres has rooms tonight."}], "role": "model"},
+            "usage_metadata": {"candidates_token_count": 9, "prompt_token_count": 30}}
+    adk = span(adk_tr, "ad00000000000001", "call_llm", {"gen_ai.system": "gcp.vertex.agent",
+               "gen_ai.request.model": "gemini-2.0-flash", "gcp.vertex.agent.invocation_id": "e-1",
+               "gcp.vertex.agent.session_id": "adk-session-3", "gcp.vertex.agent.llm_request": json.dumps(req),
+               "gcp.vertex.agent.llm_response": json.dumps(resp)}, T0 + 50_000_000_000)
+    return [td([outer, step1, step2], service="next-app", scope="ai"), td([adk], service="adk-agent", scope="gcp.vertex.agent")]
+
+
 def write(name, lines):
     with open(name, "w", encoding="utf-8") as f:
         for l in lines:
@@ -218,6 +257,7 @@ write("semconv.jsonl", semconv())
 write("events.jsonl", events())
 write("openinference.jsonl", openinference())
 write("openllmetry.jsonl", openllmetry())
+write("sdks.jsonl", sdks())
 with open("document.json", "w", encoding="utf-8") as f:  # one pretty-printed TracesData
     json.dump(events()[0], f, indent=2)
     f.write("\n")
