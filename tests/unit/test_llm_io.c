@@ -144,6 +144,9 @@ static const struct io_case cases[] = {
      "[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c1\",\"name\":\"w\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}],"
      "\"content\":null}]"},
     {"LangChain LLM prompts", false, "{\"prompts\":[\"Q: 2+2?\\nA:\"]}", "[{\"role\":\"user\",\"content\":\"Q: 2+2?\\nA:\"}]"},
+    {"a traced function's arguments (Langfuse @observe)", false,
+     "{\"args\":[],\"kwargs\":{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"model\":\"gpt-4o\"}}",
+     "[{\"role\":\"user\",\"content\":\"Hi\"}]"},
 };
 
 static void test_shapes(void **state) {

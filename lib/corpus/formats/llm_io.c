@@ -139,6 +139,10 @@ enum ds_status llm_input(struct llm_conv *c, const json_t *v, struct ds_bad_reco
     if ((st = system_prompt(c, json_object_get(v, "system"), "system", b))) return st;
     return json_is_array(prompt) ? message_list(c, prompt, "user", b) : llm_input(c, prompt, b);
   }
+  const json_t *kw = json_object_get(v, "kwargs"), *args = json_object_get(v, "args");
+  if (json_is_object(kw) && json_object_get(kw, "messages")) return llm_input(c, kw, b); /* a traced function's */
+  if (json_is_array(args) && json_array_size(args) && json_is_array(json_array_get(args, 0)) && json_is_object(kw))
+    return message_list(c, json_array_get(args, 0), "user", b);
   const json_t *prompts = json_object_get(v, "prompts"); /* LangChain LLM run */
   if (json_is_array(prompts) && json_array_size(prompts)) return llm_input(c, json_array_get(prompts, 0), b);
   if (json_object_get(v, "role") || json_object_get(v, "lc") || json_object_get(v, "type") ||

@@ -306,6 +306,12 @@ static json_t *oi_message(const json_t *e) {
 static json_t *ol_message(const json_t *m) {
   json_t *out = json_deep_copy(m);
   if (!out) return NULL;
+  const json_t *user = json_object_get(m, "user"); /* a completion model's prompt: gen_ai.prompt.0.user */
+  if (!json_object_get(m, "role") && !json_object_get(m, "content") && json_is_string(user)) {
+    json_object_set_new(out, "role", json_string("user"));
+    json_object_set(out, "content", (json_t *)user);
+    json_object_del(out, "user");
+  }
   json_t *parts = parts_text(json_object_get(m, "content"));
   if (parts) json_object_set_new(out, "content", parts);
   return out;
