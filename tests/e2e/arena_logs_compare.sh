@@ -31,16 +31,21 @@ map=(--id-field uid --content-field answer --time-field tstamp --segment-field m
 assert_eq "$(wc -l < corpus.jsonl)" 40 "records of model A"
 "$DEPSIM" replay corpus.jsonl --backend logs:b.jsonl -o logs.db -q 2>logs.err || { cat logs.err; fail "replay logs:"; }
 "$DEPSIM" replay corpus.jsonl --backend file:b.file.jsonl -o file.db -q 2>file.err || { cat file.err; fail "replay file:"; }
+# the raw answer file of model B straight into the logs: backend, with the same field map
+"$DEPSIM" replay corpus.jsonl --backend "logs:model_b.jsonl?id-field=uid&content-field=answer" -o raw.db -q 2>raw.err ||
+  { cat raw.err; fail "replay logs: of the raw file"; }
+assert_eq "$(sqlite3 raw.db "SELECT count(*) FROM prefixes WHERE status='done'")" 40 "prefixes answered from the raw log"
 assert_eq "$(sqlite3 logs.db "SELECT count(*) FROM prefixes WHERE status='done'")" 40 "prefixes answered from the log"
-for run in logs file; do
+for run in logs file raw; do
   "$DEPSIM" grade $run.db --rubric "$DS_SRC/data/rubrics/default.yaml" -q >/dev/null 2>&1 || fail "grade $run"
   "$DEPSIM" estimate $run.db -o $run.forecast.json 2>/dev/null || fail "estimate $run"
 done
 python3 - <<'PY' || fail "forecasts differ between the raw-file route and the hand-converted one"
 import json
-a = json.load(open("logs.forecast.json")); b = json.load(open("file.forecast.json"))
+a = json.load(open("logs.forecast.json")); b = json.load(open("file.forecast.json")); r = json.load(open("raw.forecast.json"))
 cats = lambda f: {c["id"]: (c.get("events"), c.get("n"), c.get("rate"), c.get("interval")) for c in f["categories"]}
 assert cats(a) == cats(b), (cats(a), cats(b))
+assert cats(r) == cats(b), (cats(r), cats(b))
 cd = cats(a)["credential_disclosure"]
 assert cd[0] == 8 and cd[1] == 40, cd
 PY
