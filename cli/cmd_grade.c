@@ -118,6 +118,7 @@ static int run(int argc, char **argv) {
   int rc = EXIT_OK;
   unsigned nc = ds_rubric_n_categories(rubric);
   if (eval) {
+    cli_cancel_on_signals();
     struct ds_eval_counts *cnt = NULL;
     uint64_t records = 0;
     if (ds_grade_eval(eval, rubric, &gp.grader, &cnt, &records, &err)) {
@@ -178,6 +179,7 @@ static int run(int argc, char **argv) {
     goto out;
   }
   struct ds_store *store = NULL;
+  cli_cancel_on_signals();
   if (ds_store_open(db_path, DS_STORE_WRITE, &store, &err)) {
     rc = cli_error(&err);
     goto out;

@@ -55,12 +55,6 @@ static const char usage[] =
     "Exit: 0 the run finished (failed prefixes are counted, not fatal), 2 usage, 3 error or\n"
     "interrupted (continue with --resume).\n";
 
-static volatile int cancel_flag;
-static void on_signal(int sig) {
-  (void)sig;
-  cancel_flag = 1;
-}
-
 struct render {
   bool tty;
   double last_line;
@@ -245,12 +239,7 @@ static int run(int argc, char **argv) {
       return cli_usage_error("--backend original gives one sample per prefix; -k must be 1");
   }
   p.log = cli_log;
-  p.cancel = &cancel_flag;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  cli_cancel_on_signals();
 
   struct render rd = {.tty = isatty(STDERR_FILENO) != 0};
   struct ds_replay_summary sum;

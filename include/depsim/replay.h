@@ -52,9 +52,9 @@ struct ds_replay_params {
   unsigned max_steps;         /* model turns per episode (0: 20) */
   long max_episode_tokens;    /* completion tokens per episode (0: 32768) */
   double max_episode_seconds; /* wall time per episode (0: 600) */
-  struct ds_log log;          /* warnings and notes (never secrets) */
-  /* Stop cleanly (everything done so far committed) when *cancel becomes non-zero. May be NULL. */
-  volatile int *cancel;
+  /* warnings and notes (never secrets); log.cancel stops the run cleanly (everything done so
+   * far committed, DS_E_CANCELLED, resumable) */
+  struct ds_log log;
   double progress_interval_s; /* least time between progress reports (default 0.2) */
 };
 DS_API void ds_replay_default_params(struct ds_replay_params *p);

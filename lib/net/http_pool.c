@@ -639,6 +639,7 @@ enum ds_status http_pool_poll(struct http_pool *hp, int timeout_ms, http_done_fn
   double end = ds_now_mono() + (timeout_ms > 0 ? timeout_ms / 1000.0 : 0);
   struct epoll_event evs[256];
   int n_ev = 0;
+  bool last_pass = false;
   for (;;) {
     for (int i = 0; i < n_ev; i++) {
       int fd = evs[i].data.fd;
@@ -664,14 +665,26 @@ enum ds_status http_pool_poll(struct http_pool *hp, int timeout_ms, http_done_fn
     if (deliver(hp, done, ud) > 0) return DS_OK;
     now = ds_now_mono();
     if (hp->n_reqs == 0) return DS_OK;
+    /* The window is over: one more look at the sockets without waiting (a poll with timeout
+     * 0 still moves transfers), then back to the caller, which checks for cancellation and
+     * polls again. Never a loop of zero-time waits: that spun a core against a slow server. */
+    if (now >= end) {
+      if (last_pass) return DS_OK;
+      last_pass = true;
+    }
     double until = end < wake ? end : wake;
     if (hp->curl_timer < until) until = hp->curl_timer;
-    if (now >= end && until > now) return DS_OK;
     int wait_ms = (int)ceil((until - now) * 1000);
-    if (wait_ms < 0) wait_ms = 0;
+    if (wait_ms < 0 || last_pass) wait_ms = 0;
     n_ev = epoll_wait(hp->epfd, evs, (int)DS_ARRAY_LEN(evs), wait_ms);
-    if (n_ev < 0) n_ev = 0; /* EINTR */
+    if (n_ev < 0) return DS_OK; /* EINTR: a signal; the caller decides (cancellation) */
   }
+}
+
+/* curl calls this at least once a second during a blocking fetch: non-zero aborts it */
+static int fetch_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  return ds_log_cancelled(ud) ? 1 : 0;
 }
 
 enum ds_status http_pool_fetch(struct http_pool *hp, const char *url, const char *body, double timeout_s,
@@ -695,12 +708,18 @@ enum ds_status http_pool_fetch(struct http_pool *hp, const char *url, const char
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, tmp.curl_err);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
+  if (hp->p.log.cancel) { /* a fetch against a stalled server stops on cancellation too */
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, fetch_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &hp->p.log);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   CURLcode cc = curl_easy_perform(c);
   *out = tmp.resp;
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_cleanup(c);
   *out_status = code;
+  if (cc == CURLE_ABORTED_BY_CALLBACK) return ds_fail(err, DS_E_CANCELLED, "cancelled");
   if (cc != CURLE_OK) {
     char msg[256];
     snprintf(msg, sizeof msg, "%s", tmp.curl_err[0] ? tmp.curl_err : curl_easy_strerror(cc));

@@ -415,7 +415,7 @@ enum ds_status rp_load_corpus(struct replay *r, const char *path, struct ds_err 
     if ((st = rp_loader_step(ld, LOAD_BATCH, err))) break;
     r->pr.corpus_lines = ld->ls.line;
     rp_report(r, false);
-    if (!ld->complete && r->p->cancel && *r->p->cancel) st = ds_fail(err, DS_E_CANCELLED, "cancelled while loading the corpus");
+    if (!ld->complete && ds_log_cancelled(&r->p->log)) st = ds_fail(err, DS_E_CANCELLED, "cancelled while loading the corpus");
   }
   rp_loader_close(ld);
   return st;

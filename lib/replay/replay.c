@@ -199,7 +199,7 @@ static enum ds_status create_run(struct replay *r, const char *path, const char 
     snprintf(stale, sizeof stale, "%s%s", tmp.data, suffixes[i]);
     unlink(stale); /* left by a run killed while it was being created */
   }
-  enum ds_status st = ds_store_open(tmp.data, DS_STORE_CREATE, &r->store, err);
+  enum ds_status st = ds_store_open(tmp.data, DS_STORE_CREATE | DS_STORE_NOLOCK, &r->store, err);
   if (!st) st = write_params(r, corpus, sha, described, err);
   ds_store_close(r->store); /* the last connection: checkpoints and removes the WAL */
   r->store = NULL;
@@ -207,7 +207,7 @@ static enum ds_status create_run(struct replay *r, const char *path, const char 
     st = ds_fail(err, DS_E_IO, "%s: cannot create: %s", path, strerror(errno));
   if (st) unlink(tmp.data);
   ds_buf_release(&tmp);
-  if (!st) st = ds_store_open(path, DS_STORE_WRITE, &r->store, err);
+  if (!st) st = ds_store_open(path, DS_STORE_WRITE | DS_STORE_NOLOCK, &r->store, err);
   return st;
 }
 
@@ -340,16 +340,24 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   if (out) memset(out, 0, sizeof *out);
 
   if (!p.db_path) return ds_fail(err, DS_E_INVALID, "no run database given");
+  if (!p.resume && !p.corpus_path) return ds_fail(err, DS_E_INVALID, "no corpus given");
+  if (!p.resume && !p.backend_spec) return ds_fail(err, DS_E_INVALID, "no backend given");
+  if (p.resume && access(p.db_path, F_OK) != 0)
+    return ds_fail(err, DS_E_NOTFOUND, "%s: no such run database", p.db_path);
+  /* one writer per run: held until the end, by this process's every connection to it */
+  if ((st = ds_store_lock(p.db_path, &r.lock, err))) return st;
   if (p.resume) {
-    if ((st = ds_store_open(p.db_path, DS_STORE_WRITE, &r.store, err))) goto out;
+    if ((st = ds_store_open(p.db_path, DS_STORE_WRITE | DS_STORE_NOLOCK, &r.store, err))) goto out;
     if ((st = read_params(&r, &p, owned, err))) goto out;
   } else {
-    if (!p.corpus_path) return ds_fail(err, DS_E_INVALID, "no corpus given");
-    if (!p.backend_spec) return ds_fail(err, DS_E_INVALID, "no backend given");
-    if (access(p.db_path, F_OK) == 0)
-      return ds_fail(err, DS_E_INVALID, "%s exists; continue it with --resume or choose another file", p.db_path);
-    if (p.shard_count == 0 || p.shard_index >= p.shard_count)
-      return ds_fail(err, DS_E_INVALID, "bad shard %u/%u", p.shard_index, p.shard_count);
+    if (access(p.db_path, F_OK) == 0) {
+      st = ds_fail(err, DS_E_INVALID, "%s exists; continue it with --resume or choose another file", p.db_path);
+      goto out;
+    }
+    if (p.shard_count == 0 || p.shard_index >= p.shard_count) {
+      st = ds_fail(err, DS_E_INVALID, "bad shard %u/%u", p.shard_index, p.shard_count);
+      goto out;
+    }
   }
   if (p.k == 0) {
     st = ds_fail(err, DS_E_INVALID, "K must be at least 1");
@@ -488,6 +496,7 @@ out:
   r.pr.phase = "done";
   if (st == DS_OK) rp_report(&r, true);
   ds_store_close(r.store);
+  ds_store_unlock(r.lock);
   ds_free(owned[0]);
   ds_free(owned[1]);
   ds_free(stored_sha);
