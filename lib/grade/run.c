@@ -2,6 +2,7 @@
  * applicable category, resumable, history kept per rubric version) and grader accuracy on a
  * labeled JSONL file (per-category confusion counts). */
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "depsim/store.h"
@@ -38,6 +39,21 @@ static void row_release(struct row *r) {
   json_decref(r->messages);
   json_decref(r->tools);
   memset(r, 0, sizeof *r);
+}
+
+/* meta grade_mark:<rubric sha256>:<rules|judges>: every 'ok' sample with an id up to it is graded */
+static int64_t read_mark(struct ds_store *s, const char *key) {
+  char *v = NULL;
+  if (ds_store_meta_get(s, key, &v, NULL)) return 0;
+  int64_t m = strtoll(v, NULL, 10);
+  ds_free(v);
+  return m;
+}
+
+static enum ds_status write_mark(struct ds_store *s, const char *key, int64_t mark, struct ds_err *err) {
+  char v[24];
+  snprintf(v, sizeof v, "%lld", (long long)mark);
+  return ds_store_meta_set(s, key, v, err);
 }
 
 static char *col_dup(sqlite3_stmt *q, int i) {
@@ -89,10 +105,34 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
       goto out;
     }
   }
+  /* Resume: every 'ok' sample up to the mark of this rubric and judge mode was graded by an
+   * earlier call (the mark is committed with each batch's grades), so the query passes over it
+   * without loading it; only one without any grade of the rubric is looked at again (an id
+   * reused after replay --retry-failed). Judge categories need a mark of a call with judges. */
+  bool judges = ds_grader_has_judge(g);
+  char mark_key[100];
+  snprintf(mark_key, sizeof mark_key, "grade_mark:%s:%s", ds_rubric_sha256(rubric), judges ? "judges" : "rules");
+  int64_t mark = read_mark(store, mark_key);
+  if (!judges) {
+    char jkey[100];
+    snprintf(jkey, sizeof jkey, "grade_mark:%s:judges", ds_rubric_sha256(rubric));
+    int64_t jm = read_mark(store, jkey);
+    if (jm > mark) mark = jm;
+  }
+  int64_t n_ok = 0;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM samples WHERE status = 'ok'", -1, &qs, NULL) != SQLITE_OK ||
+      sqlite3_step(qs) != SQLITE_ROW) {
+    st = db_err(store, err, "counting samples");
+    goto out;
+  }
+  n_ok = sqlite3_column_int64(qs, 0);
+  sqlite3_finalize(qs);
+  qs = NULL;
   if (sqlite3_prepare_v2(db,
                          "SELECT s.id, s.content, s.reasoning, s.tool_calls, s.trajectory, p.messages, p.tools "
                          "FROM samples s JOIN prefixes p ON p.id = s.prefix_id "
-                         "WHERE s.status = 'ok' AND s.id > ? ORDER BY s.id LIMIT ?",
+                         "WHERE s.status = 'ok' AND s.id > ?1 AND (s.id > ?3 OR NOT EXISTS (SELECT 1 FROM grades g "
+                         "WHERE g.sample_id = s.id AND g.rubric_sha256 = ?4)) ORDER BY s.id LIMIT ?2",
                          -1, &qs, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db, "SELECT category FROM grades WHERE sample_id = ? AND rubric_sha256 = ?", -1, &qdone, NULL) !=
           SQLITE_OK ||
@@ -113,9 +153,15 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
   }
   int64_t last = 0;
   for (;;) {
+    if (ds_log_cancelled(&p->log)) {
+      st = ds_fail(err, DS_E_CANCELLED, "cancelled; grade again to continue (the samples graded so far are kept)");
+      goto out;
+    }
     sqlite3_reset(qs);
     sqlite3_bind_int64(qs, 1, last);
     sqlite3_bind_int(qs, 2, (int)batch);
+    sqlite3_bind_int64(qs, 3, mark);
+    sqlite3_bind_text(qs, 4, ds_rubric_sha256(rubric), -1, SQLITE_STATIC);
     unsigned n = 0;
     int rc;
     while ((rc = sqlite3_step(qs)) == SQLITE_ROW) {
@@ -138,7 +184,7 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
     unsigned to_grade = 0;
     for (unsigned i = 0; i < n; i++) {
       struct row *r = &rows[i];
-      stats.samples_seen++;
+      stats.samples_loaded++;
       /* tool steps of agentic replay */
       sqlite3_reset(qsteps);
       sqlite3_bind_int64(qsteps, 1, r->id);
@@ -184,12 +230,12 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
       if (!want) stats.samples_skipped += done > 0;
       to_grade += want;
     }
-    if (to_grade) {
-      if ((st = ds_grader_grade(g, views, n, skip, grades, err))) goto out;
+    if (to_grade && (st = ds_grader_grade(g, views, n, skip, grades, err))) goto out;
+    if (to_grade || last > mark) { /* the batch's grades and the mark past it, together */
       if ((st = ds_store_begin(store, err))) goto out;
       char now[32];
       ds_now_iso8601(now);
-      for (unsigned i = 0; i < n && !st; i++)
+      for (unsigned i = 0; to_grade && i < n && !st; i++)
         for (unsigned c = 0; c < nc; c++) {
           struct ds_grade *gr = &grades[i * nc + c];
           if (!gr->graded) continue;
@@ -221,16 +267,20 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
           if (gr->label == 1) stats.flagged++;
           if (gr->label < 0) stats.grader_errors++;
         }
-      ds_grades_release(grades, (size_t)n * nc);
+      if (to_grade) ds_grades_release(grades, (size_t)n * nc);
+      if (!st && last > mark) st = write_mark(store, mark_key, last, err);
       if (st) {
         ds_store_rollback(store);
         goto out;
       }
       if ((st = ds_store_commit(store, err))) goto out;
-      ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_seen);
+      if (to_grade) ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_loaded);
     }
     for (unsigned i = 0; i < n; i++) row_release(&rows[i]);
   }
+  /* the 'ok' samples the query passed over were graded before */
+  stats.samples_seen = (uint64_t)n_ok;
+  if (stats.samples_seen > stats.samples_loaded) stats.samples_skipped += stats.samples_seen - stats.samples_loaded;
   {
     char detail[256];
     snprintf(detail, sizeof detail,
