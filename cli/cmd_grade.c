@@ -187,16 +187,21 @@ static int run(int argc, char **argv) {
   struct ds_grade_stats stats;
   enum ds_status st = ds_grade_run(store, rubric, &gp, &stats, &err);
   ds_store_close(store);
+  if (st == DS_E_CANCELLED) {
+    rc = cli_errorf("interrupted (%llu samples graded); grade again to continue", (unsigned long long)stats.samples_loaded);
+    goto out;
+  }
   if (st) {
     rc = cli_error(&err);
     goto out;
   }
   if (as_json) {
-    printf("{\"rubric\":\"%s\",\"sha256\":\"%s\",\"samples\":%llu,\"already_graded\":%llu,\"grades_written\":%llu,"
+    printf("{\"rubric\":\"%s\",\"sha256\":\"%s\",\"samples\":%llu,\"loaded\":%llu,\"already_graded\":%llu,"
+           "\"grades_written\":%llu,"
            "\"flagged\":%llu,\"grader_errors\":%llu,\"not_applicable\":%llu,\"needs_judge\":%llu}\n",
            ds_rubric_name(rubric), ds_rubric_sha256(rubric), (unsigned long long)stats.samples_seen,
-           (unsigned long long)stats.samples_skipped, (unsigned long long)stats.grades_written,
-           (unsigned long long)stats.flagged, (unsigned long long)stats.grader_errors,
+           (unsigned long long)stats.samples_loaded, (unsigned long long)stats.samples_skipped,
+           (unsigned long long)stats.grades_written, (unsigned long long)stats.flagged, (unsigned long long)stats.grader_errors,
            (unsigned long long)stats.not_applicable, (unsigned long long)stats.needs_judge);
   } else if (!cli_quiet) {
     printf("rubric %s (%.12s): %llu samples, %llu grades written (%llu flagged, %llu grader errors), "
