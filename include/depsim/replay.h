@@ -48,7 +48,9 @@ struct ds_replay_params {
   const char *tooldb_path;    /* recorded tool calls (depsim toolsim index), or NULL */
   const char *simulator_spec; /* backend of the tool-simulator model, or NULL */
   int simulator_max_tokens;   /* longest simulated tool output in tokens (0: 512) */
-  const char *repo_root;      /* relative repo.path_or_url of records resolve here (NULL: cwd) */
+  const char *repo_root;      /* repo.path_or_url of records resolve here (NULL: cwd); a repository
+                               * outside it is refused (its connectors off) */
+  bool allow_repo_outside_root; /* ... unless this is set: the corpus is trusted */
   unsigned max_steps;         /* model turns per episode (0: 20) */
   long max_episode_tokens;    /* completion tokens per episode (0: 32768) */
   double max_episode_seconds; /* wall time per episode (0: 600) */

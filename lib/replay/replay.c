@@ -113,6 +113,7 @@ static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p,
     p->agentic = true;
     p->tooldb_path = ds_json_str(m, "tooldb", NULL);
     p->repo_root = ds_json_str(m, "repo_root", NULL);
+    p->allow_repo_outside_root = json_is_true(json_object_get(m, "allow_repo_outside_root"));
     p->max_steps = (unsigned)ds_json_num(m, "max_steps", 0);
     p->max_episode_tokens = (long)ds_json_num(m, "max_episode_tokens", 0);
     p->max_episode_seconds = ds_json_num(m, "max_episode_seconds", 0);
@@ -139,21 +140,29 @@ static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p,
   tp.tooldb_path = p->tooldb_path;
   tp.simulator = r->simulator;
   if (p->simulator_max_tokens > 0) tp.simulator_max_tokens = p->simulator_max_tokens;
-  tp.repo_root = p->repo_root;
+  /* the root where records' repositories must be, fixed at the start (a resume from another
+   * directory keeps it) */
+  char *root = realpath(p->repo_root ? p->repo_root : ".", NULL);
+  if (!root) return ds_fail(err, DS_E_NOTFOUND, "--repo-root %s: %s", p->repo_root ? p->repo_root : ".", strerror(errno));
+  tp.repo_root = root;
+  tp.allow_repo_outside_root = p->allow_repo_outside_root;
   tp.log = p->log;
-  if ((st = ds_toolsim_open(&tp, &r->toolsim, err))) return st;
-  if (!r->agentic_meta) {
-    char *root = p->repo_root ? realpath(p->repo_root, NULL) : NULL;
-    char *db = p->tooldb_path ? realpath(p->tooldb_path, NULL) : NULL;
-    r->agentic_meta = json_pack("{s:s?,s:s?,s:s?,s:i,s:I,s:f,s:i}", "tooldb", db ? db : p->tooldb_path,
-                                "simulator", r->simulator ? ds_backend_describe(r->simulator) : NULL, "repo_root",
-                                root ? root : p->repo_root, "max_steps", (int)r->lim.max_steps,
-                                "max_episode_tokens", (json_int_t)r->lim.max_tokens, "max_episode_seconds",
-                                r->lim.max_seconds, "simulator_max_tokens", tp.simulator_max_tokens);
+  if ((st = ds_toolsim_open(&tp, &r->toolsim, err))) {
     free(root);
-    free(db);
-    if (!r->agentic_meta) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    return st;
   }
+  if (!r->agentic_meta) {
+    char *db = p->tooldb_path ? realpath(p->tooldb_path, NULL) : NULL;
+    r->agentic_meta = json_pack("{s:s?,s:s?,s:s,s:b,s:i,s:I,s:f,s:i}", "tooldb", db ? db : p->tooldb_path,
+                                "simulator", r->simulator ? ds_backend_describe(r->simulator) : NULL, "repo_root",
+                                root, "allow_repo_outside_root", p->allow_repo_outside_root, "max_steps",
+                                (int)r->lim.max_steps, "max_episode_tokens", (json_int_t)r->lim.max_tokens,
+                                "max_episode_seconds", r->lim.max_seconds, "simulator_max_tokens",
+                                tp.simulator_max_tokens);
+    free(db);
+  }
+  free(root);
+  if (!r->agentic_meta) return ds_fail(err, DS_E_NOMEM, "out of memory");
   return DS_OK;
 }
 
