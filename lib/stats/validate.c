@@ -62,6 +62,16 @@ static bool is_sqlite(const char *path) {
   return got == 16 && memcmp(head, "SQLite format 3", 16) == 0;
 }
 
+/* A file with NUL bytes in its first 4 KiB is no JSON: a run database whose header is damaged. */
+static bool is_binary(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  char buf[4096];
+  size_t got = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  return memchr(buf, '\0', got) != NULL;
+}
+
 /* want_rubric (or NULL): a run database is read with that rubric's grades, and refused when it
  * has none (rates of another rubric are not the same behaviours). */
 static enum ds_status load_rates(const char *path, double conf, const char *want_rubric, struct rates *out,
@@ -94,6 +104,8 @@ static enum ds_status load_rates(const char *path, double conf, const char *want
     if (st) rates_release(out);
     return st;
   }
+  if (is_binary(path))
+    return ds_fail(err, DS_E_DB, "%s: corrupt or not a database (binary, without the SQLite header), and not JSON", path);
   json_error_t je;
   json_t *doc = json_load_file(path, 0, &je);
   if (!doc) {
