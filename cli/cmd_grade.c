@@ -188,7 +188,7 @@ static int run(int argc, char **argv) {
   enum ds_status st = ds_grade_run(store, rubric, &gp, &stats, &err);
   ds_store_close(store);
   if (st == DS_E_CANCELLED) {
-    rc = cli_errorf("interrupted (%llu samples graded); grade again to continue", (unsigned long long)stats.samples_loaded);
+    rc = cli_errorf("interrupted: %s; grade again to continue (what was graded is kept)", err.msg);
     goto out;
   }
   if (st) {
