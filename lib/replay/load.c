@@ -56,18 +56,53 @@ static unsigned char role_of(const char *s, size_t n) {
   return ROLE_OTHER;
 }
 
+/* roles[] also marks a message with members a model is not sent (reasoning, time, ...). */
+#define ROLE_MASK 0x7f
+#define ROLE_EXTRA 0x80
+
 /* Message i is a cut: an assistant turn after a user or tool turn. */
 static bool is_cut(const unsigned char *roles, size_t i) {
-  if (roles[i] != ROLE_ASSISTANT) return false;
+  if ((roles[i] & ROLE_MASK) != ROLE_ASSISTANT) return false;
   for (size_t j = 0; j < i; j++)
-    if (roles[j] == ROLE_USER || roles[j] == ROLE_TOOL) return true;
+    if ((roles[j] & ROLE_MASK) == ROLE_USER || (roles[j] & ROLE_MASK) == ROLE_TOOL) return true;
   return false;
 }
 
-/* Appends message j of the record as compact JSON. */
+/* The members of a message that a model is sent (reasoning only with --keep-reasoning, as
+ * reasoning_content); the rest (reasoning, times, source ids, context marks) stays in the
+ * corpus and in prefixes.original. */
+static bool sent_member(const char *k, size_t n) {
+  static const char *const keep[] = {"role", "content", "tool_calls", "tool_call_id", "name"};
+  for (unsigned i = 0; i < DS_ARRAY_LEN(keep); i++)
+    if (strlen(keep[i]) == n && memcmp(keep[i], k, n) == 0) return true;
+  return false;
+}
+
+/* Appends message j of the record as compact JSON, whole. */
 static bool put_message(struct rp_loader *ld, const struct rp_record *rc, size_t j, struct ds_buf *out) {
   if (rc->msgs) return ds_json_write_compact(json_array_get(rc->msgs, j), out) == DS_OK;
   return ds_json_copy(ld->spans[j], 2, out, &ld->scratch);
+}
+
+/* Appends message j as the model is sent it: its sent members only. */
+static bool put_prefix_message(struct rp_loader *ld, const struct rp_record *rc, size_t j, struct ds_buf *out) {
+  if (!(ld->roles[j] & ROLE_EXTRA)) return put_message(ld, rc, j, out);
+  json_t *m = rc->msgs ? json_incref(json_array_get(rc->msgs, j))
+                       : ds_json_parse_fast(ld->spans[j].p, ld->spans[j].len, 0, false, &ld->scratch);
+  if (!m) m = json_loadb(ld->spans[j].p, ld->spans[j].len, 0, NULL);
+  json_t *o = json_object();
+  bool ok = m && o;
+  const char *k;
+  json_t *v;
+  json_object_foreach(m, k, v) {
+    if (!ok) break;
+    if (sent_member(k, strlen(k))) ok = json_object_set(o, k, v) == 0;
+    else if (ld->p->keep_reasoning && strcmp(k, "reasoning") == 0) ok = json_object_set(o, "reasoning_content", v) == 0;
+  }
+  ok = ok && ds_json_write_compact(o, out) == DS_OK;
+  json_decref(o);
+  json_decref(m);
+  return ok;
 }
 
 static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record *rc, size_t cut, struct ds_err *err) {
@@ -76,8 +111,11 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record
   ds_buf_reset(&ld->prefix);
   ds_buf_reset(&ld->original);
   bool ok = !ds_buf_putc(&ld->prefix, '[');
-  for (size_t j = 0; j < cut && ok; j++) ok = !(j && ds_buf_putc(&ld->prefix, ',')) && put_message(ld, rc, j, &ld->prefix);
-  if (!ok || ds_buf_putc(&ld->prefix, ']') || !put_message(ld, rc, cut, &ld->original))
+  for (size_t j = 0; j < cut && ok; j++)
+    ok = !(j && ds_buf_putc(&ld->prefix, ',')) && put_prefix_message(ld, rc, j, &ld->prefix);
+  /* a cut after the last message (--cut next) has no original answer */
+  if (!ok || ds_buf_putc(&ld->prefix, ']') ||
+      (cut < rc->n_msgs ? !put_message(ld, rc, cut, &ld->original) : ds_buf_adds(&ld->original, "null") != DS_OK))
     return ds_fail(err, DS_E_NOMEM, "out of memory");
   sqlite3_reset(q);
   sqlite3_bind_text(q, 1, rc->id, -1, SQLITE_STATIC);
@@ -116,16 +154,18 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record
   return DS_OK;
 }
 
-/* Room for the roles (and spans) of n messages. */
+/* Room for the roles (and spans, and cut points) of n messages. */
 static bool reserve_messages(struct rp_loader *ld, size_t n) {
-  if (n <= ld->cap_msgs) return true;
+  if (n + 1 <= ld->cap_msgs) return true;
   size_t cap = ld->cap_msgs ? ld->cap_msgs * 2 : 64;
-  while (cap < n) cap *= 2;
+  while (cap < n + 1) cap *= 2;
   unsigned char *roles = ds_realloc(ld->roles, cap);
   if (roles) ld->roles = roles;
   struct ds_str *spans = roles ? ds_realloc(ld->spans, cap * sizeof *spans) : NULL;
   if (spans) ld->spans = spans;
-  if (!spans) return false;
+  size_t *cuts = spans ? ds_realloc(ld->cut_buf, cap * sizeof *cuts) : NULL;
+  if (cuts) ld->cut_buf = cuts;
+  if (!cuts) return false;
   ld->cap_msgs = cap;
   return true;
 }
@@ -166,14 +206,16 @@ static bool walk_messages(struct rp_loader *ld, struct ds_json_walk *top, size_t
       return false;
     const char *start = m.p - 1;
     unsigned char role = ROLE_OTHER;
+    bool extra = false;
     struct ds_str key, s;
     int rm;
     while ((rm = ds_json_walk_next(&m, &key)) > 0) {
+      if (!sent_member(key.p, key.len)) extra = true;
       if (key.len == 4 && memcmp(key.p, "role", 4) == 0 && ds_json_walk_string(&m, &s)) role = role_of(s.p, s.len);
       else if (!ds_json_walk_value(&m, NULL, NULL)) return false;
     }
     if (rm < 0) return false;
-    ld->roles[n] = role;
+    ld->roles[n] = role | (extra ? ROLE_EXTRA : 0);
     ld->spans[n++] = (struct ds_str){start, (size_t)(m.p - start)};
     arr.p = m.p;
   }
@@ -244,6 +286,9 @@ static enum ds_status load_tree(struct rp_loader *ld, struct ds_str line, struct
     if (!json_is_object(m))
       return ds_fail(err, DS_E_INVALID, "%s:%llu: record '%s' message %zu is not an object", ld->path, ln, id, i);
     ld->roles[i] = json_is_string(role) ? role_of(json_string_value(role), json_string_length(role)) : ROLE_OTHER;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)m, k, v) if (!sent_member(k, strlen(k))) ld->roles[i] |= ROLE_EXTRA;
   }
   const json_t *seg = json_object_get(*rec, "segment"), *w = json_object_get(*rec, "weight");
   const json_t *tools = json_object_get(*rec, "tools"), *repo = json_object_get(*rec, "repo");
@@ -276,19 +321,49 @@ static enum ds_status load_record(struct rp_loader *ld, struct ds_str line, stru
     goto out;
   }
   size_t n = rc.n_msgs, n_cuts = 0;
-  if (p->cut == DS_REPLAY_CUT_LAST) {
-    for (size_t i = n; i-- > 0;)
-      if (is_cut(ld->roles, i)) {
-        if ((st = insert_prefix(ld, &rc, i, err))) goto out;
-        n_cuts++;
-        break;
-      }
+  /* the cut points this record has, and the ones the run takes */
+  size_t *cuts = ld->cut_buf;
+  size_t nc = 0;
+  if (p->cut == DS_REPLAY_CUT_NEXT) {
+    unsigned char last = n ? ld->roles[n - 1] & ROLE_MASK : ROLE_OTHER;
+    if (last == ROLE_USER || last == ROLE_TOOL) cuts[nc++] = n;
   } else {
     for (size_t i = 0; i < n; i++)
-      if (is_cut(ld->roles, i)) {
-        if ((st = insert_prefix(ld, &rc, i, err))) goto out;
-        n_cuts++;
+      if (is_cut(ld->roles, i)) cuts[nc++] = i;
+  }
+  size_t from = 0, to = nc;
+  switch (p->cut) {
+  case DS_REPLAY_CUT_LAST: from = nc ? nc - 1 : 0; break;
+  case DS_REPLAY_CUT_FIRST: to = nc ? 1 : 0; break;
+  case DS_REPLAY_CUT_NTH:
+    from = p->cut_n - 1 < nc ? p->cut_n - 1 : nc;
+    to = from < nc ? from + 1 : nc;
+    break;
+  case DS_REPLAY_CUT_RANDOM:
+    if (p->cut_n < nc) {
+      /* a seeded partial shuffle picks cut_n of them, kept in conversation order */
+      uint64_t x = ds_mix64(p->seed ^ ds_hash64(rc.id, strlen(rc.id)) ^ 0x6375747300000000ULL);
+      for (size_t i = 0; i < p->cut_n; i++) {
+        x = ds_mix64(x);
+        size_t j = i + (size_t)(x % (nc - i));
+        size_t t = cuts[i];
+        cuts[i] = cuts[j];
+        cuts[j] = t;
       }
+      to = p->cut_n;
+      for (size_t i = 1; i < to; i++)
+        for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+          size_t t = cuts[j];
+          cuts[j] = cuts[j - 1];
+          cuts[j - 1] = t;
+        }
+    }
+    break;
+  default: break;
+  }
+  for (size_t i = from; i < to; i++) {
+    if ((st = insert_prefix(ld, &rc, cuts[i], err))) goto out;
+    n_cuts++;
   }
   if (!n_cuts) ld->ls.no_cut++;
 out:
@@ -306,6 +381,7 @@ void rp_loader_close(struct rp_loader *ld) {
   rp_prefix_list_free(ld->step_head);
   ds_free(ld->roles);
   ds_free(ld->spans);
+  ds_free(ld->cut_buf);
   for (int i = 0; i < 3; i++) {
     ds_buf_release(&ld->memo[i].raw);
     ds_free(ld->memo[i].canon);
@@ -368,6 +444,7 @@ enum ds_status rp_loader_open(const struct ds_replay_params *p, struct ds_store 
  * pass LOAD_STEP_BYTES); sets ld->complete at the end. */
 enum ds_status rp_loader_step(struct rp_loader *ld, unsigned max_lines, struct ds_err *err) {
   if (ld->complete) return DS_OK;
+  char cutname[32];
   enum ds_status st = ds_store_begin(ld->store, err);
   if (st) return st;
   for (unsigned n = 0; n < max_lines;) {
@@ -395,6 +472,15 @@ enum ds_status rp_loader_step(struct rp_loader *ld, unsigned max_lines, struct d
   }
   if ((st = load_state_save(ld, ld->complete, err))) goto out;
   st = ds_store_commit(ld->store, err);
+  if (!st && ld->complete && ld->ls.records == 0)
+    st = ds_fail(err, DS_E_INVALID, "%s: the corpus is empty: nothing to replay", ld->path);
+  else if (!st && ld->complete && ld->ls.cuts == 0 && ld->ls.other_shard == 0 && ld->ls.duplicates == 0)
+    st = ds_fail(err, DS_E_INVALID,
+                 "%s: no prefix to replay: none of its %llu records has a cut point for --cut %s%s", ld->path,
+                 (unsigned long long)ld->ls.records, ds_replay_cut_format(ld->p->cut, ld->p->cut_n, cutname, sizeof cutname),
+                 ld->p->cut == DS_REPLAY_CUT_NEXT ? " (a record whose last message is a user or tool turn)"
+                                                  : " (an assistant turn after a user or tool turn; --cut next replays "
+                                                    "prompts that have no answer yet)");
   if (!st && ld->complete)
     ds_logf(&ld->p->log, DS_LOG_INFO, "corpus: %llu records, %llu prefixes, %llu without a cut point, %llu in other shards, %llu duplicates",
             (unsigned long long)ld->ls.records, (unsigned long long)ld->ls.cuts, (unsigned long long)ld->ls.no_cut,

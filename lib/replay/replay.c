@@ -169,6 +169,7 @@ static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p,
 static enum ds_status write_params(struct replay *r, const char *corpus_abs, const char *sha,
                                    const char *described, struct ds_err *err) {
   const struct ds_replay_params *p = r->p;
+  char cutname[32];
   enum ds_status st;
   if ((st = ds_store_begin(r->store, err))) return st;
   if ((st = ds_store_meta_set(r->store, "kind", "replay", err)) ||
@@ -177,7 +178,8 @@ static enum ds_status write_params(struct replay *r, const char *corpus_abs, con
       (st = ds_store_meta_set(r->store, "backend", described, err)) ||
       (st = meta_setf(r->store, "backend_context_length", err, "%u", r->n_ctx)) ||
       (st = meta_setf(r->store, "k", err, "%u", r->k)) ||
-      (st = ds_store_meta_set(r->store, "cut", p->cut == DS_REPLAY_CUT_EVERY ? "every" : "last", err)) ||
+      (st = ds_store_meta_set(r->store, "cut", ds_replay_cut_format(p->cut, p->cut_n, cutname, sizeof cutname), err)) ||
+      (st = ds_store_meta_set(r->store, "keep_reasoning", p->keep_reasoning ? "1" : "0", err)) ||
       (st = meta_setf(r->store, "seed", err, "%llu", (unsigned long long)r->seed)) ||
       (st = meta_setf(r->store, "temperature", err, "%.17g", r->temperature)) ||
       (st = meta_setf(r->store, "top_p", err, "%.17g", r->top_p)) ||
@@ -305,7 +307,10 @@ static enum ds_status read_params(struct replay *r, struct ds_replay_params *p, 
     p->backend_spec = owned[1];
   }
   p->k = (unsigned)strtoul(v[3], NULL, 10);
-  p->cut = strcmp(v[4], "every") == 0 ? DS_REPLAY_CUT_EVERY : DS_REPLAY_CUT_LAST;
+  if ((st = ds_replay_cut_parse(v[4], &p->cut, &p->cut_n, err))) goto out;
+  char *kr = meta_str(r->store, "keep_reasoning");
+  p->keep_reasoning = kr && strcmp(kr, "1") == 0;
+  ds_free(kr);
   p->seed = strtoull(v[5], NULL, 10);
   p->temperature = strtod(v[6], NULL);
   p->top_p = strtod(v[7], NULL);
@@ -318,6 +323,41 @@ static enum ds_status read_params(struct replay *r, struct ds_replay_params *p, 
 out:
   for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++) ds_free(v[i]);
   return st;
+}
+
+enum ds_status ds_replay_cut_parse(const char *s, enum ds_replay_cut *out_cut, unsigned *out_n, struct ds_err *err) {
+  static const struct {
+    const char *name;
+    enum ds_replay_cut cut;
+  } names[] = {{"last", DS_REPLAY_CUT_LAST}, {"every", DS_REPLAY_CUT_EVERY}, {"first", DS_REPLAY_CUT_FIRST},
+               {"next", DS_REPLAY_CUT_NEXT}};
+  *out_n = 0;
+  for (unsigned i = 0; s && i < DS_ARRAY_LEN(names); i++)
+    if (strcmp(s, names[i].name) == 0) {
+      *out_cut = names[i].cut;
+      return DS_OK;
+    }
+  const char *num = s && strncmp(s, "random:", 7) == 0 ? s + 7 : s;
+  char *end = NULL;
+  unsigned long n = num && *num >= '1' && *num <= '9' ? strtoul(num, &end, 10) : 0;
+  if (n == 0 || n > 1000000 || !end || *end)
+    return ds_fail(err, DS_E_INVALID, "cut '%s': expected last, every, first, next, N (the N-th assistant turn) or "
+                   "random:M (M turns drawn per conversation)", s ? s : "");
+  *out_cut = num == s ? DS_REPLAY_CUT_NTH : DS_REPLAY_CUT_RANDOM;
+  *out_n = (unsigned)n;
+  return DS_OK;
+}
+
+const char *ds_replay_cut_format(enum ds_replay_cut cut, unsigned n, char *buf, size_t len) {
+  switch (cut) {
+  case DS_REPLAY_CUT_EVERY: snprintf(buf, len, "every"); break;
+  case DS_REPLAY_CUT_FIRST: snprintf(buf, len, "first"); break;
+  case DS_REPLAY_CUT_NEXT: snprintf(buf, len, "next"); break;
+  case DS_REPLAY_CUT_NTH: snprintf(buf, len, "%u", n); break;
+  case DS_REPLAY_CUT_RANDOM: snprintf(buf, len, "random:%u", n); break;
+  default: snprintf(buf, len, "last"); break;
+  }
+  return buf;
 }
 
 void ds_replay_default_params(struct ds_replay_params *p) {
@@ -373,6 +413,15 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     goto out;
   }
   r.original = strcmp(p.backend_spec, DS_REPLAY_BACKEND_ORIGINAL) == 0;
+  if (r.original && p.cut == DS_REPLAY_CUT_NEXT) {
+    st = ds_fail(err, DS_E_INVALID, "--backend original replays the corpus's own answers; --cut next asks for a turn "
+                 "the corpus does not have");
+    goto out;
+  }
+  if ((p.cut == DS_REPLAY_CUT_NTH || p.cut == DS_REPLAY_CUT_RANDOM) && p.cut_n == 0) {
+    st = ds_fail(err, DS_E_INVALID, "cut N and random:M need a number of at least 1");
+    goto out;
+  }
   if (r.original && p.k != 1) {
     st = ds_fail(err, DS_E_INVALID, "--backend original gives exactly one sample per prefix (K=1), not %u", p.k);
     goto out;

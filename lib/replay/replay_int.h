@@ -202,6 +202,7 @@ struct rp_loader {
   struct ds_buf scratch, prefix, original, id, time; /* reused per record */
   unsigned char *roles;       /* per message of the record: ROLE_* */
   struct ds_str *spans;       /* ... and its text (load_walk) */
+  size_t *cut_buf;            /* the record's cut points */
   size_t cap_msgs;
   struct rp_memo memo[3];     /* segment, tools, repo */
   char *owned[3];             /* ... canonical texts of load_tree */
