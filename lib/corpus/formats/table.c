@@ -6,10 +6,13 @@
 
 extern const struct corpus_format corpus_format_openai, corpus_format_sharegpt, corpus_format_traj,
     corpus_format_wildchat, corpus_format_canonical;
+extern const struct corpus_format corpus_format_claude_code, corpus_format_anthropic;
 
 const struct corpus_format *const corpus_formats[] = {
     &corpus_format_openai,   &corpus_format_sharegpt,  &corpus_format_traj,
-    &corpus_format_wildchat, &corpus_format_canonical, NULL,
+    &corpus_format_wildchat, &corpus_format_canonical,
+    &corpus_format_claude_code, &corpus_format_anthropic,
+    NULL,
 };
 
 const struct corpus_format *corpus_format_find(const char *name) {
