@@ -222,6 +222,8 @@ static void detection_keeps_other_formats_apart(void **state) {
       /* OpenAI chat: a system role in messages, or nothing only Anthropic has */
       {"{\"model\":\"gpt-4o\",\"max_tokens\":9,\"messages\":[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"hi\"}]}\n", "openai"},
       {"{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"yo\"}]}\n", "openai"},
+      /* Bedrock Converse: untyped blocks, a top-level system */
+      {"{\"system\":[{\"text\":\"s\"}],\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]}\n", "openai"},
       {"{\"id\":\"c1\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"t\",\"name\":\"f\",\"arguments\":\"{}\"}]},{\"role\":\"tool\",\"tool_call_id\":\"t\",\"content\":\"ok\"}]}\n", "openai"},
       /* Anthropic: max_tokens for a Claude model, a top-level system, or Anthropic blocks */
       {"{\"model\":\"claude-3-5-haiku-latest\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n", "anthropic"},

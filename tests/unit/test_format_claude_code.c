@@ -311,6 +311,27 @@ static void detection_and_odd_trees(void **state) {
   assert_int_equal(json_array_size(o.order), 1);
   release(&o);
 
+  /* a turn with nothing in it stays in the tree (what hangs under it is read) and is skipped */
+  read_all(put("empty.jsonl", LINE("a", "null", "user", "2026-01-01T00:00:00Z", "{\"role\":\"user\",\"content\":\"hi\"}")
+                                  LINE("b", "\"a\"", "assistant", "2026-01-01T00:00:01Z", "{\"id\":\"m\",\"role\":\"assistant\",\"content\":[]}")
+                                      LINE("c", "\"b\"", "user", "2026-01-01T00:00:02Z", "{\"role\":\"user\",\"content\":null}")
+                                          LINE("d", "\"c\"", "assistant", "2026-01-01T00:00:03Z", "{\"id\":\"n\",\"role\":\"assistant\",\"content\":\"ok\"}")),
+           NULL, &o);
+  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(count(unit(&o, "empty.jsonl"), "skipped", "assistant:empty"), 1);
+  assert_int_equal(count(unit(&o, "empty.jsonl"), "skipped", "user:empty"), 1);
+  assert_string_equal(shape(json_object_get(o.records, "s")), "ua");
+  release(&o);
+
+  /* a subagent file whose lines carry no agentId is named after the file */
+  read_all(put("agent-0a1b2c3d.jsonl",
+               "{\"type\":\"user\",\"isSidechain\":true,\"uuid\":\"x\",\"parentUuid\":null,\"sessionId\":\"s\",\"message\":{\"role\":\"user\",\"content\":\"go\"}}\n"
+               "{\"type\":\"assistant\",\"isSidechain\":true,\"uuid\":\"y\",\"parentUuid\":\"x\",\"sessionId\":\"s\",\"message\":{\"id\":\"m\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"done\"}]}}\n"),
+           NULL, &o);
+  assert_non_null(json_object_get(o.records, "s/agent-0a1b2c3d"));
+  assert_string_equal(ds_json_str(json_object_get(o.records, "s/agent-0a1b2c3d"), "parent_id", ""), "s");
+  release(&o);
+
   /* an Anthropic request body or an OpenAI record is not a Claude Code session */
   read_all(put("chat.jsonl", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n"), NULL, &o);
   assert_string_equal(ds_json_str(unit(&o, "chat.jsonl"), "format", ""), "openai");

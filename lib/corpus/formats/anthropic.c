@@ -46,7 +46,10 @@ static bool is_request(const json_t *v, bool strict) {
     if (!is(role, "user") && !is(role, "assistant")) return !strict && json_is_object(m) ? true : false;
     if (json_object_get(m, "tool_calls") || json_object_get(m, "tool_call_id")) return false;
     const json_t *c = json_object_get(m, "content");
-    json_array_foreach(c, j, b) if (anthropic_block(b)) marked = true;
+    json_array_foreach(c, j, b) {
+      if (strict && !json_is_string(json_object_get(b, "type"))) return false; /* untyped blocks: Bedrock Converse, ... */
+      if (anthropic_block(b)) marked = true;
+    }
   }
   return !strict || marked;
 }

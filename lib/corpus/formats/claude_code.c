@@ -175,16 +175,20 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
   }
   enum nkind kind = is(type, "user") ? N_USER : is(type, "assistant") ? N_ASSISTANT : N_OTHER;
   const char *uuid = ds_json_str(v, "uuid", NULL);
+  bool empty = false;
   if (kind != N_OTHER) {
     const json_t *m = json_object_get(v, "message");
     if (!json_is_object(m)) return fail_line(o, it, "missing_field", "user/assistant line has no \"message\" object");
+    const json_t *c = json_object_get(m, "content");
     struct ds_bad_record b;
     memset(&b, 0, sizeof b);
-    if (ab_check_content(json_object_get(m, "content"), &b)) return fmt_fail_item(o, it, &b);
+    empty = !c || json_is_null(c) || (json_is_array(c) && json_array_size(c) == 0);
+    if (!empty && ab_check_content(c, &b)) return fmt_fail_item(o, it, &b);
     if (!uuid || !*uuid) return fail_line(o, it, "missing_field", "user/assistant line has no \"uuid\"");
   }
-  char *tn = type_name(v, type);
+  char *tn = type_name(v, empty ? (kind == N_USER ? "user:empty" : "assistant:empty") : type);
   if (!tn) return DS_E_NOMEM;
+  if (empty) kind = N_OTHER; /* nothing to say: kept in the tree only, skipped by type */
   if (!uuid || !*uuid) { /* bookkeeping outside the tree: file-history-snapshot, queue-operation, ... */
     fmt_skip(o, tn, 1);
     ds_free(tn);
@@ -308,7 +312,8 @@ static enum ds_status active_path(struct state *s, int g, int **out, bool **out_
   for (int i = 0; i < n; i++) {
     if (s->n[i].group != g || s->n[i].kind == N_OTHER) continue;
     bool crossed;
-    for (int j = up(s, i, &crossed), st = 0; j >= 0 && !s->n[j].has_desc && st++ < n; j = up(s, j, &crossed))
+    for (int j = up(s, i, &crossed), st = 0; j >= 0 && s->n[j].group == g && !s->n[j].has_desc && st++ < n;
+         j = up(s, j, &crossed))
       s->n[j].has_desc = true;
   }
   for (int i = 0; i < n; i++) {
@@ -644,15 +649,22 @@ static enum ds_status finish(void *state, struct fmt_out *o, struct ds_err *err)
     size_t len = strcspn(b, ".");
     if (!(s->sid = ds_strndup(b, len ? len : strlen(b)))) return DS_E_NOMEM;
   }
+  if (!s->sid && !(s->sid = ds_strdup("session"))) return DS_E_NOMEM;
   for (size_t k = 0; k < s->n_sides; k++) {
     struct side *sd = &s->sides[k];
     const struct node *r = &s->n[sd->root];
     const char *agent = r->kind != N_OTHER ? ds_json_str(r->v, "agentId", NULL) : NULL;
     sd->prompt = r->kind == N_USER ? user_text(r->v) : NULL;
+    /* a subagent file without agentId on its lines: its name says which agent it is */
+    const char *base = s->file ? strrchr(s->file, '/') : NULL;
+    base = base ? base + 1 : s->file;
+    size_t blen = base ? strlen(base) : 0;
+    bool agent_file = s->n_sides == 1 && blen > 12 && strncmp(base, "agent-", 6) == 0 && strcmp(base + blen - 6, ".jsonl") == 0;
     struct ds_buf b;
     ds_buf_init(&b, 0);
-    if ((agent && *agent ? ds_buf_addf(&b, "%s/agent-%s", s->sid ? s->sid : "session", agent)
-                         : ds_buf_addf(&b, "%s/sidechain-%s", s->sid ? s->sid : "session", r->uuid)) ||
+    if ((agent && *agent ? ds_buf_addf(&b, "%s/agent-%s", s->sid, agent)
+         : agent_file    ? ds_buf_addf(&b, "%s/%.*s", s->sid, (int)(blen - 6), base)
+                         : ds_buf_addf(&b, "%s/sidechain-%s", s->sid, r->uuid)) ||
         !(sd->id = ds_buf_detach(&b, NULL))) {
       ds_buf_release(&b);
       return DS_E_NOMEM;
