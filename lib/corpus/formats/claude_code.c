@@ -50,18 +50,21 @@ static bool is(const char *a, const char *b) { return a && strcmp(a, b) == 0; }
 static bool cc_line(const json_t *v) {
   const char *t = ds_json_str(v, "type", NULL);
   if (!t) return false;
-  if ((is(t, "user") || is(t, "assistant")) && json_is_string(json_object_get(v, "uuid")) &&
-      json_is_string(json_object_get(v, "sessionId")) && json_is_object(json_object_get(v, "message")))
-    return true;
+  bool session = json_is_string(json_object_get(v, "sessionId"));
+  /* a line of the tree: uuid, parentUuid (null at a root) and the session */
+  if (session && json_is_string(json_object_get(v, "uuid")) && json_object_get(v, "parentUuid")) return true;
+  static const char *const bookkeeping[] = {"queue-operation", "custom-title", "ai-title", "agent-name",
+                                            "last-prompt", "mode", "pr-link", NULL};
+  for (const char *const *b = bookkeeping; session && *b; b++)
+    if (is(t, *b)) return true;
   return (is(t, "summary") && json_is_string(json_object_get(v, "leafUuid"))) ||
-         (is(t, "file-history-snapshot") && json_object_get(v, "snapshot")) ||
-         (is(t, "system") && json_object_get(v, "subtype") && json_object_get(v, "sessionId"));
+         (is(t, "file-history-snapshot") && json_object_get(v, "snapshot"));
 }
 
 static int detect(const struct fmt_probe *p, char *why, size_t n) {
   for (size_t i = 0; i < p->n_items; i++)
     if (json_is_object(p->items[i]) && cc_line(p->items[i])) return 90;
-  snprintf(why, n, "no Claude Code line (type user/assistant with uuid, sessionId and message)");
+  snprintf(why, n, "no line with uuid, parentUuid and sessionId");
   return 0;
 }
 
