@@ -35,6 +35,8 @@ static const char usage_tail[] =
     "  --max-failed PCT         exit 3 when more than PCT% of the records fail (default: only\n"
     "                           when all fail); the corpus is then kept as FILE.rejected\n"
     "  --allow-empty            a run that keeps no record is not an error (by default it is)\n"
+    "  --keep-duplicates        keep exact duplicates (a prompt set replayed as it is); they are\n"
+    "                           counted, and a repeated id becomes ID#dupN\n"
     "  --max-line-bytes N       longest record line accepted (default 16777216)\n"
     "  --max-document-bytes N   largest whole JSON document or zip member (default 1073741824)\n"
     "  --max-depth N            deepest JSON nesting accepted (default 64)\n"
@@ -127,7 +129,7 @@ static int run(int argc, char **argv) {
   ds_ingest_default_params(&p);
   p.log = cli_log;
   enum { O_FORMAT = 256, O_CONSENT, O_ASSUME, O_ONERR, O_MAXLINE, O_MAXDEPTH, O_NODEID, O_DTYPES, O_DALLOW,
-         O_DPAT, O_DNAMES, O_DFIELDS, O_DHMAC, O_MAXFAILED, O_ALLOWEMPTY, O_MAXDOC };
+         O_DPAT, O_DNAMES, O_DFIELDS, O_DHMAC, O_MAXFAILED, O_ALLOWEMPTY, O_MAXDOC, O_KEEPDUP };
   struct ds_deid_params dp;
   ds_deid_default_params(&dp);
   dp.log = cli_log;
@@ -142,6 +144,7 @@ static int run(int argc, char **argv) {
       {"deid-names", required_argument, NULL, O_DNAMES}, {"deid-fields", required_argument, NULL, O_DFIELDS},
       {"deid-hmac-key-env", required_argument, NULL, O_DHMAC}, {"max-failed", required_argument, NULL, O_MAXFAILED},
       {"allow-empty", no_argument, NULL, O_ALLOWEMPTY}, {"max-document-bytes", required_argument, NULL, O_MAXDOC},
+      {"keep-duplicates", no_argument, NULL, O_KEEPDUP},
       {NULL, 0, NULL, 0},
   };
   struct ds_err err = {0};
@@ -165,6 +168,7 @@ static int run(int argc, char **argv) {
       break;
     }
     case O_ALLOWEMPTY: p.allow_empty = true; break;
+    case O_KEEPDUP: p.keep_duplicates = true; break;
     case O_MAXDOC:
       if (!cli_parse_u64("--max-document-bytes", optarg, &v)) return EXIT_USAGE;
       if (v == 0) return cli_usage_error("--max-document-bytes: must be positive");
@@ -226,6 +230,7 @@ static int run(int argc, char **argv) {
   }
   ds_deid_free(deid);
   if (no_deid && mark_manifest_no_deid(s.manifest_path, &err)) return cli_error(&err);
+  if (s.n_duplicate_kept) printf("kept %llu exact duplicates (--keep-duplicates)\n", (unsigned long long)s.n_duplicate_kept);
   printf("ingested %llu records from %zu input%s in %.2fs: %llu kept, %llu filtered (%llu duplicate, %llu no "
          "consent), %llu failed\n",
          (unsigned long long)s.n_in, p.n_inputs, p.n_inputs == 1 ? "" : "s", dt, (unsigned long long)s.n_kept,

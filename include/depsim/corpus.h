@@ -118,6 +118,8 @@ struct ds_ingest_params {
   bool assume_consent;         /* records without the consent field count as consented */
   bool fail_on_error;          /* stop at the first bad record (--on-error=fail) */
   bool allow_empty;            /* a run that keeps no record is not an error */
+  bool keep_duplicates;        /* keep exact duplicates (counted in the manifest as kept
+                                * duplicates); their ids get "#dupN" when they repeat */
   double max_failed;           /* share of records in (0..1) that may fail before the run is an
                                 * error; < 0 (default): any share but all */
   unsigned max_warnings;       /* bad records reported one by one (default 20; then a summary) */
@@ -129,6 +131,7 @@ DS_API void ds_ingest_default_params(struct ds_ingest_params *p);
 struct ds_ingest_summary {
   uint64_t n_in, n_kept, n_filtered, n_failed; /* n_in == n_kept + n_filtered + n_failed */
   uint64_t n_duplicate, n_no_consent;          /* parts of n_filtered */
+  uint64_t n_duplicate_kept;                   /* exact duplicates kept (--keep-duplicates) */
   uint64_t bytes_in;                           /* uncompressed input bytes read */
   uint64_t bytes_out;                          /* corpus bytes written */
   uint64_t items_in, items_skipped, items_duplicate; /* lines/events of session logs */

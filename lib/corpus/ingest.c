@@ -174,11 +174,13 @@ static enum ds_status process(struct ingest *g, const char *path, json_t *rec, s
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  if (!added) {
+  if (!added && !p->keep_duplicates) {
     note_filtered(g, "duplicate");
     g->sum.n_duplicate++;
     goto out;
   }
+  bool same_content = !added;
+  if (same_content) g->sum.n_duplicate_kept++;
   /* stable id: its own, else derived from the content */
   const json_t *id = json_object_get(rec, "id");
   if (!json_is_string(id)) {
@@ -206,6 +208,28 @@ static enum ds_status process(struct ingest *g, const char *path, json_t *rec, s
   if (keyset_add(&g->ids, idkey, &added)) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
+  }
+  char base_id[320];
+  snprintf(base_id, sizeof base_id, "%.300s", json_string_value(id));
+  for (unsigned dup = 2; !added && same_content && dup < 1000000; dup++) {
+    /* a kept duplicate under the same id gets its own: ID#dupN */
+    char buf[400];
+    snprintf(buf, sizeof buf, "%s#dup%u", base_id, dup);
+    ds_sha256_hex(buf, strlen(buf), idhex);
+    for (int i = 0; i < 16; i++) {
+      unsigned hi = (unsigned)(idhex[2 * i] <= '9' ? idhex[2 * i] - '0' : idhex[2 * i] - 'a' + 10);
+      unsigned lo = (unsigned)(idhex[2 * i + 1] <= '9' ? idhex[2 * i + 1] - '0' : idhex[2 * i + 1] - 'a' + 10);
+      idkey[i] = (unsigned char)(hi << 4 | lo);
+    }
+    if (keyset_add(&g->ids, idkey, &added)) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      goto out;
+    }
+    if (added && json_object_set_new(rec, "id", json_string(buf))) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      goto out;
+    }
+    if (added) id = json_object_get(rec, "id");
   }
   if (!added) {
     /* two different conversations under one id would collide in every later stage */
@@ -293,11 +317,13 @@ static json_t *build_manifest(struct ingest *g, const char *corpus_path, bool co
   json_object_set_new(params, "max_depth", json_integer((json_int_t)p->reader.max_depth));
   json_object_set_new(params, "max_document_bytes", json_integer((json_int_t)p->reader.max_document_bytes));
   json_object_set_new(params, "allow_empty", json_boolean(p->allow_empty));
+  json_object_set_new(params, "keep_duplicates", json_boolean(p->keep_duplicates));
   if (p->max_failed >= 0) json_object_set_new(params, "max_failed", json_real(p->max_failed));
   json_object_set_new(m, "params", params);
   json_t *rec = json_object();
   json_object_set_new(rec, "in", json_integer((json_int_t)g->sum.n_in));
   json_object_set_new(rec, "kept", json_integer((json_int_t)g->sum.n_kept));
+  if (p->keep_duplicates) json_object_set_new(rec, "kept_duplicates", json_integer((json_int_t)g->sum.n_duplicate_kept));
   json_object_set_new(rec, "filtered", counts_object(g->filtered, g->sum.n_filtered));
   json_object_set_new(rec, "failed", counts_object(g->failed, g->sum.n_failed));
   json_object_set(rec, "failures", g->failures);

@@ -588,6 +588,26 @@ static void ingest_consent_dedupe_ids_and_manifest(void **state) {
   assert_string_equal(json_string_value(json_object_get(m, "depsim_version")), DS_VERSION);
   json_decref(m);
 
+  /* --keep-duplicates: the duplicate is kept and counted; its id stays its own */
+  p.keep_duplicates = true;
+  p.output = tmp("keepdup.jsonl");
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_kept, 3);
+  assert_int_equal(s.n_duplicate, 0);
+  assert_int_equal(s.n_duplicate_kept, 1);
+  p.keep_duplicates = false;
+  /* stale temporaries of a killed run of the same output are removed, live ones kept */
+  char stale[300], live[300];
+  snprintf(stale, sizeof stale, "%s.tmp.999999999", out);
+  snprintf(live, sizeof live, "%s.tmp.1", out); /* pid 1 is alive */
+  put(stale, "half a corpus");
+  put(live, "someone else's");
+  p.output = out;
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_false(exists(stale));
+  assert_true(exists(live));
+  unlink(live);
+
   /* re-ingesting the corpus (canonical format) gives the same bytes */
   const char *again = tmp("again.jsonl");
   inputs[0] = out;
