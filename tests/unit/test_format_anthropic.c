@@ -318,29 +318,41 @@ static void stream_assembler(void **state) {
   json_decref(ev);
 }
 
+/* Reads path with its n-th allocation failing; true when the failure happened during the read
+ * (false: the read needs fewer than n allocations). */
+static bool read_failing_at(const char *path, uint64_t n) {
+  struct ds_reader *r = NULL;
+  struct ds_err err = {0};
+  ds_alloc_fail_at(n);
+  enum ds_status st = ds_reader_open(path, NULL, &r, &err);
+  while (st == DS_OK) {
+    json_t *rec;
+    struct ds_bad_record bad;
+    st = ds_reader_next(r, &rec, &bad, &err);
+    json_decref(rec);
+  }
+  ds_reader_free(r);
+  bool consumed = true;
+  for (uint64_t k = 0; k < n && consumed; k++) {
+    void *p = ds_malloc(1);
+    consumed = p != NULL;
+    ds_free(p);
+  }
+  ds_alloc_fail_at(0);
+  return consumed;
+}
+
+/* Every allocation of a read failing in turn (curl's torture mode): the reader ends cleanly
+ * each time (no leak, no crash under ASan). */
 static void survives_allocation_failures(void **state) {
   (void)state;
-  const char *paths[] = {fixture("pairs.jsonl"), fixture("stream.chunks.txt"), fixture("request.json")};
-  for (size_t k = 0; k < DS_ARRAY_LEN(paths); k++) {
+  const char *names[] = {"pairs.jsonl", "stream.chunks.txt", "request.json"};
+  for (size_t k = 0; k < DS_ARRAY_LEN(names); k++) {
     char path[768];
-    snprintf(path, sizeof path, "%s", paths[k]);
-    int ok_in_a_row = 0;
-    for (uint64_t i = 1; i < 20000 && ok_in_a_row < 50; i++) {
-      struct ds_reader *r = NULL;
-      struct ds_err err = {0};
-      ds_alloc_fail_at(i);
-      enum ds_status st = ds_reader_open(path, NULL, &r, &err);
-      while (st == DS_OK) {
-        json_t *rec;
-        struct ds_bad_record bad;
-        st = ds_reader_next(r, &rec, &bad, &err);
-        json_decref(rec);
-      }
-      ds_alloc_fail_at(0);
-      ds_reader_free(r);
-      ok_in_a_row = st == DS_E_NOTFOUND ? ok_in_a_row + 1 : 0;
-    }
-    assert_int_equal(ok_in_a_row, 50);
+    snprintf(path, sizeof path, "%s", fixture(names[k]));
+    uint64_t n = 1;
+    while (n < 100000 && read_failing_at(path, n)) n++;
+    assert_true(n > 200 && n < 100000);
   }
 }
 

@@ -192,8 +192,8 @@ static enum ds_status make_record(const json_t *req, const json_t *resp, const j
                                   struct ds_bad_record *bad) {
   *out = NULL;
   enum ds_status st;
-  json_t *rec = json_object(), *msgs = json_array();
-  if (!rec || !msgs || json_object_set_new(rec, "messages", msgs)) {
+  json_t *rec = json_object(), *msgs = NULL;
+  if (!rec || json_object_set_new(rec, "messages", msgs = json_array())) {
     json_decref(rec);
     return DS_E_NOMEM;
   }

@@ -60,22 +60,22 @@ static json_t *other_part(const json_t *b) {
   const char *type = ds_json_str(b, "type", "");
   const json_t *src = json_object_get(b, "source");
   const char *st = ds_json_str(src, "type", "");
-  if (is(type, "image") && json_is_object(src)) {
-    json_t *url = NULL;
-    if (is(st, "base64")) url = data_url(src, "image/png");
-    else if (is(st, "url") && json_is_string(json_object_get(src, "url"))) url = json_incref(json_object_get(src, "url"));
-    if (url) return json_pack("{s:s,s:{s:o}}", "type", "image_url", "image_url", "url", url);
+  bool image = is(type, "image"), base64 = is(st, "base64") && json_is_string(json_object_get(src, "data"));
+  bool image_url = image && is(st, "url") && json_is_string(json_object_get(src, "url"));
+  if (!(image && base64) && !image_url && !(is(type, "document") && base64)) return json_deep_copy(b); /* kept as it came */
+  const char *kind = image ? "image_url" : "file", *key = image ? "url" : "file_data";
+  json_t *url = image_url ? json_deep_copy(json_object_get(src, "url")) : data_url(src, image ? "image/png" : "application/pdf");
+  /* {"type":"image_url","image_url":{"url"}} or {"type":"file","file":{"file_data"[,"filename"]}} */
+  json_t *part = json_object(), *inner = NULL;
+  const json_t *title = json_object_get(b, "title");
+  if (!part || json_object_set_new(part, "type", json_string(kind)) || json_object_set_new(part, kind, inner = json_object()) ||
+      json_object_set_new(inner, key, url) ||
+      (is(kind, "file") && json_is_string(title) && json_object_set_new(inner, "filename", json_deep_copy(title)))) {
+    if (!inner) json_decref(url); /* not taken yet */
+    json_decref(part);
+    return NULL;
   }
-  if (is(type, "document") && json_is_object(src) && is(st, "base64")) {
-    json_t *url = data_url(src, "application/pdf");
-    if (url) {
-      json_t *file = json_pack("{s:o}", "file_data", url);
-      const json_t *title = json_object_get(b, "title");
-      if (file && json_is_string(title)) json_object_set(file, "filename", (json_t *)title);
-      return file ? json_pack("{s:s,s:o}", "type", "file", "file", file) : NULL;
-    }
-  }
-  return json_deep_copy(b); /* kept as it came */
+  return part;
 }
 
 /* The content of a tool_result: a string, "" when absent, the text of text blocks joined by
@@ -168,8 +168,8 @@ enum ds_status ab_assistant(const json_t *content, json_t **out, struct ds_bad_r
       const char *t = json_string_value(json_object_get(b, "text"));
       if (parts_mode) {
         json_t *p = text_part(t);
-        if (!p || (cited(b) && json_object_set(p, "citations", json_object_get(b, "citations"))) ||
-            json_array_append_new(parts, p))
+        if (!p || json_array_append_new(parts, p) ||
+            (cited(b) && json_object_set_new(p, "citations", json_deep_copy(json_object_get(b, "citations")))))
           goto nomem_buf;
       } else {
         if (any_text && !was_text && ds_buf_adds(&text, "\n\n")) goto nomem_buf;
@@ -259,8 +259,8 @@ enum ds_status ab_user(const json_t *content, json_t *msgs, struct ds_bad_record
     m = fmt_message("user", json_string_value(json_object_get(only_text, "text")));
   } else {
     m = fmt_message("user", NULL);
-    json_t *parts = json_array();
-    if (!m || !parts || json_object_set_new(m, "content", parts)) {
+    json_t *parts = NULL;
+    if (!m || json_object_set_new(m, "content", parts = json_array())) {
       json_decref(m);
       return DS_E_NOMEM;
     }
@@ -294,9 +294,9 @@ enum ds_status ab_system(const json_t *system, json_t *msgs, struct ds_bad_recor
     if (json_array_size(system) == 1) {
       m = fmt_message("system", json_string_value(json_object_get(json_array_get(system, 0), "text")));
     } else {
-      json_t *parts = json_array();
+      json_t *parts = NULL;
       m = fmt_message("system", NULL);
-      if (!m || !parts || json_object_set_new(m, "content", parts)) {
+      if (!m || json_object_set_new(m, "content", parts = json_array())) {
         json_decref(m);
         return DS_E_NOMEM;
       }
@@ -329,10 +329,16 @@ enum ds_status ab_tools(const json_t *tools, json_t **out, struct ds_bad_record 
     const json_t *schema = json_object_get(t, "input_schema");
     json_t *o;
     if (is(type, "custom") && json_is_string(json_object_get(t, "name")) && schema) {
-      json_t *fn = json_pack("{s:O,s:O}", "name", json_object_get(t, "name"), "parameters", (json_t *)schema);
+      json_t *fn = NULL;
       const json_t *d = json_object_get(t, "description");
-      if (fn && json_is_string(d)) json_object_set(fn, "description", (json_t *)d);
-      o = fn ? json_pack("{s:s,s:o}", "type", "function", "function", fn) : NULL;
+      o = json_object();
+      if (!o || json_object_set_new(o, "type", json_string("function")) || json_object_set_new(o, "function", fn = json_object()) ||
+          json_object_set_new(fn, "name", json_deep_copy(json_object_get(t, "name"))) ||
+          json_object_set_new(fn, "parameters", json_deep_copy(schema)) ||
+          (json_is_string(d) && json_object_set_new(fn, "description", json_deep_copy(d)))) {
+        json_decref(o);
+        o = NULL;
+      }
     } else {
       o = json_deep_copy(t);
     }

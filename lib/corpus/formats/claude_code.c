@@ -218,10 +218,8 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
   n->kind = kind;
   n->line = it->line;
   n->pidx = n->lidx = n->att_next = -1;
-  if (!(n->v = keep_of(v, kind))) {
-    ds_free(tn);
-    return DS_E_NOMEM;
-  }
+  s->n_nodes++; /* from here end() frees what it holds */
+  if (!(n->v = keep_of(v, kind))) return DS_E_NOMEM;
   n->uuid = ds_json_str(n->v, "uuid", NULL);
   n->parent = ds_json_str(n->v, "parentUuid", NULL);
   n->logical = ds_json_str(n->v, "logicalParentUuid", NULL);
@@ -232,7 +230,6 @@ static enum ds_status item(void *state, const struct fmt_item *it, struct fmt_ou
   const json_t *tur = json_object_get(v, "toolUseResult");
   const char *aid = json_is_object(tur) ? ds_json_str(tur, "agentId", NULL) : NULL;
   if (aid && *aid && !(n->agent_result = ds_strdup(aid))) return DS_E_NOMEM;
-  s->n_nodes++;
   return json_object_set_new(s->map, uuid, json_integer((json_int_t)(s->n_nodes - 1))) ? DS_E_NOMEM : DS_OK;
 }
 
@@ -398,8 +395,8 @@ static enum ds_status flush_turn(struct state *s, struct win *w) {
   json_decref(w->blocks);
   w->blocks = NULL;
   if (st) return DS_E_NOMEM; /* the blocks were checked line by line: only memory can fail */
-  if (set_time(msg, &s->n[w->turn_node]) || json_array_set_new(w->msgs, w->at, msg)) return DS_E_NOMEM;
-  return DS_OK;
+  if (json_array_set_new(w->msgs, w->at, msg)) return DS_E_NOMEM;
+  return set_time(msg, &s->n[w->turn_node]);
 }
 
 /* True when block b is already in the turn (a line written twice). */
