@@ -12,6 +12,7 @@
 
 #define PROBE_MAX_TRIES 64  /* items read while looking for FMT_PROBE_ITEMS that parse */
 #define WALK_MAX_DEPTH 32
+#define MAX_JOINS 8         /* FMT_JOIN_UNITS formats with a state open at once in one input */
 
 enum ukind { U_FILE, U_ZIP, U_EVENTS };
 
@@ -42,6 +43,13 @@ struct fmt_out {
   struct ds_reader *r;
 };
 
+struct join {          /* the state of a FMT_JOIN_UNITS format, shared by the units it reads */
+  const struct corpus_format *fmt;
+  void *state;
+  size_t unit;         /* index in units_json of the last unit it read */
+  bool has_unit;
+};
+
 struct ds_reader {
   struct ds_reader_params p;
   char *path;
@@ -53,6 +61,10 @@ struct ds_reader {
   bool active, unknown;
   const struct corpus_format *fmt;
   void *fstate;
+  bool joined;                    /* fstate belongs to joins[] */
+  json_t *join_files;             /* while joins finish: file path -> its object in units_json */
+  struct join joins[MAX_JOINS];
+  size_t n_joins;
   const char *container;
   struct src_file *file;
   struct zip_archive *zip;
@@ -125,6 +137,16 @@ static enum ds_status enqueue(struct ds_reader *r, json_t *rec, const char *file
 
 /* ---- what readers call -------------------------------------------------------------- */
 
+/* While a FMT_JOIN_UNITS state finishes, its records and failures count to the file they
+ * come from (their unit has been written already). */
+static void count_joined(struct ds_reader *r, const char *file, const char *key) {
+  json_t *u = r->join_files && file ? json_object_get(r->join_files, file) : NULL;
+  if (!u) return;
+  json_object_set_new(u, key, json_integer(json_integer_value(json_object_get(u, key)) + 1));
+  if (!strcmp(key, "records")) r->u_records--;
+  else r->u_failed--;
+}
+
 enum ds_status fmt_emit(struct fmt_out *o, json_t *rec, const char *file, uint64_t line) {
   struct ds_reader *r = o->r;
   struct ds_bad_record b;
@@ -135,9 +157,11 @@ enum ds_status fmt_emit(struct fmt_out *o, json_t *rec, const char *file, uint64
     snprintf(detail, sizeof detail, "%s reader made an invalid record: %.300s", r->fmt ? r->fmt->name : "?", b.msg);
     corpus_bad_at(&b, file ? file : r->path, line, b.reason, detail);
     r->u_failed++;
+    count_joined(r, file, "failed");
     return enqueue(r, NULL, file, line, &b);
   }
   r->u_records++;
+  count_joined(r, file, "records");
   return enqueue(r, rec, file, line, NULL);
 }
 
@@ -165,6 +189,7 @@ enum ds_status fmt_fail(struct fmt_out *o, const char *file, uint64_t line, cons
   va_end(ap);
   corpus_bad_at(&b, file ? file : o->r->path, line, reason, detail);
   o->r->u_failed++;
+  count_joined(o->r, file, "failed");
   return enqueue(o->r, NULL, file, line, &b);
 }
 
@@ -510,6 +535,23 @@ static void clear_probe(struct ds_reader *r) {
   r->n_probe = r->probe_pos = 0;
 }
 
+/* The unit's state for a FMT_JOIN_UNITS format: the one an earlier unit of the input began,
+ * or a new one kept for the next units (past MAX_JOINS formats, a state per unit). */
+static enum ds_status join_begin(struct ds_reader *r, const struct fmt_probe *pr, struct ds_err *err) {
+  for (size_t i = 0; i < r->n_joins; i++) {
+    if (r->joins[i].fmt == r->fmt) {
+      r->fstate = r->joins[i].state;
+      r->joined = true;
+      return DS_OK;
+    }
+  }
+  enum ds_status st = r->fmt->begin ? r->fmt->begin(&r->fstate, pr, err) : DS_OK;
+  if (st || r->n_joins == MAX_JOINS) return st;
+  r->joins[r->n_joins++] = (struct join){r->fmt, r->fstate, 0, false};
+  r->joined = true;
+  return DS_OK;
+}
+
 /* Opens the next unit, reads its first items and picks its format. */
 static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
   struct unit *u = r->u = &r->units[r->next_unit++];
@@ -594,6 +636,8 @@ static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
     }
     snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.200s%s%s%s", why,
              n_items ? "; first item: " : "; nothing in it parsed as JSON", first, "");
+  } else if (r->fmt->flags & FMT_JOIN_UNITS) {
+    st = join_begin(r, &pr, err);
   } else if (r->fmt->begin) {
     st = r->fmt->begin(&r->fstate, &pr, err);
   }
@@ -624,8 +668,9 @@ static enum ds_status unit_json(struct ds_reader *r, const char *ignored) {
 
 static enum ds_status end_unit(struct ds_reader *r, bool finished, struct ds_err *err) {
   enum ds_status st = DS_OK;
-  if (finished && r->fmt && r->fmt->finish && !r->unknown) st = r->fmt->finish(r->fstate, &r->out, err);
-  if (r->fmt && r->fmt->end) r->fmt->end(r->fstate);
+  if (finished && r->fmt && r->fmt->finish && !r->unknown && !r->joined) st = r->fmt->finish(r->fstate, &r->out, err);
+  if (finished && r->joined && r->fmt->unit_end) st = r->fmt->unit_end(r->fstate, &r->out, err);
+  if (r->fmt && r->fmt->end && !r->joined) r->fmt->end(r->fstate);
   r->fstate = NULL;
   if (r->file) {
     if (!st && r->usha_open) st = src_file_drain(r->file, err);
@@ -652,7 +697,50 @@ static enum ds_status end_unit(struct ds_reader *r, bool finished, struct ds_err
   if (finished && !st) {
     if (unit_json(r, ignored ? r->unknown_msg : NULL)) st = ds_fail(err, DS_E_NOMEM, "out of memory");
   }
+  for (size_t i = 0; r->joined && !st && i < r->n_joins; i++) {
+    if (r->joins[i].fmt == r->fmt) {
+      r->joins[i].unit = json_array_size(r->units_json) - 1;
+      r->joins[i].has_unit = true;
+    }
+  }
+  r->joined = false;
   r->active = false;
+  return st;
+}
+
+/* After the input's last unit: each FMT_JOIN_UNITS state makes its remaining records, counted
+ * to the last file its format read. */
+static enum ds_status finish_joins(struct ds_reader *r, struct ds_err *err) {
+  enum ds_status st = DS_OK;
+  if (!(r->join_files = json_object())) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  size_t k;
+  json_t *uo;
+  json_array_foreach(r->units_json, k, uo) {
+    const char *path = ds_json_str(uo, "path", NULL);
+    if (path && json_object_get(uo, "format") && json_object_set(r->join_files, path, uo))
+      return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < r->n_joins; i++) {
+    struct join *j = &r->joins[i];
+    json_t *u = j->has_unit ? json_array_get(r->units_json, j->unit) : NULL;
+    r->fmt = j->fmt;
+    r->container = ds_json_str(u, "container", FMT_JSONL);
+    r->u_records = r->u_failed = 0;
+    json_decref(r->u_skipped);
+    json_decref(r->u_dup);
+    r->u_skipped = u ? json_incref(json_object_get(u, "skipped")) : NULL;
+    r->u_dup = u ? json_incref(json_object_get(u, "duplicate")) : NULL;
+    if (!st && j->fmt->finish) st = j->fmt->finish(j->state, &r->out, err);
+    if (j->fmt->end) j->fmt->end(j->state);
+    if (u) {
+      json_object_set_new(u, "records", json_integer(json_integer_value(json_object_get(u, "records")) + (json_int_t)r->u_records));
+      json_object_set_new(u, "failed", json_integer(json_integer_value(json_object_get(u, "failed")) + (json_int_t)r->u_failed));
+    }
+  }
+  r->n_joins = 0;
+  r->fmt = NULL;
+  json_decref(r->join_files);
+  r->join_files = NULL;
   return st;
 }
 
@@ -729,6 +817,10 @@ enum ds_status ds_reader_next(struct ds_reader *r, json_t **out_record, struct d
     enum ds_status st;
     if (!r->active) {
       if (r->next_unit >= r->n_units) {
+        if (r->n_joins) {
+          if ((st = finish_joins(r, err))) return st;
+          continue;
+        }
         if (r->is_dir && !r->sha_hex[0]) ds_sha256_hex(r->tree.data, r->tree.len, r->sha_hex);
         return DS_E_NOTFOUND;
       }
@@ -757,7 +849,9 @@ const char *ds_reader_sha256(const struct ds_reader *r) { return r->sha_hex; }
 
 void ds_reader_free(struct ds_reader *r) {
   if (!r) return;
-  if (r->active && r->fmt && r->fmt->end) r->fmt->end(r->fstate);
+  if (r->active && r->fmt && r->fmt->end && !r->joined) r->fmt->end(r->fstate);
+  for (size_t i = 0; i < r->n_joins; i++)
+    if (r->joins[i].fmt->end) r->joins[i].fmt->end(r->joins[i].state);
   if (r->usha_open) {
     char hex[65];
     ds_sha256_end(&r->usha, hex);
@@ -784,6 +878,7 @@ void ds_reader_free(struct ds_reader *r) {
   ds_buf_release(&r->scratch);
   ds_buf_release(&r->name_buf);
   ds_buf_release(&r->tree);
+  json_decref(r->join_files);
   ds_free(r->path);
   ds_free(r);
 }

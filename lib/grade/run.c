@@ -26,7 +26,7 @@ static json_t *col_json(sqlite3_stmt *q, int i) {
 struct row {
   int64_t id;
   char *content, *reasoning;
-  json_t *tool_calls, *trajectory, *steps, *messages, *tools;
+  json_t *tool_calls, *trajectory, *steps, *messages, *tools, *repo, *segment;
 };
 
 static void row_release(struct row *r) {
@@ -37,6 +37,8 @@ static void row_release(struct row *r) {
   json_decref(r->steps);
   json_decref(r->messages);
   json_decref(r->tools);
+  json_decref(r->repo);
+  json_decref(r->segment);
   memset(r, 0, sizeof *r);
 }
 
@@ -90,8 +92,8 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
     }
   }
   if (sqlite3_prepare_v2(db,
-                         "SELECT s.id, s.content, s.reasoning, s.tool_calls, s.trajectory, p.messages, p.tools "
-                         "FROM samples s JOIN prefixes p ON p.id = s.prefix_id "
+                         "SELECT s.id, s.content, s.reasoning, s.tool_calls, s.trajectory, p.messages, p.tools, p.repo, "
+                         "p.segment FROM samples s JOIN prefixes p ON p.id = s.prefix_id "
                          "WHERE s.status = 'ok' AND s.id > ? ORDER BY s.id LIMIT ?",
                          -1, &qs, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db, "SELECT category FROM grades WHERE sample_id = ? AND rubric_sha256 = ?", -1, &qdone, NULL) !=
@@ -127,6 +129,8 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
       r->trajectory = col_json(qs, 4);
       r->messages = col_json(qs, 5);
       r->tools = col_json(qs, 6);
+      r->repo = col_json(qs, 7);     /* the session's cwd: the workspace of write_outside_workspace */
+      r->segment = col_json(qs, 8);  /* the agent: text actions of mini-swe-agent */
       last = r->id;
       n++;
     }
@@ -154,7 +158,8 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
         if (resp) json_object_set_new(o, "response", json_string(resp));
         json_array_append_new(r->steps, o);
       }
-      views[i] = (struct ds_sample_view){r->content, r->reasoning, r->tool_calls, r->trajectory, r->steps, r->messages, r->tools};
+      views[i] = (struct ds_sample_view){r->content, r->reasoning, r->tool_calls, r->trajectory, r->steps,
+                                         r->messages, r->tools, r->repo, r->segment};
       bool agent = ds_sample_is_agent(&views[i]);
       for (unsigned c = 0; c < nc; c++) skip[i * nc + c] = false;
       sqlite3_reset(qdone);
@@ -323,7 +328,9 @@ enum ds_status ds_grade_eval(const char *labeled_path, const struct ds_rubric *r
                                json_object_get(rec, "trajectory"),
                                json_object_get(rec, "tool_steps"),
                                json_object_get(rec, "messages"),
-                               json_object_get(rec, "tools")};
+                               json_object_get(rec, "tools"),
+                               json_object_get(rec, "repo"),
+                               json_object_get(rec, "segment")};
     for (unsigned c = 0; c < nc; c++) {
       struct ds_category_info ci;
       ds_rubric_category(rubric, c, &ci);

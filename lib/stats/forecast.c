@@ -215,6 +215,7 @@ enum ds_status stats_forecast_build(const struct run_data *cand, const struct ru
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)calibration, k, v) {
+      if (k[0] == '_') continue; /* "_calibration": where it was measured, not a category */
       size_t c = 0;
       while (c < cand->n_categories && strcmp(cand->category[c], k) != 0) c++;
       if (c == cand->n_categories)
@@ -249,6 +250,13 @@ enum ds_status ds_estimate_run(const struct ds_estimate_params *p, char **out_js
     }
   }
   if ((st = run_data_load(p->run_path, p->rubric, &cand, err))) goto out;
+  /* a calibration measured with another rubric does not describe these grades */
+  const char *cal_sha = cal ? ds_json_str(json_object_get(cal, "_calibration"), "rubric_sha256", NULL) : NULL;
+  if (cal_sha && strcmp(cal_sha, cand->rubric_sha256) != 0) {
+    st = ds_fail(err, DS_E_INVALID, "%s was measured with rubric %.12s, but %s is graded with rubric %.12s",
+                 p->calibration_path, cal_sha, p->run_path, cand->rubric_sha256);
+    goto out;
+  }
   if ((st = run_totals_compute(cand, &ct, err))) goto out;
   if (p->baseline_path) {
     if ((st = run_data_load(p->baseline_path, p->baseline_rubric, &base, err))) goto out;

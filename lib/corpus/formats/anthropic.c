@@ -19,9 +19,20 @@ static bool is(const char *a, const char *b) { return a && strcmp(a, b) == 0; }
 
 /* ---- recognizing items ------------------------------------------------------------- */
 
+/* An Anthropic Message: {type: message, role: assistant, content: [blocks], stop_reason}. The
+ * stop_reason key (null while streaming) and the block types tell it from an OpenAI Responses
+ * message item ({type: message, role, content: [output_text], status}). */
 static bool is_message(const json_t *v) {
-  return json_is_object(v) && is(ds_json_str(v, "type", NULL), "message") && is(ds_json_str(v, "role", NULL), "assistant") &&
-         json_is_array(json_object_get(v, "content"));
+  if (!(json_is_object(v) && is(ds_json_str(v, "type", NULL), "message") && is(ds_json_str(v, "role", NULL), "assistant") &&
+        json_is_array(json_object_get(v, "content")) && json_object_get(v, "stop_reason")))
+    return false;
+  size_t i;
+  const json_t *b;
+  json_array_foreach(json_object_get(v, "content"), i, b) {
+    const char *t = ds_json_str(b, "type", "");
+    if (is(t, "output_text") || is(t, "input_text") || is(t, "refusal") || is(t, "summary_text")) return false;
+  }
+  return true;
 }
 
 static bool anthropic_block(const json_t *b) {

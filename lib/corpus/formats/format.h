@@ -69,6 +69,11 @@ struct chat_shape {
 enum {
   FMT_SESSION = 1u << 0,     /* the items of a unit are one session's events: finish() assembles */
   FMT_EVENT_FILES = 1u << 1, /* its sessions come as directories of one-event JSON files */
+  /* Its records join items of several files of one input (a completion and its messages
+   * listed apart, a Batch input file and its output file, a chain of responses): the units
+   * of an input that it reads share one state (begin at the first, finish once after the
+   * input's last unit; finish's records count to the last file it read). */
+  FMT_JOIN_UNITS = 1u << 2,
 };
 
 /* One log format. detect looks at the first items of a unit and says how well they fit: 0 =
@@ -90,6 +95,9 @@ struct corpus_format {
   enum ds_status (*item)(void *state, const struct fmt_item *it, struct fmt_out *o, struct ds_err *err);
   enum ds_status (*finish)(void *state, struct fmt_out *o, struct ds_err *err); /* may be NULL */
   void (*end)(void *state);                                                     /* may be NULL */
+  /* FMT_JOIN_UNITS: called at the end of each unit it read, before the unit's accounting is
+   * written (what it decides there counts to that file); may be NULL. */
+  enum ds_status (*unit_end)(void *state, struct fmt_out *o, struct ds_err *err);
 };
 
 /* The table (table.c), NULL-terminated, in the order formats are listed to users. */
