@@ -73,7 +73,7 @@ struct ds_reader {
   struct ds_buf mbuf, scratch, name_buf;
   struct pend probe[PROBE_MAX_TRIES];
   size_t n_probe, probe_pos;
-  char unknown_msg[384];
+  char unknown_msg[4096];
   /* the unit's accounting */
   uint64_t u_items, u_failed, u_records;
   json_t *u_skipped, *u_dup;
@@ -101,6 +101,12 @@ void ds_reader_default_params(struct ds_reader_params *p) {
 }
 
 static bool forced(const struct ds_reader *r) { return r->p.format && strcmp(r->p.format, "auto") != 0; }
+
+/* A field map is read by the mapped reader, for every unit. */
+static const char *format_name(const struct ds_reader *r) {
+  if (ds_field_map_active(&r->p.fields)) return "mapped";
+  return forced(r) ? r->p.format : NULL;
+}
 
 /* ---- the queue ------------------------------------------------------------------------ */
 
@@ -238,7 +244,8 @@ static bool ends_with(const char *s, const char *suffix) {
 static char *join(const char *dir, const char *name) {
   struct ds_buf b;
   ds_buf_init(&b, 0);
-  if (ds_buf_addf(&b, "%s/%s", dir, name)) {
+  size_t n = strlen(dir);
+  if (ds_buf_addf(&b, "%.*s/%s", (int)(n > 1 && dir[n - 1] == '/' ? n - 1 : n), dir, name)) {
     ds_buf_release(&b);
     return NULL;
   }
@@ -249,7 +256,7 @@ static char *join(const char *dir, const char *name) {
  * it; why then lists each format's reason). */
 static const struct corpus_format *pick(const struct ds_reader *r, const struct fmt_probe *pr, char *why,
                                         size_t why_len) {
-  if (forced(r)) return corpus_format_find(r->p.format);
+  if (format_name(r)) return corpus_format_find(format_name(r));
   const struct corpus_format *best = NULL;
   int best_score = 0;
   struct ds_buf b;
@@ -392,6 +399,12 @@ enum ds_status ds_reader_open(const char *path, const struct ds_reader_params *p
                               struct ds_err *err) {
   *out = NULL;
   if (p && p->format && ds_format_check(p->format, err)) return DS_E_INVALID;
+  if (p && ds_field_map_active(&p->fields)) {
+    if (ds_field_map_check(&p->fields, err)) return DS_E_INVALID;
+    if (p->format && strcmp(p->format, "auto") != 0 && strcmp(p->format, "mapped") != 0)
+      return ds_fail(err, DS_E_INVALID, "field maps (--id-field, --messages-field, --time-field, --segment-field, "
+                     "--content-field) are read by the mapped reader, not by --format %s", p->format);
+  }
   struct ds_reader *r = ds_calloc(1, sizeof *r);
   if (!r) return ds_fail(err, DS_E_NOMEM, "out of memory");
   if (p) r->p = *p;
@@ -620,7 +633,7 @@ static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
     n_names = zip_count(r->zip);
   }
   struct fmt_probe pr = {u->path, r->container, items, n_items, n_names ? names : NULL, n_names};
-  char why[300];
+  char why[3800];
   r->fmt = pick(r, &pr, why, sizeof why);
   st = DS_OK;
   if (!r->fmt) {
@@ -634,7 +647,7 @@ static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
         ds_free(t);
       }
     }
-    snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.200s%s%s%s", why,
+    snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.3760s%s%s%s", why,
              n_items ? "; first item: " : "; nothing in it parsed as JSON", first, "");
   } else if (r->fmt->flags & FMT_JOIN_UNITS) {
     st = join_begin(r, &pr, err);
@@ -656,6 +669,7 @@ static enum ds_status unit_json(struct ds_reader *r, const char *ignored) {
     return DS_OK;
   }
   json_object_set_new(o, "format", json_string(r->fmt ? r->fmt->name : "unknown"));
+  if (r->fmt) json_object_set_new(o, "reader_version", json_integer(r->fmt->version ? r->fmt->version : 1));
   if (r->fmt) json_object_set_new(o, "tested", json_string(r->fmt->tested));
   json_object_set_new(o, "container", json_string(r->container));
   json_object_set_new(o, "items", json_integer((json_int_t)r->u_items));
@@ -767,8 +781,8 @@ static enum ds_status dispatch(struct ds_reader *r, json_t *v, const char *file,
     return enqueue(r, NULL, file, line, &b) ? ds_fail(err, DS_E_NOMEM, "out of memory") : DS_OK;
   }
   struct fmt_item it = {v, file, name, line};
-  if (r->fmt->chat) st = fmt_chat_item(r->fmt->chat, &it, &r->out);
-  else st = r->fmt->item(r->fstate, &it, &r->out, err);
+  if (r->fmt->item) st = r->fmt->item(r->fstate, &it, &r->out, err);
+  else st = fmt_chat_item(r->fmt->chat, &it, &r->out);
   if (st == DS_E_NOMEM) return ds_fail(err, DS_E_NOMEM, "out of memory");
   return st;
 }

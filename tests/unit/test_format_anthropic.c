@@ -21,7 +21,7 @@ static char data[512];
 
 struct readout {
   json_t *records; /* in order */
-  char bad[8][384];
+  char bad[8][sizeof ((struct ds_bad_record *)0)->msg];
   const char *reasons[8];
   int n_bad;
   json_t *unit;    /* the first unit */

@@ -26,7 +26,7 @@ struct readout {
   json_t *records;  /* by id */
   json_t *order;    /* ids in the order they came */
   json_t *units;    /* ds_reader_units */
-  char bad[8][384];
+  char bad[8][sizeof ((struct ds_bad_record *)0)->msg];
   const char *reasons[8];
   int n_bad;
   struct ds_reader_items items;

@@ -23,7 +23,7 @@ struct readout {
   json_t *list;    /* in order */
   json_t *units;
   struct ds_reader_items items;
-  char bad[8][400];
+  char bad[8][4096];
   int n_bad;
 };
 

@@ -24,7 +24,7 @@ struct readout {
   json_t *list;
   json_t *units;
   struct ds_reader_items items;
-  char bad[8][400];
+  char bad[8][4096];
   int n_bad;
 };
 

@@ -15,6 +15,7 @@
 #define FMT_DOCUMENT "json_document"  /* one (pretty-printed) JSON value: one item */
 #define FMT_ZIP "zip"                 /* an item per .json member, in name order */
 #define FMT_EVENT_DIR "event_files"   /* a directory of one-event JSON files: an item per file */
+#define FMT_CSV "csv"                 /* a .csv file: an item {column: text} per row after the header */
 
 /* One JSON value handed to a reader. */
 struct fmt_item {
@@ -86,9 +87,13 @@ struct corpus_format {
   const char *summary; /* one line for --help: what it reads */
   const char *tested;  /* what it was tested on (versions), for the manifest and docs */
   unsigned flags;
+  unsigned version;    /* bumped when what it makes of the same input changes; manifest
+                        * "reader_version" (0 reads as 1) */
   int (*detect)(const struct fmt_probe *p, char *why, size_t why_len);
   /* A record-per-item chat format gives its shape here and no functions below: each item is
-   * normalized with corpus_normalize_chat. */
+   * normalized with corpus_normalize_chat. One that adds to the normalized record (WildChat's
+   * per-message moderation) gives item too, which then reads the items; the shape stays what
+   * ds_record_normalize uses. */
   const struct chat_shape *chat;
   /* may be NULL (no state). *state is passed to item/finish/end. */
   enum ds_status (*begin)(void **state, const struct fmt_probe *p, struct ds_err *err);
