@@ -250,6 +250,7 @@ static int run(int argc, char **argv) {
   }
 
   struct ds_ingest_summary s;
+  cli_cancel_on_signals();
   double t0 = ds_now_mono();
   enum ds_status st = ds_ingest_run(&p, &s, &err);
   double dt = ds_now_mono() - t0;
