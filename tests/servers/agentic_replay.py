@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""agentic_replay.py: one coding agent's real sessions replayed agentically, end to end, for the
+e2e tests tests/e2e/agentic_<agent>.sh. Ingests the agent's logs with `depsim ingest`, builds
+the tool-call database (`depsim toolsim index`), replays every user turn with a scripted
+candidate that repeats the recorded turns (tests/servers/scripted_agent.py --turns), and checks:
+
+  - every episode ran and every step has a source;
+  - the candidate's calls are the recorded ones, in order;
+  - the share of read-only calls (side_effect 0) that got the recorded answer, from the
+    database or a connector, is at least --min-share (printed, with the count per source);
+  - every call that writes (the agent's write tools, editor commands other than view, shell
+    lines that redirect into a file or edit in place) is marked as an intended action;
+  - nothing on disk changed: the repo root and the logs hash the same before and after.
+
+usage: agentic_replay.py --depsim BIN --logs DIR --agent NAME --work DIR [--min-share 0.9] [--ingest BIN]
+exit: 0 passed, 1 failed (with what), 77 skipped (no logs, or no reader for them in this build).
+"""
+import argparse
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+WRITE_TOOLS = {
+    "claude-code": {"Write", "Edit", "MultiEdit", "NotebookEdit"},
+    "codex": {"apply_patch"},
+    "swe-agent": {"edit", "insert", "create"},
+    "mini-swe-agent": set(),
+    "openhands": {"edit_file"},
+    "inspect": set(),
+}
+EDITORS = {"str_replace_editor", "file_editor", "text_editor"}
+SHELLS = {"Bash", "bash", "shell", "shell_command", "exec_command", "local_shell", "execute_bash", "terminal"}
+
+
+def die(msg, code=1):
+    print(("SKIP: " if code == 77 else "FAIL: ") + msg, file=sys.stderr)
+    sys.exit(code)
+
+
+def fingerprint(*roots):
+    h = hashlib.sha256()
+    for root in roots:
+        for d, dirs, files in sorted(os.walk(root)):
+            dirs.sort()
+            for f in sorted(files):
+                p = os.path.join(d, f)
+                st = os.lstat(p)
+                h.update(f"{p} {st.st_size} {st.st_mtime_ns}\n".encode())
+                if os.path.isfile(p) and not os.path.islink(p):
+                    with open(p, "rb") as fh:
+                        h.update(hashlib.sha256(fh.read()).digest())
+    return h.hexdigest()
+
+
+def text_of(msg):
+    c = msg.get("content")
+    if isinstance(c, str):
+        return c
+    if isinstance(c, list):
+        return "".join(p if isinstance(p, str) else (p.get("text") or "") for p in c)
+    return ""
+
+
+def calls_after(msgs, cut, text_mode):
+    """The recorded calls from message index cut on: (name, arguments, response or None)."""
+    out = []
+    for i in range(cut, len(msgs)):
+        m = msgs[i]
+        if m.get("role") != "assistant":
+            continue
+        tcs = m.get("tool_calls") or []
+        for c in tcs:
+            resp = None
+            for t in msgs[i + 1:]:
+                if t.get("role") == "assistant":
+                    break
+                if t.get("role") == "tool" and t.get("tool_call_id") == c.get("id"):
+                    resp = text_of(t)
+                    break
+            out.append((c.get("name"), c.get("arguments") or "{}", resp, c.get("id")))
+        if not tcs and text_mode and i + 1 < len(msgs) and msgs[i + 1].get("role") == "user":
+            out.append((None, None, text_of(msgs[i + 1]), None))
+    return out
+
+
+def shell_writes(line):
+    """A shell line that plainly writes a file (a redirection into a file, in-place edits)."""
+    import re
+    if re.search(r"(^|[^0-9&<>])>>?\s*(?!/dev/null|&)[^\s|;&]", line.replace("2>&1", "")):
+        return True
+    return bool(re.search(r"\bsed\s+(-[a-zA-Z]*\s+)*-i|\btee\s|\b(rm|mv|cp|touch|mkdir|chmod|git\s+(commit|add|checkout|reset|apply))\b|"
+                          r"\bapply_patch\b|<<\s*'?EOF", line))
+
+
+def canon(args):
+    try:
+        return json.dumps(json.loads(args), sort_keys=True)
+    except Exception:
+        return args
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--depsim", required=True)
+    ap.add_argument("--ingest", help="the depsim that reads the logs (default: --depsim)")
+    ap.add_argument("--logs", required=True)
+    ap.add_argument("--agent", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--min-share", type=float, default=0.9)
+    a = ap.parse_args()
+    if not os.path.isdir(a.logs) or not os.listdir(a.logs):
+        die(f"needs real {a.agent} logs in {a.logs}, which are absent", 77)
+    work, dep = a.work, a.depsim
+    root = os.path.join(work, "repos")
+    os.makedirs(root, exist_ok=True)
+    before = fingerprint(root, a.logs)
+
+    corpus_all = os.path.join(work, "all.jsonl")
+    ing = subprocess.run([a.ingest or dep, "ingest", a.logs, "-o", corpus_all, "--assume-consent", "-q"], capture_output=True, text=True)
+    if ing.returncode != 0 or not os.path.exists(corpus_all) or os.path.getsize(corpus_all) == 0:
+        die(f"this build of depsim has no reader for the {a.agent} logs in {a.logs} "
+            f"(ingest exit {ing.returncode}: {(ing.stderr or ing.stdout).strip()[:300]})", 77)
+    recs = [json.loads(l) for l in open(corpus_all, encoding="utf-8") if l.strip()]
+    recs = [r for r in recs if (r.get("segment") or {}).get("agent") == a.agent]
+    if not recs:
+        die(f"ingest read no {a.agent} session from {a.logs}", 77)
+    n_calls = sum(len(calls_after(r["messages"], 0, not any(m.get("tool_calls") for m in r["messages"]))) for r in recs)
+    if not n_calls:
+        die(f"the {len(recs)} {a.agent} sessions in {a.logs} hold no tool call: nothing to replay", 77)
+    corpus = os.path.join(work, "corpus.jsonl")
+    with open(corpus, "w", encoding="utf-8") as f:
+        for r in recs:
+            f.write(json.dumps(r) + "\n")
+    tools_db, run_db = os.path.join(work, "tools.db"), os.path.join(work, "run.db")
+    idx = subprocess.run([dep, "toolsim", "index", corpus, "-o", tools_db], capture_output=True, text=True)
+    if idx.returncode != 0:
+        die(f"toolsim index: {idx.stderr.strip()}")
+    print(idx.stdout.strip())
+
+    out = open(os.path.join(work, "agent.out"), "w")
+    srv = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "scripted_agent.py"), "0",
+                            "--turns", corpus], stdout=subprocess.PIPE, stderr=out, text=True)
+    try:
+        port = srv.stdout.readline().strip().split("=")[1]
+        t0 = time.time()
+        rep = subprocess.run([dep, "replay", corpus, "--backend", f"openai:http://127.0.0.1:{port}/v1?model=scripted",
+                              "-o", run_db, "--agentic", "--tooldb", tools_db, "--cut", "every", "--max-steps", "5000",
+                              "--repo-root", root, "--in-flight", "8", "-q"], capture_output=True, text=True)
+        if rep.returncode != 0:
+            die(f"replay exit {rep.returncode}: {rep.stderr.strip()[-600:]}")
+        import urllib.request
+        stats = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/").read())
+    finally:
+        srv.terminate()
+        srv.wait()
+    if stats["unmatched"]:
+        die(f"the scripted candidate met conversations it could not find: {stats}")
+
+    db = sqlite3.connect(run_db)
+    n_samples, n_ok = db.execute("SELECT count(*), sum(status='ok') FROM samples").fetchone()
+    if not n_samples or n_ok != n_samples:
+        die(f"{n_samples} samples, {n_ok} ok: " + repr(db.execute("SELECT cause, error FROM samples WHERE status!='ok' LIMIT 3").fetchall()))
+    if db.execute("SELECT count(*) FROM tool_steps WHERE source IS NULL OR source=''").fetchone()[0]:
+        die("steps without a source")
+    by_conv = {r["id"]: r for r in recs}
+    rows = db.execute("SELECT p.conv_id, p.cut_index, s.id, t.step, t.tool, t.call_id, t.arguments, t.response, t.source, "
+                      "t.side_effect FROM tool_steps t JOIN samples s ON s.id=t.sample_id JOIN prefixes p ON p.id=s.prefix_id "
+                      "ORDER BY s.id, t.step").fetchall()
+    episodes = {}
+    for r in rows:
+        episodes.setdefault((r[0], r[1], r[2]), []).append(r)
+    ro_total = ro_right = writes = 0
+    per_source, wrong, unflagged = {}, [], []
+    for (conv, cut, _), steps in episodes.items():
+        rec = by_conv[conv]
+        msgs = rec["messages"]
+        text_mode = not any(m.get("tool_calls") for m in msgs)
+        want = calls_after(msgs, cut, text_mode)
+        for j, st in enumerate(steps):
+            _, _, _, _, tool, call_id, args, resp, source, side = st
+            if j >= len(want):
+                die(f"{conv} cut {cut}: the candidate made more calls than recorded")
+            name, wargs, wresp, wid = want[j]
+            if name is not None and (tool != name or canon(args) != canon(wargs) or call_id != "rp_" + str(wid)):
+                die(f"{conv} cut {cut} step {j}: {tool}({args[:80]}) is not the recorded {name}({wargs[:80]})")
+            a_obj = {}
+            try:
+                a_obj = json.loads(args)
+            except Exception:
+                pass
+            cmd = a_obj.get("command") if isinstance(a_obj, dict) else None
+            is_write = tool in WRITE_TOOLS.get(a.agent, set()) or \
+                (tool in EDITORS and isinstance(cmd, str) and cmd not in ("view", "read")) or \
+                (tool in SHELLS and isinstance(cmd, str) and shell_writes(cmd))
+            if is_write:
+                writes += 1
+                if not side:
+                    unflagged.append(f"{tool}({args[:100]})")
+            if side or wresp is None:
+                continue
+            ro_total += 1
+            per_source[source] = per_source.get(source, 0) + 1
+            if source in ("db", "db_near", "connector") and resp == wresp:
+                ro_right += 1
+            elif len(wrong) < 5:
+                wrong.append(f"{tool}({args[:80]}) source {source}: {resp[:80]!r} != recorded {wresp[:80]!r}")
+    after = fingerprint(root, a.logs)
+    n_steps = len(rows)
+    print(f"{a.agent}: {len(recs)} sessions, {len(episodes)} episodes, {n_steps} calls replayed "
+          f"({stats['skipped']} cuts after a tool result skipped); {writes} writes, all intended actions: "
+          f"{'yes' if not unflagged else 'NO'}")
+    if ro_total:
+        print(f"{a.agent}: read-only calls answered with the recorded text by the database or a connector: "
+              f"{ro_right}/{ro_total} = {100.0 * ro_right / ro_total:.1f}% (by source: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(per_source.items())) + ")")
+    for w in wrong:
+        print("  differs: " + w)
+    if unflagged:
+        die(f"{len(unflagged)} writes not marked as intended actions, e.g. {unflagged[:3]}")
+    if before != after:
+        die("files on disk changed (repo root or logs)")
+    if not n_steps:
+        die("no call was replayed")
+    if ro_total and ro_right < a.min_share * ro_total:
+        die(f"only {ro_right}/{ro_total} read-only calls got the recorded answer (< {a.min_share:.0%})")
+    print(f"{a.agent}: nothing on disk changed")
+
+
+if __name__ == "__main__":
+    main()
