@@ -110,6 +110,11 @@ DS_API bool ds_toolsim_text_action(const struct ds_toolsim_episode *e, const cha
  * record's segment.agent. */
 DS_API const char *ds_toolsim_episode_dialect(const struct ds_toolsim_episode *e);
 
+/* The tool dialects compiled in, as JSON (owned): [{"name", "agents": [segment.agent values],
+ * "tools": [{"name", "kind", "acts": "always"|"never"|"unless read-only"|"unless view",
+ * "connector": true when the snapshot answers it}], "persistent_shell", "text_actions"}]. */
+DS_API json_t *ds_toolsim_dialects(void);
+
 struct ds_tool_answer {
   char *response;               /* what the candidate sees as the tool message content (owned) */
   enum ds_tool_source source;

@@ -29,3 +29,24 @@ const struct ts_tool *ts_tool_find(const struct ts_dialect *d, const char *name)
     if (strcmp(t->name, name) == 0) return t;
   return NULL;
 }
+
+json_t *ds_toolsim_dialects(void) {
+  json_t *out = json_array();
+  for (size_t i = 0; out && i < DS_ARRAY_LEN(table); i++) {
+    const struct ts_dialect *d = table[i];
+    json_t *agents = json_array(), *tools = json_array();
+    for (const char *const *a = d->agents; *a; a++) json_array_append_new(agents, json_string(*a));
+    for (const struct ts_tool *t = d->tools; t->name; t++) {
+      bool acts = (t->flags & TS_ACTS) || t->kind == TS_EXTERNAL || t->kind == TS_CODE || t->kind == TS_WRITE ||
+                  t->kind == TS_EDIT || t->kind == TS_PATCH || t->kind == TS_DELETE;
+      const char *when = acts ? "always" : t->kind == TS_SHELL ? "unless read-only"
+                                       : t->kind == TS_EDITOR ? "unless view" : "never";
+      json_array_append_new(tools, json_pack("{s:s,s:s,s:s,s:b}", "name", t->name, "kind", ts_kind_name(t->kind),
+                                             "acts", when, "connector", t->answer != NULL));
+    }
+    json_array_append_new(out, json_pack("{s:s,s:o,s:o,s:b,s:b}", "name", d->name, "agents", agents, "tools", tools,
+                                         "persistent_shell", d->persistent_shell, "text_actions",
+                                         d->text_action != NULL));
+  }
+  return out;
+}
