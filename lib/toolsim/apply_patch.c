@@ -30,20 +30,22 @@ struct patch {
   size_t n;
 };
 
+static void chunk_release(struct chunk *c) {
+  ds_free(c->context);
+  for (size_t k = 0; k < c->n_old; k++) ds_free(c->old_lines[k]);
+  for (size_t k = 0; k < c->n_new; k++) ds_free(c->new_lines[k]);
+  ds_free(c->old_lines);
+  ds_free(c->new_lines);
+  memset(c, 0, sizeof *c);
+}
+
 static void patch_free(struct patch *p) {
   for (size_t i = 0; i < p->n; i++) {
     struct hunk *h = &p->h[i];
     ds_free(h->path);
     ds_free(h->move_to);
     ds_free(h->contents);
-    for (size_t j = 0; j < h->n_chunks; j++) {
-      struct chunk *c = &h->chunks[j];
-      ds_free(c->context);
-      for (size_t k = 0; k < c->n_old; k++) ds_free(c->old_lines[k]);
-      for (size_t k = 0; k < c->n_new; k++) ds_free(c->new_lines[k]);
-      ds_free(c->old_lines);
-      ds_free(c->new_lines);
-    }
+    for (size_t j = 0; j < h->n_chunks; j++) chunk_release(&h->chunks[j]);
     ds_free(h->chunks);
   }
   ds_free(p->h);
@@ -212,9 +214,13 @@ static enum ds_status parse_patch(const char *text, struct patch *out, struct ds
         struct chunk c;
         size_t cu = 0;
         st = parse_chunk(lines + i + used, last - (i + used), line_no + used, h.n_chunks == 0, &c, &cu, err);
-        if (st) break;
+        if (st) {
+          chunk_release(&c);
+          break;
+        }
         struct chunk *v = ds_realloc(h.chunks, (h.n_chunks + 1) * sizeof *v);
         if (!v) {
+          chunk_release(&c);
           st = ds_fail(err, DS_E_NOMEM, "out of memory");
           break;
         }
