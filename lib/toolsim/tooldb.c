@@ -253,13 +253,13 @@ enum ds_status tooldb_open(const char *path, sqlite3 **out, struct ds_err *err) 
 }
 
 struct row {
-  char *response, *state, *changed, *commit;
+  sqlite3_int64 id;
+  char *state, *changed, *commit;
   bool has_repo, is_error;
 };
 
 static void rows_free(struct row *v, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    ds_free(v[i].response);
     ds_free(v[i].state);
     ds_free(v[i].changed);
     ds_free(v[i].commit);
@@ -293,7 +293,7 @@ static size_t fetch(sqlite3 *db, const char *sql, const char *tool, const char *
       v = nv;
     }
     struct row *r = &v[n++];
-    r->response = ds_strdup(col(q, 0));
+    r->id = sqlite3_column_int64(q, 0);
     r->state = ds_strdup(col(q, 1));
     r->changed = ds_strdup(col(q, 2));
     r->has_repo = sqlite3_column_type(q, 3) != SQLITE_NULL;
@@ -309,7 +309,7 @@ static size_t fetch(sqlite3 *db, const char *sql, const char *tool, const char *
  * of state-changing calls, or neither side changed anything the call reads. From another
  * conversation, also the same repository at the same commit (or neither names a repository). */
 static bool compatible(const struct row *r, const struct tooldb_query *q, bool same_conv) {
-  if (!r->response || !r->state || !r->changed) return false;
+  if (!r->state || !r->changed) return false;
   if (!same_conv && (r->has_repo || q->repo) &&
       (!r->has_repo || !q->repo || !r->commit || !q->commit || strcmp(r->commit, q->commit) != 0))
     return false;
@@ -321,11 +321,17 @@ static bool compatible(const struct row *r, const struct tooldb_query *q, bool s
   return ok;
 }
 
-static bool take(struct row *r, char **out, bool *out_error) {
-  *out = r->response;
+/* The response of the row chosen (read only then: responses can be large). */
+static bool take(sqlite3 *db, const struct row *r, char **out, bool *out_error) {
+  sqlite3_stmt *q = NULL;
+  bool ok = false;
+  if (sqlite3_prepare_v2(db, "SELECT response FROM calls WHERE id=?", -1, &q, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(q, 1, r->id);
+    if (sqlite3_step(q) == SQLITE_ROW) ok = (*out = ds_strdup(col(q, 0))) != NULL;
+    sqlite3_finalize(q);
+  }
   *out_error = r->is_error;
-  r->response = NULL;
-  return true;
+  return ok;
 }
 
 /* The answer for a key (column col: args or near_key). In the same conversation the n-th
@@ -336,11 +342,11 @@ static enum ds_status lookup_key(sqlite3 *db, const char *colname, const struct 
                                  char **out, bool *out_error) {
   char same[256], other[256];
   snprintf(same, sizeof same,
-           "SELECT response, state, changed, repo, commit_sha, is_error FROM calls WHERE tool=?1 AND %s=?2 AND "
+           "SELECT id, state, changed, repo, commit_sha, is_error FROM calls WHERE tool=?1 AND %s=?2 AND "
            "conv_id=?3 ORDER BY id LIMIT 2000",
            colname);
   snprintf(other, sizeof other,
-           "SELECT response, state, changed, repo, commit_sha, is_error FROM calls WHERE tool=?1 AND %s=?2 AND "
+           "SELECT id, state, changed, repo, commit_sha, is_error FROM calls WHERE tool=?1 AND %s=?2 AND "
            "conv_id IS NOT ?3 ORDER BY id LIMIT 500",
            colname);
   const char *conv = q->conv_id ? q->conv_id : "";
@@ -349,17 +355,17 @@ static enum ds_status lookup_key(sqlite3 *db, const char *colname, const struct 
   bool found = false;
   if (n) {
     size_t at = q->occurrence < n ? q->occurrence : n - 1;
-    if (compatible(&v[at], q, true)) found = take(&v[at], out, out_error);
+    if (compatible(&v[at], q, true)) found = take(db, &v[at], out, out_error);
     for (size_t i = at + 1; i < n && !found; i++)
-      if (compatible(&v[i], q, true)) found = take(&v[i], out, out_error);
+      if (compatible(&v[i], q, true)) found = take(db, &v[i], out, out_error);
     for (size_t i = at; i > 0 && !found; i--)
-      if (compatible(&v[i - 1], q, true)) found = take(&v[i - 1], out, out_error);
+      if (compatible(&v[i - 1], q, true)) found = take(db, &v[i - 1], out, out_error);
   }
   rows_free(v, n);
   if (found) return DS_OK;
   n = fetch(db, other, q->tool, key, conv, &v);
   for (size_t i = 0; i < n && !found; i++)
-    if (compatible(&v[i], q, false)) found = take(&v[i], out, out_error);
+    if (compatible(&v[i], q, false)) found = take(db, &v[i], out, out_error);
   rows_free(v, n);
   return found ? DS_OK : DS_E_NOTFOUND;
 }
