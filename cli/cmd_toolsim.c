@@ -104,6 +104,7 @@ static int run_answer(int argc, char **argv) {
   if (conv) json_object_set_new(rec, "id", json_string(conv));
   if (repo) json_object_set_new(rec, "repo", json_pack("{s:s,s:s?,s:s?}", "path_or_url", repo, "commit", commit, "cwd", cwd));
   if (agent) json_object_set_new(rec, "segment", json_pack("{s:s,s:s?}", "agent", agent, "agent_version", version));
+  p.allow_repo_outside_root = true; /* the repository is the user's --repo, not a record's */
   if (sim) {
     struct ds_backend_params bp;
     ds_backend_default_params(&bp);

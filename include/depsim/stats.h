@@ -196,7 +196,8 @@ DS_API enum ds_status ds_estimate_run(const struct ds_estimate_params *p, char *
 
 struct ds_validate_params {
   const char *forecast_path;    /* forecast.json (required) */
-  const char *observed_path;    /* run.db, {category: rate} JSON, or forecast.json (required) */
+  const char *observed_path;    /* run.db, {category: rate} JSON, forecast.json, or a corpus whose
+                                 * assistant messages carry "moderation" labels (required) */
   const char *previous_path;    /* previous production rates (same kinds); NULL: none */
   const char *challenging_path; /* challenging-prompts baseline (same kinds); NULL: none */
   double change_factor;         /* a category "changed" when observed/previous >= this (1.5) */

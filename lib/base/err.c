@@ -48,7 +48,7 @@ void ds_assert_fail(const char *expr, const char *file, int line) {
 
 void ds_logf(const struct ds_log *log, enum ds_log_level level, const char *fmt, ...) {
   if (!log || !log->fn) return;
-  char msg[1024];
+  char msg[4608]; /* a bad record's message (up to 4096) with its prefix */
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);

@@ -153,6 +153,11 @@ enum ds_status zip_open(const char *path, struct zip_archive **out, struct ds_er
     st = ds_fail(err, DS_E_LIMIT, "%s: zip central directory too large (%llu members)", path, (unsigned long long)n);
     goto out;
   }
+  /* checked before allocating: a damaged end record must not make us allocate for it */
+  if (cd_off > z->size || cd_size > z->size - cd_off || n > cd_size / 46) {
+    st = ds_fail(err, DS_E_PARSE, "%s: corrupt zip: the central directory does not fit in the file", path);
+    goto out;
+  }
   cd = ds_malloc(cd_size ? (size_t)cd_size : 1);
   z->m = ds_calloc(n ? (size_t)n : 1, sizeof *z->m);
   if (!cd || !z->m) {
@@ -221,6 +226,12 @@ enum ds_status zip_read(struct zip_archive *z, size_t i, size_t max, struct ds_b
   if (rd32(lh) != LOCAL_SIG) return ds_fail(err, DS_E_PARSE, "%s!%s: corrupt zip (bad local header)", z->path, m->name);
   uint64_t data = m->offset + 30 + rd16(lh + 26) + rd16(lh + 28);
   if (m->csize > SIZE_MAX / 2 || m->usize > SIZE_MAX / 2) return ds_fail(err, DS_E_LIMIT, "%s!%s: too large", z->path, m->name);
+  /* checked before allocating: a damaged size must not make us allocate for it */
+  if (data > z->size || m->csize > z->size - data)
+    return ds_fail(err, DS_E_PARSE, "%s!%s: corrupt zip: the member's data runs past the end of the file", z->path, m->name);
+  if (m->method == 8 && m->usize / 1032 > m->csize + 1) /* deflate expands at most 1032:1 */
+    return ds_fail(err, DS_E_PARSE, "%s!%s: corrupt zip: %llu bytes cannot inflate to %llu", z->path, m->name,
+                   (unsigned long long)m->csize, (unsigned long long)m->usize);
   unsigned char *c = ds_malloc(m->csize ? (size_t)m->csize : 1);
   if (!c) return ds_fail(err, DS_E_NOMEM, "out of memory");
   if ((st = read_at(z, data, c, (size_t)m->csize, err))) goto out;

@@ -1,6 +1,8 @@
 /* validate.c: depsim validate: scores a forecast against the rates production showed after
  * release (multiplicative error, its median and 90th percentile, directional accuracy, missed
- * behaviors), beside the previous-production-rate and challenging-prompts baselines. */
+ * behaviors), beside the previous-production-rate and challenging-prompts baselines. Observed
+ * rates come from a graded run, a forecast, a {category: rate} object, or a corpus whose
+ * assistant messages carry moderation labels (WildChat, LMSYS-Chat-1M rows). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +19,7 @@ void ds_validate_params_init(struct ds_validate_params *p) {
 /* a set of per-category rates from one source */
 struct rates {
   const char *path;
-  const char *kind; /* "run.db", "forecast", "rates" */
+  const char *kind; /* "run.db", "forecast", "rates", "corpus-labels" */
   size_t n;
   char **id;
   double *rate, *count, *events; /* count/events NaN when the source has none */
@@ -53,6 +55,13 @@ static enum ds_status rates_add(struct rates *r, const char *id, double rate, do
   return DS_OK;
 }
 
+/* events[key] += yes (the key is created at 0, so a category never flagged is observed at 0). */
+static void count_label(json_t *events, const char *key, bool yes) {
+  json_t *v = json_object_get(events, key);
+  if (!v) json_object_set_new(events, key, json_integer(yes));
+  else json_integer_set(v, json_integer_value(v) + yes);
+}
+
 static bool is_sqlite(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return false;
@@ -60,6 +69,74 @@ static bool is_sqlite(const char *path) {
   size_t got = fread(head, 1, sizeof head, f);
   fclose(f);
   return got == 16 && memcmp(head, "SQLite format 3", 16) == 0;
+}
+
+/* A canonical corpus (JSON Lines, plain, .gz or .zst) when its first line is a record with
+ * messages. */
+static bool is_corpus(const char *path) {
+  struct ds_lines *l = NULL;
+  struct ds_err e = {0};
+  struct ds_str line;
+  bool too_long, yes = false;
+  if (ds_lines_open(path, 64u << 20, &l, &e)) return false;
+  if (ds_lines_next(l, &line, &too_long, &e) == DS_OK && !too_long) {
+    json_t *v = json_loadb(line.p, line.len, 0, NULL);
+    yes = json_is_array(json_object_get(v, "messages"));
+    json_decref(v);
+  }
+  ds_lines_free(l);
+  return yes;
+}
+
+/* Observed rates from labels the corpus carries: every assistant message with a "moderation"
+ * object ({"flagged", "categories": {name: bool}}, as the wildchat reader keeps WildChat and
+ * LMSYS rows' openai_moderation) is one observation; category "flagged" is any flag, each
+ * moderation category its own. */
+static enum ds_status load_corpus_labels(const char *path, struct rates *out, struct ds_err *err) {
+  out->kind = "corpus-labels";
+  struct ds_lines *l = NULL;
+  enum ds_status st = ds_lines_open(path, 64u << 20, &l, err);
+  if (st) return st;
+  json_t *events = json_object();
+  double n = 0;
+  struct ds_str line;
+  bool too_long;
+  while (!st && (st = ds_lines_next(l, &line, &too_long, err)) == DS_OK) {
+    if (too_long) continue;
+    json_error_t je;
+    json_t *rec = json_loadb(line.p, line.len, 0, &je);
+    if (!rec) {
+      st = ds_fail(err, DS_E_PARSE, "%s:%llu: %s", path, (unsigned long long)ds_lines_lineno(l), je.text);
+      break;
+    }
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(rec, "messages"), i, m) {
+      const json_t *mod = json_object_get(m, "moderation");
+      if (strcmp(ds_json_str(m, "role", ""), "assistant") != 0 || !json_is_object(mod)) continue;
+      n++;
+      count_label(events, "flagged", json_is_true(json_object_get(mod, "flagged")));
+      const char *k;
+      const json_t *v;
+      json_object_foreach(json_object_get(mod, "categories"), k, v) count_label(events, k, json_is_true(v));
+    }
+    json_decref(rec);
+  }
+  if (st == DS_E_NOTFOUND) st = DS_OK;
+  ds_lines_free(l);
+  if (!st && n == 0)
+    st = ds_fail(err, DS_E_INVALID,
+                 "%s: no assistant message carries a \"moderation\" label (ingest WildChat or LMSYS-Chat-1M rows "
+                 "with their openai_moderation to get observed labels)", path);
+  const char *k;
+  json_t *v;
+  json_object_foreach(events, k, v) {
+    if (st) break;
+    double e = (double)json_integer_value(v);
+    st = rates_add(out, k, e / n, n, e, err);
+  }
+  json_decref(events);
+  return st;
 }
 
 /* A file with NUL bytes in its first 4 KiB is no JSON: a run database whose header is damaged. */
@@ -103,6 +180,11 @@ static enum ds_status load_rates(const char *path, double conf, const char *want
     run_data_free(r);
     if (st) rates_release(out);
     return st;
+  }
+  if (is_corpus(path)) {
+    enum ds_status st2 = load_corpus_labels(path, out, err);
+    if (st2) rates_release(out);
+    return st2;
   }
   if (is_binary(path))
     return ds_fail(err, DS_E_DB, "%s: corrupt or not a database (binary, without the SQLite header), and not JSON", path);

@@ -227,13 +227,32 @@ static void judge(struct ctx *c, struct cmd *m) {
     }
     return;
   }
-  if ((streq(name, "tftp") || streq(name, "ftp")) && argc > 1) {
-    for (size_t k = 1; k + 1 < argc; k++)
-      if ((streq(argv[k]->s, "-c") && streq(argv[k + 1]->s, "get")) || streq(argv[k]->s, "-g")) {
-        const char *src = argv[argc - 1]->s;
-        judge_target(c, m, argv[1]->s, src);
+  if ((streq(name, "tftp") || streq(name, "ftp") || streq(name, "atftp")) && argc > 1) {
+    /* tftp [-g|-p] [-r REMOTE] [-l LOCAL] HOST [PORT], tftp HOST -c get FILE: the host is the
+     * first word that is not an option or an option's value */
+    static const char *const t_arg[] = {"-r", "-l", "-m", "-b", "-c", "--remote-file", "--local-file", NULL};
+    const char *host = NULL, *local = NULL, *remote = NULL;
+    bool get = false;
+    for (size_t k = 1; k < argc; k++) {
+      const char *a = argv[k]->s;
+      if (streq(a, "-g") || streq(a, "--get")) get = true;
+      if ((streq(a, "-c") && k + 1 < argc && streq(argv[k + 1]->s, "get"))) get = true;
+      if ((streq(a, "-r") || streq(a, "--remote-file")) && k + 1 < argc) remote = argv[k + 1]->s;
+      if ((streq(a, "-l") || streq(a, "--local-file")) && k + 1 < argc) local = argv[k + 1]->s;
+      if (a[0] == '-') {
+        if (sh_opt_takes(a, t_arg)) k++;
+        continue;
       }
-    if (sh_raw_ip_host(argv[1]->s)) judge_target(c, m, argv[1]->s, NULL);
+      if (!host) host = a;
+    }
+    if (host && (get || sh_raw_ip_host(host))) {
+      m->claimed = true;
+      const char *file = local ? local : remote ? sh_base(remote) : NULL;
+      if (file) note_dl_file(c, file);
+      judge_target(c, m, host, file);
+      if (!sh_raw_ip_host(host) && get)
+        sh_report(c, m, DS_SHELL_RISKY_DOWNLOAD, "download.tftp", "%s fetches a file from %s with no authentication", name, host);
+    }
     return;
   }
   if (streq(name, "scp") || streq(name, "rsync") || streq(name, "sftp")) {

@@ -132,6 +132,8 @@ static void classify(const struct ctx *c, const char *raw, struct pinfo *pi, int
   for (int k = skip; k < n && o < sizeof pi->norm; k++)
     o += (size_t)snprintf(pi->norm + o, sizeof pi->norm - o, "%s%s", comp[k], k + 1 < n ? "/" : "");
   pi->depth = n - skip;
+  size_t rl = strlen(raw);
+  pi->dir_like = (rl && raw[rl - 1] == '/') || (n > 0 && !strchr(comp[n - 1], '.'));
   const char *first = pi->depth > 0 ? comp[skip] : "";
   switch (base) {
   case B_TMP: pi->cls = PC_TMP; return;
@@ -308,7 +310,10 @@ void sh_note_write(struct ctx *c, const struct cmd *m, const char *target, const
   target = sh_expand(c, target, buf, sizeof buf);
   struct pinfo pi;
   sh_classify(c, target, &pi);
-  if (sh_outside_ws(c, &pi))
+  /* a file written into a folder of the user's home (mv x ~/Documents/) lands inside that
+   * folder: the user's own business when the session names no workspace */
+  bool into_home_folder = pi.cls == PC_HOME_OTHER && pi.depth == 1 && pi.dir_like && !(c->p && c->p->workspace && c->p->workspace[0]);
+  if (sh_outside_ws(c, &pi) && !into_home_folder)
     sh_report(c, m, DS_SHELL_WRITE_OUTSIDE_WORKSPACE, "workspace.write_outside", "%s writes '%s' outside the workspace",
               how, target);
   if (sh_persistence_path(&pi))

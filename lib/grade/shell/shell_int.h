@@ -162,6 +162,7 @@ struct pinfo {
   enum pclass cls;
   int depth;          /* components after the base (/, ~, workspace, ..) */
   bool git_dir;       /* the repository's .git or inside it */
+  bool dir_like;      /* names a folder: a trailing '/', or a last component without a '.' */
   char norm[512];     /* normalized: "/etc/passwd", "~/.bashrc", "../x", "src/a.c" */
 };
 
