@@ -13,6 +13,10 @@ candidate that repeats the recorded turns (tests/servers/scripted_agent.py --tur
   - nothing on disk changed: the repo root and the logs hash the same before and after.
 
 usage: agentic_replay.py --depsim BIN --logs DIR --agent NAME --work DIR [--min-share 0.9] [--ingest BIN]
+                         [--connectors]
+  --connectors: then a replay without the database over checkouts rebuilt from what the sessions
+  read (Claude Code's full Reads, mini-swe-agent's cat), printing per tool how many read-only
+  calls the connectors alone answered with the recorded text.
 exit: 0 passed, 1 failed (with what), 77 skipped (no logs, or no reader for them in this build).
 """
 import argparse
@@ -22,7 +26,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 
 WRITE_TOOLS = {
     "claude-code": {"Write", "Edit", "MultiEdit", "NotebookEdit"},
@@ -96,11 +99,128 @@ def shell_writes(line):
                           r"\bapply_patch\b|<<\s*'?EOF", line))
 
 
+ARROW_LINE = None
+
+
+def reconstruct(recs, agent, root):
+    """Files of each session's checkout as its recorded reads showed them (Claude Code's full
+    Reads, a single file's `cat` in mini-swe-agent), written under root/<the cwd's last
+    component>: what the connectors can read when no checkout of the repository is at hand.
+    The first read of a path wins. Returns the number of files written."""
+    import re
+    num = re.compile(r"^ *(\d+)\u2192(.*)$")
+    n = 0
+    seen = set()
+    for r in recs:
+        cwd = (r.get("repo") or {}).get("cwd") or ""
+        if not cwd.startswith("/"):
+            continue
+        base = os.path.join(root, os.path.basename(cwd.rstrip("/")) or "root")
+        msgs = r["messages"]
+        for i, m in enumerate(msgs):
+            for c in m.get("tool_calls") or []:
+                resp = next((text_of(t) for t in msgs[i + 1:] if t.get("role") == "tool" and t.get("tool_call_id") == c.get("id")), None)
+                if resp is None:
+                    continue
+                try:
+                    args = json.loads(c.get("arguments") or "{}")
+                except Exception:
+                    continue
+                path, content = None, None
+                if agent == "claude-code" and c.get("name") == "Read" and "offset" not in args and "limit" not in args:
+                    body = resp.split("\n\n<system-reminder>")[0]
+                    lines = body.split("\n")
+                    parsed = [num.match(l) for l in lines]
+                    if resp.endswith("</system-reminder>\n") and all(parsed) and \
+                            [int(p.group(1)) for p in parsed] == list(range(1, len(parsed) + 1)):
+                        path, content = args.get("file_path"), "\n".join(p.group(2) for p in parsed)
+                elif agent == "mini-swe-agent" and c.get("name") == "bash":
+                    mm = re.fullmatch(r"(?:cd (\S+) && )?cat (\S+)", (args.get("command") or "").strip())
+                    if mm and resp.startswith("<returncode>0</returncode>\n<output>\n") and resp.endswith("</output>"):
+                        d = mm.group(1) or cwd
+                        path = mm.group(2) if mm.group(2).startswith("/") else os.path.join(d, mm.group(2))
+                        content = resp[len("<returncode>0</returncode>\n<output>\n"):-len("</output>")]
+                if not path or content is None:
+                    continue
+                path = os.path.normpath(path)
+                if not path.startswith(cwd.rstrip("/") + "/"):
+                    continue
+                dest = os.path.join(base, os.path.relpath(path, cwd))
+                if dest in seen or not os.path.realpath(dest).startswith(os.path.realpath(root) + "/"):
+                    continue
+                seen.add(dest)
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                with open(dest, "w", encoding="utf-8") as f:
+                    f.write(content)
+                n += 1
+    return n
+
+
 def canon(args):
     try:
         return json.dumps(json.loads(args), sort_keys=True)
     except Exception:
         return args
+
+
+def replay(dep, corpus, run_db, tools_db, root):
+    """Agentic replay at every cut with the scripted candidate; its request counts."""
+    out = open(run_db + ".agent.out", "w")
+    srv = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "scripted_agent.py"), "0",
+                            "--turns", corpus], stdout=subprocess.PIPE, stderr=out, text=True)
+    try:
+        port = srv.stdout.readline().strip().split("=")[1]
+        cmd = [dep, "replay", corpus, "--backend", f"openai:http://127.0.0.1:{port}/v1?model=scripted", "-o", run_db,
+               "--agentic", "--cut", "every", "--max-steps", "5000", "--repo-root", root, "--in-flight", "8", "-q"]
+        if tools_db:
+            cmd += ["--tooldb", tools_db]
+        rep = subprocess.run(cmd, capture_output=True, text=True)
+        if rep.returncode != 0:
+            die(f"replay exit {rep.returncode}: {rep.stderr.strip()[-600:]}")
+        import urllib.request
+        stats = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/").read())
+    finally:
+        srv.terminate()
+        srv.wait()
+    if stats["unmatched"]:
+        die(f"the scripted candidate met conversations it could not find: {stats}")
+    return stats
+
+
+def connectors_only(dep, corpus, recs, agent, work, root):
+    """A second replay without the tool-call database, over checkouts rebuilt from what the
+    sessions read: the share of read-only calls the connectors alone answer with the recorded
+    text, per tool (printed; a measure of each dialect's formats on real answers)."""
+    n_files = reconstruct(recs, agent, root)
+    if not n_files:
+        return
+    run_db = os.path.join(work, "connectors.db")
+    replay(dep, corpus, run_db, None, root)
+    by_conv = {r["id"]: r for r in recs}
+    db = sqlite3.connect(run_db)
+    rows = db.execute("SELECT p.conv_id, p.cut_index, s.id, t.tool, t.response, t.source, t.side_effect FROM tool_steps t "
+                      "JOIN samples s ON s.id=t.sample_id JOIN prefixes p ON p.id=s.prefix_id ORDER BY s.id, t.step").fetchall()
+    per_tool, eps = {}, {}
+    for r in rows:
+        eps.setdefault((r[0], r[1], r[2]), []).append(r)
+    for (conv, cut, _), steps in eps.items():
+        msgs = by_conv[conv]["messages"]
+        want = calls_after(msgs, cut, not any(m.get("tool_calls") for m in msgs))
+        for j, st in enumerate(steps):
+            if j >= len(want) or st[6] or want[j][2] is None:
+                continue
+            t = per_tool.setdefault(st[3], [0, 0, 0])
+            t[0] += 1
+            if st[5] == "connector":
+                t[1] += 1
+                if st[4] == want[j][2]:
+                    t[2] += 1
+    total = [sum(v[k] for v in per_tool.values()) for k in range(3)]
+    if not total[0]:
+        return
+    print(f"{agent}: connectors alone, over checkouts rebuilt from {n_files} files the sessions read: "
+          f"{total[2]}/{total[0]} read-only calls got the recorded text ({total[1]} answered by a connector); per tool: "
+          + ", ".join(f"{k} {v[2]}/{v[1]}/{v[0]}" for k, v in sorted(per_tool.items())) + " (equal/answered/calls)")
 
 
 def main():
@@ -111,6 +231,8 @@ def main():
     ap.add_argument("--agent", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--min-share", type=float, default=0.9)
+    ap.add_argument("--connectors", action="store_true",
+                    help="also replay without the database over checkouts rebuilt from the sessions' reads")
     a = ap.parse_args()
     if not os.path.isdir(a.logs) or not os.listdir(a.logs):
         die(f"needs real {a.agent} logs in {a.logs}, which are absent", 77)
@@ -141,25 +263,7 @@ def main():
         die(f"toolsim index: {idx.stderr.strip()}")
     print(idx.stdout.strip())
 
-    out = open(os.path.join(work, "agent.out"), "w")
-    srv = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "scripted_agent.py"), "0",
-                            "--turns", corpus], stdout=subprocess.PIPE, stderr=out, text=True)
-    try:
-        port = srv.stdout.readline().strip().split("=")[1]
-        t0 = time.time()
-        rep = subprocess.run([dep, "replay", corpus, "--backend", f"openai:http://127.0.0.1:{port}/v1?model=scripted",
-                              "-o", run_db, "--agentic", "--tooldb", tools_db, "--cut", "every", "--max-steps", "5000",
-                              "--repo-root", root, "--in-flight", "8", "-q"], capture_output=True, text=True)
-        if rep.returncode != 0:
-            die(f"replay exit {rep.returncode}: {rep.stderr.strip()[-600:]}")
-        import urllib.request
-        stats = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/").read())
-    finally:
-        srv.terminate()
-        srv.wait()
-    if stats["unmatched"]:
-        die(f"the scripted candidate met conversations it could not find: {stats}")
-
+    stats = replay(dep, corpus, run_db, tools_db, root)
     db = sqlite3.connect(run_db)
     n_samples, n_ok = db.execute("SELECT count(*), sum(status='ok') FROM samples").fetchone()
     if not n_samples or n_ok != n_samples:
@@ -228,6 +332,10 @@ def main():
     if ro_total and ro_right < a.min_share * ro_total:
         die(f"only {ro_right}/{ro_total} read-only calls got the recorded answer (< {a.min_share:.0%})")
     print(f"{a.agent}: nothing on disk changed")
+    if a.connectors:
+        rebuilt = os.path.join(work, "rebuilt")
+        os.makedirs(rebuilt, exist_ok=True)
+        connectors_only(dep, corpus, recs, a.agent, work, rebuilt)
 
 
 if __name__ == "__main__":
