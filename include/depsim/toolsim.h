@@ -101,8 +101,9 @@ DS_API void ds_toolsim_episode_free(struct ds_toolsim_episode *e);
 DS_API void ds_toolsim_episode_history(struct ds_toolsim_episode *e, const json_t *messages);
 
 /* The action in an assistant message without tool calls, for dialects whose agents act in
- * text (mini-swe-agent's bash blocks, SWE-agent's text mode): true with the tool name and the
- * arguments JSON (both ds_malloc'ed); false when the dialect has none or the text holds none.
+ * text (mini-swe-agent's bash blocks, SWE-agent's text mode) when the record is a text-mode
+ * session (none of its messages calls a tool): true with the tool name and the arguments JSON
+ * (both ds_malloc'ed); false otherwise or when the text holds no action.
  * Agentic replay answers it like a tool call and sends the answer back as a user message. */
 DS_API bool ds_toolsim_text_action(const struct ds_toolsim_episode *e, const char *content, char **out_tool,
                                    char **out_arguments);

@@ -132,8 +132,11 @@ void ts_effect_release(struct ts_effect *e);
  * digest when it changes state, a persistent shell's cd into cwd. */
 void ts_state_apply(struct ts_state *s, const char *tool, const char *canon, const struct ts_effect *e);
 
+/* A conversation whose agent acts in text: its dialect has text actions and no message of it
+ * calls a tool (the same agents also run with tool calls). */
+bool ts_text_mode(const struct ts_dialect *d, const json_t *messages);
 /* Every call of a message list, in order: tool calls (answered by the tool message with their
- * id) and, for text-mode dialects, actions in assistant text (answered by the next user
+ * id) and, in a text-mode conversation, actions in assistant text (answered by the next user
  * message). response is NULL when nothing answered the call. */
 typedef void ts_call_fn(void *ud, const char *tool, const char *arguments, const json_t *response);
 void ts_each_call(const struct ts_dialect *d, const json_t *messages, ts_call_fn *fn, void *ud);

@@ -389,8 +389,17 @@ const char *ts_content_text(const json_t *msg, struct ds_buf *tmp) {
   return "";
 }
 
+bool ts_text_mode(const struct ts_dialect *d, const json_t *messages) {
+  if (!d || !d->text_action) return false;
+  size_t i;
+  const json_t *m;
+  json_array_foreach(messages, i, m) if (json_array_size(json_object_get(m, "tool_calls"))) return false;
+  return true;
+}
+
 void ts_each_call(const struct ts_dialect *d, const json_t *messages, ts_call_fn *fn, void *ud) {
   size_t n = json_array_size(messages);
+  bool text_mode = ts_text_mode(d, messages);
   for (size_t i = 0; i < n; i++) {
     const json_t *m = json_array_get(messages, i);
     if (strcmp(ds_json_str(m, "role", ""), "assistant") != 0) continue;
@@ -413,7 +422,7 @@ void ts_each_call(const struct ts_dialect *d, const json_t *messages, ts_call_fn
       }
       continue;
     }
-    if (!d || !d->text_action || json_is_true(json_object_get(m, "context"))) continue;
+    if (!text_mode || json_is_true(json_object_get(m, "context"))) continue;
     struct ds_buf tmp;
     ds_buf_init(&tmp, 0);
     char *tool = NULL, *args = NULL;

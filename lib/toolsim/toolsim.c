@@ -33,6 +33,7 @@ struct ds_toolsim_episode {
   char *workspace;            /* the absolute root of the recorded session: repo.cwd, else the default */
   const char *version;        /* segment.agent_version (borrowed from the record) */
   const char *repo, *commit;  /* the record's repository (borrowed) */
+  bool text_mode;             /* the agent acts in its reply's text (no tool calls in the record) */
   struct ds_snapshot *snap;   /* NULL when the record names no reachable repository */
   struct ts_state st;         /* the state the episode's calls are made on */
   struct call_count *calls;   /* identical calls made so far (prefix and episode) */
@@ -124,7 +125,7 @@ void ds_toolsim_episode_history(struct ds_toolsim_episode *e, const json_t *mess
 bool ds_toolsim_text_action(const struct ds_toolsim_episode *e, const char *content, char **out_tool,
                             char **out_arguments) {
   *out_tool = *out_arguments = NULL;
-  if (!e->d->text_action || !content) return false;
+  if (!e->text_mode || !content) return false;
   return e->d->text_action(content, out_tool, out_arguments);
 }
 
@@ -250,6 +251,7 @@ enum ds_status ds_toolsim_episode_new(struct ds_toolsim *t, const json_t *record
   const json_t *seg = json_object_get(record, "segment");
   e->d = ts_dialect_for(ds_json_str(seg, "agent", NULL));
   e->version = ds_json_str(seg, "agent_version", NULL);
+  e->text_mode = ts_text_mode(e->d, json_object_get(record, "messages"));
   const char *cwd = NULL;
   e->repo = tooldb_repo_of(record, &e->commit, &cwd);
   /* absolute paths of the session map into the snapshot under its recorded working directory */
