@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """agentic_replay.py: one coding agent's real sessions replayed agentically, end to end, for the
 e2e tests tests/e2e/agentic_<agent>.sh. Ingests the agent's logs with `depsim ingest`, builds
-the tool-call database (`depsim toolsim index`), replays every user turn with a scripted
-candidate that repeats the recorded turns (tests/servers/scripted_agent.py --turns), and checks:
+the tool-call database (`depsim toolsim index`), replays every user turn (each session cut at
+that turn, `--cut last`) with a scripted candidate that repeats the recorded turns
+(tests/servers/scripted_agent.py --turns), and checks:
 
   - every episode ran and every step has a source;
   - the candidate's calls are the recorded ones, in order;
@@ -163,15 +164,48 @@ def canon(args):
         return args
 
 
+def turn_starts(msgs):
+    """The episodes to replay: one per user turn (a user message; in a text-mode session only the
+    first, the others being observations), as the index of the turn's first assistant message.
+    Context (a compaction summary, scaffolding) opens a turn too when the agent answers it."""
+    text_mode = not any(m.get("tool_calls") for m in msgs)
+    out, seen_user = [], False
+    for i, m in enumerate(msgs):
+        if m.get("role") != "user":
+            continue
+        if text_mode and seen_user:
+            continue
+        seen_user = True
+        j = next((k for k in range(i + 1, len(msgs)) if msgs[k].get("role") == "assistant"), None)
+        if j is not None and j not in out:
+            out.append(j)
+    return out
+
+
+def episodes_corpus(corpus, path):
+    """Each session once per user turn, cut at that turn's first assistant message (the same id:
+    its recordings are the conversation's own): replayed with --cut last, the scripted candidate
+    then repeats that turn's recorded turns."""
+    with open(path, "w", encoding="utf-8") as f:
+        for line in open(corpus, encoding="utf-8"):
+            r = json.loads(line)
+            for j in turn_starts(r["messages"]):
+                t = dict(r)
+                t["messages"] = r["messages"][:j + 1]
+                f.write(json.dumps(t) + "\n")
+    return path
+
+
 def replay(dep, corpus, run_db, tools_db, root):
-    """Agentic replay at every cut with the scripted candidate; its request counts."""
+    """Agentic replay of every user turn with the scripted candidate; its request counts."""
+    turns = episodes_corpus(corpus, run_db + ".turns.jsonl")
     out = open(run_db + ".agent.out", "w")
     srv = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "scripted_agent.py"), "0",
                             "--turns", corpus], stdout=subprocess.PIPE, stderr=out, text=True)
     try:
         port = srv.stdout.readline().strip().split("=")[1]
-        cmd = [dep, "replay", corpus, "--backend", f"openai:http://127.0.0.1:{port}/v1?model=scripted", "-o", run_db,
-               "--agentic", "--cut", "every", "--max-steps", "5000", "--repo-root", root, "--in-flight", "8", "-q"]
+        cmd = [dep, "replay", turns, "--backend", f"openai:http://127.0.0.1:{port}/v1?model=scripted", "-o", run_db,
+               "--agentic", "--cut", "last", "--max-steps", "5000", "--repo-root", root, "--in-flight", "8", "-q"]
         if tools_db:
             cmd += ["--tooldb", tools_db]
         rep = subprocess.run(cmd, capture_output=True, text=True)
@@ -314,9 +348,8 @@ def main():
                 wrong.append(f"{tool}({args[:80]}) source {source}: {resp[:80]!r} != recorded {wresp[:80]!r}")
     after = fingerprint(root, a.logs)
     n_steps = len(rows)
-    print(f"{a.agent}: {len(recs)} sessions, {len(episodes)} episodes, {n_steps} calls replayed "
-          f"({stats['skipped']} cuts after a tool result skipped); {writes} writes, all intended actions: "
-          f"{'yes' if not unflagged else 'NO'}")
+    print(f"{a.agent}: {len(recs)} sessions, {len(episodes)} episodes (user turns) with calls, {n_steps} calls "
+          f"replayed; {writes} writes, all intended actions: {'yes' if not unflagged else 'NO'}")
     if ro_total:
         print(f"{a.agent}: read-only calls answered with the recorded text by the database or a connector: "
               f"{ro_right}/{ro_total} = {100.0 * ro_right / ro_total:.1f}% (by source: "
