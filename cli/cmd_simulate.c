@@ -22,8 +22,9 @@ static const char usage[] =
     "config holds that command's long options (key max_tokens: 256 -> --max-tokens 256; true\n"
     "-> a flag; a list -> the option repeated). Outputs go to the 'out' directory:\n"
     "corpus.jsonl (+ manifest), baseline.db, NAME.db, NAME.forecast.json, NAME.gate.md,\n"
-    "NAME.junit.xml, NAME.report.html, audit.jsonl. Relative paths in the config are taken\n"
-    "from the current directory (not the config file's), except inside 'backends' blocks.\n"
+    "NAME.gate.json, NAME.junit.xml, NAME.report.html (the gate's verdict at its top),\n"
+    "audit.jsonl. Relative paths in the config are taken from the current directory (not\n"
+    "the config file's), except inside 'backends' blocks.\n"
     "\n"
     "Config keys:\n"
     "  out: DIR                      where everything is written (required; created\n"
@@ -337,8 +338,9 @@ static int run(int argc, char **argv) {
     }
     const char *decision = "not gated";
     if (policy) {
-      push_all(&a, "depsim", "gate", forecast, "--policy", policy, NULL);
+      push_all(&a, "depsim", "gate", forecast, "--policy", policy, "--run", db, NULL);
       pushf(&a, "--audit=%s/audit.jsonl", out, "");
+      pushf(&a, "--json=%s/%s.gate.json", out, name);
       pushf(&a, "--markdown=%s/%s.gate.md", out, name);
       pushf(&a, "--junit=%s/%s.junit.xml", out, name);
       if (!push_options(&a, json_object_get(cfg, "gate"), "gate")) {
@@ -363,6 +365,8 @@ static int run(int argc, char **argv) {
         push_all(&a, "--baseline", base_db, NULL);
       }
       push_all(&a, "--forecast", forecast, "-o", path, NULL);
+      /* the verdict at the top of the page */
+      if (policy) pushf(&a, "--gate=%s/%s.gate.json", out, name);
       if ((r = run_with(&a, json_is_object(rep) ? rep : NULL, "report"))) {
         rc = r;
         goto done;
