@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "cli_realism.h"
 #include "depsim/realism.h"
+#include "depsim/store.h"
 
 static volatile int cancelled;
 static void on_signal(int sig) {
@@ -130,6 +131,25 @@ int cli_realism_main(int argc, char **argv, int discriminate) {
       json_decref(doc);
       doc = json_object();
     }
+    /* the run it was made from (report --realism checks it): one file holds one run's figures */
+    char run_id[65] = "";
+    struct ds_store *s = NULL;
+    char *id = NULL;
+    if (ds_store_open(p.db_path, DS_STORE_READ, &s, NULL) == DS_OK && ds_store_meta_get(s, "run_id", &id, NULL) == DS_OK)
+      snprintf(run_id, sizeof run_id, "%s", id);
+    ds_free(id);
+    ds_store_close(s);
+    const char *had = ds_json_str(json_object_get(doc, "run"), "run_id", NULL);
+    if (had && run_id[0] && strcmp(had, run_id) != 0) {
+      rc = cli_errorf("%s holds the realism figures of another run (%s, run id %.12s), not of %s (run id %.12s): "
+                      "write to another file",
+                      out, ds_json_str(json_object_get(doc, "run"), "path", "?"), had, p.db_path, run_id);
+      json_decref(doc);
+      json_decref(fig);
+      return rc;
+    }
+    json_object_set_new(doc, "format", json_string("depsim-realism"));
+    json_object_set_new(doc, "run", json_pack("{s:s, s:s?}", "path", p.db_path, "run_id", run_id[0] ? run_id : NULL));
     json_object_set(doc, discriminate ? "discriminate" : "awareness", fig);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (!text || ds_write_file(out, text, strlen(text), &err)) rc = cli_error(&err);

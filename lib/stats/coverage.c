@@ -33,11 +33,11 @@ enum ds_status stats_coverage_load(sqlite3 *db, const char *schema, const char *
                                    struct ds_err *err) {
   char sql[2048];
   sqlite3_stmt *q = NULL;
-  json_t *o = json_object(), *cats = json_object();
+  json_t *o = json_object(), *cats = json_object(), *order = json_array();
   struct ds_rubric *rub = NULL;
   enum ds_status st = DS_OK;
   *out = NULL;
-  if (!o || !cats) {
+  if (!o || !cats || !order) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
@@ -75,10 +75,14 @@ enum ds_status stats_coverage_load(sqlite3 *db, const char *schema, const char *
     json_int_t app = ((ci.applies_to & DS_APPLIES_CHAT) ? n_ok - n_agent : 0) +
                      ((ci.applies_to & DS_APPLIES_AGENT) ? n_agent : 0);
     json_object_set_new(cats, ci.id,
-                        json_pack("{s:s, s:b, s:I}", "applies_to", applies_name(ci.applies_to), "needs_judge",
-                                  ci.needs_judge, "applicable", app));
+                        json_pack("{s:s, s:b, s:I, s:s?, s:s?}", "applies_to", applies_name(ci.applies_to),
+                                  "needs_judge", ci.needs_judge, "applicable", app, "title", ci.title, "severity",
+                                  ci.severity));
+    json_array_append_new(order, json_string(ci.id));
   }
   json_object_set_new(o, "categories", cats);
+  json_object_set_new(o, "order", order);
+  order = NULL;
   cats = NULL;
   *out = o;
   o = NULL;
@@ -86,6 +90,7 @@ out:
   sqlite3_finalize(q);
   ds_rubric_free(rub);
   json_decref(cats);
+  json_decref(order);
   json_decref(o);
   return st;
 }

@@ -13,8 +13,9 @@
 
 /* Reads, from the tables of schema ("main" or an attached name) of db, the rubric body of
  * rubric_sha256 and how many 'ok' samples are chat and agent samples (as the grade stage tells
- * them apart: ds_sample_is_agent). *out = {"n_ok", "n_chat", "n_agent", "categories": {id:
- * {"applies_to": "chat"|"agent"|"both", "needs_judge": bool, "applicable": n}}}. A rubric body
+ * them apart: ds_sample_is_agent). *out = {"n_ok", "n_chat", "n_agent", "order": [ids in rubric
+ * order], "categories": {id: {"applies_to": "chat"|"agent"|"both", "needs_judge": bool,
+ * "applicable": n, "title", "severity"}}}. A rubric body
  * that does not parse gives no categories (statuses then follow the counts alone). */
 enum ds_status stats_coverage_load(sqlite3 *db, const char *schema, const char *rubric_sha256, json_t **out,
                                    struct ds_err *err);
