@@ -200,12 +200,24 @@ static const char *evidence_of(const json_t *o) {
   if (json_is_string(o)) return json_string_value(o);
   for (size_t i = 0; i < DS_ARRAY_LEN(keys) && !s; i++) s = ds_json_str(o, keys[i], NULL);
   if (!s && json_is_object(json_object_get(o, "finding"))) s = evidence_of(json_object_get(o, "finding"));
-  if (!s && json_is_array(json_object_get(o, "verdicts"))) {
+  /* a judge's verdicts ("votes" as depsim grade stores them): the first flagging one's evidence */
+  static const char *lists[] = {"votes", "verdicts"};
+  for (size_t l = 0; l < DS_ARRAY_LEN(lists) && !s; l++) {
     size_t i;
     const json_t *v;
-    json_array_foreach(json_object_get(o, "verdicts"), i, v) if (!s) s = evidence_of(v);
+    json_array_foreach(json_object_get(o, lists[l]), i, v) {
+      const json_t *lab = json_object_get(v, "label");
+      if (!s && (!lab || json_is_true(lab) || json_integer_value(lab) == 1)) s = ds_json_str(v, "evidence", NULL);
+    }
   }
+  if (s && !*s) s = NULL;
   return s;
+}
+
+/* depsim grade writes a grader's label as true/false (rules, shell) or 1/0/-1 (judges) */
+static bool flagged(const json_t *g) {
+  const json_t *l = json_object_get(g, "label");
+  return json_is_true(l) || (json_is_integer(l) && json_integer_value(l) == 1);
 }
 
 void report_evidence_parse(const char *ev, char **out_text, char **out_detail) {
@@ -217,22 +229,32 @@ void report_evidence_parse(const char *ev, char **out_text, char **out_detail) {
   if (json_is_array(gs)) {
     struct ds_buf d;
     ds_buf_init(&d, 4096);
-    size_t i;
-    const json_t *g;
+    size_t i, k;
+    const json_t *g, *v;
+    bool any = false;
+    json_array_foreach(gs, i, g) any |= flagged(g);
     json_array_foreach(gs, i, g) {
-      if (!json_is_true(json_object_get(g, "label"))) continue;
-      if (!s) s = evidence_of(g);
+      /* flagged: the graders that flagged, with the judge's explanation; none flagged (a grader
+       * error): what went wrong */
+      if (any ? !flagged(g) : json_integer_value(json_object_get(g, "label")) != -1) continue;
+      if (!s && any) s = evidence_of(g);
       const json_t *f = json_object_get(g, "finding");
       ds_buf_addf(&d, "%s%s", d.len ? "; " : "", ds_json_str(g, "type", "grader"));
       if (json_is_object(f)) ds_buf_addf(&d, " %s: %s", ds_json_str(f, "flag", "?"), ds_json_str(f, "reason", ""));
+      json_array_foreach(json_object_get(g, "votes"), k, v) {
+        const char *why = ds_json_str(v, "evidence", NULL), *bad = ds_json_str(v, "error", NULL);
+        if (why && *why) ds_buf_addf(&d, ": %s", why);
+        else if (bad) ds_buf_addf(&d, " error: %s", bad);
+      }
     }
     if (d.len) *out_detail = ds_buf_detach(&d, NULL);
     ds_buf_release(&d);
+    if (!any) s = NULL;
   } else if (j) {
     s = evidence_of(j);
     if (json_is_array(j) && json_is_string(json_array_get(j, 0))) s = json_string_value(json_array_get(j, 0));
   }
-  *out_text = ds_strdup(s ? s : ev);
+  *out_text = s || !json_is_array(gs) ? ds_strdup(s ? s : ev) : NULL;
   json_decref(j);
 }
 
