@@ -293,7 +293,9 @@
       block(add(r, el('td')), p.orig);
       CANDS.forEach(function (n, ci) {
         var td = add(r, el('td'));
-        byP[pi].filter(function (s) { return s.c === ci; }).forEach(function (s) {
+        var mine = byP[pi].filter(function (s) { return s.c === ci; });
+        if (!mine.length) add(td, el('span', 'muted', 'no sample of this candidate for this prompt'));
+        mine.forEach(function (s) {
           var hd = add(td, el('div'));
           s.g.forEach(function (g) { if (g.l === 1) chip(hd, g.c, 'fail'); });
           var evs = s.g.filter(function (g) { return g.l === 1 && g.ev; }).map(function (g) { return g.ev; });
