@@ -338,7 +338,7 @@ enum ds_status ds_gate_result_markdown(const struct ds_gate_result *r, char **ou
     if (!(n > 0)) {
       /* nothing graded: say what the category is instead of a rate ("< –" would read as a floor) */
       const char *st = ds_json_str(c, "status", "not_graded");
-      ds_buf_addf(&b, " | 0 / 0 | – | %s | – | – ",
+      ds_buf_addf(&b, " | 0 / 0 | – | %s | – | –",
                   strcmp(st, "not_applicable") == 0 ? "not applicable"
                   : strcmp(st, "needs_judge") == 0  ? "not graded: needs a judge"
                   : strcmp(st, "errors") == 0       ? "grader errors only"

@@ -173,6 +173,9 @@ enum ds_status stats_coverage_annotate(json_t *forecast, const char *run_path, s
     json_object_set_new(c, "applicable", e ? json_incref(json_object_get(e, "applicable")) : json_null());
     json_object_set_new(c, "status", json_string(status));
     json_object_set_new(c, "status_reason", json_string(why));
+    /* what a human reads for a category with no usable grade says why, not "no graded samples" */
+    if (strcmp(status, "graded") && !(ds_json_num(c, "n", 0) > 0))
+      json_object_set_new(c, "text", json_string(stats_coverage_label(status)));
     /* an agent category on chat traffic is no defect: only the others warn */
     if (strcmp(status, "graded") && strcmp(status, "not_applicable") && json_is_array(json_object_get(forecast, "warnings")))
       json_array_append_new(json_object_get(forecast, "warnings"), json_sprintf("category '%s': %s", id, why));
