@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "base/base.h"
@@ -44,6 +45,31 @@ bool cli_parse_fraction(const char *opt, const char *value, double *out);
 
 /* Writes text to path (atomically, through ds_write_file), or to stdout when path is "-". */
 enum ds_status cli_write_output(const char *path, const char *text, size_t len, struct ds_err *err);
+
+/* A progress line for commands that wait on a model (progress.c): on a terminal redrawn in
+ * place at most 5 times a second, else one line every 10 s; nothing with -q. */
+struct cli_progress {
+  const char *what, *unit; /* "grade", "samples" */
+  bool tty, drawn;
+  double t0, last;
+};
+void cli_progress_init(struct cli_progress *p, const char *what);
+void cli_progress_show(struct cli_progress *p, double done, double total, uint64_t requests, uint64_t errors,
+                       bool final);
+void cli_progress_end(struct cli_progress *p);
+
+/* Errors grouped by kind (the message before its first ": ", digits folded), with the first
+ * example of each, printed to stderr at the end of a run. */
+#define CLI_MAX_ERROR_KINDS 12
+struct cli_error_kinds {
+  size_t n;
+  uint64_t total, other, count[CLI_MAX_ERROR_KINDS];
+  char kind[CLI_MAX_ERROR_KINDS][128];
+  char first[CLI_MAX_ERROR_KINDS][400];
+};
+void cli_error_kind(const char *msg, char *out, size_t len);
+void cli_error_kinds_add(struct cli_error_kinds *k, const char *msg, const char *where);
+void cli_error_kinds_print(const struct cli_error_kinds *k, const char *noun);
 
 /* A ds_log sink that writes "depsim: level: msg" lines to stderr. */
 extern const struct ds_log cli_log;

@@ -30,6 +30,10 @@ struct ds_realism_params {
   size_t n_benchmarks;
   struct ds_log log;
   volatile int *cancel;
+  /* called after every judge request: verdicts done / to make this session, requests sent and
+   * failed (transport error or no valid verdict; a failed one may be retried); may be NULL */
+  void (*progress)(void *ud, size_t done, size_t total, uint64_t requests, uint64_t failed);
+  void *progress_ud;
 };
 DS_API void ds_realism_default_params(struct ds_realism_params *p);
 
