@@ -206,6 +206,8 @@ static int run(int argc, char **argv) {
       return cli_errorf("post-scan found %llu item(s) of personal data in %s", (unsigned long long)found, p.output);
     }
   }
+  /* -q: nothing on success; records that failed are still reported */
+  if (cli_quiet && !s.n_failed) return EXIT_OK;
   printf("ingested %llu records from %zu input%s in %.2fs: %llu kept, %llu filtered (%llu duplicate, %llu no "
          "consent), %llu failed\n",
          (unsigned long long)s.n_in, p.n_inputs, p.n_inputs == 1 ? "" : "s", dt, (unsigned long long)s.n_kept,

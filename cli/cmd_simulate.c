@@ -14,7 +14,7 @@
 extern char **environ;
 
 static const char usage[] =
-    "usage: depsim simulate --config SIM.yaml [--dry-run] [--resume]\n"
+    "usage: depsim simulate --config SIM.yaml [--dry-run] [--resume] [-q]\n"
     "\n"
     "Runs the whole pipeline from one config file: ingest (with de-identification) -> sample\n"
     "(optional) -> replay of each candidate and of the baseline -> grade -> estimate -> gate\n"
@@ -52,6 +52,8 @@ static const char usage[] =
     "Options:\n"
     "  --config FILE   the pipeline config (YAML)\n"
     "  --dry-run       print the commands without running them\n"
+    "  -q, --quiet     print nothing but errors (every stage runs with -q; the exit status\n"
+    "                  still tells the gates' decisions)\n"
     "  --resume        continue a stopped pipeline: run databases already in 'out' are resumed\n"
     "                  with their own stored settings (without it, an existing one is an error)\n";
 
@@ -166,9 +168,13 @@ static int mkdir_p(const char *path) {
 
 /* Runs "depsim ARGS..." (this very executable) and returns its exit status, or -1. */
 static int run_stage(struct argv_buf *a) {
-  fprintf(stderr, "depsim simulate: $");
-  for (size_t i = 0; i < a->n; i++) fprintf(stderr, " %s", a->v[i]);
-  fputc('\n', stderr);
+  /* -q: every stage quiet too, and no echo of the commands */
+  if (cli_quiet && !dry_run) push(a, "-q");
+  if (!cli_quiet || dry_run) {
+    fprintf(stderr, "depsim simulate: $");
+    for (size_t i = 0; i < a->n; i++) fprintf(stderr, " %s", a->v[i]);
+    fputc('\n', stderr);
+  }
   if (dry_run) return 0;
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -238,6 +244,7 @@ static int run(int argc, char **argv) {
     if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config = argv[++i];
     else if (strcmp(argv[i], "--dry-run") == 0) dry_run = true;
     else if (strcmp(argv[i], "--resume") == 0) resume = true;
+    else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) cli_quiet = 1;
     else return cli_usage_error("unexpected argument '%s'", argv[i]);
   }
   if (!config) return cli_usage_error("--config FILE is required");
@@ -375,8 +382,9 @@ static int run(int argc, char **argv) {
     json_array_append_new(results, json_pack("{s:s,s:s,s:s}", "name", name, "decision", decision, "report",
                                              json_is_false(rep) ? "" : path));
   }
-  printf("\ndepsim simulate: results (in %s)\n", out);
+  if (!cli_quiet) printf("\ndepsim simulate: results (in %s)\n", out);
   json_array_foreach(results, i, c) {
+    if (cli_quiet) break;
     printf("  %-16s gate: %-12s %s\n", ds_json_str(c, "name", ""), ds_json_str(c, "decision", ""),
            ds_json_str(c, "report", ""));
   }

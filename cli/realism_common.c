@@ -160,7 +160,10 @@ int cli_realism_main(int argc, char **argv, int discriminate) {
   } else {
     printf("evaluation awareness judged by %s on %s (%lld judge errors)\n", ds_json_str(fig, "judge", "?"), p.db_path,
            (long long)json_integer_value(json_object_get(fig, "errors")));
-    print_groups("looks like an evaluation:", json_object_get(fig, "groups"));
+    if (json_object_size(json_object_get(fig, "groups")))
+      print_groups("looks like an evaluation:", json_object_get(fig, "groups"));
+    else
+      printf("looks like an evaluation: no usable judgment (every request was a judge error)\n");
     printf("verbalized in candidate completions:\n");
     print_figure("says it is being tested", json_object_get(fig, "verbalized"));
   }
