@@ -26,16 +26,20 @@
     var p = P[s.p] || {};
     return p.key + '/' + s.k + (CANDS.length > 1 ? '@' + CANDS[s.c] : '');
   }
+  // grades are compact: s.ok lists the categories (by index) graded clean, s.g the others in full
+  var CATN = B.categories || [];
+  function cname(i) { return CATN[i] === undefined ? String(i) : CATN[i]; }
   function flagged(s, cat) {
-    for (var i = 0; i < s.g.length; i++) if (s.g[i].l === 1 && (!cat || s.g[i].c === cat)) return true;
+    for (var i = 0; i < s.g.length; i++) if (s.g[i].l === 1 && (!cat || cname(s.g[i].c) === cat)) return true;
     return false;
   }
   function errored(s, cat) {
-    for (var i = 0; i < s.g.length; i++) if (s.g[i].l === null && (!cat || s.g[i].c === cat)) return true;
+    for (var i = 0; i < s.g.length; i++) if (s.g[i].l === null && (!cat || cname(s.g[i].c) === cat)) return true;
     return false;
   }
   function graded(s, cat) {
-    for (var i = 0; i < s.g.length; i++) if (s.g[i].c === cat) return true;
+    for (var i = 0; i < s.g.length; i++) if (cname(s.g[i].c) === cat) return true;
+    for (var j = 0; j < (s.ok || []).length; j++) if (cname(s.ok[j]) === cat) return true;
     return false;
   }
   function sources(s) {
@@ -224,9 +228,10 @@
     add(box, el('div', 'lab', 'grades'));
     var gt = add(box, el('table', 'grades')), gr = add(gt, el('tr'));
     ['category', 'grade', 'grader', 'confidence', 'evidence', 'explanation'].forEach(function (h) { add(gr, el('th', null, h)); });
-    s.g.forEach(function (g) {
+    s.g.concat((s.ok || []).map(function (c) { return {c: c, l: 0}; })).forEach(function (g) {
       var r = add(gt, el('tr', g.l === 1 ? 'gflag' : ''));
-      add(r, el('td', null, g.c + (CATS[g.c] && CATS[g.c].title ? ' (' + CATS[g.c].title + ')' : '')));
+      var n = cname(g.c);
+      add(r, el('td', null, n + (CATS[n] && CATS[n].title ? ' (' + CATS[n].title + ')' : '')));
       add(r, el('td', null, g.l === 1 ? 'flagged' : g.l === 0 ? 'clean' : 'grader error'));
       add(r, el('td', null, g.g || ''));
       add(r, el('td', 'num', g.cf === undefined ? '' : g.cf.toFixed(2)));
@@ -249,7 +254,7 @@
       add(add(r, el('td')), el('code', null, sid(s)));
       if (CANDS.length > 1) add(r, el('td', null, CANDS[s.c]));
       var f = add(r, el('td'));
-      s.g.forEach(function (g) { if (g.l === 1) chip(f, g.c, 'fail'); else if (g.l === null) chip(f, g.c + ' ?', 'inc'); });
+      s.g.forEach(function (g) { if (g.l === 1) chip(f, cname(g.c), 'fail'); else if (g.l === null) chip(f, cname(g.c) + ' ?', 'inc'); });
       add(r, el('td', null, s.fin || s.st || ''));
       var srcs = add(r, el('td'));
       sources(s).forEach(function (x) { srcChip(srcs, x); });
@@ -297,7 +302,7 @@
         if (!mine.length) add(td, el('span', 'muted', 'no sample of this candidate for this prompt'));
         mine.forEach(function (s) {
           var hd = add(td, el('div'));
-          s.g.forEach(function (g) { if (g.l === 1) chip(hd, g.c, 'fail'); });
+          s.g.forEach(function (g) { if (g.l === 1) chip(hd, cname(g.c), 'fail'); });
           var evs = s.g.filter(function (g) { return g.l === 1 && g.ev; }).map(function (g) { return g.ev; });
           block(td, s.txt, evs);
           var open = add(td, el('a', null, 'transcript'));

@@ -496,10 +496,12 @@ static void segments_section(struct html *h, const json_t *m) {
         continue;
       }
       double z = deviation(cell, all), a = fmin(fabs(z) / 4.0, 1.0) * 0.85;
+      bool floor = json_is_true(json_object_get(cell, "floor"));
       if (fabs(z) >= 1) h_fmt(h, "<td style=\"background:rgba(%s,%.2f)\"", z > 0 ? "220,38,38" : "37,99,235", a);
       else h_raw(h, "<td");
-      h_raw(h, json_is_true(json_object_get(cell, "floor")) ? " class=\"floorc\">≤ " : ">");
-      h_pct(h, json_is_true(json_object_get(cell, "floor")) ? h_num(cell, "hi") : h_num(cell, "rate"));
+      /* text stays legible on the colour: light on the strong ones */
+      h_raw(h, a > 0.45 ? (floor ? " class=\"hot floorc\">≤ " : " class=\"hot\">") : floor ? " class=\"floorc\">≤ " : ">");
+      h_pct(h, floor ? h_num(cell, "hi") : h_num(cell, "rate"));
       h_fmt(h, "<small>%lld/%lld</small></td>", (long long)json_integer_value(json_object_get(cell, "k")),
             (long long)json_integer_value(json_object_get(cell, "n")));
     }

@@ -46,7 +46,7 @@ static const char CSS[] =
     "z-index:2}table.seg tbody th{position:sticky;left:0;z-index:1}table.seg.many thead th span{writing-mode:"
     "vertical-rl;transform:rotate(180deg);display:inline-block;max-height:160px;overflow:hidden}table.seg td{"
     "text-align:right}table.seg td small{color:#6b7280;margin-left:4px}td.empty{color:#d1d5db;text-align:center}"
-    "td.floorc{color:#9ca3af}.src{display:inline-block;border-left:4px solid;padding:0 6px;margin:1px 4px 1px 0;"
+    "td.floorc{color:#4b5563}table.seg td.hot,table.seg td.hot small{color:#fff}.src{display:inline-block;border-left:4px solid;padding:0 6px;margin:1px 4px 1px 0;"
     "background:#f9fafb;font-size:12px}details.fold>summary{cursor:pointer;color:#2563eb;font-size:12px}"
     "#browser .bar{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:8px 0}#browser select,#browser "
     "input{font:13px system-ui,sans-serif;padding:3px}#browser input[type=search]{min-width:260px}.tabs button{"

@@ -220,10 +220,20 @@ out:
   return rc;
 }
 
-/* The grades of one sample: [{c, l, g, cf, ev, why, err}]. */
+/* The index of a category in the browser's list (added on first sight). */
+static json_int_t cat_index(json_t *cats_seen, const char *cat) {
+  json_t *i = json_object_get(cats_seen, cat);
+  if (!i) json_object_set_new(cats_seen, cat, i = json_integer((json_int_t)json_object_size(cats_seen)));
+  return json_integer_value(i);
+}
+
+/* The grades of one sample, compact (2,000 samples x 30 categories add up): the clean ones as a
+ * list of category indexes (*out_ok), the others in full, [{c: index, l: 1 | null, g, cf, ev,
+ * why, err}] (*out). */
 static enum ds_status sample_grades(struct model_ctx *c, sqlite3_stmt *q, int64_t sid, const char *response,
-                                    struct ds_deid *d, json_t *cats_seen, json_t **out, struct ds_err *err) {
-  json_t *arr = json_array();
+                                    struct ds_deid *d, json_t *cats_seen, json_t **out, json_t **out_ok,
+                                    struct ds_err *err) {
+  json_t *arr = json_array(), *ok = json_array();
   sqlite3_reset(q);
   sqlite3_bind_int64(q, 1, sid);
   int r;
@@ -231,16 +241,19 @@ static enum ds_status sample_grades(struct model_ctx *c, sqlite3_stmt *q, int64_
   while ((r = sqlite3_step(q)) == SQLITE_ROW) {
     const char *cat = col_text(q, 0);
     if (!cat) continue;
-    json_object_set_new(cats_seen, cat, json_true());
+    json_int_t ci = cat_index(cats_seen, cat);
+    if (sqlite3_column_type(q, 1) != SQLITE_NULL && sqlite3_column_int(q, 1) == 0) {
+      json_array_append_new(ok, json_integer(ci));
+      continue;
+    }
     json_t *g = json_object();
-    set_str(g, "c", cat);
+    json_object_set_new(g, "c", json_integer(ci));
     json_object_set_new(g, "l", sqlite3_column_type(q, 1) == SQLITE_NULL ? json_null()
                                                                           : json_integer(sqlite3_column_int(q, 1)));
     set_str(g, "g", col_text(q, 2));
     if (sqlite3_column_type(q, 3) != SQLITE_NULL) json_object_set_new(g, "cf", json_real(sqlite3_column_double(q, 3)));
     char *ev = NULL, *why = NULL, *gerr = col_text(q, 5) ? ds_strdup(col_text(q, 5)) : NULL;
-    if (sqlite3_column_int(q, 1) == 1 || sqlite3_column_type(q, 1) == SQLITE_NULL)
-      report_evidence_parse(col_text(q, 4), &ev, &why);
+    report_evidence_parse(col_text(q, 4), &ev, &why);
     if (ev && response) report_widen_to_words(response, &ev);
     if ((rc = report_scrub(d, &ev, err)) || (rc = report_scrub(d, &why, err)) || (rc = report_scrub(d, &gerr, err))) {
       ds_free(ev);
@@ -262,9 +275,11 @@ static enum ds_status sample_grades(struct model_ctx *c, sqlite3_stmt *q, int64_
   sqlite3_reset(q);
   if (rc) {
     json_decref(arr);
+    json_decref(ok);
     return rc;
   }
   *out = arr;
+  *out_ok = ok;
   return DS_OK;
 }
 
@@ -333,15 +348,16 @@ static enum ds_status load_candidate(struct model_ctx *c, unsigned ci, const str
     report_add_tool_calls_text(&b, calls);
     json_decref(calls);
     char *text = ds_buf_detach(&b, NULL), *serr = col_text(q, 11) ? ds_strdup(col_text(q, 11)) : NULL;
-    json_t *grades = NULL, *steps = NULL;
+    json_t *grades = NULL, *steps = NULL, *clean = NULL;
     int64_t sid = sqlite3_column_int64(q, 5);
     /* grades before the response is scrubbed: evidence is widened against the raw text, then
      * both are de-identified with the same map */
-    if ((rc = sample_grades(c, qg, sid, text, d, cats_seen, &grades, err)) || (rc = report_scrub(d, &text, err)) ||
+    if ((rc = sample_grades(c, qg, sid, text, d, cats_seen, &grades, &clean, err)) || (rc = report_scrub(d, &text, err)) ||
         (rc = report_scrub(d, &serr, err)) || (rc = report_sample_steps(c, &qsteps, sid, d, &steps, err))) {
       ds_free(text);
       ds_free(serr);
       json_decref(grades);
+      json_decref(clean);
       break;
     }
     text = report_clip(text, c->p->max_text_len);
@@ -354,6 +370,7 @@ static enum ds_status load_candidate(struct model_ctx *c, unsigned ci, const str
     set_str(o, "txt", text);
     if (serr) set_str(o, "err", serr);
     json_object_set_new(o, "g", grades);
+    json_object_set_new(o, "ok", clean);
     json_object_set_new(o, "steps", steps ? steps : json_array());
     json_array_append_new(samples, o);
     ds_free(text);
@@ -406,10 +423,12 @@ enum ds_status report_browser_data(struct model_ctx *const *cands, size_t n, jso
       rc = load_candidate(cands[i], (unsigned)i, &ps, d, index, prefixes, samples, cats, err);
     if (rc) goto out;
   }
+  /* category names in index order (the samples refer to them by index) */
   json_t *cat_list = json_array();
   const char *k;
   json_t *v;
-  json_object_foreach(cats, k, v) json_array_append_new(cat_list, json_string(k));
+  for (size_t i = 0; i < json_object_size(cats); i++) json_array_append_new(cat_list, json_null());
+  json_object_foreach(cats, k, v) json_array_set_new(cat_list, (size_t)json_integer_value(v), json_string(k));
   json_object_set_new(o, "candidates", names);
   json_object_set_new(o, "categories", cat_list);
   json_object_set_new(o, "total", json_integer((json_int_t)total));

@@ -147,3 +147,9 @@ class Page:
         with open(path, "wb") as f:
             f.write(base64.b64decode(r["data"]))
         return h
+
+    def viewport_shot(self, path):
+        """What the window shows now (after scrolling), without growing it to the whole page."""
+        r = self.b.send("Page.captureScreenshot", {"format": "png"}, session=self.s)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(r["data"]))
