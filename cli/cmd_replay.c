@@ -19,15 +19,29 @@ static const char usage[] =
     "is generated twice.\n\n"
     "Options:\n"
     "  --backend SPEC       openai:URL?model=NAME, llama:model.gguf, file:completions.jsonl,\n"
-    "                       config:FILE#NAME (block NAME of FILE's backends: mapping; see\n"
-    "                       docs/backends.md), or 'original': no model, the corpus's own\n"
-    "                       assistant message is the sample (K=1; a baseline or the\n"
-    "                       observed run from logs)\n"
+    "                       logs:FILE[#FORMAT], config:FILE#NAME (block NAME of FILE's\n"
+    "                       backends: mapping; see docs/backends.md), or 'original': no\n"
+    "                       model, the corpus's own assistant message is the sample (K=1; a\n"
+    "                       baseline or the observed run from logs)\n"
+    "                       file: lines answer a prefix by its key ID#CUT (ID the conversation\n"
+    "                       id, CUT the index in messages of the assistant turn replaced) and\n"
+    "                       sample k: {\"id\":\"c-0001#3\",\"k\":0,\"content\":\"...\"}, or OpenAI\n"
+    "                       Batch output lines with custom_id ID#CUT or ID#CUT#K.\n"
+    "                       logs: another model's logged answers to the same conversations,\n"
+    "                       in any format ingest reads: each conversation answers the prefix\n"
+    "                       with its id at each cut; a prefix it lacks is an error result\n"
     "  -o, --output FILE    the run database to create (must not exist)\n"
     "  -k K                 samples per prefix (default 1)\n"
     "  --seed S             run seed (default 0); sample seeds derive from it, the prefix\n"
     "                       key and k, so a run is reproducible given the backend\n"
-    "  --cut last|every     cut at the last assistant turn (default) or at every one\n"
+    "  --cut WHERE          which assistant turns are replayed (cut points): last (default),\n"
+    "                       every, first, N (the N-th assistant turn), random:M (M turns\n"
+    "                       drawn per conversation, seeded by --seed and the conversation\n"
+    "                       id), or next (a new turn after the last message, for prompt sets\n"
+    "                       and logs that end with the user's turn: no original answer)\n"
+    "  --keep-reasoning     send the prefix's recorded reasoning to the model (as\n"
+    "                       reasoning_content); by default the model gets role, content,\n"
+    "                       tool calls and tool results only, never another model's thinking\n"
     "  --temperature T      sampling temperature (default: the server's)\n"
     "  --top-p P            nucleus sampling (default: the server's)\n"
     "  --max-tokens N       completion limit (default: the server's)\n"
@@ -124,6 +138,11 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
   printf("prefixes %" PRIu64 " = completed + skipped + failed%s\n", s->prefixes, s->pending ? " + pending" : "");
   printf("  %-10s %" PRIu64 "\n", "completed", s->completed);
   print_counts("skipped", s->skipped, s->skipped_by_reason);
+  if (s->context_exceeded)
+    printf("             context_exceeded: prefixes of %lld to %lld tokens > context %lld\n",
+           (long long)ds_json_num(s->context_exceeded, "min_tokens", 0),
+           (long long)ds_json_num(s->context_exceeded, "max_tokens", 0),
+           (long long)ds_json_num(s->context_exceeded, "context", 0));
   print_counts("failed", s->failed, s->failed_by_cause);
   if (s->pending) printf("  %-10s %" PRIu64 "\n", "pending", s->pending);
   printf("samples: %" PRIu64 " ok, %" PRIu64 " failed; %" PRIu64 " backend calls this session, %.1f s\n", s->samples_ok,
@@ -135,7 +154,7 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
 
 static int run(int argc, char **argv) {
   enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY,
-         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK };
+         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR };
   static const struct option opts[] = {
       {"backend", required_argument, NULL, O_BACKEND}, {"output", required_argument, NULL, 'o'},
       {"seed", required_argument, NULL, O_SEED},       {"cut", required_argument, NULL, O_CUT},
@@ -147,7 +166,7 @@ static int run(int argc, char **argv) {
       {"simulator", required_argument, NULL, O_SIM},   {"repo-root", required_argument, NULL, O_REPOROOT},
       {"max-steps", required_argument, NULL, O_STEPS}, {"max-episode-tokens", required_argument, NULL, O_EPTOK},
       {"max-episode-seconds", required_argument, NULL, O_EPSEC},
-      {"simulator-max-tokens", required_argument, NULL, O_SIMTOK},
+      {"simulator-max-tokens", required_argument, NULL, O_SIMTOK}, {"keep-reasoning", no_argument, NULL, O_KEEPR},
       {"quiet", no_argument, NULL, 'q'},               {NULL, 0, NULL, 0}};
   struct ds_replay_params p;
   ds_replay_default_params(&p);
@@ -170,12 +189,13 @@ static int run(int argc, char **argv) {
       p.seed = u;
       run_opts = true;
       break;
-    case O_CUT:
-      if (strcmp(optarg, "last") == 0) p.cut = DS_REPLAY_CUT_LAST;
-      else if (strcmp(optarg, "every") == 0) p.cut = DS_REPLAY_CUT_EVERY;
-      else return cli_usage_error("--cut: expected 'last' or 'every', got '%s'", optarg);
+    case O_CUT: {
+      struct ds_err ce = {0};
+      if (ds_replay_cut_parse(optarg, &p.cut, &p.cut_n, &ce)) return cli_usage_error("--cut: %s", ce.msg);
       run_opts = true;
       break;
+    }
+    case O_KEEPR: p.keep_reasoning = true; run_opts = true; break;
     case O_TEMP:
       if (!cli_parse_double("--temperature", optarg, &p.temperature)) return EXIT_USAGE;
       run_opts = true;
