@@ -509,7 +509,8 @@ enum ds_status report_model_build(const struct ds_report_params *p, json_t **out
     json_array_append_new(runs, json_pack("{s:s, s:s?}", "path", paths[i], "run_id", ctx[i].run_id[0] ? ctx[i].run_id : NULL));
   }
   if ((rc = report_inputs_check_used(in, runs, err))) goto out;
-  if ((rc = report_browser_data(ptrs, n, &browser, err))) goto out;
+  /* a pull-request comment has no sample browser: no need to read and de-identify samples */
+  if (p->format != DS_REPORT_FORMAT_MARKDOWN && (rc = report_browser_data(ptrs, n, &browser, err))) goto out;
 
   char now[32], t[1024];
   ds_now_iso8601(now);
@@ -539,7 +540,7 @@ enum ds_status report_model_build(const struct ds_report_params *p, json_t **out
     }
   }
   json_object_set_new(model, "title", json_string(t));
-  json_object_set_new(model, "browser", browser);
+  json_object_set_new(model, "browser", browser ? browser : json_null());
   browser = NULL;
   *out_model = model;
   model = NULL;
