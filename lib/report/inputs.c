@@ -296,9 +296,10 @@ static enum ds_status add_file(struct report_inputs *in, const char *path, int w
   if (want >= 0) {
     const char *f = ds_json_str(doc, "format", NULL);
     if (f && (!known || k != (enum input_kind)want)) {
-      json_decref(doc);
-      return ds_fail(err, DS_E_INVALID, "%s: not a %s (its format is \"%s\", a %s is \"%s\")", path,
-                     kind_name[want], f, kind_name[want], kind_format[want]);
+      rc = ds_fail(err, DS_E_INVALID, "%s: not a %s (its format is \"%s\", a %s is \"%s\")", path,
+                   kind_name[want], f, kind_name[want], kind_format[want]);
+      json_decref(doc); /* f points into it */
+      return rc;
     }
     k = (enum input_kind)want;
   } else if (!known) {

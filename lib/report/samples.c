@@ -401,7 +401,7 @@ enum ds_status report_browser_data(struct model_ctx *const *cands, size_t n, jso
   for (size_t i = 0; i < n && !rc; i++) rc = scan(cands[i], &ps, err);
   if (rc) goto out;
   /* the same prefix in several candidates is one pick */
-  qsort(ps.v, ps.n, sizeof *ps.v, by_key);
+  if (ps.n) qsort(ps.v, ps.n, sizeof *ps.v, by_key);
   size_t w = 0;
   for (size_t i = 0; i < ps.n; i++) {
     if (w && by_key(&ps.v[w - 1], &ps.v[i]) == 0) {
