@@ -23,8 +23,9 @@ void h_esc(struct html *h, const char *s) {
   if (!h->rc && s) h->rc = report_buf_add_escaped(h->b, s, strlen(s));
 }
 
+/* at most n bytes of the C string s (a shorter one ends at its NUL) */
 void h_escn(struct html *h, const char *s, size_t n) {
-  if (!h->rc && s) h->rc = report_buf_add_escaped(h->b, s, n);
+  if (!h->rc && s) h->rc = report_buf_add_escaped(h->b, s, strnlen(s, n));
 }
 
 double h_num(const json_t *o, const char *k) { return ds_json_num(o, k, 0.0); }
