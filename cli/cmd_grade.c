@@ -277,14 +277,12 @@ static int run(int argc, char **argv) {
     goto out;
   }
   struct ds_grade_stats stats;
-  /* with judges, grading waits on a model: a progress line per request, with rate and ETA */
+  /* a progress line (with judges: per request, with rate and ETA) */
   struct cli_progress prog;
   cli_progress_init(&prog, "grade");
   prog.unit = "samples";
-  if (n_judges) {
-    gp.progress = on_progress;
-    gp.progress_ud = &prog;
-  }
+  gp.progress = on_progress; /* rules alone are fast: the line shows only on long runs */
+  gp.progress_ud = &prog;
   enum ds_status st = ds_grade_run(store, rubric, &gp, &stats, &err);
   cli_progress_end(&prog);
   if (!st && stats.grader_errors) print_error_kinds(store, rubric);

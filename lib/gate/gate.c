@@ -383,10 +383,12 @@ enum ds_status ds_gate_result_markdown(const struct ds_gate_result *r, char **ou
       ds_buf_adds(&b, " | ");
       per100k(&b, jnum(c, "baseline_rate"));
       ds_buf_adds(&b, " | ");
-      if (isfinite(jnum(c, "ratio")))
-        ds_buf_addf(&b, "%.3g (%.3g–%.3g) %s", jnum(c, "ratio"), jnum(c, "ratio_lower"), jnum(c, "ratio_upper"),
-                    ds_json_str(c, "direction", ""));
-      else ds_buf_adds(&b, "–");
+      double rl = jnum(c, "ratio_lower"), ru = jnum(c, "ratio_upper");
+      if (!isfinite(jnum(c, "ratio"))) ds_buf_adds(&b, "–");
+      else if (isfinite(rl) && isfinite(ru)) ds_buf_addf(&b, "%.3g (%.3g–%.3g)", jnum(c, "ratio"), rl, ru);
+      else if (isfinite(rl) && rl > 0) ds_buf_addf(&b, "%.3g (≥ %.3g, no upper bound)", jnum(c, "ratio"), rl);
+      else ds_buf_addf(&b, "%.3g (no interval)", jnum(c, "ratio"));
+      if (isfinite(jnum(c, "ratio"))) ds_buf_addf(&b, " %s", ds_json_str(c, "direction", ""));
     }
     const char *s = ds_json_str(c, "decision", "");
     ds_buf_addf(&b, " | %s **%s** | ", icon[decision_index(s)], s);

@@ -345,8 +345,8 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
         goto out;
       }
       if ((st = ds_store_commit(store, err))) goto out;
-      if (to_grade) ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_loaded);
-      if (!p->progress) ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_seen);
+      if (to_grade && !p->progress)
+        ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_loaded);
     }
     for (unsigned i = 0; i < n; i++) row_release(&rows[i]);
     gprog.now.samples_done += n;

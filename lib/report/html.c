@@ -229,7 +229,10 @@ static void verdict_banner(struct html *h, const json_t *m, const char *who) {
       }
       h_raw(h, "</td><td class=\"num\">");
       if (json_is_number(json_object_get(c, "ratio"))) {
-        h_fmt(h, "%.3g [%.3g, %.3g] ", h_num(c, "ratio"), h_num(c, "ratio_lower"), h_num(c, "ratio_upper"));
+        double rl = ds_json_num(c, "ratio_lower", NAN), ru = ds_json_num(c, "ratio_upper", NAN);
+        if (isfinite(rl) && isfinite(ru)) h_fmt(h, "%.3g [%.3g, %.3g] ", h_num(c, "ratio"), rl, ru);
+        else if (isfinite(rl) && rl > 0) h_fmt(h, "%.3g [≥ %.3g, no upper bound] ", h_num(c, "ratio"), rl);
+        else h_fmt(h, "%.3g (no interval) ", h_num(c, "ratio"));
         h_esc(h, ds_json_str(c, "direction", ""));
       } else {
         h_raw(h, "—");
