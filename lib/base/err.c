@@ -25,6 +25,7 @@ const char *ds_status_name(enum ds_status s) {
   case DS_E_PII: return "DS_E_PII";
   case DS_E_TAMPERED: return "DS_E_TAMPERED";
   case DS_E_CONTEXT: return "DS_E_CONTEXT";
+  case DS_E_BUSY: return "DS_E_BUSY";
   }
   return "DS_E_UNKNOWN";
 }

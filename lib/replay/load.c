@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "base/base.h"
+#include "depsim/stats.h"
 #include "replay/replay_int.h"
 
 /* ---------- loading: corpus -> prefixes ---------- */
@@ -130,6 +131,10 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record
   rp_bind_text_or_null(q, 7, rc->tools);
   sqlite3_bind_text(q, 8, ld->original.data, (int)ld->original.len, SQLITE_STATIC);
   rp_bind_text_or_null(q, 9, rc->repo);
+  /* what pairs this prefix with the same one of another run (a baseline): the prompt as loaded */
+  char digest[33];
+  ds_prompt_digest(ld->prefix.data, ld->prefix.len, rc->tools, digest);
+  sqlite3_bind_text(q, 10, digest, 32, SQLITE_TRANSIENT);
   if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(ld->db, err, "inserting a prefix");
   if (sqlite3_changes(ld->db) == 0) {
     ld->ls.duplicates++;
@@ -421,8 +426,8 @@ enum ds_status rp_loader_open(const struct ds_replay_params *p, struct ds_store 
       ((st = ds_store_exec(store, "PRAGMA ignore_check_constraints=ON;", err)) || /* see rp_prepare_sink */
        (st = ds_lines_open(path, MAX_LINE, &ld->lines, err)) ||
        (st = rp_prep(ld->db,
-                  "INSERT INTO prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo)"
-                  " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(conv_id,cut_index) DO NOTHING",
+                  "INSERT INTO prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,digest)"
+                  " VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(conv_id,cut_index) DO NOTHING",
                   &ld->q, err)))) {
     rp_loader_close(ld);
     return st;
@@ -508,7 +513,7 @@ enum ds_status rp_load_corpus(struct replay *r, const char *path, struct ds_err 
     if ((st = rp_loader_step(ld, LOAD_BATCH, err))) break;
     r->pr.corpus_lines = ld->ls.line;
     rp_report(r, false);
-    if (!ld->complete && r->p->cancel && *r->p->cancel) st = ds_fail(err, DS_E_CANCELLED, "cancelled while loading the corpus");
+    if (!ld->complete && ds_log_cancelled(&r->p->log)) st = ds_fail(err, DS_E_CANCELLED, "cancelled while loading the corpus");
   }
   rp_loader_close(ld);
   return st;

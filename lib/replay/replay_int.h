@@ -122,6 +122,7 @@ struct rp_writer {
 
 struct replay {
   const struct ds_replay_params *p;
+  struct ds_store_lock *lock; /* the run's writer lock, for the whole call */
   struct ds_store *store;
   sqlite3 *db;
   struct ds_backend *backend; /* NULL for "original" */

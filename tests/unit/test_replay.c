@@ -251,7 +251,7 @@ static void cancel_resume_shards_merge(void **state) {
   rm_db(p.db_path);
   uint64_t calls = 0;
   struct cancel_at c = {0, 100};
-  p.cancel = &c.flag;
+  p.log.cancel = &c.flag;
   assert_int_equal(ds_replay_run(&p, cancel_progress, &c, &s, &err), DS_E_CANCELLED);
   calls += s.backend_calls;
   assert_true(s.pending > 0);
@@ -263,7 +263,7 @@ static void cancel_resume_shards_merge(void **state) {
   r.resume = true;
   r.in_flight = 8;
   r.progress_interval_s = 0;
-  r.cancel = &c.flag;
+  r.log.cancel = &c.flag;
   for (uint64_t at = 500; at <= 900; at += 400) {
     c.flag = 0;
     c.at = at;
@@ -285,7 +285,7 @@ static void cancel_resume_shards_merge(void **state) {
   /* three shards merged equal the one run */
   const char *shards[3];
   static char shard_paths[3][512];
-  p.cancel = NULL;
+  p.log.cancel = NULL;
   p.shard_count = 3;
   uint64_t total = 0;
   for (unsigned i = 0; i < 3; i++) {
