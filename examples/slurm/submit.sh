@@ -26,6 +26,7 @@ export MAX_TOKENS=${MAX_TOKENS:-1024}
 export IN_FLIGHT=${IN_FLIGHT:-128}        # requests in flight per shard
 export RUBRIC=${RUBRIC:-rubric.yaml}
 export JUDGE=${JUDGE:-}                   # judge specs, space-separated; empty: rules only
+export GRADE_OPTIONS=${GRADE_OPTIONS:-}   # more depsim grade flags, e.g. '--votes 3 --judge-timeout 120'
 export POLICY=${POLICY:-policy.yaml}
 export BASELINE=${BASELINE:-}             # optional: the current model's merged run on the same corpus
 SHARDS=${SHARDS:-16}

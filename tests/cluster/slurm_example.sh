@@ -1,23 +1,36 @@
 # slurm_example.sh: examples/slurm run as a user runs them, on a real single-node Slurm cluster
-# started here (munged, slurmctld, slurmd from Debian's slurm-wlm and munge; scripts/bootstrap
-# installs them) against a llama-server on 127.0.0.1: submit.sh queues replay+grade as a job
-# array (SHARDS=4 from the environment), then merge, then estimate+gate. The merged run must
-# hold exactly the prefixes of an unsharded replay of the same corpus, each once, with the same
-# accounting, every sample graded (rules and a judge), and the last job's exit code must be the
-# gate's. Round 2 requeues one array task in the middle of its replay (scontrol requeue): the
-# task must resume its database and the merge must still be exact. Needs root; the cluster
-# uses proctrack/linuxproc and task/none, so it needs no cgroups. Skips (77) with the reason
-# when it cannot run, except under CI, where it fails.
+# started here (munged, slurmctld, slurmd from Debian's slurm-wlm and munge, which it installs
+# with apt-get when they are absent) against a llama-server on 127.0.0.1: submit.sh queues
+# replay+grade as a job array (SHARDS=4 from the environment), then merge, then estimate+gate.
+# The merged run must hold exactly the prefixes of an unsharded replay of the same corpus, each
+# once, with the same accounting, every sample graded (rules and a judge), and the last job's
+# exit code must be the gate's. Round 2 requeues one array task in the middle of its replay
+# (scontrol requeue): the task must resume its database and the merge must still be exact.
+# Needs root; the cluster uses proctrack/linuxproc and task/none, so it needs no cgroups or
+# systemd. Skips (77) with the reason when it cannot run (not root, no apt-get, the install
+# failed) and in the sanitizer build (make test runs it; under ASan it would repeat the same
+# scheduler run at several times the cost); DS_REQUIRE_CLUSTER=1 makes those a failure.
 source "$DS_SRC/tests/e2e/lib.sh"
 # say WHAT: a line of the test's log with the seconds since it started
 say() { echo "[${SECONDS}s] $*"; }
 
-cannot_run() { if [ -n "${CI:-}" ]; then fail "CI must run the Slurm test: $*"; fi; skip "$*"; }
+cannot_run() { if [ -n "${DS_REQUIRE_CLUSTER:-}" ]; then fail "DS_REQUIRE_CLUSTER is set: $*"; fi; skip "$*"; }
+case "${DS_SANITIZED:-}" in ON | on | 1 | TRUE | true) skip "the sanitizer build: the Slurm example runs in the plain build (make test)" ;; esac
 [ "$(id -u)" = 0 ] || cannot_run "needs root (it starts munged, slurmctld and slurmd)"
-for c in munged slurmctld slurmd sbatch scontrol squeue scancel sqlite3; do
-  command -v $c >/dev/null || cannot_run "needs $c: Debian's slurm-wlm and munge (scripts/bootstrap installs them)"
-done
 [ -x "${DS_LLAMA_SERVER:-}" ] || cannot_run "needs llama-server (scripts/bootstrap builds it)"
+missing=""
+for c in munged slurmctld slurmd sbatch scontrol squeue scancel sinfo sqlite3; do command -v $c >/dev/null || missing+=" $c"; done
+if [ -n "$missing" ]; then
+  command -v apt-get >/dev/null || cannot_run "needs$missing (Debian's slurm-wlm and munge) and has no apt-get to install them"
+  say "installing Debian's slurm-wlm and munge (missing:$missing)"
+  install() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \
+      slurm-wlm munge sqlite3 >"$WORK/apt.log" 2>&1
+  }
+  install || { apt-get update -q -o DPkg::Lock::Timeout=300 >>"$WORK/apt.log" 2>&1 && install; } \
+    || { tail -20 "$WORK/apt.log" >&2; cannot_run "apt-get install slurm-wlm munge failed"; }
+  for c in $missing; do command -v $c >/dev/null || cannot_run "$c is still missing after installing slurm-wlm and munge"; done
+fi
 
 # ------------------------------------------------------------------ the cluster
 C=$WORK/cluster
@@ -33,7 +46,10 @@ slurmd_port=$(free_port)
 # the node as slurmd sees it (CPUs, memory), so it is not drained for claiming more
 read -r cpus mem < <(slurmd -C | sed -n 's/.*CPUs=\([0-9]*\).*RealMemory=\([0-9]*\).*/\1 \2/p')
 [ -n "$cpus" ] || fail "slurmd -C printed no node configuration"
-[ "$mem" -le 8192 ] || mem=8192
+# the 4 shards run at once (each task mostly waits on llama-server, which batches their
+# requests): the node offers at least 4 CPUs; config_overrides lets it claim more than it has
+[ "$cpus" -ge 4 ] || cpus=4
+mem=8192 # declared whatever the machine has (config_overrides): gate.sbatch asks for 4G
 cat >"$SLURM_CONF" <<EOF
 ClusterName=ds$$
 SlurmctldHost=$node(127.0.0.1)
@@ -61,6 +77,7 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
 DependencyParameters=kill_invalid_depend
 ReturnToService=2
+SlurmdParameters=config_overrides
 KillWait=5
 MpiDefault=none
 SwitchType=switch/none
@@ -165,8 +182,11 @@ printf 'version: 1\ndefaults: {max_rate: 1.0, uncertainty: upper_bound, min_n: 1
 
 start_llama_server "$(test_model)"
 export DEPSIM BACKEND="openai:$LLAMA_URL?model=candidate" JUDGE="openai:$LLAMA_URL?model=judge"
-export K=2 SEED=11 CUT=last TEMPERATURE=1.0 MAX_TOKENS=8 RUBRIC=rubric.yaml CORPUS=corpus.jsonl
-# reference REF.db: one unsharded replay of the same corpus with the parameters of the round
+# one try per verdict: the tiny model's verdicts do not parse (grader errors, counted), and
+# three tries each would triple the judge's time
+export K=2 SEED=11 CUT=last TEMPERATURE=1.0 MAX_TOKENS=8 RUBRIC=rubric.yaml CORPUS=corpus.jsonl GRADE_OPTIONS="--judge-attempts 1"
+# reference REF.db: one unsharded replay of the same corpus, K and cut (what the merged runs'
+# prefixes and accounting are compared with; answer length and in-flight do not change them)
 reference() {
   "$DEPSIM" replay "$WORK/corpus.jsonl" --backend "$BACKEND" -k $K --seed $SEED --cut $CUT --temperature $TEMPERATURE \
     --max-tokens $MAX_TOKENS --in-flight 16 -q -o "$1" >/dev/null || fail "the unsharded replay"
@@ -253,9 +273,7 @@ say "round 1: ok"
 # ------------------------------------------------------------------ round 2: a requeued task
 # one request at a time and longer answers, so that a shard's replay lasts long enough to be
 # caught mid-run; graded with the rules alone (round 1 had the judge)
-export MAX_TOKENS=64
-reference "$WORK/ref2.db"
-say "unsharded reference replayed"
+export MAX_TOKENS=32
 submit "$WORK/r2" pass.yaml IN_FLIGHT=1 JUDGE= RUBRIC=rules.yaml
 db=""
 t0=$SECONDS
@@ -265,14 +283,14 @@ while [ -z "$db" ] && [ $((SECONDS - t0)) -lt 120 ]; do
     [ -e "$f" ] && [ "$(job_field "${ARRAY}_$i" JobState)" = RUNNING ] || continue
     n=$(sqlite3 -cmd '.timeout 2000' "$f" "SELECT count(*) FROM samples" 2>/dev/null || echo 0)
     done_=$(sqlite3 -cmd '.timeout 2000' "$f" "SELECT count(*) FROM events WHERE kind='replay_finished'" 2>/dev/null || echo 1)
-    if [ "${n:-0}" -gt 4 ] && [ "$done_" = 0 ]; then db=$f task=$i; break; fi
+    if [ "${n:-0}" -gt 2 ] && [ "$done_" = 0 ]; then db=$f task=$i; break; fi
   done
   sleep 0.1
 done
 [ -n "$db" ] || { show_logs "$WORK/r2"; fail "no shard was caught in the middle of its replay"; }
 scontrol requeue "${ARRAY}_$task" || fail "scontrol requeue ${ARRAY}_$task"
 say "requeued task ${ARRAY}_$task with $n samples committed"
-check_round "$WORK/r2" pass.yaml "$WORK/ref2.db" no
+check_round "$WORK/r2" pass.yaml "$WORK/ref1.db" no
 assert_eq "$(job_field "$GATE" JobState)" COMPLETED "the gate job with a passing policy"
 grep -q "pass" "$WORK/r2/runs/gate.md" || fail "runs/gate.md lacks the decision"
 assert_eq "$(job_field "${ARRAY}_$task" Restarts)" 1 "restarts of the requeued task"
