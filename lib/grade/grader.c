@@ -781,6 +781,7 @@ struct jrun {
   struct jjob *jobs;
   size_t n;
   size_t pending;
+  size_t answered;        /* requests answered (a retried verdict counts each time) */
   struct ds_grader *g;
   json_t *extra;
 };
@@ -797,11 +798,19 @@ static json_t *verdict_schema(void) {
                    "schema", schema);
 }
 
+/* one judge request answered: the caller's progress hook */
+static void jtick(struct jrun *jr, bool failed) {
+  const struct ds_grader_params *p = &jr->g->p;
+  jr->answered++;
+  if (p->on_request) p->on_request(p->on_request_ud, jr->answered, jr->n, failed);
+}
+
 static void jdone(void *ud, struct ds_result *res) {
   struct jrun *jr = ud;
   struct jjob *j = &jr->jobs[res->id];
   j->attempts++;
   if (res->status != DS_OK) {
+    jtick(jr, true);
     /* transport errors were already retried by the backend */
     ds_free(j->error);
     j->error = ds_strdup(res->error[0] ? res->error : ds_status_name(res->status));
@@ -814,7 +823,9 @@ static void jdone(void *ud, struct ds_result *res) {
   int label;
   double conf;
   char *evid = NULL;
-  if (ds_judge_parse_verdict(res->content, &label, &conf, &evid, &e) == DS_OK) {
+  bool parsed = ds_judge_parse_verdict(res->content, &label, &conf, &evid, &e) == DS_OK;
+  jtick(jr, !parsed);
+  if (parsed) {
     j->label = label;
     j->conf = conf;
     j->evidence = evid;

