@@ -18,6 +18,7 @@ cannot_run() { if [ -n "${DS_REQUIRE_CLUSTER:-}" ]; then fail "DS_REQUIRE_CLUSTE
 case "${DS_SANITIZED:-}" in ON | on | 1 | TRUE | true) skip "the sanitizer build: the Slurm example runs in the plain build (make test)" ;; esac
 [ "$(id -u)" = 0 ] || cannot_run "needs root (it starts munged, slurmctld and slurmd)"
 [ -x "${DS_LLAMA_SERVER:-}" ] || cannot_run "needs llama-server (scripts/bootstrap builds it)"
+export PATH=$PATH:/usr/sbin:/sbin # the daemons live there; a CI runner's PATH may lack it
 missing=""
 for c in munged slurmctld slurmd sbatch scontrol squeue scancel sinfo sqlite3; do command -v $c >/dev/null || missing+=" $c"; done
 if [ -n "$missing" ]; then
