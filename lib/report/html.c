@@ -4,6 +4,7 @@
  * the page reads the same with scripts off. The sample browser (html_page.c) adds the page's one
  * script, allowed by its hash. Every string taken from the data is escaped (h_esc). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/html_int.h"
@@ -267,10 +268,25 @@ static void meta_table(struct html *h, const json_t *run, const char *label) {
         (long long)json_integer_value(json_object_get(pre, "failed")),
         (long long)json_integer_value(json_object_get(pre, "skipped")),
         (long long)json_integer_value(json_object_get(pre, "pending")));
-  h_fmt(h, "; %lld samples (%lld ok, %lld failed)</td><td>",
+  h_fmt(h, "; %lld samples (%lld ok, %lld failed)",
         (long long)json_integer_value(json_object_get(smp, "total")),
         (long long)json_integer_value(json_object_get(smp, "ok")),
         (long long)json_integer_value(json_object_get(smp, "failed")));
+  size_t i;
+  const json_t *w;
+  json_array_foreach(json_object_get(run, "not_replayed"), i, w) {
+    h_raw(h, "<br><span class=\"muted\">");
+    h_esc(h, ds_json_str(w, "status", ""));
+    h_raw(h, ": ");
+    h_esc(h, *ds_json_str(w, "reason", "") ? ds_json_str(w, "reason", "") : "no reason recorded");
+    h_fmt(h, " %lld", (long long)json_integer_value(json_object_get(w, "n")));
+    const char *ctx = ds_json_str(json_object_get(run, "meta"), "backend_context_length", NULL);
+    if (strcmp(ds_json_str(w, "reason", ""), "context_exceeded") == 0 && json_object_get(w, "max_tokens") && ctx)
+      h_fmt(h, " (longest prefix %lld tokens &gt; context %lld)", (long long)json_integer_value(json_object_get(w, "max_tokens")),
+            strtoll(ctx, NULL, 10));
+    h_raw(h, "</span>");
+  }
+  h_raw(h, "</td><td>");
   const char *sha = ds_json_str(rub, "sha256", NULL);
   if (sha) {
     h_esc(h, ds_json_str(rub, "name", "rubric"));

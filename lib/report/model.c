@@ -143,6 +143,28 @@ static enum ds_status run_info(struct model_ctx *c, const char *schema, const ch
     }
   }
   json_object_set_new(o, "rubric", rub);
+  /* prefixes not replayed, by status and reason: a prefix longer than the model's context says
+   * how long the longest was, against what context */
+  json_t *why = json_array();
+  snprintf(sql, sizeof sql,
+           "SELECT status, coalesce(reason, ''), count(*), max(prompt_tokens) FROM %s.prefixes WHERE status IN "
+           "('skipped', 'failed') GROUP BY 1, 2 ORDER BY 3 DESC",
+           schema);
+  if (!why || (rc = prep(c, sql, &st, err))) {
+    json_decref(why);
+    if (!rc) rc = ds_fail(err, DS_E_NOMEM, "out of memory");
+    goto out;
+  }
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    json_t *w = json_pack("{s:s, s:s, s:I}", "status", col_text(st, 0), "reason", col_text(st, 1), "n",
+                          (json_int_t)sqlite3_column_int64(st, 2));
+    if (w && sqlite3_column_type(st, 3) == SQLITE_INTEGER)
+      json_object_set_new(w, "max_tokens", json_integer((json_int_t)sqlite3_column_int64(st, 3)));
+    if (w) json_array_append_new(why, w);
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  json_object_set_new(o, "not_replayed", why);
   json_object_set_new(o, "meta", meta);
   json_object_set_new(o, "prefixes", pre);
   json_object_set_new(o, "samples", smp);
