@@ -465,6 +465,10 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
     st = ds_fail(err, DS_E_IO, "merge: cannot rename %s to %s: %s", tmp.data, out_path, strerror(errno));
 
 out:
+  /* a step the cancellation interrupted (a copy, the accounting's count) failed with SQLite's
+   * "interrupted": the cause is the cancellation */
+  if (st && st != DS_E_CANCELLED && created && ds_log_cancelled(log))
+    st = ds_fail(err, DS_E_CANCELLED, "merge: cancelled; nothing was written to %s", out_path);
   sqlite3_finalize(q);
   if (in_tx) ds_store_rollback(out);
   if (attached) sqlite3_exec(ds_store_db(out), "DETACH DATABASE src", NULL, NULL, NULL);
