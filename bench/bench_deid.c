@@ -47,7 +47,8 @@ static size_t cp_to_byte(const char *s, size_t len, size_t cp) {
 
 static bool is_alnum_byte(unsigned char c) { return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80; }
 
-static int accuracy(struct ds_deid *d, const char *path, bool show) {
+/* part: 0 all, 1 dev (even template ids: what the rules were tuned on), 2 test (odd). */
+static int accuracy(struct ds_deid *d, const char *path, bool show, int part) {
   json_error_t je;
   json_t *all = json_load_file(path, 0, &je);
   if (!all) {
@@ -60,6 +61,8 @@ static int accuracy(struct ds_deid *d, const char *path, bool show) {
   json_array_foreach(all, i, rec) {
     const char *text = json_string_value(json_object_get(rec, "full_text"));
     if (!text) continue;
+    json_t *tid = json_object_get(rec, "template_id");
+    if (part && json_is_integer(tid) && (json_integer_value(tid) % 2 == 0) != (part == 1)) continue;
     size_t len = strlen(text);
     struct ds_deid_span *sp;
     size_t n;
@@ -189,13 +192,19 @@ int main(int argc, char **argv) {
   const char *traffic = "../shared/data/traffic/sharegpt-1000.jsonl";
   const char *types = NULL;
   bool show = false;
-  int rounds = 5;
+  int rounds = 5, part = 0;
+  const char *text = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--labeled") && i + 1 < argc) labeled = argv[++i];
     else if (!strcmp(argv[i], "--traffic") && i + 1 < argc) traffic = argv[++i];
     else if (!strcmp(argv[i], "--types") && i + 1 < argc) types = argv[++i];
     else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--show-errors")) show = true;
+    else if (!strcmp(argv[i], "--text") && i + 1 < argc) text = argv[++i];
+    else if (!strcmp(argv[i], "--part") && i + 1 < argc) {
+      i++;
+      part = !strcmp(argv[i], "dev") ? 1 : !strcmp(argv[i], "test") ? 2 : 0;
+    }
     else {
       fprintf(stderr, "usage: bench_deid [--labeled F.json] [--traffic F.jsonl] [--types LIST] [--rounds N] [--show-errors]\n");
       return 2;
@@ -212,7 +221,23 @@ int main(int argc, char **argv) {
     return 1;
   }
   int rc = 0;
-  if (*labeled) rc |= accuracy(d, labeled, show);
+  if (text) { /* what is found in one text, and what it becomes */
+    struct ds_deid_span *sp;
+    size_t n;
+    if (ds_deid_find(d, text, strlen(text), &sp, &n, &err) == DS_OK) {
+      for (size_t i = 0; i < n; i++)
+        printf("%-14s %.*s\n", sp[i].type, (int)(sp[i].end - sp[i].start), text + sp[i].start);
+      ds_free(sp);
+    }
+    char *out;
+    if (ds_deid_text(d, text, strlen(text), &out, NULL, &err) == DS_OK) {
+      printf("-> %s\n", out);
+      ds_free(out);
+    }
+    ds_deid_free(d);
+    return 0;
+  }
+  if (*labeled) rc |= accuracy(d, labeled, show, part);
   if (*traffic) rc |= speed(d, traffic, rounds < 1 ? 1 : rounds);
   ds_deid_free(d);
   return rc;
