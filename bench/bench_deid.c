@@ -146,6 +146,8 @@ static void collect_strings(json_t *v, struct ds_buf *texts, size_t **offs, size
   if (json_is_array(v)) json_array_foreach(v, i, x) collect_strings(x, texts, offs, n, cap);
 }
 
+static const char *dump_type; /* --dump TYPE: print each detection of TYPE in the traffic */
+
 static int speed(struct ds_deid *d, const char *path, int rounds) {
   struct ds_lines *l;
   struct ds_err err = {0};
@@ -174,6 +176,9 @@ static int speed(struct ds_deid *d, const char *path, int rounds) {
       size_t k;
       ds_deid_find(d, texts.data + offs[2 * i], offs[2 * i + 1], &sp, &k, NULL);
       found += k;
+      for (size_t j = 0; dump_type && r == 0 && j < k; j++)
+        if (!strcmp(sp[j].type, dump_type))
+          printf("%s\t%.*s\n", dump_type, (int)(sp[j].end - sp[j].start), texts.data + offs[2 * i] + sp[j].start);
       ds_free(sp);
     }
     double dt = bench_cpu_self() - t0;
@@ -194,6 +199,7 @@ int main(int argc, char **argv) {
   bool show = false;
   int rounds = 5, part = 0;
   const char *text = NULL;
+  bool surrogate = false;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--labeled") && i + 1 < argc) labeled = argv[++i];
     else if (!strcmp(argv[i], "--traffic") && i + 1 < argc) traffic = argv[++i];
@@ -201,6 +207,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--show-errors")) show = true;
     else if (!strcmp(argv[i], "--text") && i + 1 < argc) text = argv[++i];
+    else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump_type = argv[++i];
+    else if (!strcmp(argv[i], "--surrogate")) surrogate = true;
     else if (!strcmp(argv[i], "--part") && i + 1 < argc) {
       i++;
       part = !strcmp(argv[i], "dev") ? 1 : !strcmp(argv[i], "test") ? 2 : 0;
@@ -215,6 +223,7 @@ int main(int argc, char **argv) {
   struct ds_deid_params p;
   ds_deid_default_params(&p);
   p.types = types;
+  if (surrogate) p.replace = DS_DEID_REPLACE_SURROGATE;
   struct ds_deid *d;
   if (ds_deid_new(&p, &d, &err)) {
     fprintf(stderr, "bench_deid: %s\n", err.msg);

@@ -319,6 +319,24 @@ def build_lexicon(shared, log):
               "is are was were be been am do does did have has had will would shall should can could may might "
               "must not no yes hi hello hey dear thanks thank please ok okay so then there here also just").split():
         lex.flag(fold(w), L.F_STOP)
+    # stopwords of the languages around (libpostal, MIT): "der", "sie", "les" are not names
+    n = 0
+    for lang in ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "fi", "pl", "cs", "hu", "tr", "ro", "id"):
+        p = os.path.join(d, lang, "stopwords.txt")
+        if not os.path.exists(p):
+            continue
+        with open(p, encoding="utf-8") as f:
+            for line in f:
+                for w in line.strip().split("|"):
+                    if w and single_token(w) and len(w) <= 6:
+                        lex.flag(fold(w), L.F_STOP)
+                        n += 1
+    src("libpostal stopwords (de fr es it nl pt sv da nb fi pl cs hu tr ro id, words of 6 letters or less)", n,
+        "MIT")
+    for w in ("Africa", "America", "Americas", "Asia", "Europe", "Oceania", "Antarctica", "Eurasia", "Arctic",
+              "Caribbean", "Scandinavia", "Balkans", "Latin America", "North America", "South America",
+              "Central America", "Middle East", "Far East", "Southeast Asia"):
+        lex.flag(fold(w), L.F_COUNTRY)
     for w in "van von de der den da del della di du la le ter ten bin ibn al el y dos das zu af".split():
         lex.flag(fold(w), L.F_PARTICLE)
     log.append("lexicon: %d entries; %d flagged as public-figure surnames" % (len(lex.e), npub))

@@ -479,7 +479,8 @@ static void rule_name_is(struct nctx *c) {
       if (!is_word(c, j) || (c->t->v[j].flags & (TK_NL | TK_CODE))) break;
       const struct lex_entry *e = lex(c, j);
       bool cap = (c->t->v[j].flags & TK_CAP) != 0;
-      if (!cap && e && !(e->fn >= 2 || e->sn >= 2) && e->wf && e->wf <= 3) break;
+      /* a word in lower case: a name only when the lexicon knows it as one and not as a word */
+      if (!cap && e && ((e->wf && e->wf <= 3) || (e->flags & LF_STOP) || !(e->fn >= 2 || e->sn >= 2))) break;
       if (e && (e->flags & (LF_STOP | LF_TIME)) && !(e->fn >= 3)) break;
       if (deid_n_cps(tptr(c, j), tlen(c, j)) == 1 && punct(c, j + 1, '.')) j++; /* an initial */
       end = ++j;
@@ -581,11 +582,13 @@ static bool never_alone(const struct nctx *c, size_t i);
  * is a capitalized word right after it (the surname, known or not); a known surname that is
  * not a common word or a place is a name inside a sentence. */
 static bool first_namey(const struct lex_entry *e) {
-  return e && e->fn >= 3 && (e->wf == 0 || (e->fn >= 5 && e->wf >= 3)) &&
+  /* a word written capitalized anyway (a language, a nationality, "America") is a name only
+   * when it is a very common one */
+  return e && e->fn >= 3 && (e->wf == 0 || (e->fn >= 5 && e->wf >= 3)) && (!(e->flags & LF_UPPER) || e->fn >= 6) &&
          !(e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY));
 }
 static bool surnamey(const struct lex_entry *e) {
-  return e && e->sn >= 3 && e->wf == 0 &&
+  return e && e->sn >= 3 && e->wf == 0 && (!(e->flags & LF_UPPER) || e->sn >= 5) &&
          !(e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY | LF_REGION | LF_CITY));
 }
 static bool is_per(const struct nctx *c, size_t i) {
@@ -660,6 +663,8 @@ static void rule_orgs(struct nctx *c) {
   }
 }
 
+static bool also_lowercase(const struct nctx *c, size_t i);
+
 /* Two or three capitalized words that the lexicon does not know (or knows as names), alone
  * in a row: "Hijacinta Godina", "Julcsa Kárpáthy". */
 static bool pair_word(const struct nctx *c, size_t i) {
@@ -668,10 +673,11 @@ static bool pair_word(const struct nctx *c, size_t i) {
     return false;
   if (deid_n_cps(tptr(c, i), tlen(c, i)) < 2 || !lettered(c, i)) return false;
   const struct lex_entry *e = lex(c, i);
+  if (also_lowercase(c, i)) return false;
   if (!e) return true;
   if (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_CITY | LF_COUNTRY | LF_REGION | LF_UPPER))
     return false;
-  return e->wf == 0 || e->fn >= 4 || e->sn >= 4;
+  return (e->fn >= 2 || e->sn >= 2) && (e->wf == 0 || e->wf >= 4);
 }
 
 static void rule_pairs(struct nctx *c) {
@@ -686,6 +692,45 @@ static void rule_pairs(struct nctx *c) {
     for (size_t k = i; k < j; k++)
       if (c->tag[k] == TAG_NONE) c->tag[k] = TAG_PER;
   }
+}
+
+/* A run of capitalized words that the lexicon knows as a place ("New York", "Uttar Pradesh",
+ * "Latin America") is not a name. */
+static void rule_known_places(struct nctx *c) {
+  EACH_CAP(c, i) {
+    if (i > 0 && is_cap(c, i - 1) && !(c->t->v[i].flags & TK_NL)) continue;
+    size_t j = i + 1;
+    while (j < c->t->n && j - i < 4 && is_cap(c, j) && !(c->t->v[j].flags & TK_NL) && (c->t->v[j].flags & TK_SP)) j++;
+    for (size_t e = j; e > i + 1; e--) {
+      char f[128];
+      size_t fl = deid_fold(tptr(c, i), c->t->v[e - 1].e - c->t->v[i].s, f, sizeof f);
+      const struct lex_entry *le = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
+      if (le && (le->flags & (LF_CITY | LF_REGION | LF_COUNTRY))) {
+        for (size_t k = i; k < e; k++)
+          if (c->tag[k] != TAG_PER_STRONG) c->tag[k] = TAG_NOT;
+        break;
+      }
+    }
+  }
+}
+
+/* The lower-case form of a word elsewhere in the text ("docker" beside "Docker"): a word, not
+ * a name. */
+static bool also_lowercase(const struct nctx *c, size_t i) {
+  size_t n = tlen(c, i);
+  const char *p = tptr(c, i);
+  if (n < 3 || n > 32) return false;
+  char w[33];
+  for (size_t k = 0; k < n; k++) {
+    if ((unsigned char)p[k] >= 0x80) return false;
+    w[k] = (char)tolower((unsigned char)p[k]);
+  }
+  for (const char *f = c->text; (f = memmem(f, c->len - (size_t)(f - c->text), w, n)) != NULL; f++) {
+    bool left = f == c->text || !isalnum((unsigned char)f[-1]);
+    bool right = f + n >= c->text + c->len || !isalnum((unsigned char)f[n]);
+    if (left && right) return true;
+  }
+  return false;
 }
 
 /* "Alice, Bob and Carol": names in a list are names. */
@@ -840,6 +885,20 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
     done = b;
     if (per) {
       if (words == 1 && !strong && never_alone(c, a)) continue;
+      if (words == 1 && !strong && is_word(c, a)) {
+        /* "URL", "KPIs": an acronym alone is a name only when the lexicon says so */
+        const struct lex_entry *le = lex(c, a);
+        const char *w = tptr(c, a);
+        bool acronym = tlen(c, a) >= 2 && isupper((unsigned char)w[0]) && isupper((unsigned char)w[1]);
+        if (acronym && !(le && (le->fn >= 3 || le->sn >= 3))) continue;
+        if (!lettered(c, a)) continue;
+        if (!(c->t->v[a].flags & TK_ALLCAPS) && also_lowercase(c, a)) continue;
+        /* "Mark Scheme", "Will Power": a common word before a capitalized common word */
+        if (le && le->wf && le->wf <= 2 && a + 1 < c->t->n && is_cap(c, a + 1)) {
+          const struct lex_entry *ne = lex(c, a + 1);
+          if (ne && ne->wf && ne->wf <= 3 && ne->sn < 3) continue;
+        }
+      }
       if (nd->keep_public_figures && public_figure(c, a, b)) continue;
       if (!enabled[T_PERSON]) continue;
     } else if (!enabled[T_LOCATION]) {
@@ -871,8 +930,11 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
     for (size_t i = 0; i < t->n; i++) /* rare: a linear look is fine */
       if (t->v[i].s >= k && t->v[i].e <= e) t->v[i].flags |= TK_CODE;
   }
-  /* the capitalized words: the only ones rules and tagger look at */
-  if (!t->n_caps) return DS_OK;
+  /* the capitalized words: the only ones rules and tagger look at (and "my name is" before
+   * a name in lower case) */
+  if (!t->n_caps && !memmem(text, len, "ame is", 6) && !memmem(text, len, "all me", 6) &&
+      !memmem(text, len, "alls me", 7))
+    return DS_OK;
   if (nd->tags_cap < t->n) {
     unsigned char *v = ds_realloc(nd->tags, t->n);
     uint32_t *cu = ds_realloc(nd->cues, t->n * sizeof *cu);
@@ -889,6 +951,7 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
     if (!deid_tagger_candidate(text, t, i)) continue;
     if (deid_tagger_score(text, t, i, nd->tags) > theta) nd->tags[i] = TAG_PER;
   }
+  rule_known_places(&c);
   /* extra names given by the user are names */
   if (nd->n_extra) {
     EACH_CAP(&c, i) {

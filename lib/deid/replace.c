@@ -18,14 +18,23 @@ enum ds_status deid_normalize(int type, const char *p, size_t len, struct ds_buf
   ds_buf_reset(out);
   for (size_t i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)p[i];
-    if (ch == '\\' && i + 5 < len && p[i + 1] == 'u') {
+    /* JSON escapes decoded, so that a value reads the same in a raw and an unescaped view */
+    if (ch == '\\' && i + 5 < len && p[i + 1] == 'u' && isxdigit((unsigned char)p[i + 2]) &&
+        isxdigit((unsigned char)p[i + 3]) && isxdigit((unsigned char)p[i + 4]) && isxdigit((unsigned char)p[i + 5])) {
       unsigned cp = (unsigned)strtoul((char[]){p[i + 2], p[i + 3], p[i + 4], p[i + 5], 0}, NULL, 16);
-      if (cp < 0x80) {
-        ch = (unsigned char)cp;
-        i += 5;
+      i += 5;
+      if (cp >= 0x80) {
+        char u[3];
+        int k = 0;
+        if (cp < 0x800) u[k++] = (char)(0xc0 | cp >> 6), u[k++] = (char)(0x80 | (cp & 0x3f));
+        else u[k++] = (char)(0xe0 | cp >> 12), u[k++] = (char)(0x80 | ((cp >> 6) & 0x3f)), u[k++] = (char)(0x80 | (cp & 0x3f));
+        if (type != T_PHONE && type != T_CARD && type != T_SSN && ds_buf_add(out, u, (size_t)k)) return DS_E_NOMEM;
+        continue;
       }
+      ch = (unsigned char)cp;
     } else if (ch == '\\' && i + 1 < len) {
-      continue;
+      char e = p[++i];
+      ch = (unsigned char)(e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e);
     }
     switch (type) {
     case T_PHONE:
@@ -286,6 +295,20 @@ static enum ds_status make_name_token(struct ds_deid *d, int type, const char *s
   return st;
 }
 
+/* Whether this conversation already replaced the name word f in the role. */
+static bool has_role(struct ds_deid *d, char role, const char *f, size_t fl) {
+  if (!d->map_cap || fl + 1 > 127) return false;
+  char key[128];
+  key[0] = role;
+  memcpy(key + 1, f, fl);
+  uint64_t h = ds_hash64(key, fl + 1) ^ ds_mix64((uint64_t)T_PERSON + 1);
+  for (size_t j = h & (d->map_cap - 1); d->map[j].key; j = (j + 1) & (d->map_cap - 1)) {
+    const struct deid_map_ent *m = &d->map[j];
+    if (m->h == h && m->type == T_PERSON && m->klen == fl + 1 && !memcmp(m->key, key, fl + 1)) return true;
+  }
+  return false;
+}
+
 static bool name_word(const char *w, size_t n) {
   if (deid_n_cps(w, n) == 1) return true; /* an initial */
   const struct lex_entry *e = deid_lex_word(w, n);
@@ -321,16 +344,22 @@ static enum ds_status person_surrogate(struct ds_deid *d, const char *p, size_t 
     /* the role: the first of several is a first name, the last a surname; one alone is a
      * first name when it is known as one */
     char role = 'l';
-    if (deid_n_cps(p + i, j - i) == 1) role = 'i';
-    else if (words > 1 && k + 1 < words) role = 'f';
-    else if (words == 1) {
-      const struct lex_entry *e = deid_lex_word(p + i, j - i);
-      if (e && e->fn >= 2 && e->fn >= e->sn) role = 'f';
-    }
-    k++;
     char f[128];
     size_t fl = deid_fold(p + i, j - i, f, sizeof f);
     if (fl > sizeof f) fl = sizeof f;
+    if (deid_n_cps(p + i, j - i) == 1) role = 'i';
+    else if (words > 1 && k + 1 < words) role = 'f';
+    else if (words == 1) {
+      /* one word alone: the role it had earlier in the conversation ("Ann Lee" ... "Ms. Lee"),
+       * else a first name when it is better known as one */
+      if (has_role(d, 'l', f, fl)) role = 'l';
+      else if (has_role(d, 'f', f, fl)) role = 'f';
+      else {
+        const struct lex_entry *e = deid_lex_word(p + i, j - i);
+        if (e && e->fn >= 2 && e->fn >= e->sn) role = 'f';
+      }
+    }
+    k++;
     ds_buf_reset(&d->norm);
     const char *ph;
     if ((st = ds_buf_addc(&d->norm, role)) || (st = ds_buf_add(&d->norm, f, fl)) ||

@@ -62,16 +62,12 @@ static void merge_spans(struct ds_deid *d, struct deid_vec *v) {
   v->n = w + 1;
 }
 
-/* Drops detections of prose-only types that start inside code, and those a later
- * replacement round must not touch again: surrogates this de-identifier issued. */
-static void filter(struct ds_deid *d, const char *text, struct deid_vec *v, size_t from) {
+/* Drops detections of prose-only types that start inside code. */
+static void filter(struct ds_deid *d, struct deid_vec *v, size_t from) {
   size_t w = from;
   for (size_t i = from; i < v->n; i++) {
     struct deid_span *s = &v->v[i];
     if (d->code.n && !deid_type_in_code(s->type) && deid_in_ranges(&d->code, s->start)) continue;
-    if (d->round > 0 && s->type < T_BUILTIN_N &&
-        deid_sur_recognized(&d->sur, s->type, text + s->start, s->end - s->start))
-      continue;
     v->v[w++] = *s;
   }
   v->n = w;
@@ -113,17 +109,10 @@ static enum ds_status detect(struct ds_deid *d, const char *text, size_t len, st
     }
   }
   if ((st = deid_names_find(&d->names, text, len, d->code.n ? &d->code : NULL, d->enabled, out))) return st;
-  filter(d, text, out, from);
+  filter(d, out, from);
   /* values of personal keys in code are personal data whatever the code rule says */
   size_t kv = out->n;
   if (d->code.n && (st = deid_code_values(text, len, &d->code, d->enabled, out))) return st;
-  if (d->round > 0) {
-    size_t w = kv;
-    for (size_t i = kv; i < out->n; i++)
-      if (!deid_sur_recognized(&d->sur, out->v[i].type, text + out->v[i].start, out->v[i].end - out->v[i].start))
-        out->v[w++] = out->v[i];
-    out->n = w;
-  }
   for (size_t i = kv; i < out->n; i++)
     if (deid_allow_value(&d->allow, out->v[i].type, text + out->v[i].start, out->v[i].end - out->v[i].start))
       out->v[i].end = out->v[i].start; /* dropped by the merge below */
@@ -217,12 +206,32 @@ static bool has_escape(const char *t, size_t len) {
 }
 
 /* All detections in text (raw, plus the unescaped view mapped back), merged, in d->spans. */
+/* From the second replacement round on, what this de-identifier put in (a surrogate, judged
+ * whole, as the post-scan judges it) is not found again. */
+static void drop_recognized(struct ds_deid *d, const char *text) {
+  if (d->round == 0 || d->replace != DS_DEID_REPLACE_SURROGATE) return;
+  size_t w = 0;
+  for (size_t i = 0; i < d->spans.n; i++) {
+    struct deid_span *s = &d->spans.v[i];
+    if (s->type < T_BUILTIN_N && deid_sur_recognized(&d->sur, s->type, text + s->start, s->end - s->start)) continue;
+    d->spans.v[w++] = *s;
+  }
+  d->spans.n = w;
+}
+
 enum ds_status deid_find_all(struct ds_deid *d, const char *text, size_t len) {
   d->spans.n = 0;
   enum ds_status st = detect(d, text, len, &d->spans);
-  if (st || !has_escape(text, len)) return st;
+  if (st) return st;
+  if (!has_escape(text, len)) {
+    drop_recognized(d, text);
+    return DS_OK;
+  }
   if ((st = decode_view(d, text, len))) return st;
-  if (d->dec.len == len) return DS_OK; /* nothing was an escape */
+  if (d->dec.len == len) { /* nothing was an escape */
+    drop_recognized(d, text);
+    return DS_OK;
+  }
   d->dspans.n = 0;
   if ((st = detect(d, d->dec.data, d->dec.len, &d->dspans))) return st;
   for (size_t i = 0; i < d->dspans.n; i++) {
@@ -233,8 +242,10 @@ enum ds_status deid_find_all(struct ds_deid *d, const char *text, size_t len) {
     if (deid_vec_push(&d->spans, rs, re, s->type)) return DS_E_NOMEM;
   }
   merge_spans(d, &d->spans);
+  drop_recognized(d, text);
   return DS_OK;
 }
+
 
 enum ds_status ds_deid_find(struct ds_deid *d, const char *text, size_t len, struct ds_deid_span **out_spans,
                             size_t *out_n, struct ds_err *err) {

@@ -455,7 +455,9 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
                        !strncasecmp(sfx, "way", 3)))
           e = v;
       }
-      if (e < c->len && c->text[e] == '.' && e > 0 && is_alpha((unsigned char)c->text[e - 1])) {
+      size_t sfx = e;
+      while (sfx > 0 && is_alpha((unsigned char)c->text[sfx - 1])) sfx--;
+      if (e < c->len && c->text[e] == '.' && e - sfx <= 4 && e > sfx) { /* "St.", "Ave.", "Blvd." */
         /* "St." is the abbreviation's period unless a sentence ends there */
         if (!(e + 2 < c->len && c->text[e + 1] == ' ' && is_upper((unsigned char)c->text[e + 2]) &&
               !deid_lex_word(c->text + e + 2, word_end(c, e + 2) - e - 2)))
