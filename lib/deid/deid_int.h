@@ -94,10 +94,11 @@ enum ds_status deid_code_values(const char *t, size_t len, const struct deid_ran
 
 /* ---- tokens and folding (tokens.c) --------------------------------------------------------- */
 
-enum { TK_WORD = 1, TK_CAP = 2, TK_NL = 4, TK_SP = 8, TK_CODE = 16, TK_ALLCAPS = 32, TK_LEXED = 64 };
+enum { TK_WORD = 1, TK_CAP = 2, TK_NL = 4, TK_SP = 8, TK_CODE = 16, TK_ALLCAPS = 32, TK_LEXED = 64, TK_CUED = 128 };
 struct deid_tok {
   uint32_t s, e;
   uint32_t flags;
+  uint32_t h; /* unused by the tokenizer: scratch for the name rules */
 };
 struct deid_toks {
   struct deid_tok *v;
@@ -178,7 +179,9 @@ struct deid_names {
   bool keep_public_figures;
   uint64_t *extra; /* hashes of extra first names (folded), from --names */
   size_t n_extra;
-  uint32_t *cues; /* per token: the context lists it is in (names.c) */
+  uint64_t *cues; /* per token: the context lists it is in (names.c) */
+  uint32_t *icaps; /* the capitalized words that can be names */
+  size_t icaps_cap;
 };
 void deid_names_release(struct deid_names *nd);
 /* Person names and places (in personal contexts) of a text, outside code, appended to out. */

@@ -19,6 +19,7 @@ void deid_names_release(struct deid_names *nd) {
   ds_free(nd->extra);
   ds_free(nd->cues);
   ds_free(nd->toks.caps);
+  ds_free(nd->icaps);
   memset(nd, 0, sizeof *nd);
 }
 
@@ -27,10 +28,17 @@ struct nctx {
   size_t len;
   struct deid_toks *t;
   unsigned char *tag;
-  uint32_t *cues;
+  uint64_t *cues;
   const uint32_t *caps; /* indices of the capitalized words outside code, in order */
   size_t n_caps;
+  struct deid_names *nd;
+  const uint32_t *icaps; /* the ones that can be names (not a common word at a sentence start) */
+  size_t n_icaps;
 };
+/* Each capitalized word that can be a name, outside code. */
+#define EACH_NAMECAP(c, i)                                                                        \
+  for (size_t q_ = 0, i; q_ < (c)->n_icaps && ((i = (c)->icaps[q_]), 1); q_++)                      \
+    if (!((c)->t->v[i].flags & TK_CODE))
 /* Each capitalized word outside code (placeholders count as code). */
 #define EACH_CAP(c, i)                                                                            \
   for (size_t q_ = 0, i; q_ < (c)->n_caps && ((i = (c)->caps[q_]), 1); q_++)                        \
@@ -43,91 +51,131 @@ static bool is_cap(const struct nctx *c, size_t i) {
 static size_t tlen(const struct nctx *c, size_t i) { return c->t->v[i].e - c->t->v[i].s; }
 static const char *tptr(const struct nctx *c, size_t i) { return c->text + c->t->v[i].s; }
 
-enum cue {
-  CUE_TITLE = 1 << 0,
-  CUE_LABEL = 1 << 1,
-  CUE_GREET = 1 << 2,
-  CUE_SIGNOFF = 1 << 3,
-  CUE_NAMED = 1 << 4,
-  CUE_VERB_IN = 1 << 5,
-  CUE_FROM_LEAD = 1 << 6,
-  CUE_TO_LEAD = 1 << 7,
-  CUE_WORKS = 1 << 8,
-  CUE_PLACEWORD = 1 << 9,
-  CUE_KIND = 1 << 10,
-  CUE_MY = 1 << 11,
-  CUE_NAME = 1 << 12,
-  CUE_IS = 1 << 13,
-  CUE_CALL = 1 << 14,
-  CUE_ME = 1 << 15,
-  CUE_I = 1 << 16,
-  CUE_AM = 1 << 17,
-  CUE_THIS = 1 << 18,
-  CUE_APOS = 1 << 19,
-  CUE_M = 1 << 20,
-  CUE_IN = 1 << 21,
-  CUE_NEAR = 1 << 22,
-  CUE_FROM = 1 << 23,
-  CUE_TO = 1 << 24,
-  CUE_UP = 1 << 25,
-  CUE_GREW = 1 << 26,
-  CUE_BY = 1 << 27,
-  CUE_AND = 1 << 28,
-  CUE_REGARDS = 1 << 29
-};
+/* What a word is to the rules (one bit per list). */
+#define CUE_TITLE (1ull << 0)
+#define CUE_LABEL (1ull << 1)
+#define CUE_GREET (1ull << 2)
+#define CUE_SIGNOFF (1ull << 3)
+#define CUE_NAMED (1ull << 4)
+#define CUE_VERB_IN (1ull << 5)
+#define CUE_FROM_LEAD (1ull << 6)
+#define CUE_TO_LEAD (1ull << 7)
+#define CUE_WORKS (1ull << 8)
+#define CUE_PLACEWORD (1ull << 9)
+#define CUE_KIND (1ull << 10)
+#define CUE_MY (1ull << 11)
+#define CUE_NAME (1ull << 12)
+#define CUE_IS (1ull << 13)
+#define CUE_CALL (1ull << 14)
+#define CUE_ME (1ull << 15)
+#define CUE_I (1ull << 16)
+#define CUE_AM (1ull << 17)
+#define CUE_THIS (1ull << 18)
+#define CUE_APOS (1ull << 19)
+#define CUE_M (1ull << 20)
+#define CUE_IN (1ull << 21)
+#define CUE_NEAR (1ull << 22)
+#define CUE_FROM (1ull << 23)
+#define CUE_TO (1ull << 24)
+#define CUE_UP (1ull << 25)
+#define CUE_GREW (1ull << 26)
+#define CUE_BY (1ull << 27)
+#define CUE_AND (1ull << 28)
+#define CUE_REGARDS (1ull << 29)
+#define CUE_PRODUCT (1ull << 30)
+#define CUE_ORGHEAD (1ull << 31)
+#define CUE_VERB (1ull << 32)
+#define CUE_CALLS (1ull << 33)
+#define CUE_AT (1ull << 34)
+
 
 /* Words the rules look for, with the lists they are in . */
 static const struct {
   const char *w;
-  uint32_t bits;
+  uint64_t bits;
 } cue_words[] = {
   {"'", CUE_APOS},
+  {"agency", CUE_ORGHEAD},
   {"agent", CUE_TITLE},
+  {"airlines", CUE_ORGHEAD},
   {"aka", CUE_NAMED},
   {"album", CUE_WORKS},
-  {"am", CUE_FROM_LEAD | CUE_AM},
+  {"alexa", CUE_PRODUCT},
+  {"am", CUE_AM | CUE_FROM_LEAD},
+  {"amazon", CUE_PRODUCT},
   {"and", CUE_AND},
+  {"angular", CUE_PRODUCT},
+  {"answered", CUE_VERB},
+  {"anthropic", CUE_PRODUCT},
   {"apartment", CUE_VERB_IN},
+  {"apple", CUE_PRODUCT},
   {"applicant", CUE_LABEL},
   {"are", CUE_FROM_LEAD},
   {"article", CUE_WORKS},
+  {"asked", CUE_VERB},
   {"assignee", CUE_LABEL},
+  {"associates", CUE_ORGHEAD},
+  {"association", CUE_ORGHEAD},
+  {"at", CUE_AT},
   {"attention", CUE_LABEL},
   {"attn", CUE_LABEL},
   {"aunt", CUE_TITLE},
   {"auntie", CUE_TITLE},
   {"author", CUE_LABEL},
   {"authored", CUE_WORKS},
+  {"band", CUE_ORGHEAD},
+  {"bank", CUE_ORGHEAD},
+  {"bard", CUE_PRODUCT},
   {"based", CUE_VERB_IN},
   {"bcc", CUE_LABEL},
-  {"best", CUE_SIGNOFF | CUE_KIND},
+  {"best", CUE_KIND | CUE_SIGNOFF},
+  {"bing", CUE_PRODUCT},
   {"book", CUE_WORKS},
   {"books", CUE_WORKS},
   {"born", CUE_VERB_IN},
+  {"bros", CUE_ORGHEAD},
   {"brother", CUE_TITLE},
+  {"brothers", CUE_ORGHEAD},
   {"by", CUE_BY},
   {"bye", CUE_GREET},
   {"call", CUE_CALL},
-  {"called", CUE_NAMED},
+  {"called", CUE_CALLS | CUE_NAMED},
+  {"calls", CUE_CALLS},
   {"came", CUE_FROM_LEAD},
+  {"capital", CUE_ORGHEAD},
   {"capt", CUE_TITLE},
   {"captain", CUE_TITLE},
   {"cc", CUE_LABEL},
+  {"center", CUE_ORGHEAD},
+  {"centre", CUE_ORGHEAD},
+  {"chatgpt", CUE_PRODUCT},
   {"cheers", CUE_SIGNOFF},
   {"chef", CUE_TITLE},
-  {"city", CUE_VERB_IN | CUE_PLACEWORD},
+  {"choir", CUE_ORGHEAD},
+  {"city", CUE_PLACEWORD | CUE_VERB_IN},
+  {"claude", CUE_PRODUCT},
   {"client", CUE_LABEL},
+  {"clinic", CUE_ORGHEAD},
+  {"club", CUE_ORGHEAD},
+  {"co", CUE_ORGHEAD},
   {"coach", CUE_TITLE},
   {"col", CUE_TITLE},
+  {"college", CUE_ORGHEAD},
   {"colonel", CUE_TITLE},
   {"come", CUE_FROM_LEAD},
   {"comes", CUE_FROM_LEAD},
+  {"company", CUE_ORGHEAD},
   {"composed", CUE_WORKS},
   {"congrats", CUE_GREET},
   {"congressman", CUE_TITLE},
   {"congresswoman", CUE_TITLE},
+  {"consulting", CUE_ORGHEAD},
   {"contact", CUE_LABEL},
+  {"copilot", CUE_PRODUCT},
   {"cordially", CUE_SIGNOFF},
+  {"corp", CUE_ORGHEAD},
+  {"corporation", CUE_ORGHEAD},
+  {"cortana", CUE_PRODUCT},
   {"councillor", CUE_TITLE},
   {"councilman", CUE_TITLE},
   {"cousin", CUE_TITLE},
@@ -135,32 +183,48 @@ static const struct {
   {"customer", CUE_LABEL},
   {"dame", CUE_TITLE},
   {"dear", CUE_GREET},
+  {"debian", CUE_PRODUCT},
   {"detective", CUE_TITLE},
+  {"died", CUE_VERB},
   {"directed", CUE_WORKS},
-  {"doctor", CUE_TITLE | CUE_LABEL},
+  {"django", CUE_PRODUCT},
+  {"doctor", CUE_LABEL | CUE_TITLE},
   {"dr", CUE_TITLE},
   {"edited", CUE_WORKS},
   {"emergency", CUE_LABEL},
   {"employee", CUE_LABEL},
+  {"ensemble", CUE_ORGHEAD},
+  {"enterprises", CUE_ORGHEAD},
   {"essay", CUE_WORKS},
   {"evening", CUE_GREET},
   {"family", CUE_FROM_LEAD},
   {"father", CUE_TITLE},
+  {"feels", CUE_VERB},
   {"film", CUE_WORKS},
+  {"flask", CUE_PRODUCT},
   {"flat", CUE_VERB_IN},
+  {"foods", CUE_ORGHEAD},
+  {"foundation", CUE_ORGHEAD},
   {"founded", CUE_WORKS},
   {"fr", CUE_TITLE},
   {"frau", CUE_TITLE},
-  {"from", CUE_LABEL | CUE_FROM},
+  {"from", CUE_FROM | CUE_LABEL},
   {"fullname", CUE_LABEL},
+  {"fund", CUE_ORGHEAD},
+  {"gemini", CUE_PRODUCT},
   {"gen", CUE_TITLE},
   {"general", CUE_TITLE},
+  {"gmbh", CUE_ORGHEAD},
   {"goodbye", CUE_GREET},
+  {"google", CUE_PRODUCT},
   {"gov", CUE_TITLE},
   {"governor", CUE_TITLE},
+  {"gpt", CUE_PRODUCT},
+  {"graduated", CUE_VERB},
   {"grandma", CUE_TITLE},
   {"grandpa", CUE_TITLE},
-  {"grew", CUE_VERB_IN | CUE_GREW},
+  {"grew", CUE_GREW | CUE_VERB_IN},
+  {"group", CUE_ORGHEAD},
   {"guardian", CUE_LABEL},
   {"hail", CUE_FROM_LEAD},
   {"hails", CUE_FROM_LEAD},
@@ -170,48 +234,75 @@ static const struct {
   {"hey", CUE_GREET},
   {"hi", CUE_GREET},
   {"holder", CUE_LABEL},
+  {"holdings", CUE_ORGHEAD},
   {"home", CUE_VERB_IN},
-  {"hometown", CUE_VERB_IN | CUE_PLACEWORD},
+  {"hometown", CUE_PLACEWORD | CUE_VERB_IN},
   {"hon", CUE_TITLE},
+  {"hospital", CUE_ORGHEAD},
   {"house", CUE_VERB_IN},
   {"i", CUE_FROM_LEAD | CUE_I},
   {"illustrated", CUE_WORKS},
   {"imam", CUE_TITLE},
   {"in", CUE_IN},
+  {"inc", CUE_ORGHEAD},
+  {"industries", CUE_ORGHEAD},
   {"insp", CUE_TITLE},
   {"inspector", CUE_TITLE},
+  {"institute", CUE_ORGHEAD},
+  {"insurance", CUE_ORGHEAD},
+  {"international", CUE_ORGHEAD},
   {"invented", CUE_WORKS},
+  {"investments", CUE_ORGHEAD},
   {"is", CUE_FROM_LEAD | CUE_IS},
+  {"java", CUE_PRODUCT},
+  {"joined", CUE_VERB},
   {"judge", CUE_TITLE},
+  {"julia", CUE_PRODUCT},
   {"justice", CUE_TITLE},
   {"kind", CUE_KIND},
+  {"laboratories", CUE_ORGHEAD},
+  {"labs", CUE_ORGHEAD},
+  {"laughed", CUE_VERB},
   {"lecture", CUE_WORKS},
+  {"library", CUE_ORGHEAD},
   {"lieutenant", CUE_TITLE},
+  {"likes", CUE_VERB},
+  {"linux", CUE_PRODUCT},
+  {"listed", CUE_VERB},
   {"live", CUE_VERB_IN},
-  {"lived", CUE_VERB_IN},
-  {"lives", CUE_VERB_IN},
+  {"lived", CUE_VERB | CUE_VERB_IN},
+  {"lives", CUE_VERB | CUE_VERB_IN},
   {"living", CUE_VERB_IN},
+  {"llama", CUE_PRODUCT},
+  {"llc", CUE_ORGHEAD},
   {"located", CUE_VERB_IN},
   {"love", CUE_SIGNOFF},
+  {"loves", CUE_VERB},
   {"lt", CUE_TITLE},
+  {"ltd", CUE_ORGHEAD},
   {"m", CUE_FROM_LEAD | CUE_M},
   {"madam", CUE_TITLE},
   {"madame", CUE_TITLE},
   {"manager", CUE_LABEL},
+  {"married", CUE_VERB},
   {"mayor", CUE_TITLE},
   {"me", CUE_ME},
+  {"media", CUE_ORGHEAD},
   {"member", CUE_LABEL},
+  {"microsoft", CUE_PRODUCT},
   {"miss", CUE_TITLE},
   {"mlle", CUE_TITLE},
   {"mme", CUE_TITLE},
   {"morning", CUE_GREET},
+  {"motors", CUE_ORGHEAD},
   {"move", CUE_TO_LEAD},
-  {"moved", CUE_FROM_LEAD | CUE_TO_LEAD},
+  {"moved", CUE_FROM_LEAD | CUE_TO_LEAD | CUE_VERB},
   {"movie", CUE_WORKS},
   {"moving", CUE_FROM_LEAD | CUE_TO_LEAD},
   {"mr", CUE_TITLE},
   {"mrs", CUE_TITLE},
   {"ms", CUE_TITLE},
+  {"museum", CUE_ORGHEAD},
   {"mx", CUE_TITLE},
   {"my", CUE_MY},
   {"name", CUE_LABEL | CUE_NAME},
@@ -225,35 +316,48 @@ static const struct {
   {"nicknamed", CUE_NAMED},
   {"novel", CUE_WORKS},
   {"novels", CUE_WORKS},
-  {"nurse", CUE_TITLE | CUE_LABEL},
+  {"nurse", CUE_LABEL | CUE_TITLE},
   {"née", CUE_NAMED},
   {"officer", CUE_TITLE},
+  {"openai", CUE_PRODUCT},
   {"or", CUE_AND},
+  {"orchestra", CUE_ORGHEAD},
   {"originally", CUE_FROM_LEAD},
   {"outside", CUE_NEAR},
   {"owner", CUE_LABEL},
   {"painting", CUE_WORKS},
   {"paper", CUE_WORKS},
   {"parents", CUE_FROM_LEAD},
+  {"partners", CUE_ORGHEAD},
   {"pastor", CUE_TITLE},
   {"patient", CUE_LABEL},
   {"performed", CUE_WORKS},
+  {"pharmaceuticals", CUE_ORGHEAD},
   {"physician", CUE_LABEL},
   {"play", CUE_WORKS},
+  {"plc", CUE_ORGHEAD},
   {"poem", CUE_WORKS},
   {"president", CUE_TITLE},
+  {"press", CUE_ORGHEAD},
   {"prof", CUE_TITLE},
   {"professor", CUE_TITLE},
   {"published", CUE_WORKS},
+  {"publishing", CUE_ORGHEAD},
+  {"python", CUE_PRODUCT},
+  {"quartet", CUE_ORGHEAD},
   {"quote", CUE_WORKS},
   {"rabbi", CUE_TITLE},
   {"raised", CUE_VERB_IN},
+  {"ratings", CUE_ORGHEAD},
   {"re", CUE_FROM_LEAD},
+  {"react", CUE_PRODUCT},
   {"recipient", CUE_LABEL},
-  {"regards", CUE_SIGNOFF | CUE_REGARDS},
+  {"records", CUE_ORGHEAD},
+  {"regards", CUE_REGARDS | CUE_SIGNOFF},
   {"relocated", CUE_FROM_LEAD | CUE_TO_LEAD},
   {"relocating", CUE_FROM_LEAD | CUE_TO_LEAD},
   {"rep", CUE_TITLE},
+  {"replied", CUE_VERB},
   {"reporter", CUE_LABEL},
   {"reside", CUE_VERB_IN},
   {"resident", CUE_VERB_IN},
@@ -263,7 +367,12 @@ static const struct {
   {"rev", CUE_TITLE},
   {"reverend", CUE_TITLE},
   {"reviewer", CUE_LABEL},
+  {"ruby", CUE_PRODUCT},
+  {"rust", CUE_PRODUCT},
   {"s", CUE_FROM_LEAD},
+  {"said", CUE_VERB},
+  {"says", CUE_VERB},
+  {"school", CUE_ORGHEAD},
   {"sen", CUE_TITLE},
   {"senator", CUE_TITLE},
   {"sender", CUE_LABEL},
@@ -276,8 +385,14 @@ static const struct {
   {"signed", CUE_LABEL},
   {"sincerely", CUE_SIGNOFF},
   {"sir", CUE_TITLE},
+  {"siri", CUE_PRODUCT},
   {"sister", CUE_TITLE},
+  {"smiled", CUE_VERB},
+  {"society", CUE_ORGHEAD},
+  {"solutions", CUE_ORGHEAD},
   {"song", CUE_WORKS},
+  {"sons", CUE_ORGHEAD},
+  {"spent", CUE_VERB},
   {"spouse", CUE_LABEL},
   {"sr", CUE_TITLE},
   {"sra", CUE_TITLE},
@@ -286,31 +401,49 @@ static const struct {
   {"stayed", CUE_VERB_IN},
   {"staying", CUE_VERB_IN},
   {"student", CUE_LABEL},
+  {"studied", CUE_VERB},
+  {"studios", CUE_ORGHEAD},
   {"sung", CUE_WORKS},
   {"supervisor", CUE_LABEL},
   {"supt", CUE_TITLE},
   {"surname", CUE_LABEL},
+  {"swift", CUE_PRODUCT},
+  {"systems", CUE_ORGHEAD},
   {"talk", CUE_WORKS},
   {"teacher", CUE_LABEL},
+  {"technologies", CUE_ORGHEAD},
   {"tenant", CUE_LABEL},
   {"thank", CUE_GREET},
   {"thanks", CUE_GREET | CUE_SIGNOFF},
+  {"thinks", CUE_VERB},
   {"this", CUE_THIS},
   {"to", CUE_LABEL | CUE_TO},
-  {"town", CUE_VERB_IN | CUE_PLACEWORD},
+  {"told", CUE_VERB},
+  {"town", CUE_PLACEWORD | CUE_VERB_IN},
   {"translated", CUE_WORKS},
+  {"trio", CUE_ORGHEAD},
+  {"trust", CUE_ORGHEAD},
+  {"ubuntu", CUE_PRODUCT},
   {"uncle", CUE_TITLE},
-  {"up", CUE_VERB_IN | CUE_UP},
+  {"university", CUE_ORGHEAD},
+  {"up", CUE_UP | CUE_VERB_IN},
   {"user", CUE_LABEL},
+  {"ventures", CUE_ORGHEAD},
   {"village", CUE_VERB_IN},
+  {"vue", CUE_PRODUCT},
+  {"wants", CUE_VERB},
   {"warm", CUE_KIND},
   {"warmest", CUE_KIND},
   {"we", CUE_FROM_LEAD},
   {"welcome", CUE_GREET},
+  {"went", CUE_VERB},
+  {"windows", CUE_PRODUCT},
   {"witness", CUE_LABEL},
   {"work", CUE_WORKS},
-  {"works", CUE_WORKS},
+  {"worked", CUE_VERB},
+  {"works", CUE_VERB | CUE_WORKS},
   {"written", CUE_WORKS},
+  {"wrote", CUE_VERB},
   {"xoxo", CUE_SIGNOFF},
   {"yours", CUE_SIGNOFF},
   {"\xe2\x80\x99", CUE_APOS},
@@ -336,10 +469,10 @@ static void cue_build(void) {
 }
 
 /* The cue bits of token i (its lower-cased form looked up once). */
-static uint32_t cue(const struct nctx *c, size_t i) {
+static uint64_t cue(const struct nctx *c, size_t i) {
   if (i >= c->t->n) return 0;
-  if (c->cues[i] != UINT32_MAX) return c->cues[i];
-  uint32_t bits = 0;
+  if (c->t->v[i].flags & TK_CUED) return c->cues[i];
+  uint64_t bits = 0;
   size_t n = tlen(c, i);
   const struct deid_tok *k0 = &c->t->v[i];
   if (!(k0->flags & TK_WORD)) {
@@ -364,13 +497,10 @@ static uint32_t cue(const struct nctx *c, size_t i) {
     }
   }
   c->cues[i] = bits;
+  c->t->v[i].flags |= TK_CUED;
   return bits;
 }
 
-static bool tok_lower_is(const struct nctx *c, size_t i, const char *w) {
-  size_t n = strlen(w);
-  return i < c->t->n && tlen(c, i) == n && !strncasecmp(tptr(c, i), w, n);
-}
 static bool punct(const struct nctx *c, size_t i, char ch) {
   return i < c->t->n && !(c->t->v[i].flags & TK_WORD) && tlen(c, i) == 1 && tptr(c, i)[0] == ch;
 }
@@ -429,7 +559,7 @@ static bool namelike(const struct nctx *c, size_t i) {
 }
 
 static void rule_titles(struct nctx *c) {
-  EACH_CAP(c, j) {
+  EACH_NAMECAP(c, j) {
     if (j == 0 || (c->t->v[j].flags & TK_NL)) continue;
     size_t i = j - 1;
     if (punct(c, i, '.') && i > 0) i--;
@@ -450,29 +580,20 @@ static bool lettered(const struct nctx *c, size_t i) {
 }
 
 /* Words that are not names however they are used (assistants, products). */
-static bool product_word(const struct nctx *c, size_t i) {
-  static const char *const w[] = {"chatgpt", "gpt", "claude", "gemini", "bard", "copilot", "llama", "alexa", "siri",
-                                  "cortana", "bing", "openai", "anthropic", "google", "microsoft", "apple", "amazon",
-                                  "python", "java", "ruby", "rust", "julia", "swift", "django", "flask", "react",
-                                  "angular", "vue", "linux", "ubuntu", "debian", "windows", NULL};
-  for (const char *const *x = w; *x; x++)
-    if (tok_lower_is(c, i, *x)) return true;
-  return false;
-}
+static bool product_word(const struct nctx *c, size_t i) { return (cue(c, i) & CUE_PRODUCT) != 0; }
 
 /* "my name is vitoria", "everyone calls me Ján": after these the next words are the name,
  * capitalized or not (lower-case words only when they are not common words). */
 static void rule_name_is(struct nctx *c) {
   for (size_t i = 1; i + 1 < c->t->n; i++) {
     const struct deid_tok *k = &c->t->v[i];
-    size_t n = k->e - k->s;
+    if (k->e - k->s != 2) continue;
     const char *p = c->text + k->s;
-    bool is_is = n == 2 && (p[0] | 32) == 'i' && (p[1] | 32) == 's';
-    bool is_me = n == 2 && (p[0] | 32) == 'm' && (p[1] | 32) == 'e';
+    bool is_is = (p[0] | 32) == 'i' && (p[1] | 32) == 's';
+    bool is_me = (p[0] | 32) == 'm' && (p[1] | 32) == 'e';
     if (!is_is && !is_me) continue;
-    uint32_t prev = cue(c, i - 1);
-    bool name = is_is ? (prev & CUE_NAME) != 0 : ((prev & CUE_CALL) || tok_lower_is(c, i - 1, "calls") ||
-                                                 tok_lower_is(c, i - 1, "called"));
+    uint64_t prev = cue(c, i - 1);
+    bool name = is_is ? (prev & CUE_NAME) != 0 : (prev & (CUE_CALL | CUE_CALLS)) != 0;
     if (!name) continue;
     size_t j = i + 1, end = j;
     for (int words = 0; words < 3 && j < c->t->n; words++) {
@@ -493,11 +614,7 @@ static void rule_name_is(struct nctx *c) {
 /* "Ubul: What a wife." (a speaker), "Aloisia, can I ..." (someone addressed), "Trivo lives
  * on ..." (someone doing what people do). */
 static void rule_roles(struct nctx *c) {
-  static const char *const verbs[] = {"lives", "lived", "spent", "said", "says", "told", "asked", "works",
-                                      "worked", "wrote", "married", "died", "moved", "studied", "graduated",
-                                      "joined", "loves", "likes", "wants", "thinks", "feels", "went", "smiled",
-                                      "laughed", "replied", "answered", "listed", "is from", NULL};
-  EACH_CAP(c, i) {
+  EACH_NAMECAP(c, i) {
     if (c->tag[i] != TAG_NONE || product_word(c, i) || !lettered(c, i)) continue;
     const struct lex_entry *e = lex(c, i);
     bool common = e && e->wf && e->wf <= 3 && e->fn < 3;
@@ -513,13 +630,8 @@ static void rule_roles(struct nctx *c) {
       continue;
     }
     if (i + 1 < c->t->n && is_word(c, i + 1) && !(c->t->v[i + 1].flags & TK_CAP)) {
-      for (const char *const *v = verbs; *v; v++) {
-        if (!strcmp(*v, "is from")) {
-          if (tok_lower_is(c, i + 1, "is") && tok_lower_is(c, i + 2, "from")) c->tag[i] = TAG_PER;
-        } else if (tok_lower_is(c, i + 1, *v)) {
-          c->tag[i] = TAG_PER;
-        }
-      }
+      uint64_t n1 = cue(c, i + 1);
+      if ((n1 & CUE_VERB) || ((n1 & CUE_IS) && (cue(c, i + 2) & CUE_FROM))) c->tag[i] = TAG_PER;
     }
   }
 }
@@ -527,10 +639,10 @@ static void rule_roles(struct nctx *c) {
 /* Labels and phrases after which a name follows. strong: tag the run whatever it is; weak:
  * only when it looks like a name. */
 static void rule_labels(struct nctx *c) {
-  EACH_CAP(c, i) {
+  EACH_NAMECAP(c, i) {
     if (!is_cap(c, i) || c->tag[i] == TAG_PER_STRONG) continue;
     bool strong = false, weak = false;
-    uint32_t p1 = i >= 1 ? cue(c, i - 1) : 0, p2 = 0, p3 = 0;
+    uint64_t p1 = i >= 1 ? cue(c, i - 1) : 0, p2 = 0, p3 = 0;
     if (p1 & (CUE_IS | CUE_ME | CUE_AM | CUE_M)) {
       p2 = i >= 2 ? cue(c, i - 2) : 0;
       p3 = (p1 & CUE_M) && i >= 3 ? cue(c, i - 3) : 0;
@@ -596,12 +708,12 @@ static bool is_per(const struct nctx *c, size_t i) {
 }
 
 static void rule_lexicon(struct nctx *c) {
-  EACH_CAP(c, i) {
+  EACH_NAMECAP(c, i) {
     if (c->tag[i] != TAG_NONE || (c->t->v[i].flags & TK_ALLCAPS) || !lettered(c, i)) continue;
     const struct lex_entry *e = lex(c, i);
-    uint32_t p1 = i ? cue(c, i - 1) : 0;
+    uint64_t p1 = i ? cue(c, i - 1) : 0;
     /* "to Antonio" a person, "to Paris" a place */
-    bool after_prep = ((p1 & (CUE_IN | CUE_NEAR | CUE_FROM | CUE_TO)) != 0 || (i && tok_lower_is(c, i - 1, "at"))) &&
+    bool after_prep = ((p1 & (CUE_IN | CUE_NEAR | CUE_FROM | CUE_TO)) != 0 || (i && (cue(c, i - 1) & CUE_AT))) &&
                       e && (e->flags & (LF_CITY | LF_REGION | LF_COUNTRY));
     if (first_namey(e) && !after_prep) {
       c->tag[i] = TAG_PER;
@@ -611,7 +723,7 @@ static void rule_lexicon(struct nctx *c) {
   }
   /* a capitalized word joined to a name, maybe across an initial ("Tomomi Arata", "Karin M.
    * Beike", "Ivan King") */
-  EACH_CAP(c, i) {
+  EACH_NAMECAP(c, i) {
     if (c->tag[i] != TAG_NONE || never_alone(c, i) || !lettered(c, i)) continue;
     if ((c->t->v[i].flags & TK_ALLCAPS) && !(i > 0 && (c->t->v[i - 1].flags & TK_ALLCAPS))) continue;
     const struct lex_entry *e = lex(c, i);
@@ -631,26 +743,8 @@ static void rule_lexicon(struct nctx *c) {
 /* Organizations named after people ("Davis, Reynolds and Williamson Orchestra", "Kroll Bond
  * Ratings", "Weber-Santana Inc"): the names before an organization word are not people. */
 static void rule_orgs(struct nctx *c) {
-  static const char *const heads[] = {"inc", "llc", "ltd", "plc", "gmbh", "corp", "corporation", "company", "co",
-                                      "group", "partners", "associates", "orchestra", "agency", "investments",
-                                      "ratings", "holdings", "industries", "bank", "foundation", "university",
-                                      "college", "institute", "school", "hospital", "clinic", "labs",
-                                      "laboratories", "systems", "solutions", "technologies", "consulting",
-                                      "brothers", "bros", "sons", "media", "studios", "records", "press",
-                                      "publishing", "motors", "airlines", "enterprises", "international",
-                                      "capital", "ventures", "insurance", "trust", "fund", "society",
-                                      "association", "club", "band", "quartet", "trio", "ensemble", "choir",
-                                      "museum", "library", "center", "centre", "foods", "pharmaceuticals", NULL};
-  for (size_t i = 1; i < c->t->n; i++) {
-    if (!is_word(c, i) || !(c->t->v[i].flags & TK_CAP)) continue;
-    char w[16];
-    size_t n = tlen(c, i);
-    if (n >= sizeof w) continue;
-    for (size_t k = 0; k < n; k++) w[k] = (char)tolower((unsigned char)tptr(c, i)[k]);
-    w[n] = 0;
-    bool head = false;
-    for (const char *const *h = heads; *h && !head; h++) head = !strcmp(*h, w);
-    if (!head) continue;
+  EACH_CAP(c, i) {
+    if (i == 0 || !(cue(c, i) & CUE_ORGHEAD)) continue;
     /* back over the names and their commas and "and" */
     for (size_t j = i; j-- > 0;) {
       if (is_cap(c, j)) {
@@ -681,14 +775,16 @@ static bool pair_word(const struct nctx *c, size_t i) {
 }
 
 static void rule_pairs(struct nctx *c) {
-  EACH_CAP(c, i) {
+  EACH_NAMECAP(c, i) {
     if (i > 0 && is_cap(c, i - 1) && !(c->t->v[i].flags & TK_NL)) continue; /* not the first of its run */
-    size_t j = i;
-    while (j < c->t->n && pair_word(c, j) && (j == i || (!(c->t->v[j].flags & TK_NL) && (c->t->v[j].flags & TK_SP))))
-      j++;
+    /* the run of capitalized words joined by single spaces (cheap checks first) */
+    size_t j = i + 1;
+    while (j < c->t->n && j - i <= 3 && is_cap(c, j) && !(c->t->v[j].flags & TK_NL) && (c->t->v[j].flags & TK_SP)) j++;
     size_t n = j - i;
     if (n < 2 || n > 3) continue;
-    if (j < c->t->n && is_cap(c, j) && !(c->t->v[j].flags & TK_NL)) continue; /* a longer title-case run */
+    bool ok = true;
+    for (size_t k = i; k < j && ok; k++) ok = pair_word(c, k);
+    if (!ok) continue;
     for (size_t k = i; k < j; k++)
       if (c->tag[k] == TAG_NONE) c->tag[k] = TAG_PER;
   }
@@ -720,22 +816,29 @@ static bool also_lowercase(const struct nctx *c, size_t i) {
   size_t n = tlen(c, i);
   const char *p = tptr(c, i);
   if (n < 3 || n > 32) return false;
+  /* only words the lexicon does not know as names: "Docker" beside "docker" */
+  const struct lex_entry *e = lex(c, i);
+  if (e && (e->fn >= 2 || e->sn >= 2)) return false;
   char w[33];
   for (size_t k = 0; k < n; k++) {
     if ((unsigned char)p[k] >= 0x80) return false;
     w[k] = (char)tolower((unsigned char)p[k]);
   }
-  for (const char *f = c->text; (f = memmem(f, c->len - (size_t)(f - c->text), w, n)) != NULL; f++) {
+  const char *end = c->text + c->len;
+  for (const char *f = memchr(c->text, w[0], c->len); f; f = memchr(f + 1, w[0], (size_t)(end - f - 1))) {
+    if ((size_t)(end - f) < n) break;
+    if (f[1] != w[1] || memcmp(f, w, n)) continue;
     bool left = f == c->text || !isalnum((unsigned char)f[-1]);
-    bool right = f + n >= c->text + c->len || !isalnum((unsigned char)f[n]);
+    bool right = f + n == end || !isalnum((unsigned char)f[n]);
     if (left && right) return true;
+    if (f + 1 >= end) break;
   }
   return false;
 }
 
 /* "Alice, Bob and Carol": names in a list are names. */
 static void rule_lists(struct nctx *c) {
-  EACH_CAP(c, i) {
+  EACH_NAMECAP(c, i) {
     if (i + 2 >= c->t->n) break;
     if (c->tag[i] != TAG_PER && c->tag[i] != TAG_PER_STRONG) continue;
     /* forward: , X / and X / & X */
@@ -757,7 +860,7 @@ static void rule_lists(struct nctx *c) {
  * same text ("Norton said"). */
 static void rule_propagate(struct nctx *c, uint64_t *seen, size_t cap) {
   size_t n = 0;
-  EACH_CAP(c, i) {
+  EACH_NAMECAP(c, i) {
     if (n >= cap) break;
     if (c->tag[i] != TAG_PER && c->tag[i] != TAG_PER_STRONG) continue;
     bool full = c->tag[i] == TAG_PER_STRONG || (i + 1 < c->t->n && (c->tag[i + 1] == TAG_PER || c->tag[i + 1] == TAG_PER_STRONG)) ||
@@ -769,7 +872,7 @@ static void rule_propagate(struct nctx *c, uint64_t *seen, size_t cap) {
     seen[n++] = ds_hash64(f, fl);
   }
   if (!n) return;
-  EACH_CAP(c, i) {
+  EACH_NAMECAP(c, i) {
     if (c->tag[i] != TAG_NONE || !is_cap(c, i)) continue;
     char f[64];
     size_t fl = deid_fold(tptr(c, i), tlen(c, i), f, sizeof f);
@@ -789,9 +892,9 @@ static void rule_propagate(struct nctx *c, uint64_t *seen, size_t cap) {
  * countries are kept (HIPAA's Safe Harbor allows them). */
 static void rule_places(struct nctx *c) {
   EACH_CAP(c, i) {
-    if (i == 0) continue;
+    if (i == 0 || !is_word(c, i - 1) || tlen(c, i - 1) < 2 || tlen(c, i - 1) > 7) continue; /* in to from near is */
     bool ctx = false;
-    uint32_t p1 = cue(c, i - 1);
+    uint64_t p1 = cue(c, i - 1);
     if ((p1 & (CUE_IN | CUE_NEAR)) && i >= 2 && (cue(c, i - 2) & CUE_VERB_IN))
       ctx = true;
     else if ((p1 & CUE_IN) && i >= 3 && (cue(c, i - 2) & CUE_UP) && (cue(c, i - 3) & CUE_GREW))
@@ -912,6 +1015,9 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
   return DS_OK;
 }
 
+static int32_t theta_value;
+static void set_theta(void) { theta_value = deid_tagger_threshold(); }
+
 enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t len, const struct deid_ranges *code,
                                const bool *enabled, struct deid_vec *out) {
   if (!enabled[T_PERSON] && !enabled[T_LOCATION]) return DS_OK;
@@ -937,24 +1043,38 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
     return DS_OK;
   if (nd->tags_cap < t->n) {
     unsigned char *v = ds_realloc(nd->tags, t->n);
-    uint32_t *cu = ds_realloc(nd->cues, t->n * sizeof *cu);
+    uint64_t *cu = ds_realloc(nd->cues, t->n * sizeof *cu);
     if (v) nd->tags = v;
     if (cu) nd->cues = cu;
     if (!v || !cu) return DS_E_NOMEM;
     nd->tags_cap = t->n;
   }
   memset(nd->tags, 0, t->n);
-  memset(nd->cues, 0xff, t->n * sizeof *nd->cues);
-  struct nctx c = {text, len, t, nd->tags, nd->cues, t->caps, t->n_caps};
-  int32_t theta = deid_tagger_threshold();
+  struct nctx c = {text, len, t, nd->tags, nd->cues, t->caps, t->n_caps, nd, NULL, 0};
+  static pthread_once_t theta_once = PTHREAD_ONCE_INIT;
+  pthread_once(&theta_once, set_theta);
+  int32_t theta = theta_value;
+  if (nd->icaps_cap < t->n_caps) {
+    uint32_t *v = ds_realloc(nd->icaps, t->n_caps * sizeof *v);
+    if (!v) return DS_E_NOMEM;
+    nd->icaps = v;
+    nd->icaps_cap = t->n_caps;
+  }
+  c.icaps = nd->icaps;
   EACH_CAP(&c, i) {
     if (!deid_tagger_candidate(text, t, i)) continue;
+    nd->icaps[c.n_icaps++] = (uint32_t)i;
+    /* a well-known first name inside a sentence needs no tagger (rule_lexicon takes it) */
+    if (first_namey(lex(&c, i)) && !(t->v[i].flags & TK_ALLCAPS) && !deid_sentence_start(text, t, i)) {
+      nd->tags[i] = TAG_PER;
+      continue;
+    }
     if (deid_tagger_score(text, t, i, nd->tags) > theta) nd->tags[i] = TAG_PER;
   }
   rule_known_places(&c);
   /* extra names given by the user are names */
   if (nd->n_extra) {
-    EACH_CAP(&c, i) {
+    EACH_NAMECAP(&c, i) {
       char f[128];
       size_t fl = deid_fold(text + t->v[i].s, t->v[i].e - t->v[i].s, f, sizeof f);
       if (fl > sizeof f) continue;

@@ -74,8 +74,7 @@ enum ds_status deid_tagger_init(void) {
 }
 
 int32_t deid_tagger_threshold(void) {
-  double th = getenv("DS_THETA") ? atof(getenv("DS_THETA")) : deid_tagger_theta;
-  double t = th * deid_tagger_scale;
+  double t = deid_tagger_theta * deid_tagger_scale;
   return (int32_t)(t < 0 ? t - 0.5 : t + 0.5);
 }
 

@@ -121,7 +121,7 @@ static enum ds_status push_cap(struct deid_toks *t) {
 
 static inline enum ds_status push_tok(struct deid_toks *t, size_t s, size_t e, uint32_t flags) {
   if (t->n == t->cap && grow(t)) return DS_E_NOMEM;
-  t->v[t->n++] = (struct deid_tok){(uint32_t)s, (uint32_t)e, flags};
+  t->v[t->n++] = (struct deid_tok){(uint32_t)s, (uint32_t)e, flags, 0};
   return (flags & TK_CAP) ? push_cap(t) : DS_OK;
 }
 

@@ -374,9 +374,6 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
   size_t d = k;
   while (d > 0 && is_digit((unsigned char)c->text[d - 1])) d--;
   if (d < k && k - d >= 2 && k - d <= 6 && (d == 0 || !wordc(c, d - 1))) lead_number = true;
-  char win[96];
-  deid_window(c, s, e, 48, 0, win, sizeof win);
-  bool cue = deid_has_word(win, address_cues);
   bool more = false;
   if (e < c->len) {
     size_t m = e;
@@ -387,7 +384,12 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
            (m < c->len && c->text[m] == '\n' && m + 1 < c->len && is_upper((unsigned char)c->text[m + 1]));
     if (c->text[e] == ',' && m < c->len && is_upper((unsigned char)c->text[m])) more = true;
   }
-  if (!lead_number && !cue && !more) return DS_OK;
+  if (!lead_number && !more) {
+    /* the costliest evidence last: an address word before it */
+    char win[96];
+    deid_window(c, s, e, 48, 0, win, sizeof win);
+    if (!deid_has_word(win, address_cues)) return DS_OK;
+  }
   /* a year after a name is a date, not a house ("Windows 2000", "May 2021") */
   if (!lead_number && e - num == 4) {
     int y = atoi(c->text + num);
