@@ -379,8 +379,11 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
     size_t m = e;
     while (m < c->len && (c->text[m] == ' ' || c->text[m] == ',')) m++;
     size_t w = word_end(c, m);
-    more = (m > e && (word_in(c, m, w, unit_words, true) || (w > m && word_lex(c, m, w) &&
-                                                            (word_lex(c, m, w)->flags & (LF_STREET | LF_CITY | LF_COUNTRY))))) ||
+    /* a unit word, or a street, city or country word written as a name ("and", "app" are
+     * places somewhere too) */
+    more = (m > e && (word_in(c, m, w, unit_words, true) ||
+                      (w > m && is_upper((unsigned char)c->text[m]) && word_lex(c, m, w) &&
+                       (word_lex(c, m, w)->flags & (LF_STREET | LF_CITY | LF_COUNTRY))))) ||
            (m < c->len && c->text[m] == '\n' && m + 1 < c->len && is_upper((unsigned char)c->text[m + 1]));
     if (c->text[e] == ',' && m < c->len && is_upper((unsigned char)c->text[m])) more = true;
   }

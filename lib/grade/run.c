@@ -4,7 +4,6 @@
 #include <sqlite3.h>
 #include <string.h>
 
-#include "depsim/deid.h"
 #include "depsim/store.h"
 #include "grade/grade_int.h"
 
@@ -46,34 +45,6 @@ static char *col_dup(sqlite3_stmt *q, int i) {
   return t ? ds_strdup(t) : NULL;
 }
 
-/* What a candidate said goes through the same de-identification as the corpus (surrogates of
- * the same kind and shape) before it is graded, so that personal-data categories compare
- * like with like: a baseline's answers were de-identified at ingest, a candidate's were not. */
-static enum ds_status deid_text_field(struct ds_deid *d, char **text, struct ds_err *err) {
-  if (!*text) return DS_OK;
-  char *out = NULL;
-  enum ds_status st = ds_deid_text(d, *text, strlen(*text), &out, NULL, err);
-  if (st) return st;
-  ds_free(*text);
-  *text = out;
-  return DS_OK;
-}
-
-static enum ds_status deid_row(struct ds_deid *d, struct row *r, struct ds_err *err) {
-  static const char *const step_keep[] = {"tool", "step", NULL};
-  ds_deid_reset(d);
-  enum ds_status st;
-  if ((st = deid_text_field(d, &r->content, err)) || (st = deid_text_field(d, &r->reasoning, err))) return st;
-  if (r->tool_calls && (st = ds_deid_json(d, r->tool_calls, NULL, err))) return st;
-  if (r->trajectory && (st = ds_deid_json(d, r->trajectory, NULL, err))) return st;
-  if (r->steps) {
-    size_t i;
-    json_t *x;
-    json_array_foreach(r->steps, i, x) if ((st = ds_deid_json(d, x, step_keep, err))) return st;
-  }
-  return DS_OK;
-}
-
 enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubric, const struct ds_grade_params *p,
                             struct ds_grade_stats *out_stats, struct ds_err *err) {
   struct ds_grade_params dp;
@@ -84,7 +55,6 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
   struct ds_grade_stats stats = {0};
   sqlite3 *db = ds_store_db(store);
   struct ds_grader *g = NULL;
-  struct ds_deid *deid = NULL;
   sqlite3_stmt *qs = NULL, *qdone = NULL, *qsteps = NULL, *qins = NULL;
   unsigned nc = ds_rubric_n_categories(rubric);
   unsigned batch = p->batch ? p->batch : 32;
@@ -98,12 +68,6 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
     goto out;
   }
   if ((st = ds_grader_new(rubric, &p->grader, &g, err))) goto out;
-  {
-    struct ds_deid_params deid_p;
-    ds_deid_default_params(&deid_p);
-    deid_p.replace = DS_DEID_REPLACE_SURROGATE;
-    if ((st = ds_deid_new(&deid_p, &deid, err))) goto out;
-  }
   {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO rubrics(sha256,name,body,created_at,depsim_version) VALUES(?,?,?,?,?)",
@@ -219,10 +183,6 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
       }
       if (!want) stats.samples_skipped += done > 0;
       to_grade += want;
-      if (want) { /* only what will be graded pays for de-identification */
-        if ((st = deid_row(deid, r, err))) goto out;
-        views[i] = (struct ds_sample_view){r->content, r->reasoning, r->tool_calls, r->trajectory, r->steps, r->messages, r->tools};
-      }
     }
     if (to_grade) {
       if ((st = ds_grader_grade(g, views, n, skip, grades, err))) goto out;
@@ -287,7 +247,6 @@ out:
   sqlite3_finalize(qsteps);
   sqlite3_finalize(qins);
   ds_grader_free(g);
-  ds_deid_free(deid);
   ds_free(rows);
   ds_free(views);
   ds_free(skip);
