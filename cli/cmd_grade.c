@@ -29,13 +29,59 @@ static const char usage[] =
     "  --judge-schema on|off  send a JSON schema for the verdict (response_format)\n"
     "  --judge-max-tokens N\n"
     "  --judge-timeout S    per-request deadline in seconds\n"
-    "  --workspace DIR      the agent's workspace, for 'writes outside the workspace'\n"
+    "  --workspace DIR      the agent's workspace, for 'writes outside the workspace', when\n"
+    "                       the record does not say it (repo.cwd, a local repo.path_or_url)\n"
     "  --batch N            samples per transaction (default 32)\n"
     "  --json               print the summary (or --eval table) as JSON\n"
+    "  --calibration-out FILE  with --eval: write each category's sensitivity and\n"
+    "                       specificity on the labeled file (and the rubric's SHA-256) as the\n"
+    "                       calibration file 'depsim estimate --calibration' reads\n"
     "  -q, --quiet\n";
 
+/* The calibration file of `depsim estimate --calibration`: per category the graders'
+ * sensitivity and specificity on the labeled file, with the rubric it was measured with
+ * (estimate refuses a run graded with another). Categories without both positive and negative
+ * labels, with grader errors, or whose sensitivity + specificity is not above 1 (no correction
+ * is possible) are left out and said so. */
+static enum ds_status write_calibration(const char *path, const struct ds_rubric *r, const char *labeled,
+                                        uint64_t records, const struct ds_eval_counts *cnt, struct ds_err *err) {
+  char now[32];
+  ds_now_iso8601(now);
+  json_t *doc = json_object();
+  json_object_set_new(doc, "_calibration",
+                      json_pack("{s:s, s:s, s:s, s:I, s:s}", "rubric", ds_rubric_name(r), "rubric_sha256",
+                                ds_rubric_sha256(r), "labeled", labeled, "records", (json_int_t)records, "created_at",
+                                now));
+  unsigned n = 0;
+  for (unsigned c = 0; c < ds_rubric_n_categories(r); c++) {
+    struct ds_category_info ci;
+    ds_rubric_category(r, c, &ci);
+    const struct ds_eval_counts *e = &cnt[c];
+    uint64_t pos = e->tp + e->fn, neg = e->tn + e->fp;
+    if (!pos && !neg) continue;
+    const char *why = NULL;
+    if (e->errors) why = "grader errors";
+    else if (!pos || !neg) why = !pos ? "no positive labels" : "no negative labels";
+    double se = pos ? (double)e->tp / (double)pos : 0, sp = neg ? (double)e->tn / (double)neg : 0;
+    if (!why && se + sp <= 1) why = "sensitivity + specificity not above 1";
+    if (why) {
+      ds_logf(&cli_log, DS_LOG_WARN, "calibration: category '%s' left out (%s)", ci.id, why);
+      continue;
+    }
+    json_object_set_new(doc, ci.id, json_pack("{s:f, s:f, s:I, s:I}", "sensitivity", se, "specificity", sp, "n_pos",
+                                              (json_int_t)pos, "n_neg", (json_int_t)neg));
+    n++;
+  }
+  enum ds_status st = DS_OK;
+  if (!n) st = ds_fail(err, DS_E_INVALID, "%s: no category has both positive and negative labels to calibrate", labeled);
+  else if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_SORT_KEYS))
+    st = ds_fail(err, DS_E_IO, "%s: cannot write the calibration file", path);
+  json_decref(doc);
+  return st;
+}
+
 static int run(int argc, char **argv) {
-  const char *rubric_path = NULL, *eval = NULL, *db_path = NULL;
+  const char *rubric_path = NULL, *eval = NULL, *db_path = NULL, *cal_out = NULL;
   const char *judges[16];
   unsigned n_judges = 0;
   bool as_json = false;
@@ -43,7 +89,8 @@ static int run(int argc, char **argv) {
   ds_grade_default_params(&gp);
   gp.log = cli_log;
   gp.grader.log = cli_log;
-  enum { O_RUBRIC = 1000, O_JUDGE, O_VOTES, O_ATTEMPTS, O_SCHEMA, O_MAXTOK, O_TIMEOUT, O_WS, O_BATCH, O_JSON, O_EVAL };
+  enum { O_RUBRIC = 1000, O_JUDGE, O_VOTES, O_ATTEMPTS, O_SCHEMA, O_MAXTOK, O_TIMEOUT, O_WS, O_BATCH, O_JSON, O_EVAL,
+         O_CALOUT };
   static const struct option opts[] = {{"rubric", required_argument, 0, O_RUBRIC},
                                        {"judge", required_argument, 0, O_JUDGE},
                                        {"votes", required_argument, 0, O_VOTES},
@@ -55,6 +102,7 @@ static int run(int argc, char **argv) {
                                        {"batch", required_argument, 0, O_BATCH},
                                        {"json", no_argument, 0, O_JSON},
                                        {"eval", required_argument, 0, O_EVAL},
+                                       {"calibration-out", required_argument, 0, O_CALOUT},
                                        {"quiet", no_argument, 0, 'q'},
                                        {0, 0, 0, 0}};
   optind = 1;
@@ -100,6 +148,7 @@ static int run(int argc, char **argv) {
       break;
     case O_JSON: as_json = true; break;
     case O_EVAL: eval = optarg; break;
+    case O_CALOUT: cal_out = optarg; break;
     case 'q': cli_quiet = 1; break;
     default: return cli_usage_error("unknown option '%s'", argv[optind - 1]);
     }
@@ -109,6 +158,7 @@ static int run(int argc, char **argv) {
   if (!rubric_path) return cli_usage_error("--rubric is required");
   if (!eval && !db_path) return cli_usage_error("a run database (or --eval FILE) is required");
   if (eval && db_path) return cli_usage_error("give either a run database or --eval, not both");
+  if (cal_out && !eval) return cli_usage_error("--calibration-out needs --eval LABELED.jsonl");
   gp.grader.judge_specs = judges;
   gp.grader.n_judges = n_judges;
 
@@ -118,6 +168,7 @@ static int run(int argc, char **argv) {
   int rc = EXIT_OK;
   unsigned nc = ds_rubric_n_categories(rubric);
   if (eval) {
+    cli_cancel_on_signals();
     struct ds_eval_counts *cnt = NULL;
     uint64_t records = 0;
     if (ds_grade_eval(eval, rubric, &gp.grader, &cnt, &records, &err)) {
@@ -174,10 +225,12 @@ static int run(int argc, char **argv) {
              (unsigned long long)tfp, (unsigned long long)tfn, "", "", ttp + tfp ? (double)ttp / (double)(ttp + tfp) : 0,
              ttp + tfn ? (double)ttp / (double)(ttp + tfn) : 0);
     }
+    if (cal_out && write_calibration(cal_out, rubric, eval, records, cnt, &err)) rc = cli_error(&err);
     ds_free(cnt);
     goto out;
   }
   struct ds_store *store = NULL;
+  cli_cancel_on_signals();
   if (ds_store_open(db_path, DS_STORE_WRITE, &store, &err)) {
     rc = cli_error(&err);
     goto out;
@@ -185,16 +238,21 @@ static int run(int argc, char **argv) {
   struct ds_grade_stats stats;
   enum ds_status st = ds_grade_run(store, rubric, &gp, &stats, &err);
   ds_store_close(store);
+  if (st == DS_E_CANCELLED) {
+    rc = cli_errorf("interrupted: %s; grade again to continue (what was graded is kept)", err.msg);
+    goto out;
+  }
   if (st) {
     rc = cli_error(&err);
     goto out;
   }
   if (as_json) {
-    printf("{\"rubric\":\"%s\",\"sha256\":\"%s\",\"samples\":%llu,\"already_graded\":%llu,\"grades_written\":%llu,"
+    printf("{\"rubric\":\"%s\",\"sha256\":\"%s\",\"samples\":%llu,\"loaded\":%llu,\"already_graded\":%llu,"
+           "\"grades_written\":%llu,"
            "\"flagged\":%llu,\"grader_errors\":%llu,\"not_applicable\":%llu,\"needs_judge\":%llu}\n",
            ds_rubric_name(rubric), ds_rubric_sha256(rubric), (unsigned long long)stats.samples_seen,
-           (unsigned long long)stats.samples_skipped, (unsigned long long)stats.grades_written,
-           (unsigned long long)stats.flagged, (unsigned long long)stats.grader_errors,
+           (unsigned long long)stats.samples_loaded, (unsigned long long)stats.samples_skipped,
+           (unsigned long long)stats.grades_written, (unsigned long long)stats.flagged, (unsigned long long)stats.grader_errors,
            (unsigned long long)stats.not_applicable, (unsigned long long)stats.needs_judge);
   } else if (!cli_quiet) {
     printf("rubric %s (%.12s): %llu samples, %llu grades written (%llu flagged, %llu grader errors), "

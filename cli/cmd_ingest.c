@@ -6,32 +6,47 @@
 #include "depsim/corpus.h"
 #include "depsim/deid.h"
 
-static const char usage[] =
+static const char usage_head[] =
     "usage: depsim ingest IN... -o corpus.jsonl [options]\n"
     "\n"
-    "Reads conversation logs, keeps records whose users consented, drops exact duplicates,\n"
-    "gives every record a stable id and writes the canonical corpus (one JSON object per line)\n"
-    "plus OUTPUT.manifest.json (SHA-256 of corpus and inputs, counts, time range, segments).\n"
-    "Inputs may be plain, .gz or .zst, JSON Lines or one JSON array of records.\n"
+    "Reads conversation logs and agent sessions, keeps records whose users consented, drops\n"
+    "exact duplicates, gives every record a stable id and writes the canonical corpus (one JSON\n"
+    "object per line) plus OUTPUT.manifest.json (SHA-256 of corpus and inputs, counts, time\n"
+    "range, segments), written last: a manifest marks a complete corpus.\n"
+    "IN is a file (plain, .gz or .zst; JSON Lines, one JSON array, or one pretty-printed JSON\n"
+    "document), a zip archive (Inspect .eval) or a directory, read recursively (a directory of\n"
+    "one-event JSON files is one session). The format of each file is detected from its first\n"
+    "items unless --format is given; a file no reader takes is an error that says why each\n"
+    "reader declined (in a directory it is listed as ignored).\n"
     "\n"
-    "Formats (detected from the first record unless --format is given):\n"
-    "  openai     {\"messages\":[...], \"tools\":[...]}   OpenAI chat, wire-form tool_calls\n"
-    "  sharegpt   {\"id\",\"conversations\":[{\"from\",\"value\"}]}\n"
-    "  traj       {\"traj\":[OpenAI messages], \"reward\",...}   agent trajectories\n"
-    "  wildchat   {\"conversation_hash\",\"conversation\":[{\"role\",\"content\"}],\"model\",...}\n"
-    "  canonical  depsim corpus.jsonl\n"
+    "Formats:\n";
+static const char usage_tail[] =
     "\n"
     "Options:\n"
     "  -o, --output FILE        corpus to write (required); written to a temporary file and\n"
     "                           renamed, so a failed run leaves no half corpus under FILE\n"
-    "  --format NAME            auto (default), openai, sharegpt, traj, wildchat, canonical\n"
+    "  --format NAME            auto (default) or one of the formats above, for every input\n"
+    "  --id-field PATH          where a record keeps its id (PATH: a JSON pointer /a/b or a dotted\n"
+    "                           path a.b; a number indexes a list), e.g. --id-field uid\n"
+    "  --messages-field PATH    where it keeps its message list (default: messages, conversation)\n"
+    "  --time-field PATH        where it keeps its time (RFC 3339 or epoch seconds/milliseconds)\n"
+    "  --segment-field NAME=PATH  segment.NAME from PATH (repeatable), e.g. model=meta.model\n"
+    "  --content-field NAME     a message content that is an object ({\"answer\": ...}): the field\n"
+    "                           holding its text. Any of these five reads every input with the\n"
+    "                           mapped reader; a path a record lacks fails that record\n"
     "  --consent-field PATH     dotted field holding consent (default: consent); true, a non-zero\n"
     "                           number, \"true\", \"yes\" or \"granted\" mean consented\n"
     "  --assume-consent         records without the consent field count as consented\n"
     "                           (without it such a record stops the run)\n"
     "  --on-error skip|fail     a bad record is counted and skipped (default), or stops the run\n"
     "                           (exit 3; records before it are kept in FILE.partial)\n"
-    "  --max-line-bytes N       longest record accepted (default 16777216)\n"
+    "  --max-failed PCT         exit 3 when more than PCT% of the records fail (default: only\n"
+    "                           when all fail); the corpus is then kept as FILE.rejected\n"
+    "  --allow-empty            a run that keeps no record is not an error (by default it is)\n"
+    "  --keep-duplicates        keep exact duplicates (a prompt set replayed as it is); they are\n"
+    "                           counted, and a repeated id becomes ID#dupN\n"
+    "  --max-line-bytes N       longest record line accepted (default 16777216)\n"
+    "  --max-document-bytes N   largest whole JSON document or zip member (default 1073741824)\n"
     "  --max-depth N            deepest JSON nesting accepted (default 64)\n"
     "  -q, --quiet              no progress lines\n"
     "\n"
@@ -48,11 +63,25 @@ static const char usage[] =
     "                           consistent across the corpus (--deid-hmac-key-env is the same)\n"
     "  --deid-key-file FILE     the key as the first line of FILE instead\n"
     "  --deid-keep-public-figures  keep names of public figures in ordinary discussion\n"
-    "After writing, the corpus is scanned again; any finding fails the run (exit 3) and the\n"
-    "corpus is renamed FILE.rejected.\n"
+    "Before the corpus is renamed into place it is scanned again; any finding fails the run\n"
+    "(exit 3) and the corpus is kept as FILE.rejected.\n"
     "\n"
-    "Every bad record is reported as FILE:LINE: reason [key] and counted in the manifest:\n"
-    "records in = kept + filtered + failed.\n";
+    "Every bad record is reported as FILE:LINE: reason [key] (the first 20, then a summary by\n"
+    "reason) and listed in the manifest: records in = kept + filtered + failed. Lines of session\n"
+    "logs that are bookkeeping (not conversation) are counted as skipped, by type.\n"
+    "Exit 3 also when no record is kept (unless --allow-empty).\n";
+
+static char usage[8192];
+
+static const char *build_usage(void) {
+  if (usage[0]) return usage;
+  size_t n = (size_t)snprintf(usage, sizeof usage, "%s", usage_head);
+  struct ds_format_info fi;
+  for (size_t i = 0; ds_format_info_at(i, &fi) && n < sizeof usage; i++)
+    n += (size_t)snprintf(usage + n, sizeof usage - n, "  %-18s %s\n", fi.name, fi.summary);
+  if (n < sizeof usage) snprintf(usage + n, sizeof usage - n, "%s", usage_tail);
+  return usage;
+}
 
 /* The de-identifier as ingest's transform: replace, then post-scan the record as written. */
 static enum ds_status deid_apply(void *ud, json_t *record, struct ds_err *err) {
@@ -64,8 +93,8 @@ static enum ds_status deid_apply(void *ud, json_t *record, struct ds_err *err) {
 static json_t *deid_report(void *ud) { return ds_deid_report(ud); }
 
 /* Post-scan of the corpus file as written: every record, every configured field. */
-static enum ds_status post_scan_file(struct ds_deid *d, const char *path, uint64_t *out_findings,
-                                     struct ds_err *err) {
+static enum ds_status post_scan_file(void *ud, const char *path, uint64_t *out_findings, struct ds_err *err) {
+  struct ds_deid *d = ud;
   struct ds_lines *l = NULL;
   *out_findings = 0;
   enum ds_status st = ds_lines_open(path, (size_t)1 << 30, &l, err);
@@ -113,7 +142,10 @@ static int run(int argc, char **argv) {
   ds_ingest_default_params(&p);
   p.log = cli_log;
   enum { O_FORMAT = 256, O_CONSENT, O_ASSUME, O_ONERR, O_MAXLINE, O_MAXDEPTH, O_NODEID, O_DTYPES, O_DALLOW,
-         O_DPAT, O_DNAMES, O_DFIELDS, O_DHMAC, O_DREPLACE, O_DKEYFILE, O_DPUBLIC };
+         O_DPAT, O_DNAMES, O_DFIELDS, O_DHMAC, O_DREPLACE, O_DKEYFILE, O_DPUBLIC, O_MAXFAILED, O_ALLOWEMPTY,
+         O_MAXDOC, O_KEEPDUP, O_IDF, O_MSGF, O_TIMEF, O_SEGF, O_CONTF };
+  static const char *segs[64];
+  size_t n_segs = 0;
   struct ds_deid_params dp;
   ds_deid_default_params(&dp);
   dp.log = cli_log;
@@ -129,7 +161,12 @@ static int run(int argc, char **argv) {
       {"deid-names", required_argument, NULL, O_DNAMES}, {"deid-fields", required_argument, NULL, O_DFIELDS},
       {"deid-hmac-key-env", required_argument, NULL, O_DHMAC}, {"deid-key-env", required_argument, NULL, O_DHMAC},
       {"deid-replace", required_argument, NULL, O_DREPLACE}, {"deid-key-file", required_argument, NULL, O_DKEYFILE},
-      {"deid-keep-public-figures", no_argument, NULL, O_DPUBLIC},
+      {"deid-keep-public-figures", no_argument, NULL, O_DPUBLIC}, {"max-failed", required_argument, NULL, O_MAXFAILED},
+      {"allow-empty", no_argument, NULL, O_ALLOWEMPTY}, {"max-document-bytes", required_argument, NULL, O_MAXDOC},
+      {"keep-duplicates", no_argument, NULL, O_KEEPDUP},
+      {"id-field", required_argument, NULL, O_IDF}, {"messages-field", required_argument, NULL, O_MSGF},
+      {"time-field", required_argument, NULL, O_TIMEF}, {"segment-field", required_argument, NULL, O_SEGF},
+      {"content-field", required_argument, NULL, O_CONTF},
       {NULL, 0, NULL, 0},
   };
   struct ds_err err = {0};
@@ -141,7 +178,33 @@ static int run(int argc, char **argv) {
     case 'o': p.output = optarg; break;
     case 'q': cli_quiet = 1; break;
     case O_FORMAT:
-      if (ds_format_from_name(optarg, &p.reader.format, &err)) return cli_usage_error("--format: %s", err.msg);
+      if (ds_format_check(optarg, &err)) return cli_usage_error("--format: %s", err.msg);
+      p.reader.format = optarg;
+      break;
+    case O_MAXFAILED: {
+      char *end;
+      double pct = strtod(optarg, &end);
+      if (end == optarg || (*end && strcmp(end, "%") != 0) || !(pct >= 0 && pct <= 100))
+        return cli_usage_error("--max-failed: expected a percentage 0..100, got '%s'", optarg);
+      p.max_failed = pct / 100.0;
+      break;
+    }
+    case O_ALLOWEMPTY: p.allow_empty = true; break;
+    case O_KEEPDUP: p.keep_duplicates = true; break;
+    case O_IDF: p.reader.fields.id = optarg; break;
+    case O_MSGF: p.reader.fields.messages = optarg; break;
+    case O_TIMEF: p.reader.fields.time = optarg; break;
+    case O_CONTF: p.reader.fields.content = optarg; break;
+    case O_SEGF:
+      if (n_segs == DS_ARRAY_LEN(segs)) return cli_usage_error("--segment-field: at most %zu", DS_ARRAY_LEN(segs));
+      segs[n_segs++] = optarg;
+      p.reader.fields.segment = segs;
+      p.reader.fields.n_segment = n_segs;
+      break;
+    case O_MAXDOC:
+      if (!cli_parse_u64("--max-document-bytes", optarg, &v)) return EXIT_USAGE;
+      if (v == 0) return cli_usage_error("--max-document-bytes: must be positive");
+      p.reader.max_document_bytes = (size_t)v;
       break;
     case O_CONSENT:
       if (!*optarg) return cli_usage_error("--consent-field: empty path");
@@ -181,6 +244,11 @@ static int run(int argc, char **argv) {
     default: return cli_usage_error("unknown option");
     }
   }
+  if (ds_field_map_active(&p.reader.fields) && ds_field_map_check(&p.reader.fields, &err))
+    return cli_usage_error("%s", err.msg);
+  if (ds_field_map_active(&p.reader.fields) && p.reader.format && strcmp(p.reader.format, "auto") != 0 &&
+      strcmp(p.reader.format, "mapped") != 0)
+    return cli_usage_error("--format %s: the field flags are read by the mapped reader; drop --format", p.reader.format);
   if (!p.output) return cli_usage_error("-o/--output is required");
   if (optind >= argc) return cli_usage_error("no input files");
   p.inputs = (const char *const *)(argv + optind);
@@ -192,13 +260,14 @@ static int run(int argc, char **argv) {
   struct ds_deid *deid = NULL;
   if (!no_deid) {
     if (ds_deid_new(&dp, &deid, &err)) return cli_error(&err);
-    p.transform = (struct ds_ingest_transform){deid_apply, deid_report, deid};
+    p.transform = (struct ds_ingest_transform){deid_apply, deid_report, post_scan_file, deid};
   } else {
     fprintf(stderr, "%s: warning: de-identification is OFF (--no-deid): the corpus keeps personal data\n",
             cli_prog);
   }
 
   struct ds_ingest_summary s;
+  cli_cancel_on_signals();
   double t0 = ds_now_mono();
   enum ds_status st = ds_ingest_run(&p, &s, &err);
   double dt = ds_now_mono() - t0;
@@ -206,23 +275,9 @@ static int run(int argc, char **argv) {
     ds_deid_free(deid);
     return cli_error(&err);
   }
+  ds_deid_free(deid);
   if (no_deid && mark_manifest_no_deid(s.manifest_path, &err)) return cli_error(&err);
-  if (deid) {
-    uint64_t found = 0;
-    st = post_scan_file(deid, p.output, &found, &err);
-    ds_deid_free(deid);
-    if (st) return cli_error(&err);
-    if (found) {
-      size_t n = strlen(p.output) + 16;
-      char *rej = ds_malloc(n);
-      if (rej) {
-        snprintf(rej, n, "%s.rejected", p.output);
-        if (rename(p.output, rej) == 0) fprintf(stderr, "%s: corpus moved to %s\n", cli_prog, rej);
-        ds_free(rej);
-      }
-      return cli_errorf("post-scan found %llu item(s) of personal data in %s", (unsigned long long)found, p.output);
-    }
-  }
+  if (s.n_duplicate_kept) printf("kept %llu exact duplicates (--keep-duplicates)\n", (unsigned long long)s.n_duplicate_kept);
   printf("ingested %llu records from %zu input%s in %.2fs: %llu kept, %llu filtered (%llu duplicate, %llu no "
          "consent), %llu failed\n",
          (unsigned long long)s.n_in, p.n_inputs, p.n_inputs == 1 ? "" : "s", dt, (unsigned long long)s.n_kept,
@@ -234,3 +289,4 @@ static int run(int argc, char **argv) {
 
 const struct cli_command cmd_ingest_info = {"ingest", "normalize logs into a consented, deduplicated canonical corpus",
                                             usage, run};
+__attribute__((constructor)) static void init_usage(void) { build_usage(); }

@@ -19,15 +19,31 @@ static const char usage[] =
     "is generated twice.\n\n"
     "Options:\n"
     "  --backend SPEC       openai:URL?model=NAME, llama:model.gguf, file:completions.jsonl,\n"
-    "                       config:FILE#NAME (block NAME of FILE's backends: mapping; see\n"
-    "                       docs/backends.md), or 'original': no model, the corpus's own\n"
-    "                       assistant message is the sample (K=1; a baseline or the\n"
-    "                       observed run from logs)\n"
+    "                       logs:FILE[#FORMAT], config:FILE#NAME (block NAME of FILE's\n"
+    "                       backends: mapping; see docs/backends.md), or 'original': no\n"
+    "                       model, the corpus's own assistant message is the sample (K=1; a\n"
+    "                       baseline or the observed run from logs)\n"
+    "                       file: lines answer a prefix by its key ID#CUT (ID the conversation\n"
+    "                       id, CUT the index in messages of the assistant turn replaced) and\n"
+    "                       sample k: {\"id\":\"c-0001#3\",\"k\":0,\"content\":\"...\"}, or OpenAI\n"
+    "                       Batch output lines with custom_id ID#CUT or ID#CUT#K.\n"
+    "                       logs: another model's logged answers to the same conversations,\n"
+    "                       in any format ingest reads: each conversation answers the prefix\n"
+    "                       with its id at each cut; a prefix it lacks is an error result;\n"
+    "                       ingest's field map as options: logs:FILE?id-field=uid&content-\n"
+    "                       field=answer (also messages-field, time-field, segment-field)\n"
     "  -o, --output FILE    the run database to create (must not exist)\n"
     "  -k K                 samples per prefix (default 1)\n"
     "  --seed S             run seed (default 0); sample seeds derive from it, the prefix\n"
     "                       key and k, so a run is reproducible given the backend\n"
-    "  --cut last|every     cut at the last assistant turn (default) or at every one\n"
+    "  --cut WHERE          which assistant turns are replayed (cut points): last (default),\n"
+    "                       every, first, N (the N-th assistant turn), random:M (M turns\n"
+    "                       drawn per conversation, seeded by --seed and the conversation\n"
+    "                       id), or next (a new turn after the last message, for prompt sets\n"
+    "                       and logs that end with the user's turn: no original answer)\n"
+    "  --keep-reasoning     send the prefix's recorded reasoning to the model (as\n"
+    "                       reasoning_content); by default the model gets role, content,\n"
+    "                       tool calls and tool results only, never another model's thinking\n"
     "  --temperature T      sampling temperature (default: the server's)\n"
     "  --top-p P            nucleus sampling (default: the server's)\n"
     "  --max-tokens N       completion limit (default: the server's)\n"
@@ -44,7 +60,9 @@ static const char usage[] =
     "  --tooldb FILE        recorded tool calls (from 'depsim toolsim index')\n"
     "  --simulator SPEC     backend of the tool-simulator model (default: none)\n"
     "  --simulator-max-tokens N  longest simulated tool output (default 512)\n"
-    "  --repo-root DIR      where relative repo.path_or_url of records resolve (default: .)\n"
+    "  --repo-root DIR      where repo.path_or_url of records resolve (default: .); a record's\n"
+    "                       repository outside DIR (absolute, '..', a symlink out) is refused\n"
+    "  --allow-repo-outside-root  take records' repositories wherever they are (a trusted corpus)\n"
     "  --max-steps N        model turns per episode (default 20)\n"
     "  --max-episode-tokens N   completion tokens per episode (default 32768)\n"
     "  --max-episode-seconds S  wall time per episode (default 600)\n"
@@ -54,12 +72,6 @@ static const char usage[] =
     "Prints the accounting: prefixes = completed + skipped (by reason) + failed (by cause).\n"
     "Exit: 0 the run finished (failed prefixes are counted, not fatal), 2 usage, 3 error or\n"
     "interrupted (continue with --resume).\n";
-
-static volatile int cancel_flag;
-static void on_signal(int sig) {
-  (void)sig;
-  cancel_flag = 1;
-}
 
 struct render {
   bool tty;
@@ -124,6 +136,11 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
   printf("prefixes %" PRIu64 " = completed + skipped + failed%s\n", s->prefixes, s->pending ? " + pending" : "");
   printf("  %-10s %" PRIu64 "\n", "completed", s->completed);
   print_counts("skipped", s->skipped, s->skipped_by_reason);
+  if (s->context_exceeded)
+    printf("             context_exceeded: prefixes of %lld to %lld tokens > context %lld\n",
+           (long long)ds_json_num(s->context_exceeded, "min_tokens", 0),
+           (long long)ds_json_num(s->context_exceeded, "max_tokens", 0),
+           (long long)ds_json_num(s->context_exceeded, "context", 0));
   print_counts("failed", s->failed, s->failed_by_cause);
   if (s->pending) printf("  %-10s %" PRIu64 "\n", "pending", s->pending);
   printf("samples: %" PRIu64 " ok, %" PRIu64 " failed; %" PRIu64 " backend calls this session, %.1f s\n", s->samples_ok,
@@ -135,7 +152,7 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
 
 static int run(int argc, char **argv) {
   enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY,
-         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK };
+         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR, O_OUTSIDE };
   static const struct option opts[] = {
       {"backend", required_argument, NULL, O_BACKEND}, {"output", required_argument, NULL, 'o'},
       {"seed", required_argument, NULL, O_SEED},       {"cut", required_argument, NULL, O_CUT},
@@ -145,9 +162,10 @@ static int run(int argc, char **argv) {
       {"resume", required_argument, NULL, O_RESUME},   {"retry-failed", no_argument, NULL, O_RETRY},
       {"agentic", no_argument, NULL, O_AGENTIC},       {"tooldb", required_argument, NULL, O_TOOLDB},
       {"simulator", required_argument, NULL, O_SIM},   {"repo-root", required_argument, NULL, O_REPOROOT},
+      {"allow-repo-outside-root", no_argument, NULL, O_OUTSIDE},
       {"max-steps", required_argument, NULL, O_STEPS}, {"max-episode-tokens", required_argument, NULL, O_EPTOK},
       {"max-episode-seconds", required_argument, NULL, O_EPSEC},
-      {"simulator-max-tokens", required_argument, NULL, O_SIMTOK},
+      {"simulator-max-tokens", required_argument, NULL, O_SIMTOK}, {"keep-reasoning", no_argument, NULL, O_KEEPR},
       {"quiet", no_argument, NULL, 'q'},               {NULL, 0, NULL, 0}};
   struct ds_replay_params p;
   ds_replay_default_params(&p);
@@ -170,12 +188,13 @@ static int run(int argc, char **argv) {
       p.seed = u;
       run_opts = true;
       break;
-    case O_CUT:
-      if (strcmp(optarg, "last") == 0) p.cut = DS_REPLAY_CUT_LAST;
-      else if (strcmp(optarg, "every") == 0) p.cut = DS_REPLAY_CUT_EVERY;
-      else return cli_usage_error("--cut: expected 'last' or 'every', got '%s'", optarg);
+    case O_CUT: {
+      struct ds_err ce = {0};
+      if (ds_replay_cut_parse(optarg, &p.cut, &p.cut_n, &ce)) return cli_usage_error("--cut: %s", ce.msg);
       run_opts = true;
       break;
+    }
+    case O_KEEPR: p.keep_reasoning = true; run_opts = true; break;
     case O_TEMP:
       if (!cli_parse_double("--temperature", optarg, &p.temperature)) return EXIT_USAGE;
       run_opts = true;
@@ -206,6 +225,7 @@ static int run(int argc, char **argv) {
     case O_TOOLDB: p.tooldb_path = optarg; run_opts = true; break;
     case O_SIM: p.simulator_spec = optarg; break; /* on resume: a spec that describes the same */
     case O_REPOROOT: p.repo_root = optarg; run_opts = true; break;
+    case O_OUTSIDE: p.allow_repo_outside_root = true; run_opts = true; break;
     case O_SIMTOK:
       if (!cli_parse_u64("--simulator-max-tokens", optarg, &u) || u == 0 || u > 100000)
         return cli_usage_error("--simulator-max-tokens: 1 to 100000");
@@ -245,12 +265,7 @@ static int run(int argc, char **argv) {
       return cli_usage_error("--backend original gives one sample per prefix; -k must be 1");
   }
   p.log = cli_log;
-  p.cancel = &cancel_flag;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  cli_cancel_on_signals();
 
   struct render rd = {.tty = isatty(STDERR_FILENO) != 0};
   struct ds_replay_summary sum;

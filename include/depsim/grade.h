@@ -30,8 +30,16 @@ enum ds_shell_flag {
   DS_SHELL_OUTBOUND_TRANSFER = 1u << 8,
   DS_SHELL_PERSISTENCE = 1u << 9,
   DS_SHELL_TAMPER_TESTS = 1u << 10,
+  DS_SHELL_REVERSE_SHELL = 1u << 11,  /* a shell wired to an outgoing connection */
+  DS_SHELL_BIND_SHELL = 1u << 12,     /* a shell served on a listening port */
+  DS_SHELL_RISKY_DOWNLOAD = 1u << 13, /* a download into an executable or system place, or from a raw IP */
+  DS_SHELL_EXPOSE_SERVICE = 1u << 14, /* a tunnel, proxy or server that opens the machine to the outside */
+  DS_SHELL_SHELL_ESCAPE = 1u << 15,   /* a shell or command run through another program's hook, sudo or
+                                         set-uid, or code loaded through the environment (LD_PRELOAD) */
+  DS_SHELL_OBFUSCATED = 1u << 16,     /* decoded, built or disguised commands (base64 | sh, $IFS, eval of
+                                         pieces); raised also when the analyzer cannot see through */
 };
-#define DS_SHELL_N_FLAGS 11
+#define DS_SHELL_N_FLAGS 17
 
 /* "destructive_delete", ... for one flag bit; NULL for anything else. */
 DS_API const char *ds_shell_flag_name(unsigned flag);
@@ -45,8 +53,12 @@ struct ds_shell_params {
 #define DS_SHELL_MAX_FINDINGS 16
 struct ds_shell_finding {
   unsigned flag;         /* one DS_SHELL_* bit */
+  char rule[48];         /* the rule that decided it: "reverse_shell.nc_exec", "secrets.read", ... */
   char reason[120];      /* "rm -r of '/'", "sudo", ... */
   char command[120];     /* the simple command that raised it (truncated) */
+  unsigned span_start;   /* bytes [span_start, span_end) of the analyzed text that raised it; a
+                            command nested in a quoted string (sh -c '...') gets the string's span */
+  unsigned span_end;
 };
 struct ds_shell_report {
   unsigned flags;        /* union of findings */
@@ -64,10 +76,24 @@ DS_API enum ds_status ds_shell_analyze(const char *cmd, size_t len, const struct
 
 /* Analyzes one agent tool call: shell-like tools (bash, shell, run_command, ...) through
  * ds_shell_analyze; file tools (read_file, write_file, edit, str_replace_based_edit_tool,
- * apply_patch, ...) by path and content. arguments is the call's JSON string (or raw text). */
+ * apply_patch, ...) by path and content. arguments is the call's JSON string (or raw text).
+ * Each coding agent's tool dialect is known: Codex (shell/exec_command/local_shell argv arrays,
+ * {"cmd"}, shell_command, apply_patch's raw patch), Claude Code (Bash, Read, Write, Edit,
+ * MultiEdit, NotebookEdit), SWE-agent and OpenHands (str_replace_editor, bash, execute_bash,
+ * edit, create, open), Inspect (bash {"cmd"}, python {"code"}, text_editor). */
 DS_API enum ds_status ds_toolcall_analyze(const char *name, const char *arguments,
                                           const struct ds_shell_params *p, struct ds_shell_report *out,
                                           struct ds_err *err);
+
+/* What one trajectory's tool calls leave for the next ones: files written by a call and run
+ * by a later one, the file SWE-agent's editor has open, set-uid copies, named pipes. */
+struct ds_toolcall_state;
+DS_API enum ds_status ds_toolcall_state_new(struct ds_toolcall_state **out, struct ds_err *err);
+DS_API void ds_toolcall_state_free(struct ds_toolcall_state *s);
+/* ds_toolcall_analyze for the next call of a trajectory; s may be NULL (no memory). */
+DS_API enum ds_status ds_toolcall_analyze_in(struct ds_toolcall_state *s, const char *name, const char *arguments,
+                                             const struct ds_shell_params *p, struct ds_shell_report *out,
+                                             struct ds_err *err);
 
 /* ------------------------------------------------------------------ rubric */
 
@@ -110,9 +136,16 @@ struct ds_sample_view {
   const json_t *tool_steps;      /* [{"step","tool","arguments","response"}] (tool_steps rows) */
   const json_t *prefix_messages; /* the prompt */
   const json_t *prefix_tools;    /* tool schemas of the prompt */
+  const json_t *repo;            /* the record's repo {"cwd", "path_or_url", ...}: the workspace */
+  const json_t *segment;         /* the record's segment {"agent", ...} */
 };
-/* True when the sample is an agent sample (prefix tools, tool messages, or tool calls). */
+/* True when the sample is an agent sample (prefix tools, tool messages, tool calls, or a
+ * text-action agent). */
 DS_API bool ds_sample_is_agent(const struct ds_sample_view *s);
+/* True when the sample comes from an agent that writes its actions as text, ```bash blocks or
+ * <mswea_bash_command> tags (mini-swe-agent): segment.agent says so, or the conversation shows
+ * its observations (<returncode>) or tags. Its text actions are graded as bash tool calls. */
+DS_API bool ds_sample_is_text_agent(const struct ds_sample_view *s);
 
 struct ds_grader_params {
   const char *const *judge_specs; /* backend specs for judges (borrowed), n_judges of them */
@@ -168,6 +201,7 @@ DS_API enum ds_status ds_judge_parse_verdict(const char *text, int *out_label, d
 
 struct ds_grade_stats {
   uint64_t samples_seen;       /* status 'ok' samples */
+  uint64_t samples_loaded;     /* ... read and looked at by this call (a resume passes over graded ones) */
   uint64_t samples_skipped;    /* every applicable category already graded (resume) */
   uint64_t grades_written;
   uint64_t flagged;
@@ -185,7 +219,9 @@ DS_API void ds_grade_default_params(struct ds_grade_params *p);
 
 /* Grades every 'ok' sample of the run with the rubric; stores the rubric (rubrics table) and
  * one grades row per applicable category. Resumable: (sample, rubric, category) rows already
- * present are kept and not redone. A new rubric version adds rows beside the old ones. */
+ * present are kept and not redone, and samples an earlier call graded (meta grade_mark:...) are
+ * not even loaded. A new rubric version adds rows beside the old ones. p->log.cancel stops it
+ * between batches (DS_E_CANCELLED; what was committed is kept). */
 DS_API enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubric,
                                    const struct ds_grade_params *p, struct ds_grade_stats *out_stats,
                                    struct ds_err *err);

@@ -16,9 +16,20 @@ extern "C" {
 /* Which assistant turns are cut points. The prefix is every message before the cut; the
  * original assistant message is kept in prefixes.original and never shown to the model. */
 enum ds_replay_cut {
-  DS_REPLAY_CUT_LAST = 0,  /* the last assistant turn of each conversation */
-  DS_REPLAY_CUT_EVERY = 1, /* every assistant turn */
+  DS_REPLAY_CUT_LAST = 0,   /* the last assistant turn of each conversation */
+  DS_REPLAY_CUT_EVERY = 1,  /* every assistant turn */
+  DS_REPLAY_CUT_FIRST = 2,  /* the first assistant turn */
+  DS_REPLAY_CUT_NTH = 3,    /* the cut_n-th assistant turn (1-based), when there is one */
+  DS_REPLAY_CUT_RANDOM = 4, /* cut_n assistant turns drawn at random per conversation, seeded by
+                             * the run seed and the conversation id */
+  DS_REPLAY_CUT_NEXT = 5,   /* a new turn after the last message, when that is a user or tool
+                             * message (prompt sets): there is no original answer */
 };
+/* Parses "last", "every", "first", "N" (N >= 1), "random:M" (M >= 1) or "next". */
+DS_API enum ds_status ds_replay_cut_parse(const char *s, enum ds_replay_cut *out_cut, unsigned *out_n,
+                                          struct ds_err *err);
+/* The text ds_replay_cut_parse reads ("random:3"); buf of at least 32 bytes. */
+DS_API const char *ds_replay_cut_format(enum ds_replay_cut cut, unsigned n, char *buf, size_t len);
 
 /* The backend spec that replays the corpus's own assistant messages (no model, K = 1):
  * turns production logs into a gradeable run (a baseline, or the observed run). */
@@ -34,6 +45,10 @@ struct ds_replay_params {
   unsigned k;                 /* samples per prefix (>= 1) */
   uint64_t seed;              /* run seed; per-sample seeds derive from it */
   enum ds_replay_cut cut;
+  unsigned cut_n;             /* DS_REPLAY_CUT_NTH: which turn; DS_REPLAY_CUT_RANDOM: how many */
+  bool keep_reasoning;        /* send prefix messages' reasoning to the model (as
+                               * reasoning_content); by default a prefix carries only role,
+                               * content, tool_calls, tool_call_id and name */
   double temperature;         /* < 0: server default */
   double top_p;               /* < 0: server default */
   int max_tokens;             /* <= 0: server default */
@@ -48,13 +63,15 @@ struct ds_replay_params {
   const char *tooldb_path;    /* recorded tool calls (depsim toolsim index), or NULL */
   const char *simulator_spec; /* backend of the tool-simulator model, or NULL */
   int simulator_max_tokens;   /* longest simulated tool output in tokens (0: 512) */
-  const char *repo_root;      /* relative repo.path_or_url of records resolve here (NULL: cwd) */
+  const char *repo_root;      /* repo.path_or_url of records resolve here (NULL: cwd); a repository
+                               * outside it is refused (its connectors off) */
+  bool allow_repo_outside_root; /* ... unless this is set: the corpus is trusted */
   unsigned max_steps;         /* model turns per episode (0: 20) */
   long max_episode_tokens;    /* completion tokens per episode (0: 32768) */
   double max_episode_seconds; /* wall time per episode (0: 600) */
-  struct ds_log log;          /* warnings and notes (never secrets) */
-  /* Stop cleanly (everything done so far committed) when *cancel becomes non-zero. May be NULL. */
-  volatile int *cancel;
+  /* warnings and notes (never secrets); log.cancel stops the run cleanly (everything done so
+   * far committed, DS_E_CANCELLED, resumable) */
+  struct ds_log log;
   double progress_interval_s; /* least time between progress reports (default 0.2) */
 };
 DS_API void ds_replay_default_params(struct ds_replay_params *p);
@@ -86,6 +103,9 @@ struct ds_replay_summary {
   uint64_t corpus_records, corpus_no_cut, corpus_other_shard, corpus_duplicates;
   json_t *skipped_by_reason;  /* {"context_exceeded": n, ...} */
   json_t *failed_by_cause;    /* {"backend": n, "timeout": n, "empty_completion": n, ...} */
+  /* prefixes skipped as longer than the model's context: {"prefixes", "min_tokens",
+   * "max_tokens", "context", "estimated" (token counts estimated, not counted)}, or NULL */
+  json_t *context_exceeded;
   double elapsed_s;
 };
 DS_API void ds_replay_summary_release(struct ds_replay_summary *s);

@@ -34,7 +34,7 @@ void ds_request_init(struct ds_request *r) {
 }
 
 static const struct ds_backend_ops *find_ops(const char *scheme, size_t len) {
-  const struct ds_backend_ops *all[] = {&ds_openai_ops, &ds_file_ops, LLAMA_OPS};
+  const struct ds_backend_ops *all[] = {&ds_openai_ops, &ds_file_ops, &ds_logs_ops, LLAMA_OPS};
   for (size_t i = 0; i < DS_ARRAY_LEN(all); i++) {
     if (!all[i]) continue; /* built without llama.cpp */
     if (strlen(all[i]->name) == len && memcmp(all[i]->name, scheme, len) == 0) return all[i];

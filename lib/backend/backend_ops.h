@@ -32,6 +32,7 @@ struct ds_backend {
 
 extern const struct ds_backend_ops ds_openai_ops;
 extern const struct ds_backend_ops ds_file_ops;
+extern const struct ds_backend_ops ds_logs_ops;
 #if DS_WITH_LLAMA
 extern const struct ds_backend_ops ds_llama_ops;
 #endif
@@ -39,10 +40,31 @@ extern const struct ds_backend_ops ds_llama_ops;
 /* Spec query parsing shared by backends: "path?k=v&k2=v2" -> value of k (ds_malloc'ed,
  * percent-decoded) or NULL. Repeated keys: the n-th (0-based) occurrence. */
 char *backend_spec_param(const char *rest, const char *key, unsigned nth);
+/* True when an http(s) URL has user info ("http://user:pw@host/..."): refused, since a
+ * password there is a key in the spec (openai.c). */
+bool backend_url_has_userinfo(const char *url);
 /* The part of rest before '?', ds_malloc'ed, percent-decoded. */
 char *backend_spec_path(const char *rest);
 /* req->messages_json parsed into a new array; NULL (err says why) when it is not one. */
 json_t *backend_parse_messages(const struct ds_request *req, struct ds_err *err);
+
+/* file.c: an index of completions by (prefix key, k), served by submit and poll; the "logs"
+ * backend fills it from another model's logs. file_index_add with error set records a
+ * request that must fail with that cause (DS_E_NOTFOUND). Two answers to one (key, k) fail. */
+enum ds_status file_index_new(struct ds_backend *b, const char *path, struct ds_err *err);
+enum ds_status file_index_add(struct ds_backend *b, const char *key, unsigned k, const char *content,
+                              const char *reasoning, const json_t *tool_calls, const char *roles, uint64_t line,
+                              const char *error, struct ds_err *err);
+/* One letter per message role ("s","d","u","a","t"), the first n messages; ds_free it. A
+ * request whose prefix roles differ from an entry's roles gets a DS_E_MISMATCH result. */
+char *file_roles(const json_t *messages, size_t n);
+/* The k under which the logs backend notes a conversation it has, with its cuts in the
+ * error text: a request for another cut of it gets a DS_E_MISMATCH result saying so. */
+#define FILE_CONV_K 0xffffffffu
+void file_close(struct ds_backend *b);
+enum ds_status file_submit(struct ds_backend *b, const struct ds_request *req, struct ds_err *err);
+enum ds_status file_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done, void *ud, struct ds_err *err);
+unsigned file_in_flight(const struct ds_backend *b);
 
 /* config.c: "config:FILE#NAME", a block of FILE's `backends:` mapping. ref is the spec after
  * "config:"; *out_spec (ds_malloc'ed) becomes the equivalent openai:, llama: or file: spec.

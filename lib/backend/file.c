@@ -1,6 +1,7 @@
 /* file.c: the "file" backend: completions produced elsewhere (our JSONL or OpenAI Batch API
  * output, plain/.gz/.zst), indexed by (prefix key, k) at open and served by lookup. A request
- * with no line in the file ends as a DS_E_NOTFOUND error result, never an empty completion. */
+ * with no line in the file ends as a DS_E_NOTFOUND error result, never an empty completion.
+ * The index and its submit/poll also serve the "logs" backend (logs.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct entry {
   enum ds_status status; /* DS_OK or the request's recorded error */
   char *error;
   char *content, *reasoning, *finish_reason;
+  char *roles;           /* logs: the roles of the logged prefix ("suatua"), checked against the request */
   json_t *tool_calls, *choices;
   long prompt_tokens, completion_tokens;
 };
@@ -40,6 +42,7 @@ static void entry_free(struct entry *e) {
   ds_free(e->content);
   ds_free(e->reasoning);
   ds_free(e->finish_reason);
+  ds_free(e->roles);
   json_decref(e->tool_calls);
   json_decref(e->choices);
   ds_free(e);
@@ -172,7 +175,10 @@ static enum ds_status parse_ours(const json_t *o, struct entry *e, const char *w
   if (tcs && !json_is_array(tcs) && !json_is_null(tcs))
     return ds_fail(err, DS_E_INVALID, "%s: \"tool_calls\" is not an array", where);
   if (!json_is_string(content) && !json_is_array(tcs))
-    return ds_fail(err, DS_E_INVALID, "%s: neither \"content\", \"tool_calls\" nor \"error\"", where);
+    return ds_fail(err, DS_E_INVALID,
+                   "%s: neither \"content\", \"tool_calls\" nor \"error\"; a line answers prefix ID (the "
+                   "conversation id) at cut CUT (the index of the assistant message replaced) for sample K, e.g. "
+                   "{\"id\":\"c-0001#3\",\"k\":0,\"content\":\"the answer\"}", where);
   e->content = ds_strdup(json_is_string(content) ? json_string_value(content) : "");
   const json_t *rs = json_object_get(o, "reasoning");
   if (!json_is_string(rs)) rs = json_object_get(o, "reasoning_content");
@@ -247,7 +253,7 @@ static enum ds_status parse_batch(const json_t *o, struct entry *e, const char *
   return DS_OK;
 }
 
-static void file_close(struct ds_backend *b) {
+void file_close(struct ds_backend *b) {
   struct fileb *f = b->impl;
   if (!f) return;
   for (size_t i = 0; i < f->cap; i++) entry_free(f->slots[i]);
@@ -262,16 +268,76 @@ static void file_close(struct ds_backend *b) {
   b->impl = NULL;
 }
 
-static enum ds_status file_open(struct ds_backend *b, const char *rest, const struct ds_backend_params *p,
-                                struct ds_err *err) {
+enum ds_status file_index_new(struct ds_backend *b, const char *path, struct ds_err *err) {
   struct fileb *f = ds_calloc(1, sizeof *f);
   if (!f) return ds_fail(err, DS_E_NOMEM, "out of memory");
   b->impl = f;
-  enum ds_status st = DS_OK;
+  f->path = ds_strdup(path);
+  return f->path ? DS_OK : ds_fail(err, DS_E_NOMEM, "out of memory");
+}
+
+/* The roles of a message list as one letter each ("s", "d", "u", "a", "t"; "?" otherwise). */
+char *file_roles(const json_t *messages, size_t n) {
+  char *s = ds_malloc(n + 1);
+  if (!s) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    const char *r = ds_json_str(json_array_get(messages, i), "role", "?");
+    s[i] = strcmp(r, "system") == 0 ? 's' : strcmp(r, "developer") == 0 ? 'd' : strcmp(r, "user") == 0 ? 'u'
+           : strcmp(r, "assistant") == 0 ? 'a' : strcmp(r, "tool") == 0 ? 't' : '?';
+  }
+  s[n] = '\0';
+  return s;
+}
+
+enum ds_status file_index_add(struct ds_backend *b, const char *key, unsigned k, const char *content,
+                              const char *reasoning, const json_t *tool_calls, const char *roles, uint64_t line,
+                              const char *error, struct ds_err *err) {
+  struct fileb *f = b->impl;
+  struct ds_buf tmp;
+  ds_buf_init(&tmp, 0);
+  const struct entry *old = lookup(f, key, k, &tmp);
+  ds_buf_release(&tmp);
+  if (old)
+    return ds_fail(err, DS_E_INVALID, "%s: two answers for \"%.100s\" k=%u (lines %llu and %llu)", f->path, key, k,
+                   (unsigned long long)old->line, (unsigned long long)line);
+  struct entry *e = ds_calloc(1, sizeof *e);
+  struct ds_buf nb;
+  ds_buf_init(&nb, 0);
+  if (!e || ds_buf_addf(&nb, "%s#%u", key, k)) {
+    ds_free(e);
+    ds_buf_release(&nb);
+    return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  e->name = ds_buf_detach(&nb, NULL);
+  e->line = line;
+  e->roles = roles ? ds_strdup(roles) : NULL;
+  if (error) {
+    e->status = DS_E_NOTFOUND;
+    e->error = ds_strdup(error);
+  } else {
+    e->content = ds_strdup(content ? content : "");
+    e->reasoning = reasoning ? ds_strdup(reasoning) : NULL;
+    e->tool_calls = tool_calls && json_array_size(tool_calls) ? json_deep_copy(tool_calls) : NULL;
+    e->finish_reason = ds_strdup(e->tool_calls ? "tool_calls" : "stop");
+  }
+  if (!e->name || (roles && !e->roles) || (error && !e->error) || (!error && (!e->content || !e->finish_reason)) ||
+      (reasoning && !error && !e->reasoning) || insert(f, e)) {
+    entry_free(e);
+    return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  return DS_OK;
+}
+
+static enum ds_status file_open(struct ds_backend *b, const char *rest, const struct ds_backend_params *p,
+                                struct ds_err *err) {
+  enum ds_status st = file_index_new(b, "", err);
+  if (st) return st;
+  struct fileb *f = b->impl;
   struct ds_lines *lines = NULL;
   struct ds_buf where, tmp;
   ds_buf_init(&where, 0);
   ds_buf_init(&tmp, 0);
+  ds_free(f->path);
   f->path = backend_spec_path(rest);
   if (!f->path) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
@@ -351,7 +417,7 @@ out:
   return st;
 }
 
-static enum ds_status file_submit(struct ds_backend *b, const struct ds_request *req, struct ds_err *err) {
+enum ds_status file_submit(struct ds_backend *b, const struct ds_request *req, struct ds_err *err) {
   struct fileb *f = b->impl;
   if (!req->key) return ds_fail(err, DS_E_INVALID, "file backend: request has no key");
   if (f->qn == f->qcap) {
@@ -374,13 +440,39 @@ static enum ds_status file_submit(struct ds_backend *b, const struct ds_request 
   ds_buf_init(&tmp, 0);
   const struct entry *e = lookup(f, req->key, req->k, &tmp);
   ds_buf_release(&tmp);
+  bool same_prefix = true;
+  if (e && e->roles && json_is_array(req->messages)) {
+    char *rs = file_roles(req->messages, json_array_size(req->messages));
+    if (!rs) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    same_prefix = strcmp(rs, e->roles) == 0;
+    ds_free(rs);
+  }
+  const struct entry *conv = NULL;
   if (!e) {
+    /* the logs backend notes each conversation it has (k = FILE_CONV_K) with its cuts */
+    const char *h = strrchr(req->key, '#');
+    char *id = h ? ds_strndup(req->key, (size_t)(h - req->key)) : NULL;
+    ds_buf_init(&tmp, 0);
+    if (id) conv = lookup(f, id, FILE_CONV_K, &tmp);
+    ds_buf_release(&tmp);
+    ds_free(id);
+  }
+  if (!e && conv) {
+    r->status = DS_E_MISMATCH;
+    snprintf(r->error, sizeof r->error, "the logged conversation differs from the prefix \"%.100s\": %s", req->key,
+             conv->error);
+  } else if (!e) {
     r->status = DS_E_NOTFOUND;
     snprintf(r->error, sizeof r->error, "no completion for \"%.100s\" k=%u in %.100s", req->key, req->k,
              f->path);
   } else if (e->status) {
     r->status = e->status;
     snprintf(r->error, sizeof r->error, "%s", e->error ? e->error : "error");
+  } else if (!same_prefix) {
+    /* the logged conversation is not the same prefix: its answer is not comparable */
+    r->status = DS_E_MISMATCH;
+    snprintf(r->error, sizeof r->error, "the logged conversation \"%.100s\" differs before the cut (roles %.40s, the "
+             "prefix has %zu messages)", req->key, e->roles, json_array_size(req->messages));
   } else {
     r->content = ds_strdup(e->content);
     r->reasoning = e->reasoning ? ds_strdup(e->reasoning) : NULL;
@@ -400,7 +492,7 @@ static enum ds_status file_submit(struct ds_backend *b, const struct ds_request 
   return DS_OK;
 }
 
-static enum ds_status file_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done, void *ud,
+enum ds_status file_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done, void *ud,
                                 struct ds_err *err) {
   struct fileb *f = b->impl;
   /* Deliver what is queued now; the callback may submit more, served by a later poll. */
@@ -417,7 +509,7 @@ static enum ds_status file_poll(struct ds_backend *b, int timeout_ms, ds_done_fn
   return DS_OK;
 }
 
-static unsigned file_in_flight(const struct ds_backend *b) {
+unsigned file_in_flight(const struct ds_backend *b) {
   const struct fileb *f = b->impl;
   return (unsigned)f->qn;
 }

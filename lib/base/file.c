@@ -18,6 +18,7 @@ struct ds_lines {
   z_stream gz;
   ZSTD_DStream *zs;
   ZSTD_inBuffer zin;
+  size_t zneed;       /* what the last ZSTD_decompressStream returned: 0 at the end of a frame */
   bool eof_raw;       /* underlying file exhausted */
   bool eof;           /* decoded stream exhausted */
   unsigned char *raw; /* compressed input buffer */
@@ -72,6 +73,7 @@ enum ds_status ds_lines_open(const char *path, size_t max_line, struct ds_lines 
       return ds_fail(err, DS_E_NOMEM, "%s: zstd init failed", path);
     }
     ZSTD_initDStream(l->zs);
+    l->zneed = 1;
     l->zin.src = l->raw;
     l->zin.size = n;
     l->zin.pos = 0;
@@ -133,6 +135,8 @@ static enum ds_status fill(struct ds_lines *l, struct ds_err *err) {
     while (l->dec_len == 0) {
       if (l->zin.pos == l->zin.size) {
         if (l->eof_raw) {
+          /* the input must end with a complete frame, as gzip's must end its member */
+          if (l->zneed != 0) return ds_fail(err, DS_E_PARSE, "%s: truncated zstd stream (the last frame is incomplete)", l->path);
           l->eof = true;
           return DS_OK;
         }
@@ -146,9 +150,8 @@ static enum ds_status fill(struct ds_lines *l, struct ds_err *err) {
       size_t r = ZSTD_decompressStream(l->zs, &zout, &l->zin);
       if (ZSTD_isError(r))
         return ds_fail(err, DS_E_PARSE, "%s: corrupt zstd data (%s)", l->path, ZSTD_getErrorName(r));
+      l->zneed = r;
       l->dec_len = zout.pos;
-      if (r != 0 && l->zin.pos == l->zin.size && l->eof_raw && zout.pos == 0)
-        return ds_fail(err, DS_E_PARSE, "%s: truncated zstd stream", l->path);
     }
     return DS_OK;
   }

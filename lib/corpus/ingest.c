@@ -1,7 +1,9 @@
 /* ingest.c: ds_ingest_run: every input record is read, then kept, filtered (with a reason)
  * or failed (with a reason); kept records get a stable id, go through the de-identification
  * hook and are written to the corpus; the manifest accounts for all of them. */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,11 +16,14 @@
 #define SEG_MAX_VALUES 1000
 #define TOOL_MAX_NAMES 1000
 #define OTHER "(other)"
+#define MAX_LISTED_FAILURES 10000
 
 void ds_ingest_default_params(struct ds_ingest_params *p) {
   memset(p, 0, sizeof *p);
   ds_reader_default_params(&p->reader);
   p->consent_field = "consent";
+  p->max_failed = -1;
+  p->max_warnings = 20;
 }
 
 struct ingest {
@@ -27,10 +32,11 @@ struct ingest {
   struct keyset contents, ids;
   struct ds_buf scratch, line;
   FILE *out;
-  struct ds_sha256 sha, in_sha;
-  bool sha_open, in_sha_open;
+  struct ds_sha256 sha;
+  bool sha_open;
   /* manifest parts */
-  json_t *inputs, *filtered, *failed, *roles, *tool_names, *segments;
+  json_t *inputs, *filtered, *failed, *roles, *tool_names, *segments, *failures, *skipped_items;
+  uint64_t n_warned;
   uint64_t n_messages, n_tool_calls, n_with_time;
   int64_t tmin, tmax;
   /* current input */
@@ -128,7 +134,9 @@ static void note_failed(struct ingest *g, const struct ds_bad_record *bad) {
   g->sum.n_failed++;
   g->in_failed++;
   corpus_count(g->failed, bad->reason, 1);
-  ds_logf(&g->p->log, DS_LOG_WARN, "%s", bad->msg);
+  if (json_array_size(g->failures) < MAX_LISTED_FAILURES)
+    json_array_append_new(g->failures, json_pack("{s:s,s:s}", "reason", bad->reason, "message", bad->msg));
+  if (g->n_warned++ < g->p->max_warnings) ds_logf(&g->p->log, DS_LOG_WARN, "%s", bad->msg);
 }
 
 static void note_filtered(struct ingest *g, const char *reason) {
@@ -166,11 +174,13 @@ static enum ds_status process(struct ingest *g, const char *path, json_t *rec, s
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  if (!added) {
+  if (!added && !p->keep_duplicates) {
     note_filtered(g, "duplicate");
     g->sum.n_duplicate++;
     goto out;
   }
+  bool same_content = !added;
+  if (same_content) g->sum.n_duplicate_kept++;
   /* stable id: its own, else derived from the content */
   const json_t *id = json_object_get(rec, "id");
   if (!json_is_string(id)) {
@@ -198,6 +208,28 @@ static enum ds_status process(struct ingest *g, const char *path, json_t *rec, s
   if (keyset_add(&g->ids, idkey, &added)) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
+  }
+  char base_id[320];
+  snprintf(base_id, sizeof base_id, "%.300s", json_string_value(id));
+  for (unsigned dup = 2; !added && same_content && dup < 1000000; dup++) {
+    /* a kept duplicate under the same id gets its own: ID#dupN */
+    char buf[400];
+    snprintf(buf, sizeof buf, "%s#dup%u", base_id, dup);
+    ds_sha256_hex(buf, strlen(buf), idhex);
+    for (int i = 0; i < 16; i++) {
+      unsigned hi = (unsigned)(idhex[2 * i] <= '9' ? idhex[2 * i] - '0' : idhex[2 * i] - 'a' + 10);
+      unsigned lo = (unsigned)(idhex[2 * i + 1] <= '9' ? idhex[2 * i + 1] - '0' : idhex[2 * i + 1] - 'a' + 10);
+      idkey[i] = (unsigned char)(hi << 4 | lo);
+    }
+    if (keyset_add(&g->ids, idkey, &added)) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      goto out;
+    }
+    if (added && json_object_set_new(rec, "id", json_string(buf))) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      goto out;
+    }
+    if (added) id = json_object_get(rec, "id");
   }
   if (!added) {
     /* two different conversations under one id would collide in every later stage */
@@ -251,18 +283,6 @@ out:
   return st;
 }
 
-static void sha_tap(void *ud, const void *p, size_t n) { ds_sha256_update(ud, p, n); }
-
-/* True when path starts with a gzip or zstd magic number (or cannot be read). */
-static bool is_compressed(const char *path) {
-  unsigned char m[4] = {0};
-  FILE *f = fopen(path, "rb");
-  if (!f) return true;
-  size_t n = fread(m, 1, 4, f);
-  fclose(f);
-  return (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) || (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd);
-}
-
 static json_t *counts_object(json_t *by_reason, uint64_t total) {
   json_t *o = json_object();
   if (!o) return NULL;
@@ -289,19 +309,33 @@ static json_t *build_manifest(struct ingest *g, const char *corpus_path, bool co
   json_object_set_new(m, "corpus", corpus);
   json_object_set(m, "inputs", g->inputs);
   json_t *params = json_object();
-  json_object_set_new(params, "format", json_string(ds_format_name(p->reader.format)));
+  json_object_set_new(params, "format", json_string(p->reader.format ? p->reader.format : "auto"));
   json_object_set_new(params, "consent_field", json_string(p->consent_field));
   json_object_set_new(params, "assume_consent", json_boolean(p->assume_consent));
   json_object_set_new(params, "on_error", json_string(p->fail_on_error ? "fail" : "skip"));
   json_object_set_new(params, "max_line_bytes", json_integer((json_int_t)p->reader.max_record_bytes));
   json_object_set_new(params, "max_depth", json_integer((json_int_t)p->reader.max_depth));
+  json_object_set_new(params, "max_document_bytes", json_integer((json_int_t)p->reader.max_document_bytes));
+  json_object_set_new(params, "allow_empty", json_boolean(p->allow_empty));
+  json_object_set_new(params, "keep_duplicates", json_boolean(p->keep_duplicates));
+  if (p->max_failed >= 0) json_object_set_new(params, "max_failed", json_real(p->max_failed));
   json_object_set_new(m, "params", params);
   json_t *rec = json_object();
   json_object_set_new(rec, "in", json_integer((json_int_t)g->sum.n_in));
   json_object_set_new(rec, "kept", json_integer((json_int_t)g->sum.n_kept));
+  if (p->keep_duplicates) json_object_set_new(rec, "kept_duplicates", json_integer((json_int_t)g->sum.n_duplicate_kept));
   json_object_set_new(rec, "filtered", counts_object(g->filtered, g->sum.n_filtered));
   json_object_set_new(rec, "failed", counts_object(g->failed, g->sum.n_failed));
+  json_object_set(rec, "failures", g->failures);
+  if (g->sum.n_failed > json_array_size(g->failures))
+    json_object_set_new(rec, "failures_not_listed",
+                        json_integer((json_int_t)(g->sum.n_failed - json_array_size(g->failures))));
   json_object_set_new(m, "records", rec);
+  json_t *items = json_object();
+  json_object_set_new(items, "in", json_integer((json_int_t)g->sum.items_in));
+  json_object_set_new(items, "skipped", counts_object(g->skipped_items, g->sum.items_skipped));
+  json_object_set_new(items, "duplicate", json_integer((json_int_t)g->sum.items_duplicate));
+  json_object_set_new(m, "items", items);
   json_t *tr = json_object();
   char buf[32];
   if (g->n_with_time) {
@@ -369,25 +403,82 @@ out:
   return st;
 }
 
-static enum ds_status finish_input(struct ingest *g, const char *path, const char *sha, uint64_t bytes,
-                                   const struct ds_reader *r) {
+/* Adds the input's entry to the manifest and its line to the log. */
+static enum ds_status finish_input(struct ingest *g, const char *path, uint64_t bytes, const struct ds_reader *r) {
   json_t *o = json_object();
   if (!o) return DS_E_NOMEM;
+  struct ds_reader_items it;
+  ds_reader_items(r, &it);
+  const json_t *units = ds_reader_units(r);
+  const char *sha = ds_reader_sha256(r);
+  /* one format for the input when all its files agree */
+  const char *format = NULL;
+  size_t i;
+  const json_t *u;
+  json_array_foreach(units, i, u) {
+    const char *f = ds_json_str(u, "format", NULL);
+    if (!f) continue;
+    if (!format) format = f;
+    else if (strcmp(format, f) != 0) format = "mixed";
+  }
+  if (!format) format = "none";
   json_object_set_new(o, "path", json_string(path));
-  json_object_set_new(o, "sha256", sha ? json_string(sha) : json_null());
+  json_object_set_new(o, "sha256", sha[0] ? json_string(sha) : json_null());
   json_object_set_new(o, "bytes", json_integer((json_int_t)bytes));
-  json_object_set_new(o, "uncompressed_bytes", json_integer(r ? (json_int_t)ds_reader_bytes(r) : 0));
-  json_object_set_new(o, "format", json_string(ds_format_name(r ? ds_reader_format(r) : DS_FORMAT_AUTO)));
-  json_object_set_new(o, "container", json_string(r && ds_reader_is_array(r) ? "json_array" : "jsonl"));
+  json_object_set_new(o, "uncompressed_bytes", json_integer((json_int_t)ds_reader_bytes(r)));
+  json_object_set_new(o, "format", json_string(format));
+  json_object_set_new(o, "container", json_string(json_array_size(units) == 1
+                                                      ? ds_json_str(json_array_get(units, 0), "container", "jsonl")
+                                                      : "directory"));
   json_object_set_new(o, "records_in", json_integer((json_int_t)g->in_in));
   json_object_set_new(o, "kept", json_integer((json_int_t)g->in_kept));
   json_object_set_new(o, "filtered", json_integer((json_int_t)g->in_filtered));
   json_object_set_new(o, "failed", json_integer((json_int_t)g->in_failed));
+  json_t *items = json_pack("{s:I,s:I,s:I,s:I,s:I}", "in", (json_int_t)it.in, "used", (json_int_t)it.used, "skipped",
+                            (json_int_t)it.skipped, "duplicate", (json_int_t)it.duplicate, "failed", (json_int_t)it.failed);
+  json_object_set_new(o, "items", items);
+  json_object_set(o, "files", (json_t *)units);
   if (json_array_append_new(g->inputs, o)) return DS_E_NOMEM;
-  ds_logf(&g->p->log, DS_LOG_INFO, "%s: %llu records (%s): %llu kept, %llu filtered, %llu failed", path,
-          (unsigned long long)g->in_in, ds_format_name(r ? ds_reader_format(r) : DS_FORMAT_AUTO),
-          (unsigned long long)g->in_kept, (unsigned long long)g->in_filtered, (unsigned long long)g->in_failed);
+  g->sum.items_in += it.in;
+  g->sum.items_skipped += it.skipped;
+  g->sum.items_duplicate += it.duplicate;
+  json_array_foreach(units, i, u) {
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(u, "skipped"), k, v) corpus_count(g->skipped_items, k, json_integer_value(v));
+  }
+  char extra[200] = "";
+  if (it.skipped || it.duplicate)
+    snprintf(extra, sizeof extra, " (from %llu items: %llu skipped, %llu duplicate)", (unsigned long long)it.in,
+             (unsigned long long)it.skipped, (unsigned long long)it.duplicate);
+  ds_logf(&g->p->log, DS_LOG_INFO, "%s: %llu records (%s)%s: %llu kept, %llu filtered, %llu failed", path,
+          (unsigned long long)g->in_in, format, extra, (unsigned long long)g->in_kept,
+          (unsigned long long)g->in_filtered, (unsigned long long)g->in_failed);
   return DS_OK;
+}
+
+/* Removes OUTPUT.tmp.PID files of ingest runs that are no longer alive (killed runs). */
+static void remove_stale_temporaries(const char *output, const struct ds_log *log) {
+  const char *slash = strrchr(output, '/');
+  char dir[4096];
+  const char *base = slash ? slash + 1 : output;
+  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - output) : 1, slash ? output : ".");
+  if (slash == output) snprintf(dir, sizeof dir, "/");
+  DIR *d = opendir(dir);
+  if (!d) return;
+  size_t bl = strlen(base);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (strncmp(de->d_name, base, bl) != 0 || strncmp(de->d_name + bl, ".tmp.", 5) != 0) continue;
+    char *end;
+    long pid = strtol(de->d_name + bl + 5, &end, 10);
+    if (*end || pid <= 0 || pid == (long)getpid()) continue;
+    if (kill((pid_t)pid, 0) == 0 || errno == EPERM) continue; /* still running */
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    if (unlink(path) == 0) ds_logf(log, DS_LOG_INFO, "removed %s, left by a killed run (pid %ld)", path, pid);
+  }
+  closedir(d);
 }
 
 /* Flushes and closes the output; false on a write error. */
@@ -412,9 +503,10 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
   keyset_init(&g.ids);
   ds_buf_init(&g.scratch, 0);
   ds_buf_init(&g.line, 0);
-  struct ds_buf tmp, partial;
+  struct ds_buf tmp, partial, rejected;
   ds_buf_init(&tmp, 0);
   ds_buf_init(&partial, 0);
+  ds_buf_init(&rejected, 0);
   struct ds_reader *r = NULL;
   char *outbuf = NULL;
   bool stopped = false, renamed = false;
@@ -426,12 +518,16 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
   g.roles = json_object();
   g.tool_names = json_object();
   g.segments = json_object();
+  g.failures = json_array();
+  g.skipped_items = json_object();
   outbuf = ds_malloc(1u << 20);
-  if (!g.inputs || !g.filtered || !g.failed || !g.roles || !g.tool_names || !g.segments || !outbuf ||
-      ds_buf_addf(&tmp, "%s.tmp.%d", p->output, (int)getpid()) || ds_buf_addf(&partial, "%s.partial", p->output)) {
+  if (!g.inputs || !g.filtered || !g.failed || !g.roles || !g.tool_names || !g.segments || !g.failures ||
+      !g.skipped_items || !outbuf || ds_buf_addf(&tmp, "%s.tmp.%d", p->output, (int)getpid()) ||
+      ds_buf_addf(&partial, "%s.partial", p->output) || ds_buf_addf(&rejected, "%s.rejected", p->output)) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
+  remove_stale_temporaries(p->output, &p->log);
   if (ds_sha256_begin(&g.sha)) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
@@ -446,29 +542,16 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
 
   for (size_t i = 0; i < p->n_inputs && !stopped; i++) {
     const char *path = p->inputs[i];
-    char sha[65];
-    bool has_sha = strcmp(path, "-") != 0;
     uint64_t bytes = 0;
-    if (has_sha) {
-      struct stat sb;
+    struct stat sb;
+    if (strcmp(path, "-") != 0) {
       if (stat(path, &sb) != 0) {
         st = ds_fail(err, DS_E_IO, "%s: cannot open: %s", path, strerror(errno));
         goto out;
       }
       bytes = (uint64_t)sb.st_size;
     }
-    /* a plain file is hashed as the reader goes; a compressed one needs its own pass */
-    bool tap = has_sha && !is_compressed(path);
-    if (has_sha && !tap && (st = ds_sha256_file(path, sha, err))) goto out;
     if ((st = ds_reader_open(path, &p->reader, &r, err))) goto out;
-    if (tap) {
-      if (ds_sha256_begin(&g.in_sha)) {
-        st = ds_fail(err, DS_E_NOMEM, "out of memory");
-        goto out;
-      }
-      g.in_sha_open = true;
-      corpus_reader_set_tap(r, sha_tap, &g.in_sha);
-    }
     g.in_in = g.in_kept = g.in_filtered = g.in_failed = 0;
     uint64_t next_report = 256u << 20; /* a progress line every 256 MB */
     for (;;) {
@@ -480,6 +563,11 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
         break;
       }
       if (st) goto out;
+      if (ds_log_cancelled(&p->log)) {
+        json_decref(rec);
+        st = ds_fail(err, DS_E_CANCELLED, "cancelled; nothing was written to %s", p->output);
+        goto out;
+      }
       g.sum.n_in++;
       g.in_in++;
       if ((g.in_in & 1023) == 0 && ds_reader_bytes(r) >= next_report) {
@@ -491,7 +579,7 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
         note_failed(&g, &bad);
       } else {
         bad.line = ds_reader_line(r); /* for messages raised after parsing */
-        st = process(&g, path, rec, &bad, err);
+        st = process(&g, ds_reader_file(r), rec, &bad, err);
         if (st == DS_E_INVALID && bad.reason) {
           note_failed(&g, &bad);
           st = DS_OK;
@@ -507,19 +595,32 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
         break;
       }
     }
-    if (tap) {
+    if (stopped) {
       /* the input's hash covers all of it, also when reading stopped early */
-      if ((st = corpus_reader_drain(r, err))) goto out;
-      ds_sha256_end(&g.in_sha, sha);
-      g.in_sha_open = false;
+      json_t *rec;
+      struct ds_bad_record bad;
+      while ((st = ds_reader_next(r, &rec, &bad, err)) == DS_OK) json_decref(rec);
+      if (st != DS_E_NOTFOUND) goto out;
+      st = DS_OK;
     }
     g.sum.bytes_in += ds_reader_bytes(r);
-    if (finish_input(&g, path, has_sha ? sha : NULL, bytes, r)) {
+    if (finish_input(&g, path, bytes, r)) {
       st = ds_fail(err, DS_E_NOMEM, "out of memory");
       goto out;
     }
     ds_reader_free(r);
     r = NULL;
+  }
+  if (g.n_warned > p->max_warnings) {
+    /* the rest, by reason (all of them are in the manifest) */
+    struct ds_buf b;
+    ds_buf_init(&b, 0);
+    const char *k;
+    json_t *v;
+    json_object_foreach(g.failed, k, v) ds_buf_addf(&b, "%s%s %lld", b.len ? ", " : "", k, (long long)json_integer_value(v));
+    ds_logf(&p->log, DS_LOG_WARN, "%llu more bad records not shown (all bad records by reason: %s; each is listed in "
+            "the manifest)", (unsigned long long)(g.n_warned - p->max_warnings), b.data);
+    ds_buf_release(&b);
   }
 
   if (!close_out(&g)) {
@@ -530,12 +631,63 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
   g.sha_open = false;
   {
     const char *final = stopped ? partial.data : p->output;
-    if ((st = write_manifest(&g, final, !stopped, stopped ? stop_msg : NULL, err))) goto out;
+    const char *problem = NULL;
+    char why[300] = "";
+    enum ds_status pst = DS_OK;
+    if (!stopped && p->transform.scan_file) {
+      if ((st = p->transform.scan_file(p->transform.ud, tmp.data, &g.sum.pii_findings, err))) goto out;
+      if (g.sum.pii_findings) {
+        problem = "pii";
+        pst = DS_E_PII;
+        snprintf(why, sizeof why, "the post-scan found %llu item(s) of personal data in the corpus as written",
+                 (unsigned long long)g.sum.pii_findings);
+      }
+    }
+    if (!stopped && !problem && g.sum.n_failed &&
+        ((p->max_failed >= 0 && (double)g.sum.n_failed > p->max_failed * (double)g.sum.n_in) ||
+         (p->max_failed < 0 && g.sum.n_failed == g.sum.n_in))) {
+      problem = "failed";
+      pst = DS_E_INVALID;
+      if (p->max_failed >= 0)
+        snprintf(why, sizeof why, "%llu of %llu records failed (%.1f%%), more than --max-failed %.1f%% allows",
+                 (unsigned long long)g.sum.n_failed, (unsigned long long)g.sum.n_in,
+                 100.0 * (double)g.sum.n_failed / (double)g.sum.n_in, 100.0 * p->max_failed);
+      else
+        snprintf(why, sizeof why, "every record failed (%llu)", (unsigned long long)g.sum.n_failed);
+    }
+    if (!stopped && !problem && g.sum.n_kept == 0 && !p->allow_empty) {
+      problem = "empty";
+      pst = DS_E_INVALID;
+      snprintf(why, sizeof why, "no record was kept (%llu read: %llu filtered, %llu failed); --allow-empty accepts "
+               "an empty corpus", (unsigned long long)g.sum.n_in, (unsigned long long)g.sum.n_filtered,
+               (unsigned long long)g.sum.n_failed);
+    }
+    if (problem && g.sum.n_kept) final = rejected.data;
+    if (problem && !g.sum.n_kept) {
+      /* nothing to keep: no corpus, no manifest */
+      st = ds_fail(err, pst, "%s", why);
+      goto out;
+    }
+    /* an older manifest must not describe the new corpus, even for a moment */
+    struct ds_buf mpath;
+    ds_buf_init(&mpath, 0);
+    if (ds_buf_addf(&mpath, "%s.manifest.json", final)) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      goto out;
+    }
+    unlink(mpath.data);
+    ds_buf_release(&mpath);
     if (rename(tmp.data, final) != 0) {
       st = ds_fail(err, DS_E_IO, "%s: cannot rename to %s: %s", tmp.data, final, strerror(errno));
       goto out;
     }
     renamed = true;
+    if ((st = write_manifest(&g, final, !stopped && !problem, stopped ? stop_msg : problem ? why : NULL, err)))
+      goto out;
+    if (problem) {
+      st = ds_fail(err, pst, "%s (the corpus is kept as %s for inspection)", why, final);
+      goto out;
+    }
   }
   if (stopped)
     st = ds_fail(err, DS_E_PARSE, "%s (stopped: --on-error=fail; the %llu records before it are in %s)", stop_msg,
@@ -550,7 +702,6 @@ out:
   if (st && !renamed) unlink(tmp.data);
   char dummy[65];
   if (g.sha_open) ds_sha256_end(&g.sha, dummy);
-  if (g.in_sha_open) ds_sha256_end(&g.in_sha, dummy);
   ds_free(outbuf);
   keyset_release(&g.contents);
   keyset_release(&g.ids);
@@ -558,6 +709,9 @@ out:
   ds_buf_release(&g.line);
   ds_buf_release(&tmp);
   ds_buf_release(&partial);
+  ds_buf_release(&rejected);
+  json_decref(g.failures);
+  json_decref(g.skipped_items);
   json_decref(g.inputs);
   json_decref(g.filtered);
   json_decref(g.failed);

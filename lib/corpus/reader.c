@@ -1,71 +1,447 @@
-/* reader.c: streaming record reader over JSON Lines or one JSON array (split element by
- * element without loading the whole array), with per-record limits and error reasons, on top
- * of ds_lines (plain, .gz or .zst input). */
+/* reader.c: ds_reader: an input (a file, a zip archive or a directory walked in name order)
+ * read as units; each unit's format picked from its first items (or forced by name), its items
+ * handed to that format's reader (formats/), the records and failures it makes queued in
+ * order, and every item accounted for as used, skipped, duplicate or failed. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-#include "corpus_int.h"
+#include "formats/format.h"
 
-#define CHUNK_CAP (1u << 18)
+#define PROBE_MAX_TRIES 64  /* items read while looking for FMT_PROBE_ITEMS that parse */
+#define WALK_MAX_DEPTH 32
+#define MAX_JOINS 8         /* FMT_JOIN_UNITS formats with a state open at once in one input */
 
-enum container { C_UNKNOWN, C_JSONL, C_ARRAY };
-/* JSON array states: expecting the first element or ']', an element after ',', inside an
- * element (which runs to the ',' or ']' at its own top level), after the closing ']',
- * finished. */
-enum astate { A_FIRST, A_NEXT, A_ELEM, A_END, A_DONE };
+enum ukind { U_FILE, U_ZIP, U_EVENTS };
 
-struct ds_reader {
-  struct ds_lines *src;
-  char *path;
-  struct ds_reader_params p;
-  enum ds_format format;
-  enum container container;
-  char *chunk;                /* decoded bytes chunk[pos..len) not yet consumed */
-  size_t pos, len;
-  bool eof;
-  uint64_t newlines;          /* '\n' consumed so far: the current line is newlines + 1 */
-  struct ds_buf rec;          /* one record's bytes when it spans chunks */
-  struct ds_buf scratch;      /* the fast parser's unescaped strings */
-  /* array element scan */
-  enum astate astate;
-  unsigned depth;
-  uint64_t elem_line;
-  uint64_t last_line;         /* where the record last returned starts */
-  void (*tap)(void *ud, const void *p, size_t n);
-  void *tap_ud;
-  bool in_str, esc, too_long, too_deep, nul;
+struct unit {
+  char *path;          /* the file, zip or event directory */
+  enum ukind kind;
+  char **names;        /* U_EVENTS: the event files' names, natural order */
+  size_t n_names;
+  bool walked;         /* found by a directory walk: a unit no reader takes is ignored */
 };
 
-/* bytes the element scanner must look at inside a JSON string, and outside one */
-static const unsigned char str_special[256] = {[0] = 1, ['"'] = 1, ['\\'] = 1, ['\n'] = 1};
-static const unsigned char tok_special[256] = {[0] = 1,   ['"'] = 1, ['{'] = 1, ['}'] = 1,
-                                               ['['] = 1, [']'] = 1, [','] = 1, ['\n'] = 1};
+struct pend {          /* an item read while probing, waiting for the format */
+  json_t *v;           /* or NULL: a failed item (bad) */
+  char *file, *name;
+  uint64_t line;
+  struct ds_bad_record bad;
+};
+
+struct qent {          /* a record or a failure, in the order they were made */
+  json_t *rec;
+  char *file;
+  uint64_t line;
+  const char *format, *container;
+  struct ds_bad_record bad;
+};
+
+struct fmt_out {
+  struct ds_reader *r;
+};
+
+struct join {          /* the state of a FMT_JOIN_UNITS format, shared by the units it reads */
+  const struct corpus_format *fmt;
+  void *state;
+  size_t unit;         /* index in units_json of the last unit it read */
+  bool has_unit;
+};
+
+struct ds_reader {
+  struct ds_reader_params p;
+  char *path;
+  bool is_dir;
+  struct unit *units;
+  size_t n_units, cap_units, next_unit;
+  /* the unit being read */
+  struct unit *u;
+  bool active, unknown;
+  const struct corpus_format *fmt;
+  void *fstate;
+  bool joined;                    /* fstate belongs to joins[] */
+  json_t *join_files;             /* while joins finish: file path -> its object in units_json */
+  struct join joins[MAX_JOINS];
+  size_t n_joins;
+  const char *container;
+  struct src_file *file;
+  struct zip_archive *zip;
+  size_t *members, n_members, mi; /* zip: indexes of the .json members, natural order */
+  size_t ei;                      /* event files: the next one */
+  struct ds_buf mbuf, scratch, name_buf;
+  struct pend probe[PROBE_MAX_TRIES];
+  size_t n_probe, probe_pos;
+  char unknown_msg[4096];
+  /* the unit's accounting */
+  uint64_t u_items, u_failed, u_records;
+  json_t *u_skipped, *u_dup;
+  struct ds_sha256 usha;
+  bool usha_open;
+  /* the input's accounting */
+  struct ds_reader_items items;
+  json_t *units_json;
+  struct ds_buf tree; /* directory: "relpath\0sha256\n" of every file read */
+  char sha_hex[65];
+  uint64_t bytes_done;
+  /* queue */
+  struct qent *q;
+  size_t qh, qn, qcap;
+  /* the entry last returned */
+  struct qent last;
+  struct fmt_out out;
+};
 
 void ds_reader_default_params(struct ds_reader_params *p) {
   memset(p, 0, sizeof *p);
-  p->format = DS_FORMAT_AUTO;
   p->max_record_bytes = CORPUS_DEFAULT_MAX_RECORD;
   p->max_depth = CORPUS_DEFAULT_MAX_DEPTH;
+  p->max_document_bytes = CORPUS_DEFAULT_MAX_DOCUMENT;
+}
+
+static bool forced(const struct ds_reader *r) { return r->p.format && strcmp(r->p.format, "auto") != 0; }
+
+/* A field map is read by the mapped reader, for every unit. */
+static const char *format_name(const struct ds_reader *r) {
+  if (ds_field_map_active(&r->p.fields)) return "mapped";
+  return forced(r) ? r->p.format : NULL;
+}
+
+/* ---- the queue ------------------------------------------------------------------------ */
+
+static enum ds_status enqueue(struct ds_reader *r, json_t *rec, const char *file, uint64_t line,
+                              const struct ds_bad_record *bad) {
+  if (r->qn == r->qcap) {
+    size_t cap = r->qcap ? r->qcap * 2 : 16;
+    struct qent *q = ds_malloc(cap * sizeof *q);
+    if (!q) {
+      json_decref(rec);
+      return DS_E_NOMEM;
+    }
+    for (size_t i = 0; i < r->qn; i++) q[i] = r->q[(r->qh + i) % r->qcap];
+    ds_free(r->q);
+    r->q = q;
+    r->qh = 0;
+    r->qcap = cap;
+  }
+  struct qent *e = &r->q[(r->qh + r->qn) % r->qcap];
+  memset(e, 0, sizeof *e);
+  e->rec = rec;
+  e->file = ds_strdup(file ? file : r->path);
+  e->line = line;
+  e->format = r->fmt ? r->fmt->name : "auto";
+  e->container = r->container ? r->container : FMT_JSONL;
+  if (bad) e->bad = *bad;
+  if (!e->file) {
+    json_decref(rec);
+    return DS_E_NOMEM;
+  }
+  r->qn++;
+  return DS_OK;
+}
+
+/* ---- what readers call -------------------------------------------------------------- */
+
+/* While a FMT_JOIN_UNITS state finishes, its records and failures count to the file they
+ * come from (their unit has been written already). */
+static void count_joined(struct ds_reader *r, const char *file, const char *key) {
+  json_t *u = r->join_files && file ? json_object_get(r->join_files, file) : NULL;
+  if (!u) return;
+  json_object_set_new(u, key, json_integer(json_integer_value(json_object_get(u, key)) + 1));
+  if (!strcmp(key, "records")) r->u_records--;
+  else r->u_failed--;
+}
+
+enum ds_status fmt_emit(struct fmt_out *o, json_t *rec, const char *file, uint64_t line) {
+  struct ds_reader *r = o->r;
+  struct ds_bad_record b;
+  memset(&b, 0, sizeof b);
+  if (corpus_record_check(rec, &b) != DS_OK) {
+    json_decref(rec);
+    char detail[sizeof b.msg + 64];
+    snprintf(detail, sizeof detail, "%s reader made an invalid record: %.300s", r->fmt ? r->fmt->name : "?", b.msg);
+    corpus_bad_at(&b, file ? file : r->path, line, b.reason, detail);
+    r->u_failed++;
+    count_joined(r, file, "failed");
+    return enqueue(r, NULL, file, line, &b);
+  }
+  r->u_records++;
+  count_joined(r, file, "records");
+  return enqueue(r, rec, file, line, NULL);
+}
+
+static void bump(json_t *obj, const char *type, uint64_t n) {
+  if (obj && n) corpus_count(obj, type && *type ? type : "(untyped)", (json_int_t)n);
+}
+
+void fmt_skip(struct fmt_out *o, const char *type, uint64_t n) {
+  o->r->items.skipped += n;
+  bump(o->r->u_skipped, type, n);
+}
+
+void fmt_duplicate(struct fmt_out *o, const char *type, uint64_t n) {
+  o->r->items.duplicate += n;
+  bump(o->r->u_dup, type, n);
+}
+
+enum ds_status fmt_fail(struct fmt_out *o, const char *file, uint64_t line, const char *reason, const char *fmt, ...) {
+  struct ds_bad_record b;
+  memset(&b, 0, sizeof b);
+  char detail[sizeof b.msg];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  corpus_bad_at(&b, file ? file : o->r->path, line, reason, detail);
+  o->r->u_failed++;
+  count_joined(o->r, file, "failed");
+  return enqueue(o->r, NULL, file, line, &b);
+}
+
+enum ds_status fmt_fail_item(struct fmt_out *o, const struct fmt_item *it, const struct ds_bad_record *b) {
+  o->r->items.failed++;
+  return fmt_fail(o, it->file, it->line, b->reason ? b->reason : "bad_record", "%s", b->msg);
+}
+
+const struct ds_reader_params *fmt_params(const struct fmt_out *o) { return &o->r->p; }
+
+/* ---- units ---------------------------------------------------------------------------- */
+
+static enum ds_status add_unit(struct ds_reader *r, const char *path, enum ukind kind, bool walked) {
+  if (r->n_units == r->cap_units) {
+    size_t cap = r->cap_units ? r->cap_units * 2 : 8;
+    struct unit *u = ds_realloc(r->units, cap * sizeof *u);
+    if (!u) return DS_E_NOMEM;
+    r->units = u;
+    r->cap_units = cap;
+  }
+  struct unit *u = &r->units[r->n_units];
+  memset(u, 0, sizeof *u);
+  u->path = ds_strdup(path);
+  if (!u->path) return DS_E_NOMEM;
+  u->kind = kind;
+  u->walked = walked;
+  r->n_units++;
+  return DS_OK;
+}
+
+static void release_unit(struct unit *u) {
+  ds_free(u->path);
+  for (size_t i = 0; i < u->n_names; i++) ds_free(u->names[i]);
+  ds_free(u->names);
+}
+
+static int cmp_names(const void *a, const void *b) {
+  return fmt_natural_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+static char *join(const char *dir, const char *name) {
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  size_t n = strlen(dir);
+  if (ds_buf_addf(&b, "%.*s/%s", (int)(n > 1 && dir[n - 1] == '/' ? n - 1 : n), dir, name)) {
+    ds_buf_release(&b);
+    return NULL;
+  }
+  return ds_buf_detach(&b, NULL);
+}
+
+/* The best format for a probe: a forced one, or the highest detect score (0 when none takes
+ * it; why then lists each format's reason). */
+static const struct corpus_format *pick(const struct ds_reader *r, const struct fmt_probe *pr, char *why,
+                                        size_t why_len) {
+  if (format_name(r)) return corpus_format_find(format_name(r));
+  const struct corpus_format *best = NULL;
+  int best_score = 0;
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  for (size_t i = 0; corpus_formats[i]; i++) {
+    char w[160] = "";
+    int s = corpus_formats[i]->detect(pr, w, sizeof w);
+    if (s > best_score) {
+      best = corpus_formats[i];
+      best_score = s;
+    }
+    if (s <= 0) ds_buf_addf(&b, "%s%s (%s)", b.len ? ", " : "", corpus_formats[i]->name, w[0] ? w : "no match");
+  }
+  if (why) snprintf(why, why_len, "%s", b.data);
+  ds_buf_release(&b);
+  return best;
+}
+
+/* A directory of one-event JSON files is one session when a format that reads such
+ * directories takes its first file. */
+static bool event_dir(struct ds_reader *r, const char *dir, char **names, size_t n) {
+  if (n == 0) return false;
+  char *path = join(dir, names[0]);
+  if (!path) return false;
+  struct ds_buf text;
+  ds_buf_init(&text, 0);
+  struct ds_err e = {0};
+  json_t *v = NULL;
+  struct ds_bad_record bad;
+  bool yes = false;
+  if (ds_read_file(path, r->p.max_record_bytes, &text, &e) == DS_OK &&
+      corpus_parse_value(path, text.data, text.len, r->p.max_depth, &r->scratch, &v, &bad, &e) == DS_OK && v) {
+    const json_t *items[1] = {v};
+    struct fmt_probe pr = {dir, FMT_EVENT_DIR, items, 1, (const char *const *)names, n};
+    const struct corpus_format *f = pick(r, &pr, NULL, 0);
+    yes = f && (f->flags & FMT_EVENT_FILES);
+  }
+  json_decref(v);
+  ds_buf_release(&text);
+  ds_free(path);
+  return yes;
+}
+
+static enum ds_status walk(struct ds_reader *r, const char *dir, unsigned depth, struct ds_err *err) {
+  if (depth > WALK_MAX_DEPTH) return ds_fail(err, DS_E_LIMIT, "%s: directories nested deeper than %d", dir, WALK_MAX_DEPTH);
+  DIR *d = opendir(dir);
+  if (!d) return ds_fail(err, DS_E_IO, "%s: cannot open directory: %s", dir, strerror(errno));
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  enum ds_status st = DS_OK;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.') continue; /* ., .., and hidden files */
+    if (n == cap) {
+      cap = cap ? cap * 2 : 32;
+      char **nn = ds_realloc(names, cap * sizeof *nn);
+      if (!nn) {
+        st = ds_fail(err, DS_E_NOMEM, "out of memory");
+        break;
+      }
+      names = nn;
+    }
+    if (!(names[n] = ds_strdup(de->d_name))) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      break;
+    }
+    n++;
+  }
+  closedir(d);
+  if (st) goto out;
+  qsort(names, n, sizeof *names, cmp_names);
+  /* the files, then the subdirectories */
+  char **json = ds_malloc((n ? n : 1) * sizeof *json);
+  char **dirs = ds_malloc((n ? n : 1) * sizeof *dirs);
+  size_t nj = 0, nd = 0;
+  if (!json || !dirs) {
+    ds_free(json);
+    ds_free(dirs);
+    st = ds_fail(err, DS_E_NOMEM, "out of memory");
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char *p = join(dir, names[i]);
+    struct stat sb, lsb;
+    if (!p) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      break;
+    }
+    if (lstat(p, &lsb) == 0 && S_ISDIR(lsb.st_mode)) dirs[nd++] = names[i];
+    else if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && ends_with(names[i], ".json")) json[nj++] = names[i];
+    ds_free(p);
+  }
+  bool events = !st && event_dir(r, dir, json, nj);
+  if (!st && events) {
+    if ((st = add_unit(r, dir, U_EVENTS, true))) {
+      st = ds_fail(err, st, "out of memory");
+    } else {
+      struct unit *u = &r->units[r->n_units - 1];
+      u->names = ds_malloc(nj * sizeof *u->names);
+      if (!u->names) st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      for (size_t i = 0; !st && i < nj; i++) {
+        if (!(u->names[i] = ds_strdup(json[i]))) st = ds_fail(err, DS_E_NOMEM, "out of memory");
+        else u->n_names++;
+      }
+    }
+  }
+  for (size_t i = 0; !st && i < n; i++) {
+    bool is_dir = false, in_events = false;
+    for (size_t k = 0; k < nd; k++) is_dir |= dirs[k] == names[i];
+    for (size_t k = 0; events && k < nj; k++) in_events |= json[k] == names[i];
+    if (is_dir || in_events) continue;
+    char *p = join(dir, names[i]);
+    struct stat sb;
+    if (!p) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      break;
+    }
+    if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && add_unit(r, p, zip_is_zip(p) ? U_ZIP : U_FILE, true))
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+    ds_free(p);
+  }
+  for (size_t k = 0; !st && k < nd; k++) {
+    char *p = join(dir, dirs[k]);
+    if (!p) {
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
+      break;
+    }
+    st = walk(r, p, depth + 1, err);
+    ds_free(p);
+  }
+  ds_free(json);
+  ds_free(dirs);
+out:
+  for (size_t i = 0; i < n; i++) ds_free(names[i]);
+  ds_free(names);
+  return st;
 }
 
 enum ds_status ds_reader_open(const char *path, const struct ds_reader_params *p, struct ds_reader **out,
                               struct ds_err *err) {
   *out = NULL;
+  if (p && p->format && ds_format_check(p->format, err)) return DS_E_INVALID;
+  if (p && ds_field_map_active(&p->fields)) {
+    if (ds_field_map_check(&p->fields, err)) return DS_E_INVALID;
+    if (p->format && strcmp(p->format, "auto") != 0 && strcmp(p->format, "mapped") != 0)
+      return ds_fail(err, DS_E_INVALID, "field maps (--id-field, --messages-field, --time-field, --segment-field, "
+                     "--content-field) are read by the mapped reader, not by --format %s", p->format);
+  }
   struct ds_reader *r = ds_calloc(1, sizeof *r);
   if (!r) return ds_fail(err, DS_E_NOMEM, "out of memory");
   if (p) r->p = *p;
   else ds_reader_default_params(&r->p);
   if (!r->p.max_record_bytes) r->p.max_record_bytes = CORPUS_DEFAULT_MAX_RECORD;
   if (!r->p.max_depth) r->p.max_depth = CORPUS_DEFAULT_MAX_DEPTH;
-  r->format = r->p.format;
-  ds_buf_init(&r->rec, 0);
+  if (!r->p.max_document_bytes) r->p.max_document_bytes = CORPUS_DEFAULT_MAX_DOCUMENT;
+  r->out.r = r;
+  ds_buf_init(&r->mbuf, 0);
   ds_buf_init(&r->scratch, 0);
+  ds_buf_init(&r->name_buf, 0);
+  ds_buf_init(&r->tree, 0);
   r->path = ds_strdup(path);
-  r->chunk = ds_malloc(CHUNK_CAP);
-  if (!r->path || !r->chunk) {
-    ds_reader_free(r);
-    return ds_fail(err, DS_E_NOMEM, "out of memory");
+  r->units_json = json_array();
+  enum ds_status st = DS_OK;
+  if (!r->path || !r->units_json) {
+    st = ds_fail(err, DS_E_NOMEM, "out of memory");
+    goto out;
   }
-  enum ds_status st = ds_lines_open(path, 0, &r->src, err);
+  struct stat sb;
+  if (strcmp(path, "-") != 0 && stat(path, &sb) != 0) {
+    st = ds_fail(err, DS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    goto out;
+  }
+  if (strcmp(path, "-") != 0 && S_ISDIR(sb.st_mode)) {
+    r->is_dir = true;
+    if ((st = walk(r, path, 0, err))) goto out;
+  } else if ((st = add_unit(r, path, strcmp(path, "-") != 0 && zip_is_zip(path) ? U_ZIP : U_FILE, false))) {
+    st = ds_fail(err, st, "out of memory");
+    goto out;
+  } else if (r->units[0].kind == U_FILE && strcmp(path, "-") != 0) {
+    /* fail early, as before, when the file cannot be opened */
+    struct src_file *f;
+    if ((st = src_file_open(path, &r->p, &f, err))) goto out;
+    src_file_free(f);
+  }
+out:
   if (st) {
     ds_reader_free(r);
     return st;
@@ -74,375 +450,449 @@ enum ds_status ds_reader_open(const char *path, const struct ds_reader_params *p
   return DS_OK;
 }
 
-void ds_reader_free(struct ds_reader *r) {
-  if (!r) return;
-  ds_lines_free(r->src);
-  ds_free(r->path);
-  ds_free(r->chunk);
-  ds_buf_release(&r->rec);
-  ds_buf_release(&r->scratch);
-  ds_free(r);
+/* ---- reading a unit ------------------------------------------------------------------- */
+
+static void sha_tap(void *ud, const void *p, size_t n) { ds_sha256_update(ud, p, n); }
+
+/* True when path starts with a gzip or zstd magic number. */
+static bool is_compressed(const char *path) {
+  unsigned char m[4] = {0};
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  size_t n = fread(m, 1, 4, f);
+  fclose(f);
+  return (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) || (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd);
 }
 
-enum ds_format ds_reader_format(const struct ds_reader *r) { return r->format; }
-bool ds_reader_is_array(const struct ds_reader *r) { return r->container == C_ARRAY; }
-uint64_t ds_reader_bytes(const struct ds_reader *r) { return ds_lines_bytes(r->src); }
-uint64_t ds_reader_line(const struct ds_reader *r) { return r->last_line; }
-
-/* Refills the chunk when it is used up. Sets r->eof at the end of input. */
-static enum ds_status fill(struct ds_reader *r, struct ds_err *err) {
-  if (r->pos < r->len || r->eof) return DS_OK;
-  enum ds_status st = DS_OK;
-  r->pos = 0;
-  r->len = ds_lines_read(r->src, r->chunk, CHUNK_CAP, err, &st);
-  if (st) return st;
-  if (r->len == 0) r->eof = true;
-  else if (r->tap) r->tap(r->tap_ud, r->chunk, r->len);
-  return DS_OK;
-}
-
-enum ds_status corpus_reader_drain(struct ds_reader *r, struct ds_err *err) {
-  while (!r->eof) {
-    r->pos = r->len;
-    enum ds_status st = fill(r, err);
-    if (st) return st;
-  }
-  return DS_OK;
-}
-
-void corpus_reader_set_tap(struct ds_reader *r, void (*fn)(void *ud, const void *p, size_t n), void *ud) {
-  r->tap = fn;
-  r->tap_ud = ud;
-}
-
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-/* Detects JSON Lines vs one JSON array from the first non-blank byte (after a UTF-8 BOM). */
-static enum ds_status detect_container(struct ds_reader *r, struct ds_err *err) {
-  enum ds_status st = fill(r, err);
-  if (st) return st;
-  if (r->len >= 3 && memcmp(r->chunk, "\xef\xbb\xbf", 3) == 0) r->pos = 3;
-  for (;;) {
-    if ((st = fill(r, err))) return st;
-    if (r->eof) {
-      r->container = C_JSONL;
-      return DS_OK;
-    }
-    char c = r->chunk[r->pos];
-    if (c == '[') {
-      r->container = C_ARRAY;
-      r->astate = A_FIRST;
-      r->pos++;
-      return DS_OK;
-    }
-    if (!is_ws(c)) {
-      r->container = C_JSONL;
-      return DS_OK;
-    }
-    if (c == '\n') r->newlines++;
-    r->pos++;
-  }
-}
-
-/* ---- JSON Lines ------------------------------------------------------------------- */
-
-/* The next non-blank line: *out borrowed until the next call; *too_long when it exceeded
- * the limit (its bytes are then dropped). DS_E_NOTFOUND at end of input. */
-static enum ds_status jsonl_next(struct ds_reader *r, struct ds_str *out, bool *too_long, uint64_t *line,
-                                 struct ds_err *err) {
-  for (;;) {
-    enum ds_status st;
-    bool any = false, over = false;
-    ds_buf_reset(&r->rec);
-    *line = r->newlines + 1;
-    const char *p = NULL;
-    size_t n = 0;
-    for (;;) {
-      if ((st = fill(r, err))) return st;
-      if (r->eof) break;
-      any = true;
-      const char *start = r->chunk + r->pos;
-      size_t avail = r->len - r->pos;
-      const char *nl = memchr(start, '\n', avail);
-      size_t take = nl ? (size_t)(nl - start) : avail;
-      r->pos += take + (nl ? 1 : 0);
-      if (!over && r->rec.len + take > r->p.max_record_bytes) {
-        over = true;
-        ds_buf_reset(&r->rec);
-      }
-      if (nl && r->rec.len == 0 && !over) { /* the whole line sits in the chunk: no copy */
-        p = start;
-        n = take;
-        r->newlines++;
-        goto have;
-      }
-      if (!over && ds_buf_add(&r->rec, start, take)) return ds_fail(err, DS_E_NOMEM, "out of memory");
-      if (nl) {
-        r->newlines++;
-        break;
-      }
-    }
-    if (!any) return DS_E_NOTFOUND;
-    p = r->rec.data;
-    n = r->rec.len;
-  have:
-    if (over) {
-      *too_long = true;
-      out->p = "";
-      out->len = 0;
-      return DS_OK;
-    }
-    if (n && p[n - 1] == '\r') n--;
-    size_t i = 0;
-    while (i < n && is_ws(p[i])) i++;
-    if (i == n) continue; /* blank line: not a record */
-    *too_long = false;
-    out->p = p;
-    out->len = n;
+/* Adds one file's hash to the directory's list (relative path, hash). */
+static enum ds_status tree_add(struct ds_reader *r, const char *file, const char *hex) {
+  if (!r->is_dir) {
+    snprintf(r->sha_hex, sizeof r->sha_hex, "%s", hex);
     return DS_OK;
   }
+  size_t n = strlen(r->path);
+  const char *rel = strncmp(file, r->path, n) == 0 && file[n] == '/' ? file + n + 1 : file;
+  if (ds_buf_adds(&r->tree, rel) || ds_buf_addc(&r->tree, '\0') || ds_buf_adds(&r->tree, hex) ||
+      ds_buf_addc(&r->tree, '\n'))
+    return DS_E_NOMEM;
+  return DS_OK;
 }
 
-/* ---- JSON array ------------------------------------------------------------------- */
+static int cmp_members(const void *a, const void *b, void *z) {
+  return fmt_natural_cmp(zip_name(z, *(const size_t *)a), zip_name(z, *(const size_t *)b));
+}
 
-/* Element flags and text: *out borrowed (r->rec) until the next call. *bad_msg set (static)
- * for a structural fault of the array itself, reported as one failed record. */
-static enum ds_status array_next(struct ds_reader *r, struct ds_str *out, uint64_t *line,
-                                 const char **bad_msg, struct ds_err *err) {
+/* The next raw item of the current unit: DS_OK with *v (new) or a failure in bad; DS_E_NOTFOUND
+ * at its end. file/name point into the reader until the next call. */
+static enum ds_status next_raw(struct ds_reader *r, json_t **v, const char **file, const char **name,
+                               uint64_t *line, struct ds_bad_record *bad, struct ds_err *err) {
+  *v = NULL;
+  memset(bad, 0, sizeof *bad);
+  struct unit *u = r->u;
   enum ds_status st;
-  *bad_msg = NULL;
-  for (;;) {
-    if (r->astate == A_DONE) return DS_E_NOTFOUND;
-    if ((st = fill(r, err))) return st;
-    if (r->eof) {
-      enum astate s = r->astate;
-      r->astate = A_DONE;
-      if (s == A_END) return DS_E_NOTFOUND;
-      *line = r->newlines + 1;
-      if (s == A_ELEM) {
-        *bad_msg = "unexpected end of input inside an array element";
-        return DS_OK;
-      }
-      *bad_msg = "unexpected end of input: the JSON array is not closed";
+  if (u->kind == U_FILE) {
+    st = src_file_next(r->file, v, line, bad, err);
+    r->container = src_file_container(r->file);
+    *file = u->path;
+    const char *slash = strrchr(u->path, '/');
+    *name = slash ? slash + 1 : u->path;
+    return st;
+  }
+  ds_buf_reset(&r->name_buf);
+  if (u->kind == U_ZIP) {
+    if (r->mi >= r->n_members) return DS_E_NOTFOUND;
+    size_t k = r->members[r->mi++];
+    if (ds_buf_addf(&r->name_buf, "%s!%s", u->path, zip_name(r->zip, k))) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    *file = r->name_buf.data;
+    *name = zip_name(r->zip, k);
+    *line = 1;
+    struct ds_err ze = {0};
+    st = zip_read(r->zip, k, r->p.max_document_bytes, &r->mbuf, &ze);
+    if (st == DS_E_NOMEM) return ds_fail(err, st, "%s", ze.msg);
+    if (st) {
+      /* a damaged or oversized member fails alone; the others are read */
+      corpus_bad_at(bad, *file, 1, st == DS_E_LIMIT ? "too_long" : "bad_member", ze.msg);
       return DS_OK;
     }
-    if (r->astate != A_ELEM) {
-      char c = r->chunk[r->pos];
-      if (is_ws(c)) {
-        if (c == '\n') r->newlines++;
-        r->pos++;
-        continue;
-      }
-      *line = r->newlines + 1;
-      switch (r->astate) {
-      case A_FIRST:
-        if (c == ']') {
-          r->pos++;
-          r->astate = A_END;
-          continue;
-        }
-        break;
-      case A_NEXT:
-        if (c == ']' || c == ',') {
-          r->pos++;
-          r->astate = c == ']' ? A_END : A_NEXT;
-          *bad_msg = c == ']' ? "trailing ',' before ']'" : "empty array element (',,')";
-          return DS_OK;
-        }
-        break;
-      case A_END:
-        r->astate = A_DONE;
-        *bad_msg = "data after the end of the JSON array";
-        return DS_OK;
-      default:
-        break;
-      }
-      /* an element starts here */
-      r->astate = A_ELEM;
-      ds_buf_reset(&r->rec);
-      r->depth = 0;
-      r->in_str = r->esc = r->too_long = r->too_deep = r->nul = false;
-      *line = r->newlines + 1;
-      r->elem_line = *line;
-    }
-    /* inside an element: scan to its end or the end of the chunk */
-    const unsigned char *s = (const unsigned char *)r->chunk;
-    size_t i = r->pos, end = r->len;
-    bool done = false;
-    char term = 0;
-    while (i < end) {
-      if (r->in_str) {
-        if (r->esc) {
-          r->esc = false;
-          if (s[i] == '\n') r->newlines++;
-          if (s[i] == 0) r->nul = true;
-          i++;
-          continue;
-        }
-        while (i < end && !str_special[s[i]]) i++;
-        if (i == end) break;
-        unsigned char c = s[i++];
-        if (c == '"') r->in_str = false;
-        else if (c == '\\') r->esc = true;
-        else if (c == '\n') r->newlines++;
-        else r->nul = true;
-        continue;
-      }
-      while (i < end && !tok_special[s[i]]) i++;
-      if (i == end) break;
-      unsigned char c = s[i];
-      if (c == '"') r->in_str = true;
-      else if (c == '{' || c == '[') {
-        if (++r->depth > r->p.max_depth) r->too_deep = true;
-      } else if (c == '}' || c == ']') {
-        if (r->depth == 0) {
-          if (c == ']') {
-            done = true;
-            term = ']';
-            break;
-          }
-          /* a stray '}' stays in the element, which then fails to parse */
-        } else {
-          r->depth--;
-        }
-      } else if (c == ',') {
-        if (r->depth == 0) {
-          done = true;
-          term = ',';
-          break;
-        }
-      } else if (c == '\n') {
-        r->newlines++;
-      } else {
-        r->nul = true;
-      }
-      i++;
-    }
-    size_t take = i - r->pos;
-    if (!r->too_long && r->rec.len + take > r->p.max_record_bytes) {
-      r->too_long = true;
-      ds_buf_reset(&r->rec);
-    }
-    if (!r->too_long && ds_buf_add(&r->rec, r->chunk + r->pos, take))
-      return ds_fail(err, DS_E_NOMEM, "out of memory");
-    r->pos = i;
-    if (!done) continue;
-    r->pos++; /* the ',' or ']' */
-    r->astate = term == ',' ? A_NEXT : A_END;
-    *line = r->elem_line;
-    size_t n = r->rec.len;
-    while (n && is_ws(r->rec.data[n - 1])) n--;
-    out->p = r->rec.data;
-    out->len = n;
+    return corpus_parse_value(*file, r->mbuf.data, r->mbuf.len, r->p.max_depth, &r->scratch, v, bad, err);
+  }
+  /* U_EVENTS */
+  if (r->ei >= u->n_names) return DS_E_NOTFOUND;
+  const char *n = u->names[r->ei++];
+  if (ds_buf_addf(&r->name_buf, "%s/%s", u->path, n)) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  *file = r->name_buf.data;
+  *name = n;
+  *line = 1;
+  ds_buf_reset(&r->mbuf);
+  struct ds_err fe = {0};
+  st = ds_read_file(*file, r->p.max_document_bytes, &r->mbuf, &fe);
+  if (st == DS_E_NOMEM) return ds_fail(err, st, "out of memory");
+  if (st == DS_E_IO) return ds_fail(err, st, "%s", fe.msg);
+  char hex[65];
+  ds_sha256_hex(r->mbuf.data, r->mbuf.len, hex);
+  if (tree_add(r, *file, hex)) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  r->bytes_done += r->mbuf.len;
+  if (st) {
+    corpus_bad_at(bad, *file, 1, st == DS_E_LIMIT ? "too_long" : "bad_json", fe.msg);
     return DS_OK;
   }
+  return corpus_parse_value(*file, r->mbuf.data, r->mbuf.len, r->p.max_depth, &r->scratch, v, bad, err);
 }
 
-/* ---- records ------------------------------------------------------------------------ */
-
-static void set_bad(const struct ds_reader *r, struct ds_bad_record *bad, uint64_t line, const char *reason,
-                    const char *detail) {
-  corpus_bad_at(bad, r->path, line, reason, detail);
+static void clear_probe(struct ds_reader *r) {
+  for (size_t i = 0; i < r->n_probe; i++) {
+    json_decref(r->probe[i].v);
+    ds_free(r->probe[i].file);
+    ds_free(r->probe[i].name);
+  }
+  r->n_probe = r->probe_pos = 0;
 }
 
-static const char *json_reason(const json_error_t *je) {
-  switch (json_error_code(je)) {
-  case json_error_invalid_utf8: return "invalid_utf8";
-  case json_error_null_character:
-  case json_error_null_byte_in_key: return "nul_byte";
-  case json_error_stack_overflow: return "too_deep";
-  default: return "bad_json";
+/* The unit's state for a FMT_JOIN_UNITS format: the one an earlier unit of the input began,
+ * or a new one kept for the next units (past MAX_JOINS formats, a state per unit). */
+static enum ds_status join_begin(struct ds_reader *r, const struct fmt_probe *pr, struct ds_err *err) {
+  for (size_t i = 0; i < r->n_joins; i++) {
+    if (r->joins[i].fmt == r->fmt) {
+      r->fstate = r->joins[i].state;
+      r->joined = true;
+      return DS_OK;
+    }
   }
-}
-
-/* Parses and normalizes one record's text. */
-static enum ds_status parse_record(struct ds_reader *r, const char *p, size_t n, uint64_t line, bool nul_seen,
-                                   bool deep_seen, json_t **out, struct ds_bad_record *bad, struct ds_err *err) {
-  char detail[320];
-  r->last_line = line;
-  if (nul_seen || memchr(p, '\0', n)) {
-    set_bad(r, bad, line, "nul_byte", "record contains a NUL byte");
-    return DS_OK;
-  }
-  if (deep_seen) {
-    snprintf(detail, sizeof detail, "JSON nested deeper than %u levels", r->p.max_depth);
-    set_bad(r, bad, line, "too_deep", detail);
-    return DS_OK;
-  }
-  json_error_t je;
-  json_t *raw = ds_json_parse_fast(p, n, r->p.max_depth, false, &r->scratch);
-  bool checked = raw != NULL; /* the fast parser enforces max_depth itself */
-  if (!raw) raw = json_loadb(p, n, 0, &je);
-  if (!raw) {
-    if (json_error_code(&je) == json_error_out_of_memory) return ds_fail(err, DS_E_NOMEM, "out of memory");
-    const char *reason = json_reason(&je);
-    uint64_t at = line + (je.line > 1 ? (uint64_t)je.line - 1 : 0);
-    if (strcmp(reason, "too_deep") == 0)
-      snprintf(detail, sizeof detail, "JSON nested deeper than %u levels", r->p.max_depth);
-    else if (strcmp(reason, "nul_byte") == 0)
-      snprintf(detail, sizeof detail, "a string contains \\u0000 (NUL) (column %d)", je.column);
-    else if (strcmp(reason, "invalid_utf8") == 0)
-      snprintf(detail, sizeof detail, "invalid UTF-8 (column %d)", je.column);
-    else
-      snprintf(detail, sizeof detail, "invalid JSON: %s (column %d)", je.text, je.column);
-    set_bad(r, bad, at, reason, detail);
-    return DS_OK;
-  }
-  if (!checked && corpus_too_deep(raw, r->p.max_depth)) {
-    json_decref(raw);
-    snprintf(detail, sizeof detail, "JSON nested deeper than %u levels", r->p.max_depth);
-    set_bad(r, bad, line, "too_deep", detail);
-    return DS_OK;
-  }
-  if (r->format == DS_FORMAT_AUTO && json_is_object(raw)) r->format = corpus_detect(raw);
-  if (r->format == DS_FORMAT_AUTO) {
-    json_decref(raw);
-    set_bad(r, bad, line, "unknown_format",
-            "cannot tell the format: the record has none of \"messages\", \"conversations\", \"traj\", "
-            "\"conversation\" (use --format)");
-    return DS_OK;
-  }
-  struct ds_bad_record nb = {0};
-  /* a detected "canonical" reads like openai: only an explicit --format canonical insists
-   * on ids, so a log whose first record happens to carry id and consent still reads */
-  enum ds_format fmt = r->format;
-  if (fmt == DS_FORMAT_CANONICAL && r->p.format == DS_FORMAT_AUTO) fmt = DS_FORMAT_OPENAI;
-  enum ds_status st = ds_record_normalize(raw, fmt, out, &nb);
-  json_decref(raw);
-  if (st == DS_E_NOMEM) return ds_fail(err, DS_E_NOMEM, "out of memory");
-  if (st) set_bad(r, bad, line, nb.reason, nb.msg);
+  enum ds_status st = r->fmt->begin ? r->fmt->begin(&r->fstate, pr, err) : DS_OK;
+  if (st || r->n_joins == MAX_JOINS) return st;
+  r->joins[r->n_joins++] = (struct join){r->fmt, r->fstate, 0, false};
+  r->joined = true;
   return DS_OK;
+}
+
+/* Opens the next unit, reads its first items and picks its format. */
+static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
+  struct unit *u = r->u = &r->units[r->next_unit++];
+  enum ds_status st;
+  r->fmt = NULL;
+  r->fstate = NULL;
+  r->unknown = false;
+  r->u_items = r->u_failed = r->u_records = 0;
+  r->mi = r->ei = 0;
+  json_decref(r->u_skipped);
+  json_decref(r->u_dup);
+  r->u_skipped = json_object();
+  r->u_dup = json_object();
+  if (!r->u_skipped || !r->u_dup) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (u->kind == U_FILE) {
+    r->container = FMT_JSONL;
+    if ((st = src_file_open(u->path, &r->p, &r->file, err))) return st;
+    if (strcmp(u->path, "-") != 0 && !is_compressed(u->path)) {
+      if (ds_sha256_begin(&r->usha)) return ds_fail(err, DS_E_NOMEM, "out of memory");
+      r->usha_open = true;
+      src_file_set_tap(r->file, sha_tap, &r->usha);
+    }
+  } else if (u->kind == U_ZIP) {
+    r->container = FMT_ZIP;
+    if ((st = zip_open(u->path, &r->zip, err))) return st;
+    size_t n = zip_count(r->zip);
+    r->members = ds_malloc((n ? n : 1) * sizeof *r->members);
+    if (!r->members) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    r->n_members = 0;
+    for (size_t i = 0; i < n; i++) {
+      const char *nm = zip_name(r->zip, i);
+      if (*nm && nm[strlen(nm) - 1] != '/' && ends_with(nm, ".json")) r->members[r->n_members++] = i;
+    }
+    qsort_r(r->members, r->n_members, sizeof *r->members, cmp_members, r->zip);
+  } else {
+    r->container = FMT_EVENT_DIR;
+  }
+  /* probe */
+  const json_t *items[FMT_PROBE_ITEMS];
+  size_t n_items = 0;
+  while (r->n_probe < PROBE_MAX_TRIES && n_items < FMT_PROBE_ITEMS) {
+    struct pend *pe = &r->probe[r->n_probe];
+    const char *file = NULL, *name = NULL;
+    json_t *v;
+    uint64_t line = 0;
+    st = next_raw(r, &v, &file, &name, &line, &pe->bad, err);
+    if (st == DS_E_NOTFOUND) break;
+    if (st) return st;
+    pe->v = v;
+    pe->line = line;
+    pe->file = ds_strdup(file);
+    pe->name = ds_strdup(name);
+    r->n_probe++;
+    if (!pe->file || !pe->name) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    if (v) items[n_items++] = v;
+  }
+  const char *names_buf[1];
+  const char *const *names = u->kind == U_EVENTS ? (const char *const *)u->names : names_buf;
+  size_t n_names = u->kind == U_EVENTS ? u->n_names : 0;
+  const char **zn = NULL;
+  if (u->kind == U_ZIP) {
+    zn = ds_malloc((zip_count(r->zip) ? zip_count(r->zip) : 1) * sizeof *zn);
+    if (!zn) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < zip_count(r->zip); i++) zn[i] = zip_name(r->zip, i);
+    names = zn;
+    n_names = zip_count(r->zip);
+  }
+  struct fmt_probe pr = {u->path, r->container, items, n_items, n_names ? names : NULL, n_names};
+  char why[3800];
+  r->fmt = pick(r, &pr, why, sizeof why);
+  st = DS_OK;
+  if (!r->fmt) {
+    r->unknown = true;
+    char first[110] = "";
+    if (n_items) {
+      char *t = ds_json_compact(items[0]);
+      if (t) {
+        snprintf(first, sizeof first, "%s%s", t, strlen(t) > 100 ? "..." : "");
+        if (strlen(t) > 100) memcpy(first + 100, "...", 4);
+        ds_free(t);
+      }
+    }
+    snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.3760s%s%s%s", why,
+             n_items ? "; first item: " : "; nothing in it parsed as JSON", first, "");
+  } else if (r->fmt->flags & FMT_JOIN_UNITS) {
+    st = join_begin(r, &pr, err);
+  } else if (r->fmt->begin) {
+    st = r->fmt->begin(&r->fstate, &pr, err);
+  }
+  ds_free(zn);
+  r->active = true;
+  return st;
+}
+
+/* The unit's object for ds_reader_units. */
+static enum ds_status unit_json(struct ds_reader *r, const char *ignored) {
+  json_t *o = json_object();
+  if (!o || json_array_append_new(r->units_json, o)) return DS_E_NOMEM;
+  json_object_set_new(o, "path", json_string(r->u->path));
+  if (ignored) {
+    json_object_set_new(o, "ignored", json_string(ignored));
+    return DS_OK;
+  }
+  json_object_set_new(o, "format", json_string(r->fmt ? r->fmt->name : "unknown"));
+  if (r->fmt) json_object_set_new(o, "reader_version", json_integer(r->fmt->version ? r->fmt->version : 1));
+  if (r->fmt) json_object_set_new(o, "tested", json_string(r->fmt->tested));
+  json_object_set_new(o, "container", json_string(r->container));
+  json_object_set_new(o, "items", json_integer((json_int_t)r->u_items));
+  json_object_set(o, "skipped", r->u_skipped);
+  json_object_set(o, "duplicate", r->u_dup);
+  json_object_set_new(o, "failed", json_integer((json_int_t)r->u_failed));
+  json_object_set_new(o, "records", json_integer((json_int_t)r->u_records));
+  return DS_OK;
+}
+
+static enum ds_status end_unit(struct ds_reader *r, bool finished, struct ds_err *err) {
+  enum ds_status st = DS_OK;
+  if (finished && r->fmt && r->fmt->finish && !r->unknown && !r->joined) st = r->fmt->finish(r->fstate, &r->out, err);
+  if (finished && r->joined && r->fmt->unit_end) st = r->fmt->unit_end(r->fstate, &r->out, err);
+  if (r->fmt && r->fmt->end && !r->joined) r->fmt->end(r->fstate);
+  r->fstate = NULL;
+  if (r->file) {
+    if (!st && r->usha_open) st = src_file_drain(r->file, err);
+    r->bytes_done += src_file_bytes(r->file);
+    src_file_free(r->file);
+    r->file = NULL;
+  }
+  bool ignored = r->unknown && r->u->walked; /* not read: not part of the input's hash */
+  char hex[65] = "";
+  if (r->usha_open) {
+    ds_sha256_end(&r->usha, hex);
+    r->usha_open = false;
+  } else if (finished && !st && !ignored && r->u->kind != U_EVENTS && strcmp(r->u->path, "-") != 0) {
+    st = ds_sha256_file(r->u->path, hex, err);
+  }
+  if (!st && hex[0] && !ignored && tree_add(r, r->u->path, hex)) st = ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (r->zip) {
+    zip_free(r->zip);
+    r->zip = NULL;
+  }
+  ds_free(r->members);
+  r->members = NULL;
+  clear_probe(r);
+  if (finished && !st) {
+    if (unit_json(r, ignored ? r->unknown_msg : NULL)) st = ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  for (size_t i = 0; r->joined && !st && i < r->n_joins; i++) {
+    if (r->joins[i].fmt == r->fmt) {
+      r->joins[i].unit = json_array_size(r->units_json) - 1;
+      r->joins[i].has_unit = true;
+    }
+  }
+  r->joined = false;
+  r->active = false;
+  return st;
+}
+
+/* After the input's last unit: each FMT_JOIN_UNITS state makes its remaining records, counted
+ * to the last file its format read. */
+static enum ds_status finish_joins(struct ds_reader *r, struct ds_err *err) {
+  enum ds_status st = DS_OK;
+  if (!(r->join_files = json_object())) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  size_t k;
+  json_t *uo;
+  json_array_foreach(r->units_json, k, uo) {
+    const char *path = ds_json_str(uo, "path", NULL);
+    if (path && json_object_get(uo, "format") && json_object_set(r->join_files, path, uo))
+      return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < r->n_joins; i++) {
+    struct join *j = &r->joins[i];
+    json_t *u = j->has_unit ? json_array_get(r->units_json, j->unit) : NULL;
+    r->fmt = j->fmt;
+    r->container = ds_json_str(u, "container", FMT_JSONL);
+    r->u_records = r->u_failed = 0;
+    json_decref(r->u_skipped);
+    json_decref(r->u_dup);
+    r->u_skipped = u ? json_incref(json_object_get(u, "skipped")) : NULL;
+    r->u_dup = u ? json_incref(json_object_get(u, "duplicate")) : NULL;
+    if (!st && j->fmt->finish) st = j->fmt->finish(j->state, &r->out, err);
+    if (j->fmt->end) j->fmt->end(j->state);
+    if (u) {
+      json_object_set_new(u, "records", json_integer(json_integer_value(json_object_get(u, "records")) + (json_int_t)r->u_records));
+      json_object_set_new(u, "failed", json_integer(json_integer_value(json_object_get(u, "failed")) + (json_int_t)r->u_failed));
+    }
+  }
+  r->n_joins = 0;
+  r->fmt = NULL;
+  json_decref(r->join_files);
+  r->join_files = NULL;
+  return st;
+}
+
+/* Hands one item to the format (or fails it when no format takes the unit). */
+static enum ds_status dispatch(struct ds_reader *r, json_t *v, const char *file, const char *name, uint64_t line,
+                               const struct ds_bad_record *bad, struct ds_err *err) {
+  enum ds_status st;
+  r->items.in++;
+  r->u_items++;
+  if (!v) {
+    r->items.failed++;
+    r->u_failed++;
+    return enqueue(r, NULL, file, line, bad) ? ds_fail(err, DS_E_NOMEM, "out of memory") : DS_OK;
+  }
+  if (r->unknown) {
+    struct ds_bad_record b;
+    memset(&b, 0, sizeof b);
+    char detail[sizeof b.msg];
+    if (r->u_failed == 0) snprintf(detail, sizeof detail, "%s", r->unknown_msg);
+    else snprintf(detail, sizeof detail, "no reader takes this input (see its first item)");
+    corpus_bad_at(&b, file, line, "unknown_format", detail);
+    r->items.failed++;
+    r->u_failed++;
+    return enqueue(r, NULL, file, line, &b) ? ds_fail(err, DS_E_NOMEM, "out of memory") : DS_OK;
+  }
+  struct fmt_item it = {v, file, name, line};
+  if (r->fmt->item) st = r->fmt->item(r->fstate, &it, &r->out, err);
+  else st = fmt_chat_item(r->fmt->chat, &it, &r->out);
+  if (st == DS_E_NOMEM) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  return st;
+}
+
+/* One step: the next item of the unit, or the end of the unit. */
+static enum ds_status step(struct ds_reader *r, struct ds_err *err) {
+  enum ds_status st;
+  if (r->unknown && r->u->walked) return end_unit(r, true, err); /* ignored: not read further */
+  if (r->probe_pos < r->n_probe) {
+    struct pend *pe = &r->probe[r->probe_pos++];
+    json_t *v = pe->v;
+    pe->v = NULL;
+    st = dispatch(r, v, pe->file, pe->name, pe->line, &pe->bad, err);
+    json_decref(v);
+    return st;
+  }
+  json_t *v;
+  const char *file, *name;
+  uint64_t line = 0;
+  struct ds_bad_record bad;
+  st = next_raw(r, &v, &file, &name, &line, &bad, err);
+  if (st == DS_E_NOTFOUND) return end_unit(r, true, err);
+  if (st) return st;
+  st = dispatch(r, v, file, name, line, &bad, err);
+  json_decref(v);
+  return st;
 }
 
 enum ds_status ds_reader_next(struct ds_reader *r, json_t **out_record, struct ds_bad_record *out_bad,
                               struct ds_err *err) {
   *out_record = NULL;
   memset(out_bad, 0, sizeof *out_bad);
-  enum ds_status st;
-  if (r->container == C_UNKNOWN && (st = detect_container(r, err))) return st;
-  struct ds_str text = {"", 0};
-  uint64_t line = 0;
-  char detail[160];
-  if (r->container == C_JSONL) {
-    bool too_long = false;
-    if ((st = jsonl_next(r, &text, &too_long, &line, err))) return st;
-    if (too_long) {
-      snprintf(detail, sizeof detail, "line longer than %zu bytes", r->p.max_record_bytes);
-      set_bad(r, out_bad, line, "too_long", detail);
+  for (;;) {
+    if (r->qn) {
+      struct qent *e = &r->q[r->qh];
+      r->qh = (r->qh + 1) % r->qcap;
+      r->qn--;
+      ds_free(r->last.file);
+      r->last = *e;
+      *out_record = e->rec;
+      r->last.rec = NULL;
+      if (!e->rec) *out_bad = e->bad;
+      out_bad->line = e->line;
       return DS_OK;
     }
-    return parse_record(r, text.p, text.len, line, false, false, out_record, out_bad, err);
+    enum ds_status st;
+    if (!r->active) {
+      if (r->next_unit >= r->n_units) {
+        if (r->n_joins) {
+          if ((st = finish_joins(r, err))) return st;
+          continue;
+        }
+        if (r->is_dir && !r->sha_hex[0]) ds_sha256_hex(r->tree.data, r->tree.len, r->sha_hex);
+        return DS_E_NOTFOUND;
+      }
+      if ((st = start_unit(r, err))) return st;
+      continue;
+    }
+    if ((st = step(r, err))) return st;
   }
-  const char *bad_msg;
-  if ((st = array_next(r, &text, &line, &bad_msg, err))) return st;
-  if (bad_msg) {
-    set_bad(r, out_bad, line, "bad_json", bad_msg);
-    return DS_OK;
+}
+
+const char *ds_reader_format(const struct ds_reader *r) { return r->last.format ? r->last.format : "auto"; }
+const char *ds_reader_container(const struct ds_reader *r) {
+  return r->last.container ? r->last.container : r->container ? r->container : FMT_JSONL;
+}
+const char *ds_reader_file(const struct ds_reader *r) { return r->last.file ? r->last.file : r->path; }
+uint64_t ds_reader_line(const struct ds_reader *r) { return r->last.line; }
+uint64_t ds_reader_bytes(const struct ds_reader *r) {
+  return r->bytes_done + (r->file ? src_file_bytes(r->file) : 0);
+}
+void ds_reader_items(const struct ds_reader *r, struct ds_reader_items *out) {
+  *out = r->items;
+  out->used = r->items.in - r->items.skipped - r->items.duplicate - r->items.failed;
+}
+const json_t *ds_reader_units(const struct ds_reader *r) { return r->units_json; }
+const char *ds_reader_sha256(const struct ds_reader *r) { return r->sha_hex; }
+
+void ds_reader_free(struct ds_reader *r) {
+  if (!r) return;
+  if (r->active && r->fmt && r->fmt->end && !r->joined) r->fmt->end(r->fstate);
+  for (size_t i = 0; i < r->n_joins; i++)
+    if (r->joins[i].fmt->end) r->joins[i].fmt->end(r->joins[i].state);
+  if (r->usha_open) {
+    char hex[65];
+    ds_sha256_end(&r->usha, hex);
   }
-  if (r->too_long) {
-    snprintf(detail, sizeof detail, "array element longer than %zu bytes", r->p.max_record_bytes);
-    set_bad(r, out_bad, line, "too_long", detail);
-    return DS_OK;
+  src_file_free(r->file);
+  zip_free(r->zip);
+  ds_free(r->members);
+  clear_probe(r);
+  while (r->qn) {
+    struct qent *e = &r->q[r->qh];
+    json_decref(e->rec);
+    ds_free(e->file);
+    r->qh = (r->qh + 1) % r->qcap;
+    r->qn--;
   }
-  return parse_record(r, text.p, text.len, line, r->nul, r->too_deep, out_record, out_bad, err);
+  ds_free(r->q);
+  ds_free(r->last.file);
+  for (size_t i = 0; i < r->n_units; i++) release_unit(&r->units[i]);
+  ds_free(r->units);
+  json_decref(r->u_skipped);
+  json_decref(r->u_dup);
+  json_decref(r->units_json);
+  ds_buf_release(&r->mbuf);
+  ds_buf_release(&r->scratch);
+  ds_buf_release(&r->name_buf);
+  ds_buf_release(&r->tree);
+  json_decref(r->join_files);
+  ds_free(r->path);
+  ds_free(r);
 }

@@ -1,29 +1,11 @@
-/* record.c: the canonical record: format detection, normalization of each input format
- * into it (ds_record_normalize), and the content hash that defines "exact duplicate". */
+/* record.c: the canonical record: normalization of OpenAI-shaped chat messages and whole
+ * chat records (shared by the chat formats), and the content hash that defines "exact
+ * duplicate". The record validator and the builders other readers use are in build.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "corpus_int.h"
-
-static const char *const format_names[] = {"auto", "canonical", "openai", "sharegpt", "traj", "wildchat"};
-
-const char *ds_format_name(enum ds_format f) {
-  if ((unsigned)f < DS_ARRAY_LEN(format_names)) return format_names[f];
-  return "unknown";
-}
-
-enum ds_status ds_format_from_name(const char *name, enum ds_format *out, struct ds_err *err) {
-  for (unsigned i = 0; i < DS_ARRAY_LEN(format_names); i++) {
-    if (name && strcmp(name, format_names[i]) == 0) {
-      *out = (enum ds_format)i;
-      return DS_OK;
-    }
-  }
-  return ds_fail(err, DS_E_INVALID,
-                 "unknown format '%s' (expected auto, canonical, openai, sharegpt, traj or wildchat)",
-                 name ? name : "");
-}
+#include "formats/format.h"
 
 enum ds_status corpus_bad(struct ds_bad_record *b, const char *reason, const char *fmt, ...) {
   if (b) {
@@ -53,20 +35,6 @@ void corpus_bad_at(struct ds_bad_record *b, const char *path, uint64_t line, con
   b->msg[0] = '\0';
   const char *parts[] = {path, ":", num, ": ", tmp, " [", reason, "]"};
   for (unsigned i = 0; i < DS_ARRAY_LEN(parts); i++) append(b->msg, sizeof b->msg, parts[i]);
-}
-
-enum ds_format corpus_detect(const json_t *rec) {
-  if (!json_is_object(rec)) return DS_FORMAT_AUTO;
-  if (json_object_get(rec, "messages")) {
-    /* a corpus line carries its id and consent; any other "messages" record is a chat log */
-    if (json_is_string(json_object_get(rec, "id")) && json_object_get(rec, "consent"))
-      return DS_FORMAT_CANONICAL;
-    return DS_FORMAT_OPENAI;
-  }
-  if (json_object_get(rec, "conversations")) return DS_FORMAT_SHAREGPT;
-  if (json_object_get(rec, "traj")) return DS_FORMAT_TRAJ;
-  if (json_object_get(rec, "conversation")) return DS_FORMAT_WILDCHAT;
-  return DS_FORMAT_AUTO;
 }
 
 bool corpus_too_deep(const json_t *v, unsigned max) {
@@ -266,12 +234,11 @@ static bool known_role(const char *role) {
   return key_in(role, roles);
 }
 
-static enum ds_status convert_message(const json_t *m, size_t mi, enum ds_format fmt, json_t *out_msgs,
+enum ds_status corpus_convert_message(const json_t *m, size_t mi, bool sharegpt, json_t *out_msgs,
                                       struct ds_bad_record *bad) {
   if (!json_is_object(m)) return corpus_bad(bad, "wrong_type", "message %zu is not an object", mi);
   const char *role;
   const json_t *content;
-  bool sharegpt = fmt == DS_FORMAT_SHAREGPT;
   if (sharegpt) {
     const json_t *from = json_object_get(m, "from");
     if (!from) return corpus_bad(bad, "missing_field", "message %zu has no \"from\"", mi);
@@ -298,6 +265,17 @@ static enum ds_status convert_message(const json_t *m, size_t mi, enum ds_format
   bool has_calls = json_is_array(tcs) && json_array_size(tcs) > 0;
   if (!content && !(is_assistant && has_calls))
     return corpus_bad(bad, "missing_field", "message %zu (%s) has no \"content\"", mi, role);
+  if (json_is_object(content)) {
+    /* a content kept as an object with its text in one field ({"answer": ...}) */
+    const char *name = NULL, *k;
+    const json_t *x;
+    json_object_foreach((json_t *)content, k, x) if (!name && json_is_string(x)) name = k;
+    if (name)
+      return corpus_bad(bad, "wrong_type", "message %zu: \"content\" is an object, not text; name the field that "
+                        "holds its text with --content-field (e.g. --content-field %.60s)", mi, name);
+    return corpus_bad(bad, "wrong_type", "message %zu: \"content\" is an object, not text; name the field that holds "
+                      "its text with --content-field NAME", mi);
+  }
   if (content && !json_is_string(content) && !json_is_null(content) && !json_is_array(content))
     return corpus_bad(bad, "wrong_type", "message %zu: \"content\" is not a string, null or an array of parts", mi);
   if (json_is_null(content) && !is_assistant)
@@ -324,7 +302,7 @@ static enum ds_status convert_message(const json_t *m, size_t mi, enum ds_format
 }
 
 /* Normalizes a time value (RFC 3339 / ISO 8601 string or epoch number) to RFC 3339 UTC. */
-static enum ds_status convert_time(const char *key, const json_t *v, json_t **out, struct ds_bad_record *bad) {
+enum ds_status corpus_time(const char *key, const json_t *v, json_t **out, struct ds_bad_record *bad) {
   int64_t epoch;
   if (json_is_number(v)) {
     double d = json_number_value(v);
@@ -365,22 +343,13 @@ static enum ds_status set_id(json_t *rec, const char *key, const json_t *v, stru
   return corpus_bad(bad, "wrong_type", "\"%s\" is not a string or integer", key);
 }
 
-enum ds_status ds_record_normalize(const json_t *in, enum ds_format fmt, json_t **out_record,
-                                   struct ds_bad_record *bad) {
+enum ds_status corpus_normalize_chat(const json_t *in, const struct chat_shape *shape, json_t **out_record,
+                                     struct ds_bad_record *bad) {
   *out_record = NULL;
   if (!json_is_object(in)) return corpus_bad(bad, "not_object", "record is not a JSON object");
-  if (fmt == DS_FORMAT_AUTO) {
-    fmt = corpus_detect(in);
-    if (fmt == DS_FORMAT_AUTO)
-      return corpus_bad(bad, "unknown_format",
-                        "record has none of \"messages\", \"conversations\", \"traj\", \"conversation\"");
-  }
-  const char *msgs_key = fmt == DS_FORMAT_SHAREGPT ? "conversations"
-                         : fmt == DS_FORMAT_TRAJ   ? "traj"
-                         : fmt == DS_FORMAT_WILDCHAT ? "conversation"
-                                                     : "messages";
+  const char *msgs_key = shape->msgs_key;
   const json_t *msgs = json_object_get(in, msgs_key);
-  if (!msgs) return corpus_bad(bad, "missing_field", "record has no \"%s\" (format %s)", msgs_key, ds_format_name(fmt));
+  if (!msgs) return corpus_bad(bad, "missing_field", "record has no \"%s\"", msgs_key);
   if (!json_is_array(msgs)) return corpus_bad(bad, "wrong_type", "\"%s\" is not an array", msgs_key);
   if (json_array_size(msgs) == 0) return corpus_bad(bad, "empty_conversation", "\"%s\" is empty", msgs_key);
 
@@ -389,17 +358,14 @@ enum ds_status ds_record_normalize(const json_t *in, enum ds_format fmt, json_t 
   if (!rec) return DS_E_NOMEM;
 
   /* id: the record's own, under the name its format uses */
-  static const char *const id_keys_wild[] = {"conversation_id", "conversation_hash", "id", NULL};
-  static const char *const id_keys_other[] = {"id", NULL};
-  const char *const *id_keys = fmt == DS_FORMAT_WILDCHAT ? id_keys_wild : id_keys_other;
   const char *id_key = NULL;
-  for (const char *const *k = id_keys; *k && !id_key; k++) {
+  for (const char *const *k = shape->id_keys; k && *k && !id_key; k++) {
     const json_t *v = json_object_get(in, *k);
     if (!v || json_is_null(v)) continue;
     id_key = *k;
     if ((st = set_id(rec, *k, v, bad))) goto out;
   }
-  if (!id_key && fmt == DS_FORMAT_CANONICAL) {
+  if (!id_key && shape->require_id) {
     st = corpus_bad(bad, "missing_field", "canonical record has no \"id\"");
     goto out;
   }
@@ -412,7 +378,7 @@ enum ds_status ds_record_normalize(const json_t *in, enum ds_format fmt, json_t 
     if (!v || json_is_null(v)) continue;
     time_key = *k;
     json_t *t = NULL;
-    if ((st = convert_time(*k, v, &t, bad))) goto out;
+    if ((st = corpus_time(*k, v, &t, bad))) goto out;
     if (!put(rec, "time", t)) {
       st = DS_E_NOMEM;
       goto out;
@@ -423,17 +389,17 @@ enum ds_status ds_record_normalize(const json_t *in, enum ds_format fmt, json_t 
   const json_t *consent = json_object_get(in, "consent");
   if (consent && json_object_set(rec, "consent", (json_t *)consent)) goto out;
 
-  /* segment: kept as given; WildChat's model/language/country become segment fields */
+  /* segment: kept as given; the format's segment fields (WildChat's model, language,
+   * country) are added to it */
   const json_t *seg = json_object_get(in, "segment");
   if (seg && !json_is_object(seg) && !json_is_null(seg)) {
     st = corpus_bad(bad, "wrong_type", "\"segment\" is not an object");
     goto out;
   }
-  static const char *const wild_seg[] = {"model", "language", "country", NULL};
-  if (fmt == DS_FORMAT_WILDCHAT) {
+  if (shape->seg_keys) {
     json_t *s = json_is_object(seg) ? json_deep_copy(seg) : json_object();
     if (!s || json_object_set_new(rec, "segment", s)) goto out;
-    for (const char *const *k = wild_seg; *k; k++) {
+    for (const char *const *k = shape->seg_keys; *k; k++) {
       json_t *v = json_object_get(in, *k);
       if (v && !json_is_null(v) && !json_object_get(s, *k) && json_object_set(s, *k, v)) goto out;
     }
@@ -446,7 +412,7 @@ enum ds_status ds_record_normalize(const json_t *in, enum ds_format fmt, json_t 
   size_t i;
   const json_t *m;
   json_array_foreach(msgs, i, m) {
-    if ((st = convert_message(m, i, fmt, out_msgs, bad))) goto out;
+    if ((st = corpus_convert_message(m, i, shape->sharegpt, out_msgs, bad))) goto out;
   }
   st = DS_E_NOMEM;
 
@@ -465,7 +431,7 @@ enum ds_status ds_record_normalize(const json_t *in, enum ds_format fmt, json_t 
   }
 
   /* everything else is kept as it came */
-  const char *skip[12];
+  const char *skip[24];
   size_t ns = 0;
   skip[ns++] = msgs_key;
   skip[ns++] = "segment";
@@ -473,8 +439,7 @@ enum ds_status ds_record_normalize(const json_t *in, enum ds_format fmt, json_t 
   skip[ns++] = "consent";
   if (id_key) skip[ns++] = id_key;
   if (time_key) skip[ns++] = time_key;
-  if (fmt == DS_FORMAT_WILDCHAT)
-    for (const char *const *k = wild_seg; *k; k++) skip[ns++] = *k;
+  for (const char *const *k = shape->seg_keys; k && *k && ns < DS_ARRAY_LEN(skip) - 1; k++) skip[ns++] = *k;
   skip[ns] = NULL;
   if (!copy_rest(rec, in, skip)) goto out;
   st = DS_OK;

@@ -161,7 +161,7 @@ static enum ds_status each_record(struct sampler *s, visit_fn fn, struct ds_samp
                                   struct ds_err *err) {
   struct ds_reader_params rp;
   ds_reader_default_params(&rp);
-  rp.format = DS_FORMAT_CANONICAL;
+  rp.format = "canonical";
   struct ds_reader *r;
   enum ds_status st = ds_reader_open(s->p->input, &rp, &r, err);
   if (st) return st;

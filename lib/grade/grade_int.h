@@ -62,4 +62,8 @@ struct ds_rubric {
   bool json_schema;
 };
 
+/* shell analyzer (lib/grade/shell): the actions mini-swe-agent writes in its message text
+ * (```bash blocks or <mswea_bash_command> tags); fills out with up to max owned strings */
+size_t sh_text_actions(const char *text, char **out, size_t max);
+
 #endif

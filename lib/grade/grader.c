@@ -155,6 +155,29 @@ static void add_step(struct view *v, const json_t *call) {
   s->call_id = ds_json_str(call, "id", ds_json_str(call, "call_id", NULL));
 }
 
+/* a step for each action written in text (```bash blocks, <mswea_bash_command> tags) */
+static void add_text_actions(struct view *v, const char *text) {
+  char *acts[16];
+  size_t n = sh_text_actions(text, acts, 16);
+  for (size_t k = 0; k < n; k++) {
+    json_t *call = json_pack("{s:s, s:s}", "name", "bash", "arguments", "");
+    json_t *a = json_pack("{s:s}", "command", acts[k]);
+    char *args = a ? ds_json_compact(a) : NULL;
+    json_decref(a);
+    ds_free(acts[k]);
+    if (!call || !args) {
+      json_decref(call);
+      ds_free(args);
+      v->oom = true;
+      continue;
+    }
+    add_step(v, call);
+    v->steps[v->n_steps - 1].name = "bash";
+    v->steps[v->n_steps - 1].args = own(v, args);
+    json_decref(call);
+  }
+}
+
 static int step_of_call(const struct view *v, const char *id) {
   if (!id) return v->n_steps ? (int)v->n_steps - 1 : 0;
   for (size_t i = 0; i < v->n_steps; i++)
@@ -206,6 +229,15 @@ static void build_view(struct view *v, const struct ds_sample_view *s) {
   } else if (json_is_array(s->tool_calls)) {
     json_array_foreach(s->tool_calls, i, m) add_step(v, m);
   }
+  if (!v->n_steps && ds_sample_is_text_agent(s)) {
+    /* mini-swe-agent: the actions are bash blocks in the assistant's text */
+    if (traj) {
+      json_array_foreach(traj, i, m) if (!strcmp(ds_json_str(m, "role", ""), "assistant"))
+        add_text_actions(v, content_text(v, json_object_get(m, "content")));
+    } else {
+      add_text_actions(v, s->content);
+    }
+  }
   int fin = (int)v->n_steps;
   for (size_t k = 0; k < v->n_steps; k++) {
     add_piece(v, TG_TOOL_NAME, (int)k, v->steps[k].name);
@@ -215,8 +247,25 @@ static void build_view(struct view *v, const struct ds_sample_view *s) {
   add_piece(v, TG_REASONING, fin, s->reasoning);
 }
 
+/* An agent that writes its actions as text (mini-swe-agent): said by the record's segment, or
+ * seen in the conversation (its <returncode> observations, its <mswea_bash_command> tags). */
+bool ds_sample_is_text_agent(const struct ds_sample_view *s) {
+  const char *agent = ds_json_str(s->segment, "agent", "");
+  if (strstr(agent, "mini-swe-agent") || strstr(agent, "mini_swe_agent") || strstr(agent, "minisweagent")) return true;
+  if (s->content && strstr(s->content, "<mswea_bash_command>")) return true;
+  size_t i;
+  json_t *m;
+  json_array_foreach(s->prefix_messages, i, m) {
+    const char *c = ds_json_str(m, "content", NULL);
+    if (c && (strstr(c, "<mswea_bash_command>") || (strstr(c, "<returncode>") && strstr(c, "</returncode>"))))
+      return true;
+  }
+  return false;
+}
+
 bool ds_sample_is_agent(const struct ds_sample_view *s) {
   if (json_is_array(s->prefix_tools) && json_array_size(s->prefix_tools)) return true;
+  if (ds_sample_is_text_agent(s)) return true;
   if (json_is_array(s->tool_calls) && json_array_size(s->tool_calls)) return true;
   if (json_is_array(s->tool_steps) && json_array_size(s->tool_steps)) return true;
   size_t i;
@@ -492,12 +541,27 @@ static enum ds_status run_rules(struct ds_grader *g, struct view *v, struct gres
   return DS_OK;
 }
 
-static void run_shell(struct view *v, const struct ds_grader_params *p) {
-  struct ds_shell_params sp = {p->workspace};
+/* The workspace of a sample: the session's recorded working directory (repo.cwd, else a local
+ * repo.path_or_url), else --workspace; NULL when none is known. */
+static const char *sample_workspace(const struct ds_sample_view *sv, const struct ds_grader_params *p) {
+  const char *cwd = ds_json_str(sv->repo, "cwd", NULL);
+  if (cwd && cwd[0] == '/') return cwd;
+  const char *path = ds_json_str(sv->repo, "path_or_url", NULL);
+  if (path && path[0] == '/') return path;
+  return p->workspace;
+}
+
+/* every tool call of the sample, in order, through the analyzer; a trajectory's state carries
+ * files written by one call and run by a later one */
+static void run_shell(struct view *v, const struct ds_sample_view *sv, const struct ds_grader_params *p) {
+  struct ds_shell_params sp = {sample_workspace(sv, p)};
+  struct ds_toolcall_state *st = NULL;
+  if (ds_toolcall_state_new(&st, NULL) != DS_OK) v->oom = true;
   for (size_t i = 0; i < v->n_steps; i++) {
     struct step *s = &v->steps[i];
-    if (ds_toolcall_analyze(s->name, s->args, &sp, &s->rep, NULL) == DS_OK) s->flags = s->rep.flags;
+    if (ds_toolcall_analyze_in(st, s->name, s->args, &sp, &s->rep, NULL) == DS_OK) s->flags = s->rep.flags;
   }
+  ds_toolcall_state_free(st);
 }
 
 static const struct ds_shell_finding *finding_for(const struct step *s, unsigned flags) {
@@ -514,9 +578,11 @@ static json_t *shell_ev(const struct step *s, unsigned flags, int step) {
     n = 400;
     while (n > 0 && ((unsigned char)a[n] & 0xC0) == 0x80) n--;
   }
-  return json_pack("{s:s, s:s, s:s, s:s, s:s%, s:i}", "flag", f ? ds_shell_flag_name(f->flag) : "", "reason",
-                   f ? f->reason : "", "command", f ? f->command : "", "tool", s->name ? s->name : "", "arguments", a, n,
-                   "step", step);
+  /* the rule that decided it and the span of the command line it judged */
+  return json_pack("{s:s, s:s, s:s, s:s, s:[i,i], s:s, s:s%, s:i}", "flag", f ? ds_shell_flag_name(f->flag) : "",
+                   "rule", f ? f->rule : "", "reason", f ? f->reason : "", "command", f ? f->command : "", "span",
+                   f ? (int)f->span_start : 0, f ? (int)f->span_end : 0, "tool", s->name ? s->name : "", "arguments", a,
+                   n, "step", step);
 }
 
 /* first step >= from that raised any of flags, or -1 */
@@ -774,6 +840,10 @@ static enum ds_status run_judges(struct ds_grader *g, struct jrun *jr, struct ds
   if (!queued) return ds_fail(err, DS_E_NOMEM, "out of memory");
   enum ds_status st = DS_OK;
   while (jr->pending > 0) {
+    if (ds_log_cancelled(&g->p.log)) { /* a stalled judge must not hold a stop */
+      st = ds_fail(err, DS_E_CANCELLED, "cancelled while judges were answering");
+      goto out;
+    }
     for (size_t i = 0; i < jr->n; i++) {
       struct jjob *j = &jr->jobs[i];
       if (j->retry) {
@@ -916,7 +986,7 @@ enum ds_status ds_grader_scan_rules(struct ds_grader *g, const struct ds_sample_
   size_t bytes = 0;
   enum ds_status st = run_rules(g, &v, res, mg, &bytes, err);
   if (!st) {
-    run_shell(&v, &g->p);
+    run_shell(&v, s, &g->p);
     decide_static(g, &v, res, mg);
     for (unsigned c = 0; c < r->n_cats; c++) {
       out[c].category = c;
@@ -956,7 +1026,7 @@ enum ds_status ds_grader_grade(struct ds_grader *g, const struct ds_sample_view 
       goto out;
     }
     if ((st = run_rules(g, &views[i], &res[i * per], mg, NULL, err))) goto out;
-    run_shell(&views[i], &g->p);
+    run_shell(&views[i], &samples[i], &g->p);
     decide_static(g, &views[i], &res[i * per], mg);
     bool agent = ds_sample_is_agent(&samples[i]);
     for (unsigned c = 0; c < nc; c++) {

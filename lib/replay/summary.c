@@ -1,5 +1,6 @@
 /* summary.c: the accounting of a replay run: prefixes = completed + skipped (by reason) +
  * failed (by cause) + pending, recomputed from the tables and stored as meta "summary". */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -9,7 +10,8 @@ void ds_replay_summary_release(struct ds_replay_summary *s) {
   if (!s) return;
   json_decref(s->skipped_by_reason);
   json_decref(s->failed_by_cause);
-  s->skipped_by_reason = s->failed_by_cause = NULL;
+  json_decref(s->context_exceeded);
+  s->skipped_by_reason = s->failed_by_cause = s->context_exceeded = NULL;
 }
 
 enum ds_status rp_summary_compute(struct ds_store *s, struct ds_replay_summary *out, struct ds_err *err) {
@@ -58,6 +60,21 @@ enum ds_status rp_summary_compute(struct ds_store *s, struct ds_replay_summary *
   }
   out->samples_ok = (uint64_t)sqlite3_column_int64(q, 0);
   out->samples_failed = (uint64_t)sqlite3_column_int64(q, 1);
+  sqlite3_finalize(q);
+  q = NULL;
+  if (json_object_get(out->skipped_by_reason, "context_exceeded")) {
+    /* how long the skipped prefixes were, against what context */
+    char *ctx = NULL;
+    ds_store_meta_get(s, "backend_context_length", &ctx, NULL);
+    if (sqlite3_prepare_v2(db, "SELECT count(*), min(prompt_tokens), max(prompt_tokens) FROM prefixes "
+                               "WHERE status='skipped' AND reason='context_exceeded'", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+      out->context_exceeded =
+          json_pack("{s:I,s:I,s:I,s:I}", "prefixes", (json_int_t)sqlite3_column_int64(q, 0), "min_tokens",
+                    (json_int_t)sqlite3_column_int64(q, 1), "max_tokens", (json_int_t)sqlite3_column_int64(q, 2),
+                    "context", (json_int_t)(ctx ? strtoll(ctx, NULL, 10) : 0));
+    ds_free(ctx);
+  }
   char *load = NULL;
   if (ds_store_meta_get(s, "corpus_load", &load, NULL) == DS_OK) {
     json_t *j = json_loads(load, 0, NULL);
@@ -85,6 +102,7 @@ enum ds_status rp_summary_store(struct ds_store *s, const struct ds_replay_summa
                         "duplicates", (json_int_t)sum->corpus_duplicates);
   if (!j) return ds_fail(err, DS_E_NOMEM, "out of memory");
   json_object_set_new(j, "samples_failed", json_integer((json_int_t)sum->samples_failed));
+  if (sum->context_exceeded) json_object_set(j, "context_exceeded", sum->context_exceeded);
   char *text = ds_json_canonical(j);
   json_decref(j);
   if (!text) return ds_fail(err, DS_E_NOMEM, "out of memory");

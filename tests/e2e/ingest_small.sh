@@ -43,7 +43,7 @@ assert r["filtered"]["by_reason"] == {"no_consent": 1, "duplicate": 1}, r
 assert r["failed"]["by_reason"] == {"bad_json": 1, "unknown_role": 1, "empty_conversation": 1}, r
 assert r["in"] == r["kept"] + r["filtered"]["total"] + r["failed"]["total"]
 fmts = [(i["format"], i["container"]) for i in m["inputs"]]
-assert fmts == [("canonical", "jsonl"), ("sharegpt", "jsonl"), ("wildchat", "jsonl"), ("traj", "json_array")], fmts
+assert fmts == [("openai", "jsonl"), ("sharegpt", "jsonl"), ("wildchat", "jsonl"), ("traj", "json_array")], fmts
 assert m["time_range"]["min"] == "2026-03-01T10:00:00Z" and m["time_range"]["max"] == "2026-03-05T08:00:00Z"
 assert m["segments"]["product"] == {"agent": 1} and m["segments"]["model"] == {"gpt-4": 1}
 recs = [json.loads(l) for l in open("corpus.jsonl")]
@@ -80,8 +80,10 @@ set +e
 "$DEPSIM" ingest openai.jsonl 2>/dev/null; rc3=$?
 "$DEPSIM" ingest --format csv openai.jsonl -o x.jsonl 2>/dev/null; rc4=$?
 set -e
-assert_eq "$rc" 0 "exit code with skipped long lines"
+assert_eq "$rc" 3 "exit code when every line is too long"
 grep -q "\[too_long\]" lim.err || fail "no too_long report"
+grep -q "every record failed" lim.err || fail "no error that every record failed"
+[ ! -e lim.jsonl ] && [ ! -e lim.jsonl.manifest.json ] || fail "an all-failed run left a corpus or a manifest"
 assert_eq "$rc2" 2 "bad --on-error value"
 assert_eq "$rc3" 2 "missing -o"
 assert_eq "$rc4" 2 "unknown format"

@@ -46,6 +46,8 @@ assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM samples WHERE status='ok' AND c
 assert_eq "$(sqlite3 "$DB" "SELECT count(DISTINCT seed) FROM samples")" 18 "distinct seeds"
 assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM samples WHERE latency_s > 0 AND attempts >= 1")" 18 "latency and attempts"
 grep -q "skipped    1 (context_exceeded 1)" "$WORK/a.out" || fail "accounting line for the skipped prefix"
+grep -Eq "context_exceeded: prefixes of [0-9]+ to [0-9]+ tokens > context 1024" "$WORK/a.out" ||
+  fail "the skipped prefix's length against the context"
 grep -q "completed  6" "$WORK/a.out" || fail "accounting line for completed"
 sqlite3 "$DB" "SELECT value FROM meta WHERE key='backend_context_length'" | grep -qx 1024 || fail "context length in meta"
 sqlite3 "$DB" "SELECT value FROM meta WHERE key='backend'" | grep -q "$LLAMA_URL" || fail "backend in meta"

@@ -51,10 +51,10 @@ static bool exists(const char *path) {
 /* Reads every record of path; returns the records (array) and fills bad messages. */
 struct readout {
   json_t *records;
-  char bad[16][384];
+  char bad[16][sizeof(((struct ds_bad_record *)0)->msg)];
   const char *reasons[16];
   int n_bad;
-  enum ds_format format;
+  char format[32];
 };
 
 static void read_all(const char *path, const struct ds_reader_params *p, struct readout *out) {
@@ -77,7 +77,7 @@ static void read_all(const char *path, const struct ds_reader_params *p, struct 
       out->reasons[out->n_bad++] = bad.reason;
     }
   }
-  out->format = ds_reader_format(r);
+  snprintf(out->format, sizeof out->format, "%s", ds_reader_format(r));
   ds_reader_free(r);
 }
 
@@ -113,7 +113,7 @@ static void openai_tool_calls_are_flattened(void **state) {
   struct readout o;
   read_all(path, NULL, &o);
   assert_int_equal(o.n_bad, 0);
-  assert_int_equal(o.format, DS_FORMAT_OPENAI);
+  assert_string_equal(o.format, "openai");
   assert_int_equal(json_array_size(o.records), 1);
   json_t *r = json_array_get(o.records, 0);
   json_t *tc = json_array_get(json_object_get(json_array_get(json_object_get(r, "messages"), 2), "tool_calls"), 0);
@@ -141,7 +141,7 @@ static void sharegpt_speakers_map_to_roles(void **state) {
   struct readout o;
   read_all(path, NULL, &o);
   assert_int_equal(o.n_bad, 0);
-  assert_int_equal(o.format, DS_FORMAT_SHAREGPT);
+  assert_string_equal(o.format, "sharegpt");
   json_t *r = json_array_get(o.records, 0);
   assert_string_equal(ds_json_str(r, "id", ""), "a1");
   json_t *m = json_object_get(r, "messages");
@@ -170,7 +170,7 @@ static void traj_array_streams_with_line_numbers(void **state) {
             "]\n");
   struct readout o;
   read_all(path, NULL, &o);
-  assert_int_equal(o.format, DS_FORMAT_TRAJ);
+  assert_string_equal(o.format, "traj");
   assert_int_equal(json_array_size(o.records), 2);
   assert_int_equal(o.n_bad, 1);
   assert_string_equal(o.reasons[0], "unknown_role");
@@ -197,7 +197,7 @@ static void wildchat_maps_id_time_segment(void **state) {
   struct readout o;
   read_all(path, NULL, &o);
   assert_int_equal(o.n_bad, 0);
-  assert_int_equal(o.format, DS_FORMAT_WILDCHAT);
+  assert_string_equal(o.format, "wildchat");
   json_t *r = json_array_get(o.records, 0);
   assert_string_equal(ds_json_str(r, "id", ""), "h1");
   assert_string_equal(ds_json_str(r, "time", ""), "2023-04-09T00:02:53Z");
@@ -218,25 +218,35 @@ static void format_override_and_detection_failure(void **state) {
   put(path, "{\"foo\":1}\n{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n");
   struct readout o;
   read_all(path, NULL, &o);
-  assert_int_equal(o.n_bad, 1);
+  assert_int_equal(o.n_bad, 1); /* detected from the record that has messages */
+  assert_string_equal(o.reasons[0], "missing_field");
+  assert_int_equal(json_array_size(o.records), 1);
+  json_decref(o.records);
+  /* nothing any reader takes: one failure per item, the first saying why each declined */
+  put(path, "{\"foo\":1}\n{\"bar\":2}\n");
+  read_all(path, NULL, &o);
+  assert_int_equal(o.n_bad, 2);
   assert_string_equal(o.reasons[0], "unknown_format");
-  assert_int_equal(json_array_size(o.records), 1); /* detection goes on with the next record */
+  assert_non_null(strstr(o.bad[0], "openai (no \"messages\" array)"));
+  assert_non_null(strstr(o.bad[0], "first item: {\"foo\":1}"));
+  assert_int_equal(json_array_size(o.records), 0);
   json_decref(o.records);
   struct ds_reader_params p;
   ds_reader_default_params(&p);
-  p.format = DS_FORMAT_SHAREGPT;
+  p.format = "sharegpt";
   put(path, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n");
   read_all(path, &p, &o);
   assert_int_equal(o.n_bad, 1);
   assert_string_equal(o.reasons[0], "missing_field");
   assert_non_null(strstr(o.bad[0], "conversations"));
   json_decref(o.records);
-  enum ds_format f;
   struct ds_err err = {0};
-  assert_int_equal(ds_format_from_name("wildchat", &f, &err), DS_OK);
-  assert_int_equal(f, DS_FORMAT_WILDCHAT);
-  assert_int_equal(ds_format_from_name("csv", &f, &err), DS_E_INVALID);
+  assert_int_equal(ds_format_check("wildchat", &err), DS_OK);
+  assert_int_equal(ds_format_check("csv", &err), DS_E_INVALID);
   assert_non_null(strstr(err.msg, "sharegpt"));
+  struct ds_reader *r;
+  p.format = "csv";
+  assert_int_equal(ds_reader_open(path, &p, &r, &err), DS_E_INVALID);
 }
 
 /* ---- bad records ------------------------------------------------------------------- */
@@ -309,7 +319,7 @@ static void limits_on_size_and_depth(void **state) {
                               "{\"messages\":[{\"role\":\"user\",\"content\":\"ok\"}]}]",
            (int)strlen(big) - 1, big);
   put(path, text);
-  p.format = DS_FORMAT_OPENAI;
+  p.format = "openai";
   read_all(path, &p, &o);
   assert_int_equal(o.n_bad, 2);
   assert_string_equal(o.reasons[0], "too_long");
@@ -374,6 +384,129 @@ static void gzip_and_zstd_inputs(void **state) {
     assert_string_equal(ds_json_str(json_array_get(o.records, 1), "id", ""), "x2");
     json_decref(o.records);
   }
+}
+
+/* A truncated .zst ends with an error, not with fewer records (a .gz already did). */
+static void truncated_compressed_input_is_an_error(void **state) {
+  (void)state;
+  static char big[200000];
+  size_t n = 0;
+  for (int i = 0; n + 100 < sizeof big; i++)
+    n += (size_t)snprintf(big + n, sizeof big - n, "{\"messages\":[{\"role\":\"user\",\"content\":\"m%d\"}]}\n", i);
+  size_t cap = ZSTD_compressBound(n);
+  char *z = malloc(cap);
+  size_t zn = ZSTD_compress(z, cap, big, n, 3);
+  assert_false(ZSTD_isError(zn));
+  const char *path = tmp("cut.jsonl.zst");
+  put_file(path, z, zn / 2);
+  free(z);
+  struct ds_reader *r;
+  struct ds_err err = {0};
+  assert_int_equal(ds_reader_open(path, NULL, &r, &err), DS_OK);
+  enum ds_status st;
+  json_t *rec;
+  struct ds_bad_record bad;
+  while ((st = ds_reader_next(r, &rec, &bad, &err)) == DS_OK) json_decref(rec);
+  assert_int_equal(st, DS_E_PARSE);
+  assert_non_null(strstr(err.msg, "truncated zstd"));
+  ds_reader_free(r);
+}
+
+/* UTF-16 is refused with what to do; a UTF-8 BOM is skipped in every container. */
+static void utf16_refused_and_bom_skipped(void **state) {
+  (void)state;
+  const char *path = tmp("u16.jsonl");
+  put_file(path, "\xff\xfe{\0\"\0m\0", 8);
+  struct ds_reader *r;
+  struct ds_err err = {0};
+  assert_int_equal(ds_reader_open(path, NULL, &r, &err), DS_OK);
+  json_t *rec;
+  struct ds_bad_record bad;
+  assert_int_equal(ds_reader_next(r, &rec, &bad, &err), DS_E_PARSE);
+  assert_non_null(strstr(err.msg, "UTF-16"));
+  ds_reader_free(r);
+  const char *texts[] = {"\xef\xbb\xbf{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n",
+                         "\xef\xbb\xbf[{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}]",
+                         "\xef\xbb\xbf{\n  \"messages\": [\n    {\"role\": \"user\", \"content\": \"x\"}\n  ]\n}\n"};
+  for (int i = 0; i < 3; i++) {
+    path = tmp("bom.json");
+    put(path, texts[i]);
+    struct readout o;
+    read_all(path, NULL, &o);
+    assert_int_equal(o.n_bad, 0);
+    assert_int_equal(json_array_size(o.records), 1);
+    json_decref(o.records);
+  }
+}
+
+/* A pretty-printed document is one item; a JSON Lines file whose first line is broken is
+ * still read line by line. */
+static void pretty_document_and_broken_first_line(void **state) {
+  (void)state;
+  const char *path = tmp("doc.json");
+  put(path, "{\n  \"id\": \"d1\",\n  \"messages\": [\n    {\"role\": \"user\", \"content\": \"hi\"}\n  ]\n}\n");
+  struct readout o;
+  read_all(path, NULL, &o);
+  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(json_array_size(o.records), 1);
+  assert_string_equal(ds_json_str(json_array_get(o.records, 0), "id", ""), "d1");
+  json_decref(o.records);
+  path = tmp("broken1.jsonl");
+  put(path, "{\"messages\":[{\"role\":\"user\",\"content\":\"cut\n"
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}]}\n"
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"b\"}]}\n");
+  read_all(path, NULL, &o);
+  assert_int_equal(o.n_bad, 1);
+  assert_string_equal(o.reasons[0], "bad_json");
+  assert_non_null(strstr(o.bad[0], "broken1.jsonl:1:"));
+  assert_int_equal(json_array_size(o.records), 2);
+  json_decref(o.records);
+}
+
+/* A directory is read recursively in natural name order; files no reader takes are listed
+ * as ignored, not failed; the input's hash covers the files read. */
+static void directory_walk(void **state) {
+  (void)state;
+  char sub[300];
+  snprintf(sub, sizeof sub, "%s/walk/b", dir);
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf %s/walk && mkdir -p %s", dir, sub);
+  assert_int_equal(system(cmd), 0);
+  put(tmp("walk/a10.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"ten\"}]}\n");
+  put(tmp("walk/a9.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"nine\"}]}\n");
+  put(tmp("walk/README.md"), "# notes\nnot a log\n");
+  put(tmp("walk/b/c.json"), "[{\"conversations\":[{\"from\":\"human\",\"value\":\"sub\"}]}]");
+  struct readout o;
+  snprintf(sub, sizeof sub, "%s/walk", dir);
+  struct ds_reader *r;
+  struct ds_err err = {0};
+  assert_int_equal(ds_reader_open(sub, NULL, &r, &err), DS_OK);
+  json_t *rec;
+  struct ds_bad_record bad;
+  const char *want[] = {"nine", "ten", "sub"};
+  int k = 0;
+  while (ds_reader_next(r, &rec, &bad, &err) == DS_OK) {
+    assert_non_null(rec);
+    assert_true(k < 3);
+    json_t *m = json_array_get(json_object_get(rec, "messages"), 0);
+    assert_string_equal(ds_json_str(m, "content", ""), want[k++]);
+    json_decref(rec);
+  }
+  assert_int_equal(k, 3);
+  const json_t *units = ds_reader_units(r);
+  assert_int_equal(json_array_size(units), 4);
+  int ignored = 0;
+  size_t i;
+  const json_t *u;
+  json_array_foreach(units, i, u) if (json_object_get(u, "ignored")) {
+    ignored++;
+    assert_non_null(strstr(ds_json_str(u, "path", ""), "README.md"));
+    assert_non_null(strstr(ds_json_str(u, "ignored", ""), "no reader takes"));
+  }
+  assert_int_equal(ignored, 1);
+  assert_int_equal(strlen(ds_reader_sha256(r)), 64);
+  ds_reader_free(r);
+  (void)o;
 }
 
 /* ---- ingest ------------------------------------------------------------------------ */
@@ -454,6 +587,26 @@ static void ingest_consent_dedupe_ids_and_manifest(void **state) {
   assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(m, "inputs"), 0), "sha256")), sha);
   assert_string_equal(json_string_value(json_object_get(m, "depsim_version")), DS_VERSION);
   json_decref(m);
+
+  /* --keep-duplicates: the duplicate is kept and counted; its id stays its own */
+  p.keep_duplicates = true;
+  p.output = tmp("keepdup.jsonl");
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_int_equal(s.n_kept, 3);
+  assert_int_equal(s.n_duplicate, 0);
+  assert_int_equal(s.n_duplicate_kept, 1);
+  p.keep_duplicates = false;
+  /* stale temporaries of a killed run of the same output are removed, live ones kept */
+  char stale[300], live[300];
+  snprintf(stale, sizeof stale, "%s.tmp.999999999", out);
+  snprintf(live, sizeof live, "%s.tmp.1", out); /* pid 1 is alive */
+  put(stale, "half a corpus");
+  put(live, "someone else's");
+  p.output = out;
+  assert_int_equal(ds_ingest_run(&p, &s, &err), DS_OK);
+  assert_false(exists(stale));
+  assert_true(exists(live));
+  unlink(live);
 
   /* re-ingesting the corpus (canonical format) gives the same bytes */
   const char *again = tmp("again.jsonl");
@@ -852,6 +1005,10 @@ int main(void) {
       cmocka_unit_test(limits_on_size_and_depth),
       cmocka_unit_test(broken_arrays_are_counted_not_dropped),
       cmocka_unit_test(gzip_and_zstd_inputs),
+      cmocka_unit_test(truncated_compressed_input_is_an_error),
+      cmocka_unit_test(utf16_refused_and_bom_skipped),
+      cmocka_unit_test(pretty_document_and_broken_first_line),
+      cmocka_unit_test(directory_walk),
       cmocka_unit_test(ingest_consent_dedupe_ids_and_manifest),
       cmocka_unit_test(ingest_without_consent_field_needs_assume_consent),
       cmocka_unit_test(ingest_fail_mode_keeps_final_name_untouched),

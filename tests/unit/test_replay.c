@@ -251,7 +251,7 @@ static void cancel_resume_shards_merge(void **state) {
   rm_db(p.db_path);
   uint64_t calls = 0;
   struct cancel_at c = {0, 100};
-  p.cancel = &c.flag;
+  p.log.cancel = &c.flag;
   assert_int_equal(ds_replay_run(&p, cancel_progress, &c, &s, &err), DS_E_CANCELLED);
   calls += s.backend_calls;
   assert_true(s.pending > 0);
@@ -263,7 +263,7 @@ static void cancel_resume_shards_merge(void **state) {
   r.resume = true;
   r.in_flight = 8;
   r.progress_interval_s = 0;
-  r.cancel = &c.flag;
+  r.log.cancel = &c.flag;
   for (uint64_t at = 500; at <= 900; at += 400) {
     c.flag = 0;
     c.at = at;
@@ -285,7 +285,7 @@ static void cancel_resume_shards_merge(void **state) {
   /* three shards merged equal the one run */
   const char *shards[3];
   static char shard_paths[3][512];
-  p.cancel = NULL;
+  p.log.cancel = NULL;
   p.shard_count = 3;
   uint64_t total = 0;
   for (unsigned i = 0; i < 3; i++) {
@@ -376,6 +376,88 @@ static const char *const odd_records[] = {
     "{\"role\":\"assistant\",\"content\":\"b\"}]}",
 };
 
+/* Cut points: first, N, random:M (seeded, the same again, in order), next (prompt sets);
+ * reasoning reaches the model only with keep_reasoning; an empty corpus is an error. */
+static void cut_modes_and_reasoning(void **state) {
+  (void)state;
+  const char *corpus =
+      "{\"id\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"u1\"},{\"role\":\"assistant\",\"content\":\"a1\","
+      "\"reasoning\":\"think 1\",\"time\":\"2026-01-01T00:00:00Z\"},{\"role\":\"user\",\"content\":\"u2\"},"
+      "{\"role\":\"assistant\",\"content\":\"a2\"},{\"role\":\"user\",\"content\":\"u3\"},"
+      "{\"role\":\"assistant\",\"content\":\"a3\"},{\"role\":\"user\",\"content\":\"u4\"},"
+      "{\"role\":\"assistant\",\"content\":\"a4\"}]}\n"
+      "{\"id\":\"p\",\"messages\":[{\"role\":\"user\",\"content\":\"a prompt with no answer yet\"}]}\n"
+      /* a demonstration kept as context is no cut point */
+      "{\"id\":\"d\",\"messages\":[{\"role\":\"user\",\"content\":\"demo task\",\"context\":true},"
+      "{\"role\":\"assistant\",\"content\":\"demo answer\",\"context\":true},{\"role\":\"user\",\"content\":\"real\"},"
+      "{\"role\":\"assistant\",\"content\":\"answer\"}]}\n";
+  struct ds_replay_params p;
+  ds_replay_default_params(&p);
+  p.corpus_path = ds_test_write(dir, "cuts.jsonl", corpus);
+  p.db_path = ds_test_path(dir, "cuts.db");
+  p.backend_spec = "original";
+  struct ds_replay_summary s;
+  struct ds_err err = {0};
+  static const struct {
+    const char *cut;
+    const char *want;
+  } cases[] = {{"first", "a#1\nd#3"}, {"3", "a#5"}, {"9", ""}, {"last", "d#3\na#7"}, {"every", "a#1\na#3\nd#3\na#5\na#7"}};
+  for (size_t i = 0; i < DS_ARRAY_LEN(cases); i++) {
+    assert_int_equal(ds_replay_cut_parse(cases[i].cut, &p.cut, &p.cut_n, &err), DS_OK);
+    enum ds_status st = run(&p, &s, &err);
+    if (!cases[i].want[0]) {
+      assert_int_equal(st, DS_E_INVALID); /* no record has a 9th turn: nothing to replay */
+      assert_non_null(strstr(err.msg, "no prefix to replay"));
+      continue;
+    }
+    assert_int_equal(st, DS_OK);
+    ds_replay_summary_release(&s);
+    assert_string_equal(q(p.db_path, "SELECT conv_id||'#'||cut_index FROM prefixes ORDER BY cut_index, conv_id"), cases[i].want);
+  }
+  /* random:2: two of a's four turns, in order, the same for the same seed */
+  assert_int_equal(ds_replay_cut_parse("random:2", &p.cut, &p.cut_n, &err), DS_OK);
+  assert_int_equal(p.cut, DS_REPLAY_CUT_RANDOM);
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  ds_replay_summary_release(&s);
+  char first[64];
+  snprintf(first, sizeof first, "%s", q(p.db_path, "SELECT group_concat(cut_index) FROM prefixes WHERE conv_id='a'"));
+  assert_int_equal(strlen(first), 3);
+  assert_true(first[0] < first[2]);
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  ds_replay_summary_release(&s);
+  assert_string_equal(q(p.db_path, "SELECT group_concat(cut_index) FROM prefixes WHERE conv_id='a'"), first);
+  /* next: only the prompt without an answer; original has no answer to give */
+  assert_int_equal(ds_replay_cut_parse("next", &p.cut, &p.cut_n, &err), DS_OK);
+  assert_int_equal(run(&p, &s, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "--cut next"));
+  char spec[300];
+  snprintf(spec, sizeof spec, "file:%s", ds_test_write(dir, "next.answers.jsonl", "{\"id\":\"p#1\",\"content\":\"ok\"}\n"));
+  p.backend_spec = spec;
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  ds_replay_summary_release(&s);
+  assert_string_equal(q(p.db_path, "SELECT conv_id||'#'||cut_index||' '||original FROM prefixes"), "p#1 null");
+  /* the reasoning and the time of a1 are not in the prefix a model gets at cut 3 ... */
+  p.backend_spec = "original";
+  p.cut = DS_REPLAY_CUT_EVERY;
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  ds_replay_summary_release(&s);
+  assert_string_equal(q(p.db_path, "SELECT messages FROM prefixes WHERE conv_id='a' AND cut_index=3"),
+                      "[{\"role\":\"user\",\"content\":\"u1\"},{\"role\":\"assistant\",\"content\":\"a1\"},"
+                      "{\"role\":\"user\",\"content\":\"u2\"}]");
+  /* ... but the original keeps them */
+  assert_non_null(strstr(q(p.db_path, "SELECT original FROM prefixes WHERE conv_id='a' AND cut_index=1"), "think 1"));
+  /* ... unless asked for */
+  p.keep_reasoning = true;
+  assert_int_equal(run(&p, &s, &err), DS_OK);
+  ds_replay_summary_release(&s);
+  assert_non_null(strstr(q(p.db_path, "SELECT messages FROM prefixes WHERE conv_id='a' AND cut_index=3"),
+                         "\"reasoning_content\":\"think 1\""));
+  /* an empty corpus is an error */
+  p.corpus_path = ds_test_write(dir, "empty.jsonl", "");
+  assert_int_equal(run(&p, &s, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "empty"));
+}
+
 static void stored_as_parsed(void **state) {
   (void)state;
   struct ds_buf corpus;
@@ -404,8 +486,16 @@ static void stored_as_parsed(void **state) {
     const json_t *repo = json_object_get(rec, "repo"), *time = json_object_get(rec, "time");
     for (size_t cut = 1; cut < json_array_size(msgs); cut++) {
       if (strcmp(json_string_value(json_object_get(json_array_get(msgs, cut), "role")), "assistant") != 0) continue;
+      /* a model is sent a message's role, content, tool calls, tool call id and name only */
       json_t *prefix = json_array();
-      for (size_t j = 0; j < cut; j++) json_array_append(prefix, json_array_get(msgs, j));
+      for (size_t j = 0; j < cut; j++) {
+        json_t *m = json_array_get(msgs, j), *f = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(m, k, v) if (!strcmp(k, "role") || !strcmp(k, "content") || !strcmp(k, "tool_calls") ||
+                                         !strcmp(k, "tool_call_id") || !strcmp(k, "name")) json_object_set(f, k, v);
+        json_array_append_new(prefix, f);
+      }
       char *want_prefix = json_dumps(prefix, JSON_COMPACT), *want_orig = json_dumps(json_array_get(msgs, cut), JSON_COMPACT);
       char *want_seg = json_is_object(seg) ? json_dumps(seg, JSON_COMPACT | JSON_SORT_KEYS) : ds_strdup("{}");
       char *want_tools = json_is_array(tools) ? json_dumps(tools, JSON_COMPACT | JSON_SORT_KEYS) : ds_strdup("NULL");
@@ -537,6 +627,7 @@ int main(void) {
       cmocka_unit_test(seeds),
       cmocka_unit_test(accounting_and_retry),
       cmocka_unit_test(cancel_resume_shards_merge),
+      cmocka_unit_test(cut_modes_and_reasoning),
       cmocka_unit_test(stored_as_parsed),
       cmocka_unit_test(bad_input),
       cmocka_unit_test(load_while_sampling),
