@@ -30,14 +30,35 @@ static pthread_once_t lx_once = PTHREAD_ONCE_INIT;
 
 static uint64_t key_hash(const char *p, size_t n) { return ds_mix64(ds_hash64(p, n)); }
 
-static struct lex_entry *find(const char *p, size_t n) {
+static struct lex_entry *find_h(const char *p, size_t n, uint64_t h) {
   if (!lx.slot || n > 255) return NULL;
-  for (size_t i = key_hash(p, n) & lx.mask;; i = (i + 1) & lx.mask) {
+  for (size_t i = h & lx.mask;; i = (i + 1) & lx.mask) {
     uint32_t k = lx.slot[i];
     if (!k) return NULL;
     struct lex_entry *e = &lx.e[k - 1];
     if (e->klen == n && !memcmp(e->key, p, n)) return e;
   }
+}
+
+static struct lex_entry *find(const char *p, size_t n) { return find_h(p, n, key_hash(p, n)); }
+
+/* Lookups after loading go through a small per-thread cache of the last word seen in each
+ * of 16,384 slots (the table is megabytes: a lookup there is cache misses, and text repeats
+ * its words). A slot holds the word's 64-bit hash, so two words share an answer only when
+ * their hashes are equal. */
+static _Thread_local struct {
+  uint64_t tag; /* hash | 1; 0 = empty */
+  const struct lex_entry *e;
+} lcache[16384];
+
+static const struct lex_entry *lookup(const char *p, size_t n) {
+  uint64_t h = key_hash(p, n), tag = h | 1;
+  size_t ci = (size_t)(h >> 40) & 16383;
+  if (lcache[ci].tag == tag) return lcache[ci].e;
+  const struct lex_entry *e = find_h(p, n, h);
+  lcache[ci].tag = tag;
+  lcache[ci].e = e;
+  return e;
 }
 
 /* The entry for key (created empty); keys are copied into lx.keys later (offsets first,
@@ -197,7 +218,7 @@ enum ds_status deid_lex_init(void) {
   return lx.status;
 }
 
-const struct lex_entry *deid_lex_get(const char *folded, size_t n) { return find(folded, n); }
+const struct lex_entry *deid_lex_get(const char *folded, size_t n) { return n > 255 ? NULL : lookup(folded, n); }
 
 const struct lex_entry *deid_lex_word(const char *p, size_t n) {
   char buf[256];
@@ -213,7 +234,7 @@ const struct lex_entry *deid_lex_word(const char *p, size_t n) {
     k = deid_fold(p, n, buf, sizeof buf);
     if (k > sizeof buf) return NULL;
   }
-  return find(buf, k);
+  return lookup(buf, k);
 }
 
 const struct lex_entry *const *deid_lex_pool(enum lex_pool p, size_t *out_n) {

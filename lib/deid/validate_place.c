@@ -573,29 +573,26 @@ static size_t date_end(const struct deid_vctx *c, size_t i, bool *out_full) {
   return j;
 }
 
-static const char *const person_cues[] = {
+/* Pronouns tie a date to a person only near it ("my birthday is on May 3", not "Based on my
+ * search, here is the news of May 3"); the other words anywhere in its sentence. */
+static const char *const pronoun_cues[] = {
   "i ", "i'", "me ", "me.", "me,", "my ", "mine", "we ", "our ", "us ", "he ", "him", "his ", "she ", "her ",
-  "hers", "they ", "them", "their", "you ", "your", "born", "birth", "died", "death", "passed away", "married",
+  "hers", "they ", "them", "their", "you ", "your", NULL};
+static const char *const person_cues[] = {
+  "born", "birth", "died", "death", "passed away", "married",
   "wedding", "divorce", "appointment", "visit", "admitted", "admission", "discharge", "surgery", "diagnos",
   "hospital", "patient", "flew", "flight", "arriv", "depart", "travel", "trip", "hired", "joined", "graduat",
   "moved", "anniversary", "dob", "date:", "when:", "name:", "mr.", "mrs.", "ms.", "dr.", "son ", "daughter",
   "wife", "husband", "mother", "father", "mom", "dad", "brother", "sister", "baby", "child", "kid", "employee",
-  "customer", "client", "tenant", "member", "student", "passenger", "booking", "reservation", "check-in",
-  "check in", "check-out", "leave", "vacation", "interview", "started", "quit", "fired", "lease", NULL};
+  "customer ", "customer,", "customer.", "customer'", "client", "tenant", "member", "student", "passenger",
+  "booking", "reservation", "check-in", "check in", "check-out", "leave", "vacation", "interview", "started",
+  "quit", "fired", "lease", NULL};
 
-/* A date tied to a person: a personal word in its sentence. Dates with a label (birth,
- * "Date:", "When:") always count. */
-static bool tied_to_person(const struct deid_vctx *c, size_t s, size_t e) {
-  size_t a = s, b = e;
-  while (a > 0 && s - a < 160 && !(c->text[a - 1] == '\n' || ((c->text[a - 1] == '.' || c->text[a - 1] == '!' ||
-                                                                c->text[a - 1] == '?') && a < s && c->text[a] == ' ')))
-    a--;
-  while (b < c->len && b - e < 120 && c->text[b] != '\n' && !(c->text[b] == '.' && b + 1 < c->len && c->text[b + 1] == ' '))
-    b++;
-  char win[300];
+/* Lower-cased text of [a, b) with the date [s, e) left out as "|", padded with spaces. */
+static void date_window(const struct deid_vctx *c, size_t a, size_t b, size_t s, size_t e, char *win, size_t cap) {
   size_t n = 0;
   win[n++] = ' ';
-  for (size_t i = a; i < b && n + 2 < sizeof win; i++) {
+  for (size_t i = a; i < b && n + 2 < cap; i++) {
     if (i == s) {
       win[n++] = '|';
       i = e - 1;
@@ -605,7 +602,22 @@ static bool tied_to_person(const struct deid_vctx *c, size_t s, size_t e) {
   }
   win[n++] = ' ';
   win[n] = 0;
-  return deid_has_word(win, person_cues);
+}
+
+/* A date tied to a person: a personal word in its sentence, or a pronoun near it. Dates with
+ * a label (birth, "Date:", "When:") always count. */
+static bool tied_to_person(const struct deid_vctx *c, size_t s, size_t e) {
+  size_t a = s, b = e;
+  while (a > 0 && s - a < 160 && !(c->text[a - 1] == '\n' || ((c->text[a - 1] == '.' || c->text[a - 1] == '!' ||
+                                                                c->text[a - 1] == '?') && a < s && c->text[a] == ' ')))
+    a--;
+  while (b < c->len && b - e < 120 && c->text[b] != '\n' && !(c->text[b] == '.' && b + 1 < c->len && c->text[b + 1] == ' '))
+    b++;
+  char win[300];
+  date_window(c, a, b, s, e, win, sizeof win);
+  if (deid_has_word(win, person_cues)) return true;
+  date_window(c, s - a > 40 ? s - 40 : a, b - e > 24 ? e + 24 : b, s, e, win, sizeof win);
+  return deid_has_word(win, pronoun_cues);
 }
 
 static enum ds_status v_date(struct deid_vctx *c, size_t s, size_t e) {
