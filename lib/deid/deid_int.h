@@ -170,6 +170,49 @@ extern const size_t deid_tagger_weights_len;
 extern const unsigned deid_tagger_bits;
 extern const double deid_tagger_scale, deid_tagger_theta;
 
+/* ---- cue words of the name rules (names_cues.c) ------------------------------------------- */
+
+/* What a word is to the rules (one bit per list). */
+#define CUE_TITLE (1ull << 0)
+#define CUE_LABEL (1ull << 1)
+#define CUE_GREET (1ull << 2)
+#define CUE_SIGNOFF (1ull << 3)
+#define CUE_NAMED (1ull << 4)
+#define CUE_VERB_IN (1ull << 5)
+#define CUE_FROM_LEAD (1ull << 6)
+#define CUE_TO_LEAD (1ull << 7)
+#define CUE_WORKS (1ull << 8)
+#define CUE_PLACEWORD (1ull << 9)
+#define CUE_KIND (1ull << 10)
+#define CUE_MY (1ull << 11)
+#define CUE_NAME (1ull << 12)
+#define CUE_IS (1ull << 13)
+#define CUE_CALL (1ull << 14)
+#define CUE_ME (1ull << 15)
+#define CUE_I (1ull << 16)
+#define CUE_AM (1ull << 17)
+#define CUE_THIS (1ull << 18)
+#define CUE_APOS (1ull << 19)
+#define CUE_M (1ull << 20)
+#define CUE_IN (1ull << 21)
+#define CUE_NEAR (1ull << 22)
+#define CUE_FROM (1ull << 23)
+#define CUE_TO (1ull << 24)
+#define CUE_UP (1ull << 25)
+#define CUE_GREW (1ull << 26)
+#define CUE_BY (1ull << 27)
+#define CUE_AND (1ull << 28)
+#define CUE_REGARDS (1ull << 29)
+#define CUE_PRODUCT (1ull << 30)
+#define CUE_ORGHEAD (1ull << 31)
+#define CUE_VERB (1ull << 32)
+#define CUE_CALLS (1ull << 33)
+#define CUE_AT (1ull << 34)
+
+/* The cue bits of a word (any case; 0 when it is in no list); deid_cues_init first. */
+uint64_t deid_cue_word(const char *p, size_t n);
+void deid_cues_init(void);
+
 /* ---- names and places (names.c) ----------------------------------------------------------- */
 
 struct deid_names {
