@@ -94,6 +94,7 @@ static size_t name_run(const struct nctx *c, size_t i, int max) {
       continue;
     }
     if (is_cap(c, j)) {
+      if (cue(c, j) & CUE_I) break; /* "I", "I'm" */
       const struct lex_entry *e = lex(c, j);
       if (e && (e->flags & (LF_STOP | LF_TIME)) && !(e->fn >= 3 || e->sn >= 3)) break;
       j++;
@@ -219,7 +220,7 @@ static void rule_labels(struct nctx *c) {
     if (((p1 & CUE_IS) && (p2 & CUE_NAME)) || ((p1 & CUE_ME) && (p2 & CUE_CALL)))
       strong = true; /* "my name is", "name is", "call me" */
     else if (((p1 & CUE_AM) && (p2 & CUE_I)) || ((p1 & CUE_M) && (p2 & CUE_APOS) && (p3 & CUE_I)) ||
-             ((p1 & CUE_IS) && (p2 & CUE_THIS)))
+             (p1 & CUE_IM) || ((p1 & CUE_IS) && (p2 & CUE_THIS)))
       weak = true; /* "I am", "I'm", "this is" */
     else if (i >= 2 && (punct(c, i - 1, ':') || punct(c, i - 1, '-')) && (cue(c, i - 2) & CUE_LABEL))
       strong = true;
@@ -247,7 +248,9 @@ static void rule_labels(struct nctx *c) {
     if (e == i) continue;
     if (weak) {
       bool ok = false;
-      for (size_t k = i; k < e && !ok; k++) ok = namelike(c, k) && lex(c, k) && (lex(c, k)->fn >= 2 || lex(c, k)->sn >= 3);
+      for (size_t k = i; k < e && !ok; k++)
+        ok = (namelike(c, k) && lex(c, k) && (lex(c, k)->fn >= 2 || lex(c, k)->sn >= 3)) ||
+             (k > i && initial_at(c, k)); /* "Jaroslava P. Sedláčková" has a name's shape */
       if (!ok && (e - i < 2 || !namelike(c, i))) continue;
       /* a weak cue before a common word ("Hi Team", "Thanks Again") is not a name */
       const struct lex_entry *le = lex(c, i);
@@ -306,6 +309,31 @@ static void rule_lexicon(struct nctx *c) {
     bool after = prev > 0 && (is_per(c, prev - 1) || (prev < i && is_per(c, prev - 1))) &&
                  !(c->t->v[i].flags & TK_NL) && (c->t->v[i].flags & TK_SP);
     if (before || after) c->tag[i] = TAG_PER;
+  }
+}
+
+/* A name's shape: a capitalized word, a one-letter initial (with or without its period) and
+ * another capitalized word on one line, neither a common word ("Soib K. Kishiev", "Landerico
+ * B Hidalgo"). */
+static bool uncommon_cap(const struct nctx *c, size_t i) {
+  if (i >= c->t->n || !is_cap(c, i) || !lettered(c, i) || tlen(c, i) < 2 || (c->t->v[i].flags & TK_ALLCAPS) ||
+      (cue(c, i) & CUE_I))
+    return false;
+  const struct lex_entry *e = lex(c, i);
+  return !e || ((!e->wf || e->wf > 2 || e->fn >= 3 || e->sn >= 3) && !(e->flags & (LF_STOP | LF_TIME)));
+}
+
+static void rule_initials(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (!uncommon_cap(c, i) || product_word(c, i)) continue;
+    size_t k = i + 1;
+    if (k >= c->t->n || !is_cap(c, k) || deid_n_cps(tptr(c, k), tlen(c, k)) != 1 || (c->t->v[k].flags & TK_NL) ||
+        !(c->t->v[k].flags & TK_SP) || (cue(c, k) & CUE_I))
+      continue;
+    size_t l = punct(c, k + 1, '.') ? k + 2 : k + 1;
+    if (l >= c->t->n || (c->t->v[l].flags & TK_NL) || !(c->t->v[l].flags & TK_SP) || !uncommon_cap(c, l)) continue;
+    for (size_t m = i; m <= l; m++)
+      if (is_word(c, m) && c->tag[m] == TAG_NONE) c->tag[m] = TAG_PER;
   }
 }
 
@@ -540,10 +568,13 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
     for (;;) {
       size_t j = b;
       if (per && punct(c, j, '.') && deid_n_cps(tptr(c, j - 1), tlen(c, j - 1)) == 1) j++;
-      if (per && is_word(c, j) && !is_cap(c, j) && lex(c, j) && (lex(c, j)->flags & LF_PARTICLE)) j++;
+      for (int k = 0; k < 3 && per && is_word(c, j) && !is_cap(c, j) && lex(c, j) && (lex(c, j)->flags & LF_PARTICLE); k++)
+        j++; /* "van de", "de la" */
       if (j >= c->t->n || (c->t->v[j].flags & TK_NL)) break;
       unsigned char tj = c->tag[j];
       bool same = per ? (tj == TAG_PER || tj == TAG_PER_STRONG) : tj == TAG_LOC;
+      if (!same && per && j > b && is_cap(c, j) && !(cue(c, j) & CUE_I))
+        same = true; /* a capitalized word after a name and particles: "Maria van de Noort" */
       if (!same && per && initial_at(c, j) && j + 2 < c->t->n &&
           (c->tag[j + 2] == TAG_PER || c->tag[j + 2] == TAG_PER_STRONG))
         same = true;
@@ -564,6 +595,13 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
         bool acronym = tlen(c, a) >= 2 && isupper((unsigned char)w[0]) && isupper((unsigned char)w[1]);
         if (acronym && !(le && (le->fn >= 3 || le->sn >= 3))) continue;
         if (!lettered(c, a)) continue;
+        /* "E-mail", "X-ray": a hyphenated word ending in a common word */
+        const char *hy = memchr(w, '-', tlen(c, a));
+        if (hy) {
+          size_t rest = tlen(c, a) - (size_t)(hy + 1 - w);
+          const struct lex_entry *re = deid_lex_word(hy + 1, rest);
+          if (re && re->wf && re->wf <= 2 && re->fn < 3 && re->sn < 3) continue;
+        }
         if (!(c->t->v[a].flags & TK_ALLCAPS) && also_lowercase(c, a)) continue;
         /* "Mark Scheme", "Will Power": a common word before a capitalized common word */
         if (le && le->wf && le->wf <= 2 && a + 1 < c->t->n && is_cap(c, a + 1)) {
@@ -659,6 +697,7 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
   rule_places(&c);
   rule_lexicon(&c);
   rule_pairs(&c);
+  rule_initials(&c);
   rule_lists(&c);
   rule_orgs(&c);
   uint64_t seen[64];
