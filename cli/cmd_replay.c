@@ -278,7 +278,8 @@ static int run(int argc, char **argv) {
     return cli_errorf("interrupted; continue with: depsim replay --resume %s", p.db_path);
   }
   if (st) return cli_error(&err);
-  print_summary(p.db_path, &sum);
+  /* -q: nothing on success; a run with failed prefixes or samples still shows its accounting */
+  if (!cli_quiet || sum.failed || sum.samples_failed) print_summary(p.db_path, &sum);
   ds_replay_summary_release(&sum);
   return EXIT_OK;
 }

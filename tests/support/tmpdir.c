@@ -1,9 +1,11 @@
-/* tmpdir.c: scratch directories for test groups. */
+/* tmpdir.c: scratch directories for test groups, and files written and read in them. */
 #include "tmpdir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include "base/base.h"
 #include "depsim/depsim.h"
 
 int ds_test_tmpdir_make(char *templ) {
@@ -34,4 +36,28 @@ const char *ds_test_write(const char *dir, const char *name, const char *text) {
     abort();
   }
   return path;
+}
+
+void ds_test_put(const char *path, const void *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+    fprintf(stderr, "cannot write %s\n", path);
+    abort();
+  }
+}
+
+char *ds_test_slurp(const char *path) {
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  struct ds_err err = {0};
+  if (ds_read_file(path, 0, &b, &err) != DS_OK) {
+    fprintf(stderr, "cannot read %s: %s\n", path, err.msg);
+    abort();
+  }
+  return ds_buf_detach(&b, NULL);
+}
+
+bool ds_test_exists(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0;
 }
