@@ -125,11 +125,8 @@ struct addr_state {
 static enum ds_status addr_word(void *ud, const char *w, size_t n, bool first, struct deid_rng *r, struct ds_buf *out) {
   struct addr_state *a = ud;
   DS_UNUSED(first);
-  bool digits = false, letters = false;
-  for (size_t i = 0; i < n; i++) {
-    digits |= isdigit((unsigned char)w[i]) != 0;
-    letters |= !isdigit((unsigned char)w[i]);
-  }
+  bool digits = false;
+  for (size_t i = 0; i < n; i++) digits |= isdigit((unsigned char)w[i]) != 0;
   if (digits) return number(w, n, r, out); /* house numbers, "5th", postal codes, units */
   if (keep_word(w, n)) return ds_buf_add(out, w, n);
   char f[64];
