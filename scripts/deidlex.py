@@ -1,7 +1,7 @@
 """deidlex.py: what scripts/train-names.py and lib/deid share, written once in Python: the
 character classes, case folding and tokenizer of lib/deid/tokens.c, the tagger's features of
 lib/deid/tagger.c, and the lexicon record layout of lib/deid/lexicon.c. Python 3.11 standard
-library only. Each function here has a C twin; tests/unit/test_deid_tagger.c checks that the two
+library only. Each function here has a C twin; tests/unit/test_deid_names.c checks that the two
 agree on the vectors this script writes."""
 
 import unicodedata

@@ -661,7 +661,7 @@ def main():
 
 def write_vectors(path, lex, q, scale):
     """Sentences and, per candidate token, its byte range and integer score: the C tagger must
-    give the same (tests/unit/test_deid_tagger.c)."""
+    give the same (tests/unit/test_deid_names.c)."""
     sents = ["My name is Ástríður Steinarsdóttir and I live in Reykjavík.",
              "Will you call Mark Scheme tomorrow? Dear Mr. O'Neil, thanks - Jean-Luc Picard",
              "creator.create(\"FitnessMin\", base.Fitness) by Brian Christian\n\"ÉMILE ZOLA\" wrote J. K. Rowling's",

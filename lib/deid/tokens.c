@@ -1,6 +1,6 @@
 /* tokens.c: code points, letter classes, case folding and the word tokenizer the name tagger
  * reads. Twin of scripts/deidlex.py (decode, is_letter, is_upper, fold_bytes, tokenize, shape):
- * the trained weights are only valid while the two agree, which test_deid_tagger checks. */
+ * the trained weights are only valid while the two agree, which test_deid_names checks. */
 #include "deid_int.h"
 
 uint32_t deid_decode(const unsigned char *p, size_t avail, size_t *out_len) {
