@@ -56,7 +56,7 @@ static const char usage_tail[] =
     "  --deid-allow FILE        allow-list: literal values, @domain, CIDR ranges\n"
     "  --deid-patterns FILE     extra patterns, lines 'LABEL REGEX'\n"
     "  --deid-names FILE        extra first names\n"
-    "  --deid-fields a.b,c      extra record fields to de-identify\n"
+    "  --deid-fields a.b,c      (kept for compatibility: every field is de-identified)\n"
     "  --deid-replace MODE      surrogate (default: fake values of the same kind and shape) or\n"
     "                           placeholder (<PERSON_1>)\n"
     "  --deid-key-env VAR       the de-identification key in $VAR: replacements and hashed ids\n"
