@@ -143,6 +143,8 @@ static enum ds_status run_info(struct model_ctx *c, const char *schema, const ch
     }
   }
   json_object_set_new(o, "rubric", rub);
+  sqlite3_finalize(st);
+  st = NULL;
   /* prefixes not replayed, by status and reason: a prefix longer than the model's context says
    * how long the longest was, against what context */
   json_t *why = json_array();
