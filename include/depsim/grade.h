@@ -184,6 +184,9 @@ DS_API enum ds_status ds_grader_new(const struct ds_rubric *r, const struct ds_g
                                     struct ds_grader **out, struct ds_err *err);
 DS_API void ds_grader_free(struct ds_grader *g);
 DS_API bool ds_grader_has_judge(const struct ds_grader *g);
+/* The i-th judge as its backend describes itself (no secrets), or NULL past the last. Borrowed
+ * until ds_grader_free. */
+DS_API const char *ds_grader_judge_name(const struct ds_grader *g, unsigned i);
 /* Grades n samples; out is n * ds_rubric_n_categories entries (sample-major) that the caller
  * releases with ds_grades_release. skip (may be NULL) marks entries not to grade (done
  * before). Judge requests of all n samples run concurrently. Grader errors are per entry

@@ -165,6 +165,10 @@ enum ds_status ds_grader_new(const struct ds_rubric *r, const struct ds_grader_p
 
 bool ds_grader_has_judge(const struct ds_grader *g) { return g->n_judges > 0; }
 
+const char *ds_grader_judge_name(const struct ds_grader *g, unsigned i) {
+  return i < g->n_judges ? ds_backend_describe(g->judges[i].b) : NULL;
+}
+
 /* ------------------------------------------------------------------ rule state */
 
 

@@ -88,6 +88,40 @@ static bool mark_holds(sqlite3 *db, int64_t mark) {
   return ok;
 }
 
+/* meta grade:<rubric sha256>, written when a grade call finishes: how the run was graded (the
+ * judges as described, votes and the other settings a verdict depends on) and through which
+ * sample id every 'ok' sample is graded, so that merge can refuse shards graded otherwise or in
+ * part. A call without judges leaves the record of one with judges as it was: its samples lack
+ * the judge categories. */
+static enum ds_status write_record(struct ds_store *s, const struct ds_rubric *r, const struct ds_grader *g,
+                                   const struct ds_grader_params *gp, int64_t through, struct ds_err *err) {
+  char key[100];
+  snprintf(key, sizeof key, "grade:%s", ds_rubric_sha256(r));
+  if (!ds_grader_has_judge(g)) {
+    char *old = NULL;
+    bool keep = false;
+    if (ds_store_meta_get(s, key, &old, NULL) == DS_OK) {
+      json_t *o = json_loads(old, 0, NULL);
+      keep = json_array_size(json_object_get(json_object_get(o, "config"), "judges")) > 0;
+      json_decref(o);
+      ds_free(old);
+    }
+    if (keep) return DS_OK;
+  }
+  json_t *judges = json_array();
+  const char *jn;
+  for (unsigned i = 0; (jn = ds_grader_judge_name(g, i)); i++) json_array_append_new(judges, json_string(jn));
+  json_t *rec = json_pack("{s:s, s:{s:o, s:i, s:f, s:i, s:i, s:i, s:s?}, s:I}", "rubric", ds_rubric_name(r), "config",
+                          "judges", judges, "votes", (int)gp->votes, "judge_temperature", gp->judge_temperature,
+                          "judge_max_tokens", gp->judge_max_tokens, "json_schema", gp->json_schema, "judge_attempts",
+                          (int)gp->judge_attempts, "workspace", gp->workspace, "through", (json_int_t)through);
+  char *v = rec ? ds_json_compact(rec) : NULL;
+  json_decref(rec);
+  enum ds_status st = v ? ds_store_meta_set(s, key, v, err) : ds_fail(err, DS_E_NOMEM, "out of memory");
+  ds_free(v);
+  return st;
+}
+
 static char *col_dup(sqlite3_stmt *q, int i) {
   const char *t = (const char *)sqlite3_column_text(q, i);
   return t ? ds_strdup(t) : NULL;
@@ -358,6 +392,7 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
   stats.samples_skipped += gm.samples;
   stats.not_applicable += gm.not_applicable;
   stats.needs_judge += gm.needs_judge;
+  if ((st = write_record(store, rubric, g, &p->grader, last, err))) goto out;
   {
     char detail[256];
     snprintf(detail, sizeof detail,

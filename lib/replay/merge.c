@@ -1,6 +1,7 @@
 /* merge.c: combines shard run databases into one run: parameters must agree, no prefix may
- * appear twice; prefixes, samples, tool steps, rubrics and grades are copied with their ids
- * remapped, and the accounting is recomputed. Counts are additive, so shards merge exactly. */
+ * appear twice, shards graded must all be graded alike and in full; prefixes, samples, tool
+ * steps, rubrics and grades are copied with their ids remapped, and the accounting is
+ * recomputed. Counts are additive, so shards merge exactly. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,150 @@ static bool run_state_key(const char *k) {
                                      "replay_watermark"};
   for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++)
     if (strcmp(k, keys[i]) == 0) return true;
-  return strncmp(k, "grade_mark:", 11) == 0; /* a shard's sample ids: the merged run has others */
+  /* a shard's sample ids: the merged run has others (grade: records are checked apart) */
+  return strncmp(k, "grade_mark:", 11) == 0 || strncmp(k, "grade:", 6) == 0;
+}
+
+/* ------------------------------------------------------------------ grading of the shards */
+
+/* The grade:<sha256> record of lib/grade/run.c: the rubric's name, the settings its verdicts
+ * depend on (config) and the sample id through which every 'ok' sample is graded. */
+static const char *rec_rubric(const json_t *meta, const char *key) {
+  json_t *r = json_loads(json_string_value(json_object_get(meta, key)), 0, NULL);
+  static char name[128];
+  snprintf(name, sizeof name, "%s", ds_json_str(r, "rubric", "?"));
+  json_decref(r);
+  return name;
+}
+
+static char *rec_config(const json_t *meta, const char *key) {
+  json_t *r = json_loads(json_string_value(json_object_get(meta, key)), 0, NULL);
+  char *c = ds_json_compact(json_object_get(r, "config"));
+  json_decref(r);
+  return c;
+}
+
+/* One input: each grading it records covers every 'ok' sample, and every rubric it holds grades
+ * of has a record (a grade that never finished has none). */
+static enum ds_status check_graded_whole(struct ds_store *s, const char *path, const json_t *meta, struct ds_err *err) {
+  sqlite3 *db = ds_store_db(s);
+  sqlite3_stmt *q = NULL;
+  enum ds_status st = DS_OK;
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)meta, key, v) {
+    if (strncmp(key, "grade:", 6) != 0) continue;
+    json_t *r = json_loads(json_string_value(v), 0, NULL);
+    long long through = (long long)ds_json_num(r, "through", -1);
+    json_decref(r);
+    if (sqlite3_prepare_v2(db, "SELECT count(*), min(id) FROM samples WHERE status = 'ok' AND id > ?", -1, &q, NULL))
+      return rp_db_fail(db, err, "reading samples");
+    sqlite3_bind_int64(q, 1, through);
+    long long after = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    sqlite3_finalize(q);
+    q = NULL;
+    if (through < 0 || after != 0)
+      return ds_fail(err, DS_E_MISMATCH,
+                     "merge: %s is graded with rubric '%s' (sha256 %.12s) only in part: %lld 'ok' samples were added "
+                     "after its grade finished; grade it again with that rubric, then merge",
+                     path, rec_rubric(meta, key), key + 6, after);
+  }
+  if (sqlite3_prepare_v2(db, "SELECT DISTINCT rubric_sha256 FROM grades", -1, &q, NULL))
+    return rp_db_fail(db, err, "reading grades");
+  while (!st && sqlite3_step(q) == SQLITE_ROW) {
+    char rk[100];
+    snprintf(rk, sizeof rk, "grade:%s", (const char *)sqlite3_column_text(q, 0));
+    if (!json_object_get(meta, rk))
+      st = ds_fail(err, DS_E_MISMATCH,
+                   "merge: %s has grades of rubric sha256 %.12s but its grade did not finish (interrupted, or made "
+                   "by a depsim that kept no record); grade it again with that rubric, then merge",
+                   path, rk + 6);
+  }
+  sqlite3_finalize(q);
+  return st;
+}
+
+/* Two inputs graded alike: the same rubrics, each with the same judges and settings. */
+static enum ds_status compare_grading(const char *a_path, const json_t *a, const char *b_path, const json_t *b,
+                                      struct ds_err *err) {
+  const char *key;
+  const json_t *v;
+  for (int pass = 0; pass < 2; pass++) {
+    const char *xp = pass ? b_path : a_path, *yp = pass ? a_path : b_path;
+    const json_t *x = pass ? b : a, *y = pass ? a : b;
+    json_object_foreach((json_t *)x, key, v) {
+      if (strncmp(key, "grade:", 6) != 0 || json_object_get(y, key)) continue;
+      const char *other = NULL; /* a rubric y is graded with and x is not */
+      const char *k2;
+      const json_t *v2;
+      json_object_foreach((json_t *)y, k2, v2) if (strncmp(k2, "grade:", 6) == 0 && !json_object_get(x, k2)) other = k2;
+      char xr[128];
+      snprintf(xr, sizeof xr, "%s", rec_rubric(x, key));
+      if (other)
+        return ds_fail(err, DS_E_MISMATCH,
+                       "merge: %s is graded with rubric '%s' (sha256 %.12s) and %s with rubric '%s' (sha256 %.12s): "
+                       "grade every shard with the same rubric before merging",
+                       xp, xr, key + 6, yp, rec_rubric(y, other), other + 6);
+      return ds_fail(err, DS_E_MISMATCH,
+                     "merge: %s is graded with rubric '%s' (sha256 %.12s) and %s is not: grade every shard with it "
+                     "before merging (or merge ungraded shards and grade the merged run)",
+                     xp, xr, key + 6, yp);
+    }
+  }
+  json_object_foreach((json_t *)a, key, v) {
+    if (strncmp(key, "grade:", 6) != 0) continue;
+    char *ca = rec_config(a, key), *cb = rec_config(b, key);
+    bool same = ca && cb && strcmp(ca, cb) == 0;
+    enum ds_status st = DS_OK;
+    if (!same)
+      st = ds_fail(err, DS_E_MISMATCH, "merge: %s and %s graded rubric '%s' (sha256 %.12s) with other judges or settings: %s vs %s",
+                   a_path, b_path, rec_rubric(a, key), key + 6, ca ? ca : "?", cb ? cb : "?");
+    ds_free(ca);
+    ds_free(cb);
+    if (st) return st;
+  }
+  return DS_OK;
+}
+
+/* The merged run's grading: each record with the merged run's last 'ok' sample, and the grade
+ * marks every input has summed, so that grading the merged run again loads nothing. */
+static enum ds_status merged_grading(struct ds_store *out, json_t *const *metas, size_t n, struct ds_err *err) {
+  sqlite3 *db = ds_store_db(out);
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM samples WHERE status = 'ok'", -1, &q, NULL))
+    return rp_db_fail(db, err, "reading samples");
+  long long last = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+  sqlite3_finalize(q);
+  enum ds_status st = DS_OK;
+  const char *key;
+  const json_t *v;
+  json_object_foreach(metas[0], key, v) {
+    if (st) break;
+    json_t *rec = json_loads(json_string_value(v), 0, NULL);
+    char *val = NULL;
+    if (strncmp(key, "grade:", 6) == 0 && rec) {
+      json_object_set_new(rec, "through", json_integer(last));
+      val = ds_json_compact(rec);
+    } else if (strncmp(key, "grade_mark:", 11) == 0 && rec && last > 0) {
+      double samples = 0, na = 0, nj = 0;
+      size_t have = 0;
+      for (size_t i = 0; i < n; i++) {
+        json_t *m = json_loads(json_string_value(json_object_get(metas[i], key)), 0, NULL);
+        if (m) have++;
+        samples += ds_json_num(m, "samples", 0), na += ds_json_num(m, "not_applicable", 0);
+        nj += ds_json_num(m, "needs_judge", 0);
+        json_decref(m);
+      }
+      char buf[200];
+      snprintf(buf, sizeof buf, "{\"mark\":%lld,\"samples\":%.0f,\"not_applicable\":%.0f,\"needs_judge\":%.0f}", last,
+               samples, na, nj);
+      if (have == n) val = ds_strdup(buf);
+    }
+    json_decref(rec);
+    if (val) st = ds_store_meta_set(out, key, val, err);
+    ds_free(val);
+  }
+  return st;
 }
 
 static enum ds_status read_meta(struct ds_store *s, json_t **out, struct ds_err *err) {
@@ -165,6 +309,7 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
     }
     if ((st = ds_store_open(inputs[i], DS_STORE_READ, &s, err))) goto out;
     st = read_meta(s, &metas[i], err);
+    if (!st) st = check_graded_whole(s, inputs[i], metas[i], err);
     ds_store_close(s);
     if (st) goto out;
     const char *kind = json_string_value(json_object_get(metas[i], "kind"));
@@ -172,7 +317,9 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
       st = ds_fail(err, DS_E_INVALID, "merge: %s is not a replay run database", inputs[i]);
       goto out;
     }
-    if (i > 0 && (st = compare_meta(inputs[0], metas[0], inputs[i], metas[i], err))) goto out;
+    if (i > 0 && ((st = compare_meta(inputs[0], metas[0], inputs[i], metas[i], err)) ||
+                  (st = compare_grading(inputs[0], metas[0], inputs[i], metas[i], err))))
+      goto out;
     unsigned si = 0, sn = 1;
     const char *shard = json_string_value(json_object_get(metas[i], "shard"));
     if (!shard || sscanf(shard, "%u/%u", &si, &sn) != 2) {
@@ -300,6 +447,7 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
   if (!st) st = ds_store_meta_set(out, "merged_from", from ? from : "[]", err);
   if (!st) st = ds_store_meta_set(out, "corpus_load", load, err);
   if (!st) st = ds_store_meta_set(out, "corpus_path", json_string_value(json_object_get(metas[0], "corpus_path")), err);
+  if (!st) st = merged_grading(out, metas, n_inputs, err);
   ds_free(from);
   if (st || (st = ds_store_commit(out, err))) goto out;
   in_tx = false;
@@ -317,6 +465,10 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
     st = ds_fail(err, DS_E_IO, "merge: cannot rename %s to %s: %s", tmp.data, out_path, strerror(errno));
 
 out:
+  /* a step the cancellation interrupted (a copy, the accounting's count) failed with SQLite's
+   * "interrupted": the cause is the cancellation */
+  if (st && st != DS_E_CANCELLED && created && ds_log_cancelled(log))
+    st = ds_fail(err, DS_E_CANCELLED, "merge: cancelled; nothing was written to %s", out_path);
   sqlite3_finalize(q);
   if (in_tx) ds_store_rollback(out);
   if (attached) sqlite3_exec(ds_store_db(out), "DETACH DATABASE src", NULL, NULL, NULL);
