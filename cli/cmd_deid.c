@@ -1,5 +1,6 @@
-/* cmd_deid.c: `depsim deid`: de-identifies canonical JSONL records, post-scans what it wrote
- * and fails (exit 3, no output kept) when the post-scan finds anything. */
+/* cmd_deid.c: `depsim deid`: de-identifies canonical JSONL records (every string of each),
+ * post-scans what it wrote and fails (exit 3, no output kept) when the post-scan finds
+ * anything. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,23 +12,35 @@
 static const char usage[] =
   "usage: depsim deid IN.jsonl -o OUT.jsonl [options]\n"
   "\n"
-  "Replaces personal data and secrets in every text field of canonical records (message\n"
-  "content, tool-call arguments including text inside their JSON escapes, tool results,\n"
-  "system prompts, and --fields) with typed placeholders: one value keeps one placeholder\n"
-  "within a conversation (<EMAIL_1>), or across the corpus with --hmac-key-env. The output\n"
-  "is then scanned again; any finding fails the run (exit 3) and no output is kept.\n"
+  "Replaces personal data and secrets in every string of canonical records (messages, tool\n"
+  "calls and results including text inside their JSON escapes, tools, segment, user and\n"
+  "unknown fields; ids holding personal data become a keyed hash) by realistic surrogates\n"
+  "of the same kind and shape (default) or typed placeholders (<EMAIL_1>). One value keeps\n"
+  "one replacement within a conversation, or across the corpus with a key. Person names\n"
+  "come from a trained tagger, name lists and context; in code (fences, inline code, text\n"
+  "that parses as code) only secrets, structured identifiers and values of personal keys\n"
+  "are replaced. The output is then scanned again; any finding fails the run (exit 3) and\n"
+  "no output is kept.\n"
   "\n"
   "Options:\n"
   "  -o, --output FILE        output JSONL (required; written atomically)\n"
+  "  --replace MODE           surrogate (default: fake values that read like real ones) or\n"
+  "                           placeholder (<PERSON_1>: for audit views)\n"
   "  --types LIST             types to detect, e.g. all,-person or email,phone,secrets\n"
   "                           (EMAIL PHONE CARD IBAN SSN IP MAC URL_CREDENTIAL AWS_KEY\n"
   "                           GITHUB_TOKEN OPENAI_KEY ANTHROPIC_KEY SLACK_TOKEN GOOGLE_API_KEY\n"
-  "                           JWT PRIVATE_KEY SECRET ADDRESS PERSON DOB)\n"
+  "                           JWT PRIVATE_KEY SECRET ADDRESS PERSON DOB LOCATION DATE\n"
+  "                           DRIVER_LICENSE PASSPORT MEDICAL_RECORD ACCOUNT ID_NUMBER AGE)\n"
+  "  --keep-public-figures    keep names of public figures in ordinary discussion (famous\n"
+  "                           surnames, an author after \"a book by\"); default: replace all\n"
   "  --allow FILE             allow-list: literal values, @domain, CIDR ranges\n"
   "  --patterns FILE          extra patterns, lines 'LABEL REGEX'\n"
   "  --names FILE             extra first names, one a line\n"
-  "  --fields a.b,c           extra record fields to de-identify (dotted paths)\n"
-  "  --hmac-key-env VAR       corpus-wide placeholders keyed by HMAC-SHA256 with the key in $VAR\n"
+  "  --fields a.b,c           (kept for compatibility: every field is de-identified)\n"
+  "  --key-env VAR            the de-identification key in $VAR: replacements consistent\n"
+  "                           across the corpus (keyed HMAC-SHA256), never reversible without\n"
+  "                           the key (--hmac-key-env is the same)\n"
+  "  --key-file FILE          the key as the first line of FILE instead\n"
   "  --report FILE            write the full counts (JSON) to FILE (stderr gets one summary line)\n"
   "  --on-error skip|fail     a bad input line: report and skip it (default), or stop\n"
   "  -q, --quiet              no progress lines\n"
@@ -40,10 +53,14 @@ static int run(int argc, char **argv) {
     {"allow", required_argument, NULL, 'a'},  {"patterns", required_argument, NULL, 'p'},
     {"names", required_argument, NULL, 'n'},  {"fields", required_argument, NULL, 'f'},
     {"hmac-key-env", required_argument, NULL, 'k'}, {"report", required_argument, NULL, 'r'},
-    {"on-error", required_argument, NULL, 'e'}, {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+    {"on-error", required_argument, NULL, 'e'}, {"quiet", no_argument, NULL, 'q'},
+    {"replace", required_argument, NULL, 'R'}, {"key-env", required_argument, NULL, 'k'},
+    {"key-file", required_argument, NULL, 'K'}, {"keep-public-figures", no_argument, NULL, 'P'},
+    {NULL, 0, NULL, 0}};
   struct ds_deid_params p;
   ds_deid_default_params(&p);
   p.log = cli_log;
+  p.replace = DS_DEID_REPLACE_SURROGATE; /* a corpus for replay: realistic */
   const char *out_path = NULL, *report_path = NULL;
   bool fail_on_error = false;
   int c;
@@ -57,6 +74,13 @@ static int run(int argc, char **argv) {
     case 'n': p.names_file = optarg; break;
     case 'f': p.fields = optarg; break;
     case 'k': p.hmac_key_env = optarg; break;
+    case 'K': p.key_file = optarg; break;
+    case 'P': p.keep_public_figures = true; break;
+    case 'R':
+      if (!strcmp(optarg, "surrogate")) p.replace = DS_DEID_REPLACE_SURROGATE;
+      else if (!strcmp(optarg, "placeholder")) p.replace = DS_DEID_REPLACE_PLACEHOLDER;
+      else return cli_usage_error("--replace: expected surrogate or placeholder, got '%s'", optarg);
+      break;
     case 'r': report_path = optarg; break;
     case 'e':
       if (!strcmp(optarg, "fail")) fail_on_error = true;
@@ -67,6 +91,7 @@ static int run(int argc, char **argv) {
     }
   }
   if (optind + 1 != argc) return cli_usage_error("expected one input file");
+  if (p.hmac_key_env && p.key_file) return cli_usage_error("--key-env and --key-file: give the key once");
   if (!out_path) return cli_usage_error("-o OUT.jsonl is required");
   const char *in_path = argv[optind];
 

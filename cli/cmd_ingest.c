@@ -56,8 +56,13 @@ static const char usage_tail[] =
     "  --deid-allow FILE        allow-list: literal values, @domain, CIDR ranges\n"
     "  --deid-patterns FILE     extra patterns, lines 'LABEL REGEX'\n"
     "  --deid-names FILE        extra first names\n"
-    "  --deid-fields a.b,c      extra record fields to de-identify\n"
-    "  --deid-hmac-key-env VAR  corpus-wide placeholders keyed by the HMAC key in $VAR\n"
+    "  --deid-fields a.b,c      (kept for compatibility: every field is de-identified)\n"
+    "  --deid-replace MODE      surrogate (default: fake values of the same kind and shape) or\n"
+    "                           placeholder (<PERSON_1>)\n"
+    "  --deid-key-env VAR       the de-identification key in $VAR: replacements and hashed ids\n"
+    "                           consistent across the corpus (--deid-hmac-key-env is the same)\n"
+    "  --deid-key-file FILE     the key as the first line of FILE instead\n"
+    "  --deid-keep-public-figures  keep names of public figures in ordinary discussion\n"
     "Before the corpus is renamed into place it is scanned again; any finding fails the run\n"
     "(exit 3) and the corpus is kept as FILE.rejected.\n"
     "\n"
@@ -137,14 +142,15 @@ static int run(int argc, char **argv) {
   ds_ingest_default_params(&p);
   p.log = cli_log;
   enum { O_FORMAT = 256, O_CONSENT, O_ASSUME, O_ONERR, O_MAXLINE, O_MAXDEPTH, O_NODEID, O_DTYPES, O_DALLOW,
-         O_DPAT, O_DNAMES, O_DFIELDS, O_DHMAC, O_MAXFAILED, O_ALLOWEMPTY, O_MAXDOC, O_KEEPDUP, O_IDF, O_MSGF, O_TIMEF,
-         O_SEGF, O_CONTF };
+         O_DPAT, O_DNAMES, O_DFIELDS, O_DHMAC, O_DREPLACE, O_DKEYFILE, O_DPUBLIC, O_MAXFAILED, O_ALLOWEMPTY,
+         O_MAXDOC, O_KEEPDUP, O_IDF, O_MSGF, O_TIMEF, O_SEGF, O_CONTF };
   static const char *segs[64];
   size_t n_segs = 0;
   struct ds_deid_params dp;
   ds_deid_default_params(&dp);
   dp.log = cli_log;
-  bool no_deid = false;
+  dp.replace = DS_DEID_REPLACE_SURROGATE; /* a corpus for replay: realistic */
+  bool no_deid = false, deid_opts = false;
   static const struct option opts[] = {
       {"output", required_argument, NULL, 'o'},        {"format", required_argument, NULL, O_FORMAT},
       {"consent-field", required_argument, NULL, O_CONSENT}, {"assume-consent", no_argument, NULL, O_ASSUME},
@@ -153,7 +159,9 @@ static int run(int argc, char **argv) {
       {"no-deid", no_argument, NULL, O_NODEID}, {"deid-types", required_argument, NULL, O_DTYPES},
       {"deid-allow", required_argument, NULL, O_DALLOW}, {"deid-patterns", required_argument, NULL, O_DPAT},
       {"deid-names", required_argument, NULL, O_DNAMES}, {"deid-fields", required_argument, NULL, O_DFIELDS},
-      {"deid-hmac-key-env", required_argument, NULL, O_DHMAC}, {"max-failed", required_argument, NULL, O_MAXFAILED},
+      {"deid-hmac-key-env", required_argument, NULL, O_DHMAC}, {"deid-key-env", required_argument, NULL, O_DHMAC},
+      {"deid-replace", required_argument, NULL, O_DREPLACE}, {"deid-key-file", required_argument, NULL, O_DKEYFILE},
+      {"deid-keep-public-figures", no_argument, NULL, O_DPUBLIC}, {"max-failed", required_argument, NULL, O_MAXFAILED},
       {"allow-empty", no_argument, NULL, O_ALLOWEMPTY}, {"max-document-bytes", required_argument, NULL, O_MAXDOC},
       {"keep-duplicates", no_argument, NULL, O_KEEPDUP},
       {"id-field", required_argument, NULL, O_IDF}, {"messages-field", required_argument, NULL, O_MSGF},
@@ -225,6 +233,14 @@ static int run(int argc, char **argv) {
     case O_DNAMES: dp.names_file = optarg; break;
     case O_DFIELDS: dp.fields = optarg; break;
     case O_DHMAC: dp.hmac_key_env = optarg; break;
+    case O_DKEYFILE: dp.key_file = optarg, deid_opts = true; break;
+    case O_DPUBLIC: dp.keep_public_figures = true, deid_opts = true; break;
+    case O_DREPLACE:
+      if (!strcmp(optarg, "surrogate")) dp.replace = DS_DEID_REPLACE_SURROGATE;
+      else if (!strcmp(optarg, "placeholder")) dp.replace = DS_DEID_REPLACE_PLACEHOLDER;
+      else return cli_usage_error("--deid-replace: expected surrogate or placeholder, got '%s'", optarg);
+      deid_opts = true;
+      break;
     default: return cli_usage_error("unknown option");
     }
   }
@@ -238,7 +254,8 @@ static int run(int argc, char **argv) {
   p.inputs = (const char *const *)(argv + optind);
   p.n_inputs = (size_t)(argc - optind);
 
-  if (no_deid && (dp.types || dp.allow_file || dp.patterns_file || dp.names_file || dp.fields || dp.hmac_key_env))
+  if (no_deid && (dp.types || dp.allow_file || dp.patterns_file || dp.names_file || dp.fields || dp.hmac_key_env ||
+                  deid_opts))
     return cli_usage_error("--no-deid conflicts with the --deid-* options");
   struct ds_deid *deid = NULL;
   if (!no_deid) {

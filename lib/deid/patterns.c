@@ -1,6 +1,7 @@
 /* patterns.c: the built-in detector patterns. They are candidate finders: every one is
  * compiled into a single Hyperscan database and each candidate is then checked by the
- * validator of its kind (validate.c), so patterns stay general and cheap. */
+ * validator of its kind (validate*.c), so patterns stay general and cheap. Person names and
+ * places are not patterns: names.c finds them with the tagger and context rules. */
 #include "deid_int.h"
 
 #define CL HS_FLAG_CASELESS
@@ -78,6 +79,11 @@ const struct deid_pattern deid_builtin_patterns[] = {
    NOSOM, T_ADDRESS, K_ADDR_STREET},
   {"\\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\\.?[ ]?#?[ ]?\\d{1,5}[A-Za-z]?\\b", CL, T_ADDRESS, K_ADDR_UNIT},
   {"\\b(?:PSC|CMR|Unit) \\d{3,5},? Box \\d{3,5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
+  {"\\bP\\.? ?O\\.? ?Box \\d{1,6}\\b", CL, T_ADDRESS, K_ADDR_UNIT},
+  {"\\b(?:the )?corner of ", CL, T_ADDRESS, K_ADDR_CORNER},
+  /* "Name Words 12": a street named before its number (most of Europe); needs a postal code or
+   * house number before it, an address word near it, or more address after it */
+  {"[A-Za-z\\x80-\\xff.'\\-] \\d{1,5}[A-Za-z]?\\b", NOSOM, T_ADDRESS, K_ADDR_EURO},
   {"\\b(?:APO|FPO|DPO) (?:AA|AE|AP) \\d{5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
   {"\\b(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+\\b", 0, T_ADDRESS, K_ADDR_MIL},
   {"\\b[A-Z][a-z\\x80-\\xff]*(?:stra\\xc3\\x9fe|strasse|str\\.|weg|gasse|allee|platz|damm|tie|katu|kuja|"
@@ -88,19 +94,32 @@ const struct deid_pattern deid_builtin_patterns[] = {
    "(?:[ ][A-Za-z\\x80-\\xff'\\-]+){1,4},?[ ]\\d{1,5}[a-zA-Z]?\\b",
    NOSOM, T_ADDRESS, K_ADDR_EURO_PREFIX},
 
-  /* person names: titles, labels ("my name is", "Name:") and the first-name dictionary
-   * (its pattern is generated in deid.c from deid_first_names) */
-  {"\\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta)\\.?[ ]+", NOSOM, T_PERSON,
-   K_NAME_TITLE},
-  {"\\b(?:my name is|my name's|attn|dear|regards|sincerely|signed|cheers|thanks)[ \\t]*[:,]?[ \\t\\r\\n]*",
-   NOSOM | CL, T_PERSON, K_NAME_LABEL},
-  {"\\b(?:full name|first name|last name|surname|maiden name|name|contact person|patient|customer|applicant|"
-   "employee|user|account holder|holder|guardian|spouse|author|from|to|cc)(?::|\\?| :)[ \\t\\r\\n]*",
-   NOSOM | CL, T_PERSON, K_NAME_LABEL},
-  {"\\b(?:named|called|says|said|according to)[ \\t]+", NOSOM, T_PERSON, K_NAME_LABEL},
-
   /* dates of birth, where labeled */
-  {"\\b(?:date of birth|birth ?date|birthday|d\\.?o\\.?b\\.?|born(?: on)?)[ \\t]*[:\\-]?[ \\t]*", NOSOM | CL,
+  {"\\b(?:date of birth|birth ?date|birthday|d\\.?o\\.?b\\.?|born(?: on)?)[ \\t]*[:\\-=]?[ \\t]*", NOSOM | CL,
    T_DOB, K_DOB},
+  /* other dates (kept only when tied to a person: validate_place.c) */
+  {"\\b\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{2,4}\\b", 0, T_DATE, K_DATE},
+  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.? \\d{1,2}\\b", 0, T_DATE, K_DATE},
+  {"\\b\\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", 0, T_DATE, K_DATE},
+
+  /* numbers named by a label */
+  {"\\b(?:driver'?s?|driving|drivers)[ \\-]?licen[cs]es?|\\bD\\.?L\\.?(?: ?#| no\\.?| number)|\\blicen[cs]e "
+   "(?:number|no\\.?|#)",
+   NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
+  {"\\bpassport(?: card)?", NOSOM | CL, T_PASSPORT, K_LABELED_ID},
+  {"\\bMRN\\b|\\bmedical record|\\bhealth record|\\bpatient (?:id|number|no\\.?|#)|\\bchart (?:number|no\\.?|#)",
+   NOSOM | CL, T_MEDICAL_RECORD, K_LABELED_ID},
+  {"\\b(?:bank |checking |savings |brokerage )?(?:account|acct\\.?|a/c)(?: number| no\\.?| #| num)?|\\brouting "
+   "(?:number|no\\.?)",
+   NOSOM | CL, T_ACCOUNT, K_LABELED_ID},
+  {"\\b(?:member|membership|policy|subscriber|beneficiary|insurance|health plan|certificate|licen[cs]e plate|plate|"
+   "vin|vehicle identification|serial|employee|student|national|tax|taxpayer|citizen|voter|badge|customer|client|"
+   "case|claim|device|benefit|medicare|medicaid)[ \\-]?(?:id|number|no\\.?|#|identifier)",
+   NOSOM | CL, T_ID_NUMBER, K_LABELED_ID},
+  {"\\bVIN\\b", NOSOM, T_ID_NUMBER, K_LABELED_ID},
+
+  /* ages over 89 */
+  {"\\b\\d{2,3}[ \\-]?(?:years?|yrs?)[ \\-]?old\\b|\\b\\d{2,3}[ \\-]?y/?o\\b", CL, T_AGE, K_AGE},
+  {"\\b(?:aged?|age of|turned|turning|turns|turn)[ :]{1,3}\\d{2,3}\\b", CL, T_AGE, K_AGE_LABEL},
 };
 const size_t deid_n_builtin_patterns = DS_ARRAY_LEN(deid_builtin_patterns);

@@ -1,6 +1,7 @@
-/* validate.c: checks run on Hyperscan candidates only: Luhn, IBAN mod-97 with the country
- * length table, SSN ranges, inet_pton, entropy of secret values, context words near a
- * number, and the extent of names, addresses and labeled dates. */
+/* validate.c: checks run on Hyperscan candidates of numbers and addresses only: Luhn, IBAN
+ * mod-97 with the country length table, SSN ranges, inet_pton, context words near a number,
+ * e-mail extents; the dispatch to every validator. Secrets: validate_secret.c; addresses,
+ * dates and labeled numbers: validate_place.c. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
@@ -15,9 +16,8 @@ static bool is_digit(int c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_alnum(int c) { return is_digit(c) || is_alpha(c); }
 static bool is_upper(int c) { return c >= 'A' && c <= 'Z'; }
-static bool is_lower_or_utf8(int c) { return (c >= 'a' && c <= 'z') || (unsigned char)c >= 0x80; }
 
-static enum ds_status push(struct deid_vctx *c, size_t s, size_t e, int type) {
+enum ds_status deid_push(struct deid_vctx *c, size_t s, size_t e, int type) {
   if (e <= s || !c->enabled[type]) return DS_OK;
   if (deid_allow_value(c->allow, type, c->text + s, e - s)) return DS_OK;
   /* the same span from overlapping candidates of one pattern is kept once */
@@ -26,12 +26,6 @@ static enum ds_status push(struct deid_vctx *c, size_t s, size_t e, int type) {
     if (last->start == s && last->end == e && last->type == type) return DS_OK;
   }
   return deid_vec_push(c->out, s, e, type);
-}
-
-static size_t count_digits(const char *p, size_t len) {
-  size_t n = 0;
-  for (size_t i = 0; i < len; i++) n += is_digit((unsigned char)p[i]);
-  return n;
 }
 
 bool deid_luhn_ok(const char *p, size_t len) {
@@ -112,7 +106,7 @@ double deid_entropy(const char *p, size_t len) {
 }
 
 /* Lower-cased window of up to `before` bytes before s and `after` bytes after e. */
-static size_t window(const struct deid_vctx *c, size_t s, size_t e, size_t before, size_t after, char *buf,
+size_t deid_window(const struct deid_vctx *c, size_t s, size_t e, size_t before, size_t after, char *buf,
                      size_t cap) {
   size_t a = s > before ? s - before : 0;
   size_t b = e + after < c->len ? e + after : c->len;
@@ -130,7 +124,7 @@ static size_t window(const struct deid_vctx *c, size_t s, size_t e, size_t befor
 }
 
 /* True when one of words occurs in the window, starting at a word boundary. */
-static bool has_word(const char *win, const char *const *words) {
+bool deid_has_word(const char *win, const char *const *words) {
   for (; *words; words++) {
     for (const char *f = win; (f = strstr(f, *words)) != NULL; f++)
       if (f == win || !is_alnum((unsigned char)f[-1])) return true;
@@ -175,7 +169,7 @@ static bool continues(const struct deid_vctx *c, size_t s, size_t e) {
 }
 
 /* dd?[./-]dd?[./-]dd(dd)? or dddd[./-]dd[./-]dd with plausible month/day: a date. */
-static bool looks_like_date(const char *p, size_t len) {
+bool deid_looks_like_date(const char *p, size_t len) {
   int g[4] = {0}, gl[4] = {0}, ng = 0;
   char sep = 0;
   for (size_t i = 0; i < len; i++) {
@@ -263,6 +257,22 @@ static size_t grouped_start(const struct deid_vctx *c, size_t e) {
   }
 }
 
+/* Four groups of 1-3 digits joined by dots, each at most 255: an IPv4 address. */
+static bool dotted_quad(const char *p, size_t n) {
+  int groups = 0, digits = 0, val = 0;
+  for (size_t i = 0; i <= n; i++) {
+    if (i == n || p[i] == '.') {
+      if (!digits || val > 255) return false;
+      groups++;
+      digits = val = 0;
+      continue;
+    }
+    if (!is_digit((unsigned char)p[i]) || ++digits > 3) return false;
+    val = val * 10 + (p[i] - '0');
+  }
+  return groups == 4;
+}
+
 static enum ds_status v_phone(struct deid_vctx *c, int kind, size_t s, size_t e) {
   if (kind == K_PHONE_GROUPED) {
     if ((s = grouped_start(c, e)) == SIZE_MAX) return DS_OK;
@@ -279,20 +289,28 @@ static enum ds_status v_phone(struct deid_vctx *c, int kind, size_t s, size_t e)
   size_t len = e - s, ext_at;
   size_t nd = phone_digits(p, len, &ext_at);
   if (nd < 7 || nd > 15) return DS_OK;
+  /* an IPv4 address (or a dotted run of the same shape, a version) is never a phone
+   * number, and neither is a number inside a URL's host */
+  if (dotted_quad(p, len)) return DS_OK;
+  /* in code a bare or grouped run of digits is a number, not a phone */
+  if ((kind == K_PHONE_GROUPED || kind == K_PHONE_BARE) && deid_in_ranges(c->code, s)) return DS_OK;
+  if (s >= 3 && !memcmp(c->text + s - 3, "://", 3)) return DS_OK;
+  if (e < c->len && (c->text[e] == '/' || (c->text[e] == ':' && e + 1 < c->len && is_digit((unsigned char)c->text[e + 1]))))
+    return DS_OK;
   if (!right_clear(c, e)) return DS_OK;
   if (s > 0 && (is_alnum((unsigned char)c->text[s - 1]) || c->text[s - 1] == '_')) return DS_OK;
   if (kind != K_PHONE_INTL && s > 0 && c->text[s - 1] == '+') return DS_OK; /* the INTL pattern has it */
   if (continues(c, s, e)) return DS_OK;
-  if (looks_like_date(p, ext_at)) return DS_OK;
+  if (deid_looks_like_date(p, ext_at)) return DS_OK;
   char win[96], line[96];
-  window(c, s, e, 40, 16, win, sizeof win);
-  bool ctx = has_word(win, phone_words);
+  deid_window(c, s, e, 40, 16, win, sizeof win);
+  bool ctx = deid_has_word(win, phone_words);
   /* words that make a number something else count on the same line only */
   size_t ls = s, le = e;
   while (ls > 0 && s - ls < 40 && c->text[ls - 1] != '\n') ls--;
   while (le < c->len && le - e < 16 && c->text[le] != '\n') le++;
-  window(c, s, e, s - ls, le - e, line, sizeof line);
-  bool neg = has_word(line, not_phone_words) && !has_word(line, strong_phone_words);
+  deid_window(c, s, e, s - ls, le - e, line, sizeof line);
+  bool neg = deid_has_word(line, not_phone_words) && !deid_has_word(line, strong_phone_words);
   /* "2202 Rissik St", "106 Rue ...": a number followed by a capitalized word that is not a
    * phone label is a house number or an amount */
   bool trunk_shape = (p[0] == '0' || p[0] == '(') && nd >= 9;
@@ -301,8 +319,12 @@ static enum ds_status v_phone(struct deid_vctx *c, int kind, size_t s, size_t e)
     static const char *const labels[] = {"office", "fax", "mobile", "home", "work", "cell", "tel", "desk",
                                          "ext", "phone", NULL};
     bool label = false;
-    for (const char *const *l = labels; *l; l++)
-      label |= !strncasecmp(c->text + e + 1, *l, strlen(*l));
+    /* the text is given with its length and may not end with a NUL: compare only what is
+     * there (the fuzzer found strncasecmp reading past the end here) */
+    for (const char *const *l = labels; *l; l++) {
+      size_t ll = strlen(*l);
+      label |= c->len - (e + 1) >= ll && !strncasecmp(c->text + e + 1, *l, ll);
+    }
     if (!label) return DS_OK;
   }
   switch (kind) {
@@ -326,7 +348,7 @@ static enum ds_status v_phone(struct deid_vctx *c, int kind, size_t s, size_t e)
     if (!ctx || neg || nd < 7) return DS_OK;
     break;
   }
-  return push(c, s, e, T_PHONE);
+  return deid_push(c, s, e, T_PHONE);
 }
 
 static bool card_iin(const char *d, size_t n) {
@@ -366,10 +388,10 @@ static enum ds_status v_card(struct deid_vctx *c, size_t s, size_t e) {
   for (size_t i = 1; i < n; i++) same &= d[i] == d[0];
   if (same) return DS_OK;
   char win[96];
-  window(c, s, e, 48, 16, win, sizeof win);
-  bool ctx = has_word(win, card_words);
+  deid_window(c, s, e, 48, 16, win, sizeof win);
+  bool ctx = deid_has_word(win, card_words);
   if (!ctx && (n == 12 || !card_iin(d, n))) return DS_OK;
-  return push(c, s, e, T_CARD);
+  return deid_push(c, s, e, T_CARD);
 }
 
 static enum ds_status v_iban(struct deid_vctx *c, size_t s, size_t e) {
@@ -377,7 +399,7 @@ static enum ds_status v_iban(struct deid_vctx *c, size_t s, size_t e) {
   if (!left_clear(c, s)) return DS_OK;
   if (!deid_iban_ok(c->text + s, e - s, &used)) return DS_OK;
   if (!right_clear(c, s + used)) return DS_OK;
-  return push(c, s, s + used, T_IBAN);
+  return deid_push(c, s, s + used, T_IBAN);
 }
 
 static enum ds_status v_ssn(struct deid_vctx *c, int kind, size_t s, size_t e) {
@@ -391,9 +413,9 @@ static enum ds_status v_ssn(struct deid_vctx *c, int kind, size_t s, size_t e) {
   int serial = atoi((char[]){d[5], d[6], d[7], d[8], 0});
   if (area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0) return DS_OK;
   char win[96];
-  window(c, s, e, 48, 8, win, sizeof win);
-  if (kind == K_SSN_CTX && !has_word(win, ssn_words)) return DS_OK;
-  return push(c, s, e, T_SSN);
+  deid_window(c, s, e, 48, 8, win, sizeof win);
+  if (kind == K_SSN_CTX && !deid_has_word(win, ssn_words)) return DS_OK;
+  return deid_push(c, s, e, T_SSN);
 }
 
 static enum ds_status v_ipv4(struct deid_vctx *c, size_t s, size_t e) {
@@ -414,7 +436,7 @@ static enum ds_status v_ipv4(struct deid_vctx *c, size_t s, size_t e) {
     }
   }
   if (n != 4) return DS_OK;
-  return push(c, s, e, T_IP);
+  return deid_push(c, s, e, T_IP);
 }
 
 static bool hexc(int ch) { return is_digit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F'); }
@@ -449,7 +471,7 @@ static enum ds_status v_ipv6(struct deid_vctx *c, size_t e) {
     if (inet_pton(AF_INET6, buf, addr) != 1) return DS_OK;
     e = s + (size_t)(colon - buf);
   }
-  return push(c, s, e, T_IP);
+  return deid_push(c, s, e, T_IP);
 }
 
 static enum ds_status v_mac(struct deid_vctx *c, size_t s, size_t e) {
@@ -459,432 +481,9 @@ static enum ds_status v_mac(struct deid_vctx *c, size_t s, size_t e) {
   bool digit = false;
   for (size_t i = s; i < e; i++) digit |= is_digit((unsigned char)c->text[i]);
   if (!digit) return DS_OK;
-  return push(c, s, e, T_MAC);
+  return deid_push(c, s, e, T_MAC);
 }
 
-/* A value that is a template or a reference, not a secret. */
-static bool templated(const char *p, size_t n) {
-  static const char *const words[] = {"your", "xxx", "***", "example", "placeholder", "redacted", "dummy",
-                                      "changeme", "secret_here", "insert", "replace", "<", "${", "{{", "%(",
-                                      "process.env", "os.environ", "getenv", "env(", "env.", NULL};
-  char low[64];
-  size_t m = n < sizeof low - 1 ? n : sizeof low - 1;
-  for (size_t i = 0; i < m; i++) low[i] = (char)tolower((unsigned char)p[i]);
-  low[m] = 0;
-  for (const char *const *w = words; *w; w++)
-    if (strstr(low, *w)) return true;
-  return false;
-}
-
-/* Is the value a secret-looking string (not an identifier, a word or a template)? */
-static bool secret_like(const char *p, size_t n) {
-  if (n < 8 || templated(p, n)) return false;
-  /* prose, paths and file names are not secrets */
-  if (memchr(p, ' ', n) || p[0] == '/' || p[0] == '.' || p[0] == '~' || p[0] == ',') return false;
-  if (n > 5 && (!strncmp(p + n - 5, ".json", 5) || !strncmp(p + n - 4, ".txt", 4) || !strncmp(p + n - 4, ".pem", 4) ||
-                !strncmp(p + n - 4, ".key", 4) || !strncmp(p + n - 4, ".yml", 4) || !strncmp(p + n - 5, ".yaml", 5)))
-    return false;
-  int lower = 0, upper = 0, digit = 0, other = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)p[i];
-    if (ch >= 'a' && ch <= 'z') lower = 1;
-    else if (is_upper(ch)) upper = 1;
-    else if (is_digit(ch)) digit = 1;
-    else other = 1;
-  }
-  /* identifiers and dotted references (self.password, config.api_key) */
-  if (!digit && !other) return n >= 20 && lower && upper && deid_entropy(p, n) >= 4.0;
-  if (!digit) {
-    bool ident = true;
-    for (size_t i = 0; i < n; i++) {
-      unsigned char ch = (unsigned char)p[i];
-      ident &= is_alnum(ch) || ch == '_' || ch == '.' || ch == '-' || ch == '[' || ch == ']';
-    }
-    if (ident) return false;
-  }
-  int classes = lower + upper + digit + other;
-  double h = deid_entropy(p, n);
-  if (n >= 16) return h >= 3.0 && classes >= 2;
-  return classes >= 3 && h >= 2.5;
-}
-
-static enum ds_status v_assign(struct deid_vctx *c, size_t e) {
-  size_t i = e;
-  while (i < c->len && (c->text[i] == ' ' || c->text[i] == '\t')) i++;
-  char q = 0;
-  if (i < c->len && (c->text[i] == '"' || c->text[i] == '\'' || c->text[i] == '`')) q = c->text[i++];
-  size_t s = i;
-  while (i < c->len) {
-    unsigned char ch = (unsigned char)c->text[i];
-    if (q ? ch == (unsigned char)q || ch == '\n' : (ch <= ' ' || ch == '"' || ch == '\'' || ch == ',' ||
-                                                      ch == ';' || ch == ')' || ch == '}' || ch == ']' ||
-                                                      ch == '(' || ch == '<' || ch == '>' || ch == '`'))
-      break;
-    if (ch == '\\') break; /* escaped quote in a JSON view: stop */
-    i++;
-    if (i - s > 512) break;
-  }
-  if (!secret_like(c->text + s, i - s)) return DS_OK;
-  return push(c, s, i, T_SECRET);
-}
-
-static enum ds_status v_url_param(struct deid_vctx *c, size_t e) {
-  size_t i = e;
-  while (i < c->len) {
-    unsigned char ch = (unsigned char)c->text[i];
-    if (ch <= ' ' || ch == '&' || ch == '#' || ch == '"' || ch == '\'' || ch == '<' || ch == '>' || ch == ')' ||
-        ch == '\\' || ch == '`')
-      break;
-    i++;
-  }
-  if (i - e < 8 || templated(c->text + e, i - e)) return DS_OK;
-  return push(c, e, i, T_URL_CREDENTIAL);
-}
-
-static enum ds_status v_url_userinfo(struct deid_vctx *c, size_t s, size_t e) {
-  const char *sep = memmem(c->text + s, e - s, "://", 3);
-  if (!sep) return DS_OK;
-  size_t u = (size_t)(sep - c->text) + 3;
-  size_t at = e - 1; /* the '@' */
-  if (at <= u || templated(c->text + u, at - u)) return DS_OK;
-  return push(c, u, at, T_URL_CREDENTIAL);
-}
-
-static enum ds_status v_token(struct deid_vctx *c, int type, size_t s, size_t e) {
-  if (type == T_OPENAI_KEY) {
-    /* sk-<20+ chars> must look random: digits and letters, high entropy */
-    size_t n = e - s;
-    if (count_digits(c->text + s, n) == 0 || deid_entropy(c->text + s, n) < 3.5) return DS_OK;
-  }
-  return push(c, s, e, type);
-}
-
-static enum ds_status v_jwt(struct deid_vctx *c, size_t s, size_t e) {
-  /* header.payload.signature: the signature part may be empty only for "alg":"none" */
-  const char *dot2 = NULL;
-  int dots = 0;
-  for (size_t i = s; i < e; i++)
-    if (c->text[i] == '.' && ++dots == 2) dot2 = c->text + i;
-  if (dots < 2 || !dot2) return DS_OK;
-  return push(c, s, e, T_JWT);
-}
-
-static enum ds_status v_pem(struct deid_vctx *c, size_t s, size_t e) {
-  const char *end = memmem(c->text + e, c->len - e, "-----END", 8);
-  size_t stop = c->len;
-  if (end) {
-    const char *close = memmem(end + 8, c->len - (size_t)(end + 8 - c->text), "-----", 5);
-    if (close) stop = (size_t)(close - c->text) + 5;
-  }
-  return push(c, s, stop, T_PRIVATE_KEY);
-}
-
-/* One capitalized name token at i ("Smith", "O'Neil", "Šušulić", "N."); returns its end. */
-static size_t name_token(const struct deid_vctx *c, size_t i) {
-  if (i >= c->len) return i;
-  unsigned char ch = (unsigned char)c->text[i];
-  if (!is_upper(ch) && !(ch >= 0xc3 && ch <= 0xc5)) return i; /* Latin-1/Extended-A capitals */
-  size_t j = i + (ch >= 0x80 ? 2 : 1);
-  if (j > c->len) return i;
-  if (j < c->len && c->text[j] == '.' && j == i + 1) return j + 1; /* initial */
-  size_t k = j;
-  while (k < c->len && (is_lower_or_utf8((unsigned char)c->text[k]) || c->text[k] == '\'' ||
-                        (c->text[k] == '-' && k + 1 < c->len && is_alpha((unsigned char)c->text[k + 1]))))
-    k++;
-  if (k == j) return i; /* single capital letter: an acronym or a pronoun */
-  if (k < c->len && (is_upper((unsigned char)c->text[k]) || is_digit((unsigned char)c->text[k]))) return i;
-  return k;
-}
-
-/* Following name tokens after position i (separated by one space); returns the end. */
-static size_t name_run(const struct deid_vctx *c, size_t i, int max_tokens, int *out_n) {
-  size_t end = i;
-  int n = 0;
-  while (n < max_tokens) {
-    size_t j = end;
-    if (n > 0) {
-      if (j >= c->len || c->text[j] != ' ') break;
-      j++;
-    }
-    size_t k = name_token(c, j);
-    if (k == j) break;
-    end = k;
-    n++;
-  }
-  /* an initial never ends a name */
-  while (end > i && c->text[end - 1] == '.' && end >= 2 && is_upper((unsigned char)c->text[end - 2]) &&
-         (end - 2 == i || c->text[end - 3] == ' ')) {
-    end -= 2;
-    while (end > i && c->text[end - 1] == ' ') end--;
-    n--;
-  }
-  *out_n = n;
-  return end;
-}
-
-static bool in_dictionary(const char *p, size_t n);
-
-/* A street-type word ("Street", "Bypass", "Cliffs"): a name followed by one is a street name. */
-static bool street_word(const char *p, size_t n) {
-  static const char *const words[] = {"Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd",
-                                      "Lane", "Ln", "Drive", "Dr", "Court", "Ct", "Place", "Pl", "Square",
-                                      "Terrace", "Way", "Parkway", "Circle", "Highway", "Trail", "Crescent",
-                                      "Close", "Row", "Mews", "Alley", "Plaza", "Grove", "Gardens", "Heights",
-                                      "Hill", "Hills", "Park", "Bypass", "Flat", "Flats", "Cliff", "Cliffs",
-                                      "Lodge", "Fort", "Extension", "Extensions", "Island", "Islands", "Bridge",
-                                      "Port", "Mill", "Mills", "Valley", "Spring", "Springs", "Falls", "Lake",
-                                      "Lakes", "Creek", "Ridge", "View", "Point", "Station", "Square", "Green",
-                                      "Gate", "Walk", "Forge", "Forges", "Rapids", "Village", "Villages", NULL};
-  if (n && p[n - 1] == '.') n--;
-  for (const char *const *w = words; *w; w++)
-    if (strlen(*w) == n && !strncmp(*w, p, n)) return true;
-  /* plurals of the above ("Squares", "Streets") */
-  if (n > 3 && p[n - 1] == 's') return street_word(p, n - 1);
-  return false;
-}
-
-/* True when a name token in [s,e) or the word right after e is a street word. */
-static bool street_named(const struct deid_vctx *c, size_t s, size_t e) {
-  size_t i = s;
-  while (i < e) {
-    size_t j = i;
-    while (j < e && c->text[j] != ' ') j++;
-    if (i > s && street_word(c->text + i, j - i)) return true;
-    i = j + 1;
-  }
-  if (e + 1 < c->len && c->text[e] == ' ') {
-    size_t j = e + 1;
-    while (j < c->len && is_alpha((unsigned char)c->text[j])) j++;
-    if (street_word(c->text + e + 1, j - e - 1)) return true;
-  }
-  return false;
-}
-
-static enum ds_status v_name_dict(struct deid_vctx *c, size_t e) {
-  size_t s = e;
-  while (s > 0 && is_alpha((unsigned char)c->text[s - 1])) s--;
-  if (!left_clear(c, s) || (s > 0 && (unsigned char)c->text[s - 1] >= 0x80)) return DS_OK;
-  if (e < c->len && ((unsigned char)c->text[e] >= 0x80 || is_alnum((unsigned char)c->text[e]) || c->text[e] == '_'))
-    return DS_OK;
-  int extra = 0;
-  size_t end = e;
-  if (e < c->len && c->text[e] == ' ') {
-    size_t k = name_run(c, e + 1, 3, &extra);
-    if (extra) end = k;
-  }
-  if (street_named(c, s, end)) return DS_OK;
-  if (extra == 0) {
-    if (deid_name_ambiguous(c->text + s, e - s)) return DS_OK;
-    /* a lone first name at the start of a sentence may be a word ("Will", "Mark"); the
-     * ambiguous ones are filtered above, the rest count */
-  }
-  return push(c, s, end, T_PERSON);
-}
-
-/* "Lewis Forbes", "Maja S Hermansen", "Ástríður Steinarsdóttir": a dictionary surname right after
- * a capitalized name token (optionally an initial between). */
-static enum ds_status v_name_surname(struct deid_vctx *c, size_t e) {
-  static const char *const stop[] = {"The", "A", "An", "In", "On", "At", "Of", "To", "And", "But", "For", "With",
-                                     "From", "By", "My", "Our", "Your", "His", "Her", "Their", "This", "That",
-                                     "These", "Those", "As", "If", "When", "Dear", "Hi", "Hello", "Mr", "Mrs",
-                                     "Ms", "Dr", "Prof", "Saint", "St", "New", "Old", "North", "South", "East",
-                                     "West", "Great", "Little", "Big", "Lake", "Mount", "Fort", "Port", "Via",
-                                     NULL};
-  size_t s = e;
-  while (s > 0 && (is_alpha((unsigned char)c->text[s - 1]) || (unsigned char)c->text[s - 1] >= 0x80 ||
-                   c->text[s - 1] == '\''))
-    s--;
-  if (s == e || !left_clear(c, s)) return DS_OK;
-  if (e < c->len && (is_alnum((unsigned char)c->text[e]) || (unsigned char)c->text[e] >= 0x80)) return DS_OK;
-  /* the word must be exactly a dictionary surname (the hit may end inside a longer word) */
-  size_t i = s;
-  if (i < 2 || c->text[i - 1] != ' ') return DS_OK;
-  i--;
-  /* an initial: "S " or "S. " */
-  size_t j = i;
-  if (j >= 2 && c->text[j - 1] == '.' && is_upper((unsigned char)c->text[j - 2]) && (j == 2 || c->text[j - 3] == ' '))
-    j = j >= 3 ? j - 3 : 0;
-  else if (j >= 1 && is_upper((unsigned char)c->text[j - 1]) && (j == 1 || c->text[j - 2] == ' '))
-    j = j >= 2 ? j - 2 : 0;
-  if (j != i) {
-    if (j == 0 || c->text[j] != ' ') j = i; /* not an initial after all */
-  }
-  size_t a = j;
-  while (a > 0 && (is_alpha((unsigned char)c->text[a - 1]) || (unsigned char)c->text[a - 1] >= 0x80 ||
-                   c->text[a - 1] == '-'))
-    a--;
-  if (a == j || name_token(c, a) != j) return DS_OK;
-  for (const char *const *w = stop; *w; w++)
-    if (strlen(*w) == j - a && !strncmp(*w, c->text + a, j - a)) return DS_OK;
-  if (street_named(c, a, e)) return DS_OK;
-  return push(c, a, e, T_PERSON);
-}
-
-static enum ds_status v_name_title(struct deid_vctx *c, size_t e) {
-  int n;
-  size_t end = name_run(c, e, 3, &n);
-  if (!n) return DS_OK;
-  return push(c, e, end, T_PERSON);
-}
-
-static enum ds_status v_name_label(struct deid_vctx *c, size_t s, size_t e) {
-  /* which label: find where the label word starts (s is unknown: NOSOM) */
-  size_t a = e;
-  while (a > 0 && (c->text[a - 1] == ' ' || c->text[a - 1] == '\t' || c->text[a - 1] == '\n' ||
-                   c->text[a - 1] == '\r' || c->text[a - 1] == ':' || c->text[a - 1] == ','))
-    a--;
-  bool colon = memchr(c->text + a, ':', e - a) != NULL;
-  size_t w = a;
-  while (w > 0 && (is_alpha((unsigned char)c->text[w - 1]) || c->text[w - 1] == '\'')) w--;
-  char word[16];
-  size_t wl = a - w < sizeof word - 1 ? a - w : sizeof word - 1;
-  for (size_t i = 0; i < wl; i++) word[i] = (char)tolower((unsigned char)c->text[w + i]);
-  word[wl] = 0;
-  DS_UNUSED(s);
-  int n;
-  size_t end = name_run(c, e, 4, &n);
-  if (!n) return DS_OK;
-  bool dict = in_dictionary(c->text + e, name_token(c, e) - e);
-  bool strong;
-  bool qmark = memchr(c->text + a, '?', e - a) != NULL;
-  if (!strcmp(word, "is") || !strcmp(word, "dear") || !strcmp(word, "attn")) strong = true; /* my name is */
-  else if (!strcmp(word, "name") || !strcmp(word, "person") || !strcmp(word, "patient") ||
-           !strcmp(word, "customer") || !strcmp(word, "applicant") || !strcmp(word, "employee") ||
-           !strcmp(word, "user") || !strcmp(word, "holder") || !strcmp(word, "guardian") ||
-           !strcmp(word, "spouse") || !strcmp(word, "author") || !strcmp(word, "surname"))
-    strong = colon || qmark;
-  else if (!strcmp(word, "from") || !strcmp(word, "to") || !strcmp(word, "cc")) {
-    if (!colon) return DS_OK;
-    strong = false;
-  } else if (!strcmp(word, "named") || !strcmp(word, "called") || !strcmp(word, "says") || !strcmp(word, "said") ||
-             !strcmp(word, "to")) {
-    /* prose: a full name (two or more name tokens) or a dictionary first name */
-    if (!(dict || n >= 2) || street_named(c, e, end)) return DS_OK;
-    return push(c, e, end, T_PERSON);
-  } else strong = false; /* i am, regards, sincerely, thanks, ... */
-  if (!strong && !dict && n < 2) return DS_OK;
-  if (!strong && !dict) {
-    /* two capitalized words after "I am"/"Thanks": still weak; accept only after a comma
-     * or newline sign-off ("Regards,\nJane Doe") */
-    bool signoff = memchr(c->text + a, '\n', e - a) || memchr(c->text + a, ',', e - a);
-    if (!signoff) return DS_OK;
-  }
-  return push(c, e, end, T_PERSON);
-}
-
-static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                     "nov", "dec", NULL};
-
-static enum ds_status v_dob(struct deid_vctx *c, size_t e) {
-  /* a date right after the label: digits with / - . separators, or a month name form */
-  while (e < c->len && (c->text[e] == ' ' || c->text[e] == '\t' || c->text[e] == ':' || c->text[e] == '-')) e++;
-  size_t i = e, end = e;
-  int digits = 0, alpha_month = 0;
-  while (i < c->len && i - e < 32) {
-    unsigned char ch = (unsigned char)c->text[i];
-    if (is_digit(ch)) {
-      digits++;
-      end = i + 1;
-    } else if (ch == '/' || ch == '-' || ch == '.' || ch == ' ' || ch == ',') {
-      if (ch == '.' && i + 1 < c->len && !is_digit((unsigned char)c->text[i + 1])) break;
-    } else if (is_alpha(ch)) {
-      size_t j = i;
-      while (j < c->len && is_alpha((unsigned char)c->text[j])) j++;
-      bool month = false;
-      if (j - i >= 3) {
-        char m[4] = {(char)tolower(ch), (char)tolower((unsigned char)c->text[i + 1]),
-                     (char)tolower((unsigned char)c->text[i + 2]), 0};
-        for (const char *const *mm = months; *mm; mm++) month |= !strcmp(m, *mm);
-      }
-      bool suffix = j - i == 2 && digits && (!strncmp(c->text + i, "st", 2) || !strncmp(c->text + i, "nd", 2) ||
-                                             !strncmp(c->text + i, "rd", 2) || !strncmp(c->text + i, "th", 2));
-      if (!month && !suffix) break;
-      alpha_month += month;
-      i = j;
-      end = j;
-      continue;
-    } else break;
-    i++;
-  }
-  if (digits < 2 || (digits < 4 && !alpha_month)) return DS_OK;
-  return push(c, e, end, T_DOB);
-}
-
-/* NOSOM street: from the end, back over the suffix and up to 4 capitalized words to the
- * nearest house number. */
-static size_t street_start(const struct deid_vctx *c, size_t e) {
-  size_t i = e;
-  if (i > 0 && c->text[i - 1] == '.') i--;
-  while (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--; /* the suffix */
-  for (int words = 0; words <= 5; words++) {
-    if (i == 0 || c->text[i - 1] != ' ') return SIZE_MAX;
-    while (i > 0 && c->text[i - 1] == ' ') i--;
-    size_t j = i;
-    while (j > 0 && (is_alnum((unsigned char)c->text[j - 1]) || c->text[j - 1] == '\'' || c->text[j - 1] == '-')) j--;
-    if (j == i) return SIZE_MAX;
-    if (is_digit((unsigned char)c->text[j])) {
-      size_t nd = 0;
-      while (j + nd < i && is_digit((unsigned char)c->text[j + nd])) nd++;
-      if (words == 0 || nd > 6 || i - j - nd > 1) return SIZE_MAX;
-      return j;
-    }
-    if (!is_upper((unsigned char)c->text[j])) return SIZE_MAX;
-    i = j;
-  }
-  return SIZE_MAX;
-}
-
-/* NOSOM "Name-suffix 12": back over the number, one space and the word. */
-static size_t euro_start(const struct deid_vctx *c, size_t e) {
-  size_t i = e;
-  while (i > 0 && is_alnum((unsigned char)c->text[i - 1])) i--;
-  if (i == 0 || c->text[i - 1] != ' ') return SIZE_MAX;
-  i--;
-  while (i > 0 && (is_alpha((unsigned char)c->text[i - 1]) || (unsigned char)c->text[i - 1] >= 0x80 ||
-                   c->text[i - 1] == '.'))
-    i--;
-  return is_upper((unsigned char)c->text[i]) ? i : SIZE_MAX;
-}
-
-/* NOSOM "Via Roma 10": back over the number and up to 4 words to the street word. */
-static size_t euro_prefix_start(const struct deid_vctx *c, size_t e) {
-  static const char *const heads[] = {"Rue", "Avenue", "Via", "Viale", "Piazza", "Corso", "Calle", "Avenida",
-                                      "Rua", "Carrer", "Paseo", "Ulica", "Ul.", NULL};
-  size_t i = e;
-  while (i > 0 && is_alnum((unsigned char)c->text[i - 1])) i--;
-  if (i > 0 && c->text[i - 1] == ' ') i--;
-  if (i > 0 && c->text[i - 1] == ',') i--;
-  for (int w = 0; w < 6; w++) {
-    size_t j = i;
-    while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && i - j < 40) j--;
-    for (const char *const *h = heads; *h; h++)
-      if (strlen(*h) == i - j && !strncmp(c->text + j, *h, i - j)) return w ? j : SIZE_MAX;
-    if (j == 0 || c->text[j - 1] != ' ') return SIZE_MAX;
-    i = j - 1;
-  }
-  return SIZE_MAX;
-}
-
-static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) {
-  if (kind == K_ADDR_EURO_PREFIX) {
-    if ((s = euro_prefix_start(c, e)) == SIZE_MAX) return DS_OK;
-    return push(c, s, e, T_ADDRESS);
-  }
-  if (kind == K_ADDR_STREET || kind == K_ADDR_EURO_SUFFIX) {
-    s = kind == K_ADDR_STREET ? street_start(c, e) : euro_start(c, e);
-    if (s == SIZE_MAX) return DS_OK;
-    return push(c, s, e, T_ADDRESS);
-  }
-  if (!left_clear(c, s)) return DS_OK;
-  if (kind == K_ADDR_STREET) {
-    /* "3 Main St" ok; but "10 Years Ago Road" etc. can't be told; require the number to be
-     * a house number (not followed by '%', not a year-like long number) */
-    size_t nd = 0;
-    while (s + nd < e && is_digit((unsigned char)c->text[s + nd])) nd++;
-    if (nd > 5) return DS_OK;
-  }
-  return push(c, s, e, T_ADDRESS);
-}
 
 static bool local_char(int ch) {
   return is_alnum(ch) || ch == '.' || ch == '_' || ch == '%' || ch == '+' || ch == '-' || ch == '\'';
@@ -930,8 +529,9 @@ static enum ds_status v_email(struct deid_vctx *c, size_t e) {
   size_t tl = (size_t)(c->text + e - dot);
   for (const char *const *x = ext; *x; x++)
     if (strlen(*x) == tl && !strncasecmp(dot, *x, tl)) return DS_OK;
-  return push(c, s, e, T_EMAIL);
+  return deid_push(c, s, e, T_EMAIL);
 }
+
 
 enum ds_status deid_validate(struct deid_vctx *c, int kind, int type, size_t s, size_t e) {
   switch (kind) {
@@ -947,40 +547,13 @@ enum ds_status deid_validate(struct deid_vctx *c, int kind, int type, size_t s, 
   case K_IPV4: return v_ipv4(c, s, e);
   case K_IPV6: return v_ipv6(c, e);
   case K_MAC: return v_mac(c, s, e);
-  case K_URL_USERINFO: return v_url_userinfo(c, s, e);
-  case K_URL_PARAM: return v_url_param(c, e);
-  case K_TOKEN: return v_token(c, type, s, e);
-  case K_JWT: return v_jwt(c, s, e);
-  case K_PEM: return v_pem(c, s, e);
-  case K_ASSIGN: return v_assign(c, e);
-  case K_ADDR_STREET:
-  case K_ADDR_UNIT:
-  case K_ADDR_EURO:
-  case K_ADDR_EURO_SUFFIX:
-  case K_ADDR_EURO_PREFIX:
-  case K_ADDR_MIL: return v_addr(c, kind, s, e);
-  case K_NAME_DICT: return v_name_dict(c, e);
-  case K_NAME_SURNAME: return v_name_surname(c, e);
-  case K_NAME_TITLE: return v_name_title(c, e);
-  case K_NAME_LABEL: return v_name_label(c, s, e);
-  case K_DOB: return v_dob(c, e);
-  case K_CUSTOM: return push(c, s, e, type);
+  case K_URL_USERINFO:
+  case K_URL_PARAM:
+  case K_TOKEN:
+  case K_JWT:
+  case K_PEM:
+  case K_ASSIGN: return deid_validate_secret(c, kind, type, s, e);
+  case K_CUSTOM: return deid_push(c, s, e, type);
+  default: return deid_validate_place(c, kind, type, s, e);
   }
-  return DS_OK;
-}
-
-/* The dictionary lookup for label-introduced names (binary search over the sorted list). */
-static bool in_dictionary(const char *p, size_t n) {
-  size_t lo = 0, hi = deid_n_first_names;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    const char *m = deid_first_names[mid];
-    size_t ml = strlen(m);
-    int r = strncmp(m, p, n < ml ? n : ml);
-    if (r == 0) r = ml < n ? -1 : ml > n ? 1 : 0;
-    if (r == 0) return true;
-    if (r < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return false;
 }

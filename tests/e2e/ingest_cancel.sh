@@ -15,8 +15,9 @@ case "${DS_SANITIZED:-}" in ON|on|1|TRUE|true) limit=3.0 ;; esac
 for sig in TERM INT; do
   rm -f out.jsonl*
   "$DEPSIM" ingest big.jsonl -o out.jsonl --assume-consent 2>err.$sig & pid=$!
-  # wait until it is reading (its temporary file exists), then signal it
-  for _ in $(seq 1 200); do ls out.jsonl.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
+  # wait until it is reading (its temporary file exists), then signal it; up to a minute, since
+  # loading the de-identifier's lexicon takes seconds under the sanitizers on a loaded machine
+  for _ in $(seq 1 3000); do ls out.jsonl.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
   ls out.jsonl.tmp.* >/dev/null 2>&1 || fail "ingest never started writing"
   t0=$(date +%s.%N)
   kill -$sig $pid

@@ -1,0 +1,259 @@
+/* surrogate_text.c: surrogates of words: a person's name token by one of the same role,
+ * gender, ending and length from the lexicon's pools (so that "Ástríður" gets an Icelandic-
+ * looking name and "Kowalski" a Polish-looking one), a city by a city of the same country,
+ * an address part by part (house numbers, street names, city, postal code; street types,
+ * units, states and countries kept), a date moved to another day in the same format, an age
+ * over 89 by another. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deid_int.h"
+
+static bool wchar(unsigned char c) { return isalnum(c) || c >= 0x80; }
+static char rdigit(struct deid_rng *r) { return (char)('0' + deid_rng_below(r, 10)); }
+
+/* The case of src applied to the folded word w: Title, UPPER or lower. */
+static enum ds_status cased(const char *src, size_t sn, const char *w, size_t wn, struct ds_buf *out) {
+  size_t ln;
+  uint32_t c0 = sn ? deid_decode((const unsigned char *)src, sn, &ln) : 'a';
+  bool upper_first = deid_cp_upper(c0), all = deid_all_caps(src, sn);
+  size_t from = out->len;
+  enum ds_status st = ds_buf_add(out, w, wn);
+  if (st) return st;
+  char *o = out->data + from;
+  for (size_t i = 0; i < wn; i++) {
+    unsigned char c = (unsigned char)o[i];
+    if (c >= 0x80) continue;
+    bool up = all || (upper_first && (i == 0 || o[i - 1] == '-' || o[i - 1] == ' ' || o[i - 1] == '\''));
+    o[i] = (char)(up ? toupper(c) : c);
+  }
+  /* a non-ASCII first letter of the surrogate: leave it lower case only when it must be */
+  return DS_OK;
+}
+
+/* Draws from a pool: an entry with the same last two bytes and a length within 2, else the
+ * same length within 2, else any; never the word itself. */
+static const struct lex_entry *similar(enum lex_pool pool, const char *f, size_t fl, struct deid_rng *r) {
+  size_t n;
+  const struct lex_entry *const *v = deid_lex_pool(pool, &n);
+  if (!n) return NULL;
+  for (int pass = 0; pass < 3; pass++) {
+    for (int tries = 0; tries < 400; tries++) {
+      const struct lex_entry *e = v[deid_rng_below(r, (uint32_t)n)];
+      if (e->klen == fl && !memcmp(e->key, f, fl)) continue;
+      size_t d = e->klen > fl ? e->klen - fl : fl - e->klen;
+      if (pass < 2 && d > 2) continue;
+      if (pass == 0 && (fl < 2 || e->klen < 2 || memcmp(e->key + e->klen - 2, f + fl - 2, 2))) continue;
+      return e;
+    }
+  }
+  return v[deid_rng_below(r, (uint32_t)n)];
+}
+
+enum ds_status deid_surrogate_name_token(struct deid_sur *su, const char *tok, size_t n, int role,
+                                         struct deid_rng *r, struct ds_buf *out) {
+  DS_UNUSED(su);
+  if (deid_n_cps(tok, n) == 1) { /* an initial */
+    char c = (char)('A' + deid_rng_below(r, 26));
+    return ds_buf_addc(out, c);
+  }
+  char f[128];
+  size_t fl = deid_fold(tok, n, f, sizeof f);
+  if (fl > sizeof f) fl = sizeof f;
+  const struct lex_entry *e = deid_lex_get(f, fl);
+  enum lex_pool pool = POOL_LAST;
+  if (role == 0) pool = e && e->gender == 2 ? POOL_FIRST_M : e && e->gender == 1 ? POOL_FIRST_F
+                        : deid_rng_below(r, 2) ? POOL_FIRST_F : POOL_FIRST_M;
+  const struct lex_entry *s = similar(pool, f, fl, r);
+  if (!s) return ds_buf_add(out, "Alex", 4);
+  return cased(tok, n, s->key, s->klen, out);
+}
+
+/* Words in p, each through fn; what is between words is kept. */
+typedef enum ds_status (*word_fn)(void *ud, const char *w, size_t n, bool first, struct deid_rng *r, struct ds_buf *out);
+static enum ds_status each_word(const char *p, size_t n, word_fn fn, void *ud, struct deid_rng *r, struct ds_buf *out) {
+  enum ds_status st = DS_OK;
+  bool first = true;
+  for (size_t i = 0; i < n && !st;) {
+    if (!wchar((unsigned char)p[i])) {
+      st = ds_buf_addc(out, p[i]);
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (j < n && (wchar((unsigned char)p[j]) || ((p[j] == '\'' || p[j] == '-') && j + 1 < n && wchar((unsigned char)p[j + 1]))))
+      j++;
+    st = fn(ud, p + i, j - i, first, r, out);
+    first = false;
+    i = j;
+  }
+  return st;
+}
+
+static bool all_digits(const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isdigit((unsigned char)p[i])) return false;
+  return n > 0;
+}
+
+/* A number of the same length (no leading zero unless the original had one). */
+static enum ds_status number(const char *w, size_t n, struct deid_rng *r, struct ds_buf *out) {
+  enum ds_status st = DS_OK;
+  for (size_t i = 0; i < n && !st; i++) {
+    char c = rdigit(r);
+    if (i == 0 && w[0] != '0' && c == '0') c = (char)('1' + deid_rng_below(r, 9));
+    st = ds_buf_addc(out, isdigit((unsigned char)w[i]) ? c : w[i]);
+  }
+  return st;
+}
+
+static bool keep_word(const char *w, size_t n) {
+  if (n <= 2 && !all_digits(w, n)) return true; /* "NW", "CO", "de" */
+  if ((n == 6 && !strncasecmp(w, "corner", 6)) || (n == 3 && !strncasecmp(w, "and", 3))) return true;
+  const struct lex_entry *e = deid_lex_word(w, n);
+  return e && (e->flags & (LF_STREET | LF_UNIT | LF_REGION | LF_COUNTRY | LF_TITLE | LF_STOP | LF_PARTICLE));
+}
+
+static const char *const directional_words[] = {"north", "south", "east", "west", "northeast", "northwest",
+                                                "southeast", "southwest", NULL};
+
+struct addr_state {
+  int words; /* name words replaced so far */
+};
+
+static enum ds_status addr_word(void *ud, const char *w, size_t n, bool first, struct deid_rng *r, struct ds_buf *out) {
+  struct addr_state *a = ud;
+  DS_UNUSED(first);
+  bool digits = false;
+  for (size_t i = 0; i < n; i++) digits |= isdigit((unsigned char)w[i]) != 0;
+  if (digits) return number(w, n, r, out); /* house numbers, "5th", postal codes, units */
+  if (keep_word(w, n)) return ds_buf_add(out, w, n);
+  char f[64];
+  size_t fl = deid_fold(w, n, f, sizeof f);
+  for (const char *const *d = directional_words; *d && fl <= sizeof f; d++)
+    if (strlen(*d) == fl && !memcmp(*d, f, fl)) return ds_buf_add(out, w, n);
+  const struct lex_entry *e = deid_lex_word(w, n);
+  size_t np;
+  enum lex_pool pool = a->words == 0 ? POOL_STREET : (e && (e->flags & LF_CITY)) ? POOL_CITY : POOL_STREET;
+  const struct lex_entry *const *v = deid_lex_pool(pool, &np);
+  a->words++;
+  if (!np) return ds_buf_add(out, w, n);
+  const struct lex_entry *s = v[deid_rng_below(r, (uint32_t)np)];
+  return cased(w, n, s->key, s->klen, out);
+}
+
+static enum ds_status city(const char *p, size_t n, struct deid_rng *r, struct ds_buf *out) {
+  char f[128];
+  size_t fl = deid_fold(p, n, f, sizeof f);
+  const struct lex_entry *e = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
+  size_t np;
+  const struct lex_entry *const *v = deid_lex_pool(POOL_CITY, &np);
+  if (!np) return ds_buf_add(out, p, n);
+  const struct lex_entry *s = NULL;
+  for (int tries = 0; tries < 2000 && !s; tries++) {
+    const struct lex_entry *c = v[deid_rng_below(r, (uint32_t)np)];
+    if (c->klen == fl && !memcmp(c->key, f, fl)) continue;
+    if (e && e->cc[0] && tries < 1500 && memcmp(c->cc, e->cc, 2)) continue;
+    s = c;
+  }
+  if (!s) s = v[deid_rng_below(r, (uint32_t)np)];
+  /* a postal code given as a place ("zip": "62704") */
+  if (all_digits(p, n)) return number(p, n, r, out);
+  return cased(p, n, s->key, s->klen, out);
+}
+
+/* ---- dates ------------------------------------------------------------------------------------ */
+
+static const char *const month_full[] = {"january", "february", "march", "april", "may", "june", "july", "august",
+                                         "september", "october", "november", "december"};
+
+/* Digits and month names of a date, replaced: day 1-28, another month, the year moved by a
+ * few (a date of birth stays a plausible one); the time of day random. */
+struct date_state {
+  int field; /* numeric fields seen */
+  bool dob;
+  int new_month;
+};
+
+static enum ds_status date_word(void *ud, const char *w, size_t n, bool first, struct deid_rng *r, struct ds_buf *out) {
+  struct date_state *s = ud;
+  DS_UNUSED(first);
+  if (all_digits(w, n)) {
+    if (n == 4) { /* a year */
+      int y = atoi(w);
+      int dy = (int)deid_rng_below(r, s->dob ? 7 : 5) - (s->dob ? 3 : 2);
+      if (!dy) dy = 1;
+      return ds_buf_addf(out, "%04d", y + dy);
+    }
+    if (n <= 2) {
+      int v = atoi(w);
+      int nv = v <= 12 && s->field < 2 ? 1 + (int)deid_rng_below(r, 12) : 1 + (int)deid_rng_below(r, 28);
+      if (v > 31) nv = (int)deid_rng_below(r, 60); /* minutes, seconds, a 2-digit year */
+      if (nv == v) nv = nv % 12 + 1;
+      s->field++;
+      return ds_buf_addf(out, n == 2 ? "%02d" : "%d", nv);
+    }
+    return number(w, n, r, out);
+  }
+  char f[32];
+  size_t fl = deid_fold(w, n, f, sizeof f);
+  if (fl >= 3 && fl <= sizeof f) {
+    for (int m = 0; m < 12; m++) {
+      size_t ml = strlen(month_full[m]);
+      if (memcmp(month_full[m], f, 3) || !(fl == ml || fl == 3 || (fl == 4 && m == 8 && f[3] == 't'))) continue;
+      int nm = (m + 1 + (int)deid_rng_below(r, 11)) % 12;
+      return cased(w, n, month_full[nm], fl == ml ? strlen(month_full[nm]) : 3, out);
+    }
+  }
+  /* "st", "nd", "th" after a day: kept (a new day may need another, but it reads fine) */
+  return ds_buf_add(out, w, n);
+}
+
+static enum ds_status person(const char *p, size_t n, struct deid_rng *r, struct ds_buf *out);
+
+enum ds_status deid_surrogate_text(struct deid_sur *su, int type, const char *p, size_t n, struct deid_rng *r,
+                                   struct ds_buf *out) {
+  switch (type) {
+  case T_PERSON: return person(p, n, r, out);
+  case T_LOCATION: return city(p, n, r, out);
+  case T_ADDRESS: {
+    struct addr_state a = {0};
+    return each_word(p, n, addr_word, &a, r, out);
+  }
+  case T_DATE:
+  case T_DOB: {
+    struct date_state s = {0, type == T_DOB, 0};
+    return each_word(p, n, date_word, &s, r, out);
+  }
+  case T_AGE: {
+    int a = atoi(p), b;
+    do b = 90 + (int)deid_rng_below(r, 10);
+    while (b == a);
+    return ds_buf_addf(out, "%d", b);
+  }
+  }
+  DS_UNUSED(su);
+  return ds_buf_add(out, p, n);
+}
+
+/* A whole name at once (placeholder-free callers; the de-identifier itself goes token by
+ * token through its map so that "Ann Lee" and "Ms. Lee" stay one person). */
+struct person_state {
+  int words;
+  size_t total;
+};
+static enum ds_status person_word(void *ud, const char *w, size_t n, bool first, struct deid_rng *r, struct ds_buf *out) {
+  struct person_state *s = ud;
+  DS_UNUSED(first);
+  if (keep_word(w, n) && deid_n_cps(w, n) > 1) return ds_buf_add(out, w, n);
+  int role = s->words == 0 && s->total > 1 ? 0 : s->words == 0 ? 0 : 1;
+  s->words++;
+  return deid_surrogate_name_token(NULL, w, n, role, r, out);
+}
+static enum ds_status person(const char *p, size_t n, struct deid_rng *r, struct ds_buf *out) {
+  struct person_state s = {0, 0};
+  for (size_t i = 0; i < n; i++) s.total += p[i] == ' ';
+  s.total++;
+  return each_word(p, n, person_word, &s, r, out);
+}

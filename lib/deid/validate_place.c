@@ -1,0 +1,724 @@
+/* validate_place.c: validators of addresses (a street line extended over unit, city, state
+ * or region, postal code and country, in US and common European forms), dates of birth and
+ * other dates tied to a person, numbers named by a label (driver's licence, passport, medical
+ * record, account, other identifiers) and ages over 89. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "deid_int.h"
+
+static bool is_digit(int c) { return c >= '0' && c <= '9'; }
+static bool is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool is_alnum(int c) { return is_digit(c) || is_alpha(c); }
+static bool is_upper(int c) { return c >= 'A' && c <= 'Z'; }
+static bool wordc(const struct deid_vctx *c, size_t i) {
+  unsigned char ch = (unsigned char)c->text[i];
+  return is_alnum(ch) || ch >= 0x80;
+}
+
+/* ---- words ------------------------------------------------------------------------------ */
+
+/* The word (letters, digits, UTF-8, inner ' - .) starting at i; its end. */
+static size_t word_end(const struct deid_vctx *c, size_t i) {
+  size_t j = i;
+  while (j < c->len && (wordc(c, j) || ((c->text[j] == '\'' || c->text[j] == '-') && j + 1 < c->len && wordc(c, j + 1) && j > i)))
+    j++;
+  return j;
+}
+
+static const struct lex_entry *word_lex(const struct deid_vctx *c, size_t a, size_t b) {
+  return deid_lex_word(c->text + a, b - a);
+}
+
+static bool capital_word(const struct deid_vctx *c, size_t a, size_t b) {
+  if (b <= a) return false;
+  size_t ln;
+  uint32_t cp = deid_decode((const unsigned char *)c->text + a, c->len - a, &ln);
+  return deid_cp_upper(cp) && b - a >= 2;
+}
+
+static bool all_digits(const char *p, size_t n) {
+  if (!n) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!is_digit((unsigned char)p[i])) return false;
+  return true;
+}
+
+/* ---- street lines -------------------------------------------------------------------------- */
+
+/* A word that can be part of a street's name: capitalized, an ordinal ("5th"), a
+ * directional, or a number of a route. */
+static bool street_name_word(const struct deid_vctx *c, size_t a, size_t b) {
+  if (b <= a) return false;
+  if (capital_word(c, a, b)) return true;
+  size_t d = a;
+  while (d < b && is_digit((unsigned char)c->text[d])) d++;
+  if (d > a && b - d == 2) {
+    const char *s = c->text + d;
+    return !strncmp(s, "st", 2) || !strncmp(s, "nd", 2) || !strncmp(s, "rd", 2) || !strncmp(s, "th", 2);
+  }
+  return false;
+}
+
+/* NOSOM street: from the end, back over the suffix and up to 5 name words to the nearest
+ * house number. */
+static size_t street_start(const struct deid_vctx *c, size_t e) {
+  size_t i = e;
+  if (i > 0 && c->text[i - 1] == '.') i--;
+  while (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--; /* the suffix */
+  for (int words = 0; words <= 5; words++) {
+    if (i == 0 || c->text[i - 1] != ' ') return SIZE_MAX;
+    while (i > 0 && c->text[i - 1] == ' ') i--;
+    if (i > 0 && c->text[i - 1] == '.') i--; /* "U.S. Hwy", "N. Main" */
+    size_t j = i;
+    while (j > 0 && (wordc(c, j - 1) || c->text[j - 1] == '\'' || c->text[j - 1] == '-' || c->text[j - 1] == '.'))
+      j--;
+    if (j == i) return SIZE_MAX;
+    if (is_digit((unsigned char)c->text[j]) && !street_name_word(c, j, i)) {
+      size_t nd = 0;
+      while (j + nd < i && is_digit((unsigned char)c->text[j + nd])) nd++;
+      if (words == 0 || nd > 6 || i - j - nd > 1) return SIZE_MAX;
+      if (j > 0 && (wordc(c, j - 1) || c->text[j - 1] == '$' || c->text[j - 1] == '.')) return SIZE_MAX;
+      return j;
+    }
+    if (!street_name_word(c, j, i) && !(i - j <= 3 && is_upper((unsigned char)c->text[j]))) return SIZE_MAX;
+    i = j;
+  }
+  return SIZE_MAX;
+}
+
+/* NOSOM "Name-suffix 12": back over the number, one space and the word. */
+static size_t euro_start(const struct deid_vctx *c, size_t e) {
+  size_t i = e;
+  while (i > 0 && is_alnum((unsigned char)c->text[i - 1])) i--;
+  if (i == 0 || c->text[i - 1] != ' ') return SIZE_MAX;
+  i--;
+  while (i > 0 && (is_alpha((unsigned char)c->text[i - 1]) || (unsigned char)c->text[i - 1] >= 0x80 ||
+                   c->text[i - 1] == '.'))
+    i--;
+  return is_upper((unsigned char)c->text[i]) ? i : SIZE_MAX;
+}
+
+/* NOSOM "Via Roma 10": back over the number and up to 4 words to the street word. */
+static size_t euro_prefix_start(const struct deid_vctx *c, size_t e) {
+  static const char *const heads[] = {"Rue", "Avenue", "Via", "Viale", "Piazza", "Corso", "Calle", "Avenida",
+                                      "Rua", "Carrer", "Paseo", "Ulica", "Ul.", "ul.", "Plaza", "Travessa",
+                                      "Largo", "Strada", "Boulevard", "Chemin", "Allée", "Place", NULL};
+  size_t i = e;
+  while (i > 0 && is_alnum((unsigned char)c->text[i - 1])) i--;
+  if (i > 0 && c->text[i - 1] == ' ') i--;
+  if (i > 0 && c->text[i - 1] == ',') i--;
+  for (int w = 0; w < 6; w++) {
+    size_t j = i;
+    while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && i - j < 40) j--;
+    for (const char *const *h = heads; *h; h++)
+      if (strlen(*h) == i - j && !strncmp(c->text + j, *h, i - j)) return w ? j : SIZE_MAX;
+    if (j == 0 || c->text[j - 1] != ' ') return SIZE_MAX;
+    i = j - 1;
+  }
+  return SIZE_MAX;
+}
+
+/* ---- the rest of an address ----------------------------------------------------------- */
+
+static const char *const unit_words[] = {"apt", "apartment", "suite", "ste", "unit", "flat", "fl", "floor", "room",
+                                         "rm", "bldg", "building", "lot", "box", "po", "dept", "#", NULL};
+static const char *const directionals[] = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East",
+                                           "West", "Northeast", "Northwest", "Southeast", "Southwest", NULL};
+
+static bool word_in(const struct deid_vctx *c, size_t a, size_t b, const char *const *ws, bool ci) {
+  for (; *ws; ws++)
+    if (strlen(*ws) == b - a && (ci ? !strncasecmp(c->text + a, *ws, b - a) : !strncmp(c->text + a, *ws, b - a)))
+      return true;
+  return false;
+}
+
+/* A postal code at i ("62704", "62704-1234", "K1A 0B1", "SW1A 1AA", "53-320", "394 13",
+ * "3610-114", "1011 AB"); its end, or i. */
+static size_t postal_code(const struct deid_vctx *c, size_t i) {
+  size_t j = i;
+  while (j < c->len && is_digit((unsigned char)c->text[j])) j++;
+  size_t nd = j - i;
+  if (nd >= 3 && nd <= 6) {
+    if (j + 1 < c->len && (c->text[j] == '-' || c->text[j] == ' ') && is_digit((unsigned char)c->text[j + 1])) {
+      size_t k = j + 1;
+      while (k < c->len && is_digit((unsigned char)c->text[k])) k++;
+      if (k - j - 1 >= 2 && k - j - 1 <= 4 && (k >= c->len || !wordc(c, k))) return k;
+    }
+    if (nd == 4 && j + 3 <= c->len && c->text[j] == ' ' && is_upper((unsigned char)c->text[j + 1]) &&
+        is_upper((unsigned char)c->text[j + 2]) && (j + 3 == c->len || !wordc(c, j + 3)))
+      return j + 3; /* Dutch "1011 AB" */
+    if (j >= c->len || !wordc(c, j)) return j;
+    return i;
+  }
+  /* Canadian / British shapes: letters and digits, one optional space */
+  size_t k = i, letters = 0, digits = 0, spaces = 0;
+  while (k < c->len && k - i < 8) {
+    unsigned char ch = (unsigned char)c->text[k];
+    if (is_upper(ch)) letters++;
+    else if (is_digit(ch)) digits++;
+    else if (ch == ' ' && !spaces && k > i && k + 1 < c->len && is_alnum((unsigned char)c->text[k + 1])) spaces++;
+    else break;
+    k++;
+  }
+  if (letters >= 2 && digits >= 2 && k - i >= 5 && (k >= c->len || !wordc(c, k)) && is_upper((unsigned char)c->text[i]))
+    return k;
+  return i;
+}
+
+/* Extends an address that ends at e over what follows it: unit, directional, city, state or
+ * region, postal code, country, separated by commas, spaces or line breaks. */
+static size_t extend_address(const struct deid_vctx *c, size_t e) {
+  size_t best = e;
+  int parts = 0;
+  bool pending_city = false;
+  size_t city_end = e;
+  for (;;) {
+    if (parts >= 8 || e >= c->len) {
+      /* an unconfirmed city that ends the text, after a street and a unit: the city */
+      if (pending_city && parts >= 2 && e >= c->len) best = city_end;
+      break;
+    }
+    /* the separator: spaces, at most one comma, at most two line breaks */
+    size_t i = e;
+    int commas = 0, nls = 0;
+    while (i < c->len && i - e < 8) {
+      char ch = c->text[i];
+      if (ch == ',') commas++;
+      else if (ch == '\n') nls++;
+      else if (ch != ' ' && ch != '\t' && ch != '\r') break;
+      i++;
+    }
+    if (commas > 1 || nls > 2 || i >= c->len) {
+      if (pending_city && parts >= 2 && (i >= c->len || nls)) best = city_end;
+      break;
+    }
+    bool sep = commas || nls || i - e >= 2;
+    size_t w = word_end(c, i);
+    if (c->text[i] == '#' && i + 1 < c->len) w = word_end(c, i + 1) > i + 1 ? word_end(c, i + 1) : i;
+    if (w == i) break;
+    /* unit: "Apt. 864", "Suite 501", "#4B" */
+    if (c->text[i] == '#' || word_in(c, i, w, unit_words, true)) {
+      size_t k = w;
+      if (c->text[i] != '#') {
+        if (k < c->len && c->text[k] == '.') k++;
+        while (k < c->len && c->text[k] == ' ') k++;
+        if (k < c->len && c->text[k] == '#') k++;
+        size_t v = word_end(c, k);
+        if (v == k || v - k > 8) break;
+        w = v;
+      }
+      e = best = w;
+      parts++;
+      continue;
+    }
+    if (word_in(c, i, w, directionals, false) && !sep) {
+      e = best = w + (w < c->len && c->text[w] == '.');
+      parts++;
+      continue;
+    }
+    size_t pc = postal_code(c, i);
+    if (pc > i && (all_digits(c->text + i, w - i) ? w - i >= 4 || sep || pending_city : true)) {
+      e = best = pc;
+      pending_city = false;
+      parts++;
+      continue;
+    }
+    /* "nan": a missing field in some exports */
+    if (w - i == 3 && !strncmp(c->text + i, "nan", 3) && sep) {
+      e = w;
+      parts++;
+      continue;
+    }
+    /* state or region: two capitals, or a region name */
+    const struct lex_entry *le = word_lex(c, i, w);
+    if ((w - i == 2 && is_upper((unsigned char)c->text[i]) && is_upper((unsigned char)c->text[i + 1])) ||
+        (le && (le->flags & LF_REGION) && capital_word(c, i, w))) {
+      if (pending_city) best = city_end;
+      e = best = w;
+      pending_city = false;
+      parts++;
+      continue;
+    }
+    /* city or country: up to 3 capitalized words */
+    if (!capital_word(c, i, w)) break;
+    size_t k = w;
+    for (int n = 1; n < 4; n++) {
+      if (k + 1 >= c->len || c->text[k] != ' ') break;
+      size_t v = word_end(c, k + 1);
+      if (!capital_word(c, k + 1, v)) {
+        /* "Mora de Rubielos", "Begunje na Gorenjskem" */
+        const struct lex_entry *pe = word_lex(c, k + 1, v);
+        if (!(pe && (pe->flags & LF_PARTICLE)) || v + 1 >= c->len || c->text[v] != ' ' ||
+            !capital_word(c, v + 1, word_end(c, v + 1)))
+          break;
+        k = v;
+        continue;
+      }
+      const struct lex_entry *ve = word_lex(c, k + 1, v);
+      if (ve && (ve->flags & (LF_STOP | LF_TIME))) break;
+      k = v;
+    }
+    char f[96];
+    size_t fl = deid_fold(c->text + i, k - i, f, sizeof f);
+    const struct lex_entry *ce = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
+    /* "Coalville South Africa": a city, then a country or state in the same run */
+    size_t tail = k;
+    if (!ce) {
+      for (size_t q = i; q < k; q++) {
+        if (c->text[q] != ' ') continue;
+        size_t tl = deid_fold(c->text + q + 1, k - q - 1, f, sizeof f);
+        const struct lex_entry *te = tl <= sizeof f ? deid_lex_get(f, tl) : NULL;
+        if (te && (te->flags & (LF_COUNTRY | LF_REGION))) {
+          tail = q;
+          break;
+        }
+      }
+    }
+    if (tail < k) {
+      e = best = k;
+      pending_city = false;
+      parts++;
+      continue;
+    }
+    if (le && (le->flags & (LF_STOP | LF_TIME)) && !(ce && (ce->flags & (LF_CITY | LF_COUNTRY)))) break;
+    if (ce && (ce->flags & LF_COUNTRY) && !(ce->flags & LF_CITY)) {
+      if (pending_city) best = city_end;
+      e = best = k;
+      pending_city = false;
+      parts++;
+      continue;
+    }
+    /* a city counts when it is set apart (comma, line break) or known, and is confirmed by
+     * what follows (state, postal code, country) or by being known */
+    if (pending_city) break; /* two cities in a row: not an address any more */
+    pending_city = true;
+    city_end = k;
+    /* set apart (comma, line break) and known, or on its own line: a city; else it waits for
+     * a state, postal code or country to confirm it */
+    if ((ce && (ce->flags & LF_CITY) && sep) || nls) best = k;
+    e = k;
+    parts++;
+  }
+  return best;
+}
+
+/* Before an address: a unit ("Apt. 675 ") or a stray number ("6750 Koskikatu 25"). */
+static size_t extend_back(const struct deid_vctx *c, size_t s) {
+  size_t i = s;
+  while (i > 0 && c->text[i - 1] == ' ') i--;
+  size_t j = i;
+  while (j > 0 && is_alnum((unsigned char)c->text[j - 1])) j--;
+  if (j == i || i == s) return s;
+  if (all_digits(c->text + j, i - j) && i - j <= 6 && (j == 0 || !wordc(c, j - 1))) {
+    /* "Apt. 675 62314 Mellemvej 32": a unit before the number too */
+    size_t k = j;
+    while (k > 0 && c->text[k - 1] == ' ') k--;
+    if (k > 0 && c->text[k - 1] == '.') k--;
+    size_t u = k;
+    while (u > 0 && is_alpha((unsigned char)c->text[u - 1])) u--;
+    if (u < k && word_in(c, u, k, unit_words, true)) return u;
+    return j;
+  }
+  return s;
+}
+
+/* Words that say an address is near. */
+static const char *const address_cues[] = {"address", "lives", "live", "living", "located", "office", "corner",
+                                           "street", "avenue", "road", "drops you off", "meet me", "send", "sent",
+                                           "ship", "deliver", "mail", "return to", "taxi to", "moved to", "resides",
+                                           "house", "home", "apartment", "flat", " at ", " on ", NULL};
+
+/* NOSOM "Words 12": back from the number over up to 5 words (the first capitalized) to a
+ * possible postal code or house number; kept only with evidence of an address. */
+static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
+  size_t i = e;
+  while (i > 0 && (is_alnum((unsigned char)c->text[i - 1]))) i--;
+  size_t num = i;
+  if (!is_digit((unsigned char)c->text[num])) return DS_OK;
+  if (e < c->len && (c->text[e] == '%' || c->text[e] == ':' || c->text[e] == '/' ||
+                     (c->text[e] == '.' && e + 1 < c->len && is_digit((unsigned char)c->text[e + 1]))))
+    return DS_OK;
+  if (i == 0 || c->text[i - 1] != ' ') return DS_OK;
+  i--;
+  size_t first = SIZE_MAX;
+  int words = 0;
+  bool common = false;
+  for (; words < 5 && i > 0;) {
+    size_t j = i;
+    while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && c->text[j - 1] != ',' && i - j < 40) j--;
+    if (j == i) break;
+    bool digits = true;
+    for (size_t k = j; k < i; k++) digits &= is_digit((unsigned char)c->text[k]) != 0;
+    if (digits) break; /* a postal code or house number before the name */
+    const struct lex_entry *le = word_lex(c, j, i);
+    bool cap = capital_word(c, j, i) || (i - j <= 4 && c->text[i - 1] == '.'); /* "ul.", "u.", "Av" */
+    if (!cap && !(le && (le->flags & (LF_STREET | LF_PARTICLE)))) break; /* "on", "of", "version" */
+    if (le && le->wf && le->wf <= 2 && !(le->flags & (LF_STREET | LF_PARTICLE)) && !le->fn && !le->sn) common = true;
+    if (cap) first = j;
+    words++;
+    if (j == 0 || c->text[j - 1] != ' ') {
+      i = j;
+      break;
+    }
+    i = j - 1;
+  }
+  if (first == SIZE_MAX || common) return DS_OK;
+  size_t s = first;
+  /* the evidence */
+  bool lead_number = false;
+  size_t k = s;
+  while (k > 0 && c->text[k - 1] == ' ') k--;
+  size_t d = k;
+  while (d > 0 && is_digit((unsigned char)c->text[d - 1])) d--;
+  if (d < k && k - d >= 2 && k - d <= 6 && (d == 0 || !wordc(c, d - 1))) lead_number = true;
+  bool more = false;
+  if (e < c->len) {
+    size_t m = e;
+    while (m < c->len && (c->text[m] == ' ' || c->text[m] == ',')) m++;
+    size_t w = word_end(c, m);
+    /* a unit word, or a street, city or country word written as a name ("and", "app" are
+     * places somewhere too) */
+    more = (m > e && (word_in(c, m, w, unit_words, true) ||
+                      (w > m && is_upper((unsigned char)c->text[m]) && word_lex(c, m, w) &&
+                       (word_lex(c, m, w)->flags & (LF_STREET | LF_CITY | LF_COUNTRY))))) ||
+           (m < c->len && c->text[m] == '\n' && m + 1 < c->len && is_upper((unsigned char)c->text[m + 1]));
+    if (c->text[e] == ',' && m < c->len && is_upper((unsigned char)c->text[m])) more = true;
+  }
+  if (!lead_number && !more) {
+    /* the costliest evidence last: an address word before it */
+    char win[96];
+    deid_window(c, s, e, 48, 0, win, sizeof win);
+    if (!deid_has_word(win, address_cues)) return DS_OK;
+  }
+  /* a year after a name is a date, not a house ("Windows 2000", "May 2021") */
+  if (!lead_number && e - num == 4) {
+    int y = atoi(c->text + num);
+    if (y >= 1800 && y <= 2099) return DS_OK;
+  }
+  if (lead_number) s = d;
+  return deid_push(c, extend_back(c, s), extend_address(c, e), T_ADDRESS);
+}
+
+/* "the corner of A and B": two streets, each with a number or a street word. */
+static enum ds_status v_addr_corner(struct deid_vctx *c, size_t s, size_t e) {
+  size_t i = e, streets = 0, evidence = 0, end = e;
+  for (int part = 0; part < 2; part++) {
+    size_t a = i;
+    int words = 0;
+    while (i < c->len && words < 7) {
+      size_t w = word_end(c, i);
+      if (c->text[i] == '#' || c->text[i] == '.') {
+        i++;
+        continue;
+      }
+      if (w == i) break;
+      const struct lex_entry *le = word_lex(c, i, w);
+      if (words && w - i == 3 && !strncmp(c->text + i, "and", 3)) break;
+      if (le && (le->flags & LF_STREET)) evidence++;
+      if (is_digit((unsigned char)c->text[i])) evidence++;
+      else if (!capital_word(c, i, w) && !(le && (le->flags & (LF_STREET | LF_PARTICLE | LF_UNIT))) &&
+               !(w - i <= 3 && w < c->len && c->text[w] == '.'))
+        break;
+      words++;
+      i = w;
+      if (i < c->len && c->text[i] == '.' && i + 1 < c->len && c->text[i + 1] == ' ') i++;
+      if (i < c->len && c->text[i] == ' ') i++;
+      else break;
+    }
+    if (!words) break;
+    streets++;
+    end = i;
+    while (end > a && (c->text[end - 1] == ' ')) end--;
+    if (part == 0) {
+      if (i + 4 > c->len || strncmp(c->text + i, "and ", 4)) break;
+      i += 4;
+    }
+  }
+  if (streets < 1 || !evidence) return DS_OK;
+  return deid_push(c, s, extend_address(c, end), T_ADDRESS);
+}
+
+static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) {
+  if (kind == K_ADDR_EURO) return v_addr_euro(c, e);
+  if (kind == K_ADDR_CORNER) return v_addr_corner(c, s, e);
+  if (kind == K_ADDR_EURO_PREFIX) {
+    if ((s = euro_prefix_start(c, e)) == SIZE_MAX) return DS_OK;
+  } else if (kind == K_ADDR_STREET || kind == K_ADDR_EURO_SUFFIX) {
+    s = kind == K_ADDR_STREET ? street_start(c, e) : euro_start(c, e);
+    if (s == SIZE_MAX) return DS_OK;
+    if (kind == K_ADDR_STREET) {
+      /* "Hwy 50", "Route 66": the route number after the suffix */
+      size_t k = e;
+      if (k + 1 < c->len && c->text[k] == ' ' && is_digit((unsigned char)c->text[k + 1])) {
+        size_t v = k + 1;
+        while (v < c->len && is_alnum((unsigned char)c->text[v])) v++;
+        const char *sfx = c->text + e - 3;
+        if (e >= 3 && (!strncasecmp(sfx, "hwy", 3) || !strncasecmp(sfx, "ute", 3) || !strncasecmp(sfx, "Rte", 3) ||
+                       !strncasecmp(sfx, "way", 3)))
+          e = v;
+      }
+      size_t sfx = e;
+      while (sfx > 0 && is_alpha((unsigned char)c->text[sfx - 1])) sfx--;
+      if (e < c->len && c->text[e] == '.' && e - sfx <= 4 && e > sfx) { /* "St.", "Ave.", "Blvd." */
+        /* "St." is the abbreviation's period unless a sentence ends there */
+        if (!(e + 2 < c->len && c->text[e + 1] == ' ' && is_upper((unsigned char)c->text[e + 2]) &&
+              !deid_lex_word(c->text + e + 2, word_end(c, e + 2) - e - 2)))
+          e++;
+      }
+    }
+  } else if (kind == K_ADDR_UNIT || kind == K_ADDR_MIL) {
+    if (s > 0 && wordc(c, s - 1)) return DS_OK;
+    return deid_push(c, extend_back(c, s), extend_address(c, e), T_ADDRESS);
+  }
+  s = extend_back(c, s);
+  return deid_push(c, s, extend_address(c, e), T_ADDRESS);
+}
+
+/* ---- dates ------------------------------------------------------------------------------- */
+
+static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                     "nov", "dec", NULL};
+
+static int month_at(const struct deid_vctx *c, size_t i, size_t *out_end) {
+  size_t j = i;
+  while (j < c->len && is_alpha((unsigned char)c->text[j])) j++;
+  if (j - i < 3) return 0;
+  char m[4] = {(char)tolower((unsigned char)c->text[i]), (char)tolower((unsigned char)c->text[i + 1]),
+               (char)tolower((unsigned char)c->text[i + 2]), 0};
+  for (int k = 0; months[k]; k++)
+    if (!strcmp(m, months[k])) {
+      static const char *const full[] = {"january", "february", "march", "april", "may", "june", "july",
+                                         "august", "september", "october", "november", "december"};
+      size_t n = j - i;
+      if (n > 3 && !(n == 4 && c->text[i + 3] == 't') && strncasecmp(c->text + i, full[k], n)) return 0;
+      if (n > strlen(full[k])) return 0;
+      *out_end = j < c->len && c->text[j] == '.' ? j + 1 : j;
+      return k + 1;
+    }
+  return 0;
+}
+
+/* The extent of a date starting at i: numeric (2/8/1935, 1978-04-13, 13.04.1978) or with a
+ * month name (April 5, 1990; 5th of April 1990; Apr 5), with a time of day after it. */
+static size_t date_end(const struct deid_vctx *c, size_t i, bool *out_full) {
+  *out_full = false;
+  size_t j = i;
+  size_t me;
+  if (j < c->len && is_digit((unsigned char)c->text[j])) {
+    size_t k = j;
+    while (k < c->len && (is_digit((unsigned char)c->text[k]) || c->text[k] == '/' || c->text[k] == '-' ||
+                          c->text[k] == '.'))
+      k++;
+    while (k > j && !is_digit((unsigned char)c->text[k - 1])) k--;
+    if (deid_looks_like_date(c->text + j, k - j)) {
+      *out_full = true;
+      j = k;
+    } else {
+      /* "5 April 1990", "5th of April" */
+      size_t d = j;
+      while (d < c->len && is_digit((unsigned char)c->text[d])) d++;
+      if (d - j > 2) return i;
+      if (d + 2 <= c->len && (!strncmp(c->text + d, "st", 2) || !strncmp(c->text + d, "nd", 2) ||
+                              !strncmp(c->text + d, "rd", 2) || !strncmp(c->text + d, "th", 2)))
+        d += 2;
+      if (d < c->len && c->text[d] == ' ') d++;
+      if (d + 3 <= c->len && !strncmp(c->text + d, "of ", 3)) d += 3;
+      if (!month_at(c, d, &me)) return i;
+      j = me;
+      size_t y = j;
+      if (y < c->len && c->text[y] == ',') y++;
+      if (y < c->len && c->text[y] == ' ') y++;
+      size_t ye = y;
+      while (ye < c->len && is_digit((unsigned char)c->text[ye])) ye++;
+      if (ye - y == 4) j = ye;
+      *out_full = true;
+    }
+  } else if (month_at(c, j, &me)) {
+    size_t d = me;
+    if (d < c->len && c->text[d] == ' ') d++;
+    size_t de = d;
+    while (de < c->len && is_digit((unsigned char)c->text[de])) de++;
+    if (de == d || de - d > 2) return i;
+    int day = atoi(c->text + d);
+    if (day < 1 || day > 31) return i;
+    j = de;
+    if (j + 2 <= c->len && (!strncmp(c->text + j, "st", 2) || !strncmp(c->text + j, "nd", 2) ||
+                            !strncmp(c->text + j, "rd", 2) || !strncmp(c->text + j, "th", 2)))
+      j += 2;
+    size_t y = j;
+    if (y < c->len && c->text[y] == ',') y++;
+    if (y < c->len && c->text[y] == ' ') y++;
+    size_t ye = y;
+    while (ye < c->len && is_digit((unsigned char)c->text[ye])) ye++;
+    if (ye - y == 4 && (ye >= c->len || !wordc(c, ye))) j = ye;
+    *out_full = true;
+  } else {
+    return i;
+  }
+  if (j < c->len && wordc(c, j)) return i;
+  /* a time of day: " 11:34:35", "T12:00:00Z", " at 3pm" (not the last) */
+  size_t t = j;
+  if (t < c->len && (c->text[t] == ' ' || c->text[t] == 'T')) t++;
+  size_t h = t;
+  while (h < c->len && is_digit((unsigned char)c->text[h])) h++;
+  if (h > t && h - t <= 2 && h < c->len && c->text[h] == ':') {
+    size_t k = h;
+    while (k < c->len && (is_digit((unsigned char)c->text[k]) || c->text[k] == ':' || c->text[k] == '.')) k++;
+    if (k < c->len && c->text[k] == 'Z') k++;
+    j = k;
+  }
+  return j;
+}
+
+/* Pronouns tie a date to a person only near it ("my birthday is on May 3", not "Based on my
+ * search, here is the news of May 3"); the other words anywhere in its sentence. */
+static const char *const pronoun_cues[] = {
+  "i ", "i'", "me ", "me.", "me,", "my ", "mine", "we ", "our ", "us ", "he ", "him", "his ", "she ", "her ",
+  "hers", "they ", "them", "their", "you ", "your", NULL};
+static const char *const person_cues[] = {
+  "born", "birth", "died", "death", "passed away", "married",
+  "wedding", "divorce", "appointment", "visit", "admitted", "admission", "discharge", "surgery", "diagnos",
+  "hospital", "patient", "flew", "flight", "arriv", "depart", "travel", "trip", "hired", "joined", "graduat",
+  "moved", "anniversary", "dob", "date:", "when:", "name:", "mr.", "mrs.", "ms.", "dr.", "son ", "daughter",
+  "wife", "husband", "mother", "father", "mom", "dad", "brother", "sister", "baby", "child", "kid", "employee",
+  "customer ", "customer,", "customer.", "customer'", "client", "tenant", "member", "student", "passenger",
+  "booking", "reservation", "check-in", "check in", "check-out", "leave", "vacation", "interview", "started",
+  "quit", "fired", "lease", NULL};
+
+/* Lower-cased text of [a, b) with the date [s, e) left out as "|", padded with spaces. */
+static void date_window(const struct deid_vctx *c, size_t a, size_t b, size_t s, size_t e, char *win, size_t cap) {
+  size_t n = 0;
+  win[n++] = ' ';
+  for (size_t i = a; i < b && n + 2 < cap; i++) {
+    if (i == s) {
+      win[n++] = '|';
+      i = e - 1;
+      continue;
+    }
+    win[n++] = (char)tolower((unsigned char)c->text[i]);
+  }
+  win[n++] = ' ';
+  win[n] = 0;
+}
+
+/* A date tied to a person: a personal word in its sentence, or a pronoun near it. Dates with
+ * a label (birth, "Date:", "When:") always count. */
+static bool tied_to_person(const struct deid_vctx *c, size_t s, size_t e) {
+  size_t a = s, b = e;
+  while (a > 0 && s - a < 160 && !(c->text[a - 1] == '\n' || ((c->text[a - 1] == '.' || c->text[a - 1] == '!' ||
+                                                                c->text[a - 1] == '?') && a < s && c->text[a] == ' ')))
+    a--;
+  while (b < c->len && b - e < 120 && c->text[b] != '\n' && !(c->text[b] == '.' && b + 1 < c->len && c->text[b + 1] == ' '))
+    b++;
+  char win[300];
+  date_window(c, a, b, s, e, win, sizeof win);
+  if (deid_has_word(win, person_cues)) return true;
+  date_window(c, s - a > 40 ? s - 40 : a, b - e > 24 ? e + 24 : b, s, e, win, sizeof win);
+  return deid_has_word(win, pronoun_cues);
+}
+
+static enum ds_status v_date(struct deid_vctx *c, size_t s, size_t e) {
+  DS_UNUSED(e);
+  if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '/' || c->text[s - 1] == '-' || c->text[s - 1] == '.' ||
+                c->text[s - 1] == ':'))
+    return DS_OK;
+  bool full;
+  size_t end = date_end(c, s, &full);
+  if (end == s || !full) return DS_OK;
+  if (end < c->len && (c->text[end] == '/' || (c->text[end] == '-' && end + 1 < c->len && is_digit((unsigned char)c->text[end + 1]))))
+    return DS_OK;
+  /* a labeled date of birth is the DOB pattern's; this one needs a person */
+  if (!tied_to_person(c, s, end)) return DS_OK;
+  return deid_push(c, s, end, T_DATE);
+}
+
+static enum ds_status v_dob(struct deid_vctx *c, size_t e) {
+  while (e < c->len && (c->text[e] == ' ' || c->text[e] == '\t' || c->text[e] == ':' || c->text[e] == '-' ||
+                        c->text[e] == '='))
+    e++;
+  if (e + 3 <= c->len && !strncasecmp(c->text + e, "is ", 3)) e += 3;
+  if (e + 3 <= c->len && !strncasecmp(c->text + e, "on ", 3)) e += 3;
+  bool full;
+  size_t end = date_end(c, e, &full);
+  if (end == e) return DS_OK;
+  return deid_push(c, e, end, T_DOB);
+}
+
+/* ---- numbers named by a label ----------------------------------------------------------- */
+
+static enum ds_status v_labeled_id(struct deid_vctx *c, int type, size_t e) {
+  static const char *const fillers[] = {"number", "numbers", "no", "no.", "num", "nr", "nbr", "#", "is", "was",
+                                        "id", "of", "code", "ending", "in", "reads", ":", NULL};
+  size_t i = e;
+  for (int rounds = 0; rounds < 6; rounds++) {
+    while (i < c->len && (c->text[i] == ' ' || c->text[i] == '\t' || c->text[i] == ':' || c->text[i] == '=' ||
+                          c->text[i] == '#' || c->text[i] == '-' || c->text[i] == '"' || c->text[i] == '\''))
+      i++;
+    size_t w = word_end(c, i);
+    if (w < c->len && c->text[w] == '.' && w - i == 2) w++;
+    bool filler = false;
+    for (const char *const *f = fillers; *f; f++)
+      if (strlen(*f) == w - i && !strncasecmp(c->text + i, *f, w - i)) filler = true;
+    if (!filler || w == i) break;
+    i = w;
+  }
+  /* the value: alphanumeric groups joined by - . / or one space before a digit group */
+  size_t s = i, j = i;
+  size_t digits = 0, letters = 0;
+  while (j < c->len && j - s < 32) {
+    unsigned char ch = (unsigned char)c->text[j];
+    if (is_digit(ch)) digits++;
+    else if (is_alpha(ch)) letters++;
+    else if ((ch == '-' || ch == '.' || ch == '/' || ch == ' ') && j > s && j + 1 < c->len &&
+             is_alnum((unsigned char)c->text[j + 1]) && (ch != ' ' || is_digit((unsigned char)c->text[j + 1])) &&
+             (ch != '.' || is_digit((unsigned char)c->text[j - 1])))
+      ;
+    else break;
+    j++;
+  }
+  if (j < c->len && wordc(c, j)) return DS_OK;
+  if (digits < 3 || j - s < 4 || (letters > digits * 3)) return DS_OK;
+  /* a year or a small count is not an identifier */
+  if (!letters && digits == 4 && j - s == 4) return DS_OK;
+  return deid_push(c, s, j, type);
+}
+
+/* ---- ages over 89 ------------------------------------------------------------------------- */
+
+static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
+  size_t a, b;
+  if (kind == K_AGE) { /* "93 years old", "93-year-old", "93 y/o": the number starts the match */
+    a = s;
+    b = s;
+    while (b < e && is_digit((unsigned char)c->text[b])) b++;
+  } else { /* "aged 93", "turned 93": the number ends it */
+    b = e;
+    a = e;
+    while (a > s && is_digit((unsigned char)c->text[a - 1])) a--;
+  }
+  if (b == a || b - a > 3 || (a > 0 && wordc(c, a - 1)) || (b < c->len && wordc(c, b))) return DS_OK;
+  int age = atoi(c->text + a);
+  if (age < 90 || age > 125) return DS_OK;
+  return deid_push(c, a, b, T_AGE);
+}
+
+enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size_t s, size_t e) {
+  switch (kind) {
+  case K_ADDR_STREET:
+  case K_ADDR_UNIT:
+  case K_ADDR_EURO:
+  case K_ADDR_EURO_SUFFIX:
+  case K_ADDR_EURO_PREFIX:
+  case K_ADDR_MIL:
+  case K_ADDR_CORNER: return v_addr(c, kind, s, e);
+  case K_DOB: return v_dob(c, e);
+  case K_DATE: return v_date(c, s, e);
+  case K_LABELED_ID: return v_labeled_id(c, type, e);
+  case K_AGE:
+  case K_AGE_LABEL: return v_age(c, kind, s, e);
+  }
+  return DS_OK;
+}
