@@ -3,6 +3,7 @@
  * replaces detections with typed consistent placeholders, walks records, and counts. */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -224,6 +225,46 @@ static enum ds_status extra_name_line(struct ds_deid *d, const char *path, char 
   return DS_OK;
 }
 
+/* Compiled databases of the built-in patterns, by the set of types turned on (a few sets at
+ * most in one process: ingest's, report's, a custom --types); kept until the process ends. */
+#define SHARED_DBS 8
+static struct {
+  uint64_t mask;
+  hs_database_t *db;
+} shared_dbs[SHARED_DBS];
+static size_t n_shared_dbs;
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static hs_database_t *shared_db_get(uint64_t mask) {
+  hs_database_t *db = NULL;
+  pthread_mutex_lock(&shared_mu);
+  for (size_t i = 0; i < n_shared_dbs && !db; i++)
+    if (shared_dbs[i].mask == mask) db = shared_dbs[i].db;
+  pthread_mutex_unlock(&shared_mu);
+  return db;
+}
+
+/* Keeps *db for the next de-identifier of the same types; when another thread compiled the same
+ * set meanwhile, *db is freed and replaced by that one. False when there is no room (*db stays
+ * the caller's own). */
+static bool shared_db_put(uint64_t mask, hs_database_t **db) {
+  bool shared = false;
+  pthread_mutex_lock(&shared_mu);
+  for (size_t i = 0; i < n_shared_dbs && !shared; i++)
+    if (shared_dbs[i].mask == mask) {
+      hs_free_database(*db);
+      *db = shared_dbs[i].db;
+      shared = true;
+    }
+  if (!shared && n_shared_dbs < SHARED_DBS) {
+    shared_dbs[n_shared_dbs].mask = mask;
+    shared_dbs[n_shared_dbs++].db = *db;
+    shared = true;
+  }
+  pthread_mutex_unlock(&shared_mu);
+  return shared;
+}
+
 /* Appends pattern n of the database being compiled, with what a match of it means. */
 static void push_pattern(struct ds_deid *d, const char **exprs, unsigned *flags, unsigned *ids, unsigned *n,
                          const char *re, unsigned hs_flags, int kind, int type, bool som) {
@@ -260,12 +301,26 @@ static enum ds_status compile(struct ds_deid *d, struct custom_list *cl, struct 
     push_pattern(d, exprs, flags, ids, &n, cl->v[i].re, HS_FLAG_SOM_LEFTMOST, K_CUSTOM, cl->v[i].type, true);
   d->n_pat = n;
   if (n == 0) goto out; /* everything turned off: nothing to scan */
-  hs_compile_error_t *ce = NULL;
-  if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &d->db, &ce) != HS_SUCCESS) {
-    st = ds_fail(err, DS_E_INVALID, "compiling de-identification patterns failed (pattern %d): %s",
-                 ce ? ce->expression : -1, ce ? ce->message : "?");
-    hs_free_compile_error(ce);
-    goto out;
+  /* the built-in patterns alone depend only on the types turned on: compiled once per process
+   * and shared (a Hyperscan database is read-only; each de-identifier has its own scratch) */
+  uint64_t mask = 0;
+  bool shareable = cl->n == 0;
+  for (size_t i = 0; i < deid_n_builtin_patterns && shareable; i++) {
+    int t = deid_builtin_patterns[i].type;
+    if (t >= 64) shareable = false;
+    else if (d->enabled[t]) mask |= 1ull << t;
+  }
+  if (shareable && (d->db = shared_db_get(mask))) {
+    d->db_shared = true;
+  } else {
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &d->db, &ce) != HS_SUCCESS) {
+      st = ds_fail(err, DS_E_INVALID, "compiling de-identification patterns failed (pattern %d): %s",
+                   ce ? ce->expression : -1, ce ? ce->message : "?");
+      hs_free_compile_error(ce);
+      goto out;
+    }
+    if (shareable) d->db_shared = shared_db_put(mask, &d->db);
   }
   if (hs_alloc_scratch(d->db, &d->scratch) != HS_SUCCESS) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory for Hyperscan scratch");
@@ -419,7 +474,7 @@ void ds_deid_free(struct ds_deid *d) {
   ds_free(d->map);
   ds_free(d->reserved);
   if (d->scratch) hs_free_scratch(d->scratch);
-  if (d->db) hs_free_database(d->db);
+  if (d->db && !d->db_shared) hs_free_database(d->db);
   for (size_t i = 0; i < d->n_pcre; i++) pcre2_code_free(d->pcre[i].re);
   ds_free(d->pcre);
   if (d->md) pcre2_match_data_free(d->md);

@@ -312,6 +312,7 @@ struct deid_pcre {
 
 struct ds_deid {
   hs_database_t *db;
+  bool db_shared;       /* the process-wide database of the built-in patterns: not freed here */
   hs_scratch_t *scratch;
   unsigned n_pat;
   int *pat_kind, *pat_type;

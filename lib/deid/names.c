@@ -561,6 +561,7 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
     unsigned char tg = c->tag[i];
     bool per = tg == TAG_PER || tg == TAG_PER_STRONG;
     if (!per && tg != TAG_LOC) continue;
+    if (per && (cue(c, i) & CUE_I)) continue; /* "I", "I'm": never a name, whatever the tagger says */
     size_t a = i, b = i + 1;
     bool strong = tg == TAG_PER_STRONG;
     int words = 1;
@@ -578,6 +579,7 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
       if (!same && per && initial_at(c, j) && j + 2 < c->t->n &&
           (c->tag[j + 2] == TAG_PER || c->tag[j + 2] == TAG_PER_STRONG))
         same = true;
+      if (same && per && (cue(c, j) & CUE_I)) same = false;
       if (!same) break;
       strong |= tj == TAG_PER_STRONG;
       b = j + 1;
