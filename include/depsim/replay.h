@@ -55,6 +55,11 @@ struct ds_replay_params {
   unsigned shard_index, shard_count; /* keep conversations with ds_hash64(id) % count == index */
   unsigned in_flight;         /* requests in flight (0: backend default); not a run parameter */
   bool trim_front;            /* too long prefixes: drop oldest non-system messages (else skip) */
+  /* Prefixes are sampled in a seeded random order (prefixes.draw, from the run seed and the
+   * prefix key) instead of corpus order, so that the first n finished form a random sample of
+   * the corpus at every n: what a run that stops once its decision is known needs. The corpus
+   * is loaded whole before sampling starts. A run parameter (meta "order": "random"). */
+  bool sequential;
   struct ds_backend_params backend; /* spec is taken from backend_spec; other fields used as is */
   /* Agentic replay: the candidate's tool calls are answered by the tool simulator (never
    * executed) and the conversation goes back to it, until it answers without tool calls or a

@@ -32,7 +32,7 @@ enum ds_status rp_prepare_sink(struct rp_sink *s, struct ds_err *err) {
                  &s->q_final, err)) ||
       (st = rp_prep(s->db,
                  "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5,"
-                 " messages=?7 WHERE id=?6",
+                 " messages=?7, conversation=NULL, messages_end=NULL WHERE id=?6",
                  &s->q_final_trim, err)) ||
       (st = rp_prep(s->db, "UPDATE samples SET trajectory=?1 WHERE id=?2", &s->q_traj, err)) ||
       (st = rp_prep(s->db,
@@ -238,6 +238,7 @@ static void group_ack(struct replay *r, struct rp_done *done, size_t n) {
     if (!pf->finalized && pf->id < r->low_pending) r->low_pending = pf->id;
     rp_prefix_free(pf);
   }
+  if (r->p->sequential) return; /* draw order, not id order: no watermark */
   int64_t mark = r->q_head ? r->q_head->id - 1 : r->cursor_id;
   if (r->low_pending <= mark) mark = r->low_pending - 1;
   if (mark > r->mark_next) r->mark_next = mark;

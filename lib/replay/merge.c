@@ -10,8 +10,8 @@
 
 /* meta keys that may differ between shards of one run */
 static bool run_state_key(const char *k) {
-  static const char *const keys[] = {"shard", "corpus_path", "corpus_load", "summary", "merged_from", "in_flight",
-                                     "replay_watermark"};
+  static const char *const keys[] = {"shard",     "corpus_path",      "corpus_load", "summary", "merged_from",
+                                     "in_flight", "replay_watermark", "sequential"};
   for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++)
     if (strcmp(k, keys[i]) == 0) return true;
   return false;
@@ -64,7 +64,24 @@ static enum ds_status exec(sqlite3 *db, const char *sql, struct ds_err *err) {
   return DS_OK;
 }
 
-static const char copy_sql[] =
+/* Copies the attached input src into main. Inputs of schema 4 or later hold conversations,
+ * which are copied first and their ids remapped by conv_id; older inputs hold every prefix's
+ * text in prefixes.messages, copied as it is. */
+static const char copy_conversations_sql[] =
+    "INSERT INTO main.conversations(conv_id,messages) SELECT conv_id,messages FROM src.conversations ORDER BY id;\n"
+    "INSERT INTO main.prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,status,reason,"
+    " trimmed,prompt_tokens,tokens_estimated,conversation,messages_end,draw)"
+    " SELECT p.conv_id,p.cut_index,p.segment,p.weight,p.time,p.messages,p.tools,p.original,p.repo,p.status,p.reason,"
+    " p.trimmed,p.prompt_tokens,p.tokens_estimated,mc.id,p.messages_end,p.draw FROM src.prefixes p"
+    " LEFT JOIN src.conversations c ON c.id=p.conversation LEFT JOIN main.conversations mc ON mc.conv_id=c.conv_id"
+    " ORDER BY p.id;\n"
+    "INSERT INTO main.samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,prompt_tokens,"
+    " completion_tokens,latency_s,attempts,error,trajectory,created_at,cause,prompt_cached,request_n)"
+    " SELECT m.id,s.k,s.seed,s.status,s.content,s.reasoning,s.tool_calls,s.finish_reason,s.prompt_tokens,"
+    " s.completion_tokens,s.latency_s,s.attempts,s.error,s.trajectory,s.created_at,s.cause,s.prompt_cached,s.request_n"
+    " FROM src.samples s JOIN src.prefixes p ON p.id=s.prefix_id"
+    " JOIN main.prefixes m ON m.conv_id=p.conv_id AND m.cut_index=p.cut_index ORDER BY s.id;\n";
+static const char copy_inline_sql[] =
     "INSERT INTO main.prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,status,reason,"
     " trimmed,prompt_tokens,tokens_estimated)"
     " SELECT conv_id,cut_index,segment,weight,time,messages,tools,original,repo,status,reason,trimmed,prompt_tokens,"
@@ -74,7 +91,8 @@ static const char copy_sql[] =
     " SELECT m.id,s.k,s.seed,s.status,s.content,s.reasoning,s.tool_calls,s.finish_reason,s.prompt_tokens,"
     " s.completion_tokens,s.latency_s,s.attempts,s.error,s.trajectory,s.created_at,s.cause"
     " FROM src.samples s JOIN src.prefixes p ON p.id=s.prefix_id"
-    " JOIN main.prefixes m ON m.conv_id=p.conv_id AND m.cut_index=p.cut_index ORDER BY s.id;\n"
+    " JOIN main.prefixes m ON m.conv_id=p.conv_id AND m.cut_index=p.cut_index ORDER BY s.id;\n";
+static const char copy_rest_sql[] =
     "INSERT INTO main.tool_steps(sample_id,step,tool,call_id,arguments,response,source,side_effect,latency_s)"
     " SELECT ms.id,t.step,t.tool,t.call_id,t.arguments,t.response,t.source,t.side_effect,t.latency_s"
     " FROM src.tool_steps t JOIN src.samples s ON s.id=t.sample_id JOIN src.prefixes p ON p.id=s.prefix_id"
@@ -87,6 +105,15 @@ static const char copy_sql[] =
     " JOIN main.prefixes m ON m.conv_id=p.conv_id AND m.cut_index=p.cut_index"
     " JOIN main.samples ms ON ms.prefix_id=m.id AND ms.k=s.k ORDER BY g.id;\n"
     "INSERT INTO main.events(time,kind,detail) SELECT time,kind,detail FROM src.events ORDER BY id;\n";
+
+static bool src_has_conversations(sqlite3 *db) {
+  sqlite3_stmt *q = NULL;
+  bool yes = sqlite3_prepare_v2(db, "SELECT 1 FROM src.sqlite_master WHERE type='table' AND name='conversations'", -1,
+                                &q, NULL) == SQLITE_OK &&
+             sqlite3_step(q) == SQLITE_ROW;
+  sqlite3_finalize(q);
+  return yes;
+}
 
 enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const char *out_path, const struct ds_log *log,
                             struct ds_err *err) {
@@ -203,7 +230,9 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
     }
     sqlite3_finalize(q);
     q = NULL;
-    if ((st = exec(db, copy_sql, err))) goto out;
+    if ((st = exec(db, src_has_conversations(db) ? copy_conversations_sql : copy_inline_sql, err)) ||
+        (st = exec(db, copy_rest_sql, err)))
+      goto out;
     if ((st = ds_store_commit(out, err))) goto out;
     in_tx = false;
     if ((st = exec(db, "DETACH DATABASE src", err))) goto out;

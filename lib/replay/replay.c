@@ -176,6 +176,7 @@ static enum ds_status write_params(struct replay *r, const char *corpus_abs, con
       (st = meta_setf(r->store, "top_p", err, "%.17g", r->top_p)) ||
       (st = meta_setf(r->store, "max_tokens", err, "%d", r->max_tokens)) ||
       (st = ds_store_meta_set(r->store, "trim_front", r->trim_front ? "1" : "0", err)) ||
+      (st = ds_store_meta_set(r->store, "order", p->sequential ? "random" : "corpus", err)) ||
       (st = meta_setf(r->store, "shard", err, "%u/%u", p->shard_count ? p->shard_index : 0,
                       p->shard_count ? p->shard_count : 1)) ||
       (st = write_agentic(r, err)) ||
@@ -215,10 +216,14 @@ static enum ds_status create_run(struct replay *r, const char *path, const char 
 
 static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
   enum ds_status st;
-  if ((st = rp_prep(r->db,
-                 "SELECT id,conv_id,cut_index,messages,tools,original,trimmed,repo FROM prefixes"
-                 " WHERE status='pending' AND id>? AND id<=? ORDER BY id LIMIT ?",
-                 &r->q_cursor, err)) ||
+  char sql[1024];
+  /* a sequential run takes its pending prefixes in draw order (a seeded random order) */
+  snprintf(sql, sizeof sql,
+           "SELECT p.id,p.conv_id,p.cut_index,%s,p.tools,p.original,p.trimmed,p.repo,p.draw FROM prefixes p"
+           " WHERE p.status='pending' AND %s ORDER BY %s LIMIT ?3",
+           ds_store_sql_prefix_messages(r->store), r->p->sequential ? "p.draw>?1" : "p.id>?1 AND p.id<=?2",
+           r->p->sequential ? "p.draw" : "p.id");
+  if ((st = rp_prep(r->db, sql, &r->q_cursor, err)) ||
       (st = rp_prep(r->db,
                  "SELECT prefix_id,k,status,cause FROM samples WHERE prefix_id BETWEEN ? AND ? ORDER BY prefix_id,k",
                  &r->q_have, err)))
@@ -302,6 +307,9 @@ static enum ds_status read_params(struct replay *r, struct ds_replay_params *p, 
   char *kr = meta_str(r->store, "keep_reasoning");
   p->keep_reasoning = kr && strcmp(kr, "1") == 0;
   ds_free(kr);
+  char *order = meta_str(r->store, "order"); /* absent before schema 4: corpus order */
+  p->sequential = order && strcmp(order, "random") == 0;
+  ds_free(order);
   p->seed = strtoull(v[5], NULL, 10);
   p->temperature = strtod(v[6], NULL);
   p->top_p = strtod(v[7], NULL);
@@ -484,7 +492,8 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     }
     /* a model backend without the agentic loop loads and commits on the writer thread while
      * the main thread samples; otherwise the whole corpus is loaded first */
-    if (!(r.backend && !r.agentic) && (st = rp_load_corpus(&r, p.corpus_path, err))) goto out;
+    if (!(r.backend && !r.agentic && !p.sequential) && (st = rp_load_corpus(&r, p.corpus_path, err))) goto out;
+    loaded = loaded || p.sequential;
   }
   if (p.retry_failed && (st = retry_failed(&r, err))) goto out;
 

@@ -33,6 +33,7 @@
 /* A pending prefix held in memory while its samples are generated. */
 struct rp_prefix {
   int64_t id;
+  int64_t draw;                 /* sequential runs: the place in the seeded random order */
   char *key;
   char *messages_raw;           /* the stored messages text, sent as is; NULL once parsed and changed */
   json_t *messages;             /* parsed on demand (agentic, token counts, trimming), or NULL */
@@ -141,6 +142,7 @@ struct replay {
   bool writer_loads;        /* ... was at the start: past cursor_max, prefixes are handed over */
   uint64_t cuts_seen;       /* its loaded cuts already counted in samples_total */
   int64_t cursor_id;        /* the last pending prefix taken into the queue */
+  int64_t cursor_draw;      /* ... its draw, in a sequential run (the cursor follows draw order) */
   int64_t cursor_max;       /* the cursor reads up to this id; later ones are handed over */
   bool cursor_read;         /* the cursor found everything up to cursor_max */
   bool cursor_done;         /* no pending prefix is left to take */
@@ -192,13 +194,16 @@ struct rp_loader {
   const struct ds_replay_params *p;
   struct ds_store *store;
   sqlite3 *db;
-  sqlite3_stmt *q;
+  sqlite3_stmt *q, *q_conv;
   const char *path;
   struct ds_lines *lines;
   struct load_state ls;
   uint64_t start_cuts; /* cuts loaded by earlier sessions */
   bool complete;
   struct ds_buf scratch, prefix, original, id, time; /* reused per record */
+  struct ds_buf conv;         /* the record's conversation text (insert_conversation) */
+  size_t *conv_end;           /* ... where each of its messages ends (cap_msgs + 1) */
+  int64_t conv_row;           /* ... its conversations row, 0 when stored before (duplicate id) */
   unsigned char *roles;       /* per message of the record: ROLE_* */
   struct ds_str *spans;       /* ... and its text (load_walk) */
   size_t *cut_buf;            /* the record's cut points */
