@@ -150,6 +150,19 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
   printf("corpus: %" PRIu64 " records, %" PRIu64 " without a cut point, %" PRIu64 " in other shards, %" PRIu64
          " duplicate cuts\n",
          s->corpus_records, s->corpus_no_cut, s->corpus_other_shard, s->corpus_duplicates);
+  uint64_t n = s->samples_ok + s->samples_failed;
+  if (s->prompt_tokens || s->completion_tokens) {
+    printf("tokens: %" PRIu64 " prompt, %" PRIu64 " completion (as the server counted them)\n", s->prompt_tokens,
+           s->completion_tokens);
+    if (s->prompt_cached_samples)
+      printf("prefill: %" PRIu64 " prompt tokens processed, %" PRIu64 " (%.1f%%) taken from the server's prompt cache"
+             "%s\n",
+             s->prompt_tokens - (s->prompt_cached < s->prompt_tokens ? s->prompt_cached : s->prompt_tokens), s->prompt_cached,
+             s->prompt_tokens ? 100.0 * (double)s->prompt_cached / (double)s->prompt_tokens : 0.0,
+             s->prompt_cached_samples < n ? " (the server said so for some samples only)" : "");
+    else
+      printf("prefill: the server did not say how much of the prompts it took from its cache\n");
+  }
 }
 
 static int run(int argc, char **argv) {

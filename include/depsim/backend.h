@@ -7,6 +7,7 @@
 #define DEPSIM_BACKEND_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "depsim/depsim.h"
 
@@ -54,6 +55,13 @@ struct ds_request {
   unsigned n;               /* choices; 0 or 1: one */
   const json_t *stop;       /* string or array of strings, or NULL */
   const json_t *extra;      /* object merged into the request body, or NULL */
+  /* Requests with the same non-zero affinity go to the same endpoint and, on llama-server, the
+   * same slot with the prompt cache on (cache_prompt, id_slot), so that the server reuses the
+   * prompt it already processed: send them one after the other (the K samples of a prefix).
+   * The binding ends once the request marked affinity_last is done. A new binding may be
+   * refused with DS_E_LIMIT while every slot is bound (openai; others ignore affinity). */
+  uint64_t affinity;
+  bool affinity_last;
   void *ud;                 /* echoed in the result */
 };
 DS_API void ds_request_init(struct ds_request *r);
@@ -69,9 +77,16 @@ struct ds_result {
   char *content;            /* assistant text (may be "" when only tool calls came back) */
   char *reasoning;          /* reasoning_content when the server sends it, else NULL */
   json_t *tool_calls;       /* array of {"id","name","arguments"} (arguments a JSON string), or NULL */
-  json_t *choices;          /* when n > 1: array of {"content","reasoning","tool_calls","finish_reason"} */
+  json_t *choices;          /* when n > 1: array of {"content","reasoning","tool_calls","finish_reason",
+                             * "completion_tokens","prompt_cached"} (the token figures the request's
+                             * usage split over its choices: see docs/internals/backend.md) */
   char *finish_reason;      /* "stop", "length", "tool_calls", ... */
   long prompt_tokens, completion_tokens;
+  /* prompt tokens the server took from its prompt cache instead of processing them
+   * (usage.prompt_tokens_details.cached_tokens, llama-server's timings.cache_n); valid when
+   * prompt_cached_known */
+  long prompt_cached;
+  bool prompt_cached_known;
   double latency_s;         /* submit to completion, including retries */
   unsigned attempts;
   int http_status;          /* last HTTP status (openai), 0 otherwise */
@@ -92,6 +107,17 @@ DS_API enum ds_status ds_backend_submit(struct ds_backend *b, const struct ds_re
 /* Drives transfers for up to timeout_ms and calls done once per finished request. */
 DS_API enum ds_status ds_backend_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done,
                                       void *ud, struct ds_err *err);
+/* How the K samples of one prompt can share its prefill on this backend:
+ * CHOICES: one request with n = K (choice i is sampled with seed + i on vLLM and llama-server,
+ * so it is the sample a separate request with that seed would give);
+ * CACHE: K requests one after the other with the same ds_request.affinity (same endpoint and
+ * slot, the server's prompt cache); NONE: independent requests (file, logs, llama in process).
+ * The openai backend probes its endpoints on the first call (a 1-token request with n = 2 and
+ * llama-server's /props) unless the spec's choices= decides; why (may be NULL) says what it
+ * found. */
+enum ds_prefill_share { DS_SHARE_NONE = 0, DS_SHARE_CHOICES = 1, DS_SHARE_CACHE = 2 };
+DS_API const char *ds_prefill_share_name(enum ds_prefill_share s); /* "none", "choices", "cache" */
+DS_API enum ds_prefill_share ds_backend_prefill_share(struct ds_backend *b, char *why, size_t why_len);
 DS_API unsigned ds_backend_in_flight(const struct ds_backend *b);
 DS_API unsigned ds_backend_capacity(const struct ds_backend *b);
 /* The spec with secrets removed, for run databases and reports. Borrowed until close. */

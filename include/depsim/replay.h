@@ -109,6 +109,10 @@ struct ds_replay_summary {
   /* prefixes skipped as longer than the model's context: {"prefixes", "min_tokens",
    * "max_tokens", "context", "estimated" (token counts estimated, not counted)}, or NULL */
   json_t *context_exceeded;
+  /* tokens of the samples stored: the prompt of each sample (what independent requests would
+   * process), the part of it the server took from its prompt cache (where it said so:
+   * prompt_cached_samples of the samples), and the completions */
+  uint64_t prompt_tokens, prompt_cached, prompt_cached_samples, completion_tokens;
   double elapsed_s;
 };
 DS_API void ds_replay_summary_release(struct ds_replay_summary *s);
@@ -129,8 +133,12 @@ DS_API enum ds_status ds_replay_run(const struct ds_replay_params *p, ds_replay_
 DS_API enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const char *out_path,
                                    const struct ds_log *log, struct ds_err *err);
 
-/* The seed of sample k of a prefix: ds_mix64 over the run seed, ds_hash64(key) and k, in
- * [0, 2^31) so every server accepts it; distinct for distinct k of one prefix. */
+/* The seed of sample k of a prefix: base + k, with base from ds_mix64 over the run seed and
+ * ds_hash64(key), below 2^31 - DS_REPLAY_MAX_K so every server accepts it; distinct for
+ * distinct k of one prefix and consecutive, so that one request with n = K seeded with the
+ * seed of sample k0 gives samples k0.. on servers that seed choice i with seed + i (vLLM,
+ * llama-server). Runs made before schema 4 keep their earlier scheme (meta seed_scheme). */
+#define DS_REPLAY_MAX_K (1u << 20)
 DS_API int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k);
 
 #ifdef __cplusplus

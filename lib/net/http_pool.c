@@ -31,6 +31,7 @@ struct hreq {
   double t_submit, deadline, next_at;
   unsigned attempts;
   int ep;              /* endpoint of the current/last attempt, -1 none */
+  int pin;             /* the only endpoint it may go to, -1 any */
   CURL *easy;
   char *url;
   struct ds_buf resp;
@@ -264,6 +265,15 @@ const char *http_pool_endpoint(const struct http_pool *hp, size_t i) {
 
 enum ds_status http_pool_submit(struct http_pool *hp, const char *path, char *body, size_t len,
                                 void *req_ud, struct ds_err *err) {
+  return http_pool_submit_to(hp, -1, path, body, len, req_ud, err);
+}
+
+enum ds_status http_pool_submit_to(struct http_pool *hp, int ep, const char *path, char *body, size_t len,
+                                   void *req_ud, struct ds_err *err) {
+  if (ep >= (int)hp->n_eps) {
+    ds_free(body);
+    return ds_fail(err, DS_E_INVALID, "endpoint %d of %zu", ep, hp->n_eps);
+  }
   if (hp->n_reqs >= hp->p.max_in_flight) {
     ds_free(body);
     return ds_fail(err, DS_E_LIMIT, "%u requests in flight; poll first", hp->p.max_in_flight);
@@ -292,6 +302,7 @@ enum ds_status http_pool_submit(struct http_pool *hp, const char *path, char *bo
   r->t_submit = r->next_at = ds_now_mono();
   r->deadline = r->t_submit + hp->p.timeout_s;
   r->ep = -1;
+  r->pin = ep;
   ds_buf_init(&r->resp, hp->p.max_body);
   hp->reqs[hp->n_reqs++] = r;
   return DS_OK;
@@ -565,7 +576,13 @@ static double schedule(struct http_pool *hp, double now) {
       if (r->deadline < wake) wake = r->deadline;
       continue;
     }
-    int ep = pick_endpoint(hp, now, r->ep);
+    /* a pinned request waits for its endpoint's cool-down; its own backoff and deadline pace it */
+    int ep = r->pin >= 0 ? r->pin : pick_endpoint(hp, now, r->ep);
+    if (r->pin >= 0 && hp->eps[ep].down && now < hp->eps[ep].down_until && r->attempts > 0 &&
+        hp->eps[ep].down_until < r->deadline) {
+      if (hp->eps[ep].down_until < wake) wake = hp->eps[ep].down_until;
+      continue;
+    }
     if (ep < 0) {
       double t = next_endpoint_time(hp);
       if (t < wake) wake = t;
@@ -612,6 +629,7 @@ static unsigned deliver(struct http_pool *hp, http_done_fn *done, void *ud) {
     o.attempts = r->attempts;
     o.latency_s = now - r->t_submit;
     o.endpoint = r->ep >= 0 ? hp->eps[r->ep].shown : NULL;
+    o.endpoint_index = r->ep;
     if (r->easy) { /* keep the handle for reuse */
       CURL **ni = hp->n_idle < 1024 ? ds_realloc(hp->idle, (hp->n_idle + 1) * sizeof *ni) : NULL;
       if (ni) {

@@ -39,6 +39,7 @@ struct http_outcome {
   unsigned attempts;
   double latency_s;       /* submit to end */
   const char *endpoint;   /* base URL of the last attempt (no user info), or NULL */
+  int endpoint_index;     /* its index in the pool's endpoints, -1 when none */
 };
 typedef void http_done_fn(void *ud, struct http_outcome *o);
 
@@ -48,6 +49,10 @@ enum ds_status http_pool_new(const struct http_pool_params *p, const char *const
 /* Queues a POST of body (taken: ds_malloc'ed, freed by the pool) to <endpoint><path>. */
 enum ds_status http_pool_submit(struct http_pool *hp, const char *path, char *body, size_t len,
                                 void *req_ud, struct ds_err *err);
+/* The same to endpoint ep only (-1: any), every attempt and retry included: a request whose
+ * body names the endpoint's state (a llama-server slot) must not go elsewhere. */
+enum ds_status http_pool_submit_to(struct http_pool *hp, int ep, const char *path, char *body, size_t len,
+                                   void *req_ud, struct ds_err *err);
 /* Drives transfers up to timeout_ms, returning early once a request finished; calls done
  * once per finished request. */
 enum ds_status http_pool_poll(struct http_pool *hp, int timeout_ms, http_done_fn *done, void *ud,

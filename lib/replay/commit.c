@@ -23,8 +23,8 @@ enum ds_status rp_prepare_sink(struct rp_sink *s, struct ds_err *err) {
   if ((st = ds_store_exec(s->store, "PRAGMA ignore_check_constraints=ON;", err))) return st;
   if ((st = rp_prep(s->db,
                  "INSERT INTO samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,"
-                 "prompt_tokens,completion_tokens,latency_s,attempts,error,cause,created_at)"
-                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                 "prompt_tokens,completion_tokens,latency_s,attempts,error,cause,created_at,prompt_cached,request_n)"
+                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                  &s->q_insert, err)) ||
       (st = rp_prep(s->db,
                  "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5"
@@ -167,6 +167,9 @@ static enum ds_status store_sample(struct rp_sink *s, struct rp_done *d, const c
   rp_bind_text_or_null(q, 13, d->error);
   rp_bind_text_or_null(q, 14, d->cause);
   sqlite3_bind_text(q, 15, now, -1, SQLITE_STATIC);
+  if (res->prompt_cached_known) sqlite3_bind_int64(q, 16, res->prompt_cached);
+  else sqlite3_bind_null(q, 16);
+  sqlite3_bind_int(q, 17, (int)(d->request_n ? d->request_n : 1));
   enum ds_status st = DS_OK;
   if (sqlite3_step(q) != SQLITE_DONE) st = rp_db_fail(s->db, err, "storing a sample");
   sqlite3_reset(q);

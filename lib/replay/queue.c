@@ -321,6 +321,7 @@ enum ds_status rp_push_done(struct replay *r, struct rp_prefix *pf, unsigned k, 
   d->pf = pf;
   d->k = k;
   d->seed = seed;
+  d->request_n = 1;
   if (res) ds_result_move(&d->res, res);
   return DS_OK;
 }

@@ -17,9 +17,9 @@
 
 /* ---------- seeds ---------- */
 
-int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k) {
+/* Scheme 1 (runs made before schema 4): a bijection of [0, 2^31) applied to base + k. */
+static int64_t seed_v1(uint64_t run_seed, const char *key, unsigned k) {
   uint64_t base = ds_mix64(run_seed ^ ds_mix64(ds_hash64(key, strlen(key))));
-  /* (base + k) mod 2^31 through a bijection of [0, 2^31): distinct k give distinct seeds */
   const uint64_t m = 0x7fffffffu;
   uint64_t x = (base + k) & m;
   x ^= x >> 15;
@@ -28,6 +28,18 @@ int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k) {
   x = (x * 0x297a2d39ULL) & m;
   x ^= x >> 15;
   return (int64_t)x;
+}
+
+/* Scheme 2: consecutive seeds base + k, base in [0, 2^31 - 2^20): vLLM and llama-server sample
+ * choice i of a request seeded s with seed s + i, so one request with n = K seeded with the
+ * seed of sample k0 makes samples k0 .. k0+K-1 with their own seeds, as K requests would. */
+int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k) {
+  uint64_t base = ds_mix64(run_seed ^ ds_mix64(ds_hash64(key, strlen(key))));
+  return (int64_t)(base % (0x80000000ULL - DS_REPLAY_MAX_K)) + (int64_t)(k % DS_REPLAY_MAX_K);
+}
+
+int64_t rp_sample_seed(const struct replay *r, const char *key, unsigned k) {
+  return r->seed_scheme == 1 ? seed_v1(r->seed, key, k) : ds_replay_sample_seed(r->seed, key, k);
 }
 
 /* ---------- small helpers ---------- */
@@ -177,6 +189,7 @@ static enum ds_status write_params(struct replay *r, const char *corpus_abs, con
       (st = meta_setf(r->store, "max_tokens", err, "%d", r->max_tokens)) ||
       (st = ds_store_meta_set(r->store, "trim_front", r->trim_front ? "1" : "0", err)) ||
       (st = ds_store_meta_set(r->store, "order", p->sequential ? "random" : "corpus", err)) ||
+      (st = ds_store_meta_set(r->store, "seed_scheme", "2", err)) ||
       (st = meta_setf(r->store, "shard", err, "%u/%u", p->shard_count ? p->shard_index : 0,
                       p->shard_count ? p->shard_count : 1)) ||
       (st = write_agentic(r, err)) ||
@@ -307,6 +320,9 @@ static enum ds_status read_params(struct replay *r, struct ds_replay_params *p, 
   char *kr = meta_str(r->store, "keep_reasoning");
   p->keep_reasoning = kr && strcmp(kr, "1") == 0;
   ds_free(kr);
+  char *scheme = meta_str(r->store, "seed_scheme"); /* absent before schema 4: scheme 1 */
+  r->seed_scheme = scheme ? atoi(scheme) : 1;
+  ds_free(scheme);
   char *order = meta_str(r->store, "order"); /* absent before schema 4: corpus order */
   p->sequential = order && strcmp(order, "random") == 0;
   ds_free(order);
@@ -399,10 +415,11 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     if (p.shard_count == 0 || p.shard_index >= p.shard_count)
       return ds_fail(err, DS_E_INVALID, "bad shard %u/%u", p.shard_index, p.shard_count);
   }
-  if (p.k == 0) {
-    st = ds_fail(err, DS_E_INVALID, "K must be at least 1");
+  if (p.k == 0 || p.k > DS_REPLAY_MAX_K) {
+    st = ds_fail(err, DS_E_INVALID, "K must be from 1 to %u, not %u", DS_REPLAY_MAX_K, p.k);
     goto out;
   }
+  if (!p.resume) r.seed_scheme = 2;
   r.original = strcmp(p.backend_spec, DS_REPLAY_BACKEND_ORIGINAL) == 0;
   if (r.original && p.cut == DS_REPLAY_CUT_NEXT) {
     st = ds_fail(err, DS_E_INVALID, "--backend original replays the corpus's own answers; --cut next asks for a turn "
@@ -473,6 +490,24 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
       goto out;
   }
   r.db = ds_store_db(r.store);
+  if (r.backend && !r.agentic && r.k > 1) {
+    /* the K samples of a prefix share its prefill: one request with n = K, or K requests on
+     * one slot with the server's prompt cache */
+    char why[300], detail[400];
+    r.share = ds_backend_prefill_share(r.backend, why, sizeof why);
+    if (r.share == DS_SHARE_CHOICES && r.seed_scheme == 1) {
+      r.share = DS_SHARE_CACHE;
+      snprintf(why, sizeof why, "a run made before seeds were consecutive: the K samples of a prefix one after the "
+               "other with the server's prompt cache");
+    }
+    json_t *d = json_pack("{s:s,s:s}", "mode", ds_prefill_share_name(r.share), "why", why);
+    char *text = d ? ds_json_compact(d) : NULL;
+    json_decref(d);
+    snprintf(detail, sizeof detail, "%s", text ? text : "{}");
+    ds_free(text);
+    ds_logf(&p.log, DS_LOG_INFO, "prefill sharing: %s (%s)", ds_prefill_share_name(r.share), why);
+    if ((st = ds_store_event(r.store, "prefill_sharing", detail, err))) goto out;
+  }
   if (r.backend && !r.n_ctx)
     ds_logf(&p.log, DS_LOG_INFO, "the backend does not report its context length; prefix lengths are not checked");
 
@@ -524,6 +559,7 @@ out:
   sqlite3_finalize(r.q_have);
   rp_sink_finalize(&r.sink);
   ds_free(r.cont);
+  ds_free(r.ready);
   ds_toolsim_close(r.toolsim);
   ds_backend_close(r.simulator);
   if (r.store && (st == DS_OK || st == DS_E_CANCELLED)) {

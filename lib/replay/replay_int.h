@@ -81,6 +81,7 @@ struct rp_done {
   long prompt_tokens;
   bool tokens_estimated;
   unsigned trimmed;
+  unsigned request_n;        /* samples the request made (n > 1: its usage was split) */
 };
 
 /* A connection and the statements a commit group needs. */
@@ -129,6 +130,10 @@ struct replay {
   bool original;
   unsigned k;
   uint64_t seed;
+  int seed_scheme;          /* meta seed_scheme: 2 since schema 4, 1 before (rp_sample_seed) */
+  enum ds_prefill_share share; /* how the K samples of a prefix share its prefill (K > 1) */
+  struct rp_prefix **ready; /* share CACHE: prefixes whose previous sample came back */
+  size_t n_ready, cap_ready;
   double temperature, top_p;
   int max_tokens;
   bool trim_front;
@@ -219,6 +224,8 @@ struct rp_loader {
 
 
 /* ---------- replay.c: shared helpers ---------- */
+/* The seed of sample k of a prefix under the run's seed scheme. */
+int64_t rp_sample_seed(const struct replay *r, const char *key, unsigned k);
 enum ds_status rp_db_fail(sqlite3 *db, struct ds_err *err, const char *what);
 /* A persistent prepared statement on db. */
 enum ds_status rp_prep(sqlite3 *db, const char *sql, sqlite3_stmt **q, struct ds_err *err);
@@ -262,6 +269,8 @@ void rp_check_context(struct replay *r, struct rp_prefix *pf);
 enum ds_status rp_load_pending(struct replay *r, struct ds_err *err);
 /* Queues a finished result (k UINT_MAX, res NULL: only the prefix's final status). */
 enum ds_status rp_push_done(struct replay *r, struct rp_prefix *pf, unsigned k, int64_t seed, struct ds_result *res);
+/* The last result rp_push_done queued. */
+#define RP_LAST_DONE(r) (&(r)->done[(r)->n_done - 1])
 
 /* ---------- schedule.c ---------- */
 /* Calls the progress callback (at most every progress_interval_s unless force). */

@@ -116,7 +116,11 @@ static void seeds(void **state) {
     assert_true(seen[k] >= 0 && seen[k] < ((int64_t)1 << 31));
     assert_int_equal(seen[k], ds_replay_sample_seed(42, "conv-1#3", k));
     for (unsigned j = 0; j < k; j++) assert_true(seen[j] != seen[k]);
+    /* consecutive: one request with n choices seeded with sample 0's seed makes samples 0..n-1
+     * on servers that seed choice i with seed + i */
+    assert_true(seen[k] == seen[0] + (int64_t)k);
   }
+  assert_true(ds_replay_sample_seed(7, "x", DS_REPLAY_MAX_K - 1) < ((int64_t)1 << 31));
   assert_true(ds_replay_sample_seed(43, "conv-1#3", 0) != seen[0]);
   assert_true(ds_replay_sample_seed(42, "conv-1#5", 0) != seen[0]);
 }
