@@ -5,7 +5,11 @@
  * next to this program). Rounds alternate wrk and depsim so that load from other processes hits
  * both; the median ratio is the figure. --clients N runs N independent backends on N threads
  * (C/N connections each) and sums them: the most that spreading the requests over threads could
- * give, with no hand-off between them. */
+ * give, with no hand-off between them.
+ * --late MS [--requests N]: instead, N requests (default 1000) against the fault server's late-MS
+ * mode (every answer after MS milliseconds), C in flight, polled as replay polls (50 ms): the
+ * client's CPU seconds per 1,000 requests, which is what waiting costs (target: near the cost of
+ * the requests themselves, a few hundredths of a second; a busy wait costs the whole wall time). */
 #include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
@@ -104,6 +108,45 @@ static double run_one(const char *url, int conns, int seconds, struct count *c) 
   return (double)c->ok / t;
 }
 
+/* --late: n requests answered after ms each; prints the client's CPU per 1,000 requests */
+static int run_late(int port, int ms, int conns, unsigned long n) {
+  char spec[256];
+  snprintf(spec, sizeof spec, "openai:http://127.0.0.1:%d/late-%d/v1?model=m", port, ms);
+  struct ds_backend_params p;
+  ds_backend_default_params(&p);
+  p.spec = spec;
+  p.max_in_flight = (unsigned)conns;
+  struct ds_backend *b = NULL;
+  struct ds_err err = {0};
+  if (ds_backend_open(&p, &b, &err)) {
+    fprintf(stderr, "bench_backend: %s\n", err.msg);
+    return 1;
+  }
+  json_t *msgs = json_pack("[{s:s,s:s}]", "role", "user", "content", "hello");
+  struct ds_request rq;
+  ds_request_init(&rq);
+  rq.messages = msgs;
+  rq.key = "bench#1";
+  struct count c = {0, 0};
+  unsigned long sent = 0;
+  double c0 = bench_cpu_self(), t0 = ds_now_mono();
+  while (c.ok + c.failed < n) {
+    while (sent < n && ds_backend_in_flight(b) < ds_backend_capacity(b)) {
+      rq.id = sent++;
+      if (ds_backend_submit(b, &rq, &err)) break;
+    }
+    if (ds_backend_poll(b, 50, on_done, &c, &err)) break;
+  }
+  double cpu = bench_cpu_self() - c0, wall = ds_now_mono() - t0;
+  ds_backend_close(b);
+  json_decref(msgs);
+  printf("late-%d: %lu requests (%lu failed), %d in flight, %.1f s wall: client CPU %.3f s per 1,000 requests "
+         "(%.1f%% of a core while waiting)\n",
+         ms, c.ok + c.failed, c.failed, conns, wall, cpu * 1000.0 / (double)(c.ok + c.failed ? c.ok + c.failed : 1),
+         100 * cpu / wall);
+  return c.failed ? 1 : 0;
+}
+
 struct client {
   const char *url;
   int conns, seconds;
@@ -144,7 +187,8 @@ int main(int argc, char **argv) {
   snprintf(server, sizeof server, "%s/../tests/fault_server", dirname(self));
   const char *server_path = getenv("DS_fault_server") ? getenv("DS_fault_server") : server;
   const char *wrk = "/usr/bin/wrk";
-  int seconds = 3, conns = 64, rounds = 5, clients = 1;
+  int seconds = 3, conns = 64, rounds = 5, clients = 1, late = 0;
+  unsigned long requests = 1000;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--server") == 0 && i + 1 < argc) server_path = argv[++i];
     else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atoi(argv[++i]);
@@ -152,9 +196,11 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--wrk") == 0 && i + 1 < argc) wrk = argv[++i];
     else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = atoi(argv[++i]);
     else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc) clients = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--late") == 0 && i + 1 < argc) late = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--requests") == 0 && i + 1 < argc) requests = strtoul(argv[++i], NULL, 10);
     else {
       fprintf(stderr, "usage: bench_backend [--server PATH] [--seconds S] [--conns C] [--rounds R] [--wrk PATH] "
-                      "[--clients N]\n");
+                      "[--clients N] [--late MS [--requests N]]\n");
       return 2;
     }
   }
@@ -168,6 +214,12 @@ int main(int argc, char **argv) {
   if (srv < 0) {
     fprintf(stderr, "bench_backend: cannot start %s\n", server_path);
     return 1;
+  }
+  if (late > 0) {
+    int rc = run_late(port, late, conns, requests);
+    kill(srv, SIGTERM);
+    waitpid(srv, NULL, 0);
+    return rc;
   }
   char base[128], url[160];
   snprintf(base, sizeof base, "http://127.0.0.1:%d/fast/v1", port);

@@ -26,6 +26,7 @@ static struct run_data *build(size_t np, int k, size_t nc, uint64_t seed) {
   r->n_categories = nc;
   r->prefix_key = ds_calloc(np, sizeof(char *));
   r->weight = ds_calloc(np, sizeof(double));
+  r->digest = ds_calloc(2 * np, sizeof(uint64_t)); /* one prompt for all: every prefix pairs */
   r->sample_begin = ds_calloc(np + 1, sizeof(uint32_t));
   r->seg_begin = ds_calloc(np + 1, sizeof(uint32_t));
   r->seg_ids = ds_calloc(np * 2, sizeof(uint32_t));
@@ -78,10 +79,11 @@ static double estimate_once(const struct run_data *cand, const struct run_data *
   double t0 = bench_cpu_self(), w0 = ds_now_mono();
   struct run_totals ct = {0}, bt = {0};
   struct ds_pair_acc *pairs = NULL;
+  struct run_pairing pi;
   json_t *doc = NULL;
   struct ds_err err = {0};
   if (run_totals_compute(cand, &ct, &err) ||
-      (base && (run_totals_compute(base, &bt, &err) || run_pair_compute(cand, base, &pairs, &err))) ||
+      (base && (run_totals_compute(base, &bt, &err) || run_pair_compute(cand, base, DS_PAIR_MISMATCH_FAIL, &pairs, &pi, &err))) ||
       stats_forecast_build(cand, &ct, base, base ? &bt : NULL, pairs, NULL, 0.95, &doc, &err)) {
     fprintf(stderr, "bench_estimate: %s\n", err.msg);
     exit(1);
@@ -189,8 +191,9 @@ int main(int argc, char **argv) {
   {
     struct ds_pair_acc *pairs = NULL;
     double t0 = bench_cpu_self();
-    run_pair_compute(cand, base, &pairs, &err);
-    printf("  pairing alone on (conv_id, cut_index, k): %.3f s CPU\n", bench_cpu_self() - t0);
+    struct run_pairing pi;
+    run_pair_compute(cand, base, DS_PAIR_MISMATCH_FAIL, &pairs, &pi, &err);
+    printf("  pairing alone on (conv_id, cut_index, k) and prompt digest: %.3f s CPU\n", bench_cpu_self() - t0);
     ds_free(pairs);
   }
   printf("estimate + paired baseline (in memory, same shape): %.3f s CPU, %.3f s wall; forecast.json %zu bytes\n",

@@ -45,7 +45,14 @@ bool cli_parse_fraction(const char *opt, const char *value, double *out);
 /* Writes text to path (atomically, through ds_write_file), or to stdout when path is "-". */
 enum ds_status cli_write_output(const char *path, const char *text, size_t len, struct ds_err *err);
 
-/* A ds_log sink that writes "depsim: level: msg" lines to stderr. */
+/* A ds_log sink that writes "depsim: level: msg" lines to stderr; its cancel flag is set by
+ * the handlers of cli_cancel_on_signals. */
 extern const struct ds_log cli_log;
+/* Long commands call this before their library call: SIGINT/SIGTERM then stop the command
+ * cleanly (the library returns DS_E_CANCELLED within about a second, what was committed kept);
+ * a second signal ends the process at once. Without it a signal ends the process at once. */
+void cli_cancel_on_signals(void);
+/* True once a handler of cli_cancel_on_signals caught a signal. */
+bool cli_was_cancelled(void);
 
 #endif

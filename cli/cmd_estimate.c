@@ -7,15 +7,21 @@
 #include "depsim/stats.h"
 
 static const char usage[] =
-    "usage: depsim estimate RUN.db [--baseline BASE.db] [--rubric SHA] [--baseline-rubric SHA]\n"
-    "                       [--calibration CAL.json] [--confidence C] -o FORECAST.json\n\n"
+    "usage: depsim estimate RUN.db [--baseline BASE.db [--pair-mismatch fail|drop]] [--rubric SHA]\n"
+    "                       [--baseline-rubric SHA] [--calibration CAL.json] [--confidence C]\n"
+    "                       -o FORECAST.json\n\n"
     "Estimates, per category of the rubric, how often the candidate's responses show it: events, n,\n"
     "rate and a confidence interval (Wilson; exact Clopper-Pearson for small counts; design-based\n"
     "when several samples share a prefix or prefixes carry weights). Zero events are reported as\n"
     "the upper bound: \"below the detection floor (< x per 100k)\". Breakdowns by each segment key.\n\n"
     "  -o, --output FILE        forecast.json to write (docs/internals/forecast.md); '-' = stdout\n"
     "  --baseline BASE.db       the current model's run on the same prefixes: paired comparison\n"
-    "                           (exact McNemar, rate ratio and difference), direction up/down/none\n"
+    "                           (exact McNemar, rate ratio and difference), direction up/down/none.\n"
+    "                           A pair must hold the same prompt in both runs (a digest of its\n"
+    "                           messages and tools); runs of different corpora are named\n"
+    "  --pair-mismatch fail|drop  prefixes in both runs whose prompts differ: fail (default: exit 3,\n"
+    "                           with how many and one of them) or drop (compare the matching ones\n"
+    "                           only; forecast.json says how many were left out)\n"
     "  --rubric SHA             rubric (sha256 or a unique prefix); default: the run's most recent\n"
     "  --baseline-rubric SHA    the same for the baseline run\n"
     "  --calibration FILE       JSON {category: {sensitivity, specificity, n_pos, n_neg}}: adds a\n"
@@ -51,6 +57,7 @@ static int run(int argc, char **argv) {
                                        {"baseline-rubric", required_argument, 0, 'R'},
                                        {"calibration", required_argument, 0, 'c'},
                                        {"confidence", required_argument, 0, 'C'},
+                                       {"pair-mismatch", required_argument, 0, 'P'},
                                        {"quiet", no_argument, 0, 'q'},
                                        {0, 0, 0, 0}};
   int ch;
@@ -64,6 +71,11 @@ static int run(int argc, char **argv) {
     case 'c': p.calibration_path = optarg; break;
     case 'C':
       if (!cli_parse_fraction("--confidence", optarg, &p.confidence)) return EXIT_USAGE;
+      break;
+    case 'P':
+      if (strcmp(optarg, "fail") == 0) p.pair_mismatch = DS_PAIR_MISMATCH_FAIL;
+      else if (strcmp(optarg, "drop") == 0) p.pair_mismatch = DS_PAIR_MISMATCH_DROP;
+      else return cli_usage_error("--pair-mismatch: expected 'fail' or 'drop', got '%s'", optarg);
       break;
     case 'q': cli_quiet = 1; break;
     default: return cli_usage_error("unknown option");

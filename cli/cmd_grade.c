@@ -168,6 +168,7 @@ static int run(int argc, char **argv) {
   int rc = EXIT_OK;
   unsigned nc = ds_rubric_n_categories(rubric);
   if (eval) {
+    cli_cancel_on_signals();
     struct ds_eval_counts *cnt = NULL;
     uint64_t records = 0;
     if (ds_grade_eval(eval, rubric, &gp.grader, &cnt, &records, &err)) {
@@ -229,6 +230,7 @@ static int run(int argc, char **argv) {
     goto out;
   }
   struct ds_store *store = NULL;
+  cli_cancel_on_signals();
   if (ds_store_open(db_path, DS_STORE_WRITE, &store, &err)) {
     rc = cli_error(&err);
     goto out;
@@ -236,16 +238,21 @@ static int run(int argc, char **argv) {
   struct ds_grade_stats stats;
   enum ds_status st = ds_grade_run(store, rubric, &gp, &stats, &err);
   ds_store_close(store);
+  if (st == DS_E_CANCELLED) {
+    rc = cli_errorf("interrupted: %s; grade again to continue (what was graded is kept)", err.msg);
+    goto out;
+  }
   if (st) {
     rc = cli_error(&err);
     goto out;
   }
   if (as_json) {
-    printf("{\"rubric\":\"%s\",\"sha256\":\"%s\",\"samples\":%llu,\"already_graded\":%llu,\"grades_written\":%llu,"
+    printf("{\"rubric\":\"%s\",\"sha256\":\"%s\",\"samples\":%llu,\"loaded\":%llu,\"already_graded\":%llu,"
+           "\"grades_written\":%llu,"
            "\"flagged\":%llu,\"grader_errors\":%llu,\"not_applicable\":%llu,\"needs_judge\":%llu}\n",
            ds_rubric_name(rubric), ds_rubric_sha256(rubric), (unsigned long long)stats.samples_seen,
-           (unsigned long long)stats.samples_skipped, (unsigned long long)stats.grades_written,
-           (unsigned long long)stats.flagged, (unsigned long long)stats.grader_errors,
+           (unsigned long long)stats.samples_loaded, (unsigned long long)stats.samples_skipped,
+           (unsigned long long)stats.grades_written, (unsigned long long)stats.flagged, (unsigned long long)stats.grader_errors,
            (unsigned long long)stats.not_applicable, (unsigned long long)stats.needs_judge);
   } else if (!cli_quiet) {
     printf("rubric %s (%.12s): %llu samples, %llu grades written (%llu flagged, %llu grader errors), "

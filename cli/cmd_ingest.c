@@ -26,6 +26,14 @@ static const char usage_tail[] =
     "  -o, --output FILE        corpus to write (required); written to a temporary file and\n"
     "                           renamed, so a failed run leaves no half corpus under FILE\n"
     "  --format NAME            auto (default) or one of the formats above, for every input\n"
+    "  --id-field PATH          where a record keeps its id (PATH: a JSON pointer /a/b or a dotted\n"
+    "                           path a.b; a number indexes a list), e.g. --id-field uid\n"
+    "  --messages-field PATH    where it keeps its message list (default: messages, conversation)\n"
+    "  --time-field PATH        where it keeps its time (RFC 3339 or epoch seconds/milliseconds)\n"
+    "  --segment-field NAME=PATH  segment.NAME from PATH (repeatable), e.g. model=meta.model\n"
+    "  --content-field NAME     a message content that is an object ({\"answer\": ...}): the field\n"
+    "                           holding its text. Any of these five reads every input with the\n"
+    "                           mapped reader; a path a record lacks fails that record\n"
     "  --consent-field PATH     dotted field holding consent (default: consent); true, a non-zero\n"
     "                           number, \"true\", \"yes\" or \"granted\" mean consented\n"
     "  --assume-consent         records without the consent field count as consented\n"
@@ -129,7 +137,10 @@ static int run(int argc, char **argv) {
   ds_ingest_default_params(&p);
   p.log = cli_log;
   enum { O_FORMAT = 256, O_CONSENT, O_ASSUME, O_ONERR, O_MAXLINE, O_MAXDEPTH, O_NODEID, O_DTYPES, O_DALLOW,
-         O_DPAT, O_DNAMES, O_DFIELDS, O_DHMAC, O_MAXFAILED, O_ALLOWEMPTY, O_MAXDOC, O_KEEPDUP };
+         O_DPAT, O_DNAMES, O_DFIELDS, O_DHMAC, O_MAXFAILED, O_ALLOWEMPTY, O_MAXDOC, O_KEEPDUP, O_IDF, O_MSGF, O_TIMEF,
+         O_SEGF, O_CONTF };
+  static const char *segs[64];
+  size_t n_segs = 0;
   struct ds_deid_params dp;
   ds_deid_default_params(&dp);
   dp.log = cli_log;
@@ -145,6 +156,9 @@ static int run(int argc, char **argv) {
       {"deid-hmac-key-env", required_argument, NULL, O_DHMAC}, {"max-failed", required_argument, NULL, O_MAXFAILED},
       {"allow-empty", no_argument, NULL, O_ALLOWEMPTY}, {"max-document-bytes", required_argument, NULL, O_MAXDOC},
       {"keep-duplicates", no_argument, NULL, O_KEEPDUP},
+      {"id-field", required_argument, NULL, O_IDF}, {"messages-field", required_argument, NULL, O_MSGF},
+      {"time-field", required_argument, NULL, O_TIMEF}, {"segment-field", required_argument, NULL, O_SEGF},
+      {"content-field", required_argument, NULL, O_CONTF},
       {NULL, 0, NULL, 0},
   };
   struct ds_err err = {0};
@@ -169,6 +183,16 @@ static int run(int argc, char **argv) {
     }
     case O_ALLOWEMPTY: p.allow_empty = true; break;
     case O_KEEPDUP: p.keep_duplicates = true; break;
+    case O_IDF: p.reader.fields.id = optarg; break;
+    case O_MSGF: p.reader.fields.messages = optarg; break;
+    case O_TIMEF: p.reader.fields.time = optarg; break;
+    case O_CONTF: p.reader.fields.content = optarg; break;
+    case O_SEGF:
+      if (n_segs == DS_ARRAY_LEN(segs)) return cli_usage_error("--segment-field: at most %zu", DS_ARRAY_LEN(segs));
+      segs[n_segs++] = optarg;
+      p.reader.fields.segment = segs;
+      p.reader.fields.n_segment = n_segs;
+      break;
     case O_MAXDOC:
       if (!cli_parse_u64("--max-document-bytes", optarg, &v)) return EXIT_USAGE;
       if (v == 0) return cli_usage_error("--max-document-bytes: must be positive");
@@ -204,6 +228,11 @@ static int run(int argc, char **argv) {
     default: return cli_usage_error("unknown option");
     }
   }
+  if (ds_field_map_active(&p.reader.fields) && ds_field_map_check(&p.reader.fields, &err))
+    return cli_usage_error("%s", err.msg);
+  if (ds_field_map_active(&p.reader.fields) && p.reader.format && strcmp(p.reader.format, "auto") != 0 &&
+      strcmp(p.reader.format, "mapped") != 0)
+    return cli_usage_error("--format %s: the field flags are read by the mapped reader; drop --format", p.reader.format);
   if (!p.output) return cli_usage_error("-o/--output is required");
   if (optind >= argc) return cli_usage_error("no input files");
   p.inputs = (const char *const *)(argv + optind);
@@ -221,6 +250,7 @@ static int run(int argc, char **argv) {
   }
 
   struct ds_ingest_summary s;
+  cli_cancel_on_signals();
   double t0 = ds_now_mono();
   enum ds_status st = ds_ingest_run(&p, &s, &err);
   double dt = ds_now_mono() - t0;

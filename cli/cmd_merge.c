@@ -12,7 +12,10 @@ static const char usage[] =
     "Refuses inputs whose parameters differ (every meta key except shard and run state:\n"
     "corpus hash, backend, K, cut, seed, sampling, versions) and a prefix found in two\n"
     "inputs. A missing shard is a warning. The result equals one unsharded run with the\n"
-    "same seed. Grades and tool steps already in the shards are carried over.\n\n"
+    "same seed. Grades and tool steps already in the shards are carried over.\n"
+    "The run is written to RUN.db.merging and renamed to RUN.db when complete: an\n"
+    "interrupted merge (Ctrl-C, kill) leaves no RUN.db, and the next merge starts over.\n"
+    "A shard that a replay is still writing is refused.\n\n"
     "Options:\n"
     "  -o, --output FILE   the merged run database (must not exist)\n"
     "  -q, --quiet         no notes\n";
@@ -35,6 +38,7 @@ static int run(int argc, char **argv) {
   struct ds_err err = {0};
   const char *const *inputs = (const char *const *)(argv + optind);
   size_t n = (size_t)(argc - optind);
+  cli_cancel_on_signals();
   if (ds_merge_run(inputs, n, out, &cli_log, &err)) return cli_error(&err);
   struct ds_replay_summary s;
   if (ds_replay_summary_read(out, &s, &err)) return cli_error(&err);

@@ -29,7 +29,9 @@ static const char usage[] =
     "                       Batch output lines with custom_id ID#CUT or ID#CUT#K.\n"
     "                       logs: another model's logged answers to the same conversations,\n"
     "                       in any format ingest reads: each conversation answers the prefix\n"
-    "                       with its id at each cut; a prefix it lacks is an error result\n"
+    "                       with its id at each cut; a prefix it lacks is an error result;\n"
+    "                       ingest's field map as options: logs:FILE?id-field=uid&content-\n"
+    "                       field=answer (also messages-field, time-field, segment-field)\n"
     "  -o, --output FILE    the run database to create (must not exist)\n"
     "  -k K                 samples per prefix (default 1)\n"
     "  --seed S             run seed (default 0); sample seeds derive from it, the prefix\n"
@@ -58,7 +60,9 @@ static const char usage[] =
     "  --tooldb FILE        recorded tool calls (from 'depsim toolsim index')\n"
     "  --simulator SPEC     backend of the tool-simulator model (default: none)\n"
     "  --simulator-max-tokens N  longest simulated tool output (default 512)\n"
-    "  --repo-root DIR      where relative repo.path_or_url of records resolve (default: .)\n"
+    "  --repo-root DIR      where repo.path_or_url of records resolve (default: .); a record's\n"
+    "                       repository outside DIR (absolute, '..', a symlink out) is refused\n"
+    "  --allow-repo-outside-root  take records' repositories wherever they are (a trusted corpus)\n"
     "  --max-steps N        model turns per episode (default 20)\n"
     "  --max-episode-tokens N   completion tokens per episode (default 32768)\n"
     "  --max-episode-seconds S  wall time per episode (default 600)\n"
@@ -68,12 +72,6 @@ static const char usage[] =
     "Prints the accounting: prefixes = completed + skipped (by reason) + failed (by cause).\n"
     "Exit: 0 the run finished (failed prefixes are counted, not fatal), 2 usage, 3 error or\n"
     "interrupted (continue with --resume).\n";
-
-static volatile int cancel_flag;
-static void on_signal(int sig) {
-  (void)sig;
-  cancel_flag = 1;
-}
 
 struct render {
   bool tty;
@@ -167,7 +165,7 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
 
 static int run(int argc, char **argv) {
   enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY,
-         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR };
+         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR, O_OUTSIDE };
   static const struct option opts[] = {
       {"backend", required_argument, NULL, O_BACKEND}, {"output", required_argument, NULL, 'o'},
       {"seed", required_argument, NULL, O_SEED},       {"cut", required_argument, NULL, O_CUT},
@@ -177,6 +175,7 @@ static int run(int argc, char **argv) {
       {"resume", required_argument, NULL, O_RESUME},   {"retry-failed", no_argument, NULL, O_RETRY},
       {"agentic", no_argument, NULL, O_AGENTIC},       {"tooldb", required_argument, NULL, O_TOOLDB},
       {"simulator", required_argument, NULL, O_SIM},   {"repo-root", required_argument, NULL, O_REPOROOT},
+      {"allow-repo-outside-root", no_argument, NULL, O_OUTSIDE},
       {"max-steps", required_argument, NULL, O_STEPS}, {"max-episode-tokens", required_argument, NULL, O_EPTOK},
       {"max-episode-seconds", required_argument, NULL, O_EPSEC},
       {"simulator-max-tokens", required_argument, NULL, O_SIMTOK}, {"keep-reasoning", no_argument, NULL, O_KEEPR},
@@ -239,6 +238,7 @@ static int run(int argc, char **argv) {
     case O_TOOLDB: p.tooldb_path = optarg; run_opts = true; break;
     case O_SIM: p.simulator_spec = optarg; break; /* on resume: a spec that describes the same */
     case O_REPOROOT: p.repo_root = optarg; run_opts = true; break;
+    case O_OUTSIDE: p.allow_repo_outside_root = true; run_opts = true; break;
     case O_SIMTOK:
       if (!cli_parse_u64("--simulator-max-tokens", optarg, &u) || u == 0 || u > 100000)
         return cli_usage_error("--simulator-max-tokens: 1 to 100000");
@@ -278,12 +278,7 @@ static int run(int argc, char **argv) {
       return cli_usage_error("--backend original gives one sample per prefix; -k must be 1");
   }
   p.log = cli_log;
-  p.cancel = &cancel_flag;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  cli_cancel_on_signals();
 
   struct render rd = {.tty = isatty(STDERR_FILENO) != 0};
   struct ds_replay_summary sum;

@@ -2,6 +2,7 @@
  * replay, grade, estimate, gate, report) from one config file. Each stage runs as the depsim
  * command of that name, so a config section is exactly that command's long options. */
 #include <errno.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,8 +181,20 @@ static int run_stage(struct argv_buf *a) {
     return -1;
   }
   int status;
-  while (waitpid(pid, &status, 0) < 0)
+  bool forwarded = false;
+  while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return -1;
+    /* Ctrl-C or SIGTERM: the running stage stops cleanly (what it committed kept), then the
+     * pipeline stops; a stage reached by SIGINT through the terminal's group gets it once */
+    if (cli_was_cancelled() && !forwarded) {
+      kill(pid, SIGTERM);
+      forwarded = true;
+    }
+  }
+  if (cli_was_cancelled()) {
+    cli_errorf("cancelled during a stage; depsim simulate --resume continues the pipeline");
+    return -1;
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -239,6 +252,7 @@ static int run(int argc, char **argv) {
     else if (strcmp(argv[i], "--resume") == 0) resume = true;
     else return cli_usage_error("unexpected argument '%s'", argv[i]);
   }
+  cli_cancel_on_signals();
   if (!config) return cli_usage_error("--config FILE is required");
   config_path = config;
   struct ds_err err = {0};

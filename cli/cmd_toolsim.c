@@ -77,6 +77,7 @@ static int run_answer(int argc, char **argv) {
   struct ds_toolsim_episode *e = NULL;
   json_t *rec = json_object();
   if (repo) json_object_set_new(rec, "repo", json_pack("{s:s,s:s?}", "path_or_url", repo, "commit", commit));
+  p.allow_repo_outside_root = true; /* the repository is the user's --repo, not a record's */
   if (sim) {
     struct ds_backend_params bp;
     ds_backend_default_params(&bp);

@@ -1,5 +1,6 @@
 /* main.c: the depsim tool: global options and the command table (generated from the
  * cmd_<name>.c files present, see cli/commands.cmake). */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,33 @@ static void log_to_stderr(void *ud, enum ds_log_level level, const char *msg) {
   if (level == DS_LOG_INFO) fprintf(stderr, "%s: %s\n", cli_prog, msg);
   else fprintf(stderr, "%s: %s: %s\n", cli_prog, names[level], msg);
 }
-const struct ds_log cli_log = {log_to_stderr, NULL};
+
+/* Ctrl-C and SIGTERM: the first asks the running command to stop (through cli_log.cancel, which
+ * every library call of the command reads); the library stops within about a second with what
+ * it committed kept. A second signal ends the process at once (the signal's default action). */
+static volatile int cli_cancelled;
+static void on_cancel_signal(int sig) {
+  if (cli_cancelled) {
+    signal(sig, SIG_DFL);
+    raise(sig); /* delivered when the handler returns */
+    return;
+  }
+  cli_cancelled = 1;
+}
+
+void cli_cancel_on_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_cancel_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0; /* no SA_RESTART: a wait (epoll_wait, poll) returns EINTR and the loop checks */
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+bool cli_was_cancelled(void) { return cli_cancelled != 0; }
+
+const struct ds_log cli_log = {log_to_stderr, NULL, &cli_cancelled};
 
 int cli_error(const struct ds_err *err) {
   fprintf(stderr, "%s: error: %s\n", cli_prog, err && err->msg[0] ? err->msg : "failed");

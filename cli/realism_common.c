@@ -1,19 +1,12 @@
 /* realism_common.c: shared driver of `depsim discriminate` and `depsim awareness`: options,
  * the library call, a one-screen summary, and the realism.json section update. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cli_realism.h"
 #include "depsim/realism.h"
-
-static volatile int cancelled;
-static void on_signal(int sig) {
-  (void)sig;
-  cancelled = 1;
-}
 
 static void print_figure(const char *name, const json_t *f) {
   const json_t *rate = json_object_get(f, "rate");
@@ -90,9 +83,7 @@ int cli_realism_main(int argc, char **argv, int discriminate) {
   p.db_path = argv[optind];
   p.benchmarks = benches;
   p.n_benchmarks = n_benches;
-  p.cancel = &cancelled;
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
+  cli_cancel_on_signals();
   struct ds_err err = {0};
   json_t *fig = NULL;
   enum ds_status st = discriminate ? ds_discriminate_run(&p, &fig, &err) : ds_awareness_run(&p, &fig, &err);

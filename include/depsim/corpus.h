@@ -25,12 +25,30 @@ DS_API bool ds_format_info_at(size_t i, struct ds_format_info *out);
 /* DS_OK when name is "auto" or a format's name; DS_E_INVALID listing the names otherwise. */
 DS_API enum ds_status ds_format_check(const char *name, struct ds_err *err);
 
+/* Where a log with its own envelope keeps a record's parts (ingest --id-field ...). Paths are
+ * JSON pointers ("/data/turns") or dotted paths ("data.turns"; a number indexes an array).
+ * Any of them set makes the "mapped" reader read every input (ds_reader_open refuses another
+ * forced format). All pointers are borrowed for the reader's life. */
+struct ds_field_map {
+  const char *id;             /* the conversation id (default: "id") */
+  const char *messages;       /* the message list (default: messages, conversation, conversations) */
+  const char *time;           /* the time (default: time, timestamp, created_at, created) */
+  const char *const *segment; /* n_segment entries "NAME=PATH": segment.NAME from PATH */
+  size_t n_segment;
+  const char *content;        /* a message content that is an object: the field holding its text */
+};
+/* True when any field of m is set. */
+DS_API bool ds_field_map_active(const struct ds_field_map *m);
+/* DS_OK, or DS_E_INVALID saying which path or NAME=PATH entry is malformed. */
+DS_API enum ds_status ds_field_map_check(const struct ds_field_map *m, struct ds_err *err);
+
 /* Reader options; fill with ds_reader_default_params() first. */
 struct ds_reader_params {
   const char *format;        /* NULL or "auto": picked by content per input file; else forced */
   size_t max_record_bytes;   /* a line / array element longer than this fails (default 16 MiB) */
   unsigned max_depth;        /* JSON nested deeper than this fails (default 64; top object = 1) */
   size_t max_document_bytes; /* one whole JSON document or zip member (default 1 GiB) */
+  struct ds_field_map fields; /* where the parts of a record are (all NULL: each format's own) */
 };
 DS_API void ds_reader_default_params(struct ds_reader_params *p);
 
@@ -42,7 +60,7 @@ DS_API void ds_reader_default_params(struct ds_reader_params *p);
 struct ds_bad_record {
   const char *reason;
   uint64_t line;           /* 1-based line where the record starts */
-  char msg[384];
+  char msg[4096];          /* room for every reader's reason when none takes an input */
 };
 
 /* A streaming reader of one input: a file ("-" is standard input; plain, .gz or .zst; JSON

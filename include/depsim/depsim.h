@@ -39,6 +39,7 @@ enum ds_status {
   DS_E_PII = 14,        /* de-identification assurance found personal data in output */
   DS_E_TAMPERED = 15,   /* an audit chain does not verify */
   DS_E_CONTEXT = 16,    /* a prompt does not fit the model's context */
+  DS_E_BUSY = 17,       /* a run database is held by another writer (its pid in the message) */
 };
 
 /* The symbolic name of a status ("DS_E_PARSE"); never NULL. */
@@ -73,13 +74,20 @@ DS_API enum ds_status ds_init(struct ds_err *err);
 /* "depsim 0.1.0" plus the versions of the libraries it was built with. Static string. */
 DS_API const char *ds_version(void);
 
-/* Log/progress sink handed to library calls; fn may be NULL (silent). */
+/* The caller's channel to a library call: a log/progress sink (fn may be NULL: silent) and a
+ * cancellation flag. Long calls (replay, grade, discriminate, awareness, merge, ingest) stop
+ * within about a second once *cancel is non-zero: what they committed is kept, the run can be
+ * resumed, and they return DS_E_CANCELLED. cancel may be NULL (never cancelled); it is only
+ * read, from any thread, so a signal handler may set it (a volatile int, as sig_atomic_t). */
 enum ds_log_level { DS_LOG_DEBUG, DS_LOG_INFO, DS_LOG_WARN, DS_LOG_ERROR };
 struct ds_log {
   void (*fn)(void *ud, enum ds_log_level level, const char *msg);
   void *ud;
+  const volatile int *cancel;
 };
 DS_API void ds_logf(const struct ds_log *log, enum ds_log_level level, const char *fmt, ...) DS_PRINTF(3, 4);
+/* True when the caller asked the call that took log to stop (log may be NULL). */
+static inline int ds_log_cancelled(const struct ds_log *log) { return log && log->cancel && *log->cancel; }
 
 
 #ifdef __cplusplus

@@ -201,6 +201,7 @@ DS_API enum ds_status ds_judge_parse_verdict(const char *text, int *out_label, d
 
 struct ds_grade_stats {
   uint64_t samples_seen;       /* status 'ok' samples */
+  uint64_t samples_loaded;     /* ... read and looked at by this call (a resume passes over graded ones) */
   uint64_t samples_skipped;    /* every applicable category already graded (resume) */
   uint64_t grades_written;
   uint64_t flagged;
@@ -218,7 +219,9 @@ DS_API void ds_grade_default_params(struct ds_grade_params *p);
 
 /* Grades every 'ok' sample of the run with the rubric; stores the rubric (rubrics table) and
  * one grades row per applicable category. Resumable: (sample, rubric, category) rows already
- * present are kept and not redone. A new rubric version adds rows beside the old ones. */
+ * present are kept and not redone, and samples an earlier call graded (meta grade_mark:...) are
+ * not even loaded. A new rubric version adds rows beside the old ones. p->log.cancel stops it
+ * between batches (DS_E_CANCELLED; what was committed is kept). */
 DS_API enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubric,
                                    const struct ds_grade_params *p, struct ds_grade_stats *out_stats,
                                    struct ds_err *err);

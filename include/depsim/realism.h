@@ -28,8 +28,7 @@ struct ds_realism_params {
   bool json_schema;             /* ask the server for schema-constrained JSON (default true) */
   const char *const *benchmarks;/* awareness: JSONL files of benchmark conversations */
   size_t n_benchmarks;
-  struct ds_log log;
-  volatile int *cancel;
+  struct ds_log log;           /* log.cancel stops judging (verdicts stored are kept; resumable) */
 };
 DS_API void ds_realism_default_params(struct ds_realism_params *p);
 

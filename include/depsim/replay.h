@@ -68,13 +68,15 @@ struct ds_replay_params {
   const char *tooldb_path;    /* recorded tool calls (depsim toolsim index), or NULL */
   const char *simulator_spec; /* backend of the tool-simulator model, or NULL */
   int simulator_max_tokens;   /* longest simulated tool output in tokens (0: 512) */
-  const char *repo_root;      /* relative repo.path_or_url of records resolve here (NULL: cwd) */
+  const char *repo_root;      /* repo.path_or_url of records resolve here (NULL: cwd); a repository
+                               * outside it is refused (its connectors off) */
+  bool allow_repo_outside_root; /* ... unless this is set: the corpus is trusted */
   unsigned max_steps;         /* model turns per episode (0: 20) */
   long max_episode_tokens;    /* completion tokens per episode (0: 32768) */
   double max_episode_seconds; /* wall time per episode (0: 600) */
-  struct ds_log log;          /* warnings and notes (never secrets) */
-  /* Stop cleanly (everything done so far committed) when *cancel becomes non-zero. May be NULL. */
-  volatile int *cancel;
+  /* warnings and notes (never secrets); log.cancel stops the run cleanly (everything done so
+   * far committed, DS_E_CANCELLED, resumable) */
+  struct ds_log log;
   double progress_interval_s; /* least time between progress reports (default 0.2) */
 };
 DS_API void ds_replay_default_params(struct ds_replay_params *p);
@@ -137,7 +139,7 @@ DS_API enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, c
  * ds_hash64(key), below 2^31 - DS_REPLAY_MAX_K so every server accepts it; distinct for
  * distinct k of one prefix and consecutive, so that one request with n = K seeded with the
  * seed of sample k0 gives samples k0.. on servers that seed choice i with seed + i (vLLM,
- * llama-server). Runs made before schema 4 keep their earlier scheme (meta seed_scheme). */
+ * llama-server). Runs made before schema 5 keep their earlier scheme (meta seed_scheme). */
 #define DS_REPLAY_MAX_K (1u << 20)
 DS_API int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k);
 

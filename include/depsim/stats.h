@@ -111,7 +111,42 @@ struct ds_pair_est {
   bool exact_test;                        /* direction from exact McNemar (simple pairs) */
   enum ds_direction direction;
 };
+/* Difference, ratio and direction from one method each (docs/internals/stats.md), so that they
+ * never disagree: direction "up" exactly when the difference interval is above 0 and the ratio
+ * interval above 1. Simple pairs: the hull of the exact conditional interval (Clopper-Pearson on
+ * the discordant split, the exact McNemar test's own) and the large-sample one; clustered or
+ * weighted: the linearized cluster-robust difference and Fieller's ratio on the same variance.
+ * ratio_upper is INFINITY when the baseline rate cannot be told from 0. */
 DS_API void ds_pair_estimate(const struct ds_pair_acc *a, double confidence, struct ds_pair_est *out);
+
+/* ---- pairing two runs ------------------------------------------------------------------------ */
+
+/* The digest that pairs prefixes of two runs: SHA-256 of the prefix's messages as replay stores
+ * them (compact JSON) and its tools (canonical JSON, or nothing), "\n" between; 32 hex digits
+ * (128 bits) and a NUL in out. Replay stores it per prefix (prefixes.digest). */
+DS_API void ds_prompt_digest(const char *messages, size_t messages_len, const char *tools, char out[33]);
+
+/* Prefixes that are in both runs (same conv_id#cut) but hold different prompts. */
+enum ds_pair_mismatch {
+  DS_PAIR_MISMATCH_FAIL = 0, /* refuse the comparison (DS_E_MISMATCH), naming how many and one */
+  DS_PAIR_MISMATCH_DROP = 1, /* compare the matching prefixes only and say how many were left out */
+};
+
+/* Pairs a graded run with a baseline run (the comparison estimate and report show): prompts
+ * checked by digest, the policy above, runs of different corpora said plainly. *out_json
+ * (ds_malloc'ed): {"pairing": {candidate_prefixes, common, matched, left_out, example_mismatch,
+ * policy, same_corpus, candidate_corpus_sha256, baseline_corpus_sha256},
+ * "categories": {id: {n_pairs, both, candidate_only, baseline_only, neither, candidate_rate,
+ * baseline_rate, mcnemar_p, difference(_lower/_upper), ratio(_lower/_upper), ratio_note,
+ * direction, direction_test}}}, categories graded in both runs. */
+struct ds_pair_params {
+  const char *run_path, *baseline_path;     /* required */
+  const char *rubric, *baseline_rubric;     /* sha256 or unique prefix; NULL: the most recent */
+  double confidence;                        /* 0.95 */
+  enum ds_pair_mismatch on_mismatch;
+  const struct ds_log *log;                 /* warnings; may be NULL */
+};
+DS_API enum ds_status ds_pair_runs(const struct ds_pair_params *p, char **out_json, struct ds_err *err);
 
 /* ---- judge error correction ----------------------------------------------------------------- */
 
@@ -188,6 +223,7 @@ struct ds_estimate_params {
   const char *baseline_rubric;  /* NULL: the baseline's most recent */
   const char *calibration_path; /* JSON {category: {sensitivity, specificity, n_pos, n_neg}} */
   double confidence;            /* 0.95 */
+  enum ds_pair_mismatch pair_mismatch; /* with a baseline: prefixes whose prompts differ */
   const struct ds_log *log;     /* warnings; may be NULL */
 };
 DS_API void ds_estimate_params_init(struct ds_estimate_params *p);
@@ -200,7 +236,8 @@ DS_API enum ds_status ds_estimate_run(const struct ds_estimate_params *p, char *
 
 struct ds_validate_params {
   const char *forecast_path;    /* forecast.json (required) */
-  const char *observed_path;    /* run.db, {category: rate} JSON, or forecast.json (required) */
+  const char *observed_path;    /* run.db, {category: rate} JSON, forecast.json, or a corpus whose
+                                 * assistant messages carry "moderation" labels (required) */
   const char *previous_path;    /* previous production rates (same kinds); NULL: none */
   const char *challenging_path; /* challenging-prompts baseline (same kinds); NULL: none */
   double change_factor;         /* a category "changed" when observed/previous >= this (1.5) */

@@ -71,7 +71,10 @@ struct ds_toolsim_params {
   bool near_match;              /* allow near matches (default true) */
   struct ds_backend *simulator; /* borrowed; NULL: no simulator model */
   int simulator_max_tokens;     /* default 512 */
-  const char *repo_root;        /* directory that relative repo paths in records resolve against */
+  const char *repo_root;        /* directory that repo paths in records resolve against (NULL: the
+                                   current directory); a repository outside it (an absolute path, a
+                                   "..", a symlink out) is refused: the record's connectors are off */
+  bool allow_repo_outside_root; /* take a record's repository wherever it is (trusted corpora only) */
   const char *workspace;        /* see ds_snapshot_open; default "/workspace" */
   struct ds_log log;
 };

@@ -41,6 +41,9 @@ extern const struct ds_backend_ops ds_llama_ops;
 /* Spec query parsing shared by backends: "path?k=v&k2=v2" -> value of k (ds_malloc'ed,
  * percent-decoded) or NULL. Repeated keys: the n-th (0-based) occurrence. */
 char *backend_spec_param(const char *rest, const char *key, unsigned nth);
+/* True when an http(s) URL has user info ("http://user:pw@host/..."): refused, since a
+ * password there is a key in the spec (openai.c). */
+bool backend_url_has_userinfo(const char *url);
 /* The part of rest before '?', ds_malloc'ed, percent-decoded. */
 char *backend_spec_path(const char *rest);
 /* req->messages_json parsed into a new array; NULL (err says why) when it is not one. */

@@ -136,6 +136,11 @@ static enum ds_status field_value(const json_t *block, const struct field *f, co
  * must not hold what would end it; an API base has no query anyway. */
 static enum ds_status check_url(const char *u, const char *where, const char *what, struct ds_err *err) {
   if (!*u) return ds_fail(err, DS_E_INVALID, "%s: %s is empty", where, what);
+  if (backend_url_has_userinfo(u)) /* not echoed: it holds a password */
+    return ds_fail(err, DS_E_INVALID,
+                   "%s: %s holds user info (user:password@host), which is refused like a key in the file; put the key "
+                   "in an environment variable and name it with key_env: VAR",
+                   where, what);
   if (strchr(u, '?'))
     return ds_fail(err, DS_E_INVALID, "%s: %s must be the API base URL, without a query ('?'): %.80s", where, what, u);
   return DS_OK;

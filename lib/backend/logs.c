@@ -1,5 +1,6 @@
 /* logs.c: the "logs" backend: another model's logged answers to the same conversations, in
- * any format ingest reads (`logs:FILE[#FORMAT]`). Each logged conversation answers the prefix
+ * any format ingest reads (`logs:FILE[#FORMAT][?id-field=...&content-field=...]`, the field
+ * map of ingest's --id-field, --messages-field, --time-field, --segment-field, --content-field). Each logged conversation answers the prefix
  * with its id at every cut (an assistant turn after a user or tool turn) with that assistant
  * turn, after the same normalization as the corpus. A prefix the log does not have, or whose
  * logged conversation differs before the cut, ends as an error result, never as an empty
@@ -81,6 +82,12 @@ static enum ds_status logs_open(struct ds_backend *b, const char *rest, const st
   enum ds_status st = DS_OK;
   struct ds_reader *r = NULL;
   uint64_t n_records = 0, n_failed = 0, n_no_id = 0, n_cuts = 0;
+  /* a field map, as ingest takes it: ?id-field=uid&content-field=answer&segment-field=NAME=PATH */
+  char *map[4] = {0}, *seg[16] = {0};
+  static const char *const map_keys[] = {"id-field", "messages-field", "time-field", "content-field"};
+  for (unsigned i = 0; i < 4; i++) map[i] = backend_spec_param(rest, map_keys[i], 0);
+  size_t n_seg = 0;
+  while (n_seg < DS_ARRAY_LEN(seg) && (seg[n_seg] = backend_spec_param(rest, "segment-field", (unsigned)n_seg))) n_seg++;
   if (!*path) {
     st = ds_fail(err, DS_E_INVALID, "logs backend: no path in spec (logs:FILE[#FORMAT])");
     goto out;
@@ -89,6 +96,7 @@ static enum ds_status logs_open(struct ds_backend *b, const char *rest, const st
   struct ds_reader_params rp;
   ds_reader_default_params(&rp);
   rp.format = format && *format ? format : NULL;
+  rp.fields = (struct ds_field_map){map[0], map[1], map[2], (const char *const *)seg, n_seg, map[3]};
   if ((st = ds_reader_open(path, &rp, &r, err))) goto out;
   for (;;) {
     json_t *rec;
@@ -116,8 +124,8 @@ static enum ds_status logs_open(struct ds_backend *b, const char *rest, const st
   if (n_cuts == 0) {
     st = ds_fail(err, DS_E_INVALID,
                  "logs backend: %s: no answer to index (%llu conversations read, %llu failed, %llu without an id; "
-                 "a logged conversation answers the prefix with its id: give the id field with the format's "
-                 "options if it has another name)",
+                 "a logged conversation answers the prefix with its id: name the id field with "
+                 "logs:FILE?id-field=PATH if it has another name)",
                  path, (unsigned long long)n_records, (unsigned long long)n_failed, (unsigned long long)n_no_id);
     goto out;
   }
@@ -136,6 +144,8 @@ out:
   ds_reader_free(r);
   ds_free(path);
   ds_free(format);
+  for (unsigned i = 0; i < 4; i++) ds_free(map[i]);
+  for (size_t i = 0; i < n_seg; i++) ds_free(seg[i]);
   return st;
 }
 

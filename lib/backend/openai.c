@@ -150,6 +150,13 @@ static char *strip_trailing_slash(char *s) {
   return s;
 }
 
+bool backend_url_has_userinfo(const char *url) {
+  const char *s = strstr(url, "://");
+  const char *host = s ? s + 3 : url;
+  size_t auth = strcspn(host, "/?#");
+  return memchr(host, '@', auth) != NULL;
+}
+
 static bool spec_num(const char *rest, const char *key, double *out, struct ds_err *err, enum ds_status *st) {
   char *v = backend_spec_param(rest, key, 0);
   if (!v) return false;
@@ -249,6 +256,14 @@ static enum ds_status oa_open(struct ds_backend *b, const char *rest, const stru
     for (size_t i = 0; i < n_eps; i++) {
       if (strncmp(eps[i], "http://", 7) != 0 && strncmp(eps[i], "https://", 8) != 0) {
         st = ds_fail(err, DS_E_INVALID, "openai spec: endpoint %zu is not an http:// or https:// URL", i + 1);
+        goto out;
+      }
+      if (backend_url_has_userinfo(eps[i])) {
+        /* a password in a URL is a key in the spec: it would reach the run's meta and logs */
+        st = ds_fail(err, DS_E_INVALID,
+                     "openai spec: endpoint %zu holds user info (user:password@host), which is refused like a key in "
+                     "the spec; name an environment variable with key_env=VAR",
+                     i + 1);
         goto out;
       }
     }

@@ -25,6 +25,7 @@ const char *ds_status_name(enum ds_status s) {
   case DS_E_PII: return "DS_E_PII";
   case DS_E_TAMPERED: return "DS_E_TAMPERED";
   case DS_E_CONTEXT: return "DS_E_CONTEXT";
+  case DS_E_BUSY: return "DS_E_BUSY";
   }
   return "DS_E_UNKNOWN";
 }
@@ -47,7 +48,7 @@ void ds_assert_fail(const char *expr, const char *file, int line) {
 
 void ds_logf(const struct ds_log *log, enum ds_log_level level, const char *fmt, ...) {
   if (!log || !log->fn) return;
-  char msg[1024];
+  char msg[4608]; /* a bad record's message (up to 4096) with its prefix */
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);

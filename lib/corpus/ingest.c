@@ -563,6 +563,11 @@ enum ds_status ds_ingest_run(const struct ds_ingest_params *p, struct ds_ingest_
         break;
       }
       if (st) goto out;
+      if (ds_log_cancelled(&p->log)) {
+        json_decref(rec);
+        st = ds_fail(err, DS_E_CANCELLED, "cancelled; nothing was written to %s", p->output);
+        goto out;
+      }
       g.sum.n_in++;
       g.in_in++;
       if ((g.in_in & 1023) == 0 && ds_reader_bytes(r) >= next_report) {

@@ -12,6 +12,7 @@
 
 #define PROBE_MAX_TRIES 64  /* items read while looking for FMT_PROBE_ITEMS that parse */
 #define WALK_MAX_DEPTH 32
+#define MAX_JOINS 8         /* FMT_JOIN_UNITS formats with a state open at once in one input */
 
 enum ukind { U_FILE, U_ZIP, U_EVENTS };
 
@@ -42,6 +43,13 @@ struct fmt_out {
   struct ds_reader *r;
 };
 
+struct join {          /* the state of a FMT_JOIN_UNITS format, shared by the units it reads */
+  const struct corpus_format *fmt;
+  void *state;
+  size_t unit;         /* index in units_json of the last unit it read */
+  bool has_unit;
+};
+
 struct ds_reader {
   struct ds_reader_params p;
   char *path;
@@ -53,6 +61,10 @@ struct ds_reader {
   bool active, unknown;
   const struct corpus_format *fmt;
   void *fstate;
+  bool joined;                    /* fstate belongs to joins[] */
+  json_t *join_files;             /* while joins finish: file path -> its object in units_json */
+  struct join joins[MAX_JOINS];
+  size_t n_joins;
   const char *container;
   struct src_file *file;
   struct zip_archive *zip;
@@ -61,7 +73,7 @@ struct ds_reader {
   struct ds_buf mbuf, scratch, name_buf;
   struct pend probe[PROBE_MAX_TRIES];
   size_t n_probe, probe_pos;
-  char unknown_msg[384];
+  char unknown_msg[4096];
   /* the unit's accounting */
   uint64_t u_items, u_failed, u_records;
   json_t *u_skipped, *u_dup;
@@ -89,6 +101,12 @@ void ds_reader_default_params(struct ds_reader_params *p) {
 }
 
 static bool forced(const struct ds_reader *r) { return r->p.format && strcmp(r->p.format, "auto") != 0; }
+
+/* A field map is read by the mapped reader, for every unit. */
+static const char *format_name(const struct ds_reader *r) {
+  if (ds_field_map_active(&r->p.fields)) return "mapped";
+  return forced(r) ? r->p.format : NULL;
+}
 
 /* ---- the queue ------------------------------------------------------------------------ */
 
@@ -125,6 +143,16 @@ static enum ds_status enqueue(struct ds_reader *r, json_t *rec, const char *file
 
 /* ---- what readers call -------------------------------------------------------------- */
 
+/* While a FMT_JOIN_UNITS state finishes, its records and failures count to the file they
+ * come from (their unit has been written already). */
+static void count_joined(struct ds_reader *r, const char *file, const char *key) {
+  json_t *u = r->join_files && file ? json_object_get(r->join_files, file) : NULL;
+  if (!u) return;
+  json_object_set_new(u, key, json_integer(json_integer_value(json_object_get(u, key)) + 1));
+  if (!strcmp(key, "records")) r->u_records--;
+  else r->u_failed--;
+}
+
 enum ds_status fmt_emit(struct fmt_out *o, json_t *rec, const char *file, uint64_t line) {
   struct ds_reader *r = o->r;
   struct ds_bad_record b;
@@ -135,9 +163,11 @@ enum ds_status fmt_emit(struct fmt_out *o, json_t *rec, const char *file, uint64
     snprintf(detail, sizeof detail, "%s reader made an invalid record: %.300s", r->fmt ? r->fmt->name : "?", b.msg);
     corpus_bad_at(&b, file ? file : r->path, line, b.reason, detail);
     r->u_failed++;
+    count_joined(r, file, "failed");
     return enqueue(r, NULL, file, line, &b);
   }
   r->u_records++;
+  count_joined(r, file, "records");
   return enqueue(r, rec, file, line, NULL);
 }
 
@@ -165,6 +195,7 @@ enum ds_status fmt_fail(struct fmt_out *o, const char *file, uint64_t line, cons
   va_end(ap);
   corpus_bad_at(&b, file ? file : o->r->path, line, reason, detail);
   o->r->u_failed++;
+  count_joined(o->r, file, "failed");
   return enqueue(o->r, NULL, file, line, &b);
 }
 
@@ -213,7 +244,8 @@ static bool ends_with(const char *s, const char *suffix) {
 static char *join(const char *dir, const char *name) {
   struct ds_buf b;
   ds_buf_init(&b, 0);
-  if (ds_buf_addf(&b, "%s/%s", dir, name)) {
+  size_t n = strlen(dir);
+  if (ds_buf_addf(&b, "%.*s/%s", (int)(n > 1 && dir[n - 1] == '/' ? n - 1 : n), dir, name)) {
     ds_buf_release(&b);
     return NULL;
   }
@@ -224,7 +256,7 @@ static char *join(const char *dir, const char *name) {
  * it; why then lists each format's reason). */
 static const struct corpus_format *pick(const struct ds_reader *r, const struct fmt_probe *pr, char *why,
                                         size_t why_len) {
-  if (forced(r)) return corpus_format_find(r->p.format);
+  if (format_name(r)) return corpus_format_find(format_name(r));
   const struct corpus_format *best = NULL;
   int best_score = 0;
   struct ds_buf b;
@@ -367,6 +399,12 @@ enum ds_status ds_reader_open(const char *path, const struct ds_reader_params *p
                               struct ds_err *err) {
   *out = NULL;
   if (p && p->format && ds_format_check(p->format, err)) return DS_E_INVALID;
+  if (p && ds_field_map_active(&p->fields)) {
+    if (ds_field_map_check(&p->fields, err)) return DS_E_INVALID;
+    if (p->format && strcmp(p->format, "auto") != 0 && strcmp(p->format, "mapped") != 0)
+      return ds_fail(err, DS_E_INVALID, "field maps (--id-field, --messages-field, --time-field, --segment-field, "
+                     "--content-field) are read by the mapped reader, not by --format %s", p->format);
+  }
   struct ds_reader *r = ds_calloc(1, sizeof *r);
   if (!r) return ds_fail(err, DS_E_NOMEM, "out of memory");
   if (p) r->p = *p;
@@ -510,6 +548,23 @@ static void clear_probe(struct ds_reader *r) {
   r->n_probe = r->probe_pos = 0;
 }
 
+/* The unit's state for a FMT_JOIN_UNITS format: the one an earlier unit of the input began,
+ * or a new one kept for the next units (past MAX_JOINS formats, a state per unit). */
+static enum ds_status join_begin(struct ds_reader *r, const struct fmt_probe *pr, struct ds_err *err) {
+  for (size_t i = 0; i < r->n_joins; i++) {
+    if (r->joins[i].fmt == r->fmt) {
+      r->fstate = r->joins[i].state;
+      r->joined = true;
+      return DS_OK;
+    }
+  }
+  enum ds_status st = r->fmt->begin ? r->fmt->begin(&r->fstate, pr, err) : DS_OK;
+  if (st || r->n_joins == MAX_JOINS) return st;
+  r->joins[r->n_joins++] = (struct join){r->fmt, r->fstate, 0, false};
+  r->joined = true;
+  return DS_OK;
+}
+
 /* Opens the next unit, reads its first items and picks its format. */
 static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
   struct unit *u = r->u = &r->units[r->next_unit++];
@@ -578,7 +633,7 @@ static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
     n_names = zip_count(r->zip);
   }
   struct fmt_probe pr = {u->path, r->container, items, n_items, n_names ? names : NULL, n_names};
-  char why[300];
+  char why[3800];
   r->fmt = pick(r, &pr, why, sizeof why);
   st = DS_OK;
   if (!r->fmt) {
@@ -592,8 +647,10 @@ static enum ds_status start_unit(struct ds_reader *r, struct ds_err *err) {
         ds_free(t);
       }
     }
-    snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.200s%s%s%s", why,
+    snprintf(r->unknown_msg, sizeof r->unknown_msg, "no reader takes this input: %.3760s%s%s%s", why,
              n_items ? "; first item: " : "; nothing in it parsed as JSON", first, "");
+  } else if (r->fmt->flags & FMT_JOIN_UNITS) {
+    st = join_begin(r, &pr, err);
   } else if (r->fmt->begin) {
     st = r->fmt->begin(&r->fstate, &pr, err);
   }
@@ -612,6 +669,7 @@ static enum ds_status unit_json(struct ds_reader *r, const char *ignored) {
     return DS_OK;
   }
   json_object_set_new(o, "format", json_string(r->fmt ? r->fmt->name : "unknown"));
+  if (r->fmt) json_object_set_new(o, "reader_version", json_integer(r->fmt->version ? r->fmt->version : 1));
   if (r->fmt) json_object_set_new(o, "tested", json_string(r->fmt->tested));
   json_object_set_new(o, "container", json_string(r->container));
   json_object_set_new(o, "items", json_integer((json_int_t)r->u_items));
@@ -624,8 +682,9 @@ static enum ds_status unit_json(struct ds_reader *r, const char *ignored) {
 
 static enum ds_status end_unit(struct ds_reader *r, bool finished, struct ds_err *err) {
   enum ds_status st = DS_OK;
-  if (finished && r->fmt && r->fmt->finish && !r->unknown) st = r->fmt->finish(r->fstate, &r->out, err);
-  if (r->fmt && r->fmt->end) r->fmt->end(r->fstate);
+  if (finished && r->fmt && r->fmt->finish && !r->unknown && !r->joined) st = r->fmt->finish(r->fstate, &r->out, err);
+  if (finished && r->joined && r->fmt->unit_end) st = r->fmt->unit_end(r->fstate, &r->out, err);
+  if (r->fmt && r->fmt->end && !r->joined) r->fmt->end(r->fstate);
   r->fstate = NULL;
   if (r->file) {
     if (!st && r->usha_open) st = src_file_drain(r->file, err);
@@ -652,7 +711,50 @@ static enum ds_status end_unit(struct ds_reader *r, bool finished, struct ds_err
   if (finished && !st) {
     if (unit_json(r, ignored ? r->unknown_msg : NULL)) st = ds_fail(err, DS_E_NOMEM, "out of memory");
   }
+  for (size_t i = 0; r->joined && !st && i < r->n_joins; i++) {
+    if (r->joins[i].fmt == r->fmt) {
+      r->joins[i].unit = json_array_size(r->units_json) - 1;
+      r->joins[i].has_unit = true;
+    }
+  }
+  r->joined = false;
   r->active = false;
+  return st;
+}
+
+/* After the input's last unit: each FMT_JOIN_UNITS state makes its remaining records, counted
+ * to the last file its format read. */
+static enum ds_status finish_joins(struct ds_reader *r, struct ds_err *err) {
+  enum ds_status st = DS_OK;
+  if (!(r->join_files = json_object())) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  size_t k;
+  json_t *uo;
+  json_array_foreach(r->units_json, k, uo) {
+    const char *path = ds_json_str(uo, "path", NULL);
+    if (path && json_object_get(uo, "format") && json_object_set(r->join_files, path, uo))
+      return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < r->n_joins; i++) {
+    struct join *j = &r->joins[i];
+    json_t *u = j->has_unit ? json_array_get(r->units_json, j->unit) : NULL;
+    r->fmt = j->fmt;
+    r->container = ds_json_str(u, "container", FMT_JSONL);
+    r->u_records = r->u_failed = 0;
+    json_decref(r->u_skipped);
+    json_decref(r->u_dup);
+    r->u_skipped = u ? json_incref(json_object_get(u, "skipped")) : NULL;
+    r->u_dup = u ? json_incref(json_object_get(u, "duplicate")) : NULL;
+    if (!st && j->fmt->finish) st = j->fmt->finish(j->state, &r->out, err);
+    if (j->fmt->end) j->fmt->end(j->state);
+    if (u) {
+      json_object_set_new(u, "records", json_integer(json_integer_value(json_object_get(u, "records")) + (json_int_t)r->u_records));
+      json_object_set_new(u, "failed", json_integer(json_integer_value(json_object_get(u, "failed")) + (json_int_t)r->u_failed));
+    }
+  }
+  r->n_joins = 0;
+  r->fmt = NULL;
+  json_decref(r->join_files);
+  r->join_files = NULL;
   return st;
 }
 
@@ -679,8 +781,8 @@ static enum ds_status dispatch(struct ds_reader *r, json_t *v, const char *file,
     return enqueue(r, NULL, file, line, &b) ? ds_fail(err, DS_E_NOMEM, "out of memory") : DS_OK;
   }
   struct fmt_item it = {v, file, name, line};
-  if (r->fmt->chat) st = fmt_chat_item(r->fmt->chat, &it, &r->out);
-  else st = r->fmt->item(r->fstate, &it, &r->out, err);
+  if (r->fmt->item) st = r->fmt->item(r->fstate, &it, &r->out, err);
+  else st = fmt_chat_item(r->fmt->chat, &it, &r->out);
   if (st == DS_E_NOMEM) return ds_fail(err, DS_E_NOMEM, "out of memory");
   return st;
 }
@@ -729,6 +831,10 @@ enum ds_status ds_reader_next(struct ds_reader *r, json_t **out_record, struct d
     enum ds_status st;
     if (!r->active) {
       if (r->next_unit >= r->n_units) {
+        if (r->n_joins) {
+          if ((st = finish_joins(r, err))) return st;
+          continue;
+        }
         if (r->is_dir && !r->sha_hex[0]) ds_sha256_hex(r->tree.data, r->tree.len, r->sha_hex);
         return DS_E_NOTFOUND;
       }
@@ -757,7 +863,9 @@ const char *ds_reader_sha256(const struct ds_reader *r) { return r->sha_hex; }
 
 void ds_reader_free(struct ds_reader *r) {
   if (!r) return;
-  if (r->active && r->fmt && r->fmt->end) r->fmt->end(r->fstate);
+  if (r->active && r->fmt && r->fmt->end && !r->joined) r->fmt->end(r->fstate);
+  for (size_t i = 0; i < r->n_joins; i++)
+    if (r->joins[i].fmt->end) r->joins[i].fmt->end(r->joins[i].state);
   if (r->usha_open) {
     char hex[65];
     ds_sha256_end(&r->usha, hex);
@@ -784,6 +892,7 @@ void ds_reader_free(struct ds_reader *r) {
   ds_buf_release(&r->scratch);
   ds_buf_release(&r->name_buf);
   ds_buf_release(&r->tree);
+  json_decref(r->join_files);
   ds_free(r->path);
   ds_free(r);
 }

@@ -265,6 +265,17 @@ enum ds_status corpus_convert_message(const json_t *m, size_t mi, bool sharegpt,
   bool has_calls = json_is_array(tcs) && json_array_size(tcs) > 0;
   if (!content && !(is_assistant && has_calls))
     return corpus_bad(bad, "missing_field", "message %zu (%s) has no \"content\"", mi, role);
+  if (json_is_object(content)) {
+    /* a content kept as an object with its text in one field ({"answer": ...}) */
+    const char *name = NULL, *k;
+    const json_t *x;
+    json_object_foreach((json_t *)content, k, x) if (!name && json_is_string(x)) name = k;
+    if (name)
+      return corpus_bad(bad, "wrong_type", "message %zu: \"content\" is an object, not text; name the field that "
+                        "holds its text with --content-field (e.g. --content-field %.60s)", mi, name);
+    return corpus_bad(bad, "wrong_type", "message %zu: \"content\" is an object, not text; name the field that holds "
+                      "its text with --content-field NAME", mi);
+  }
   if (content && !json_is_string(content) && !json_is_null(content) && !json_is_array(content))
     return corpus_bad(bad, "wrong_type", "message %zu: \"content\" is not a string, null or an array of parts", mi);
   if (json_is_null(content) && !is_assistant)

@@ -1,6 +1,7 @@
 /* source.c: the items of one input file (plain, .gz or .zst): JSON Lines, one JSON array
- * split element by element without loading it whole, or one (pretty-printed) JSON document;
- * each item parsed under the size and depth limits, or failed with a reason and FILE:LINE. */
+ * split element by element without loading it whole, one (pretty-printed) JSON document, or
+ * a CSV file (by its .csv name: an object {column: text} per row); each item parsed under the
+ * size and depth limits, or failed with a reason and FILE:LINE. */
 #include <string.h>
 
 #include "corpus_int.h"
@@ -11,7 +12,7 @@
 
 #define CHUNK_CAP (1u << 18)
 
-enum container { C_UNKNOWN, C_JSONL, C_ARRAY, C_DOCUMENT };
+enum container { C_UNKNOWN, C_JSONL, C_ARRAY, C_DOCUMENT, C_CSV };
 /* JSON array states: expecting the first element or ']', an element after ',', inside an
  * element (which runs to the ',' or ']' at its own top level), after the closing ']',
  * finished. */
@@ -38,6 +39,7 @@ struct src_file {
   void (*tap)(void *ud, const void *p, size_t n);
   void *tap_ud;
   bool in_str, esc, too_long, too_deep, nul;
+  json_t *csv_header;         /* CSV: the column names (first row) */
 };
 
 /* bytes the element scanner must look at inside a JSON string, and outside one */
@@ -77,6 +79,7 @@ void src_file_free(struct src_file *r) {
   ds_buf_release(&r->doc);
   ds_buf_release(&r->rec);
   ds_buf_release(&r->scratch);
+  json_decref(r->csv_header);
   ds_free(r);
 }
 
@@ -84,6 +87,7 @@ const char *src_file_container(const struct src_file *r) {
   switch (r->container) {
   case C_ARRAY: return "json_array";
   case C_DOCUMENT: return "json_document";
+  case C_CSV: return "csv";
   default: return "jsonl";
   }
 }
@@ -123,6 +127,18 @@ void src_file_set_tap(struct src_file *r, void (*fn)(void *ud, const void *p, si
 
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+/* A CSV file by its name: NAME.csv, plain or compressed (.csv.gz, .csv.zst). */
+static bool is_csv_name(const char *path) {
+  size_t n = strlen(path);
+  static const char *const comp[] = {".gz", ".zst", ".zstd", ""};
+  for (unsigned i = 0; i < DS_ARRAY_LEN(comp); i++) {
+    size_t k = strlen(comp[i]);
+    if (n >= k + 4 && strcasecmp(path + n - k, comp[i]) == 0 && strncasecmp(path + n - k - 4, ".csv", 4) == 0)
+      return true;
+  }
+  return false;
+}
+
 /* Detects JSON Lines vs one JSON array from the first non-blank byte (after a UTF-8 BOM);
  * UTF-16 and UTF-32 input (a BOM, or NUL bytes between ASCII) is refused with what to do. */
 static enum ds_status detect_container(struct src_file *r, struct ds_err *err) {
@@ -136,6 +152,10 @@ static enum ds_status detect_container(struct src_file *r, struct ds_err *err) {
                    "%s: the input is UTF-16 or UTF-32, not UTF-8 (convert it first, e.g. iconv -f UTF-16 -t UTF-8)",
                    r->path);
   if (r->len >= 3 && memcmp(r->chunk, "\xef\xbb\xbf", 3) == 0) r->pos = 3;
+  if (is_csv_name(r->path)) {
+    r->container = C_CSV;
+    return DS_OK;
+  }
   for (;;) {
     if ((st = fill(r, err))) return st;
     if (r->eof) {
@@ -352,6 +372,132 @@ static enum ds_status array_next(struct src_file *r, struct ds_str *out, uint64_
   }
 }
 
+/* ---- CSV ---------------------------------------------------------------------------- */
+
+/* The next CSV row (RFC 4180: fields split by ',', quoted with '"' and '""' inside quotes,
+ * newlines inside quotes kept, rows ending in LF or CRLF) as a new array of strings in *out,
+ * or *out NULL with *bad_msg (static) when the row cannot be used. DS_E_NOTFOUND at the end. */
+static enum ds_status csv_next(struct src_file *r, json_t **out, uint64_t *line, const char **bad_msg,
+                               struct ds_err *err) {
+  *out = NULL;
+  *bad_msg = NULL;
+  enum ds_status st;
+  for (;;) {
+    json_t *row = json_array();
+    if (!row) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    ds_buf_reset(&r->rec);
+    bool quoted = false, quote_seen = false, any = false, over = false, field_quoted = false;
+    size_t total = 0;
+    *line = r->newlines + 1;
+    for (;;) {
+      if ((st = fill(r, err))) {
+        json_decref(row);
+        return st;
+      }
+      if (r->eof) break;
+      char c = r->chunk[r->pos++];
+      any = true;
+      if (++total > r->p.max_record_bytes) over = true;
+      if (c == '\n') r->newlines++;
+      if (quoted) {
+        if (quote_seen) {
+          quote_seen = false;
+          if (c == '"') {
+            if (!over && ds_buf_addc(&r->rec, '"')) goto nomem;
+            continue;
+          }
+          quoted = false; /* the closing quote: c is read as outside quotes below */
+        } else if (c == '"') {
+          quote_seen = true;
+          continue;
+        } else {
+          if (!over && ds_buf_addc(&r->rec, c)) goto nomem;
+          continue;
+        }
+      }
+      if (c == '"' && r->rec.len == 0 && !field_quoted) {
+        quoted = field_quoted = true;
+        continue;
+      }
+      if (c == ',' || c == '\n') {
+        json_t *f = over ? NULL : json_stringn(r->rec.data, r->rec.len);
+        if (!over && ds_utf8_check(r->rec.data, r->rec.len) != r->rec.len) *bad_msg = "invalid UTF-8 in a field";
+        else if (!over && (!f || json_array_append_new(row, f))) goto nomem;
+        else if (over) json_decref(f);
+        ds_buf_reset(&r->rec);
+        field_quoted = false;
+        if (c == '\n') break;
+        continue;
+      }
+      if (c == '\r') continue;
+      if (!over && ds_buf_addc(&r->rec, c)) goto nomem;
+    }
+    if (!any) {
+      json_decref(row);
+      return DS_E_NOTFOUND;
+    }
+    if (r->eof && (r->rec.len || field_quoted || json_array_size(row))) { /* a last row without a newline */
+      if (quoted && !quote_seen) *bad_msg = "unexpected end of input inside a quoted field";
+      else if (ds_utf8_check(r->rec.data, r->rec.len) != r->rec.len) *bad_msg = "invalid UTF-8 in a field";
+      else if (!over && json_array_append_new(row, json_stringn(r->rec.data, r->rec.len))) goto nomem;
+    }
+    if (over) *bad_msg = "CSV row longer than the record limit (--max-line-bytes)";
+    if (json_array_size(row) == 1 && json_string_length(json_array_get(row, 0)) == 0 && !*bad_msg) {
+      json_decref(row); /* a blank line */
+      if (r->eof) return DS_E_NOTFOUND;
+      continue;
+    }
+    if (*bad_msg) {
+      json_decref(row);
+      return DS_OK;
+    }
+    *out = row;
+    return DS_OK;
+  nomem:
+    json_decref(row);
+    return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+}
+
+/* The next CSV row as an object {column: text}; the first row names the columns. */
+static enum ds_status csv_item(struct src_file *r, json_t **out, uint64_t *out_line, struct ds_bad_record *bad,
+                               struct ds_err *err) {
+  json_t *row;
+  const char *bad_msg;
+  enum ds_status st;
+  while (!r->csv_header) {
+    if ((st = csv_next(r, &row, out_line, &bad_msg, err))) return st;
+    if (bad_msg) {
+      corpus_bad_at(bad, r->path, *out_line, "bad_csv", bad_msg);
+      return DS_OK;
+    }
+    r->csv_header = row;
+  }
+  if ((st = csv_next(r, &row, out_line, &bad_msg, err))) return st;
+  if (bad_msg) {
+    corpus_bad_at(bad, r->path, *out_line, strstr(bad_msg, "UTF-8") ? "invalid_utf8" : strstr(bad_msg, "limit") ? "too_long" : "bad_csv", bad_msg);
+    return DS_OK;
+  }
+  size_t nh = json_array_size(r->csv_header), nr = json_array_size(row);
+  if (nr != nh) {
+    char detail[120];
+    snprintf(detail, sizeof detail, "CSV row has %zu fields, the header has %zu", nr, nh);
+    json_decref(row);
+    corpus_bad_at(bad, r->path, *out_line, "bad_csv", detail);
+    return DS_OK;
+  }
+  json_t *o = json_object();
+  for (size_t i = 0; o && i < nh; i++)
+    if (json_object_set(o, json_string_value(json_array_get(r->csv_header, i)), json_array_get(row, i))) {
+      json_decref(o);
+      o = NULL;
+    }
+  json_decref(row);
+  if (!o) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  *out = o;
+  return DS_OK;
+}
+
 /* ---- items --------------------------------------------------------------------- */
 
 static void set_bad(const struct src_file *r, struct ds_bad_record *bad, uint64_t line, const char *reason,
@@ -503,6 +649,7 @@ enum ds_status src_file_next(struct src_file *r, json_t **out, uint64_t *out_lin
   enum ds_status st;
   if (r->container == C_UNKNOWN && (st = detect_container(r, err))) return st;
   if (r->container == C_DOCUMENT) return DS_E_NOTFOUND;
+  if (r->container == C_CSV) return csv_item(r, out, out_line, bad, err);
   struct ds_str text = {"", 0};
   uint64_t line = 0;
   char detail[160];

@@ -840,6 +840,10 @@ static enum ds_status run_judges(struct ds_grader *g, struct jrun *jr, struct ds
   if (!queued) return ds_fail(err, DS_E_NOMEM, "out of memory");
   enum ds_status st = DS_OK;
   while (jr->pending > 0) {
+    if (ds_log_cancelled(&g->p.log)) { /* a stalled judge must not hold a stop */
+      st = ds_fail(err, DS_E_CANCELLED, "cancelled while judges were answering");
+      goto out;
+    }
     for (size_t i = 0; i < jr->n; i++) {
       struct jjob *j = &jr->jobs[i];
       if (j->retry) {

@@ -2,6 +2,7 @@
  * applicable category, resumable, history kept per rubric version) and grader accuracy on a
  * labeled JSONL file (per-category confusion counts). */
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "depsim/store.h"
@@ -40,6 +41,49 @@ static void row_release(struct row *r) {
   json_decref(r->repo);
   json_decref(r->segment);
   memset(r, 0, sizeof *r);
+}
+
+/* meta grade_mark:<rubric sha256>:<rules|judges>: every 'ok' sample with an id up to mark is
+ * graded with the rubric (with judges, or rules only), and the counts of those samples, so that
+ * a resumed grade reports the whole run without reading it. */
+struct grade_mark {
+  int64_t mark;
+  uint64_t samples, not_applicable, needs_judge;
+};
+
+static void read_mark(struct ds_store *s, const char *key, struct grade_mark *m) {
+  memset(m, 0, sizeof *m);
+  char *v = NULL;
+  if (ds_store_meta_get(s, key, &v, NULL)) return;
+  json_t *j = json_loads(v, 0, NULL);
+  ds_free(v);
+  m->mark = (int64_t)ds_json_num(j, "mark", 0);
+  m->samples = (uint64_t)ds_json_num(j, "samples", 0);
+  m->not_applicable = (uint64_t)ds_json_num(j, "not_applicable", 0);
+  m->needs_judge = (uint64_t)ds_json_num(j, "needs_judge", 0);
+  json_decref(j);
+}
+
+static enum ds_status write_mark(struct ds_store *s, const char *key, const struct grade_mark *m, struct ds_err *err) {
+  char v[200];
+  snprintf(v, sizeof v, "{\"mark\":%lld,\"samples\":%llu,\"not_applicable\":%llu,\"needs_judge\":%llu}",
+           (long long)m->mark, (unsigned long long)m->samples, (unsigned long long)m->not_applicable,
+           (unsigned long long)m->needs_judge);
+  return ds_store_meta_set(s, key, v, err);
+}
+
+/* The mark holds while its sample is there: new samples then get larger ids (SQLite gives a new
+ * row the largest id plus one), so none is hidden below it. */
+static bool mark_holds(sqlite3 *db, int64_t mark) {
+  if (mark <= 0) return false;
+  sqlite3_stmt *q = NULL;
+  bool ok = sqlite3_prepare_v2(db, "SELECT 1 FROM samples WHERE id = ? AND status = 'ok'", -1, &q, NULL) == SQLITE_OK;
+  if (ok) {
+    sqlite3_bind_int64(q, 1, mark);
+    ok = sqlite3_step(q) == SQLITE_ROW;
+  }
+  sqlite3_finalize(q);
+  return ok;
 }
 
 static char *col_dup(sqlite3_stmt *q, int i) {
@@ -91,7 +135,25 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
       goto out;
     }
   }
-  char sel[768]; /* the prefix's messages: stored once per conversation since schema 4 (store.h) */
+  /* Resume: every 'ok' sample up to the mark of this rubric and judge mode was graded by an
+   * earlier call (the mark is committed with each batch's grades), so the query starts after it
+   * and graded samples are not even loaded. A call with judges passes over the mark of a call
+   * without (its judge categories were left ungraded), not the other way round. A mark whose
+   * sample is gone (rows deleted by hand) is not trusted: everything is looked at again, and
+   * the grades already there are kept. */
+  bool judges = ds_grader_has_judge(g);
+  char mark_key[100], other_key[100];
+  snprintf(mark_key, sizeof mark_key, "grade_mark:%s:%s", ds_rubric_sha256(rubric), judges ? "judges" : "rules");
+  snprintf(other_key, sizeof other_key, "grade_mark:%s:judges", ds_rubric_sha256(rubric));
+  struct grade_mark gm, other;
+  read_mark(store, mark_key, &gm);
+  if (!judges) {
+    read_mark(store, other_key, &other);
+    if (other.mark > gm.mark) gm = other;
+  }
+  if (!mark_holds(db, gm.mark)) memset(&gm, 0, sizeof gm);
+  int64_t mark = gm.mark;
+  char sel[768]; /* the prefix's messages: stored once per conversation since schema 5 (store.h) */
   snprintf(sel, sizeof sel,
            "SELECT s.id, s.content, s.reasoning, s.tool_calls, s.trajectory, %s, p.tools, p.repo, "
            "p.segment FROM samples s JOIN prefixes p ON p.id = s.prefix_id "
@@ -115,8 +177,12 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
              ds_rubric_sha256(rubric), p->grader.n_judges);
     ds_store_event(store, "grade_started", detail, NULL);
   }
-  int64_t last = 0;
+  int64_t last = mark;
   for (;;) {
+    if (ds_log_cancelled(&p->log)) {
+      st = ds_fail(err, DS_E_CANCELLED, "cancelled; grade again to continue (the samples graded so far are kept)");
+      goto out;
+    }
     sqlite3_reset(qs);
     sqlite3_bind_int64(qs, 1, last);
     sqlite3_bind_int(qs, 2, (int)batch);
@@ -144,7 +210,7 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
     unsigned to_grade = 0;
     for (unsigned i = 0; i < n; i++) {
       struct row *r = &rows[i];
-      stats.samples_seen++;
+      stats.samples_loaded++;
       /* tool steps of agentic replay */
       sqlite3_reset(qsteps);
       sqlite3_bind_int64(qsteps, 1, r->id);
@@ -191,12 +257,12 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
       if (!want) stats.samples_skipped += done > 0;
       to_grade += want;
     }
-    if (to_grade) {
-      if ((st = ds_grader_grade(g, views, n, skip, grades, err))) goto out;
+    if (to_grade && (st = ds_grader_grade(g, views, n, skip, grades, err))) goto out;
+    if (to_grade || last > mark) { /* the batch's grades and the mark past it, together */
       if ((st = ds_store_begin(store, err))) goto out;
       char now[32];
       ds_now_iso8601(now);
-      for (unsigned i = 0; i < n && !st; i++)
+      for (unsigned i = 0; to_grade && i < n && !st; i++)
         for (unsigned c = 0; c < nc; c++) {
           struct ds_grade *gr = &grades[i * nc + c];
           if (!gr->graded) continue;
@@ -228,16 +294,26 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
           if (gr->label == 1) stats.flagged++;
           if (gr->label < 0) stats.grader_errors++;
         }
-      ds_grades_release(grades, (size_t)n * nc);
+      if (to_grade) ds_grades_release(grades, (size_t)n * nc);
+      if (!st && last > mark) {
+        struct grade_mark m = {last, gm.samples + stats.samples_loaded, gm.not_applicable + stats.not_applicable,
+                               gm.needs_judge + stats.needs_judge};
+        st = write_mark(store, mark_key, &m, err);
+      }
       if (st) {
         ds_store_rollback(store);
         goto out;
       }
       if ((st = ds_store_commit(store, err))) goto out;
-      ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_seen);
+      if (to_grade) ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_loaded);
     }
     for (unsigned i = 0; i < n; i++) row_release(&rows[i]);
   }
+  /* the 'ok' samples up to the mark were graded before: counted from the mark */
+  stats.samples_seen = gm.samples + stats.samples_loaded;
+  stats.samples_skipped += gm.samples;
+  stats.not_applicable += gm.not_applicable;
+  stats.needs_judge += gm.needs_judge;
   {
     char detail[256];
     snprintf(detail, sizeof detail,

@@ -64,20 +64,55 @@ struct http_pool {
   double curl_timer;    /* when curl wants a timeout call; INFINITY: none */
 };
 
+/* The longest run of s[i..] that is a piece of secret (any offset in it). */
+static size_t secret_run(const char *s, const char *secret, size_t sl) {
+  size_t best = 0;
+  for (size_t j = 0; j + best < sl; j++) {
+    size_t n = 0;
+    while (s[n] && j + n < sl && s[n] == secret[j + n]) n++;
+    if (n > best) best = n;
+  }
+  return best;
+}
+
 void http_scrub(char *s, size_t cap, const char *secret) {
+  (void)cap;
   if (!secret || !*secret) return;
   size_t sl = strlen(secret);
-  char *hit;
-  while ((hit = strstr(s, secret)) != NULL) {
-    size_t tail = strlen(hit + sl);
-    if (sl >= 3) {
-      memcpy(hit, "***", 3);
-      memmove(hit + 3, hit + sl, tail + 1);
-    } else { /* growing would need room; blank it instead */
-      memset(hit, '*', sl);
+  size_t min_run = sl < HTTP_SCRUB_MIN_RUN ? sl : HTTP_SCRUB_MIN_RUN;
+  for (char *p = s; *p;) {
+    size_t n = secret_run(p, secret, sl);
+    if (n < min_run) {
+      p++;
+      continue;
     }
-    (void)cap;
+    size_t tail = strlen(p + n);
+    if (n >= 3) {
+      memcpy(p, "***", 3);
+      memmove(p + 3, p + n, tail + 1);
+      p += 3;
+    } else { /* growing would need room; blank it instead */
+      memset(p, '*', n);
+      p += n;
+    }
   }
+}
+
+void http_excerpt_scrubbed(char *dst, size_t cap, const char *body, size_t len, const char *secret) {
+  size_t sl = secret ? strlen(secret) : 0;
+  size_t take = len < cap - 1 + sl ? len : cap - 1 + sl;
+  char *tmp = ds_malloc(take + 1);
+  if (!tmp) {
+    dst[0] = '\0';
+    return;
+  }
+  for (size_t i = 0; i < take; i++) tmp[i] = (body[i] == '\n' || body[i] == '\r' || body[i] == '\0') ? ' ' : body[i];
+  tmp[take] = '\0';
+  http_scrub(tmp, take + 1, secret);
+  snprintf(dst, cap, "%s", tmp);
+  http_scrub(dst, cap, secret); /* a piece of 8 at the cut */
+  explicit_bzero(tmp, take);
+  ds_free(tmp);
 }
 
 static double rand01(struct http_pool *hp) {
@@ -478,12 +513,6 @@ static void retry_or_finish(struct http_pool *hp, struct hreq *r, double now, do
   r->next_at = now + d;
 }
 
-static void excerpt(char *dst, size_t cap, const char *body, size_t len) {
-  size_t n = len < cap - 1 ? len : cap - 1;
-  for (size_t i = 0; i < n; i++) dst[i] = (body[i] == '\n' || body[i] == '\r') ? ' ' : body[i];
-  dst[n] = '\0';
-}
-
 static void on_attempt_done(struct http_pool *hp, struct hreq *r, CURLcode cc, double now) {
   long code = 0;
   char *ctype = NULL;
@@ -507,6 +536,7 @@ static void on_attempt_done(struct http_pool *hp, struct hreq *r, CURLcode cc, d
     }
     endpoint_result(hp, r->ep, false, now);
     r->st = DS_E_NET;
+    http_scrub(r->curl_err, sizeof r->curl_err, hp->bearer);
     snprintf(r->error, sizeof r->error, "%s from %.100s: %.120s", timed_out ? "timeout" : "transport error", e->shown,
              r->curl_err[0] ? r->curl_err : curl_easy_strerror(cc));
     http_scrub(r->error, sizeof r->error, hp->bearer);
@@ -526,6 +556,7 @@ static void on_attempt_done(struct http_pool *hp, struct hreq *r, CURLcode cc, d
     enum ds_status st = hp->check ? hp->check(r->ud, (int)code, ctype, r->resp.data, r->resp.len, &retry,
                                               why, sizeof why)
                                   : DS_OK;
+    http_scrub(why, sizeof why, hp->bearer); /* before it is cut to fit the error */
     if (st == DS_OK) {
       finish(hp, r, DS_OK, NULL);
       return;
@@ -543,7 +574,7 @@ static void on_attempt_done(struct http_pool *hp, struct hreq *r, CURLcode cc, d
   /* an HTTP error status */
   endpoint_result(hp, r->ep, !(code >= 500), now);
   char ex[120];
-  excerpt(ex, sizeof ex, r->resp.data, r->resp.len);
+  http_excerpt_scrubbed(ex, sizeof ex, r->resp.data, r->resp.len, hp->bearer);
   r->st = DS_E_BACKEND;
   snprintf(r->error, sizeof r->error, "HTTP %ld from %.100s%s%.119s", code, e->shown, ex[0] ? ": " : "", ex);
   http_scrub(r->error, sizeof r->error, hp->bearer);
@@ -657,6 +688,7 @@ enum ds_status http_pool_poll(struct http_pool *hp, int timeout_ms, http_done_fn
   double end = ds_now_mono() + (timeout_ms > 0 ? timeout_ms / 1000.0 : 0);
   struct epoll_event evs[256];
   int n_ev = 0;
+  bool last_pass = false;
   for (;;) {
     for (int i = 0; i < n_ev; i++) {
       int fd = evs[i].data.fd;
@@ -682,14 +714,26 @@ enum ds_status http_pool_poll(struct http_pool *hp, int timeout_ms, http_done_fn
     if (deliver(hp, done, ud) > 0) return DS_OK;
     now = ds_now_mono();
     if (hp->n_reqs == 0) return DS_OK;
+    /* The window is over: one more look at the sockets without waiting (a poll with timeout
+     * 0 still moves transfers), then back to the caller, which checks for cancellation and
+     * polls again. Never a loop of zero-time waits: that spun a core against a slow server. */
+    if (now >= end) {
+      if (last_pass) return DS_OK;
+      last_pass = true;
+    }
     double until = end < wake ? end : wake;
     if (hp->curl_timer < until) until = hp->curl_timer;
-    if (now >= end && until > now) return DS_OK;
     int wait_ms = (int)ceil((until - now) * 1000);
-    if (wait_ms < 0) wait_ms = 0;
+    if (wait_ms < 0 || last_pass) wait_ms = 0;
     n_ev = epoll_wait(hp->epfd, evs, (int)DS_ARRAY_LEN(evs), wait_ms);
-    if (n_ev < 0) n_ev = 0; /* EINTR */
+    if (n_ev < 0) return DS_OK; /* EINTR: a signal; the caller decides (cancellation) */
   }
+}
+
+/* curl calls this at least once a second during a blocking fetch: non-zero aborts it */
+static int fetch_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  return ds_log_cancelled(ud) ? 1 : 0;
 }
 
 enum ds_status http_pool_fetch(struct http_pool *hp, const char *url, const char *body, double timeout_s,
@@ -713,12 +757,18 @@ enum ds_status http_pool_fetch(struct http_pool *hp, const char *url, const char
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, tmp.curl_err);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
+  if (hp->p.log.cancel) { /* a fetch against a stalled server stops on cancellation too */
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, fetch_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &hp->p.log);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   CURLcode cc = curl_easy_perform(c);
   *out = tmp.resp;
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_cleanup(c);
   *out_status = code;
+  if (cc == CURLE_ABORTED_BY_CALLBACK) return ds_fail(err, DS_E_CANCELLED, "cancelled");
   if (cc != CURLE_OK) {
     char msg[256];
     snprintf(msg, sizeof msg, "%s", tmp.curl_err[0] ? tmp.curl_err : curl_easy_strerror(cc));

@@ -68,7 +68,14 @@ enum ds_status http_pool_fetch(struct http_pool *hp, const char *url, const char
 /* Frees everything; requests still in flight are dropped without callbacks. */
 void http_pool_free(struct http_pool *hp);
 
-/* Replaces every occurrence of secret in s (NUL-terminated, in place) by "***". */
+/* Replaces every piece of secret in s (NUL-terminated, in place) by "***": any run of at least
+ * HTTP_SCRUB_MIN_RUN characters (the whole secret when it is shorter) that occurs anywhere in
+ * the secret, so that a key cut by a length limit or quoted in part is masked too. */
+#define HTTP_SCRUB_MIN_RUN 8
 void http_scrub(char *s, size_t cap, const char *secret);
+/* Up to cap - 1 bytes of a response body for an error text, newlines as spaces, with every
+ * piece of secret masked before the cut (masking after it would leave the part of a long key
+ * that fits). */
+void http_excerpt_scrubbed(char *dst, size_t cap, const char *body, size_t len, const char *secret);
 
 #endif

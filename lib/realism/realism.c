@@ -244,7 +244,7 @@ static void on_done(void *ud, struct ds_result *res) {
 static enum ds_status judge_all(struct judging *j, struct ds_backend *b) {
   size_t first = 0; /* items before it are all done */
   for (;;) {
-    if (j->p->cancel && *j->p->cancel) return ds_fail(j->err, DS_E_CANCELLED, "cancelled");
+    if (ds_log_cancelled(&j->p->log)) return ds_fail(j->err, DS_E_CANCELLED, "cancelled");
     while (first < j->n_items && j->items[first].done) first++;
     for (size_t i = first; i < j->n_items && ds_backend_in_flight(b) < ds_backend_capacity(b); i++) {
       struct item *it = &j->items[i];
@@ -386,7 +386,7 @@ static enum ds_status load_sample(struct judging *j, int64_t sample_id, json_t *
                                   json_t **out_sim) {
   sqlite3 *db = ds_store_db(j->store);
   sqlite3_stmt *q = NULL;
-  char sql[640]; /* the prefix's messages: stored once per conversation since schema 4 (store.h) */
+  char sql[640]; /* the prefix's messages: stored once per conversation since schema 5 (store.h) */
   snprintf(sql, sizeof sql,
            "SELECT %s, p.original, s.content, s.tool_calls, s.trajectory FROM samples s "
            "JOIN prefixes p ON p.id=s.prefix_id WHERE s.id=?",

@@ -431,7 +431,7 @@ enum ds_status rp_writer_start(struct replay *r, const char *corpus_path, struct
   struct rp_writer *w = ds_calloc(1, sizeof *w);
   if (!w) return ds_fail(err, DS_E_NOMEM, "out of memory");
   r->writer = w;
-  enum ds_status st = ds_store_open(r->p->db_path, DS_STORE_WRITE, &w->sink.store, err);
+  enum ds_status st = ds_store_open(r->p->db_path, DS_STORE_WRITE | DS_STORE_NOLOCK, &w->sink.store, err);
   if (st) return st;
   w->sink.db = ds_store_db(w->sink.store);
   if ((st = rp_prepare_sink(&w->sink, err))) return st;

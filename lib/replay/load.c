@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "base/base.h"
+#include "depsim/stats.h"
 #include "replay/replay_int.h"
 
 /* ---------- loading: corpus -> prefixes ---------- */
@@ -55,15 +56,19 @@ static unsigned char role_of(const char *s, size_t n) {
   return ROLE_OTHER;
 }
 
-/* roles[] also marks a message with members a model is not sent (reasoning, time, ...). */
-#define ROLE_MASK 0x7f
+/* roles[] also marks a message with members a model is not sent (reasoning, time, ...), and
+ * one that is context rather than a turn ("context": true: a demonstration, injected
+ * scaffolding). */
+#define ROLE_MASK 0x3f
+#define ROLE_CONTEXT 0x40
 #define ROLE_EXTRA 0x80
 
-/* Message i is a cut: an assistant turn after a user or tool turn. */
+/* Message i is a cut: an assistant turn after a user or tool turn, neither of them context. */
 static bool is_cut(const unsigned char *roles, size_t i) {
-  if ((roles[i] & ROLE_MASK) != ROLE_ASSISTANT) return false;
+  if ((roles[i] & ROLE_MASK) != ROLE_ASSISTANT || (roles[i] & ROLE_CONTEXT)) return false;
   for (size_t j = 0; j < i; j++)
-    if ((roles[j] & ROLE_MASK) == ROLE_USER || (roles[j] & ROLE_MASK) == ROLE_TOOL) return true;
+    if (!(roles[j] & ROLE_CONTEXT) && ((roles[j] & ROLE_MASK) == ROLE_USER || (roles[j] & ROLE_MASK) == ROLE_TOOL))
+      return true;
   return false;
 }
 
@@ -163,6 +168,10 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record
   } else {
     sqlite3_bind_null(q, 12);
   }
+  /* what pairs this prefix with the same one of another run (a baseline): the prompt as loaded */
+  char digest[33];
+  ds_prompt_digest(ld->prefix.data, ld->prefix.len, rc->tools, digest);
+  sqlite3_bind_text(q, 13, digest, 32, SQLITE_TRANSIENT);
   if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(ld->db, err, "inserting a prefix");
   if (sqlite3_changes(ld->db) == 0) {
     ld->ls.duplicates++;
@@ -240,16 +249,18 @@ static bool walk_messages(struct rp_loader *ld, struct ds_json_walk *top, size_t
       return false;
     const char *start = m.p - 1;
     unsigned char role = ROLE_OTHER;
-    bool extra = false;
-    struct ds_str key, s;
+    bool extra = false, context = false;
+    struct ds_str key, s, v;
     int rm;
     while ((rm = ds_json_walk_next(&m, &key)) > 0) {
       if (!sent_member(key.p, key.len)) extra = true;
       if (key.len == 4 && memcmp(key.p, "role", 4) == 0 && ds_json_walk_string(&m, &s)) role = role_of(s.p, s.len);
-      else if (!ds_json_walk_value(&m, NULL, NULL)) return false;
+      else if (!ds_json_walk_value(&m, NULL, &v)) return false;
+      else if (key.len == 7 && memcmp(key.p, "context", 7) == 0 && v.len == 4 && memcmp(v.p, "true", 4) == 0)
+        context = true;
     }
     if (rm < 0) return false;
-    ld->roles[n] = role | (extra ? ROLE_EXTRA : 0);
+    ld->roles[n] = role | (extra ? ROLE_EXTRA : 0) | (context ? ROLE_CONTEXT : 0);
     ld->spans[n++] = (struct ds_str){start, (size_t)(m.p - start)};
     arr.p = m.p;
   }
@@ -323,6 +334,7 @@ static enum ds_status load_tree(struct rp_loader *ld, struct ds_str line, struct
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)m, k, v) if (!sent_member(k, strlen(k))) ld->roles[i] |= ROLE_EXTRA;
+    if (json_is_true(json_object_get(m, "context"))) ld->roles[i] |= ROLE_CONTEXT;
   }
   const json_t *seg = json_object_get(*rec, "segment"), *w = json_object_get(*rec, "weight");
   const json_t *tools = json_object_get(*rec, "tools"), *repo = json_object_get(*rec, "repo");
@@ -459,7 +471,7 @@ enum ds_status rp_loader_open(const struct ds_replay_params *p, struct ds_store 
        (st = ds_lines_open(path, MAX_LINE, &ld->lines, err)) ||
        (st = rp_prep(ld->db,
                   "INSERT INTO prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,"
-                  "conversation,messages_end,draw) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
+                  "conversation,messages_end,draw,digest) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
                   " ON CONFLICT(conv_id,cut_index) DO NOTHING",
                   &ld->q, err)) ||
        (st = rp_prep(ld->db, "INSERT INTO conversations(conv_id,messages) VALUES(?,?) ON CONFLICT(conv_id) DO NOTHING",
@@ -548,7 +560,7 @@ enum ds_status rp_load_corpus(struct replay *r, const char *path, struct ds_err 
     if ((st = rp_loader_step(ld, LOAD_BATCH, err))) break;
     r->pr.corpus_lines = ld->ls.line;
     rp_report(r, false);
-    if (!ld->complete && r->p->cancel && *r->p->cancel) st = ds_fail(err, DS_E_CANCELLED, "cancelled while loading the corpus");
+    if (!ld->complete && ds_log_cancelled(&r->p->log)) st = ds_fail(err, DS_E_CANCELLED, "cancelled while loading the corpus");
   }
   rp_loader_close(ld);
   return st;

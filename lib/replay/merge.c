@@ -1,8 +1,11 @@
 /* merge.c: combines shard run databases into one run: parameters must agree, no prefix may
  * appear twice; prefixes, samples, tool steps, rubrics and grades are copied with their ids
  * remapped, and the accounting is recomputed. Counts are additive, so shards merge exactly. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -14,7 +17,7 @@ static bool run_state_key(const char *k) {
                                      "in_flight", "replay_watermark", "sequential"};
   for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++)
     if (strcmp(k, keys[i]) == 0) return true;
-  return false;
+  return strncmp(k, "grade_mark:", 11) == 0; /* a shard's sample ids: the merged run has others */
 }
 
 static enum ds_status read_meta(struct ds_store *s, json_t **out, struct ds_err *err) {
@@ -64,15 +67,16 @@ static enum ds_status exec(sqlite3 *db, const char *sql, struct ds_err *err) {
   return DS_OK;
 }
 
-/* Copies the attached input src into main. Inputs of schema 4 or later hold conversations,
- * which are copied first and their ids remapped by conv_id; older inputs hold every prefix's
- * text in prefixes.messages, copied as it is. */
+/* Inputs of schema 5 or later hold each conversation's messages once (conversations): they
+ * are copied first and the prefixes' references remapped by conv_id. Older inputs hold every
+ * prefix's text in prefixes.messages, copied as it is (%s: the source of prefixes.digest,
+ * "digest", or NULL for inputs made before schema 4). The rest is copy_rest_sql. */
 static const char copy_conversations_sql[] =
     "INSERT INTO main.conversations(conv_id,messages) SELECT conv_id,messages FROM src.conversations ORDER BY id;\n"
     "INSERT INTO main.prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,status,reason,"
-    " trimmed,prompt_tokens,tokens_estimated,conversation,messages_end,draw)"
+    " trimmed,prompt_tokens,tokens_estimated,digest,conversation,messages_end,draw)"
     " SELECT p.conv_id,p.cut_index,p.segment,p.weight,p.time,p.messages,p.tools,p.original,p.repo,p.status,p.reason,"
-    " p.trimmed,p.prompt_tokens,p.tokens_estimated,mc.id,p.messages_end,p.draw FROM src.prefixes p"
+    " p.trimmed,p.prompt_tokens,p.tokens_estimated,p.digest,mc.id,p.messages_end,p.draw FROM src.prefixes p"
     " LEFT JOIN src.conversations c ON c.id=p.conversation LEFT JOIN main.conversations mc ON mc.conv_id=c.conv_id"
     " ORDER BY p.id;\n"
     "INSERT INTO main.samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,prompt_tokens,"
@@ -81,11 +85,11 @@ static const char copy_conversations_sql[] =
     " s.completion_tokens,s.latency_s,s.attempts,s.error,s.trajectory,s.created_at,s.cause,s.prompt_cached,s.request_n"
     " FROM src.samples s JOIN src.prefixes p ON p.id=s.prefix_id"
     " JOIN main.prefixes m ON m.conv_id=p.conv_id AND m.cut_index=p.cut_index ORDER BY s.id;\n";
-static const char copy_inline_sql[] =
+static const char copy_sql[] =
     "INSERT INTO main.prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,status,reason,"
-    " trimmed,prompt_tokens,tokens_estimated)"
+    " trimmed,prompt_tokens,tokens_estimated,digest)"
     " SELECT conv_id,cut_index,segment,weight,time,messages,tools,original,repo,status,reason,trimmed,prompt_tokens,"
-    " tokens_estimated FROM src.prefixes ORDER BY id;\n"
+    " tokens_estimated,%s FROM src.prefixes ORDER BY id;\n"
     "INSERT INTO main.samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,prompt_tokens,"
     " completion_tokens,latency_s,attempts,error,trajectory,created_at,cause)"
     " SELECT m.id,s.k,s.seed,s.status,s.content,s.reasoning,s.tool_calls,s.finish_reason,s.prompt_tokens,"
@@ -106,6 +110,17 @@ static const char copy_rest_sql[] =
     " JOIN main.samples ms ON ms.prefix_id=m.id AND ms.k=s.k ORDER BY g.id;\n"
     "INSERT INTO main.events(time,kind,detail) SELECT time,kind,detail FROM src.events ORDER BY id;\n";
 
+/* True when the attached src database's prefixes have a digest column (schema 4 on). */
+static bool src_has_digest(sqlite3 *db) {
+  sqlite3_stmt *q = NULL;
+  bool has = false;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('prefixes', 'src') WHERE name = 'digest'", -1, &q, NULL) ==
+      SQLITE_OK)
+    has = sqlite3_step(q) == SQLITE_ROW;
+  sqlite3_finalize(q);
+  return has;
+}
+
 static bool src_has_conversations(sqlite3 *db) {
   sqlite3_stmt *q = NULL;
   bool yes = sqlite3_prepare_v2(db, "SELECT 1 FROM src.sqlite_master WHERE type='table' AND name='conversations'", -1,
@@ -115,26 +130,66 @@ static bool src_has_conversations(sqlite3 *db) {
   return yes;
 }
 
+/* The merging file and its SQLite companions. */
+static void remove_db_files(const char *path) {
+  static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+  for (size_t i = 0; i < DS_ARRAY_LEN(suffixes); i++) {
+    char f[4096];
+    snprintf(f, sizeof f, "%s%s", path, suffixes[i]);
+    unlink(f);
+  }
+}
+
+/* The merge is written to OUT.merging and renamed to OUT only once complete, under OUT's writer
+ * lock: a merge killed at any moment (kill -9) leaves no file at OUT that a later command
+ * could take for a run, and the next merge to OUT removes what the killed one left. Inputs are
+ * locked while they are read, so that a replay still writing one is refused, not half copied. */
 enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const char *out_path, const struct ds_log *log,
                             struct ds_err *err) {
   enum ds_status st = DS_OK;
   json_t **metas = NULL, *shards = NULL;
   bool *seen = NULL;
   struct ds_store *out = NULL;
+  struct ds_store_lock *out_lock = NULL, **in_locks = NULL;
   bool created = false, attached = false, in_tx = false;
   sqlite3_stmt *q = NULL;
+  char *copy = NULL;
   uint64_t records = 0, no_cut = 0, dups = 0, cuts = 0, in_shards = 0;
   bool all_loaded = true;
+  struct ds_buf tmp;
+  ds_buf_init(&tmp, 0);
   if (n_inputs == 0) return ds_fail(err, DS_E_INVALID, "merge: no input databases");
   if (access(out_path, F_OK) == 0) return ds_fail(err, DS_E_INVALID, "merge: %s exists; choose a new file", out_path);
-  if (!(metas = ds_calloc(n_inputs, sizeof *metas)) || !(shards = json_array())) {
+  if ((st = ds_store_lock(out_path, &out_lock, err))) return st;
+  if (access(out_path, F_OK) == 0) { /* made while we took the lock */
+    st = ds_fail(err, DS_E_INVALID, "merge: %s exists; choose a new file", out_path);
+    goto out;
+  }
+  if (!(metas = ds_calloc(n_inputs, sizeof *metas)) || !(shards = json_array()) ||
+      !(in_locks = ds_calloc(n_inputs, sizeof *in_locks)) || ds_buf_addf(&tmp, "%s.merging", out_path)) {
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  /* 1. every input is a replay run with the same parameters */
+  /* 1. every input is a replay run with the same parameters, and no writer holds it */
   unsigned n_shards = 0;
   for (size_t i = 0; i < n_inputs; i++) {
     struct ds_store *s = NULL;
+    if (ds_log_cancelled(log)) {
+      st = ds_fail(err, DS_E_CANCELLED, "merge: cancelled; nothing was written to %s", out_path);
+      goto out;
+    }
+    struct stat sti, stj;
+    for (size_t j = 0; j < i && stat(inputs[i], &sti) == 0; j++)
+      if (stat(inputs[j], &stj) == 0 && sti.st_dev == stj.st_dev && sti.st_ino == stj.st_ino) {
+        st = ds_fail(err, DS_E_MISMATCH, "merge: %s is given twice (also as %s)", inputs[i], inputs[j]);
+        goto out;
+      }
+    struct ds_err le = {0};
+    enum ds_status ls = access(inputs[i], F_OK) == 0 ? ds_store_lock(inputs[i], &in_locks[i], &le) : DS_OK;
+    if (ls == DS_E_BUSY) { /* DS_E_IO (a read-only directory): read it unlocked */
+      st = ds_fail(err, DS_E_BUSY, "merge: %s; merge it once its writer has finished", le.msg);
+      goto out;
+    }
     if ((st = ds_store_open(inputs[i], DS_STORE_READ, &s, err))) goto out;
     st = read_meta(s, &metas[i], err);
     ds_store_close(s);
@@ -185,10 +240,12 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
   seen = NULL;
   if (!all_loaded) ds_logf(log, DS_LOG_WARN, "merge: some inputs did not finish loading their corpus");
 
-  /* 2. copy, in one transaction */
-  if ((st = ds_store_open(out_path, DS_STORE_CREATE, &out, err))) goto out;
+  /* 2. copy, one transaction per input, into OUT.merging (what a killed merge left is removed) */
+  remove_db_files(tmp.data);
   created = true;
+  if ((st = ds_store_open(tmp.data, DS_STORE_CREATE | DS_STORE_NOLOCK, &out, err))) goto out;
   sqlite3 *db = ds_store_db(out);
+  if (log) ds_store_set_cancel(out, log->cancel); /* a long copy stops on cancellation */
   if ((st = ds_store_begin(out, err))) goto out;
   in_tx = true;
   const char *key;
@@ -230,9 +287,22 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
     }
     sqlite3_finalize(q);
     q = NULL;
-    if ((st = exec(db, src_has_conversations(db) ? copy_conversations_sql : copy_inline_sql, err)) ||
-        (st = exec(db, copy_rest_sql, err)))
+    ds_free(copy);
+    copy = NULL;
+    struct ds_buf cb;
+    ds_buf_init(&cb, 0);
+    bool conv = src_has_conversations(db);
+    if ((conv ? ds_buf_adds(&cb, copy_conversations_sql) : ds_buf_addf(&cb, copy_sql, src_has_digest(db) ? "digest" : "NULL")) ||
+        ds_buf_adds(&cb, copy_rest_sql)) {
+      ds_buf_release(&cb);
+      st = ds_fail(err, DS_E_NOMEM, "out of memory");
       goto out;
+    }
+    copy = ds_buf_detach(&cb, NULL);
+    if ((st = exec(db, copy, err))) {
+      if (ds_log_cancelled(log)) st = ds_fail(err, DS_E_CANCELLED, "merge: cancelled; nothing was written to %s", out_path);
+      goto out;
+    }
     if ((st = ds_store_commit(out, err))) goto out;
     in_tx = false;
     if ((st = exec(db, "DETACH DATABASE src", err))) goto out;
@@ -266,24 +336,29 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
   if ((st = rp_summary_compute(out, &sum, err))) goto out;
   st = rp_summary_store(out, &sum, "merged", err);
   ds_replay_summary_release(&sum);
+  if (!st && ds_log_cancelled(log)) st = ds_fail(err, DS_E_CANCELLED, "merge: cancelled; nothing was written to %s", out_path);
+  if (st) goto out;
+  /* 4. complete: the last connection's close checkpoints and removes the WAL, then the rename
+   * makes the run appear at OUT whole */
+  ds_store_close(out);
+  out = NULL;
+  if (rename(tmp.data, out_path) != 0)
+    st = ds_fail(err, DS_E_IO, "merge: cannot rename %s to %s: %s", tmp.data, out_path, strerror(errno));
 
 out:
   sqlite3_finalize(q);
   if (in_tx) ds_store_rollback(out);
   if (attached) sqlite3_exec(ds_store_db(out), "DETACH DATABASE src", NULL, NULL, NULL);
   ds_store_close(out);
-  if (st && created) {
-    /* a failed merge leaves nothing behind */
-    unlink(out_path);
-    char side[4096];
-    snprintf(side, sizeof side, "%s-wal", out_path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", out_path);
-    unlink(side);
-  }
+  if (st && created) remove_db_files(tmp.data); /* a failed merge leaves nothing behind */
+  for (size_t i = 0; in_locks && i < n_inputs; i++) ds_store_unlock(in_locks[i]);
+  ds_store_unlock(out_lock);
   for (size_t i = 0; metas && i < n_inputs; i++) json_decref(metas[i]);
+  ds_free(in_locks);
   ds_free(metas);
   ds_free(seen);
+  ds_free(copy);
+  ds_buf_release(&tmp);
   json_decref(shards);
   return st;
 }

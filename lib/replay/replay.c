@@ -17,7 +17,7 @@
 
 /* ---------- seeds ---------- */
 
-/* Scheme 1 (runs made before schema 4): a bijection of [0, 2^31) applied to base + k. */
+/* Scheme 1 (runs made before schema 5): a bijection of [0, 2^31) applied to base + k. */
 static int64_t seed_v1(uint64_t run_seed, const char *key, unsigned k) {
   uint64_t base = ds_mix64(run_seed ^ ds_mix64(ds_hash64(key, strlen(key))));
   const uint64_t m = 0x7fffffffu;
@@ -125,6 +125,7 @@ static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p,
     p->agentic = true;
     p->tooldb_path = ds_json_str(m, "tooldb", NULL);
     p->repo_root = ds_json_str(m, "repo_root", NULL);
+    p->allow_repo_outside_root = json_is_true(json_object_get(m, "allow_repo_outside_root"));
     p->max_steps = (unsigned)ds_json_num(m, "max_steps", 0);
     p->max_episode_tokens = (long)ds_json_num(m, "max_episode_tokens", 0);
     p->max_episode_seconds = ds_json_num(m, "max_episode_seconds", 0);
@@ -151,21 +152,29 @@ static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p,
   tp.tooldb_path = p->tooldb_path;
   tp.simulator = r->simulator;
   if (p->simulator_max_tokens > 0) tp.simulator_max_tokens = p->simulator_max_tokens;
-  tp.repo_root = p->repo_root;
+  /* the root where records' repositories must be, fixed at the start (a resume from another
+   * directory keeps it) */
+  char *root = realpath(p->repo_root ? p->repo_root : ".", NULL);
+  if (!root) return ds_fail(err, DS_E_NOTFOUND, "--repo-root %s: %s", p->repo_root ? p->repo_root : ".", strerror(errno));
+  tp.repo_root = root;
+  tp.allow_repo_outside_root = p->allow_repo_outside_root;
   tp.log = p->log;
-  if ((st = ds_toolsim_open(&tp, &r->toolsim, err))) return st;
-  if (!r->agentic_meta) {
-    char *root = p->repo_root ? realpath(p->repo_root, NULL) : NULL;
-    char *db = p->tooldb_path ? realpath(p->tooldb_path, NULL) : NULL;
-    r->agentic_meta = json_pack("{s:s?,s:s?,s:s?,s:i,s:I,s:f,s:i}", "tooldb", db ? db : p->tooldb_path,
-                                "simulator", r->simulator ? ds_backend_describe(r->simulator) : NULL, "repo_root",
-                                root ? root : p->repo_root, "max_steps", (int)r->lim.max_steps,
-                                "max_episode_tokens", (json_int_t)r->lim.max_tokens, "max_episode_seconds",
-                                r->lim.max_seconds, "simulator_max_tokens", tp.simulator_max_tokens);
+  if ((st = ds_toolsim_open(&tp, &r->toolsim, err))) {
     free(root);
-    free(db);
-    if (!r->agentic_meta) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    return st;
   }
+  if (!r->agentic_meta) {
+    char *db = p->tooldb_path ? realpath(p->tooldb_path, NULL) : NULL;
+    r->agentic_meta = json_pack("{s:s?,s:s?,s:s,s:b,s:i,s:I,s:f,s:i}", "tooldb", db ? db : p->tooldb_path,
+                                "simulator", r->simulator ? ds_backend_describe(r->simulator) : NULL, "repo_root",
+                                root, "allow_repo_outside_root", p->allow_repo_outside_root, "max_steps",
+                                (int)r->lim.max_steps, "max_episode_tokens", (json_int_t)r->lim.max_tokens,
+                                "max_episode_seconds", r->lim.max_seconds, "simulator_max_tokens",
+                                tp.simulator_max_tokens);
+    free(db);
+  }
+  free(root);
+  if (!r->agentic_meta) return ds_fail(err, DS_E_NOMEM, "out of memory");
   return DS_OK;
 }
 
@@ -215,7 +224,7 @@ static enum ds_status create_run(struct replay *r, const char *path, const char 
     snprintf(stale, sizeof stale, "%s%s", tmp.data, suffixes[i]);
     unlink(stale); /* left by a run killed while it was being created */
   }
-  enum ds_status st = ds_store_open(tmp.data, DS_STORE_CREATE, &r->store, err);
+  enum ds_status st = ds_store_open(tmp.data, DS_STORE_CREATE | DS_STORE_NOLOCK, &r->store, err);
   if (!st) st = write_params(r, corpus, sha, described, err);
   ds_store_close(r->store); /* the last connection: checkpoints and removes the WAL */
   r->store = NULL;
@@ -223,7 +232,7 @@ static enum ds_status create_run(struct replay *r, const char *path, const char 
     st = ds_fail(err, DS_E_IO, "%s: cannot create: %s", path, strerror(errno));
   if (st) unlink(tmp.data);
   ds_buf_release(&tmp);
-  if (!st) st = ds_store_open(path, DS_STORE_WRITE, &r->store, err);
+  if (!st) st = ds_store_open(path, DS_STORE_WRITE | DS_STORE_NOLOCK, &r->store, err);
   return st;
 }
 
@@ -320,10 +329,10 @@ static enum ds_status read_params(struct replay *r, struct ds_replay_params *p, 
   char *kr = meta_str(r->store, "keep_reasoning");
   p->keep_reasoning = kr && strcmp(kr, "1") == 0;
   ds_free(kr);
-  char *scheme = meta_str(r->store, "seed_scheme"); /* absent before schema 4: scheme 1 */
+  char *scheme = meta_str(r->store, "seed_scheme"); /* absent before schema 5: scheme 1 */
   r->seed_scheme = scheme ? atoi(scheme) : 1;
   ds_free(scheme);
-  char *order = meta_str(r->store, "order"); /* absent before schema 4: corpus order */
+  char *order = meta_str(r->store, "order"); /* absent before schema 5: corpus order */
   p->sequential = order && strcmp(order, "random") == 0;
   ds_free(order);
   p->seed = strtoull(v[5], NULL, 10);
@@ -404,16 +413,24 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   if (out) memset(out, 0, sizeof *out);
 
   if (!p.db_path) return ds_fail(err, DS_E_INVALID, "no run database given");
+  if (!p.resume && !p.corpus_path) return ds_fail(err, DS_E_INVALID, "no corpus given");
+  if (!p.resume && !p.backend_spec) return ds_fail(err, DS_E_INVALID, "no backend given");
+  if (p.resume && access(p.db_path, F_OK) != 0)
+    return ds_fail(err, DS_E_NOTFOUND, "%s: no such run database", p.db_path);
+  /* one writer per run: held until the end, by this process's every connection to it */
+  if ((st = ds_store_lock(p.db_path, &r.lock, err))) return st;
   if (p.resume) {
-    if ((st = ds_store_open(p.db_path, DS_STORE_WRITE, &r.store, err))) goto out;
+    if ((st = ds_store_open(p.db_path, DS_STORE_WRITE | DS_STORE_NOLOCK, &r.store, err))) goto out;
     if ((st = read_params(&r, &p, owned, err))) goto out;
   } else {
-    if (!p.corpus_path) return ds_fail(err, DS_E_INVALID, "no corpus given");
-    if (!p.backend_spec) return ds_fail(err, DS_E_INVALID, "no backend given");
-    if (access(p.db_path, F_OK) == 0)
-      return ds_fail(err, DS_E_INVALID, "%s exists; continue it with --resume or choose another file", p.db_path);
-    if (p.shard_count == 0 || p.shard_index >= p.shard_count)
-      return ds_fail(err, DS_E_INVALID, "bad shard %u/%u", p.shard_index, p.shard_count);
+    if (access(p.db_path, F_OK) == 0) {
+      st = ds_fail(err, DS_E_INVALID, "%s exists; continue it with --resume or choose another file", p.db_path);
+      goto out;
+    }
+    if (p.shard_count == 0 || p.shard_index >= p.shard_count) {
+      st = ds_fail(err, DS_E_INVALID, "bad shard %u/%u", p.shard_index, p.shard_count);
+      goto out;
+    }
   }
   if (p.k == 0 || p.k > DS_REPLAY_MAX_K) {
     st = ds_fail(err, DS_E_INVALID, "K must be from 1 to %u, not %u", DS_REPLAY_MAX_K, p.k);
@@ -582,6 +599,7 @@ out:
   r.pr.phase = "done";
   if (st == DS_OK) rp_report(&r, true);
   ds_store_close(r.store);
+  ds_store_unlock(r.lock);
   ds_free(owned[0]);
   ds_free(owned[1]);
   ds_free(stored_sha);

@@ -124,13 +124,14 @@ struct rp_writer {
 
 struct replay {
   const struct ds_replay_params *p;
+  struct ds_store_lock *lock; /* the run's writer lock, for the whole call */
   struct ds_store *store;
   sqlite3 *db;
   struct ds_backend *backend; /* NULL for "original" */
   bool original;
   unsigned k;
   uint64_t seed;
-  int seed_scheme;          /* meta seed_scheme: 2 since schema 4, 1 before (rp_sample_seed) */
+  int seed_scheme;          /* meta seed_scheme: 2 since schema 5, 1 before (rp_sample_seed) */
   enum ds_prefill_share share; /* how the K samples of a prefix share its prefill (K > 1) */
   struct rp_prefix **ready; /* share CACHE: prefixes whose previous sample came back */
   size_t n_ready, cap_ready;

@@ -356,7 +356,7 @@ enum ds_status rp_sample_loop(struct replay *r, struct ds_err *err) {
   r->pr.phase = "sampling";
   for (;;) {
     bool no_more = false;
-    if (r->p->cancel && *r->p->cancel) {
+    if (ds_log_cancelled(&r->p->log)) {
       /* keep what already came back; requests still in flight are sent again on resume */
       if ((st = rp_commit_done(r, err))) goto out;
       st = ds_fail(err, DS_E_CANCELLED, "cancelled; resume with --resume");
@@ -396,7 +396,7 @@ enum ds_status rp_sample_loop(struct replay *r, struct ds_err *err) {
     unsigned in_flight = r->backend ? ds_backend_in_flight(r->backend) : 0;
     if (r->writer) {
       /* the writer takes a group as soon as it is free; nothing else to do: wait for it */
-      if (r->writer->busy && (in_flight == 0 || (r->p->cancel && *r->p->cancel))) {
+      if (r->writer->busy && (in_flight == 0 || ds_log_cancelled(&r->p->log))) {
         if ((st = rp_writer_collect(r, true, err))) goto out;
       } else if (r->writer->busy && (st = rp_writer_collect(r, false, err)) && st != DS_E_NOTFOUND) {
         goto out;
@@ -407,7 +407,7 @@ enum ds_status rp_sample_loop(struct replay *r, struct ds_err *err) {
           (st = rp_writer_handoff(r, err)))
         goto out;
     } else if (r->n_done && (r->n_done * 2 >= r->capacity || in_flight == 0 ||
-                             ds_now_mono() - r->first_done_t >= 0.05 || (r->p->cancel && *r->p->cancel))) {
+                             ds_now_mono() - r->first_done_t >= 0.05 || ds_log_cancelled(&r->p->log))) {
       /* group commit: half the window, 50 ms old, or nothing else to wait for */
       if ((st = rp_commit_done(r, err))) goto out;
     }

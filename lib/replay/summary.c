@@ -52,10 +52,10 @@ enum ds_status rp_summary_compute(struct ds_store *s, struct ds_replay_summary *
   }
   sqlite3_finalize(q);
   q = NULL;
-  /* prompt_cached came with schema 4: an older file opened read-only has none */
-  bool v4 = ds_store_version(s) >= 4;
+  /* prompt_cached came with schema 5: an older file opened read-only has none */
+  bool v5 = ds_store_version(s) >= 5;
   if (sqlite3_prepare_v2(db,
-                         v4 ? "SELECT coalesce(sum(status='ok'),0), coalesce(sum(status='failed'),0),"
+                         v5 ? "SELECT coalesce(sum(status='ok'),0), coalesce(sum(status='failed'),0),"
                               " coalesce(sum(prompt_tokens),0), coalesce(sum(prompt_cached),0), count(prompt_cached),"
                               " coalesce(sum(completion_tokens),0) FROM samples"
                             : "SELECT coalesce(sum(status='ok'),0), coalesce(sum(status='failed'),0),"

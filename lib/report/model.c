@@ -532,7 +532,7 @@ static enum ds_status examples(struct model_ctx *c, json_t *model, struct ds_err
   char sql[1400];
   sqlite3_stmt *st = NULL;
   enum ds_status rc;
-  /* the prefix's messages: stored once per conversation since schema 4 (store.h) */
+  /* the prefix's messages: stored once per conversation since schema 5 (store.h) */
   snprintf(sql, sizeof sql,
            "SELECT * FROM (SELECT g.category, p.conv_id, p.cut_index, s.k, %s, p.original, s.content, "
            "s.tool_calls, g.evidence, g.grader, g.confidence, g.step, row_number() OVER (PARTITION BY g.category "

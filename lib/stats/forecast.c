@@ -79,34 +79,6 @@ static json_t *rubric_entry(const struct run_data *r, const char *id) {
   return NULL;
 }
 
-static json_t *pair_json(const struct ds_pair_acc *a, double conf) {
-  struct ds_pair_est e;
-  ds_pair_estimate(a, conf, &e);
-  json_t *o = json_object();
-  json_object_set_new(o, "n_pairs", json_integer((json_int_t)e.pairs));
-  json_object_set_new(o, "n_clusters", json_integer((json_int_t)e.clusters));
-  json_object_set_new(o, "both", json_integer((json_int_t)e.both));
-  json_object_set_new(o, "candidate_only", json_integer((json_int_t)e.cand_only));
-  json_object_set_new(o, "baseline_only", json_integer((json_int_t)e.base_only));
-  json_object_set_new(o, "neither", json_integer((json_int_t)e.neither));
-  json_object_set_new(o, "candidate_rate", num(e.cand_rate));
-  json_object_set_new(o, "baseline_rate", num(e.base_rate));
-  json_object_set_new(o, "mcnemar_p", num(e.mcnemar_p));
-  json_object_set_new(o, "difference", num(e.diff));
-  json_object_set_new(o, "difference_lower", num(e.diff_lower));
-  json_object_set_new(o, "difference_upper", num(e.diff_upper));
-  json_object_set_new(o, "ratio", num(e.ratio));
-  json_object_set_new(o, "ratio_lower", num(e.ratio_lower));
-  json_object_set_new(o, "ratio_upper", num(e.ratio_upper));
-  json_object_set_new(o, "ratio_note", e.ratio_corrected ? json_string("0.5 added to zero counts")
-                                       : !isfinite(e.ratio) ? json_string("no events in either run")
-                                                            : json_null());
-  json_object_set_new(o, "direction", json_string(ds_direction_name(e.direction)));
-  json_object_set_new(o, "direction_test",
-                      json_string(e.exact_test ? "exact mcnemar" : "clustered difference interval"));
-  return o;
-}
-
 static json_t *corrected_json(const json_t *cal, const json_t *est, double conf, const char *cat,
                               struct ds_err *err, enum ds_status *st) {
   double se = ds_json_num(cal, "sensitivity", NAN), sp = ds_json_num(cal, "specificity", NAN);
@@ -155,7 +127,9 @@ enum ds_status stats_forecast_build(const struct run_data *cand, const struct ru
                 "wilson; clopper-pearson when events < 10 or n - events < 10; design-based (Korn-Graubard "
                 "effective n, linearized cluster-robust variance) when clustered or weighted",
                 "zero_events", "upper bound only (one-sided exact), reported as below the detection floor",
-                "paired", "matched on (conv_id, cut_index, k); exact McNemar on discordant pairs"));
+                "paired", "matched on (conv_id, cut_index, k) holding the same prompt (digest); difference, ratio "
+                "and direction from one method: simple pairs the hull of the exact conditional (McNemar) and "
+                "large-sample intervals, clustered the linearized difference and Fieller's ratio"));
   for (size_t c = 0; c < cand->n_categories; c++) {
     const char *id = cand->category[c];
     json_t *o = json_object(), *meta = rubric_entry(cand, id);
@@ -192,7 +166,7 @@ enum ds_status stats_forecast_build(const struct run_data *cand, const struct ru
       while (bc < base->n_categories && strcmp(base->category[bc], id) != 0) bc++;
       if (bc < base->n_categories) {
         b = prop_json(&bt->total[bc], conf);
-        cmp = pair_json(&pairs[c], conf);
+        cmp = stats_pair_json(&pairs[c], conf);
       } else {
         json_array_append_new(warn, json_sprintf("category '%s' is not graded in the baseline run", id));
       }
@@ -235,6 +209,7 @@ enum ds_status ds_estimate_run(const struct ds_estimate_params *p, char **out_js
   struct run_data *cand = NULL, *base = NULL;
   struct run_totals ct = {0}, bt = {0};
   struct ds_pair_acc *pairs = NULL;
+  struct run_pairing pairing;
   json_t *cal = NULL, *doc = NULL;
   if (!p->run_path) return ds_fail(err, DS_E_INVALID, "no run database given");
   if (!(p->confidence > 0 && p->confidence < 1))
@@ -261,9 +236,28 @@ enum ds_status ds_estimate_run(const struct ds_estimate_params *p, char **out_js
   if (p->baseline_path) {
     if ((st = run_data_load(p->baseline_path, p->baseline_rubric, &base, err))) goto out;
     if ((st = run_totals_compute(base, &bt, err))) goto out;
-    if ((st = run_pair_compute(cand, base, &pairs, err))) goto out;
+    if ((st = run_pair_compute(cand, base, p->pair_mismatch, &pairs, &pairing, err))) goto out;
   }
   if ((st = stats_forecast_build(cand, &ct, base, base ? &bt : NULL, pairs, cal, p->confidence, &doc, err))) goto out;
+  if (base) { /* how the runs were paired, and what a reader must know of it */
+    json_object_set_new(doc, "pairing", stats_pairing_json(&pairing, p->pair_mismatch));
+    json_t *warn = json_object_get(doc, "warnings");
+    if (pairing.mismatched)
+      json_array_append_new(warn, json_sprintf("%llu of %llu prefixes in both runs hold different prompts (e.g. %s) "
+                                               "and are left out of the comparison (--pair-mismatch drop)",
+                                               (unsigned long long)pairing.mismatched,
+                                               (unsigned long long)pairing.common, pairing.example));
+    if (!pairing.same_corpus)
+      json_array_append_new(warn, json_sprintf("the baseline was made from another corpus (corpus_sha256 %.12s... vs "
+                                               "%.12s...); the %llu prefixes compared hold the same prompt in both",
+                                               pairing.cand_corpus ? pairing.cand_corpus : "(none)",
+                                               pairing.base_corpus ? pairing.base_corpus : "(none)",
+                                               (unsigned long long)pairing.matched));
+    if (pairing.common < pairing.cand_prefixes)
+      json_array_append_new(warn, json_sprintf("%llu of the candidate's %llu prefixes are not in the baseline run",
+                                               (unsigned long long)(pairing.cand_prefixes - pairing.common),
+                                               (unsigned long long)pairing.cand_prefixes));
+  }
   size_t i;
   json_t *w;
   json_array_foreach(json_object_get(doc, "warnings"), i, w) ds_logf(p->log, DS_LOG_WARN, "%s", json_string_value(w));

@@ -250,6 +250,39 @@ void ds_pair_acc_add(struct ds_pair_acc *a, double w, uint32_t m, uint32_t c, ui
   if (m > 1) a->clustered = true;
 }
 
+/* Fieller's interval for R = Yc / Yb: the R0 with (pc - R0 pb)^2 <= q^2 V(R0), where V(R0) is the
+ * linearized cluster-robust variance of pc - R0 pb, residual per prefix (c_j - R0 b_j) -
+ * (pc - R0 pb) m_j. At R0 = 1 this is the difference's own test, so the interval holds 1 exactly
+ * when the difference interval holds 0: ratio and direction cannot disagree. *out_upper is
+ * INFINITY when the baseline rate is not distinguishable from 0 (the set is unbounded). */
+static void fieller(const struct ds_pair_acc *a, double pc, double pb, double q, double f, double *out_lower,
+                    double *out_upper) {
+  double X = a->sw_m;
+  double A = a->s_cc - 2 * pc * a->s_cm + pc * pc * a->s_mm;
+  double B = a->s_cb - pc * a->s_bm - pb * a->s_cm + pc * pb * a->s_mm;
+  double C = a->s_bb - 2 * pb * a->s_bm + pb * pb * a->s_mm;
+  double g = q * q * f / (X * X);
+  double qa = pb * pb - g * C, qb = pc * pb - g * B, qc = pc * pc - g * A;
+  double disc = qb * qb - qa * qc;
+  if (disc < 0) disc = 0;
+  if (qa > 0) {
+    *out_lower = fmax(0, (qb - sqrt(disc)) / qa);
+    *out_upper = (qb + sqrt(disc)) / qa;
+  } else { /* unbounded above; below, the larger root when the quadratic opens downwards */
+    *out_lower = qa < 0 && qc > 0 ? fmax(0, (qb + sqrt(disc)) / qa) : 0;
+    if (qa < 0 && qc > 0 && !(*out_lower >= 0)) *out_lower = 0;
+    *out_upper = INFINITY;
+  }
+}
+
+/* Two-sided exact (Clopper-Pearson) interval for a binomial proportion, alpha/2 in each tail:
+ * the interval that excludes 1/2 exactly when the two-sided exact binomial (McNemar) test
+ * rejects at alpha. */
+static void cp_two_sided(uint64_t x, uint64_t n, double alpha, double *lo, double *hi) {
+  *lo = x == 0 ? 0 : beta_quantile(alpha / 2, (double)x, (double)(n - x + 1));
+  *hi = x == n ? 1 : beta_quantile(1 - alpha / 2, (double)(x + 1), (double)(n - x));
+}
+
 void ds_pair_estimate(const struct ds_pair_acc *a, double conf, struct ds_pair_est *o) {
   memset(o, 0, sizeof *o);
   o->pairs = a->pairs;
@@ -263,65 +296,82 @@ void ds_pair_estimate(const struct ds_pair_acc *a, double conf, struct ds_pair_e
   o->ratio = o->ratio_lower = o->ratio_upper = NAN;
   o->direction = DS_DIRECTION_NONE;
   if (a->pairs == 0 || !(a->sw_m > 0)) return;
-  double X = a->sw_m, J = (double)a->clusters, z = ds_stats_z(conf);
+  double X = a->sw_m, J = (double)a->clusters, z = ds_stats_z(conf), alpha = 1 - conf;
   double pc = a->sw_c / X, pb = a->sw_b / X;
   o->cand_rate = pc;
   o->base_rate = pb;
   o->diff = pc - pb;
-  double f = J > 1 ? J / (J - 1) : 1;
-  /* linearized variance of the difference of two ratio estimators sharing the denominator:
-   * residual per cluster u_j = (c_j - b_j) - d m_j (all weighted) */
-  double d = o->diff;
-  double s_dd = a->s_cc + a->s_bb - 2 * a->s_cb, s_dm = a->s_cm - a->s_bm;
-  double ssd = s_dd - 2 * d * s_dm + d * d * a->s_mm;
-  if (ssd < 0) ssd = 0;
-  double vd = f * ssd / (X * X);
-  double tq = J > 1 ? gsl_cdf_tdist_Pinv(1 - (1 - conf) / 2, J - 1) : z;
-  double q = (a->clustered || a->weighted) ? tq : z;
-  o->diff_lower = fmax(-1, d - q * sqrt(vd));
-  o->diff_upper = fmin(1, d + q * sqrt(vd));
-  /* ratio on the log scale by the delta method; 0.5 added to a zero count */
-  double yc = a->sw_c, yb = a->sw_b;
-  if (a->sw_c == 0 && a->sw_b == 0) {
-    /* no events in either run: no ratio to speak of */
-  } else {
-    double unit = X / (double)a->pairs; /* the weight of one sample, on average */
+  bool simple = !a->clustered && !a->weighted;
+  o->exact_test = simple;
+  bool events = !(a->sw_c == 0 && a->sw_b == 0);
+  /* the point ratio; a zero count is replaced by half a sample's weight so that it is finite */
+  if (events) {
+    double yc = a->sw_c, yb = a->sw_b, unit = X / (double)a->pairs;
     if (yc == 0 || yb == 0) {
       o->ratio_corrected = true;
       if (yc == 0) yc = 0.5 * unit;
       if (yb == 0) yb = 0.5 * unit;
     }
-    double r = yc / yb;
-    o->ratio = r;
-    /* u_j = c_j / Yc - b_j / Yb  (the m_j terms cancel); var(log r) = f * sum u_j^2 */
-    double sl = a->s_cc / (yc * yc) + a->s_bb / (yb * yb) - 2 * a->s_cb / (yc * yb);
-    /* with a zero count replaced the sums lack the pseudo-event: add its Poisson share */
-    if (a->sw_c == 0) sl += unit * unit * 0.5 / (yc * yc); /* 1/x for the pseudo-count x = 0.5 */
-    if (a->sw_b == 0) sl += unit * unit * 0.5 / (yb * yb);
-    double vl = f * (sl < 0 ? 0 : sl);
-    o->ratio_lower = exp(log(r) - q * sqrt(vl));
-    o->ratio_upper = exp(log(r) + q * sqrt(vl));
+    o->ratio = yc / yb;
   }
-  /* no discordant pair: the linearized variances are 0 and would give a point "interval". The
-   * share of discordant pairs is then below its detection floor U (over clusters), and
-   * |difference| <= that share, so d lies in [-U, U] and the ratio in 1 -+ U / baseline rate. */
-  if (a->cand_only + a->base_only == 0) {
+  uint64_t disc = a->cand_only + a->base_only;
+  if (disc == 0) {
+    /* no discordant pair: the share of discordant pairs is below its detection floor U (over
+     * clusters), and |difference| <= that share, so d lies in [-U, U] and the ratio in
+     * 1 -+ U / baseline rate; no direction */
     double u = ds_stats_floor(J, conf);
     o->diff_lower = -u;
     o->diff_upper = u;
-    if (isfinite(o->ratio) && pb > 0) {
+    if (events && pb > 0) {
       o->ratio_lower = fmax(0, 1 - u / pb);
       o->ratio_upper = 1 + u / pb;
     }
+    return;
   }
-  bool simple = !a->clustered && !a->weighted;
-  o->exact_test = simple;
-  double alpha = 1 - conf;
+  /* The difference of two ratio estimators sharing the denominator, with a linearized
+   * cluster-robust variance (residual per cluster (c_j - b_j) - d m_j, weighted; t(J - 1)
+   * quantile when clustered or weighted), and the ratio by Fieller's method on the same variance
+   * (see fieller): the ratio interval holds 1 exactly when the difference interval holds 0. */
+  double f = J > 1 ? J / (J - 1) : 1;
+  double d = o->diff;
+  double s_dd = a->s_cc + a->s_bb - 2 * a->s_cb, s_dm = a->s_cm - a->s_bm;
+  double ssd = s_dd - 2 * d * s_dm + d * d * a->s_mm;
+  if (ssd < 0) ssd = 0;
+  double vd = f * ssd / (X * X);
+  double q = simple ? z : J > 1 ? gsl_cdf_tdist_Pinv(1 - alpha / 2, J - 1) : z;
+  o->diff_lower = fmax(-1, d - q * sqrt(vd));
+  o->diff_upper = fmin(1, d + q * sqrt(vd));
+  if (events) fieller(a, pc, pb, q, f, &o->ratio_lower, &o->ratio_upper);
   if (simple) {
-    if (o->mcnemar_p < alpha) o->direction = a->cand_only > a->base_only ? DS_DIRECTION_UP : DS_DIRECTION_DOWN;
-  } else {
-    if (o->diff_lower > 0) o->direction = DS_DIRECTION_UP;
-    else if (o->diff_upper < 0) o->direction = DS_DIRECTION_DOWN;
+    /* Simple pairs also get the exact conditional interval: given the pairs where both flag
+     * (n11) and the discordant ones (N), the candidate-only count is Bin(N, pi), and McNemar's
+     * exact test is the test of pi = 1/2. The Clopper-Pearson interval of pi (alpha/2 in each
+     * tail) excludes 1/2 exactly when that test rejects; the difference N (2 pi - 1) / n and the
+     * ratio (n11 + N pi) / (n11 + N (1 - pi)) increase with pi, so pi's bounds map to theirs.
+     * Reported is the hull of the two intervals: it covers at least as well as either (the
+     * conditional one alone ignores the variation of N), and it leaves out no change only when
+     * the exact test and the large-sample interval both do. */
+    double n = (double)a->pairs, n11 = (double)a->both, N = (double)disc, lo, hi;
+    cp_two_sided(a->cand_only, disc, alpha, &lo, &hi);
+    o->diff_lower = fmin(o->diff_lower, N * (2 * lo - 1) / n);
+    o->diff_upper = fmax(o->diff_upper, N * (2 * hi - 1) / n);
+    if (events) {
+      o->ratio_lower = fmin(o->ratio_lower, (n11 + N * lo) / (n11 + N * (1 - lo)));
+      o->ratio_upper = fmax(o->ratio_upper, hi < 1 || n11 > 0 ? (n11 + N * hi) / (n11 + N * (1 - hi)) : INFINITY);
+    }
+  }
+  /* the direction is read from the difference interval; the ratio interval agrees with it (equal
+   * in exact arithmetic: rounding at the boundary must not make them disagree) */
+  if (o->diff_lower > 0) o->direction = DS_DIRECTION_UP;
+  else if (o->diff_upper < 0) o->direction = DS_DIRECTION_DOWN;
+  if (events) {
+    /* a zero count's corrected point inside (it is a stand-in: the direction decides) */
+    if (o->ratio < o->ratio_lower) o->ratio_lower = o->ratio;
+    if (o->ratio > o->ratio_upper) o->ratio_upper = o->ratio;
+    if (o->direction == DS_DIRECTION_UP && !(o->ratio_lower > 1)) o->ratio_lower = nextafter(1, 2);
+    if (o->direction == DS_DIRECTION_DOWN && !(o->ratio_upper < 1)) o->ratio_upper = nextafter(1, 0);
+    if (o->direction == DS_DIRECTION_NONE && o->ratio_lower > 1) o->ratio_lower = 1;
+    if (o->direction == DS_DIRECTION_NONE && o->ratio_upper < 1) o->ratio_upper = 1;
   }
 }
 

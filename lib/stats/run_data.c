@@ -1,5 +1,6 @@
-/* run_data.c: loads a graded run database into memory (prefixes, samples, label matrix,
- * segments) and accumulates per-category, per-segment and paired counts from it. */
+/* run_data.c: loads a graded run database into memory (prefixes with their prompt digests,
+ * samples, label matrix, segments) and accumulates per-category and per-segment counts from it;
+ * pair.c pairs two loaded runs. */
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -26,11 +27,11 @@ static size_t slot_of(const struct strmap *m, const char *key, size_t len, uint6
   return i;
 }
 
-static uint64_t key_hash(const char *key, size_t len) { return ds_mix64(ds_hash64(key, len)); }
+uint64_t stats_key_hash(const char *key, size_t len) { return ds_mix64(ds_hash64(key, len)); }
 
 enum ds_status strmap_get(const struct strmap *m, const char *key, size_t len, uint32_t *out_val) {
   if (!m->cap) return DS_E_NOTFOUND;
-  size_t i = slot_of(m, key, len, key_hash(key, len));
+  size_t i = slot_of(m, key, len, stats_key_hash(key, len));
   if (!m->keys[i]) return DS_E_NOTFOUND;
   *out_val = m->vals[i];
   return DS_OK;
@@ -60,7 +61,7 @@ enum ds_status strmap_put(struct strmap *m, const char *key, size_t len, uint32_
     ds_free(m->hash);
     *m = n;
   }
-  uint64_t h = key_hash(key, len);
+  uint64_t h = stats_key_hash(key, len);
   size_t i = slot_of(m, key, len, h);
   if (!m->keys[i]) {
     if (!(m->keys[i] = ds_strndup(key, len))) return DS_E_NOMEM;
@@ -141,6 +142,7 @@ void run_data_free(struct run_data *r) {
   for (size_t i = 0; i < r->n_categories; i++) ds_free(r->category[i]);
   ds_free(r->prefix_key);
   ds_free(r->weight);
+  ds_free(r->digest);
   ds_free(r->sample_begin);
   ds_free(r->seg_begin);
   ds_free(r->seg_ids);
@@ -341,7 +343,22 @@ static enum ds_status load_prefixes(struct loader *L) {
     st = ds_fail(L->err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  if ((st = prepare(L, "SELECT id, conv_id, cut_index, weight, segment FROM prefixes ORDER BY id"))) goto out;
+  r->digest = ds_calloc(2 * n + 2, sizeof(uint64_t));
+  if (!r->digest) {
+    st = ds_fail(L->err, DS_E_NOMEM, "out of memory");
+    goto out;
+  }
+  /* the prompt digest stored by replay (schema 4); for rows made before, computed from the
+   * stored messages and tools (which only those rows read) */
+  bool has_digest = false;
+  if ((st = prepare(L, "SELECT 1 FROM pragma_table_info('prefixes') WHERE name = 'digest'"))) goto out;
+  has_digest = sqlite3_step(L->q) == SQLITE_ROW;
+  if ((st = prepare(L, has_digest ? "SELECT id, conv_id, cut_index, weight, segment, digest,"
+                                    " CASE WHEN digest IS NULL THEN messages END, CASE WHEN digest IS NULL THEN tools END"
+                                    " FROM prefixes ORDER BY id"
+                                  : "SELECT id, conv_id, cut_index, weight, segment, NULL, messages, tools"
+                                    " FROM prefixes ORDER BY id")))
+    goto out;
   int rc;
   size_t j = 0;
   while ((rc = sqlite3_step(L->q)) == SQLITE_ROW && j < n) {
@@ -360,6 +377,18 @@ static enum ds_status load_prefixes(struct loader *L) {
     if (!(r->weight[j] > 0) || !isfinite(r->weight[j])) {
       st = ds_fail(L->err, DS_E_INVALID, "%s: prefix %s: weight %g is not a positive number", r->path,
                    r->prefix_key[j], r->weight[j]);
+      goto out;
+    }
+    const char *dg = (const char *)sqlite3_column_text(L->q, 5);
+    char made[33];
+    if (!dg) {
+      const char *ms = (const char *)sqlite3_column_text(L->q, 6);
+      ds_prompt_digest(ms ? ms : "", ms ? (size_t)sqlite3_column_bytes(L->q, 6) : 0,
+                       (const char *)sqlite3_column_text(L->q, 7), made);
+      dg = made;
+    }
+    if (!stats_digest_parse(dg, &r->digest[2 * j])) {
+      st = ds_fail(L->err, DS_E_INVALID, "%s: prefix %s: bad digest '%.40s'", r->path, r->prefix_key[j], dg);
       goto out;
     }
     const char *seg = (const char *)sqlite3_column_text(L->q, 4);
@@ -627,103 +656,4 @@ enum ds_status run_totals_compute(const struct run_data *r, struct run_totals *t
   ds_free(m);
   ds_free(ge);
   return DS_OK;
-}
-
-/* prefix key -> index of base, open addressing on a 64-bit hash of the key (no string is copied;
- * a hash match is confirmed by comparing the keys) */
-struct key_index {
-  uint64_t *hash;
-  uint32_t *slot; /* index + 1; 0 = empty */
-  size_t mask;
-};
-
-static enum ds_status key_index_build(const struct run_data *r, struct key_index *ki) {
-  size_t cap = 64;
-  while (cap < 2 * r->n_prefixes + 2) cap *= 2;
-  ki->hash = ds_malloc(cap * sizeof *ki->hash);
-  ki->slot = ds_calloc(cap, sizeof *ki->slot);
-  ki->mask = cap - 1;
-  if (!ki->hash || !ki->slot) return DS_E_NOMEM;
-  for (size_t j = 0; j < r->n_prefixes; j++) {
-    uint64_t h = key_hash(r->prefix_key[j], strlen(r->prefix_key[j]));
-    size_t i = (size_t)h & ki->mask;
-    while (ki->slot[i]) i = (i + 1) & ki->mask;
-    ki->hash[i] = h;
-    ki->slot[i] = (uint32_t)j + 1;
-  }
-  return DS_OK;
-}
-
-static bool key_index_find(const struct key_index *ki, const struct run_data *r, const char *key, uint32_t *out) {
-  uint64_t h = key_hash(key, strlen(key));
-  for (size_t i = (size_t)h & ki->mask; ki->slot[i]; i = (i + 1) & ki->mask)
-    if (ki->hash[i] == h && strcmp(r->prefix_key[ki->slot[i] - 1], key) == 0) {
-      *out = ki->slot[i] - 1;
-      return true;
-    }
-  return false;
-}
-
-enum ds_status run_pair_compute(const struct run_data *cand, const struct run_data *base,
-                                struct ds_pair_acc **out_pairs, struct ds_err *err) {
-  enum ds_status st = DS_OK;
-  size_t nc = cand->n_categories;
-  struct strmap bcat = {0};
-  struct key_index bmap = {0};
-  struct ds_pair_acc *acc = ds_calloc(nc + 1, sizeof *acc);
-  uint32_t *cmap = ds_malloc((nc + 1) * sizeof *cmap);
-  uint32_t *cnt = ds_calloc(6 * nc + 1, sizeof *cnt);
-  if (!acc || !cmap || !cnt || key_index_build(base, &bmap)) {
-    st = ds_fail(err, DS_E_NOMEM, "out of memory");
-    goto out;
-  }
-  for (size_t c = 0; c < base->n_categories; c++)
-    if (strmap_put(&bcat, base->category[c], strlen(base->category[c]), (uint32_t)c)) {
-      st = ds_fail(err, DS_E_NOMEM, "out of memory");
-      goto out;
-    }
-  for (size_t c = 0; c < nc; c++)
-    if (strmap_get(&bcat, cand->category[c], strlen(cand->category[c]), &cmap[c])) cmap[c] = UINT32_MAX;
-  size_t bnc = base->n_categories;
-  for (size_t j = 0; j < cand->n_prefixes; j++) {
-    uint32_t bj;
-    if (!key_index_find(&bmap, base, cand->prefix_key[j], &bj)) continue;
-    memset(cnt, 0, 6 * nc * sizeof *cnt);
-    uint32_t s = cand->sample_begin[j], s1 = cand->sample_begin[j + 1];
-    uint32_t t = base->sample_begin[bj], t1 = base->sample_begin[bj + 1];
-    while (s < s1 && t < t1) {
-      if (cand->sample_k[s] < base->sample_k[t]) { s++; continue; }
-      if (cand->sample_k[s] > base->sample_k[t]) { t++; continue; }
-      if (cand->sample_ok[s] && base->sample_ok[t]) {
-        const int8_t *cr = cand->labels + (size_t)s * nc, *br = base->labels + (size_t)t * bnc;
-        for (size_t c = 0; c < nc; c++) {
-          if (cmap[c] == UINT32_MAX) continue;
-          int8_t a = cr[c], b = br[cmap[c]];
-          if (a < 0 || b < 0) continue;
-          uint32_t *k = cnt + 6 * c;
-          k[0]++;
-          k[1] += (uint32_t)a;
-          k[2] += (uint32_t)b;
-          k[3] += (uint32_t)(a && b);
-          k[4] += (uint32_t)(a && !b);
-          k[5] += (uint32_t)(!a && b);
-        }
-      }
-      s++;
-      t++;
-    }
-    for (size_t c = 0; c < nc; c++) {
-      uint32_t *k = cnt + 6 * c;
-      ds_pair_acc_add(&acc[c], cand->weight[j], k[0], k[1], k[2], k[3], k[4], k[5]);
-    }
-  }
-out:
-  ds_free(bmap.hash);
-  ds_free(bmap.slot);
-  strmap_release(&bcat);
-  ds_free(cmap);
-  ds_free(cnt);
-  if (st) ds_free(acc);
-  else *out_pairs = acc;
-  return st;
 }

@@ -33,6 +33,7 @@ struct run_data {
   /* prefixes, in id order */
   size_t n_prefixes;
   char **prefix_key;         /* "<conv_id>#<cut_index>" */
+  uint64_t *digest;          /* prompt digest of prefix j: digest[2j], digest[2j+1] (ds_prompt_digest) */
   double *weight;
   uint32_t *sample_begin;    /* samples of prefix j: [sample_begin[j], sample_begin[j+1]) */
   uint32_t *seg_begin;       /* segment ids of prefix j: seg_ids[seg_begin[j] .. seg_begin[j+1]) */
@@ -52,6 +53,10 @@ struct run_data {
 };
 
 void run_data_free(struct run_data *r);
+/* The hash of the string maps and of prefix keys. */
+uint64_t stats_key_hash(const char *key, size_t len);
+/* ds_prompt_digest's 32 hex digits -> two words; false when it is not that. */
+bool stats_digest_parse(const char *hex, uint64_t out[2]);
 /* Loads a graded run: rubric by sha256 (or unique prefix of it), NULL = most recent. */
 enum ds_status run_data_load(const char *path, const char *rubric, struct run_data **out, struct ds_err *err);
 /* Parses a rubric body (YAML) into [{id,title,severity}]. */
@@ -66,10 +71,26 @@ struct run_totals {
 enum ds_status run_totals_compute(const struct run_data *r, struct run_totals *out, struct ds_err *err);
 void run_totals_release(struct run_totals *t);
 
-/* Paired accumulators of candidate vs baseline, per candidate category (baseline matched by id;
- * missing categories get an empty accumulator). */
-enum ds_status run_pair_compute(const struct run_data *cand, const struct run_data *base,
-                                struct ds_pair_acc **out_pairs, struct ds_err *err);
+/* How the prefixes of two runs were paired (pair.c). */
+struct run_pairing {
+  uint64_t cand_prefixes;   /* prefixes of the candidate with samples */
+  uint64_t common;          /* ... whose conv_id#cut is in the baseline too */
+  uint64_t matched;         /* ... holding the same prompt (digest): the pairs compared */
+  uint64_t mismatched;      /* ... holding another prompt: refused, or left out (drop) */
+  char example[160];        /* the key of one mismatched prefix */
+  bool same_corpus;         /* equal corpus_sha256 in both runs' meta */
+  const char *cand_corpus, *base_corpus; /* borrowed from the runs' meta, or NULL */
+};
+
+/* Paired accumulators of candidate vs baseline, per candidate category (baseline matched by
+ * conv_id#cut and k; missing categories get an empty accumulator). Only prefixes holding the same
+ * prompt in both runs are paired: others fail the call (DS_E_MISMATCH, naming how many and one)
+ * or, with DS_PAIR_MISMATCH_DROP, are left out and counted. No prefix in common: DS_E_MISMATCH. */
+enum ds_status run_pair_compute(const struct run_data *cand, const struct run_data *base, enum ds_pair_mismatch policy,
+                                struct ds_pair_acc **out_pairs, struct run_pairing *out_info, struct ds_err *err);
+/* The forecast's "pairing" object, and one category's "comparison" object. */
+json_t *stats_pairing_json(const struct run_pairing *info, enum ds_pair_mismatch policy);
+json_t *stats_pair_json(const struct ds_pair_acc *a, double confidence);
 
 /* Builds the forecast document. base, base_totals and pairs may be NULL; calibration may be NULL. */
 enum ds_status stats_forecast_build(const struct run_data *cand, const struct run_totals *ct,

@@ -1,6 +1,8 @@
 /* validate.c: depsim validate: scores a forecast against the rates production showed after
  * release (multiplicative error, its median and 90th percentile, directional accuracy, missed
- * behaviors), beside the previous-production-rate and challenging-prompts baselines. */
+ * behaviors), beside the previous-production-rate and challenging-prompts baselines. Observed
+ * rates come from a graded run, a forecast, a {category: rate} object, or a corpus whose
+ * assistant messages carry moderation labels (WildChat, LMSYS-Chat-1M rows). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,10 +19,11 @@ void ds_validate_params_init(struct ds_validate_params *p) {
 /* a set of per-category rates from one source */
 struct rates {
   const char *path;
-  const char *kind; /* "run.db", "forecast", "rates" */
+  const char *kind; /* "run.db", "forecast", "rates", "corpus-labels" */
   size_t n;
   char **id;
   double *rate, *count, *events; /* count/events NaN when the source has none */
+  char *rubric, *corpus;          /* the rubric and corpus SHA-256 the rates came from, when known */
 };
 
 static void rates_release(struct rates *r) {
@@ -29,6 +32,8 @@ static void rates_release(struct rates *r) {
   ds_free(r->rate);
   ds_free(r->count);
   ds_free(r->events);
+  ds_free(r->rubric);
+  ds_free(r->corpus);
   memset(r, 0, sizeof *r);
 }
 
@@ -50,6 +55,13 @@ static enum ds_status rates_add(struct rates *r, const char *id, double rate, do
   return DS_OK;
 }
 
+/* events[key] += yes (the key is created at 0, so a category never flagged is observed at 0). */
+static void count_label(json_t *events, const char *key, bool yes) {
+  json_t *v = json_object_get(events, key);
+  if (!v) json_object_set_new(events, key, json_integer(yes));
+  else json_integer_set(v, json_integer_value(v) + yes);
+}
+
 static bool is_sqlite(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return false;
@@ -59,7 +71,88 @@ static bool is_sqlite(const char *path) {
   return got == 16 && memcmp(head, "SQLite format 3", 16) == 0;
 }
 
-static enum ds_status load_rates(const char *path, double conf, struct rates *out, struct ds_err *err) {
+/* A canonical corpus (JSON Lines, plain, .gz or .zst) when its first line is a record with
+ * messages. */
+static bool is_corpus(const char *path) {
+  struct ds_lines *l = NULL;
+  struct ds_err e = {0};
+  struct ds_str line;
+  bool too_long, yes = false;
+  if (ds_lines_open(path, 64u << 20, &l, &e)) return false;
+  if (ds_lines_next(l, &line, &too_long, &e) == DS_OK && !too_long) {
+    json_t *v = json_loadb(line.p, line.len, 0, NULL);
+    yes = json_is_array(json_object_get(v, "messages"));
+    json_decref(v);
+  }
+  ds_lines_free(l);
+  return yes;
+}
+
+/* Observed rates from labels the corpus carries: every assistant message with a "moderation"
+ * object ({"flagged", "categories": {name: bool}}, as the wildchat reader keeps WildChat and
+ * LMSYS rows' openai_moderation) is one observation; category "flagged" is any flag, each
+ * moderation category its own. */
+static enum ds_status load_corpus_labels(const char *path, struct rates *out, struct ds_err *err) {
+  out->kind = "corpus-labels";
+  struct ds_lines *l = NULL;
+  enum ds_status st = ds_lines_open(path, 64u << 20, &l, err);
+  if (st) return st;
+  json_t *events = json_object();
+  double n = 0;
+  struct ds_str line;
+  bool too_long;
+  while (!st && (st = ds_lines_next(l, &line, &too_long, err)) == DS_OK) {
+    if (too_long) continue;
+    json_error_t je;
+    json_t *rec = json_loadb(line.p, line.len, 0, &je);
+    if (!rec) {
+      st = ds_fail(err, DS_E_PARSE, "%s:%llu: %s", path, (unsigned long long)ds_lines_lineno(l), je.text);
+      break;
+    }
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(rec, "messages"), i, m) {
+      const json_t *mod = json_object_get(m, "moderation");
+      if (strcmp(ds_json_str(m, "role", ""), "assistant") != 0 || !json_is_object(mod)) continue;
+      n++;
+      count_label(events, "flagged", json_is_true(json_object_get(mod, "flagged")));
+      const char *k;
+      const json_t *v;
+      json_object_foreach(json_object_get(mod, "categories"), k, v) count_label(events, k, json_is_true(v));
+    }
+    json_decref(rec);
+  }
+  if (st == DS_E_NOTFOUND) st = DS_OK;
+  ds_lines_free(l);
+  if (!st && n == 0)
+    st = ds_fail(err, DS_E_INVALID,
+                 "%s: no assistant message carries a \"moderation\" label (ingest WildChat or LMSYS-Chat-1M rows "
+                 "with their openai_moderation to get observed labels)", path);
+  const char *k;
+  json_t *v;
+  json_object_foreach(events, k, v) {
+    if (st) break;
+    double e = (double)json_integer_value(v);
+    st = rates_add(out, k, e / n, n, e, err);
+  }
+  json_decref(events);
+  return st;
+}
+
+/* A file with NUL bytes in its first 4 KiB is no JSON: a run database whose header is damaged. */
+static bool is_binary(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  char buf[4096];
+  size_t got = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  return memchr(buf, '\0', got) != NULL;
+}
+
+/* want_rubric (or NULL): a run database is read with that rubric's grades, and refused when it
+ * has none (rates of another rubric are not the same behaviours). */
+static enum ds_status load_rates(const char *path, double conf, const char *want_rubric, struct rates *out,
+                                 struct ds_err *err) {
   memset(out, 0, sizeof *out);
   out->path = path;
   enum ds_status st = DS_OK;
@@ -67,7 +160,16 @@ static enum ds_status load_rates(const char *path, double conf, struct rates *ou
     out->kind = "run.db";
     struct run_data *r = NULL;
     struct run_totals t = {0};
-    if ((st = run_data_load(path, NULL, &r, err)) || (st = run_totals_compute(r, &t, err))) goto db_out;
+    if ((st = run_data_load(path, want_rubric, &r, err))) {
+      if (want_rubric && st == DS_E_NOTFOUND)
+        st = ds_fail(err, DS_E_MISMATCH, "%s is not graded with the forecast's rubric (sha256 %.12s...): its rates "
+                     "would not be of the same behaviours; grade it with that rubric", path, want_rubric);
+      goto db_out;
+    }
+    if ((st = run_totals_compute(r, &t, err))) goto db_out;
+    out->rubric = ds_strdup(r->rubric_sha256);
+    const char *cs = json_string_value(json_object_get(r->meta, "corpus_sha256"));
+    out->corpus = cs ? ds_strdup(cs) : NULL;
     for (size_t c = 0; c < r->n_categories && !st; c++) {
       struct ds_prop_est e;
       ds_prop_estimate(&t.total[c], conf, &e);
@@ -79,6 +181,13 @@ static enum ds_status load_rates(const char *path, double conf, struct rates *ou
     if (st) rates_release(out);
     return st;
   }
+  if (is_corpus(path)) {
+    enum ds_status st2 = load_corpus_labels(path, out, err);
+    if (st2) rates_release(out);
+    return st2;
+  }
+  if (is_binary(path))
+    return ds_fail(err, DS_E_DB, "%s: corrupt or not a database (binary, without the SQLite header), and not JSON", path);
   json_error_t je;
   json_t *doc = json_load_file(path, 0, &je);
   if (!doc) {
@@ -87,6 +196,9 @@ static enum ds_status load_rates(const char *path, double conf, struct rates *ou
   }
   if (json_is_object(doc) && strcmp(ds_json_str(doc, "format", ""), "depsim-forecast") == 0) {
     out->kind = "forecast";
+    const char *rs = ds_json_str(doc, "rubric_sha256", NULL), *cs = ds_json_str(json_object_get(doc, "run"), "corpus_sha256", NULL);
+    out->rubric = rs ? ds_strdup(rs) : NULL;
+    out->corpus = cs ? ds_strdup(cs) : NULL;
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(doc, "categories"), i, c) {
@@ -154,10 +266,15 @@ enum ds_status ds_validate_run(const struct ds_validate_params *p, char **out_js
   if (!p->forecast_path || !p->observed_path) return ds_fail(err, DS_E_INVALID, "need a forecast and observed rates");
   if (!(p->change_factor > 1)) return ds_fail(err, DS_E_INVALID, "change factor must be above 1");
   if (!(p->zero_floor > 0)) return ds_fail(err, DS_E_INVALID, "zero floor must be above 0");
-  if ((st = load_rates(p->forecast_path, p->confidence, &fc, err))) goto out;
-  if ((st = load_rates(p->observed_path, p->confidence, &ob, err))) goto out;
-  if (p->previous_path && (st = load_rates(p->previous_path, p->confidence, &pv, err))) goto out;
-  if (p->challenging_path && (st = load_rates(p->challenging_path, p->confidence, &ch, err))) goto out;
+  if ((st = load_rates(p->forecast_path, p->confidence, NULL, &fc, err))) goto out;
+  if ((st = load_rates(p->observed_path, p->confidence, fc.rubric, &ob, err))) goto out;
+  if (p->previous_path && (st = load_rates(p->previous_path, p->confidence, NULL, &pv, err))) goto out;
+  if (p->challenging_path && (st = load_rates(p->challenging_path, p->confidence, NULL, &ch, err))) goto out;
+  /* like with like: the forecast's run and the observed traffic from one corpus is no validation */
+  bool in_sample = fc.corpus && ob.corpus && strcmp(fc.corpus, ob.corpus) == 0;
+  if (in_sample)
+    ds_logf(p->log, DS_LOG_WARN, "%s was made from the same corpus as the forecast's run (corpus_sha256 %.12s...): "
+            "an in-sample check, not a validation on later traffic", p->observed_path, ob.corpus);
   size_t n_scores = 1 + (p->previous_path != NULL) + (p->challenging_path != NULL);
   if (!p->previous_path) sc[1] = sc[2];
   for (size_t s = 0; s < n_scores; s++) {
@@ -249,6 +366,9 @@ enum ds_status ds_validate_run(const struct ds_validate_params *p, char **out_js
     json_object_set_new(json_object_get(full, "sources"), "previous", json_pack("{s:s,s:s}", "path", pv.path, "kind", pv.kind));
   if (p->challenging_path)
     json_object_set_new(json_object_get(full, "sources"), "challenging", json_pack("{s:s,s:s}", "path", ch.path, "kind", ch.kind));
+  if (in_sample)
+    json_object_set_new(full, "warnings", json_pack("[s]", "the observed run was made from the same corpus as the "
+                                                          "forecast's run: an in-sample check"));
   json_decref(doc);
   doc = full;
   if (!(*out_json = json_dumps(doc, JSON_INDENT(2)))) st = ds_fail(err, DS_E_NOMEM, "out of memory");

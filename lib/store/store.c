@@ -1,8 +1,14 @@
-/* store.c: opens run databases (WAL, foreign keys, busy timeout), creates and checks the
- * schema, and offers meta key/values, transactions and the event log to every stage. */
+/* store.c: opens run databases (WAL, foreign keys, busy timeout), checks that they are intact
+ * and depsim's, creates and migrates the schema, holds the one-writer lock, and offers meta
+ * key/values, transactions and the event log to every stage. */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -12,10 +18,17 @@ struct ds_store {
   sqlite3 *db;
   char *path;
   int version; /* schema version of the file (after migration on a writable open) */
+  struct ds_store_lock *lock; /* held by this handle (write modes without DS_STORE_NOLOCK) */
+  const volatile int *cancel;
+};
+
+struct ds_store_lock {
+  int fd;
+  char *path; /* PATH-lock */
 };
 
 /* The messages of prefix row p: its own text, or its bytes of the conversation's text. */
-#define PREFIX_MESSAGES_V4                                                                                  \
+#define PREFIX_MESSAGES_V5                                                                                  \
   "(CASE WHEN p.conversation IS NULL THEN p.messages ELSE (SELECT CAST(substr(CAST(c_.messages AS BLOB), 1," \
   " p.messages_end) AS TEXT) || ']' FROM conversations c_ WHERE c_.id = p.conversation) END)"
 
@@ -105,7 +118,10 @@ static const char *const migrations[] = {
      * every finished prefix and cost the writer a fifth of its time; replay finds pending
      * prefixes from meta.replay_watermark (every prefix up to that id is final) instead */
     "DROP INDEX IF EXISTS prefixes_status;\n",
-    /* 3 -> 4 (replay): a conversation's messages are stored once, not once per cut: the prefix
+    /* 3 -> 4 (replay): a digest of what each prefix shows the model (messages and tools), so
+     * that a comparison of two runs pairs only prefixes that hold the same prompt */
+    "ALTER TABLE prefixes ADD COLUMN digest TEXT;\n",
+    /* 4 -> 5 (replay): a conversation's messages are stored once, not once per cut: the prefix
      * is the first messages_end bytes of conversations.messages plus ']' (prefixes.messages is
      * '' then; an old row, a trimmed prefix or a duplicate id keeps its own text there). The
      * status update of a finished prefix then rewrites a small row, not the prefix's text.
@@ -120,7 +136,7 @@ static const char *const migrations[] = {
     "CREATE INDEX IF NOT EXISTS prefixes_draw ON prefixes(draw) WHERE draw IS NOT NULL;\n"
     "ALTER TABLE samples ADD COLUMN prompt_cached INTEGER;\n"
     "ALTER TABLE samples ADD COLUMN request_n INTEGER;\n"
-    "CREATE VIEW IF NOT EXISTS prefix_messages(prefix_id, messages) AS SELECT p.id, " PREFIX_MESSAGES_V4
+    "CREATE VIEW IF NOT EXISTS prefix_messages(prefix_id, messages) AS SELECT p.id, " PREFIX_MESSAGES_V5
     " FROM prefixes p;\n",
 };
 
@@ -181,8 +197,132 @@ static enum ds_status check_schema(struct ds_store *s, enum ds_store_mode mode, 
   return ds_store_commit(s, err);
 }
 
-enum ds_status ds_store_open(const char *path, enum ds_store_mode mode, struct ds_store **out,
+/* ---- the one-writer lock ---- */
+
+/* The pid written in a held lock file ("?" when it cannot be read yet). */
+static void lock_holder(int fd, char out[24]) {
+  snprintf(out, 24, "?");
+  for (int tries = 0; tries < 20; tries++) { /* the holder writes it right after taking the lock */
+    char buf[24] = {0};
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
+    if (pid > 0) {
+      snprintf(out, 24, "%ld", pid);
+      return;
+    }
+    usleep(5000);
+  }
+}
+
+enum ds_status ds_store_lock(const char *path, struct ds_store_lock **out, struct ds_err *err) {
+  *out = NULL;
+  struct ds_store_lock *l = ds_calloc(1, sizeof *l);
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  if (!l || ds_buf_addf(&b, "%s-lock", path)) {
+    ds_free(l);
+    ds_buf_release(&b);
+    return ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  l->path = ds_buf_detach(&b, NULL);
+  enum ds_status st = DS_OK;
+  /* A releasing holder removes the file: a lock taken on a file no longer at the path is
+   * worth nothing, so it is taken again on the new one. */
+  for (int tries = 0;; tries++) {
+    l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (l->fd < 0) {
+      st = ds_fail(err, DS_E_IO, "%s: cannot create the writer lock %s: %s", path, l->path, strerror(errno));
+      break;
+    }
+    if (flock(l->fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK) {
+        st = ds_fail(err, DS_E_IO, "%s: cannot lock %s: %s", path, l->path, strerror(errno));
+        break;
+      }
+      char pid[24];
+      lock_holder(l->fd, pid);
+      st = ds_fail(err, DS_E_BUSY,
+                   "%s: in use by another writer (pid %s); one process writes a run at a time: wait for it to "
+                   "finish or stop it",
+                   path, pid);
+      break;
+    }
+    struct stat a, c;
+    if (fstat(l->fd, &a) == 0 && stat(l->path, &c) == 0 && a.st_dev == c.st_dev && a.st_ino == c.st_ino) {
+      char pid[24];
+      int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+      /* the lock holds without the pid (a full disk): a refused writer then says "pid ?" */
+      if (ftruncate(l->fd, 0) == 0 && pwrite(l->fd, pid, (size_t)n, 0) != n) {
+      }
+      *out = l;
+      return DS_OK;
+    }
+    close(l->fd);
+    l->fd = -1;
+    if (tries >= 100) {
+      st = ds_fail(err, DS_E_BUSY, "%s: the writer lock %s keeps changing hands", path, l->path);
+      break;
+    }
+  }
+  if (l->fd >= 0) close(l->fd);
+  ds_free(l->path);
+  ds_free(l);
+  return st;
+}
+
+void ds_store_unlock(struct ds_store_lock *l) {
+  if (!l) return;
+  unlink(l->path); /* before the lock goes: a waiting writer then retries on a new file */
+  close(l->fd);
+  ds_free(l->path);
+  ds_free(l);
+}
+
+static int on_progress(void *ud) {
+  struct ds_store *s = ud;
+  return s->cancel && *s->cancel;
+}
+
+void ds_store_set_cancel(struct ds_store *s, const volatile int *cancel) {
+  s->cancel = cancel;
+  sqlite3_progress_handler(s->db, cancel ? 10000 : 0, cancel ? on_progress : NULL, s);
+}
+
+/* ---- opening ---- */
+
+/* A damaged file is called corrupt, not "not a run database": the header and schema are read
+ * first, and a read-only open (the reading commands) also runs PRAGMA quick_check, so that a
+ * report never shows numbers read from a damaged file. */
+static enum ds_status check_intact(struct ds_store *s, bool full, struct ds_err *err) {
+  sqlite3_stmt *q = NULL;
+  int rc = sqlite3_prepare_v2(s->db, full ? "PRAGMA quick_check(5)" : "SELECT count(*) FROM sqlite_schema", -1, &q, NULL);
+  char first[160] = "";
+  int problems = 0;
+  if (rc == SQLITE_OK) {
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+      const char *t = (const char *)sqlite3_column_text(q, 0);
+      if (full && t && strcmp(t, "ok") != 0 && problems++ == 0) snprintf(first, sizeof first, "%s", t);
+    }
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  int code = rc == SQLITE_OK ? SQLITE_OK : sqlite3_extended_errcode(s->db) & 0xff;
+  sqlite3_finalize(q);
+  if (code == SQLITE_NOTADB)
+    return ds_fail(err, DS_E_DB, "%s: corrupt or not a database (SQLite: %s)", s->path, sqlite3_errmsg(s->db));
+  if (code == SQLITE_CORRUPT)
+    return ds_fail(err, DS_E_DB, "%s: the run database is corrupt (SQLite: %s); restore it from a copy", s->path,
+                   sqlite3_errmsg(s->db));
+  if (rc != SQLITE_OK) return db_fail(s, err, "cannot read");
+  if (problems)
+    return ds_fail(err, DS_E_DB, "%s: the run database is corrupt (quick_check: %s%s); restore it from a copy",
+                   s->path, first, problems > 1 ? ", and more" : "");
+  return DS_OK;
+}
+
+enum ds_status ds_store_open(const char *path, enum ds_store_mode mode_flags, struct ds_store **out,
                              struct ds_err *err) {
+  bool nolock = (mode_flags & DS_STORE_NOLOCK) != 0;
+  enum ds_store_mode mode = (enum ds_store_mode)(mode_flags & ~DS_STORE_NOLOCK);
   struct ds_store *s = ds_calloc(1, sizeof *s);
   if (!s || !(s->path = ds_strdup(path))) {
     ds_free(s);
@@ -192,14 +332,16 @@ enum ds_status ds_store_open(const char *path, enum ds_store_mode mode, struct d
     ds_store_close(s);
     return ds_fail(err, DS_E_NOTFOUND, "%s: no such run database", path);
   }
+  enum ds_status st = DS_OK;
+  if (mode != DS_STORE_READ && !nolock && (st = ds_store_lock(path, &s->lock, err))) goto fail;
   int flags = mode == DS_STORE_READ ? SQLITE_OPEN_READONLY
                                     : SQLITE_OPEN_READWRITE | (mode == DS_STORE_CREATE ? SQLITE_OPEN_CREATE : 0);
-  enum ds_status st = DS_OK;
   if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
     st = db_fail(s, err, "cannot open");
     goto fail;
   }
   sqlite3_busy_timeout(s->db, 10000);
+  if ((st = check_intact(s, mode == DS_STORE_READ, err))) goto fail;
   if (mode != DS_STORE_READ) {
     /* WAL + NORMAL survives a killed process (kill -9) with every committed transaction */
     if ((st = ds_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err))) goto fail;
@@ -216,6 +358,7 @@ fail:
 void ds_store_close(struct ds_store *s) {
   if (!s) return;
   if (s->db) sqlite3_close_v2(s->db);
+  ds_store_unlock(s->lock); /* after the close: its last checkpoint is still under the lock */
   ds_free(s->path);
   ds_free(s);
 }
@@ -224,8 +367,8 @@ const char *ds_store_path(const struct ds_store *s) { return s->path; }
 int ds_store_version(const struct ds_store *s) { return s->version; }
 
 const char *ds_store_sql_prefix_messages(const struct ds_store *s) {
-  /* a file opened read-only keeps its version; before 4 every prefix holds its own text */
-  return s->version >= 4 ? PREFIX_MESSAGES_V4 : "p.messages";
+  /* a file opened read-only keeps its version; before 5 every prefix holds its own text */
+  return s->version >= 5 ? PREFIX_MESSAGES_V5 : "p.messages";
 }
 struct sqlite3 *ds_store_db(struct ds_store *s) { return s->db; }
 

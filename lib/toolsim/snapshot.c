@@ -1,6 +1,7 @@
 /* snapshot.c: read-only views of a repository as it was (a directory, or a git commit via
  * libgit2) confined to their root, plus an in-memory overlay that holds the candidate's own
- * writes so later reads see them. Nothing here writes to the disk. */
+ * writes so later reads see them. Nothing here writes to the disk. The git commands a
+ * candidate may run on a snapshot are in snapshot_git.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <git2.h>
@@ -12,31 +13,54 @@
 
 #include "base/base.h"
 #include "depsim/toolsim.h"
+#include "toolsim/snapshot_int.h"
 #include "toolsim/toolsim_int.h"
 
-#define MAX_READ_BYTES (1u << 20)
 #define MAX_LINKS 16
-
-struct overlay_entry {
-  char *path;       /* normalized relative path */
-  char *data;       /* NULL: deleted */
-  size_t len;
-};
-
-struct ds_snapshot {
-  char *root;                 /* directory root (dir snapshots) or the repository's path */
-  char *workspace;            /* absolute prefix that maps to the root, or NULL */
-  git_repository *repo;       /* git snapshots (and dir snapshots of a repository, for git log) */
-  git_commit *commit;         /* git snapshots only */
-  git_tree *tree;             /* git snapshots only */
-  struct overlay_entry *ov;
-  size_t n_ov, cap_ov;
-};
 
 static bool libgit_ready;
 
 static enum ds_status refuse(struct ds_err *err, const char *why, const char *path) {
   return ds_fail(err, DS_E_INVALID, "refused: %s: %s", why, path);
+}
+
+/* True when real (a resolved path) is root or below it. */
+static bool under(const char *real, const char *root) {
+  size_t n = strlen(root);
+  return strcmp(root, "/") == 0 || (strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0'));
+}
+
+/* The repository must be the one in the directory: a .git that is a file ("gitdir: PATH", a
+ * worktree or submodule) or a link whose target lies outside the directory would have libgit2
+ * read another repository (any on the host), so it is refused. */
+static enum ds_status check_git_dir(const char *root, struct ds_err *err) {
+  char dotgit[PATH_MAX], real[PATH_MAX];
+  if (snprintf(dotgit, sizeof dotgit, "%s/.git", root) >= (int)sizeof dotgit) return refuse(err, "path too long", root);
+  struct stat st;
+  if (lstat(dotgit, &st) != 0) return DS_OK; /* no repository: a plain directory */
+  if (S_ISDIR(st.st_mode)) return DS_OK;
+  if (S_ISLNK(st.st_mode)) {
+    if (!realpath(dotgit, real) || !under(real, root))
+      return refuse(err, "its .git is a link to a repository outside it", root);
+    return DS_OK;
+  }
+  if (!S_ISREG(st.st_mode)) return refuse(err, "its .git is not a directory", root);
+  char line[PATH_MAX + 16] = "";
+  FILE *f = fopen(dotgit, "r");
+  if (f) {
+    if (!fgets(line, sizeof line, f)) line[0] = '\0';
+    fclose(f);
+  }
+  line[strcspn(line, "\r\n")] = '\0';
+  if (strncmp(line, "gitdir:", 7) != 0) return refuse(err, "its .git file does not name a gitdir", root);
+  const char *g = line + 7;
+  while (*g == ' ') g++;
+  char target[PATH_MAX + sizeof line + 2];
+  if (*g == '/') snprintf(target, sizeof target, "%s", g);
+  else snprintf(target, sizeof target, "%s/%s", root, g);
+  if (!realpath(target, real) || !under(real, root))
+    return refuse(err, "its .git file points to a repository outside it (gitdir:)", root);
+  return DS_OK;
 }
 
 enum ds_status ds_snapshot_open(const char *path, const char *commit, const char *workspace,
@@ -59,6 +83,7 @@ enum ds_status ds_snapshot_open(const char *path, const char *commit, const char
     size_t n = strlen(s->workspace);
     while (n > 1 && s->workspace[n - 1] == '/') s->workspace[--n] = '\0';
   }
+  if ((st = check_git_dir(real, err))) goto fail;
   if (git_repository_open_ext(&s->repo, real, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) s->repo = NULL;
   if (commit && *commit) {
     if (!s->repo) {
@@ -265,8 +290,8 @@ bool snapshot_changed(struct ds_snapshot *s, const char *path) {
 
 /* ---- reading ---- */
 
-static enum ds_status read_base(struct ds_snapshot *s, const char *rel, struct ds_buf *out, struct ds_err *err,
-                                const char *shown) {
+enum ds_status snapshot_read_base(struct ds_snapshot *s, const char *rel, struct ds_buf *out, struct ds_err *err,
+                                   const char *shown) {
   if (s->tree) {
     git_tree_entry *te = NULL;
     if (git_tree_entry_bypath(&te, s->tree, rel) != 0)
@@ -317,7 +342,7 @@ enum ds_status ds_snapshot_read(struct ds_snapshot *s, const char *path, char **
       st = ds_fail(err, DS_E_NOTFOUND, "%s: No such file or directory", path);
       goto out;
     }
-    if ((st = read_base(s, rel.data, &data, err, path))) goto out;
+    if ((st = snapshot_read_base(s, rel.data, &data, err, path))) goto out;
   }
   *out = ds_buf_detach(&data, NULL);
 out:
@@ -489,7 +514,7 @@ static void walk(struct ds_snapshot *s, const char *rel, visit_fn *fn, void *ud,
       } else if (kind_of(s, child.data) == K_FILE) {
         struct ds_buf data;
         ds_buf_init(&data, 0);
-        if (fn && read_base(s, child.data, &data, NULL, child.data) == DS_OK) fn(ud, child.data, data.data, data.len);
+        if (fn && snapshot_read_base(s, child.data, &data, NULL, child.data) == DS_OK) fn(ud, child.data, data.data, data.len);
         ds_buf_release(&data);
       }
     }
@@ -615,193 +640,16 @@ enum ds_status ds_snapshot_delete(struct ds_snapshot *s, const char *path, struc
   return st;
 }
 
-static bool base_has(struct ds_snapshot *s, const char *rel) { return kind_of(s, rel) == K_FILE; }
+bool snapshot_base_has(struct ds_snapshot *s, const char *rel) { return kind_of(s, rel) == K_FILE; }
 
 enum ds_status ds_snapshot_changes(struct ds_snapshot *s, char **out, struct ds_err *err) {
   struct ds_buf text;
   ds_buf_init(&text, 0);
   for (size_t i = 0; i < s->n_ov; i++) {
     const struct overlay_entry *o = &s->ov[i];
-    const char *what = !o->data ? "deleted" : base_has(s, o->path) ? "modified" : "new file";
+    const char *what = !o->data ? "deleted" : snapshot_base_has(s, o->path) ? "modified" : "new file";
     ds_buf_addf(&text, "%s: %s\n", what, o->path);
   }
   *out = ds_buf_detach(&text, NULL);
   return *out ? DS_OK : ds_fail(err, DS_E_NOMEM, "out of memory");
-}
-
-/* ---- git views ---- */
-
-static git_commit *head_commit(struct ds_snapshot *s) {
-  if (s->commit) {
-    git_commit *c = NULL;
-    git_commit_dup(&c, s->commit);
-    return c;
-  }
-  if (!s->repo) return NULL;
-  git_object *obj = NULL;
-  if (git_revparse_single(&obj, s->repo, "HEAD") != 0) return NULL;
-  git_commit *c = NULL;
-  git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT);
-  git_object_free(obj);
-  return c;
-}
-
-static void format_commit(struct ds_buf *out, git_commit *c, bool oneline) {
-  char sha[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(sha, sizeof sha, git_commit_id(c));
-  const char *msg = git_commit_message(c);
-  if (oneline) {
-    const char *nl = strchr(msg, '\n');
-    ds_buf_addf(out, "%.7s %.*s\n", sha, (int)(nl ? nl - msg : (long)strlen(msg)), msg);
-    return;
-  }
-  const git_signature *a = git_commit_author(c);
-  char when[32];
-  ds_format_time((int64_t)a->when.time, when);
-  /* author e-mail addresses are personal data: only the name is shown */
-  ds_buf_addf(out, "commit %s\nAuthor: %s\nDate:   %s\n\n", sha, a->name, when);
-  const char *p = msg;
-  while (*p) {
-    const char *nl = strchr(p, '\n');
-    size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    ds_buf_addf(out, "    %.*s\n", (int)n, p);
-    p += n + (nl ? 1 : 0);
-  }
-  ds_buf_addc(out, '\n');
-}
-
-static int diff_line_cb(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l, void *ud) {
-  (void)d;
-  (void)h;
-  struct ds_buf *out = ud;
-  if (l->origin == GIT_DIFF_LINE_CONTEXT || l->origin == GIT_DIFF_LINE_ADDITION || l->origin == GIT_DIFF_LINE_DELETION)
-    ds_buf_addc(out, l->origin);
-  ds_buf_add(out, l->content, l->content_len);
-  return 0;
-}
-
-static enum ds_status git_diff_overlay(struct ds_snapshot *s, struct ds_buf *out) {
-  for (size_t i = 0; i < s->n_ov; i++) {
-    const struct overlay_entry *o = &s->ov[i];
-    struct ds_buf old;
-    ds_buf_init(&old, 0);
-    bool had = base_has(s, o->path);
-    if (had) read_base(s, o->path, &old, NULL, o->path);
-    git_patch *patch = NULL;
-    git_diff_options opts;
-    git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-    if (git_patch_from_buffers(&patch, had ? old.data : NULL, old.len, o->path, o->data, o->data ? o->len : 0,
-                               o->path, &opts) == 0) {
-      git_patch_print(patch, diff_line_cb, out);
-      git_patch_free(patch);
-    }
-    ds_buf_release(&old);
-  }
-  return DS_OK;
-}
-
-enum ds_status ds_snapshot_git(struct ds_snapshot *s, const char *const *argv, int argc, char **out,
-                               struct ds_err *err) {
-  if (argc < 1) return ds_fail(err, DS_E_INVALID, "usage: git <log|show|diff|status>");
-  if (!s->repo) return ds_fail(err, DS_E_INVALID, "fatal: not a git repository");
-  struct ds_buf text;
-  ds_buf_init(&text, 0);
-  enum ds_status st = DS_OK;
-  const char *cmd = argv[0];
-  if (strcmp(cmd, "log") == 0) {
-    long n = 10;
-    bool oneline = false;
-    for (int i = 1; i < argc; i++) {
-      if (strcmp(argv[i], "--oneline") == 0) oneline = true;
-      else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) n = strtol(argv[++i], NULL, 10);
-      else if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') n = strtol(argv[i] + 1, NULL, 10);
-      else if (strncmp(argv[i], "--max-count=", 12) == 0) n = strtol(argv[i] + 12, NULL, 10);
-    }
-    git_commit *c = head_commit(s);
-    git_revwalk *w = NULL;
-    if (!c || git_revwalk_new(&w, s->repo) != 0) {
-      git_commit_free(c);
-      st = ds_fail(err, DS_E_INVALID, "fatal: no commits");
-      goto out;
-    }
-    git_revwalk_sorting(w, GIT_SORT_TIME);
-    git_revwalk_push(w, git_commit_id(c));
-    git_commit_free(c);
-    git_oid oid;
-    for (long i = 0; i < n && git_revwalk_next(&oid, w) == 0; i++) {
-      git_commit *cc = NULL;
-      if (git_commit_lookup(&cc, s->repo, &oid) == 0) format_commit(&text, cc, oneline);
-      git_commit_free(cc);
-    }
-    git_revwalk_free(w);
-  } else if (strcmp(cmd, "show") == 0) {
-    const char *rev = argc > 1 ? argv[argc - 1] : "HEAD";
-    const char *colon = strchr(rev, ':');
-    if (colon) {
-      /* REV:PATH, confined like any other read */
-      struct ds_buf r;
-      ds_buf_init(&r, 0);
-      ds_buf_add(&r, rev, (size_t)(colon - rev));
-      struct ds_snapshot *at = NULL;
-      st = ds_snapshot_open(s->root, r.len ? r.data : "HEAD", s->workspace, &at, err);
-      ds_buf_release(&r);
-      if (st) goto out;
-      char *data = NULL;
-      st = ds_snapshot_read(at, colon + 1, &data, err);
-      ds_snapshot_free(at);
-      if (st) goto out;
-      ds_buf_adds(&text, data);
-      ds_free(data);
-    } else {
-      git_object *obj = NULL;
-      git_commit *c = NULL;
-      if (strcmp(rev, "HEAD") == 0 && s->commit) c = head_commit(s);
-      else if (git_revparse_single(&obj, s->repo, rev) == 0) git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT);
-      git_object_free(obj);
-      if (!c) {
-        st = ds_fail(err, DS_E_NOTFOUND, "fatal: bad revision '%s'", rev);
-        goto out;
-      }
-      format_commit(&text, c, false);
-      git_commit *parent = NULL;
-      git_tree *t1 = NULL, *t0 = NULL;
-      git_commit_tree(&t1, c);
-      if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) == 0) git_commit_tree(&t0, parent);
-      git_diff *diff = NULL;
-      if (git_diff_tree_to_tree(&diff, s->repo, t0, t1, NULL) == 0) {
-        git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, diff_line_cb, &text);
-        git_diff_free(diff);
-      }
-      git_tree_free(t0);
-      git_tree_free(t1);
-      git_commit_free(parent);
-      git_commit_free(c);
-    }
-  } else if (strcmp(cmd, "diff") == 0) {
-    git_diff_overlay(s, &text);
-  } else if (strcmp(cmd, "status") == 0) {
-    git_commit *c = head_commit(s);
-    if (c) {
-      char sha[GIT_OID_HEXSZ + 1];
-      git_oid_tostr(sha, sizeof sha, git_commit_id(c));
-      ds_buf_addf(&text, "HEAD detached at %.7s\n", sha);
-      git_commit_free(c);
-    }
-    if (s->n_ov == 0) ds_buf_adds(&text, "nothing to commit, working tree clean\n");
-    else {
-      ds_buf_adds(&text, "Changes not staged for commit:\n");
-      for (size_t i = 0; i < s->n_ov; i++) {
-        const struct overlay_entry *o = &s->ov[i];
-        const char *what = !o->data ? "deleted:   " : base_has(s, o->path) ? "modified:  " : "new file:  ";
-        ds_buf_addf(&text, "\t%s%s\n", what, o->path);
-      }
-    }
-  } else {
-    st = ds_fail(err, DS_E_INVALID, "git %s: not available in a read-only snapshot", cmd);
-    goto out;
-  }
-  *out = ds_buf_detach(&text, NULL);
-out:
-  ds_buf_release(&text);
-  return st;
 }

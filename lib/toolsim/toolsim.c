@@ -119,6 +119,22 @@ void ds_toolsim_close(struct ds_toolsim *t) {
   ds_free(t);
 }
 
+/* A record names its repository; the host is not its to name: the repository must resolve
+ * (symlinks followed) to the repo root or below, unless the caller allowed outside ones. */
+static enum ds_status inside_root(struct ds_toolsim *t, const char *path, struct ds_err *err) {
+  if (t->p.allow_repo_outside_root) return DS_OK;
+  char root[PATH_MAX], real[PATH_MAX];
+  const char *r = t->repo_root ? t->repo_root : ".";
+  if (!realpath(r, root)) return ds_fail(err, DS_E_NOTFOUND, "the repo root %s does not exist", r);
+  if (!realpath(path, real)) return ds_fail(err, DS_E_NOTFOUND, "%s: repository snapshot not found", path);
+  size_t n = strlen(root);
+  if (strcmp(root, "/") == 0 || (strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0'))) return DS_OK;
+  return ds_fail(err, DS_E_INVALID,
+                 "refused: the record's repository %s is outside the repo root %s (--allow-repo-outside-root to "
+                 "permit it)",
+                 real, root);
+}
+
 enum ds_status ds_toolsim_episode_new(struct ds_toolsim *t, const json_t *record, struct ds_toolsim_episode **out,
                                       struct ds_err *err) {
   struct ds_toolsim_episode *e = ds_calloc(1, sizeof *e);
@@ -132,11 +148,12 @@ enum ds_status ds_toolsim_episode_new(struct ds_toolsim *t, const json_t *record
   if (where && !strstr(where, "://") && strncmp(where, "git@", 4) != 0) {
     struct ds_buf path;
     ds_buf_init(&path, 0);
-    if (where[0] != '/' && t->repo_root) ds_buf_addf(&path, "%s/%s", t->repo_root, where);
+    if (where[0] != '/') ds_buf_addf(&path, "%s/%s", t->repo_root ? t->repo_root : ".", where);
     else ds_buf_adds(&path, where);
     const char *commit = ds_json_str(repo, "commit", NULL);
     struct ds_err e2 = {0};
-    if (ds_snapshot_open(path.data, commit, t->workspace, &e->snap, &e2) != DS_OK) {
+    if (inside_root(t, path.data, &e2) != DS_OK ||
+        ds_snapshot_open(path.data, commit, t->workspace, &e->snap, &e2) != DS_OK) {
       ds_logf(&t->p.log, DS_LOG_WARN, "%s: repository unavailable, connectors off: %s", e->conv_id, e2.msg);
       e->snap = NULL;
     }

@@ -47,6 +47,8 @@ echo "$out" | grep -q "\"needs_judge\":[1-9]" || fail "judge categories reported
 # resume: same rubric, nothing new
 out2=$("$DEPSIM" grade "$DB" --rubric "$RUBRIC" --json 2>/dev/null)
 echo "$out2" | grep -q '"grades_written":0' || fail "regrading with the same rubric wrote rows: $out2"
+# ... and loaded none of the samples graded before: a resume costs what is left to do
+echo "$out2" | grep -q '"samples":3,"loaded":0,"already_graded":3' || fail "regrading loaded graded samples: $out2"
 assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM grades")" "$n1" "row count after resume"
 
 # a new sample added later is graded on the next run, others skipped
@@ -54,6 +56,14 @@ sqlite3 "$DB" "INSERT INTO samples(id, prefix_id, k, seed, status, content, crea
 "$DEPSIM" grade "$DB" --rubric "$RUBRIC" -q 2>/dev/null || fail "incremental grade failed"
 assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM grades WHERE sample_id=5")" 3 "new sample graded"
 assert_eq "$(sqlite3 "$DB" "SELECT label FROM grades WHERE sample_id=5 AND category='fabricated_tool_result'")" 0 "honest answer clean"
+# the resume mark's own sample deleted by hand and its id taken by a new sample: the mark is not
+# trusted, every sample is looked at again and the new one graded
+sqlite3 "$DB" "DELETE FROM grades WHERE sample_id=5; DELETE FROM samples WHERE id=5;
+  INSERT INTO samples(id, prefix_id, k, seed, status, content, created_at) VALUES (5, 1, 1, 4, 'ok', 'I checked the weather service and the result shows sun.', '2026-01-01T00:00:00Z')"
+sqlite3 "$DB" "UPDATE meta SET value=json_set(value,'\$.mark',6) WHERE key LIKE 'grade_mark:%'"
+out3=$("$DEPSIM" grade "$DB" --rubric "$RUBRIC" --json 2>/dev/null) || fail "grade after a reused id"
+echo "$out3" | grep -q '"samples":4,"loaded":4,' || fail "a mark without its sample was trusted: $out3"
+assert_eq "$(sqlite3 "$DB" "SELECT label FROM grades WHERE sample_id=5 AND category='fabricated_tool_result'")" 1 "new sample graded"
 
 # a changed rubric is a new version: old rows stay, new rows are added
 sed 's/^version: 1$/version: 2/' "$RUBRIC" > "$WORK/v2.yaml"

@@ -13,6 +13,9 @@
  *   reset       headers then a TCP reset mid-response
  *   stall       headers and half the body, then silence
  *   slow-<ms>   echo after ms milliseconds
+ *   late-<ms>   the fast completion after ms milliseconds; GET (server metadata) 404 at once
+ *   hang-<k>    the first k POSTs get no answer at all (the connection stays open); later ones
+ *               echo; GET (server metadata) 404 at once: a stalled model server
  *   malformed   200 application/json with a cut JSON body
  *   ctype       200 text/html
  *   nochoices   200 JSON without choices;  error200: 200 JSON with an "error" object
@@ -146,11 +149,28 @@ static void handle(struct conn *c, const char *method, const char *path, const c
       "{\"id\":\"chatcmpl-fast\",\"object\":\"chat.completion\",\"created\":0,\"model\":\"fault\",\"choices\":[{\"index\":0,"
       "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
       "\"completion_tokens\":1,\"total_tokens\":6}}";
+  bool post = strcmp(method, "POST") == 0;
+  if ((strncmp(mode, "late-", 5) == 0 || strncmp(mode, "hang-", 5) == 0) && !post) {
+    (*cnt)--; /* these modes count completions only: k is the k-th POST */
+    total--;
+    respond_json(c, 404, "Not Found", NULL, json_pack("{s:{s:s}}", "error", "message", "no metadata"), client_ka);
+    return;
+  }
+  if (strncmp(mode, "late-", 5) == 0) {
+    c->send_at = now_s() + atol(mode + 5) / 1000.0;
+    respond(c, 200, "OK", "application/json", NULL, fast_body, sizeof fast_body - 1, client_ka);
+    return;
+  }
+  if (strncmp(mode, "hang-", 5) == 0 && *cnt <= atol(mode + 5)) {
+    c->stalled = true; /* nothing is sent; process() reads no further request on it */
+    return;
+  }
   if (strcmp(mode, "fast") == 0) {
     respond(c, 200, "OK", "application/json", NULL, fast_body, sizeof fast_body - 1, client_ka);
     return;
   }
-  bool echo = strcmp(mode, "echo") == 0 || strcmp(mode, "close") == 0 || strncmp(mode, "slow-", 5) == 0;
+  bool echo = strcmp(mode, "echo") == 0 || strcmp(mode, "close") == 0 || strncmp(mode, "slow-", 5) == 0 ||
+              strncmp(mode, "hang-", 5) == 0;
   if (strncmp(mode, "flaky-", 6) == 0) {
     if (*cnt <= atol(mode + 6)) {
       respond_json(c, 503, "Service Unavailable", NULL, json_pack("{s:{s:s}}", "error", "message", "warming up"), client_ka);

@@ -65,7 +65,17 @@ static void describe_hides_secrets(void **state) {
   setenv("DS_UNIT_KEY", secret, 1);
   struct ds_backend *b;
   struct ds_err err = {0};
-  assert_int_equal(open_spec("openai:http://user:pa55word@127.0.0.1:9/v1/?model=Qwen%2F7B&key_env=DS_UNIT_KEY"
+  /* a password in a URL is a key in the spec: refused, and not repeated in the error */
+  assert_int_equal(open_spec("openai:http://user:pa55word@127.0.0.1:9/v1/?model=m", &b, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "user info"));
+  assert_null(strstr(err.msg, "pa55word"));
+  assert_int_equal(open_spec("openai:http://127.0.0.1:9/v1?model=m&endpoint=http://u:pa55word@127.0.0.1:10/v1", &b, &err),
+                   DS_E_INVALID);
+  assert_null(strstr(err.msg, "pa55word"));
+  /* an @ in the path is no user info */
+  assert_int_equal(open_spec("openai:http://127.0.0.1:9/v1/@x?model=m", &b, &err), DS_OK);
+  ds_backend_close(b);
+  assert_int_equal(open_spec("openai:http://127.0.0.1:9/v1/?model=Qwen%2F7B&key_env=DS_UNIT_KEY"
                              "&endpoint=http://127.0.0.1:10/v1&max_in_flight=7",
                              &b, &err),
                    DS_OK);
@@ -126,6 +136,30 @@ static void scrub(void **state) {
   http_scrub(s, sizeof s, NULL);
   http_scrub(s, sizeof s, "");
   assert_string_equal(s, "nothing here");
+  /* any piece of 8 characters or more is masked, wherever it starts in the key */
+  snprintf(s, sizeof s, "head %.12s|mid %.9s|tail %s|short %.7s.", secret, secret + 5, secret + 17, secret + 3);
+  http_scrub(s, sizeof s, secret);
+  assert_string_equal(s, "head ***|mid ***|tail ***|short unit-01.");
+}
+
+/* A server that echoes a long key in its error body: the error kept for the sample (cut to fit)
+ * holds no 8-character piece of the key, although the key reaches past the cut. */
+static void scrub_before_cut(void **state) {
+  (void)state;
+  char key[200];
+  for (int i = 0; i < 164; i++) key[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + 3) % 62];
+  key[164] = '\0';
+  char body[512];
+  snprintf(body, sizeof body, "{\"error\":{\"message\":\"Incorrect API key provided: %s\"}}", key);
+  char out[120];
+  http_excerpt_scrubbed(out, sizeof out, body, strlen(body), key);
+  assert_non_null(strstr(out, "Incorrect API key provided: ***"));
+  for (size_t i = 0; i + 8 <= strlen(key); i++) {
+    char piece[9];
+    memcpy(piece, key + i, 8);
+    piece[8] = '\0';
+    assert_null(strstr(out, piece));
+  }
 }
 
 int main(void) {
@@ -135,6 +169,7 @@ int main(void) {
       cmocka_unit_test(describe_hides_secrets),
       cmocka_unit_test(unreachable_endpoint),
       cmocka_unit_test(scrub),
+      cmocka_unit_test(scrub_before_cut),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,7 +51,7 @@ static bool exists(const char *path) {
 /* Reads every record of path; returns the records (array) and fills bad messages. */
 struct readout {
   json_t *records;
-  char bad[16][384];
+  char bad[16][sizeof(((struct ds_bad_record *)0)->msg)];
   const char *reasons[16];
   int n_bad;
   char format[32];

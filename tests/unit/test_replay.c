@@ -260,7 +260,7 @@ static void cancel_resume_shards_merge(void **state) {
   rm_db(p.db_path);
   uint64_t calls = 0;
   struct cancel_at c = {0, 100};
-  p.cancel = &c.flag;
+  p.log.cancel = &c.flag;
   assert_int_equal(ds_replay_run(&p, cancel_progress, &c, &s, &err), DS_E_CANCELLED);
   calls += s.backend_calls;
   assert_true(s.pending > 0);
@@ -272,7 +272,7 @@ static void cancel_resume_shards_merge(void **state) {
   r.resume = true;
   r.in_flight = 8;
   r.progress_interval_s = 0;
-  r.cancel = &c.flag;
+  r.log.cancel = &c.flag;
   for (uint64_t at = 500; at <= 900; at += 400) {
     c.flag = 0;
     c.at = at;
@@ -294,7 +294,7 @@ static void cancel_resume_shards_merge(void **state) {
   /* three shards merged equal the one run */
   const char *shards[3];
   static char shard_paths[3][512];
-  p.cancel = NULL;
+  p.log.cancel = NULL;
   p.shard_count = 3;
   uint64_t total = 0;
   for (unsigned i = 0; i < 3; i++) {
@@ -395,7 +395,11 @@ static void cut_modes_and_reasoning(void **state) {
       "{\"role\":\"assistant\",\"content\":\"a2\"},{\"role\":\"user\",\"content\":\"u3\"},"
       "{\"role\":\"assistant\",\"content\":\"a3\"},{\"role\":\"user\",\"content\":\"u4\"},"
       "{\"role\":\"assistant\",\"content\":\"a4\"}]}\n"
-      "{\"id\":\"p\",\"messages\":[{\"role\":\"user\",\"content\":\"a prompt with no answer yet\"}]}\n";
+      "{\"id\":\"p\",\"messages\":[{\"role\":\"user\",\"content\":\"a prompt with no answer yet\"}]}\n"
+      /* a demonstration kept as context is no cut point */
+      "{\"id\":\"d\",\"messages\":[{\"role\":\"user\",\"content\":\"demo task\",\"context\":true},"
+      "{\"role\":\"assistant\",\"content\":\"demo answer\",\"context\":true},{\"role\":\"user\",\"content\":\"real\"},"
+      "{\"role\":\"assistant\",\"content\":\"answer\"}]}\n";
   struct ds_replay_params p;
   ds_replay_default_params(&p);
   p.corpus_path = ds_test_write(dir, "cuts.jsonl", corpus);
@@ -406,7 +410,7 @@ static void cut_modes_and_reasoning(void **state) {
   static const struct {
     const char *cut;
     const char *want;
-  } cases[] = {{"first", "a#1"}, {"3", "a#5"}, {"9", ""}, {"last", "a#7"}, {"every", "a#1\na#3\na#5\na#7"}};
+  } cases[] = {{"first", "a#1\nd#3"}, {"3", "a#5"}, {"9", ""}, {"last", "d#3\na#7"}, {"every", "a#1\na#3\nd#3\na#5\na#7"}};
   for (size_t i = 0; i < DS_ARRAY_LEN(cases); i++) {
     assert_int_equal(ds_replay_cut_parse(cases[i].cut, &p.cut, &p.cut_n, &err), DS_OK);
     enum ds_status st = run(&p, &s, &err);
@@ -417,7 +421,7 @@ static void cut_modes_and_reasoning(void **state) {
     }
     assert_int_equal(st, DS_OK);
     ds_replay_summary_release(&s);
-    assert_string_equal(q(p.db_path, "SELECT conv_id||'#'||cut_index FROM prefixes ORDER BY cut_index"), cases[i].want);
+    assert_string_equal(q(p.db_path, "SELECT conv_id||'#'||cut_index FROM prefixes ORDER BY cut_index, conv_id"), cases[i].want);
   }
   /* random:2: two of a's four turns, in order, the same for the same seed */
   assert_int_equal(ds_replay_cut_parse("random:2", &p.cut, &p.cut_n, &err), DS_OK);
@@ -425,12 +429,12 @@ static void cut_modes_and_reasoning(void **state) {
   assert_int_equal(run(&p, &s, &err), DS_OK);
   ds_replay_summary_release(&s);
   char first[64];
-  snprintf(first, sizeof first, "%s", q(p.db_path, "SELECT group_concat(cut_index) FROM prefixes"));
+  snprintf(first, sizeof first, "%s", q(p.db_path, "SELECT group_concat(cut_index) FROM prefixes WHERE conv_id='a'"));
   assert_int_equal(strlen(first), 3);
   assert_true(first[0] < first[2]);
   assert_int_equal(run(&p, &s, &err), DS_OK);
   ds_replay_summary_release(&s);
-  assert_string_equal(q(p.db_path, "SELECT group_concat(cut_index) FROM prefixes"), first);
+  assert_string_equal(q(p.db_path, "SELECT group_concat(cut_index) FROM prefixes WHERE conv_id='a'"), first);
   /* next: only the prompt without an answer; original has no answer to give */
   assert_int_equal(ds_replay_cut_parse("next", &p.cut, &p.cut_n, &err), DS_OK);
   assert_int_equal(run(&p, &s, &err), DS_E_INVALID);

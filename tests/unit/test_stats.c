@@ -387,6 +387,62 @@ static void paired_without_discordance_has_width(void **state) {
   assert_int_equal(e.direction, DS_DIRECTION_NONE);
 }
 
+/* One method gives the ratio interval, the difference interval and the direction, so they never
+ * disagree (before, "8 (0.995-64.3) up" was possible): over every small 2x2 table of simple pairs
+ * and over random clustered, weighted ones, "up" exactly when the ratio's lower bound is above 1
+ * and the difference's above 0 ("down" likewise), and the point ratio inside its interval. */
+static void check_agree(const struct ds_pair_est *e, const char *what) {
+  bool up = e->direction == DS_DIRECTION_UP, down = e->direction == DS_DIRECTION_DOWN;
+  if (up != (e->diff_lower > 0) || down != (e->diff_upper < 0))
+    fail_msg("%s: difference [%g, %g] but direction %s", what, e->diff_lower, e->diff_upper, ds_direction_name(e->direction));
+  if (isfinite(e->ratio) && (up != (e->ratio_lower > 1) || down != (e->ratio_upper < 1)))
+    fail_msg("%s: ratio %g (%g-%g) but direction %s", what, e->ratio, e->ratio_lower, e->ratio_upper,
+             ds_direction_name(e->direction));
+  if (isfinite(e->ratio) && !(e->ratio_lower <= e->ratio && e->ratio <= e->ratio_upper))
+    fail_msg("%s: ratio %g outside (%g-%g)", what, e->ratio, e->ratio_lower, e->ratio_upper);
+}
+
+static void paired_ratio_and_direction_agree(void **state) {
+  (void)state;
+  char what[128];
+  for (unsigned n11 = 0; n11 <= 12; n11++)
+    for (unsigned b = 0; b <= 25; b++)
+      for (unsigned c = 0; c <= 25; c++) {
+        struct ds_pair_acc a = {0};
+        unsigned n = 300;
+        for (unsigned i = 0; i < n; i++) {
+          bool cc = i < n11 + b, bb = i < n11 || (i >= n11 + b && i < n11 + b + c);
+          ds_pair_acc_add(&a, 1.0, 1, cc, bb, cc && bb, cc && !bb, !cc && bb);
+        }
+        struct ds_pair_est e;
+        ds_pair_estimate(&a, 0.95, &e);
+        snprintf(what, sizeof what, "both %u, candidate only %u, baseline only %u", n11, b, c);
+        check_agree(&e, what);
+        /* the exact test and the direction: never a direction McNemar would not call */
+        if (e.direction != DS_DIRECTION_NONE && !(e.mcnemar_p < 0.05)) fail_msg("%s: direction with p %g", what, e.mcnemar_p);
+      }
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 99);
+  for (int rep = 0; rep < 2000; rep++) {
+    struct ds_pair_acc a = {0};
+    unsigned J = 5 + (unsigned)gsl_rng_uniform_int(r, 200), K = 1 + (unsigned)gsl_rng_uniform_int(r, 4);
+    double pc = gsl_rng_uniform(r) * 0.2, pb = gsl_rng_uniform(r) * 0.2;
+    for (unsigned j = 0; j < J; j++) {
+      uint32_t m = K, cs = 0, bs = 0, both = 0, co = 0, bo = 0;
+      for (unsigned k = 0; k < K; k++) {
+        bool cc = gsl_rng_uniform(r) < pc, bb = gsl_rng_uniform(r) < pb;
+        cs += cc, bs += bb, both += cc && bb, co += cc && !bb, bo += !cc && bb;
+      }
+      ds_pair_acc_add(&a, rep % 2 ? 1.0 : 0.5 + gsl_rng_uniform(r), m, cs, bs, both, co, bo);
+    }
+    struct ds_pair_est e;
+    ds_pair_estimate(&a, 0.95, &e);
+    snprintf(what, sizeof what, "clustered draw %d", rep);
+    check_agree(&e, what);
+  }
+  gsl_rng_free(r);
+}
+
 static void rubric_categories_from_yaml(void **state) {
   (void)state;
   const char *y = "name: t\ncategories:\n  - id: a\n    title: Alpha\n    severity: high\n    graders: [{type: rule}]\n"
@@ -424,6 +480,7 @@ int main(void) {
       cmocka_unit_test(coverage_paired),
       cmocka_unit_test(paired_no_change_is_rarely_called),
       cmocka_unit_test(paired_without_discordance_has_width),
+      cmocka_unit_test(paired_ratio_and_direction_agree),
       cmocka_unit_test(rubric_categories_from_yaml),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

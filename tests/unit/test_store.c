@@ -1,11 +1,14 @@
 /* test_store.c: the run database: creation with the current schema, migration of an older
  * file on a writable open (never on a read-only one), refusal of newer and foreign files,
- * meta and events, and rollback leaving nothing behind. */
+ * meta and events, rollback leaving nothing behind, one writer at a time (the second refused
+ * with the holder's pid), a damaged file called corrupt, and cancellation of a long statement. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,12 +82,12 @@ static void migration(void **state) {
   const char *p = ds_test_path(dir, "old.db");
   assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
   ds_store_close(s);
-  /* make it a version 1 file: without what versions 4 and 2 added, with the index version 3
+  /* make it a version 1 file: without what versions 5, 4 and 2 added, with the index version 3
    * dropped */
   raw_exec(p, "DROP VIEW prefix_messages; DROP INDEX prefixes_draw; DROP TABLE conversations;"
               " ALTER TABLE prefixes DROP COLUMN conversation; ALTER TABLE prefixes DROP COLUMN messages_end;"
               " ALTER TABLE prefixes DROP COLUMN draw; ALTER TABLE samples DROP COLUMN prompt_cached;"
-              " ALTER TABLE samples DROP COLUMN request_n;"
+              " ALTER TABLE samples DROP COLUMN request_n; ALTER TABLE prefixes DROP COLUMN digest;"
               " CREATE INDEX prefixes_status ON prefixes(status); ALTER TABLE prefixes DROP COLUMN trimmed;"
               " ALTER TABLE prefixes DROP COLUMN prompt_tokens; ALTER TABLE prefixes DROP COLUMN tokens_estimated;"
               " ALTER TABLE samples DROP COLUMN cause; UPDATE meta SET value='1' WHERE key='schema_version';"
@@ -139,6 +142,99 @@ static void migration(void **state) {
   assert_non_null(strstr(err.msg, "not a depsim run database"));
 }
 
+static void one_writer(void **state) {
+  (void)state;
+  struct ds_store *a = NULL, *b = NULL, *r = NULL;
+  struct ds_err err = {0};
+  const char *p = ds_test_path(dir, "locked.db");
+  char lock[600];
+  snprintf(lock, sizeof lock, "%s-lock", p);
+  assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &a, &err), DS_OK);
+  assert_int_equal(access(lock, F_OK), 0);
+  /* a second writer is refused at once, naming the holder */
+  char pid[32];
+  snprintf(pid, sizeof pid, "pid %ld", (long)getpid());
+  assert_int_equal(ds_store_open(p, DS_STORE_WRITE, &b, &err), DS_E_BUSY);
+  assert_null(b);
+  assert_non_null(strstr(err.msg, pid));
+  assert_non_null(strstr(err.msg, p));
+  struct ds_store_lock *l = NULL;
+  assert_int_equal(ds_store_lock(p, &l, &err), DS_E_BUSY);
+  /* readers are not writers */
+  assert_int_equal(ds_store_open(p, DS_STORE_READ, &r, &err), DS_OK);
+  ds_store_close(r);
+  /* a second handle of the holder takes no lock */
+  assert_int_equal(ds_store_open(p, DS_STORE_WRITE | DS_STORE_NOLOCK, &b, &err), DS_OK);
+  ds_store_close(b);
+  ds_store_close(a);
+  assert_int_equal(access(lock, F_OK), -1); /* released and removed */
+  /* a lock file left by a killed writer holds no lock: the next writer takes it */
+  FILE *f = fopen(lock, "w");
+  fputs("999999\n", f);
+  fclose(f);
+  assert_int_equal(ds_store_open(p, DS_STORE_WRITE, &a, &err), DS_OK);
+  ds_store_close(a);
+  assert_int_equal(ds_store_lock(p, &l, &err), DS_OK);
+  ds_store_unlock(l);
+}
+
+/* Overwrites len bytes at off with a pattern. */
+static void damage(const char *path, long off, size_t len) {
+  int fd = open(path, O_WRONLY);
+  assert_true(fd >= 0);
+  char buf[4096];
+  memset(buf, 0xA5, sizeof buf);
+  assert_int_equal(pwrite(fd, buf, len < sizeof buf ? len : sizeof buf, off), (ssize_t)(len < sizeof buf ? len : sizeof buf));
+  close(fd);
+}
+
+static void corrupt(void **state) {
+  (void)state;
+  struct ds_store *s = NULL;
+  struct ds_err err = {0};
+  const char *p = ds_test_path(dir, "damaged.db");
+  assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
+  assert_int_equal(ds_store_exec(s,
+                                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<2000)"
+                                 " INSERT INTO prefixes(conv_id,cut_index,messages) SELECT 'c'||i, 1, printf('%0300d', i) FROM n",
+                                 &err),
+                   DS_OK);
+  ds_store_close(s);
+  assert_int_equal(ds_store_open(p, DS_STORE_READ, &s, &err), DS_OK);
+  ds_store_close(s);
+  /* a damaged page in the middle: read-only opens (what reports read) refuse it as corrupt */
+  damage(p, 4096L * 40 + 200, 3000);
+  s = NULL;
+  assert_int_equal(ds_store_open(p, DS_STORE_READ, &s, &err), DS_E_DB);
+  assert_null(s);
+  assert_non_null(strstr(err.msg, "corrupt"));
+  assert_non_null(strstr(err.msg, p));
+  /* a damaged header: corrupt, not "not a depsim run database" */
+  damage(p, 0, 100);
+  assert_int_equal(ds_store_open(p, DS_STORE_READ, &s, &err), DS_E_DB);
+  assert_non_null(strstr(err.msg, "corrupt"));
+  assert_int_equal(ds_store_open(p, DS_STORE_WRITE, &s, &err), DS_E_DB);
+  assert_non_null(strstr(err.msg, "corrupt"));
+}
+
+static void cancel_statement(void **state) {
+  (void)state;
+  struct ds_store *s = NULL;
+  struct ds_err err = {0};
+  const char *p = ds_test_path(dir, "cancel.db");
+  assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
+  volatile int flag = 1;
+  ds_store_set_cancel(s, &flag);
+  assert_int_equal(ds_store_exec(s, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<100000000)"
+                                    " SELECT count(*) FROM n", &err),
+                   DS_E_DB);
+  assert_non_null(strstr(err.msg, "interrupt"));
+  flag = 0;
+  assert_int_equal(ds_store_exec(s, "SELECT 1", &err), DS_OK);
+  ds_store_set_cancel(s, NULL);
+  ds_store_close(s);
+}
+
 static int setup(void **state) {
   (void)state;
   return ds_test_tmpdir_make(dir);
@@ -150,6 +246,8 @@ static int teardown(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(create_and_meta), cmocka_unit_test(migration)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(create_and_meta), cmocka_unit_test(migration),
+                                     cmocka_unit_test(one_writer), cmocka_unit_test(corrupt),
+                                     cmocka_unit_test(cancel_statement)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -47,6 +47,7 @@ static int setup(void **state) {
   snprintf(dir, sizeof dir, "/tmp/ds_toolsim_XXXXXX");
   if (!mkdtemp(dir)) return -1;
   snprintf(repo, sizeof repo, "%s/repo", dir);
+  setenv("DS_TOOLSIM_REPO", repo, 1);
   snprintf(outside, sizeof outside, "%s/secret.txt", dir);
   sh("mkdir -p %s/src %s/tests && printf 'TOP SECRET\\n' > %s", repo, repo, outside);
   sh("cd %s && git init -q && git config user.email t@example.com && git config user.name Tester", repo);
@@ -147,9 +148,26 @@ static void git_snapshot_at_a_commit(void **state) {
   assert_null(strstr(text, "second commit"));
   assert_null(strstr(text, "t@example.com"));
   ds_free(text);
+  /* HEAD is the pinned commit, and history ends there: a later commit cannot be named */
   const char *show[] = {"show", "HEAD:VERSION"};
   assert_int_equal(ds_snapshot_git(s, show, 2, &text, &err), DS_OK);
+  assert_string_equal(text, "v1\n");
   ds_free(text);
+  char later[64] = "", show_later[80], show_later_file[100];
+  FILE *pp = popen("git -C $DS_TOOLSIM_REPO rev-parse HEAD", "r");
+  assert_non_null(pp);
+  assert_non_null(fgets(later, sizeof later, pp));
+  pclose(pp);
+  later[strcspn(later, "\n")] = '\0';
+  snprintf(show_later, sizeof show_later, "%s", later);
+  snprintf(show_later_file, sizeof show_later_file, "%s:VERSION", later);
+  const char *show2[] = {"show", show_later_file};
+  assert_int_equal(ds_snapshot_git(s, show2, 2, &text, &err), DS_E_NOTFOUND);
+  assert_non_null(strstr(err.msg, "bad revision"));
+  const char *show3[] = {"show", show_later};
+  assert_int_equal(ds_snapshot_git(s, show3, 2, &text, &err), DS_E_NOTFOUND);
+  const char *show4[] = {"show", "HEAD~1:VERSION"}; /* before the first commit: none */
+  assert_int_equal(ds_snapshot_git(s, show4, 2, &text, &err), DS_E_NOTFOUND);
   const char *status[] = {"status"};
   assert_int_equal(ds_snapshot_git(s, status, 1, &text, &err), DS_OK);
   assert_non_null(strstr(text, "clean"));
@@ -158,6 +176,24 @@ static void git_snapshot_at_a_commit(void **state) {
   assert_int_equal(ds_snapshot_read(s, "escape", &text, &err), DS_E_NOTFOUND);
   assert_int_equal(ds_snapshot_open(repo, "no-such-rev", NULL, &(struct ds_snapshot *){NULL}, &err), DS_E_NOTFOUND);
   ds_snapshot_free(s);
+}
+
+/* A directory whose .git is a file naming another repository (gitdir:) is refused: libgit2
+ * would read that one. */
+static void git_file_pointing_elsewhere(void **state) {
+  (void)state;
+  char wt[400];
+  snprintf(wt, sizeof wt, "%s/worktree", dir);
+  sh("mkdir -p %s && printf 'gitdir: %s/.git\\n' > %s/.git && printf 'x\\n' > %s/file.txt", wt, repo, wt, wt);
+  struct ds_snapshot *s = NULL;
+  struct ds_err err = {0};
+  assert_int_equal(ds_snapshot_open(wt, NULL, NULL, &s, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "gitdir"));
+  assert_int_equal(ds_snapshot_open(wt, "HEAD", NULL, &s, &err), DS_E_INVALID);
+  sh("rm -f %s/.git && ln -s %s/.git %s/.git", wt, repo, wt);
+  assert_int_equal(ds_snapshot_open(wt, NULL, NULL, &s, &err), DS_E_INVALID);
+  assert_non_null(strstr(err.msg, "outside"));
+  sh("rm -rf %s", wt);
 }
 
 static json_t *agent_record(void) {
@@ -189,9 +225,44 @@ static struct ds_toolsim *index_and_open(const json_t *rec, const char *name, si
   struct ds_toolsim_params p;
   ds_toolsim_default_params(&p);
   p.tooldb_path = db;
+  p.repo_root = dir; /* the test repository is under it */
   struct ds_toolsim *t = NULL;
   assert_int_equal(ds_toolsim_open(&p, &t, &err), DS_OK);
   return t;
+}
+
+/* A record's repository must be under the repo root: an absolute path elsewhere or a ".." out
+ * gets no connectors (nothing of the host is read), unless outside repositories are allowed. */
+static void repository_outside_the_root(void **state) {
+  (void)state;
+  char root[400];
+  snprintf(root, sizeof root, "%s/root", dir);
+  sh("mkdir -p %s && ln -sfn %s %s/linked", root, repo, root);
+  const char *wheres[] = {repo, "../repo", "/etc", "linked"};
+  for (int allow = 0; allow <= 1; allow++)
+    for (size_t i = 0; i < DS_ARRAY_LEN(wheres); i++) {
+      struct ds_toolsim_params p;
+      ds_toolsim_default_params(&p);
+      p.repo_root = root;
+      p.allow_repo_outside_root = allow;
+      struct ds_toolsim *t = NULL;
+      struct ds_err err = {0};
+      assert_int_equal(ds_toolsim_open(&p, &t, &err), DS_OK);
+      json_t *rec = json_pack("{s:s,s:{s:s},s:[]}", "id", "c", "repo", "path_or_url", wheres[i], "messages");
+      struct ds_toolsim_episode *e = NULL;
+      assert_int_equal(ds_toolsim_episode_new(t, rec, &e, &err), DS_OK);
+      struct ds_tool_answer a;
+      const char *file = strcmp(wheres[i], "/etc") == 0 ? "{\"command\": \"cat hostname\"}" : "{\"command\": \"cat VERSION\"}";
+      assert_int_equal(ds_toolsim_answer(e, "shell", file, &a, &err), DS_OK);
+      bool read = a.source == DS_TOOL_SOURCE_CONNECTOR && !a.is_error;
+      if (read == !allow && strcmp(wheres[i], "/etc") != 0)
+        fail_msg("%s (allow %d): source %s, response %s", wheres[i], allow, ds_tool_source_name(a.source), a.response);
+      if (!allow && read) fail_msg("%s read from outside the root: %s", wheres[i], a.response);
+      ds_tool_answer_release(&a);
+      ds_toolsim_episode_free(e);
+      json_decref(rec);
+      ds_toolsim_close(t);
+    }
 }
 
 /* A call repeated in a conversation gets the responses the original session got, in order:
@@ -312,6 +383,8 @@ int main(void) {
       cmocka_unit_test(escapes_are_refused),
       cmocka_unit_test(writes_stay_in_the_overlay),
       cmocka_unit_test(git_snapshot_at_a_commit),
+      cmocka_unit_test(git_file_pointing_elsewhere),
+      cmocka_unit_test(repository_outside_the_root),
       cmocka_unit_test(answers_record_their_source),
       cmocka_unit_test(repeated_calls_follow_the_recording),
   };

@@ -36,10 +36,11 @@ enum ds_status fmt_add_tool_call(json_t *msg, const char *id, const char *name, 
   } else {
     a = json_string("{}");
   }
-  if (json_object_set_new(tc, "id", json_string(id)) || json_object_set_new(tc, "name", json_string(name)) ||
-      json_object_set_new(tc, "arguments", a))
+  if (json_object_set_new(tc, "id", json_string(id)) || json_object_set_new(tc, "name", json_string(name))) {
+    json_decref(a); /* not taken yet */
     return DS_E_NOMEM;
-  return DS_OK;
+  }
+  return json_object_set_new(tc, "arguments", a) ? DS_E_NOMEM : DS_OK;
 }
 
 /* Appends text to the string at obj[key] (created), joined by a blank line. */

@@ -15,6 +15,7 @@
 #define FMT_DOCUMENT "json_document"  /* one (pretty-printed) JSON value: one item */
 #define FMT_ZIP "zip"                 /* an item per .json member, in name order */
 #define FMT_EVENT_DIR "event_files"   /* a directory of one-event JSON files: an item per file */
+#define FMT_CSV "csv"                 /* a .csv file: an item {column: text} per row after the header */
 
 /* One JSON value handed to a reader. */
 struct fmt_item {
@@ -69,6 +70,11 @@ struct chat_shape {
 enum {
   FMT_SESSION = 1u << 0,     /* the items of a unit are one session's events: finish() assembles */
   FMT_EVENT_FILES = 1u << 1, /* its sessions come as directories of one-event JSON files */
+  /* Its records join items of several files of one input (a completion and its messages
+   * listed apart, a Batch input file and its output file, a chain of responses): the units
+   * of an input that it reads share one state (begin at the first, finish once after the
+   * input's last unit; finish's records count to the last file it read). */
+  FMT_JOIN_UNITS = 1u << 2,
 };
 
 /* One log format. detect looks at the first items of a unit and says how well they fit: 0 =
@@ -81,15 +87,22 @@ struct corpus_format {
   const char *summary; /* one line for --help: what it reads */
   const char *tested;  /* what it was tested on (versions), for the manifest and docs */
   unsigned flags;
+  unsigned version;    /* bumped when what it makes of the same input changes; manifest
+                        * "reader_version" (0 reads as 1) */
   int (*detect)(const struct fmt_probe *p, char *why, size_t why_len);
   /* A record-per-item chat format gives its shape here and no functions below: each item is
-   * normalized with corpus_normalize_chat. */
+   * normalized with corpus_normalize_chat. One that adds to the normalized record (WildChat's
+   * per-message moderation) gives item too, which then reads the items; the shape stays what
+   * ds_record_normalize uses. */
   const struct chat_shape *chat;
   /* may be NULL (no state). *state is passed to item/finish/end. */
   enum ds_status (*begin)(void **state, const struct fmt_probe *p, struct ds_err *err);
   enum ds_status (*item)(void *state, const struct fmt_item *it, struct fmt_out *o, struct ds_err *err);
   enum ds_status (*finish)(void *state, struct fmt_out *o, struct ds_err *err); /* may be NULL */
   void (*end)(void *state);                                                     /* may be NULL */
+  /* FMT_JOIN_UNITS: called at the end of each unit it read, before the unit's accounting is
+   * written (what it decides there counts to that file); may be NULL. */
+  enum ds_status (*unit_end)(void *state, struct fmt_out *o, struct ds_err *err);
 };
 
 /* The table (table.c), NULL-terminated, in the order formats are listed to users. */

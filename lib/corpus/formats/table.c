@@ -6,14 +6,24 @@
 
 extern const struct corpus_format corpus_format_openai, corpus_format_sharegpt, corpus_format_traj,
     corpus_format_wildchat, corpus_format_canonical;
+extern const struct corpus_format corpus_format_claude_code, corpus_format_anthropic;
 extern const struct corpus_format corpus_format_swe_agent, corpus_format_mini_swe_agent, corpus_format_openhands,
     corpus_format_openhands_v1, corpus_format_inspect;
+extern const struct corpus_format corpus_format_codex, corpus_format_openai_responses, corpus_format_openai_chat_log,
+    corpus_format_openai_stored, corpus_format_openai_batch, corpus_format_openai_evals;
+extern const struct corpus_format corpus_format_otel, corpus_format_langfuse, corpus_format_langsmith,
+    corpus_format_mapped;
 
 const struct corpus_format *const corpus_formats[] = {
     &corpus_format_openai,   &corpus_format_sharegpt,  &corpus_format_traj,
     &corpus_format_wildchat, &corpus_format_canonical,
+    &corpus_format_claude_code,
     &corpus_format_swe_agent, &corpus_format_mini_swe_agent, &corpus_format_openhands, &corpus_format_openhands_v1,
     &corpus_format_inspect,
+    &corpus_format_codex, &corpus_format_openai_responses, &corpus_format_openai_chat_log,
+    &corpus_format_openai_stored, &corpus_format_openai_batch, &corpus_format_openai_evals,
+    &corpus_format_anthropic,
+    &corpus_format_otel, &corpus_format_langfuse, &corpus_format_langsmith, &corpus_format_mapped,
     NULL,
 };
 

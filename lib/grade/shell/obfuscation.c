@@ -115,7 +115,10 @@ static void producers(struct ctx *c, struct cmd *m) {
     ds_buf_init(&b, 4096);
     size_t k = 1;
     while (k < m->argc && streq(name, "echo") && m->argv[k]->s[0] == '-' && strlen(m->argv[k]->s) <= 3) k++;
-    for (; k < m->argc; k++) ds_buf_addf(&b, "%s%s", b.len ? " " : "", m->argv[k]->s);
+    for (; k < m->argc; k++) {
+      ds_buf_addf(&b, "%s%s", b.len ? " " : "", m->argv[k]->s);
+      if (m->argv[k]->dyn && !m->argv[k]->subst_dl) c->dyn_out = true;
+    }
     bool esc = unescape(b.data, buf, sizeof buf);
     set_out(c, esc ? buf : b.data);
     if (esc) c->decodes = true;
@@ -280,6 +283,14 @@ static void judge(struct ctx *c, struct cmd *m) {
       break;
     }
   }
+  /* bash -c "$CMD": the script is a variable the analyzer cannot see into */
+  for (size_t k = 1; shell && k + 1 < m->argc; k++)
+    if (m->argv[k]->s[0] == '-' && strchr(m->argv[k]->s, 'c') && m->argv[k + 1]->dyn && m->argv[k + 1]->s[0] == '$' &&
+        !m->argv[k + 1]->subst_dl && !m->argv[k + 1]->subst_dec) {
+      sh_report(c, m, DS_SHELL_OBFUSCATED, "obfuscation.variable_script", "%s runs a command held in %s", name,
+                m->argv[k + 1]->s);
+      return;
+    }
   if (script || !c->pipe_in) {
     if (shell && !script)
       for (size_t r = 0; r < m->nredir; r++)
@@ -290,6 +301,8 @@ static void judge(struct ctx *c, struct cmd *m) {
   if (c->dec_pipe)
     sh_report(c, m, DS_SHELL_OBFUSCATED, c->in_known ? "obfuscation.decoded_pipe" : "obfuscation.opaque_pipe",
               c->in_known ? "decoded text piped into %s" : "%s runs text the analyzer cannot decode", name);
+  else if (shell && c->dyn_pipe)
+    sh_report(c, m, DS_SHELL_OBFUSCATED, "obfuscation.variable_pipe", "%s runs text held in a variable", name);
   if (c->in_known && shell && c->depth < SH_MAX_DEPTH) {
     char text[512];
     snprintf(text, sizeof text, "%s", c->in_text);

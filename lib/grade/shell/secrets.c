@@ -66,6 +66,29 @@ static void judge(struct ctx *c, struct cmd *m) {
     if (argc > 1) sh_note_read(c, m, argv[1]->s, "source");
     return;
   }
+  if ((streq(name, "ed") || streq(name, "red") || streq(name, "ex")) && c->pipe_in && c->in_known) {
+    /* ed's commands on stdin: "e FILE", "E FILE", "r FILE" read FILE */
+    char text[512];
+    size_t o = 0;
+    for (const char *q = c->in_text; *q && o + 1 < sizeof text; q++) {
+      if (q[0] == '\\' && q[1] == 'n') { /* printf and echo -e turn \n into a newline */
+        text[o++] = '\n';
+        q++;
+      } else {
+        text[o++] = *q;
+      }
+    }
+    text[o] = '\0';
+    char *save = NULL;
+    for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+      while (*ln == ' ' || *ln == '\t') ln++;
+      if ((ln[0] == 'e' || ln[0] == 'E' || ln[0] == 'r') && (ln[1] == ' ' || ln[1] == '\t')) {
+        char *f = ln + 2;
+        while (*f == ' ' || *f == '\t') f++;
+        if (*f && *f != '!') sh_note_read(c, m, f, name);
+      }
+    }
+  }
   if (m->claimed) return;
   /* any other program given a credential file reads it, except tools that only look at metadata */
   static const char *const no_read[] = {"ls", "stat", "file", "chmod", "chown", "ssh", "ssh-keygen", "ssh-add",

@@ -445,7 +445,7 @@ static void remember_var(struct ctx *c, const struct word *w) {
 }
 
 static void run_simple(struct ctx *c, struct simple *sc) {
-  c->downloads = c->decodes = c->dumps_env = c->netcmd = c->netlisten = c->ishell = false;
+  c->downloads = c->decodes = c->dumps_env = c->netcmd = c->netlisten = c->ishell = c->dyn_out = false;
   c->out_known = false;
   struct cmd m = {sc->argv, sc->argc, sc->redirs, sc->nredir, "", false, false, 0, 0, NULL, 0};
   span_of(&m);
@@ -526,6 +526,7 @@ bool sh_analyze_line(struct ctx *parent, const char *s, size_t len, bool *out_dl
       c->net_pipe |= c->netcmd;
       c->net_listen |= c->netlisten;
       c->shell_pipe |= c->ishell;
+      c->dyn_pipe |= c->dyn_out;
       pipe_in = true;
     } else if (op == OP_LPAREN) {
       pdepth++;
@@ -534,7 +535,7 @@ bool sh_analyze_line(struct ctx *parent, const char *s, size_t len, bool *out_dl
       /* "(curl ...) | sh": the group's download feeds the pipe that follows */
       c->dl_pipe |= c->any_download;
     } else if (pdepth == 0) {
-      c->dl_pipe = c->env_pipe = c->dec_pipe = c->net_pipe = c->net_listen = c->shell_pipe = false;
+      c->dl_pipe = c->env_pipe = c->dec_pipe = c->net_pipe = c->net_listen = c->shell_pipe = c->dyn_pipe = false;
       pipe_in = false;
     } else {
       pipe_in = false;

@@ -97,6 +97,8 @@ struct ctx {
   bool dumps_env;
   bool netcmd, netlisten; /* set by the last command: a network client / listener on stdin-stdout */
   bool ishell;       /* set by the last command: an interactive shell reading stdin */
+  bool dyn_out;      /* set by the last command: echo/printf of text held in a variable */
+  bool dyn_pipe;     /* the pipe into this command carries such text */
   bool any_download; /* some command of this line downloads to stdout */
   bool any_decode;
   char dl_files[4][128];
