@@ -23,7 +23,11 @@ struct ds_backend_params {
    * "llama:path/model.gguf?ctx=4096&parallel=8", "file:completions.jsonl". Borrowed
    * during ds_backend_open only. Query parameters override the fields below. */
   const char *spec;
-  unsigned max_in_flight;   /* requests in flight at once (openai; llama: parallel slots) */
+  unsigned max_in_flight;   /* requests in flight at once (openai; llama: parallel slots). The openai
+                             * backend finds the level itself (adaptive concurrency) unless its spec
+                             * gives max_in_flight=N or in_flight_fixed is set */
+  bool in_flight_fixed;     /* max_in_flight is the caller's (a --in-flight on the command line): it
+                             * wins over the spec's max_in_flight and turns adaptation off */
   double timeout_s;         /* per-request deadline including retries */
   double attempt_timeout_s; /* one HTTP attempt */
   unsigned max_attempts;    /* retries stop here */
@@ -119,6 +123,15 @@ enum ds_prefill_share { DS_SHARE_NONE = 0, DS_SHARE_CHOICES = 1, DS_SHARE_CACHE 
 DS_API const char *ds_prefill_share_name(enum ds_prefill_share s); /* "none", "choices", "cache" */
 DS_API enum ds_prefill_share ds_backend_prefill_share(struct ds_backend *b, char *why, size_t why_len);
 DS_API unsigned ds_backend_in_flight(const struct ds_backend *b);
+/* Adaptive concurrency (openai): requests in flight allowed now, and why. level changes as the
+ * backend learns the server's latency; changes counts the changes so far. */
+struct ds_concurrency {
+  bool adaptive;
+  unsigned level, max;
+  uint64_t changes;
+  char why[256];
+};
+DS_API void ds_backend_concurrency(const struct ds_backend *b, struct ds_concurrency *out);
 DS_API unsigned ds_backend_capacity(const struct ds_backend *b);
 /* The spec with secrets removed, for run databases and reports. Borrowed until close. */
 DS_API const char *ds_backend_describe(const struct ds_backend *b);

@@ -120,6 +120,14 @@ enum ds_status ds_backend_poll(struct ds_backend *b, int timeout_ms, ds_done_fn 
 
 unsigned ds_backend_in_flight(const struct ds_backend *b) { return b ? b->ops->in_flight(b) : 0; }
 
+void ds_backend_concurrency(const struct ds_backend *b, struct ds_concurrency *out) {
+  memset(out, 0, sizeof *out);
+  if (!b) return;
+  out->level = out->max = b->capacity;
+  snprintf(out->why, sizeof out->why, "fixed at %u in flight", b->capacity);
+  if (b->ops->concurrency) b->ops->concurrency(b, out);
+}
+
 const char *ds_prefill_share_name(enum ds_prefill_share s) {
   switch (s) {
   case DS_SHARE_CHOICES: return "choices";

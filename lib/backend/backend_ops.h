@@ -20,6 +20,7 @@ struct ds_backend_ops {
                                  unsigned *out_n, struct ds_err *err);           /* may be NULL */
   void (*close)(struct ds_backend *b);                                          /* may be NULL */
   enum ds_prefill_share (*prefill_share)(struct ds_backend *b, char *why, size_t why_len); /* may be NULL */
+  void (*concurrency)(const struct ds_backend *b, struct ds_concurrency *out);             /* may be NULL */
   bool messages_json; /* submit takes req->messages_json as is; otherwise it is parsed first */
 };
 

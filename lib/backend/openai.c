@@ -51,6 +51,9 @@ struct openai {
   char share_why[240];
 };
 
+/* The ceiling of adaptive concurrency: beyond it a server on one machine only queues. */
+#define OA_AUTO_MAX_IN_FLIGHT 256
+
 static void oareq_free(struct oareq *q) {
   if (!q) return;
   ds_result_release(&q->res);
@@ -292,7 +295,22 @@ static enum ds_status oa_open(struct ds_backend *b, const char *rest, const stru
       .drop = drop_req,
   };
   double v;
-  if (spec_num(rest, "max_in_flight", &v, err, &st) && !st) hpp.max_in_flight = v >= 1 ? (unsigned)v : 1;
+  /* concurrency: the caller's fixed number (--in-flight) wins; else the spec's number; else
+   * (max_in_flight=auto or nothing) found by the pool, up to 256 */
+  char *mif = backend_spec_param(rest, "max_in_flight", 0);
+  bool mif_auto = !mif || strcmp(mif, "auto") == 0;
+  ds_free(mif);
+  if (p->in_flight_fixed) {
+    hpp.max_in_flight = p->max_in_flight ? p->max_in_flight : 1;
+    if (!mif_auto && spec_num(rest, "max_in_flight", &v, err, &st) && !st && (unsigned)v != hpp.max_in_flight)
+      ds_logf(&p->log, DS_LOG_INFO, "%u requests in flight as given (the spec's max_in_flight=%g is overridden)",
+              hpp.max_in_flight, v);
+  } else if (mif_auto) {
+    hpp.adaptive = true;
+    hpp.max_in_flight = OA_AUTO_MAX_IN_FLIGHT;
+  } else if (spec_num(rest, "max_in_flight", &v, err, &st) && !st) {
+    hpp.max_in_flight = v >= 1 ? (unsigned)v : 1;
+  }
   if (spec_num(rest, "timeout", &v, err, &st) && !st) hpp.timeout_s = v;
   if (spec_num(rest, "attempt_timeout", &v, err, &st) && !st) hpp.attempt_timeout_s = v;
   if (spec_num(rest, "max_attempts", &v, err, &st) && !st) hpp.max_attempts = v >= 1 ? (unsigned)v : 1;
@@ -317,7 +335,7 @@ static enum ds_status oa_open(struct ds_backend *b, const char *rest, const stru
   if (!(oa->eps = ds_calloc(n_eps, sizeof *oa->eps))) goto nomem;
   oa->n_eps = n_eps;
   for (size_t i = 0; i < n_eps; i++) oa->eps[i].llama = oa->eps[i].choices = -1;
-  b->capacity = hpp.max_in_flight;
+  b->capacity = http_pool_capacity(oa->pool);
   b->params.max_in_flight = hpp.max_in_flight;
   b->params.timeout_s = hpp.timeout_s;
   b->params.attempt_timeout_s = hpp.attempt_timeout_s;
@@ -537,7 +555,19 @@ static enum ds_status oa_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *
                               struct ds_err *err) {
   struct openai *oa = b->impl;
   struct trampoline t = {done, ud};
-  return http_pool_poll(oa->pool, timeout_ms, oa_done, &t, err);
+  enum ds_status st = http_pool_poll(oa->pool, timeout_ms, oa_done, &t, err);
+  b->capacity = http_pool_capacity(oa->pool); /* follows the adaptive level */
+  return st;
+}
+
+static void oa_concurrency(const struct ds_backend *b, struct ds_concurrency *out) {
+  const struct openai *oa = b->impl;
+  const struct net_limit *l = http_pool_limiter(oa->pool);
+  out->adaptive = l->adaptive;
+  out->level = l->adaptive ? l->base : l->level; /* the settled level, not a probe's */
+  out->max = l->max;
+  out->changes = l->changes;
+  snprintf(out->why, sizeof out->why, "%s", l->why);
 }
 
 static unsigned oa_in_flight(const struct ds_backend *b) {
@@ -728,5 +758,6 @@ const struct ds_backend_ops ds_openai_ops = {
     .count_tokens = oa_count_tokens,
     .close = oa_close,
     .prefill_share = oa_prefill_share,
+    .concurrency = oa_concurrency,
     .messages_json = true,
 };

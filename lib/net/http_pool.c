@@ -29,6 +29,7 @@ struct hreq {
   size_t body_len;
   enum req_state state;
   double t_submit, deadline, next_at;
+  double t_attempt;    /* start of the current attempt (its latency feeds the limiter) */
   unsigned attempts;
   int ep;              /* endpoint of the current/last attempt, -1 none */
   int pin;             /* the only endpoint it may go to, -1 any */
@@ -62,6 +63,7 @@ struct http_pool {
   unsigned char *fd_state; /* per descriptor: FD_NONE, FD_WANTED, FD_IDLE (still in epfd) */
   size_t n_fd;
   double curl_timer;    /* when curl wants a timeout call; INFINITY: none */
+  struct net_limit lim; /* attempts in flight at once (adaptive or fixed) */
 };
 
 /* The longest run of s[i..] that is a piece of secret (any offset in it). */
@@ -200,6 +202,8 @@ enum ds_status http_pool_new(const struct http_pool_params *p, const char *const
   if (hp->p.timeout_s <= 0) hp->p.timeout_s = 600;
   if (hp->p.attempt_timeout_s <= 0) hp->p.attempt_timeout_s = hp->p.timeout_s;
   hp->check = check;
+  net_limit_init(&hp->lim, hp->p.adaptive, hp->p.start_in_flight ? hp->p.start_in_flight : 4, hp->p.max_in_flight,
+                 ds_now_mono());
   hp->rng = ds_mix64((uint64_t)(ds_now_mono() * 1e9) ^ (uint64_t)(uintptr_t)hp);
   enum ds_status st = DS_OK;
   hp->eps = ds_calloc(n, sizeof *hp->eps);
@@ -293,6 +297,14 @@ void http_pool_free(struct http_pool *hp) {
 }
 
 unsigned http_pool_in_flight(const struct http_pool *hp) { return (unsigned)hp->n_reqs; }
+
+unsigned http_pool_capacity(const struct http_pool *hp) {
+  if (!hp->lim.adaptive) return hp->p.max_in_flight;
+  unsigned extra = hp->lim.level / 4 > 2 ? hp->lim.level / 4 : 2, c = hp->lim.level + extra;
+  return c < hp->p.max_in_flight ? c : hp->p.max_in_flight;
+}
+
+const struct net_limit *http_pool_limiter(const struct http_pool *hp) { return &hp->lim; }
 size_t http_pool_n_endpoints(const struct http_pool *hp) { return hp->n_eps; }
 const char *http_pool_endpoint(const struct http_pool *hp, size_t i) {
   return i < hp->n_eps ? hp->eps[i].shown : NULL;
@@ -437,6 +449,7 @@ static enum ds_status start_attempt(struct http_pool *hp, struct hreq *r, int ep
   r->state = REQ_ACTIVE;
   r->ep = ep;
   r->attempts++;
+  r->t_attempt = now;
   e->outstanding++;
   if (e->down) e->probing = true;
   hp->n_active++;
@@ -527,6 +540,8 @@ static void on_attempt_done(struct http_pool *hp, struct hreq *r, CURLcode cc, d
   r->http_status = (int)code;
   double retry_after = ra > 0 ? (double)ra : 0;
   if (retry_after > 86400) retry_after = 86400;
+  if (net_limit_sample(&hp->lim, now, now - r->t_attempt, cc == CURLE_OK ? (int)code : 0, e->shown))
+    ds_logf(&hp->p.log, DS_LOG_DEBUG, "%s", hp->lim.why);
 
   if (cc != CURLE_OK) {
     bool timed_out = cc == CURLE_OPERATION_TIMEDOUT;
@@ -604,6 +619,10 @@ static double schedule(struct http_pool *hp, double now) {
     }
     if (r->next_at > now) {
       if (r->next_at < wake) wake = r->next_at;
+      if (r->deadline < wake) wake = r->deadline;
+      continue;
+    }
+    if (hp->n_active >= hp->lim.level) { /* starts once an attempt ends */
       if (r->deadline < wake) wake = r->deadline;
       continue;
     }

@@ -5,11 +5,15 @@
 #define DS_NET_HTTP_POOL_H
 
 #include "base/base.h"
+#include "net/limit.h"
 
 struct http_pool;
 
 struct http_pool_params {
   unsigned max_in_flight;      /* requests held at once (submit fails past it) */
+  bool adaptive;               /* attempts in flight found by net_limit (limit.h), at most
+                                  max_in_flight; else max_in_flight of them at once */
+  unsigned start_in_flight;    /* adaptive: where it starts (0: 4) */
   double timeout_s;            /* per-request deadline, retries included */
   double attempt_timeout_s;    /* one attempt */
   unsigned max_attempts;       /* >= 1 */
@@ -58,6 +62,11 @@ enum ds_status http_pool_submit_to(struct http_pool *hp, int ep, const char *pat
 enum ds_status http_pool_poll(struct http_pool *hp, int timeout_ms, http_done_fn *done, void *ud,
                               struct ds_err *err);
 unsigned http_pool_in_flight(const struct http_pool *hp);
+/* Requests worth holding now: max_in_flight, or with adaptive concurrency the level plus a
+ * little to start the moment an attempt ends. */
+unsigned http_pool_capacity(const struct http_pool *hp);
+/* The concurrency limiter (level, changes, why), borrowed until free. */
+const struct net_limit *http_pool_limiter(const struct http_pool *hp);
 size_t http_pool_n_endpoints(const struct http_pool *hp);
 /* Base URL of endpoint i without user info (borrowed until free). */
 const char *http_pool_endpoint(const struct http_pool *hp, size_t i);

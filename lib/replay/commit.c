@@ -197,8 +197,16 @@ static enum ds_status finalize_prefix(struct rp_sink *s, const struct rp_done *d
 /* One transaction with every sample of the group and the final status of the prefixes it
  * completes. r is given only on the main thread (agentic episodes are stored from it). */
 static enum ds_status group_write(struct rp_sink *s, struct replay *r, struct rp_done *done, size_t n,
-                                  int64_t mark, const char *now, struct ds_err *err) {
+                                  int64_t mark, const json_t *events, const char *now, struct ds_err *err) {
   enum ds_status st = ds_store_begin(s->store, err);
+  /* events the main thread noted (the concurrency level's changes): written with the group, so
+   * that the main thread never waits for the database */
+  size_t ei;
+  const json_t *ev;
+  json_array_foreach(events, ei, ev) {
+    if (st) break;
+    st = ds_store_event(s->store, json_string_value(json_array_get(ev, 0)), json_string_value(json_array_get(ev, 1)), err);
+  }
   if (!st && mark > 0) {
     char v[24];
     snprintf(v, sizeof v, "%lld", (long long)mark);
@@ -281,7 +289,7 @@ static void *writer_main(void *arg) {
     if (w->job) {
       pthread_mutex_unlock(&w->mu);
       struct ds_err e = {0};
-      enum ds_status st = group_write(&w->sink, NULL, w->done, w->n_done, w->mark, w->now, &e);
+      enum ds_status st = group_write(&w->sink, NULL, w->done, w->n_done, w->mark, w->events, w->now, &e);
       pthread_mutex_lock(&w->mu);
       w->st = st;
       w->err = e;
@@ -414,6 +422,9 @@ enum ds_status rp_writer_handoff(struct replay *r, struct ds_err *err) {
   w->cap_done = r->cap_done;
   w->n_done = r->n_done;
   w->mark = take_mark(r);
+  json_decref(w->events);
+  w->events = r->events; /* written with the group; a failed group drops them */
+  r->events = json_array();
   r->done = tmp;
   r->cap_done = cap;
   r->n_done = 0;
@@ -473,6 +484,7 @@ void rp_writer_stop(struct replay *r) {
   if (w->busy && w->finished && !w->st) group_ack(r, w->done, w->n_done);
   rp_done_release(w->done, w->n_done);
   ds_free(w->done);
+  json_decref(w->events);
   if (w->sync_init) {
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
@@ -500,7 +512,8 @@ enum ds_status rp_commit_done(struct replay *r, struct ds_err *err) {
   char now[32];
   ds_now_iso8601(now);
   st = group_prepare(r, r->done, r->n_done, err);
-  if (!st) st = group_write(&r->sink, r, r->done, r->n_done, take_mark(r), now, err);
+  if (!st) st = group_write(&r->sink, r, r->done, r->n_done, take_mark(r), r->events, now, err);
+  if (!st) json_array_clear(r->events);
   if (!st) group_ack(r, r->done, r->n_done);
   rp_done_release(r->done, r->n_done);
   r->n_done = 0;

@@ -453,6 +453,10 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   }
   r.k = p.k;
   r.seed = p.seed;
+  if (!(r.events = json_array())) {
+    st = ds_fail(err, DS_E_NOMEM, "out of memory");
+    goto out;
+  }
   r.temperature = p.temperature;
   r.top_p = p.top_p;
   r.max_tokens = p.max_tokens;
@@ -471,7 +475,10 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   if (!r.original) {
     struct ds_backend_params bp = p.backend;
     bp.spec = p.backend_spec;
-    if (p.in_flight) bp.max_in_flight = p.in_flight;
+    if (p.in_flight) { /* the command line's number wins over the spec's, and over adaptation */
+      bp.max_in_flight = p.in_flight;
+      bp.in_flight_fixed = true;
+    }
     if (!bp.log.fn) bp.log = p.log;
     if ((st = ds_backend_open(&bp, &r.backend, err))) {
       free(corpus_abs);
@@ -560,6 +567,19 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   st = rp_sample_loop(&r, err);
 
 out:
+  if (r.backend && r.events) {
+    /* the level adaptive concurrency ended at, with the changes not yet written */
+    struct ds_concurrency c;
+    ds_backend_concurrency(r.backend, &c);
+    if (c.adaptive) {
+      json_t *d = json_pack("{s:i,s:i,s:I,s:s}", "level", (int)c.level, "max", (int)c.max, "changes",
+                            (json_int_t)c.changes, "why", c.why);
+      char *text = d ? ds_json_compact(d) : NULL;
+      json_decref(d);
+      if (text) json_array_append_new(r.events, json_pack("[s,s]", "in_flight_final", text));
+      ds_free(text);
+    }
+  }
   /* requests still in flight are dropped: their samples stay pending for the next resume */
   if (r.backend) ds_backend_close(r.backend);
   r.backend = NULL;
@@ -577,9 +597,16 @@ out:
   rp_sink_finalize(&r.sink);
   ds_free(r.cont);
   ds_free(r.ready);
+  json_decref(r.events);
   ds_toolsim_close(r.toolsim);
   ds_backend_close(r.simulator);
   if (r.store && (st == DS_OK || st == DS_E_CANCELLED)) {
+    size_t ei;
+    json_t *ev;
+    json_array_foreach(r.events, ei, ev) {
+      struct ds_err e2 = {0};
+      (void)ds_store_event(r.store, json_string_value(json_array_get(ev, 0)), json_string_value(json_array_get(ev, 1)), &e2);
+    }
     if (r.mark_next > r.mark_stored) { /* what the last group finished */
       struct ds_err e2 = {0};
       (void)meta_setf(r.store, "replay_watermark", &e2, "%lld", (long long)r.mark_next);

@@ -108,6 +108,7 @@ struct rp_writer {
   struct rp_done *done;       /* the group being written */
   size_t n_done, cap_done;
   int64_t mark;               /* the watermark the group writes (0: none) */
+  json_t *events;             /* ... and the events: [[kind, detail], ...] */
   char now[32];
   /* loading on this thread while the main thread samples (NULL: loaded before sampling) */
   struct rp_loader *loader;
@@ -134,6 +135,9 @@ struct replay {
   int seed_scheme;          /* meta seed_scheme: 2 since schema 5, 1 before (rp_sample_seed) */
   enum ds_prefill_share share; /* how the K samples of a prefix share its prefill (K > 1) */
   struct rp_prefix **ready; /* share CACHE: prefixes whose previous sample came back */
+  json_t *events;           /* events for the next commit group: [[kind, detail], ...] */
+  uint64_t conc_changes;    /* the backend's concurrency changes already noted */
+  double conc_noted_t;      /* when the last one was noted as an event */
   size_t n_ready, cap_ready;
   double temperature, top_p;
   int max_tokens;

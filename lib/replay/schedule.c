@@ -351,6 +351,27 @@ static enum ds_status submit_next(struct replay *r, struct ds_err *err) {
   return submit_request(r, pf, err);
 }
 
+/* Notes the backend's concurrency level when it changed (adaptive concurrency): an event with
+ * the level and why, written with the next commit group; at most one every 2 s, backing off
+ * (429/503) always. */
+static void note_concurrency(struct replay *r) {
+  r->capacity = ds_backend_capacity(r->backend);
+  if (!r->capacity) r->capacity = 1;
+  struct ds_concurrency c;
+  ds_backend_concurrency(r->backend, &c);
+  if (!c.adaptive || c.changes == r->conc_changes) return;
+  double now = ds_now_mono();
+  bool backoff = strstr(c.why, "overloaded") != NULL;
+  if (!backoff && now - r->conc_noted_t < 2.0) return;
+  r->conc_changes = c.changes;
+  r->conc_noted_t = now;
+  json_t *d = json_pack("{s:i,s:i,s:s}", "level", (int)c.level, "max", (int)c.max, "why", c.why);
+  char *text = d ? ds_json_compact(d) : NULL;
+  json_decref(d);
+  if (text && r->events) json_array_append_new(r->events, json_pack("[s,s]", "in_flight", text));
+  ds_free(text);
+}
+
 enum ds_status rp_sample_loop(struct replay *r, struct ds_err *err) {
   enum ds_status st = DS_OK;
   r->pr.phase = "sampling";
@@ -389,6 +410,7 @@ enum ds_status rp_sample_loop(struct replay *r, struct ds_err *err) {
     }
     if (r->backend && ds_backend_in_flight(r->backend) > 0) {
       if ((st = ds_backend_poll(r->backend, 50, on_done, r, err))) goto out;
+      note_concurrency(r);
     } else if (r->loading && !r->n_done && !r->n_cont && !r->writer->busy) {
       rp_writer_wait(r, 0.05); /* everything loaded so far is done: wait for the next step */
       if ((st = rp_writer_load_progress(r, err))) goto out;
