@@ -145,6 +145,25 @@ DS_API enum ds_status ds_backend_call(struct ds_backend *b, const struct ds_requ
                                       struct ds_result *out, struct ds_err *err);
 DS_API void ds_backend_close(struct ds_backend *b);
 
+/* ---- batch files: requests run by a batch service (lib/backend/batch.c) -------------------
+ * OpenAI's Batch API input (the file vLLM's run_batch reads too): one line per request,
+ * {"custom_id":"KEY#K","method":"POST","url":"/v1/chat/completions","body":{...}} with the body
+ * the openai backend would send. Anthropic's Message Batches: one {"custom_id","params"} per
+ * request (Messages form; max_tokens required: the request's, else 1024). Outputs come back
+ * through the file backend ("file:OUTPUT.jsonl"), matched by custom_id. */
+enum ds_batch_format { DS_BATCH_OPENAI = 0, DS_BATCH_ANTHROPIC = 1 };
+DS_API enum ds_status ds_batch_format_parse(const char *s, enum ds_batch_format *out, struct ds_err *err);
+DS_API const char *ds_batch_format_name(enum ds_batch_format f); /* "openai", "anthropic" */
+/* The custom_id of sample k of prefix key: "KEY#K"; for Anthropic (which allows
+ * [a-zA-Z0-9_-]{1,64}) every other byte and '_' itself become _XX (hex), and an id longer than
+ * 64 is DS_E_INVALID. out: at least 1100 bytes. */
+DS_API enum ds_status ds_batch_custom_id(enum ds_batch_format f, const char *key, unsigned k, char *out, size_t len,
+                                         struct ds_err *err);
+/* The batch line (no newline) of req (req->key and req->k name it) asking b's model (an openai
+ * backend with model=), ds_malloc'ed into *out. */
+DS_API enum ds_status ds_backend_batch_line(struct ds_backend *b, enum ds_batch_format f, const struct ds_request *req,
+                                            char **out, struct ds_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -60,6 +60,12 @@ struct ds_replay_params {
    * the corpus at every n: what a run that stops once its decision is known needs. The corpus
    * is loaded whole before sampling starts. A run parameter (meta "order": "random"). */
   bool sequential;
+  /* Write the samples still to make as a batch input file (OpenAI Batch API / vLLM run_batch
+   * JSONL, or Anthropic Message Batches' {"requests": [...]}) instead of sending them; the run
+   * stays pending. The batch's output comes back with resume = true and backend_spec
+   * "file:OUTPUT": what it answers is stored, what it lacks stays pending. */
+  const char *emit_batch;
+  enum ds_batch_format batch_format;
   struct ds_backend_params backend; /* spec is taken from backend_spec; other fields used as is */
   /* Agentic replay: the candidate's tool calls are answered by the tool simulator (never
    * executed) and the conversation goes back to it, until it answers without tool calls or a
@@ -115,6 +121,8 @@ struct ds_replay_summary {
    * process), the part of it the server took from its prompt cache (where it said so:
    * prompt_cached_samples of the samples), and the completions */
   uint64_t prompt_tokens, prompt_cached, prompt_cached_samples, completion_tokens;
+  uint64_t batch_emitted;     /* emit_batch: requests written to the file */
+  uint64_t batch_missing;     /* resumed from a batch's output: samples it did not answer (pending) */
   double elapsed_s;
 };
 DS_API void ds_replay_summary_release(struct ds_replay_summary *s);

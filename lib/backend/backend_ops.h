@@ -68,6 +68,12 @@ enum ds_status file_submit(struct ds_backend *b, const struct ds_request *req, s
 enum ds_status file_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done, void *ud, struct ds_err *err);
 unsigned file_in_flight(const struct ds_backend *b);
 
+/* openai.c: the Chat Completions body of req (model may be NULL; slot >= 0: llama-server's
+ * slot and prompt cache), ds_malloc'ed, NULL with err set; and the model of an openai backend
+ * (NULL for another backend or a spec without model=). */
+char *openai_body(const char *model, const struct ds_request *req, int slot, size_t *out_len, struct ds_err *err);
+const char *openai_model(const struct ds_backend *b);
+
 /* config.c: "config:FILE#NAME", a block of FILE's `backends:` mapping. ref is the spec after
  * "config:"; *out_spec (ds_malloc'ed) becomes the equivalent openai:, llama: or file: spec.
  * Errors name the file and the block (an unknown NAME lists the defined ones). */

@@ -377,8 +377,7 @@ out:
 /* The Chat Completions body for one request; NULL with err set on failure. Messages given as
  * JSON text go in as they are (spliced, not parsed) unless they carry tool calls, which need
  * the wire form. slot >= 0: llama-server's slot, with its prompt cache. */
-static char *build_body(const struct openai *oa, const struct ds_request *req, int slot, size_t *out_len,
-                        struct ds_err *err) {
+char *openai_body(const char *model, const struct ds_request *req, int slot, size_t *out_len, struct ds_err *err) {
   json_t *o = json_object();
   json_t *parsed = NULL, *msgs = NULL;
   const char *raw = req->messages ? NULL : req->messages_json;
@@ -396,7 +395,7 @@ static char *build_body(const struct openai *oa, const struct ds_request *req, i
     ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  if (oa->model) json_object_set_new(o, "model", json_string(oa->model));
+  if (model) json_object_set_new(o, "model", json_string(model));
   if (req->tools && json_array_size(req->tools)) json_object_set(o, "tools", (json_t *)req->tools);
   if (req->tool_choice) json_object_set(o, "tool_choice", (json_t *)req->tool_choice);
   if (req->temperature >= 0) json_object_set_new(o, "temperature", json_real(req->temperature));
@@ -480,7 +479,7 @@ static enum ds_status oa_submit(struct ds_backend *b, const struct ds_request *r
     q->affinity_last = req->affinity_last;
   }
   size_t len = 0;
-  char *body = build_body(oa, req, bd.slot, &len, err);
+  char *body = openai_body(oa->model, req, bd.slot, &len, err);
   enum ds_status st = body ? DS_OK : err ? err->code : DS_E_INVALID;
   /* json_dumps and ds_buf allocate through ds_malloc (ds_init), so the pool may ds_free it */
   if (!st) st = http_pool_submit_to(oa->pool, bd.ep, "/chat/completions", body, len, q, err);
@@ -617,6 +616,10 @@ static void probe_endpoint(struct openai *oa, size_t i) {
   json_decref(j);
   ds_free(body);
   ds_buf_release(&url);
+}
+
+const char *openai_model(const struct ds_backend *b) {
+  return b->ops == &ds_openai_ops ? ((const struct openai *)b->impl)->model : NULL;
 }
 
 static enum ds_prefill_share oa_prefill_share(struct ds_backend *b, char *why, size_t why_len) {

@@ -447,6 +447,11 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     st = ds_fail(err, DS_E_INVALID, "cut N and random:M need a number of at least 1");
     goto out;
   }
+  if (p.emit_batch && (r.original || p.agentic)) {
+    st = ds_fail(err, DS_E_INVALID, "--emit-batch writes the requests a model answers in one turn: not with %s",
+                 r.original ? "--backend original" : "--agentic");
+    goto out;
+  }
   if (r.original && p.k != 1) {
     st = ds_fail(err, DS_E_INVALID, "--backend original gives exactly one sample per prefix (K=1), not %u", p.k);
     goto out;
@@ -501,7 +506,16 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     if (st) goto out;
   } else {
     stored_backend = meta_str(r.store, "backend");
-    if (stored_backend && strcmp(stored_backend, described) != 0) {
+    char *batch = meta_str(r.store, "batch");
+    /* a run that wrote a batch file takes the batch's output in place of its model */
+    r.batch_in = batch && !p.emit_batch && strncmp(p.backend_spec, "file:", 5) == 0;
+    if (r.batch_in) {
+      ds_logf(&p.log, DS_LOG_INFO, "answers from the batch output %s (the run's batch: %s)", p.backend_spec + 5, batch);
+      st = ds_store_event(r.store, "batch_output", p.backend_spec + 5, err);
+    }
+    ds_free(batch);
+    if (st) goto out;
+    if (!r.batch_in && stored_backend && strcmp(stored_backend, described) != 0) {
       st = ds_fail(err, DS_E_MISMATCH, "%s: run used backend '%s'; '%s' is a different one", p.db_path, stored_backend,
                    described);
       goto out;
@@ -514,7 +528,7 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
       goto out;
   }
   r.db = ds_store_db(r.store);
-  if (r.backend && !r.agentic && r.k > 1) {
+  if (r.backend && !r.agentic && r.k > 1 && !p.emit_batch) {
     /* the K samples of a prefix share its prefill: one request with n = K, or K requests on
      * one slot with the server's prompt cache */
     char why[300], detail[400];
@@ -551,10 +565,18 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     }
     /* a model backend without the agentic loop loads and commits on the writer thread while
      * the main thread samples; otherwise the whole corpus is loaded first */
-    if (!(r.backend && !r.agentic && !p.sequential) && (st = rp_load_corpus(&r, p.corpus_path, err))) goto out;
-    loaded = loaded || p.sequential;
+    if (!(r.backend && !r.agentic && !p.sequential && !p.emit_batch) && (st = rp_load_corpus(&r, p.corpus_path, err)))
+      goto out;
+    loaded = loaded || p.sequential || p.emit_batch;
   }
   if (p.retry_failed && (st = retry_failed(&r, err))) goto out;
+  if (p.emit_batch) { /* the requests go to a file instead of the model: the run stays pending */
+    uint64_t n = 0;
+    if ((st = rp_emit_batch(&r, &n, err))) goto out;
+    ds_logf(&p.log, DS_LOG_INFO, "%llu requests written to %s", (unsigned long long)n, p.emit_batch);
+    if (out) out->batch_emitted = n;
+    goto out;
+  }
 
   /* phase 2: samples, from the watermark on */
   r.low_pending = INT64_MAX;
@@ -565,6 +587,9 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   if ((st = prepare_statements(&r, err)) || (st = count_totals(&r, err))) goto out;
   if (r.backend && !r.agentic && (st = rp_writer_start(&r, loaded ? NULL : p.corpus_path, err))) goto out;
   st = rp_sample_loop(&r, err);
+  if (!st && r.batch_in && r.batch_missing && !r.batch_answered)
+    st = ds_fail(err, DS_E_MISMATCH, "%s answers none of the %llu requests %s still has: not the output of this run's "
+                 "batch", p.backend_spec + 5, (unsigned long long)r.batch_missing, p.db_path);
 
 out:
   if (r.backend && r.events) {
@@ -616,7 +641,10 @@ out:
     if (rp_summary_compute(r.store, &sum, &e2) == DS_OK) {
       sum.backend_calls = r.calls;
       sum.elapsed_s = ds_now_mono() - r.t0;
-      rp_summary_store(r.store, &sum, st == DS_OK ? "replay_finished" : "replay_cancelled", NULL);
+      sum.batch_emitted = out ? out->batch_emitted : 0;
+      sum.batch_missing = r.batch_missing;
+      rp_summary_store(r.store, &sum,
+                       st != DS_OK ? "replay_cancelled" : p.emit_batch ? "replay_batch_emitted" : "replay_finished", NULL);
       if (out) *out = sum;
       else ds_replay_summary_release(&sum);
     } else if (st == DS_OK) {

@@ -184,6 +184,11 @@ struct replay {
   json_t *agentic_meta;
   struct rp_cont *cont;
   size_t n_cont, cap_cont;
+
+  /* batch files (batch.c): a resumed run answered by its batch's output (file: backend) keeps
+   * the samples the output lacks pending instead of failing them */
+  bool batch_in;
+  uint64_t batch_answered, batch_missing;
 };
 
 struct load_state {
@@ -276,6 +281,11 @@ enum ds_status rp_load_pending(struct replay *r, struct ds_err *err);
 enum ds_status rp_push_done(struct replay *r, struct rp_prefix *pf, unsigned k, int64_t seed, struct ds_result *res);
 /* The last result rp_push_done queued. */
 #define RP_LAST_DONE(r) (&(r)->done[(r)->n_done - 1])
+
+/* ---------- batch.c ---------- */
+/* Writes the samples still to make as p->emit_batch (atomically) and notes it in meta "batch"
+ * and an event; *out_n: the requests written. */
+enum ds_status rp_emit_batch(struct replay *r, uint64_t *out_n, struct ds_err *err);
 
 /* ---------- schedule.c ---------- */
 /* Calls the progress callback (at most every progress_interval_s unless force). */

@@ -163,10 +163,13 @@ static bool push_ready(struct replay *r, struct rp_prefix *pf) {
   return true;
 }
 
-/* One sample's result into the commit queue; out of memory: the sample stays pending and is
- * generated again on resume. */
+/* One sample's result into the commit queue; out of memory, or absent from the batch output
+ * the run resumes with: the sample stays pending and is generated again on resume. */
 static void push_sample(struct replay *r, struct rp_prefix *pf, unsigned k, unsigned request_n, struct ds_result *res) {
-  if (rp_push_done(r, pf, k, rp_sample_seed(r, pf->key, k), res) != DS_OK) {
+  /* a batch's output that lacks this sample: it stays pending (a later batch or a live resume) */
+  bool missing = r->batch_in && res->status == DS_E_NOTFOUND;
+  if (r->batch_in) ++*(missing ? &r->batch_missing : &r->batch_answered);
+  if (missing || rp_push_done(r, pf, k, rp_sample_seed(r, pf->key, k), res) != DS_OK) {
     ds_result_release(res);
     pf->outstanding--;
     pf->unhanded--;
