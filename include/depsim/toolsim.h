@@ -84,15 +84,37 @@ DS_API enum ds_status ds_toolsim_open(const struct ds_toolsim_params *p, struct 
 DS_API void ds_toolsim_close(struct ds_toolsim *t);
 
 /* One trajectory's world: the record (borrowed; its repo, tools and original messages give
- * the simulator context) and a fresh snapshot with an empty overlay. */
+ * the simulator context) and a fresh snapshot with an empty overlay. The record's
+ * segment.agent picks the tool dialect (its tools, their output formats, which of them act);
+ * its repo.cwd is the workspace that absolute paths map into. The repository is looked for at
+ * repo.path_or_url (relative: under repo_root), then at <repo_root>/<its last component>,
+ * then at repo_root itself when it holds repo.commit. */
 struct ds_toolsim_episode;
 DS_API enum ds_status ds_toolsim_episode_new(struct ds_toolsim *t, const json_t *record,
                                              struct ds_toolsim_episode **out, struct ds_err *err);
 DS_API void ds_toolsim_episode_free(struct ds_toolsim_episode *e);
 /* The calls already made before the episode starts (the prefix's messages, canonical format):
  * a recorded call repeated by the candidate then gets the response the original session got
- * at that repetition (the n-th identical call in a conversation, the n-th recorded response). */
+ * at that repetition (the n-th identical call in a conversation, the n-th recorded response),
+ * the prefix's writes are replayed into the overlay, and the episode's state (what the prefix
+ * changed) is the one the recordings are matched against. */
 DS_API void ds_toolsim_episode_history(struct ds_toolsim_episode *e, const json_t *messages);
+
+/* The action in an assistant message without tool calls, for dialects whose agents act in
+ * text (mini-swe-agent's bash blocks, SWE-agent's text mode) when the record is a text-mode
+ * session (none of its messages calls a tool): true with the tool name and the arguments JSON
+ * (both ds_malloc'ed); false otherwise or when the text holds no action.
+ * Agentic replay answers it like a tool call and sends the answer back as a user message. */
+DS_API bool ds_toolsim_text_action(const struct ds_toolsim_episode *e, const char *content, char **out_tool,
+                                   char **out_arguments);
+/* The name of the episode's tool dialect ("claude-code", "codex", ..., "generic"), from the
+ * record's segment.agent. */
+DS_API const char *ds_toolsim_episode_dialect(const struct ds_toolsim_episode *e);
+
+/* The tool dialects compiled in, as JSON (owned): [{"name", "agents": [segment.agent values],
+ * "tools": [{"name", "kind", "acts": "always"|"never"|"unless read-only"|"unless view",
+ * "connector": true when the snapshot answers it}], "persistent_shell", "text_actions"}]. */
+DS_API json_t *ds_toolsim_dialects(void);
 
 struct ds_tool_answer {
   char *response;               /* what the candidate sees as the tool message content (owned) */

@@ -1,7 +1,9 @@
 /* agent.c: the agentic loop of replay. Each tool call the candidate makes is answered by the
  * tool simulator (never executed), appended as a tool message, and the conversation goes back
- * to the candidate, until it answers without tool calls or a limit stops it. Loops and
- * malformed calls are recorded in the trajectory, not fatal. */
+ * to the candidate, until it answers without tool calls or a limit stops it. For agents that
+ * act in text (mini-swe-agent, SWE-agent's text mode) the action in the reply is the call and
+ * its answer a user message. Loops and malformed calls are recorded in the trajectory, not
+ * fatal. */
 #include <string.h>
 
 #include "replay/agent.h"
@@ -116,6 +118,52 @@ static bool finish(struct agent *a, struct ds_result *res, const char *why) {
   return false;
 }
 
+/* The same call again and again is a loop: true once it repeated loop_repeats times. */
+static bool repeated(struct agent *a, const char *name, const char *args) {
+  struct ds_buf key;
+  ds_buf_init(&key, 0);
+  ds_buf_addf(&key, "%s\x1f%s", name, args);
+  bool loop = false;
+  if (a->last_call && strcmp(a->last_call, key.data) == 0) {
+    if (++a->repeats + 1 >= a->lim.loop_repeats) loop = true;
+  } else {
+    a->repeats = 0;
+  }
+  ds_free(a->last_call);
+  a->last_call = ds_buf_detach(&key, NULL);
+  return loop;
+}
+
+/* Answers a text action; the answer goes back as a user message. Returns the loop verdict. */
+static bool answer_text_action(struct agent *a, const char *tool, const char *args) {
+  struct ds_tool_answer ans;
+  struct ds_err e = {0};
+  if (ds_toolsim_answer(a->ep, tool, args, &ans, &e) != DS_OK) {
+    memset(&ans, 0, sizeof ans);
+    ans.response = ds_strdup(e.msg);
+    ans.source = DS_TOOL_SOURCE_ERROR;
+    ans.is_error = true;
+  }
+  add_step(a, a->turns, tool, NULL, args, &ans);
+  json_t *um = json_pack("{s:s,s:s}", "role", "user", "content", ans.response ? ans.response : "");
+  if (um) {
+    json_array_append(a->messages, um);
+    json_array_append_new(a->trajectory, um);
+  }
+  ds_tool_answer_release(&ans);
+  return repeated(a, tool, args);
+}
+
+/* After a turn's calls are answered: the episode goes on unless a limit ends it. */
+static bool next_turn(struct agent *a, struct ds_result *res, bool loop, const json_t **out_messages) {
+  if (loop) return finish(a, res, "loop");
+  if (a->turns >= a->lim.max_steps) return finish(a, res, "max_steps");
+  if (a->lim.max_tokens > 0 && a->tokens >= a->lim.max_tokens) return finish(a, res, "max_tokens");
+  if (a->lim.max_seconds > 0 && ds_now_mono() - a->t0 >= a->lim.max_seconds) return finish(a, res, "timeout");
+  *out_messages = a->messages;
+  return true;
+}
+
 bool agent_feed(struct agent *a, struct ds_result *res, const json_t **out_messages) {
   a->turns++;
   a->latency += res->latency_s;
@@ -129,7 +177,16 @@ bool agent_feed(struct agent *a, struct ds_result *res, const json_t **out_messa
   if (n_calls) json_object_set(msg, "tool_calls", res->tool_calls);
   json_array_append(a->messages, msg);
   json_array_append_new(a->trajectory, msg);
-  if (!n_calls) return finish(a, res, NULL);
+  if (!n_calls) {
+    /* agents that act in text (mini-swe-agent, SWE-agent's text mode): the action in the reply,
+     * answered as a user message, as those agents do */
+    char *tool = NULL, *targs = NULL;
+    if (!ds_toolsim_text_action(a->ep, res->content, &tool, &targs)) return finish(a, res, NULL);
+    bool loop = answer_text_action(a, tool, targs);
+    ds_free(tool);
+    ds_free(targs);
+    return next_turn(a, res, loop, out_messages);
+  }
   /* answer every call of this turn, even when a limit then ends the episode, so the
    * trajectory shows what the candidate tried */
   bool loop = false;
@@ -157,24 +214,9 @@ bool agent_feed(struct agent *a, struct ds_result *res, const json_t **out_messa
       json_array_append_new(a->trajectory, tm);
     }
     ds_tool_answer_release(&ans);
-    /* the same call again and again is a loop */
-    struct ds_buf key;
-    ds_buf_init(&key, 0);
-    ds_buf_addf(&key, "%s\x1f%s", name, args);
-    if (a->last_call && strcmp(a->last_call, key.data) == 0) {
-      if (++a->repeats + 1 >= a->lim.loop_repeats) loop = true;
-    } else {
-      a->repeats = 0;
-    }
-    ds_free(a->last_call);
-    a->last_call = ds_buf_detach(&key, NULL);
+    if (repeated(a, name, args)) loop = true;
   }
-  if (loop) return finish(a, res, "loop");
-  if (a->turns >= a->lim.max_steps) return finish(a, res, "max_steps");
-  if (a->lim.max_tokens > 0 && a->tokens >= a->lim.max_tokens) return finish(a, res, "max_tokens");
-  if (a->lim.max_seconds > 0 && ds_now_mono() - a->t0 >= a->lim.max_seconds) return finish(a, res, "timeout");
-  *out_messages = a->messages;
-  return true;
+  return next_turn(a, res, loop, out_messages);
 }
 
 enum ds_status agent_store_steps(const struct agent *a, sqlite3 *db, int64_t sample_id, struct ds_err *err) {

@@ -184,6 +184,7 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record
     struct rp_prefix *pf = rp_prefix_new(sqlite3_last_insert_rowid(ld->db), rc->id, (int64_t)cut, ld->prefix.data,
                                       ld->prefix.len, rc->tools, rc->repo, ld->k);
     if (!pf) return ds_fail(err, DS_E_NOMEM, "out of memory");
+    if (ld->p->agentic && rc->segment) pf->segment = json_loads(rc->segment, 0, NULL);
     if (ld->step_tail) ld->step_tail->next_q = pf;
     else ld->step_head = pf;
     ld->step_tail = pf;

@@ -19,6 +19,7 @@ void rp_prefix_free(struct rp_prefix *pf) {
   json_decref(pf->tools);
   json_decref(pf->original);
   json_decref(pf->repo);
+  json_decref(pf->segment);
   json_decref(pf->record);
   for (unsigned k = 0; k < pf->n_agents; k++) agent_free(pf->agents[k]);
   ds_free(pf->agents);
@@ -217,6 +218,8 @@ static enum ds_status read_cursor(struct replay *r, struct rp_prefix **out_first
     else if (r->agentic) rp_prefix_messages(pf);
     pf->original = os && r->original ? json_loads(os, 0, NULL) : NULL;
     pf->trimmed = (unsigned)sqlite3_column_int(q, 6);
+    if (r->agentic && sqlite3_column_type(q, 9) == SQLITE_TEXT)
+      pf->segment = json_loads((const char *)sqlite3_column_text(q, 9), 0, NULL);
     if (last) last->next_q = pf;
     else first = pf;
     last = pf;

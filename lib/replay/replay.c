@@ -241,7 +241,7 @@ static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
   char sql[1024];
   /* a sequential run takes its pending prefixes in draw order (a seeded random order) */
   snprintf(sql, sizeof sql,
-           "SELECT p.id,p.conv_id,p.cut_index,%s,p.tools,p.original,p.trimmed,p.repo,p.draw FROM prefixes p"
+           "SELECT p.id,p.conv_id,p.cut_index,%s,p.tools,p.original,p.trimmed,p.repo,p.draw,p.segment FROM prefixes p"
            " WHERE p.status='pending' AND %s ORDER BY %s LIMIT ?3",
            ds_store_sql_prefix_messages(r->store), r->p->sequential ? "p.draw>?1" : "p.id>?1 AND p.id<=?2",
            r->p->sequential ? "p.draw" : "p.id");

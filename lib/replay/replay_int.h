@@ -53,6 +53,7 @@ struct rp_prefix {
   unsigned fail_k;              /* lowest k of a failed sample (UINT_MAX: none) */
   char *fail_cause;             /* its cause */
   json_t *repo;                 /* agentic: the record's repository reference */
+  json_t *segment;              /* agentic: the record's segment (its agent picks the tool dialect) */
   json_t *record;               /* agentic: what the tool simulator sees of the record */
   struct agent **agents;        /* agentic: the running episode of each k (n_agents = K), or NULL */
   unsigned n_agents;

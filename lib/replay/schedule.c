@@ -30,14 +30,16 @@ void rp_report(struct replay *r, bool force) {
 
 /* ---------- agentic episodes ---------- */
 
-/* What the tool simulator sees of a prefix's record: its id, repository, tools and the
- * conversation up to and including the original turn (the recorded rollout). */
+/* What the tool simulator sees of a prefix's record: its id, repository, segment (the agent,
+ * whose tool dialect answers), tools and the conversation up to and including the original
+ * turn (the recorded rollout). */
 static json_t *agent_record(const struct rp_prefix *pf) {
   const char *hash = strrchr(pf->key, '#');
   json_t *rec = json_object();
   if (!rec) return NULL;
   json_object_set_new(rec, "id", json_stringn(pf->key, hash ? (size_t)(hash - pf->key) : strlen(pf->key)));
   if (pf->repo) json_object_set(rec, "repo", pf->repo);
+  if (pf->segment) json_object_set(rec, "segment", pf->segment);
   if (pf->tools) json_object_set(rec, "tools", pf->tools);
   json_t *msgs = json_deep_copy(pf->messages);
   if (msgs && pf->original) json_array_append(msgs, pf->original);

@@ -14,6 +14,7 @@
 #include "base/base.h"
 #include "depsim/toolsim.h"
 #include "toolsim/snapshot_int.h"
+#include "toolsim/dialect.h"
 #include "toolsim/toolsim_int.h"
 
 #define MAX_LINKS 16
@@ -586,6 +587,54 @@ enum ds_status ds_snapshot_files(struct ds_snapshot *s, unsigned max_files, char
   walk(s, "", files_visit, &text, &budget);
   *out = ds_buf_detach(&text, NULL);
   return *out ? DS_OK : ds_fail(err, DS_E_NOMEM, "out of memory");
+}
+
+/* ---- for the dialects' connectors (dialect.h) ---- */
+
+enum ds_status snapshot_resolve(struct ds_snapshot *s, const char *path, struct ds_buf *rel, struct ds_err *err) {
+  return resolve(s, path, rel, err);
+}
+
+/* Something of the overlay lies under directory rel ("" is the root). */
+static bool overlay_under(struct ds_snapshot *s, const char *rel) {
+  size_t rl = strlen(rel);
+  for (size_t i = 0; i < s->n_ov; i++)
+    if (s->ov[i].data && (!rl || (strncmp(s->ov[i].path, rel, rl) == 0 && s->ov[i].path[rl] == '/'))) return true;
+  return false;
+}
+
+enum ts_node snapshot_node(struct ds_snapshot *s, const char *rel) {
+  struct overlay_entry *o = overlay_find(s, rel);
+  if (o) return o->data ? TS_NODE_FILE : TS_NODE_MISSING;
+  switch (kind_of(s, rel)) {
+  case K_FILE: return TS_NODE_FILE;
+  case K_DIR: return TS_NODE_DIR;
+  default: return overlay_under(s, rel) ? TS_NODE_DIR : TS_NODE_MISSING;
+  }
+}
+
+void snapshot_walk_tree(struct ds_snapshot *s, const char *rel, snapshot_visit_fn *fn, void *ud, unsigned *budget) {
+  struct names ns = {0};
+  base_entries(s, rel, &ns);
+  overlay_entries(s, rel, &ns);
+  if (ns.n) qsort(ns.v, ns.n, sizeof *ns.v, cmp_str);
+  for (size_t i = 0; i < ns.n && *budget; i++) {
+    size_t n = strlen(ns.v[i]);
+    bool dir = n && ns.v[i][n - 1] == '/';
+    if (dir && strcmp(ns.v[i], ".git/") == 0) continue;
+    struct ds_buf child;
+    ds_buf_init(&child, 0);
+    if (*rel) ds_buf_addf(&child, "%s/", rel);
+    ds_buf_add(&child, ns.v[i], dir ? n - 1 : n);
+    enum ts_node k = snapshot_node(s, child.data);
+    /* symbolic links and special files are not followed in a walk (as grep -r and find) */
+    if (k == TS_NODE_DIR || (k == TS_NODE_FILE && (overlay_find(s, child.data) || kind_of(s, child.data) == K_FILE))) {
+      (*budget)--;
+      if (fn(ud, child.data, k == TS_NODE_DIR) && k == TS_NODE_DIR) snapshot_walk_tree(s, child.data, fn, ud, budget);
+    }
+    ds_buf_release(&child);
+  }
+  names_free(&ns);
 }
 
 /* ---- the overlay ---- */

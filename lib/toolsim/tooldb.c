@@ -1,21 +1,30 @@
 /* tooldb.c: the tool-call/response database: a SQLite index of recorded calls and their
- * responses built from a canonical corpus, looked up by exact canonical arguments and then
- * by a near key (same tool, same normalized path or command). */
+ * responses built from a canonical corpus, each with the repository state it was made on;
+ * looked up by exact canonical arguments and then by a near key (same tool, same normalized
+ * path or command), answering only calls made on the same state. */
 #include <ctype.h>
 #include <sqlite3.h>
 #include <string.h>
 
 #include "base/base.h"
 #include "depsim/toolsim.h"
+#include "toolsim/dialect.h"
 #include "toolsim/toolsim_int.h"
 
+/* Schema 2: each call with the repository state it was made on (repo and commit of its
+ * record, the digest of the state-changing calls before it in its conversation, the paths
+ * they changed); schema 1 files are refused with a request to rebuild. */
+#define TOOLDB_SCHEMA "2"
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS calls(id INTEGER PRIMARY KEY, conv_id TEXT, tool TEXT NOT NULL,"
-    " args TEXT NOT NULL, near_key TEXT, response TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS calls_exact ON calls(tool, args);"
-    "CREATE INDEX IF NOT EXISTS calls_near ON calls(tool, near_key);";
+    "DROP TABLE IF EXISTS calls;"
+    "CREATE TABLE calls(id INTEGER PRIMARY KEY, conv_id TEXT, tool TEXT NOT NULL,"
+    " args TEXT NOT NULL, near_key TEXT, response TEXT NOT NULL, is_error INTEGER NOT NULL DEFAULT 0,"
+    " agent TEXT, repo TEXT, commit_sha TEXT, state TEXT NOT NULL DEFAULT '', changed TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX calls_exact ON calls(tool, args);"
+    "CREATE INDEX calls_near ON calls(tool, near_key);"
+    "INSERT OR REPLACE INTO meta VALUES('schema', '" TOOLDB_SCHEMA "');";
 
 /* Canonical arguments: the JSON re-serialized with sorted keys and no whitespace, so key
  * order and spacing do not matter. Unparseable arguments are kept verbatim. */
@@ -77,19 +86,75 @@ char *tooldb_near_key(const char *arguments) {
   return ds_buf_detach(&b, NULL);
 }
 
-static const char *content_text(const json_t *msg, struct ds_buf *tmp) {
-  const json_t *c = json_object_get(msg, "content");
-  if (json_is_string(c)) return json_string_value(c);
-  if (json_is_array(c)) {
-    size_t i;
-    const json_t *part;
-    json_array_foreach(c, i, part) {
-      const char *t = ds_json_str(part, "text", NULL);
-      if (t) ds_buf_adds(tmp, t);
-    }
-    return tmp->data;
+/* The repository a record names (its identity for other conversations) and where its paths
+ * are rooted. */
+const char *tooldb_repo_of(const json_t *record, const char **out_commit, const char **out_workspace) {
+  const json_t *repo = json_object_get(record, "repo");
+  const char *where = ds_json_str(repo, "path_or_url", NULL);
+  if (!where) where = ds_json_str(repo, "path", NULL);
+  if (!where) where = ds_json_str(repo, "cwd", NULL);
+  if (out_commit) *out_commit = ds_json_str(repo, "commit", NULL);
+  if (out_workspace) *out_workspace = ds_json_str(repo, "cwd", NULL);
+  return where;
+}
+
+struct index_ctx {
+  sqlite3 *db;
+  sqlite3_stmt *ins;
+  const char *db_path;
+  const char *conv, *agent, *repo, *commit, *workspace;
+  const struct ts_dialect *d;
+  struct ts_state st;
+  struct ds_toolsim_index_summary *sum;
+  enum ds_status status;
+  struct ds_err *err;
+};
+
+static void index_call(void *ud, const char *tool, const char *arguments, const json_t *resp) {
+  struct index_ctx *x = ud;
+  if (x->status) return;
+  x->sum->calls++;
+  json_error_t je;
+  json_t *args = json_loads(arguments && *arguments ? arguments : "{}", 0, &je);
+  struct ts_effect eff;
+  ts_classify(x->d, x->workspace, x->st.cwd, tool, json_is_object(args) ? args : NULL, &eff);
+  char *canon = tooldb_canonical_args(arguments);
+  if (!resp) {
+    x->sum->unanswered++;
+  } else {
+    struct ds_buf tmp;
+    ds_buf_init(&tmp, 0);
+    char *near = tooldb_near_key(arguments);
+    char *changed = ts_paths_join(&x->st.changed);
+    sqlite3_stmt *q = x->ins;
+    sqlite3_bind_text(q, 1, x->conv, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, tool, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, canon ? canon : "", -1, SQLITE_TRANSIENT);
+    if (near) sqlite3_bind_text(q, 4, near, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(q, 4);
+    sqlite3_bind_text(q, 5, ts_content_text(resp, &tmp), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 6, json_is_true(json_object_get(resp, "is_error")));
+    if (x->agent) sqlite3_bind_text(q, 7, x->agent, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(q, 7);
+    if (x->repo) sqlite3_bind_text(q, 8, x->repo, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(q, 8);
+    if (x->commit) sqlite3_bind_text(q, 9, x->commit, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(q, 9);
+    sqlite3_bind_text(q, 10, x->st.digest, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 11, changed ? changed : "*", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    ds_free(near);
+    ds_free(changed);
+    ds_buf_release(&tmp);
+    if (rc != SQLITE_DONE) x->status = ds_fail(x->err, DS_E_DB, "%s: %s", x->db_path, sqlite3_errmsg(x->db));
+    else x->sum->indexed++;
   }
-  return "";
+  /* the state the next calls of this conversation are made on */
+  ts_state_apply(&x->st, tool, canon, &eff);
+  ds_free(canon);
+  ts_effect_release(&eff);
+  json_decref(args);
 }
 
 enum ds_status ds_toolsim_index(const char *corpus_path, const char *db_path, struct ds_toolsim_index_summary *out,
@@ -101,16 +166,23 @@ enum ds_status ds_toolsim_index(const char *corpus_path, const char *db_path, st
   enum ds_status st = ds_lines_open(corpus_path, 64u << 20, &lines, err);
   if (st) return st;
   if (sqlite3_open(db_path, &db) != SQLITE_OK || sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_exec(db, "DELETE FROM calls; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(db, "INSERT INTO calls(conv_id,tool,args,near_key,response) VALUES(?,?,?,?,?)", -1, &ins,
-                         NULL) != SQLITE_OK) {
+      sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db,
+                         "INSERT INTO calls(conv_id,tool,args,near_key,response,is_error,agent,repo,commit_sha,state,"
+                         "changed) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                         -1, &ins, NULL) != SQLITE_OK) {
     st = ds_fail(err, DS_E_DB, "%s: %s", db_path, db ? sqlite3_errmsg(db) : "cannot open");
     goto out;
   }
   struct ds_str line;
   bool too_long;
   while ((st = ds_lines_next(lines, &line, &too_long, err)) == DS_OK) {
-    if (too_long || line.len == 0) continue;
+    if (too_long) {
+      st = ds_fail(err, DS_E_LIMIT, "%s:%llu: record longer than 64 MiB", corpus_path,
+                   (unsigned long long)ds_lines_lineno(lines));
+      goto out;
+    }
+    if (line.len == 0) continue;
     json_error_t je;
     json_t *rec = json_loadb(line.p, line.len, 0, &je);
     if (!json_is_object(rec)) {
@@ -120,56 +192,17 @@ enum ds_status ds_toolsim_index(const char *corpus_path, const char *db_path, st
       goto out;
     }
     sum.records++;
-    const char *conv = ds_json_str(rec, "id", "");
-    json_t *msgs = json_object_get(rec, "messages");
-    size_t i;
-    json_t *m;
-    json_array_foreach(msgs, i, m) {
-      json_t *calls = json_object_get(m, "tool_calls");
-      size_t j;
-      json_t *call;
-      json_array_foreach(calls, j, call) {
-        sum.calls++;
-        const char *id = ds_json_str(call, "id", NULL);
-        const char *name = ds_json_str(call, "name", NULL);
-        const char *args = ds_json_str(call, "arguments", "{}");
-        if (!name) continue;
-        /* the tool message answering this call id */
-        const json_t *resp = NULL;
-        for (size_t k = i + 1; k < json_array_size(msgs) && !resp; k++) {
-          json_t *t = json_array_get(msgs, k);
-          const char *role = ds_json_str(t, "role", "");
-          if (strcmp(role, "tool") == 0 && id && strcmp(ds_json_str(t, "tool_call_id", ""), id) == 0) resp = t;
-          else if (strcmp(role, "assistant") == 0 && k > i + 1) break;
-        }
-        if (!resp) {
-          sum.unanswered++;
-          continue;
-        }
-        struct ds_buf tmp;
-        ds_buf_init(&tmp, 0);
-        char *canon = tooldb_canonical_args(args);
-        char *near = tooldb_near_key(args);
-        sqlite3_bind_text(ins, 1, conv, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 2, name, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 3, canon ? canon : "", -1, SQLITE_TRANSIENT);
-        if (near) sqlite3_bind_text(ins, 4, near, -1, SQLITE_TRANSIENT);
-        else sqlite3_bind_null(ins, 4);
-        sqlite3_bind_text(ins, 5, content_text(resp, &tmp), -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(ins);
-        sqlite3_reset(ins);
-        ds_free(canon);
-        ds_free(near);
-        ds_buf_release(&tmp);
-        if (rc != SQLITE_DONE) {
-          json_decref(rec);
-          st = ds_fail(err, DS_E_DB, "%s: %s", db_path, sqlite3_errmsg(db));
-          goto out;
-        }
-        sum.indexed++;
-      }
-    }
+    struct index_ctx x = {.db = db, .ins = ins, .db_path = db_path, .sum = &sum, .err = err};
+    x.conv = ds_json_str(rec, "id", "");
+    x.agent = ds_json_str(json_object_get(rec, "segment"), "agent", NULL);
+    x.d = ts_dialect_for(x.agent);
+    x.repo = tooldb_repo_of(rec, &x.commit, &x.workspace);
+    if (!x.workspace) x.workspace = "/workspace";
+    ts_state_init(&x.st);
+    ts_each_call(x.d, json_object_get(rec, "messages"), index_call, &x);
+    ts_state_release(&x.st);
     json_decref(rec);
+    if ((st = x.status)) goto out;
   }
   if (st == DS_E_NOTFOUND) st = DS_OK;
   if (!st && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -201,66 +234,150 @@ enum ds_status tooldb_open(const char *path, sqlite3 **out, struct ds_err *err) 
     return st;
   }
   sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM calls", -1, &q, NULL) != SQLITE_OK) {
+  bool ok = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema'", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 0), TOOLDB_SCHEMA) == 0;
+  sqlite3_finalize(q);
+  if (!ok) {
+    bool old = sqlite3_prepare_v2(db, "SELECT count(*) FROM calls", -1, &q, NULL) == SQLITE_OK;
+    sqlite3_finalize(q);
     sqlite3_close(db);
+    if (old)
+      return ds_fail(err, DS_E_INVALID,
+                     "%s: a tool-call database of an older depsim (no repository state per call): rebuild it with "
+                     "'depsim toolsim index CORPUS -o %s'",
+                     path, path);
     return ds_fail(err, DS_E_INVALID, "%s: not a depsim tool-call database (run 'depsim toolsim index')", path);
   }
-  sqlite3_finalize(q);
   *out = db;
   return DS_OK;
 }
 
-/* One response by the query sql (?1 tool, ?2 key, ?3 conversation, ?4 offset); DS_E_NOTFOUND
- * when it gives no row. */
-static enum ds_status one_response(sqlite3 *db, const char *sql, const char *tool, const char *key,
-                                   const char *conv_id, unsigned offset, char **out) {
+struct row {
+  sqlite3_int64 id;
+  char *state, *changed, *commit;
+  bool has_repo, is_error;
+};
+
+static void rows_free(struct row *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    ds_free(v[i].state);
+    ds_free(v[i].changed);
+    ds_free(v[i].commit);
+  }
+  ds_free(v);
+}
+
+static const char *col(sqlite3_stmt *q, int i) {
+  const char *s = (const char *)sqlite3_column_text(q, i);
+  return s ? s : "";
+}
+
+/* The rows of sql (?1 tool, ?2 key, ?3 conversation), in order. */
+static size_t fetch(sqlite3 *db, const char *sql, const char *tool, const char *key, const char *conv,
+                    struct row **out) {
   sqlite3_stmt *q = NULL;
-  enum ds_status st = DS_E_NOTFOUND;
-  if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) return st;
+  size_t n = 0, cap = 0;
+  struct row *v = NULL;
+  if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+    *out = NULL;
+    return 0;
+  }
   sqlite3_bind_text(q, 1, tool, -1, SQLITE_STATIC);
   sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
-  if (sqlite3_bind_parameter_count(q) >= 3) sqlite3_bind_text(q, 3, conv_id, -1, SQLITE_STATIC);
-  if (sqlite3_bind_parameter_count(q) >= 4) sqlite3_bind_int64(q, 4, offset);
-  if (sqlite3_step(q) == SQLITE_ROW) {
-    *out = ds_strdup((const char *)sqlite3_column_text(q, 0));
-    st = *out ? DS_OK : DS_E_NOMEM;
+  sqlite3_bind_text(q, 3, conv, -1, SQLITE_STATIC);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    if (n == cap) {
+      cap = cap ? 2 * cap : 8;
+      struct row *nv = ds_realloc(v, cap * sizeof *nv);
+      if (!nv) break;
+      v = nv;
+    }
+    struct row *r = &v[n++];
+    r->id = sqlite3_column_int64(q, 0);
+    r->state = ds_strdup(col(q, 1));
+    r->changed = ds_strdup(col(q, 2));
+    r->has_repo = sqlite3_column_type(q, 3) != SQLITE_NULL;
+    r->commit = sqlite3_column_type(q, 4) != SQLITE_NULL ? ds_strdup(col(q, 4)) : NULL;
+    r->is_error = sqlite3_column_int(q, 5) != 0;
   }
   sqlite3_finalize(q);
-  return st;
+  *out = v;
+  return n;
 }
 
-/* The recorded response for a key (column col: args or near_key). In the same conversation the
- * calls are taken in the order they were made: the n-th identical call (occurrence n, counting
- * those of the prefix) gets the n-th recorded response, or the last one when the recording made
- * fewer, so a repeated `git status` or test run sees the state the original session saw at that
- * point. Otherwise the first recording of any conversation. */
-static enum ds_status lookup_key(sqlite3 *db, const char *col, const char *conv_id, const char *tool, const char *key,
-                                 unsigned occurrence, char **out) {
-  char nth[160], last[160], any[160];
-  snprintf(nth, sizeof nth, "SELECT response FROM calls WHERE tool=?1 AND %s=?2 AND conv_id=?3 ORDER BY id LIMIT 1 OFFSET ?4",
-           col);
-  snprintf(last, sizeof last, "SELECT response FROM calls WHERE tool=?1 AND %s=?2 AND conv_id=?3 ORDER BY id DESC LIMIT 1",
-           col);
-  snprintf(any, sizeof any, "SELECT response FROM calls WHERE tool=?1 AND %s=?2 ORDER BY id LIMIT 1", col);
-  const char *conv = conv_id ? conv_id : "";
-  enum ds_status st = one_response(db, nth, tool, key, conv, occurrence, out);
-  if (st == DS_E_NOTFOUND && occurrence > 0) st = one_response(db, last, tool, key, conv, 0, out);
-  if (st == DS_E_NOTFOUND) st = one_response(db, any, tool, key, conv, 0, out);
-  return st;
+/* A recording answers a call made on the same state of what the call reads: the same history
+ * of state-changing calls, or neither side changed anything the call reads. From another
+ * conversation, also the same repository at the same commit (or neither names a repository). */
+static bool compatible(const struct row *r, const struct tooldb_query *q, bool same_conv) {
+  if (!r->state || !r->changed) return false;
+  if (!same_conv && (r->has_repo || q->repo) &&
+      (!r->has_repo || !q->repo || !r->commit || !q->commit || strcmp(r->commit, q->commit) != 0))
+    return false;
+  if (strcmp(r->state, q->digest) == 0) return true;
+  struct ts_paths rc = {0};
+  ts_paths_parse(&rc, r->changed);
+  bool ok = !ts_paths_meet(&rc, q->reads) && !ts_paths_meet(q->changed, q->reads);
+  ts_paths_release(&rc);
+  return ok;
 }
 
-/* Looks a call up: exact (tool, canonical args = tooldb_canonical_args(arguments)) first, then
- * (tool, near key) when allowed, preferring the same conversation. Returns DS_OK with
- * *out_response, or DS_E_NOTFOUND. */
-enum ds_status tooldb_lookup(sqlite3 *db, const char *conv_id, const char *tool, const char *canon_args,
-                             const char *arguments, bool near, unsigned occurrence, char **out_response,
-                             bool *out_near) {
-  enum ds_status st = lookup_key(db, "args", conv_id, tool, canon_args, occurrence, out_response);
+/* The response of the row chosen (read only then: responses can be large). */
+static bool take(sqlite3 *db, const struct row *r, char **out, bool *out_error) {
+  sqlite3_stmt *q = NULL;
+  bool ok = false;
+  if (sqlite3_prepare_v2(db, "SELECT response FROM calls WHERE id=?", -1, &q, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(q, 1, r->id);
+    if (sqlite3_step(q) == SQLITE_ROW) ok = (*out = ds_strdup(col(q, 0))) != NULL;
+    sqlite3_finalize(q);
+  }
+  *out_error = r->is_error;
+  return ok;
+}
+
+/* The answer for a key (column col: args or near_key). In the same conversation the n-th
+ * identical call (occurrence n, counting those of the prefix) gets the n-th recording, or the
+ * last one when the recording made fewer, as long as it was made on the same state; else the
+ * nearest one that was. Otherwise the first compatible recording of another conversation. */
+static enum ds_status lookup_key(sqlite3 *db, const char *colname, const struct tooldb_query *q, const char *key,
+                                 char **out, bool *out_error) {
+  char same[256], other[256];
+  snprintf(same, sizeof same,
+           "SELECT id, state, changed, repo, commit_sha, is_error FROM calls WHERE tool=?1 AND %s=?2 AND "
+           "conv_id=?3 ORDER BY id LIMIT 2000",
+           colname);
+  snprintf(other, sizeof other,
+           "SELECT id, state, changed, repo, commit_sha, is_error FROM calls WHERE tool=?1 AND %s=?2 AND "
+           "conv_id IS NOT ?3 ORDER BY id LIMIT 500",
+           colname);
+  const char *conv = q->conv_id ? q->conv_id : "";
+  struct row *v = NULL;
+  size_t n = fetch(db, same, q->tool, key, conv, &v);
+  bool found = false;
+  if (n) {
+    size_t at = q->occurrence < n ? q->occurrence : n - 1;
+    if (compatible(&v[at], q, true)) found = take(db, &v[at], out, out_error);
+    for (size_t i = at + 1; i < n && !found; i++)
+      if (compatible(&v[i], q, true)) found = take(db, &v[i], out, out_error);
+    for (size_t i = at; i > 0 && !found; i--)
+      if (compatible(&v[i - 1], q, true)) found = take(db, &v[i - 1], out, out_error);
+  }
+  rows_free(v, n);
+  if (found) return DS_OK;
+  n = fetch(db, other, q->tool, key, conv, &v);
+  for (size_t i = 0; i < n && !found; i++)
+    if (compatible(&v[i], q, false)) found = take(db, &v[i], out, out_error);
+  rows_free(v, n);
+  return found ? DS_OK : DS_E_NOTFOUND;
+}
+
+enum ds_status tooldb_lookup(sqlite3 *db, const struct tooldb_query *q, char **out_response, bool *out_near,
+                             bool *out_error) {
   *out_near = false;
-  if (st != DS_E_NOTFOUND || !near) return st;
-  char *key = tooldb_near_key(arguments);
+  enum ds_status st = lookup_key(db, "args", q, q->canon, out_response, out_error);
+  if (st != DS_E_NOTFOUND || !q->near) return st;
+  char *key = tooldb_near_key(q->arguments);
   if (!key) return DS_E_NOTFOUND;
-  st = lookup_key(db, "near_key", conv_id, tool, key, occurrence, out_response);
+  st = lookup_key(db, "near_key", q, key, out_response, out_error);
   *out_near = st == DS_OK;
   ds_free(key);
   return st;

@@ -1,6 +1,8 @@
-/* toolsim.c: answers one tool call of a candidate without touching anything real: the
- * recorded database first, then read-only connectors over the snapshot (with the overlay),
- * then the simulator model. Side-effecting calls are answered and flagged, never executed. */
+/* toolsim.c: answers one tool call of a candidate without touching anything real, in the
+ * dialect of the agent that recorded the trajectory (dialects/): a write of known files lands
+ * in the overlay through its connector; otherwise a recording made on the same state, then
+ * read-only connectors over the snapshot (with the overlay), then the simulator model.
+ * Side-effecting calls are answered and flagged, never executed. */
 #include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 
 #include "base/base.h"
 #include "depsim/toolsim.h"
+#include "toolsim/dialect.h"
 #include "toolsim/toolsim_int.h"
 
 struct ds_toolsim {
@@ -26,8 +29,14 @@ struct ds_toolsim_episode {
   struct ds_toolsim *t;
   const json_t *record;
   char *conv_id;
-  struct ds_snapshot *snap; /* NULL when the record names no reachable repository */
-  struct call_count *calls; /* identical calls made so far (prefix and episode) */
+  const struct ts_dialect *d; /* from segment.agent */
+  char *workspace;            /* the absolute root of the recorded session: repo.cwd, else the default */
+  const char *version;        /* segment.agent_version (borrowed from the record) */
+  const char *repo, *commit;  /* the record's repository (borrowed) */
+  bool text_mode;             /* the agent acts in its reply's text (no tool calls in the record) */
+  struct ds_snapshot *snap;   /* NULL when the record names no reachable repository */
+  struct ts_state st;         /* the state the episode's calls are made on */
+  struct call_count *calls;   /* identical calls made so far (prefix and episode) */
   size_t n_calls, cap_calls;
 };
 
@@ -61,19 +70,66 @@ static unsigned call_occurrence(struct ds_toolsim_episode *e, const char *tool, 
   return 0;
 }
 
-void ds_toolsim_episode_history(struct ds_toolsim_episode *e, const json_t *messages) {
-  size_t i, j;
-  const json_t *m, *call;
-  json_array_foreach(messages, i, m) {
-    json_array_foreach(json_object_get(m, "tool_calls"), j, call) {
-      const char *name = ds_json_str(call, "name", NULL);
-      if (!name) continue;
-      char *canon = tooldb_canonical_args(ds_json_str(call, "arguments", "{}"));
-      (void)call_occurrence(e, name, canon ? canon : "");
-      ds_free(canon);
-    }
-  }
+static struct ts_ctx ctx_of(struct ds_toolsim_episode *e) {
+  return (struct ts_ctx){.snap = e->snap, .st = &e->st, .d = e->d, .workspace = e->workspace,
+                         .version = e->version ? e->version : ""};
 }
+
+/* A write of a known file (or patch) answered by its dialect's connector into the overlay. */
+static bool writes_known(const struct ts_effect *eff) {
+  if (eff->writes.all || eff->writes.n == 0) return false;
+  return eff->kind == TS_WRITE || eff->kind == TS_EDIT || eff->kind == TS_DELETE || eff->kind == TS_PATCH ||
+         eff->kind == TS_EDITOR || eff->kind == TS_SHELL;
+}
+
+/* After a call: files it read (Claude Code edits need a read first) and the state it leaves. */
+static void after_call(struct ds_toolsim_episode *e, const char *tool, const char *canon, const struct ts_effect *eff) {
+  if (eff->kind == TS_READ || (eff->kind == TS_EDITOR && !eff->side_effect))
+    for (size_t i = 0; i < eff->reads.n; i++) ts_paths_add(&e->st.files_read, eff->reads.v[i]);
+  ts_state_apply(&e->st, tool, canon, eff);
+}
+
+struct history_ctx {
+  struct ds_toolsim_episode *e;
+};
+
+/* A call of the prefix: counted, its state applied, and a write replayed into the overlay so
+ * that connectors see the repository as it was at the cut. */
+static void history_call(void *ud, const char *tool, const char *arguments, const json_t *response) {
+  (void)response;
+  struct ds_toolsim_episode *e = ((struct history_ctx *)ud)->e;
+  char *canon = tooldb_canonical_args(arguments);
+  (void)call_occurrence(e, tool, canon ? canon : "");
+  json_error_t je;
+  json_t *args = json_loads(arguments && *arguments ? arguments : "{}", 0, &je);
+  struct ts_effect eff;
+  ts_classify(e->d, e->workspace, e->st.cwd, tool, json_is_object(args) ? args : NULL, &eff);
+  if (e->snap && json_is_object(args) && writes_known(&eff) && eff.row && eff.row->answer) {
+    struct ts_ctx c = ctx_of(e);
+    struct ds_tool_answer a;
+    memset(&a, 0, sizeof a);
+    (void)eff.row->answer(&c, tool, args, &a);
+    ds_tool_answer_release(&a);
+  }
+  after_call(e, tool, canon, &eff);
+  ts_effect_release(&eff);
+  json_decref(args);
+  ds_free(canon);
+}
+
+void ds_toolsim_episode_history(struct ds_toolsim_episode *e, const json_t *messages) {
+  struct history_ctx h = {e};
+  ts_each_call(e->d, messages, history_call, &h);
+}
+
+bool ds_toolsim_text_action(const struct ds_toolsim_episode *e, const char *content, char **out_tool,
+                            char **out_arguments) {
+  *out_tool = *out_arguments = NULL;
+  if (!e->text_mode || !content) return false;
+  return e->d->text_action(content, out_tool, out_arguments);
+}
+
+const char *ds_toolsim_episode_dialect(const struct ds_toolsim_episode *e) { return e->d->name; }
 
 const char *ds_tool_source_name(enum ds_tool_source s) {
   switch (s) {
@@ -135,6 +191,56 @@ static enum ds_status inside_root(struct ds_toolsim *t, const char *path, struct
                  real, root);
 }
 
+/* Tries one place for the record's repository: it must exist, be inside the repo root (unless
+ * allowed), and hold the commit when one is named. */
+static bool try_repo(struct ds_toolsim_episode *e, const char *path, const char *commit, struct ds_err *why) {
+  struct ds_err e2 = {0};
+  if (inside_root(e->t, path, &e2) == DS_OK && ds_snapshot_open(path, commit, e->workspace, &e->snap, &e2) == DS_OK)
+    return true;
+  if (!why->msg[0] || e2.code != DS_E_NOTFOUND) *why = e2;
+  e->snap = NULL;
+  return false;
+}
+
+/* Finds a checkout of the record's repository: its path (relative ones under the repo root),
+ * then <repo root>/<its last component> (logs name the directory on the machine that wrote
+ * them), then the repo root itself when it holds the record's commit. */
+static void find_repo(struct ds_toolsim_episode *e) {
+  struct ds_toolsim *t = e->t;
+  const char *where = e->repo;
+  if (!where) return;
+  const char *root = t->repo_root ? t->repo_root : ".";
+  bool url = strstr(where, "://") || strncmp(where, "git@", 4) == 0;
+  struct ds_err why = {0};
+  struct ds_buf path;
+  ds_buf_init(&path, 0);
+  bool ok = false;
+  if (!url) {
+    if (where[0] != '/') ds_buf_addf(&path, "%s/%s", root, where);
+    else ds_buf_adds(&path, where);
+    ok = try_repo(e, path.data, e->commit, &why);
+  }
+  if (!ok) {
+    /* the last path component (of a URL too, without .git) */
+    size_t n = strlen(where);
+    while (n > 1 && where[n - 1] == '/') n--;
+    size_t b = n;
+    while (b > 0 && where[b - 1] != '/' && where[b - 1] != ':') b--;
+    size_t len = n - b;
+    if (len > 4 && strncmp(where + n - 4, ".git", 4) == 0) len -= 4;
+    if (len && !(len == 2 && strncmp(where + b, "..", 2) == 0) && !(len == 1 && where[b] == '.')) {
+      ds_buf_reset(&path);
+      ds_buf_addf(&path, "%s/%.*s", root, (int)len, where + b);
+      ok = try_repo(e, path.data, e->commit, &why);
+    }
+  }
+  if (!ok && e->commit && *e->commit) ok = try_repo(e, root, e->commit, &why);
+  ds_buf_release(&path);
+  if (!ok)
+    ds_logf(&t->p.log, DS_LOG_WARN, "%s: repository %s unavailable, connectors off: %s", e->conv_id, where,
+            why.msg[0] ? why.msg : "not found under the repo root");
+}
+
 enum ds_status ds_toolsim_episode_new(struct ds_toolsim *t, const json_t *record, struct ds_toolsim_episode **out,
                                       struct ds_err *err) {
   struct ds_toolsim_episode *e = ds_calloc(1, sizeof *e);
@@ -142,23 +248,20 @@ enum ds_status ds_toolsim_episode_new(struct ds_toolsim *t, const json_t *record
   e->t = t;
   e->record = record;
   e->conv_id = ds_strdup(ds_json_str(record, "id", ""));
-  const json_t *repo = json_object_get(record, "repo");
-  const char *where = ds_json_str(repo, "path_or_url", NULL);
-  if (!where) where = ds_json_str(repo, "path", NULL);
-  if (where && !strstr(where, "://") && strncmp(where, "git@", 4) != 0) {
-    struct ds_buf path;
-    ds_buf_init(&path, 0);
-    if (where[0] != '/') ds_buf_addf(&path, "%s/%s", t->repo_root ? t->repo_root : ".", where);
-    else ds_buf_adds(&path, where);
-    const char *commit = ds_json_str(repo, "commit", NULL);
-    struct ds_err e2 = {0};
-    if (inside_root(t, path.data, &e2) != DS_OK ||
-        ds_snapshot_open(path.data, commit, t->workspace, &e->snap, &e2) != DS_OK) {
-      ds_logf(&t->p.log, DS_LOG_WARN, "%s: repository unavailable, connectors off: %s", e->conv_id, e2.msg);
-      e->snap = NULL;
-    }
-    ds_buf_release(&path);
+  const json_t *seg = json_object_get(record, "segment");
+  e->d = ts_dialect_for(ds_json_str(seg, "agent", NULL));
+  e->version = ds_json_str(seg, "agent_version", NULL);
+  e->text_mode = ts_text_mode(e->d, json_object_get(record, "messages"));
+  const char *cwd = NULL;
+  e->repo = tooldb_repo_of(record, &e->commit, &cwd);
+  /* absolute paths of the session map into the snapshot under its recorded working directory */
+  e->workspace = ds_strdup(cwd && cwd[0] == '/' ? cwd : t->workspace ? t->workspace : "/workspace");
+  ts_state_init(&e->st);
+  if (!e->conv_id || !e->workspace || !e->st.cwd) {
+    ds_toolsim_episode_free(e);
+    return ds_fail(err, DS_E_NOMEM, "out of memory");
   }
+  find_repo(e);
   *out = e;
   return DS_OK;
 }
@@ -167,6 +270,8 @@ void ds_toolsim_episode_free(struct ds_toolsim_episode *e) {
   if (!e) return;
   ds_snapshot_free(e->snap);
   ds_free(e->conv_id);
+  ds_free(e->workspace);
+  ts_state_release(&e->st);
   for (size_t i = 0; i < e->n_calls; i++) ds_free(e->calls[i].key);
   ds_free(e->calls);
   ds_free(e);
@@ -177,289 +282,7 @@ void ds_tool_answer_release(struct ds_tool_answer *a) {
   memset(a, 0, sizeof *a);
 }
 
-/* ---- classifying calls ---- */
-
-static bool name_in(const char *name, const char *const *list) {
-  for (; *list; list++)
-    if (strcmp(name, *list) == 0) return true;
-  return false;
-}
-
-static const char *const read_tools[] = {"read_file", "open_file", "view", "view_file", "cat", "read", NULL};
-static const char *const list_tools[] = {"list_dir", "list_directory", "ls", "list_files", NULL};
-static const char *const search_tools[] = {"search", "grep", "search_code", "search_files", "find_in_files", NULL};
-static const char *const write_tools[] = {"write_file", "create_file", "write", "save_file", NULL};
-static const char *const edit_tools[] = {"edit_file", "str_replace", "replace_in_file", "apply_edit", NULL};
-static const char *const delete_tools[] = {"delete_file", "remove_file", "rm", NULL};
-static const char *const shell_tools[] = {"shell", "bash", "run", "run_command", "execute", "terminal", "exec",
-                                          "run_shell", "sh", NULL};
-
-/* Tools of unknown kind whose name says they change something (book_flight, send_email). */
-static bool sounds_side_effecting(const char *name) {
-  static const char *const verbs[] = {"book", "cancel", "update", "send", "create", "delete", "remove", "transfer",
-                                      "pay", "modify", "write", "post", "put", "set", "add", "exchange", "refund",
-                                      "install", "deploy", "push", "commit", "submit", "execute", "run", NULL};
-  for (const char *const *v = verbs; *v; v++) {
-    size_t n = strlen(*v);
-    if (strncmp(name, *v, n) == 0 && (name[n] == '_' || name[n] == '\0' || isupper((unsigned char)name[n])))
-      return true;
-  }
-  return false;
-}
-
-static const char *arg_str(const json_t *args, const char *const *keys) {
-  for (; *keys; keys++) {
-    const char *v = ds_json_str(args, *keys, NULL);
-    if (v) return v;
-  }
-  return NULL;
-}
-
-static const char *const path_keys[] = {"path", "file", "file_path", "filename", "filepath", "dir", "directory",
-                                        "target", NULL};
-static const char *const content_keys[] = {"content", "contents", "text", "data", "file_text", NULL};
-static const char *const pattern_keys[] = {"pattern", "query", "regex", "text", "needle", "search", NULL};
-static const char *const command_keys[] = {"command", "cmd", "script", "code", NULL};
-
-/* Splits a simple command line into words (quotes and backslashes honored). Returns false
- * when the line has shell syntax beyond one simple command (pipes, lists, redirections,
- * substitutions): such lines are never answered by connectors. */
-static bool split_simple(const char *line, char ***out_argv, int *out_argc) {
-  char **argv = NULL;
-  int argc = 0, cap = 0;
-  struct ds_buf w;
-  ds_buf_init(&w, 0);
-  bool in_word = false, ok = true;
-  for (const char *p = line;; p++) {
-    char c = *p;
-    if (c == '\0' || isspace((unsigned char)c)) {
-      if (in_word) {
-        if (argc + 2 > cap) {
-          cap = cap ? cap * 2 : 8;
-          argv = ds_realloc(argv, (size_t)cap * sizeof *argv);
-        }
-        argv[argc++] = ds_buf_detach(&w, NULL);
-        argv[argc] = NULL;
-        in_word = false;
-      }
-      if (c == '\0') break;
-      continue;
-    }
-    if (strchr("|&;<>`(){}", c) || (c == '$' && p[1] == '(')) {
-      ok = false;
-      break;
-    }
-    in_word = true;
-    if (c == '\'') {
-      const char *e = strchr(p + 1, '\'');
-      if (!e) { ok = false; break; }
-      ds_buf_add(&w, p + 1, (size_t)(e - p - 1));
-      p = e;
-    } else if (c == '"') {
-      p++;
-      while (*p && *p != '"') {
-        if (*p == '\\' && p[1]) p++;
-        if (*p == '$' || *p == '`') { ok = false; break; }
-        ds_buf_addc(&w, *p++);
-      }
-      if (!ok || !*p) { ok = false; break; }
-    } else if (c == '\\' && p[1]) {
-      ds_buf_addc(&w, *++p);
-    } else {
-      ds_buf_addc(&w, c);
-    }
-  }
-  ds_buf_release(&w);
-  if (!ok || argc == 0) {
-    for (int i = 0; i < argc; i++) ds_free(argv[i]);
-    ds_free(argv);
-    return false;
-  }
-  *out_argv = argv;
-  *out_argc = argc;
-  return true;
-}
-
-static void free_argv(char **argv, int argc) {
-  for (int i = 0; i < argc; i++) ds_free(argv[i]);
-  ds_free(argv);
-}
-
-/* Outcome of trying the connectors: answered, refused, or not a read-only call. */
-enum conn { CONN_ANSWERED, CONN_REFUSED, CONN_NOT_MINE };
-
-static enum conn conn_result(enum ds_status st, char *text, struct ds_err *e, struct ds_tool_answer *a) {
-  if (st == DS_OK) {
-    a->response = text;
-    a->source = DS_TOOL_SOURCE_CONNECTOR;
-    return CONN_ANSWERED;
-  }
-  a->response = ds_strdup(e->msg);
-  a->is_error = true;
-  a->source = st == DS_E_INVALID && strncmp(e->msg, "refused", 7) == 0 ? DS_TOOL_SOURCE_REFUSED
-                                                                      : DS_TOOL_SOURCE_CONNECTOR;
-  return a->source == DS_TOOL_SOURCE_REFUSED ? CONN_REFUSED : CONN_ANSWERED;
-}
-
-/* head/tail -n N FILE: the first/last N lines of a read. */
-static char *head_tail(char *text, long n, bool tail) {
-  if (n < 0) n = 10;
-  size_t len = strlen(text);
-  if (!tail) {
-    size_t i = 0;
-    for (long k = 0; k < n && i < len; k++) {
-      const char *nl = memchr(text + i, '\n', len - i);
-      i = nl ? (size_t)(nl - text) + 1 : len;
-    }
-    text[i] = '\0';
-    return text;
-  }
-  size_t i = len;
-  if (i && text[i - 1] == '\n') i--;
-  for (long k = 0; k < n && i > 0; k++) {
-    while (i > 0 && text[i - 1] != '\n') i--;
-    if (k + 1 < n && i > 0) i--;
-  }
-  memmove(text, text + i, len - i + 1);
-  return text;
-}
-
-/* A read-only shell command answered by the connectors. */
-static enum conn shell_connector(struct ds_snapshot *s, const char *line, struct ds_tool_answer *a) {
-  char **argv;
-  int argc;
-  if (!split_simple(line, &argv, &argc)) return CONN_NOT_MINE;
-  struct ds_err e = {0};
-  char *text = NULL;
-  enum conn r = CONN_NOT_MINE;
-  const char *cmd = argv[0];
-  if (strcmp(cmd, "cat") == 0 && argc >= 2) {
-    struct ds_buf all;
-    ds_buf_init(&all, 0);
-    enum ds_status st = DS_OK;
-    for (int i = 1; i < argc && st == DS_OK; i++) {
-      if (argv[i][0] == '-') continue;
-      st = ds_snapshot_read(s, argv[i], &text, &e);
-      if (st == DS_OK) {
-        ds_buf_adds(&all, text);
-        ds_free(text);
-      }
-    }
-    r = conn_result(st, st ? NULL : ds_buf_detach(&all, NULL), &e, a);
-    ds_buf_release(&all);
-  } else if ((strcmp(cmd, "head") == 0 || strcmp(cmd, "tail") == 0) && argc >= 2) {
-    long n = 10;
-    const char *file = NULL;
-    for (int i = 1; i < argc; i++) {
-      if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) n = strtol(argv[++i], NULL, 10);
-      else if (argv[i][0] == '-' && isdigit((unsigned char)argv[i][1])) n = strtol(argv[i] + 1, NULL, 10);
-      else if (argv[i][0] != '-') file = argv[i];
-    }
-    if (file) {
-      enum ds_status st = ds_snapshot_read(s, file, &text, &e);
-      r = conn_result(st, st ? NULL : head_tail(text, n, cmd[0] == 't'), &e, a);
-    }
-  } else if (strcmp(cmd, "ls") == 0) {
-    const char *dir = "";
-    for (int i = 1; i < argc; i++)
-      if (argv[i][0] != '-') dir = argv[i];
-    enum ds_status st = ds_snapshot_list(s, dir, &text, &e);
-    r = conn_result(st, text, &e, a);
-  } else if (strcmp(cmd, "pwd") == 0) {
-    r = conn_result(DS_OK, ds_strdup("/workspace\n"), &e, a);
-  } else if ((strcmp(cmd, "grep") == 0 || strcmp(cmd, "rg") == 0) && argc >= 2) {
-    const char *pat = NULL, *where = "";
-    for (int i = 1; i < argc; i++) {
-      if (argv[i][0] == '-') continue;
-      if (!pat) pat = argv[i];
-      else where = argv[i];
-    }
-    if (pat) {
-      enum ds_status st = ds_snapshot_search(s, pat, where, 200, &text, &e);
-      r = conn_result(st, text, &e, a);
-    }
-  } else if (strcmp(cmd, "git") == 0 && argc >= 2 &&
-             (strcmp(argv[1], "log") == 0 || strcmp(argv[1], "show") == 0 || strcmp(argv[1], "diff") == 0 ||
-              strcmp(argv[1], "status") == 0)) {
-    enum ds_status st = ds_snapshot_git(s, (const char *const *)argv + 1, argc - 1, &text, &e);
-    r = conn_result(st, text, &e, a);
-  }
-  free_argv(argv, argc);
-  return r;
-}
-
-/* Structured file tools (read_file, write_file, ...) answered by the connectors. */
-static enum conn file_connector(struct ds_snapshot *s, const char *tool, const json_t *args,
-                                struct ds_tool_answer *a) {
-  struct ds_err e = {0};
-  char *text = NULL;
-  const char *path = arg_str(args, path_keys);
-  if (name_in(tool, read_tools)) {
-    if (!path) return CONN_NOT_MINE;
-    enum ds_status st = ds_snapshot_read(s, path, &text, &e);
-    return conn_result(st, text, &e, a);
-  }
-  if (name_in(tool, list_tools)) {
-    enum ds_status st = ds_snapshot_list(s, path ? path : "", &text, &e);
-    return conn_result(st, text, &e, a);
-  }
-  if (name_in(tool, search_tools)) {
-    const char *pat = arg_str(args, pattern_keys);
-    if (!pat) return CONN_NOT_MINE;
-    enum ds_status st = ds_snapshot_search(s, pat, path ? path : "", 200, &text, &e);
-    return conn_result(st, text, &e, a);
-  }
-  if (name_in(tool, write_tools)) {
-    const char *content = arg_str(args, content_keys);
-    if (!path || !content) return CONN_NOT_MINE;
-    a->side_effect = true;
-    enum ds_status st = ds_snapshot_write(s, path, content, strlen(content), &e);
-    if (st == DS_OK) {
-      struct ds_buf msg;
-      ds_buf_init(&msg, 0);
-      ds_buf_addf(&msg, "Wrote %zu bytes to %s", strlen(content), path);
-      text = ds_buf_detach(&msg, NULL);
-    }
-    return conn_result(st, text, &e, a);
-  }
-  if (name_in(tool, edit_tools)) {
-    const char *old = ds_json_str(args, "old_str", ds_json_str(args, "old", ds_json_str(args, "search", NULL)));
-    const char *new = ds_json_str(args, "new_str", ds_json_str(args, "new", ds_json_str(args, "replace", NULL)));
-    if (!path || !old || !new) return CONN_NOT_MINE;
-    a->side_effect = true;
-    enum ds_status st = ds_snapshot_read(s, path, &text, &e);
-    if (st == DS_OK) {
-      char *hit = strstr(text, old);
-      if (!hit) {
-        st = ds_fail(&e, DS_E_NOTFOUND, "No replacement was performed: old_str not found in %s", path);
-      } else {
-        struct ds_buf b;
-        ds_buf_init(&b, 0);
-        ds_buf_add(&b, text, (size_t)(hit - text));
-        ds_buf_adds(&b, new);
-        ds_buf_adds(&b, hit + strlen(old));
-        st = ds_snapshot_write(s, path, b.data, b.len, &e);
-        ds_buf_release(&b);
-      }
-      ds_free(text);
-      text = NULL;
-      if (st == DS_OK) {
-        struct ds_buf msg;
-        ds_buf_init(&msg, 0);
-        ds_buf_addf(&msg, "Edited %s", path);
-        text = ds_buf_detach(&msg, NULL);
-      }
-    }
-    return conn_result(st, text, &e, a);
-  }
-  if (name_in(tool, delete_tools)) {
-    if (!path) return CONN_NOT_MINE;
-    a->side_effect = true;
-    enum ds_status st = ds_snapshot_delete(s, path, &e);
-    return conn_result(st, st ? NULL : ds_strdup(""), &e, a);
-  }
-  return CONN_NOT_MINE;
-}
+static const char *const path_keys[] = {"file_path", "path", "file", "filename", "filepath", "notebook_path", NULL};
 
 /* ---- the simulator model ---- */
 
@@ -493,7 +316,7 @@ static enum ds_status simulate(struct ds_toolsim_episode *e, const char *tool, c
     char *files = NULL, *changes = NULL;
     if (ds_snapshot_files(e->snap, 200, &files, NULL) == DS_OK && *files)
       ds_buf_addf(&u, "\nFiles in the repository:\n%s", files);
-    const char *path = args ? arg_str(args, path_keys) : NULL;
+    const char *path = args ? ts_arg_str(args, path_keys) : NULL;
     char *content = NULL;
     if (path && ds_snapshot_read(e->snap, path, &content, NULL) == DS_OK)
       ds_buf_addf(&u, "\nContent of %s:\n%.*s\n", path, 3000, content);
@@ -543,20 +366,6 @@ static enum ds_status simulate(struct ds_toolsim_episode *e, const char *tool, c
   return DS_OK;
 }
 
-/* A simple command that only reads (what the connectors could answer). */
-static bool readonly_command(const char *line) {
-  char **argv;
-  int argc;
-  if (!line || !split_simple(line, &argv, &argc)) return false;
-  static const char *const ro[] = {"cat", "head", "tail", "ls", "pwd", "grep", "rg", "wc", "file", "stat", NULL};
-  bool r = name_in(argv[0], ro) ||
-           (strcmp(argv[0], "git") == 0 && argc >= 2 &&
-            (strcmp(argv[1], "log") == 0 || strcmp(argv[1], "show") == 0 || strcmp(argv[1], "diff") == 0 ||
-             strcmp(argv[1], "status") == 0));
-  free_argv(argv, argc);
-  return r;
-}
-
 enum ds_status ds_toolsim_answer(struct ds_toolsim_episode *e, const char *tool, const char *arguments,
                                  struct ds_tool_answer *out, struct ds_err *err) {
   struct ds_toolsim *t = e->t;
@@ -566,6 +375,8 @@ enum ds_status ds_toolsim_answer(struct ds_toolsim_episode *e, const char *tool,
   char *canon = NULL;
   json_error_t je;
   json_t *args = json_loads(arguments && *arguments ? arguments : "{}", 0, &je);
+  struct ts_effect eff;
+  memset(&eff, 0, sizeof eff);
   if (!tool || !*tool || !json_is_object(args)) {
     struct ds_buf msg;
     ds_buf_init(&msg, 0);
@@ -575,53 +386,52 @@ enum ds_status ds_toolsim_answer(struct ds_toolsim_episode *e, const char *tool,
     out->is_error = true;
     goto done;
   }
-  bool shell = name_in(tool, shell_tools);
-  const char *cmd = shell ? arg_str(args, command_keys) : NULL;
-  bool structured = name_in(tool, read_tools) || name_in(tool, list_tools) || name_in(tool, search_tools) ||
-                    name_in(tool, write_tools) || name_in(tool, edit_tools) || name_in(tool, delete_tools);
-  /* a call that touches a path the candidate already changed must see the overlay, not a
-   * recording of the original session */
-  const char *path = arg_str(args, path_keys);
-  bool touches_overlay = e->snap && path && snapshot_changed(e->snap, path);
-  bool writes = name_in(tool, write_tools) || name_in(tool, edit_tools) || name_in(tool, delete_tools);
+  ts_classify(e->d, e->workspace, e->st.cwd, tool, args, &eff);
   canon = tooldb_canonical_args(arguments);
   unsigned occurrence = call_occurrence(e, tool, canon ? canon : "");
-  /* 1. the recorded database (never for writes, whose effect must land in the overlay) */
-  if (t->db && !writes && !touches_overlay) {
-    bool near = false;
+  struct ts_ctx c = ctx_of(e);
+  bool answered = false, tried_connector = false;
+  /* 1. a write of known files lands in the overlay, answered the way the tool answers */
+  if (e->snap && writes_known(&eff) && eff.row && eff.row->answer) {
+    tried_connector = true;
+    answered = eff.row->answer(&c, tool, args, out) != TS_NOT_MINE;
+  }
+  /* 2. a recording made on the same state of what the call reads */
+  if (!answered && t->db) {
+    struct tooldb_query q = {.conv_id = e->conv_id, .tool = tool, .canon = canon ? canon : "",
+                             .arguments = arguments, .near = t->p.near_match, .occurrence = occurrence,
+                             .repo = e->repo, .commit = e->commit, .digest = e->st.digest,
+                             .changed = &e->st.changed, .reads = &eff.reads};
+    bool near = false, rec_error = false;
     char *resp = NULL;
-    if (tooldb_lookup(t->db, e->conv_id, tool, canon ? canon : "", arguments, t->p.near_match, occurrence, &resp,
-                      &near) == DS_OK) {
+    if (tooldb_lookup(t->db, &q, &resp, &near, &rec_error) == DS_OK) {
       out->response = resp;
       out->source = near ? DS_TOOL_SOURCE_DB_NEAR : DS_TOOL_SOURCE_DB;
-      if (shell) {
-        out->side_effect = !readonly_command(cmd);
-      } else if (!structured) {
-        out->side_effect = sounds_side_effecting(tool);
-      }
-      goto done;
+      out->is_error = rec_error;
+      answered = true;
     }
   }
-  /* 2. read-only connectors over the snapshot */
-  if (e->snap) {
-    enum conn c = CONN_NOT_MINE;
-    if (shell && cmd) c = shell_connector(e->snap, cmd, out);
-    else if (structured) c = file_connector(e->snap, tool, args, out);
-    if (c != CONN_NOT_MINE) goto done;
+  /* 3. connectors: read-only calls over the snapshot, and tools that need no repository */
+  if (!answered && !tried_connector && eff.row && eff.row->answer) {
+    memset(out, 0, sizeof *out);
+    answered = eff.row->answer(&c, tool, args, out) != TS_NOT_MINE;
   }
-  /* 3. the simulator model; anything reaching here that is a shell command or an acting tool
-   * is an intended action that was not executed */
-  if (shell) out->side_effect = true;
-  else if (writes) out->side_effect = true;
-  else if (!structured) out->side_effect = sounds_side_effecting(tool);
-  if (t->p.simulator) {
-    st = simulate(e, tool, arguments, args, out, err);
-  } else {
-    out->response = ds_strdup("error: no source can answer this call (no recording, no connector, no simulator model)");
-    out->source = DS_TOOL_SOURCE_ERROR;
-    out->is_error = true;
+  /* 4. the simulator model */
+  if (!answered) {
+    ds_tool_answer_release(out);
+    if (t->p.simulator) {
+      st = simulate(e, tool, arguments, args, out, err);
+    } else {
+      out->response = ds_strdup("error: no source can answer this call (no recording, no connector, no simulator model)");
+      out->source = DS_TOOL_SOURCE_ERROR;
+      out->is_error = true;
+    }
   }
+  /* what the call would do: an intended action whatever answered it, never executed */
+  out->side_effect = eff.side_effect;
+  after_call(e, tool, canon, &eff);
 done:
+  ts_effect_release(&eff);
   ds_free(canon);
   json_decref(args);
   if (!st && !out->response) st = ds_fail(err, DS_E_NOMEM, "out of memory");

@@ -29,8 +29,10 @@ JSON
 start_scripted_agent --replay "$WORK/sub.jsonl" "$WORK/extra.json"
 port=$AGENT_PORT
 
+# from each conversation's first turn: the candidate's calls are then made on the states the
+# recorded ones were (a recording answers only a call made on the same state)
 "$DEPSIM" replay "$WORK/sub.jsonl" --backend "openai:http://127.0.0.1:$port/v1?model=scripted" \
-  -o "$WORK/run.db" --agentic --tooldb "$WORK/tools.db" \
+  -o "$WORK/run.db" --agentic --tooldb "$WORK/tools.db" --cut first \
   --max-steps 80 --quiet > "$WORK/replay.out" 2>&1 || { cat "$WORK/replay.out"; fail "agentic replay"; }
 
 stats=$(curl -sf "http://127.0.0.1:$port/")

@@ -83,6 +83,7 @@ static void setup(void) {
   snprintf(p, sizeof p, "%s/repo", base);
   struct ds_toolsim_params tp;
   ds_toolsim_default_params(&tp);
+  tp.repo_root = base; /* the snapshot is under it: connectors answer */
   if (ds_toolsim_open(&tp, &sim, NULL) || ds_snapshot_open(p, NULL, "/workspace", &snap, NULL)) abort();
   record = json_pack("{s:s,s:{s:s},s:[]}", "id", "c1", "repo", "path_or_url", p, "messages");
   if (!record) abort();

@@ -52,6 +52,7 @@ static bool has_any(const char *s, const char *const *w) {
 
 /* the first string literal after s[from]: '...', "...", `...`, """...""" (no escapes kept) */
 static bool literal_after(const char *s, size_t from, char *out, size_t n, size_t *out_end) {
+  if (strnlen(s, from) < from) return false; /* callers step past an unterminated literal's end */
   const char *p = s + from;
   for (int skip = 0; *p && skip < 40; p++, skip++) {
     if (*p == '\'' || *p == '"' || *p == '`') break;

@@ -1,0 +1,11 @@
+# agentic_codex.sh: real Codex CLI sessions (../shared/data/agent-logs/codex) replayed agentically
+# with a scripted candidate that repeats each user turn's recorded turns: the calls are the
+# recorded ones, at least 90% of the read-only calls get the recorded answer from the tool-call
+# database or a connector (the share is printed), every write is an intended action, and
+# nothing on disk changes (tests/servers/agentic_replay.py does the checking). Skipped (77) when
+# the logs are absent or this build has no reader for them.
+source "$DS_SRC/tests/e2e/lib.sh"
+logs="$DS_SHARED_DATA/agent-logs/codex"
+[ -d "$logs" ] || skip "needs ../shared/data/agent-logs/codex (real Codex CLI logs), which is absent"
+python3 "$DS_SRC/tests/servers/agentic_replay.py" --depsim "$DEPSIM" --logs "$logs" --agent codex --work "$WORK" \
+  --min-share 0.9 || exit $?
