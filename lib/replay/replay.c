@@ -492,7 +492,7 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     described = ds_backend_describe(r.backend);
     r.capacity = ds_backend_capacity(r.backend);
     if (!r.capacity) r.capacity = 1;
-    r.n_ctx = ds_backend_context_length(r.backend);
+    r.n_ctx = p.emit_batch ? 0 : ds_backend_context_length(r.backend); /* an emit sends nothing */
   }
 
   if ((st = open_agentic(&r, &p, err))) {
@@ -521,7 +521,7 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
       goto out;
     }
     char *ctx = meta_str(r.store, "backend_context_length");
-    if (ctx && r.backend && (unsigned)strtoul(ctx, NULL, 10) != r.n_ctx)
+    if (ctx && r.backend && !p.emit_batch && (unsigned)strtoul(ctx, NULL, 10) != r.n_ctx)
       ds_logf(&p.log, DS_LOG_WARN, "the backend's context length changed from %s to %u since the run started", ctx, r.n_ctx);
     ds_free(ctx);
     if ((st = ds_store_event(r.store, p.retry_failed ? "replay_resumed_retry_failed" : "replay_resumed", NULL, err)))
@@ -546,7 +546,7 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     ds_logf(&p.log, DS_LOG_INFO, "prefill sharing: %s (%s)", ds_prefill_share_name(r.share), why);
     if ((st = ds_store_event(r.store, "prefill_sharing", detail, err))) goto out;
   }
-  if (r.backend && !r.n_ctx)
+  if (r.backend && !r.n_ctx && !p.emit_batch)
     ds_logf(&p.log, DS_LOG_INFO, "the backend does not report its context length; prefix lengths are not checked");
 
   /* phase 1: corpus -> prefixes (idempotent, resumes after the last committed batch) */
