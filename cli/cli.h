@@ -6,10 +6,12 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "base/base.h"
 #include "depsim/depsim.h"
+#include "depsim/stats.h"
 
 /* Documented exit codes (depsim(1)). gate uses 0 pass, 1 fail, 2 inconclusive, 3 error. */
 enum { EXIT_OK = 0, EXIT_GATE_FAILED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
@@ -41,9 +43,36 @@ bool cli_parse_u64(const char *opt, const char *value, unsigned long long *out);
 bool cli_parse_shard(const char *value, unsigned *out_index, unsigned *out_count);
 /* A number strictly between 0 and 1 (a confidence level, a floor rate): "OPT must be in (0,1)". */
 bool cli_parse_fraction(const char *opt, const char *value, double *out);
+/* --pair-mismatch fail|drop (prints a usage error and returns false otherwise). */
+bool cli_parse_pair_mismatch(const char *value, enum ds_pair_mismatch *out);
 
 /* Writes text to path (atomically, through ds_write_file), or to stdout when path is "-". */
 enum ds_status cli_write_output(const char *path, const char *text, size_t len, struct ds_err *err);
+
+/* A progress line for commands that wait on a model (progress.c): on a terminal redrawn in
+ * place at most 5 times a second, else one line every 10 s; nothing with -q. */
+struct cli_progress {
+  const char *what, *unit; /* "grade", "samples" */
+  bool tty, drawn;
+  double t0, last;
+};
+void cli_progress_init(struct cli_progress *p, const char *what);
+void cli_progress_show(struct cli_progress *p, double done, double total, uint64_t requests, uint64_t errors,
+                       bool final);
+void cli_progress_end(struct cli_progress *p);
+
+/* Errors grouped by kind (the message before its first ": ", digits folded), with the first
+ * example of each, printed to stderr at the end of a run. */
+#define CLI_MAX_ERROR_KINDS 12
+struct cli_error_kinds {
+  size_t n;
+  uint64_t total, other, count[CLI_MAX_ERROR_KINDS];
+  char kind[CLI_MAX_ERROR_KINDS][128];
+  char first[CLI_MAX_ERROR_KINDS][400];
+};
+void cli_error_kind(const char *msg, char *out, size_t len);
+void cli_error_kinds_add(struct cli_error_kinds *k, const char *msg, const char *where);
+void cli_error_kinds_print(const struct cli_error_kinds *k, const char *noun);
 
 /* A ds_log sink that writes "depsim: level: msg" lines to stderr; its cancel flag is set by
  * the handlers of cli_cancel_on_signals. */

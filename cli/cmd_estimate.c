@@ -73,9 +73,7 @@ static int run(int argc, char **argv) {
       if (!cli_parse_fraction("--confidence", optarg, &p.confidence)) return EXIT_USAGE;
       break;
     case 'P':
-      if (strcmp(optarg, "fail") == 0) p.pair_mismatch = DS_PAIR_MISMATCH_FAIL;
-      else if (strcmp(optarg, "drop") == 0) p.pair_mismatch = DS_PAIR_MISMATCH_DROP;
-      else return cli_usage_error("--pair-mismatch: expected 'fail' or 'drop', got '%s'", optarg);
+      if (!cli_parse_pair_mismatch(optarg, &p.pair_mismatch)) return EXIT_USAGE;
       break;
     case 'q': cli_quiet = 1; break;
     default: return cli_usage_error("unknown option");

@@ -6,17 +6,22 @@
 #include "depsim/gate.h"
 
 static const char usage[] =
-    "usage: depsim gate FORECAST.json --policy POLICY.yaml [--markdown FILE] [--junit FILE]\n"
-    "                   [--json FILE] [--audit LOG]\n\n"
+    "usage: depsim gate FORECAST.json --policy POLICY.yaml [--run RUN.db] [--markdown FILE]\n"
+    "                   [--junit FILE] [--json FILE] [--audit LOG] [-q]\n\n"
     "Applies a release policy to a forecast (depsim estimate) and decides, per category and\n"
-    "overall: pass, fail or inconclusive, with the reason for each category.\n\n"
+    "overall: pass, fail or inconclusive, with the reason for each category. A category no\n"
+    "sample applies to (agent categories on chat traffic) is listed as not applicable and does\n"
+    "not weigh on the decision; one left ungraded (a judge category without --judge) is\n"
+    "inconclusive when a rule covers it, and says so.\n\n"
     "  --policy FILE    policy YAML (data/policies/default.yaml documents the format): per\n"
     "                   category or severity a max_rate, a max_ratio to the baseline, and how\n"
     "                   uncertainty counts (uncertainty: upper_bound | band, band: 1.5), min_n\n"
     "  --markdown FILE  a Markdown summary for a pull-request comment ('-' = stdout)\n"
     "  --junit FILE     JUnit XML, a test case per category (fail = failure, inconclusive = skipped)\n"
-    "  --json FILE      the decision as JSON\n"
-    "  --audit LOG      append a record to a tamper-evident audit log (see depsim audit)\n\n"
+    "  --run RUN.db     refuse a forecast that was not made from this run database (its run id)\n"
+    "  --json FILE      the decision as JSON (what depsim report --gate shows); records the run\n"
+    "  --audit LOG      append a record to a tamper-evident audit log (see depsim audit)\n"
+    "  -q, --quiet      print nothing but errors (the exit code still tells the decision)\n\n"
     "Exit codes: 0 pass, 1 fail, 2 inconclusive, 3 error (bad input; nothing decided).\n";
 
 static enum ds_status put(const char *path, const char *text, struct ds_err *err) {
@@ -24,10 +29,11 @@ static enum ds_status put(const char *path, const char *text, struct ds_err *err
 }
 
 static int run(int argc, char **argv) {
-  const char *policy = NULL, *md = NULL, *junit = NULL, *json = NULL, *audit = NULL;
+  const char *policy = NULL, *md = NULL, *junit = NULL, *json = NULL, *audit = NULL, *run_db = NULL;
   static const struct option opts[] = {{"policy", required_argument, 0, 'p'}, {"markdown", required_argument, 0, 'm'},
                                        {"junit", required_argument, 0, 'j'},  {"json", required_argument, 0, 'J'},
                                        {"audit", required_argument, 0, 'a'},  {"quiet", no_argument, 0, 'q'},
+                                       {"run", required_argument, 0, 'r'},
                                        {0, 0, 0, 0}};
   int ch;
   optind = 1;
@@ -38,6 +44,7 @@ static int run(int argc, char **argv) {
     case 'j': junit = optarg; break;
     case 'J': json = optarg; break;
     case 'a': audit = optarg; break;
+    case 'r': run_db = optarg; break;
     case 'q': cli_quiet = 1; break;
     default: cli_usage_error("unknown option"); return EXIT_RUNTIME;
     }
@@ -56,6 +63,7 @@ static int run(int argc, char **argv) {
   char *text = NULL;
   int rc = EXIT_RUNTIME;
   if (ds_gate_run(argv[optind], policy, &r, &err)) goto fail;
+  if (run_db && ds_gate_result_check_run(r, run_db, &err)) goto fail;
   if (md) {
     if (ds_gate_result_markdown(r, &text, &err) || put(md, text, &err)) goto fail;
     ds_free(text);
@@ -77,6 +85,7 @@ static int run(int argc, char **argv) {
     if (!cli_quiet) fprintf(stderr, "%s: audit record %.16s… appended to %s\n", cli_prog, head, audit);
   }
   rc = (int)ds_gate_result_decision(r);
+  if (!cli_quiet) ds_gate_result_warn(r, &cli_log);
   if (!cli_quiet) fprintf(stderr, "%s: %s\n", cli_prog, ds_gate_decision_name(ds_gate_result_decision(r)));
   ds_gate_result_free(r);
   return rc;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "cli.h"
 #include "depsim/grade.h"
 #include "depsim/store.h"
@@ -36,7 +38,46 @@ static const char usage[] =
     "  --calibration-out FILE  with --eval: write each category's sensitivity and\n"
     "                       specificity on the labeled file (and the rubric's SHA-256) as the\n"
     "                       calibration file 'depsim estimate --calibration' reads\n"
-    "  -q, --quiet\n";
+    "  -q, --quiet          print nothing but errors and warnings\n"
+    "\n"
+    "With judges, a progress line shows samples done, judge requests per second, errors and\n"
+    "the time left; grader errors are listed at the end by kind, each with its first example.\n";
+
+static void on_progress(void *ud, const struct ds_grade_progress *p) {
+  cli_progress_show(ud, p->fraction * (double)p->samples_total, (double)p->samples_total, p->requests,
+                    p->request_errors, false);
+}
+
+/* The grader errors of this rubric's grades, by kind, each with its first example: a judge's
+ * own words (its votes' errors) when the evidence has them. */
+static void print_error_kinds(struct ds_store *store, const struct ds_rubric *rubric) {
+  sqlite3_stmt *q = NULL;
+  struct cli_error_kinds k;
+  memset(&k, 0, sizeof k);
+  if (sqlite3_prepare_v2(ds_store_db(store),
+                         "SELECT p.conv_id, p.cut_index, s.k, g.category, g.error, g.evidence FROM grades g JOIN samples s "
+                         "ON s.id = g.sample_id JOIN prefixes p ON p.id = s.prefix_id WHERE g.rubric_sha256 = ?1 AND "
+                         "g.label IS NULL ORDER BY g.id",
+                         -1, &q, NULL) != SQLITE_OK)
+    return;
+  sqlite3_bind_text(q, 1, ds_rubric_sha256(rubric), -1, SQLITE_STATIC);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    char where[300];
+    snprintf(where, sizeof where, "%s#%d/%d %s", (const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1),
+             sqlite3_column_int(q, 2), (const char *)sqlite3_column_text(q, 3));
+    json_t *ev = sqlite3_column_text(q, 5) ? json_loads((const char *)sqlite3_column_text(q, 5), 0, NULL) : NULL;
+    size_t i, j, n = 0;
+    json_t *g, *v;
+    json_array_foreach(json_object_get(ev, "graders"), i, g) json_array_foreach(json_object_get(g, "votes"), j, v) {
+      const char *e = ds_json_str(v, "error", NULL);
+      if (e) cli_error_kinds_add(&k, e, where), n++;
+    }
+    if (!n) cli_error_kinds_add(&k, (const char *)sqlite3_column_text(q, 4), where);
+    json_decref(ev);
+  }
+  sqlite3_finalize(q);
+  cli_error_kinds_print(&k, "judge errors behind the grader errors");
+}
 
 /* The calibration file of `depsim estimate --calibration`: per category the graders'
  * sensitivity and specificity on the labeled file, with the rubric it was measured with
@@ -236,7 +277,15 @@ static int run(int argc, char **argv) {
     goto out;
   }
   struct ds_grade_stats stats;
+  /* a progress line (with judges: per request, with rate and ETA) */
+  struct cli_progress prog;
+  cli_progress_init(&prog, "grade");
+  prog.unit = "samples";
+  gp.progress = on_progress; /* rules alone are fast: the line shows only on long runs */
+  gp.progress_ud = &prog;
   enum ds_status st = ds_grade_run(store, rubric, &gp, &stats, &err);
+  cli_progress_end(&prog);
+  if (!st && stats.grader_errors) print_error_kinds(store, rubric);
   ds_store_close(store);
   if (st == DS_E_CANCELLED) {
     rc = cli_errorf("interrupted: %s; grade again to continue (what was graded is kept)", err.msg);

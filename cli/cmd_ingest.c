@@ -260,6 +260,8 @@ static int run(int argc, char **argv) {
   }
   ds_deid_free(deid);
   if (no_deid && mark_manifest_no_deid(s.manifest_path, &err)) return cli_error(&err);
+  /* -q: nothing on success; records that failed are still reported */
+  if (cli_quiet && !s.n_failed) return EXIT_OK;
   if (s.n_duplicate_kept) printf("kept %llu exact duplicates (--keep-duplicates)\n", (unsigned long long)s.n_duplicate_kept);
   printf("ingested %llu records from %zu input%s in %.2fs: %llu kept, %llu filtered (%llu duplicate, %llu no "
          "consent), %llu failed\n",

@@ -42,7 +42,8 @@ static int run(int argc, char **argv) {
   if (ds_merge_run(inputs, n, out, &cli_log, &err)) return cli_error(&err);
   struct ds_replay_summary s;
   if (ds_replay_summary_read(out, &s, &err)) return cli_error(&err);
-  printf("merged %zu databases into %s: %" PRIu64 " prefixes (%" PRIu64 " completed, %" PRIu64 " skipped, %" PRIu64
+  if (!cli_quiet)
+    printf("merged %zu databases into %s: %" PRIu64 " prefixes (%" PRIu64 " completed, %" PRIu64 " skipped, %" PRIu64
          " failed, %" PRIu64 " pending), %" PRIu64 " samples ok, %" PRIu64 " failed\n",
          n, out, s.prefixes, s.completed, s.skipped, s.failed, s.pending, s.samples_ok, s.samples_failed);
   ds_replay_summary_release(&s);

@@ -311,7 +311,8 @@ static int run(int argc, char **argv) {
     return cli_errorf("interrupted; continue with: depsim replay --resume %s", p.db_path);
   }
   if (st) return cli_error(&err);
-  print_summary(p.db_path, &sum);
+  /* -q: nothing on success; a run with failed prefixes or samples still shows its accounting */
+  if (!cli_quiet || sum.failed || sum.samples_failed) print_summary(p.db_path, &sum);
   if (p.emit_batch)
     printf("batch: %" PRIu64 " requests written to %s (%s); when its output is back:\n"
            "  depsim replay --resume %s --backend file:OUTPUT.jsonl\n",

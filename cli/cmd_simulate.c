@@ -15,7 +15,7 @@
 extern char **environ;
 
 static const char usage[] =
-    "usage: depsim simulate --config SIM.yaml [--dry-run] [--resume]\n"
+    "usage: depsim simulate --config SIM.yaml [--dry-run] [--resume] [-q]\n"
     "\n"
     "Runs the whole pipeline from one config file: ingest (with de-identification) -> sample\n"
     "(optional) -> replay of each candidate and of the baseline -> grade -> estimate -> gate\n"
@@ -23,8 +23,9 @@ static const char usage[] =
     "config holds that command's long options (key max_tokens: 256 -> --max-tokens 256; true\n"
     "-> a flag; a list -> the option repeated). Outputs go to the 'out' directory:\n"
     "corpus.jsonl (+ manifest), baseline.db, NAME.db, NAME.forecast.json, NAME.gate.md,\n"
-    "NAME.junit.xml, NAME.report.html, audit.jsonl. Relative paths in the config are taken\n"
-    "from the current directory (not the config file's), except inside 'backends' blocks.\n"
+    "NAME.gate.json, NAME.junit.xml, NAME.report.html (the gate's verdict at its top),\n"
+    "audit.jsonl. Relative paths in the config are taken from the current directory (not\n"
+    "the config file's), except inside 'backends' blocks.\n"
     "\n"
     "Config keys:\n"
     "  out: DIR                      where everything is written (required; created\n"
@@ -52,6 +53,8 @@ static const char usage[] =
     "Options:\n"
     "  --config FILE   the pipeline config (YAML)\n"
     "  --dry-run       print the commands without running them\n"
+    "  -q, --quiet     print nothing but errors (every stage runs with -q; the exit status\n"
+    "                  still tells the gates' decisions)\n"
     "  --resume        continue a stopped pipeline: run databases already in 'out' are resumed\n"
     "                  with their own stored settings (without it, an existing one is an error)\n";
 
@@ -166,9 +169,13 @@ static int mkdir_p(const char *path) {
 
 /* Runs "depsim ARGS..." (this very executable) and returns its exit status, or -1. */
 static int run_stage(struct argv_buf *a) {
-  fprintf(stderr, "depsim simulate: $");
-  for (size_t i = 0; i < a->n; i++) fprintf(stderr, " %s", a->v[i]);
-  fputc('\n', stderr);
+  /* -q: every stage quiet too, and no echo of the commands */
+  if (cli_quiet && !dry_run) push(a, "-q");
+  if (!cli_quiet || dry_run) {
+    fprintf(stderr, "depsim simulate: $");
+    for (size_t i = 0; i < a->n; i++) fprintf(stderr, " %s", a->v[i]);
+    fputc('\n', stderr);
+  }
   if (dry_run) return 0;
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -250,6 +257,7 @@ static int run(int argc, char **argv) {
     if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config = argv[++i];
     else if (strcmp(argv[i], "--dry-run") == 0) dry_run = true;
     else if (strcmp(argv[i], "--resume") == 0) resume = true;
+    else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) cli_quiet = 1;
     else return cli_usage_error("unexpected argument '%s'", argv[i]);
   }
   cli_cancel_on_signals();
@@ -351,8 +359,9 @@ static int run(int argc, char **argv) {
     }
     const char *decision = "not gated";
     if (policy) {
-      push_all(&a, "depsim", "gate", forecast, "--policy", policy, NULL);
+      push_all(&a, "depsim", "gate", forecast, "--policy", policy, "--run", db, NULL);
       pushf(&a, "--audit=%s/audit.jsonl", out, "");
+      pushf(&a, "--json=%s/%s.gate.json", out, name);
       pushf(&a, "--markdown=%s/%s.gate.md", out, name);
       pushf(&a, "--junit=%s/%s.junit.xml", out, name);
       if (!push_options(&a, json_object_get(cfg, "gate"), "gate")) {
@@ -377,6 +386,8 @@ static int run(int argc, char **argv) {
         push_all(&a, "--baseline", base_db, NULL);
       }
       push_all(&a, "--forecast", forecast, "-o", path, NULL);
+      /* the verdict at the top of the page */
+      if (policy) pushf(&a, "--gate=%s/%s.gate.json", out, name);
       if ((r = run_with(&a, json_is_object(rep) ? rep : NULL, "report"))) {
         rc = r;
         goto done;
@@ -385,8 +396,9 @@ static int run(int argc, char **argv) {
     json_array_append_new(results, json_pack("{s:s,s:s,s:s}", "name", name, "decision", decision, "report",
                                              json_is_false(rep) ? "" : path));
   }
-  printf("\ndepsim simulate: results (in %s)\n", out);
+  if (!cli_quiet) printf("\ndepsim simulate: results (in %s)\n", out);
   json_array_foreach(results, i, c) {
+    if (cli_quiet) break;
     printf("  %-16s gate: %-12s %s\n", ds_json_str(c, "name", ""), ds_json_str(c, "decision", ""),
            ds_json_str(c, "report", ""));
   }

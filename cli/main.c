@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "depsim/stats.h"
 #include "commands.h" /* generated: extern const struct cli_command cmd_<name>_info; ... */
 
 static const struct cli_command *const commands[] = {DS_CLI_COMMANDS NULL};
@@ -133,6 +134,13 @@ bool cli_parse_fraction(const char *opt, const char *value, double *out) {
     return false;
   }
   *out = v;
+  return true;
+}
+
+bool cli_parse_pair_mismatch(const char *value, enum ds_pair_mismatch *out) {
+  if (strcmp(value, "fail") == 0) *out = DS_PAIR_MISMATCH_FAIL;
+  else if (strcmp(value, "drop") == 0) *out = DS_PAIR_MISMATCH_DROP;
+  else return cli_usage_error("--pair-mismatch: expected 'fail' or 'drop', got '%s'", value), false;
   return true;
 }
 

@@ -23,11 +23,18 @@ struct ds_gate_result;
  * DS_E_INVALID naming file, line and reason. */
 DS_API enum ds_status ds_gate_run(const char *forecast_path, const char *policy_path, struct ds_gate_result **out,
                                   struct ds_err *err);
+/* Checks that the forecast was made from the run database at run_path (its run id, written when
+ * the run was created): DS_E_MISMATCH naming both runs when it was not. */
+DS_API enum ds_status ds_gate_result_check_run(const struct ds_gate_result *r, const char *run_path,
+                                               struct ds_err *err);
 DS_API void ds_gate_result_free(struct ds_gate_result *r);
 DS_API enum ds_gate_decision ds_gate_result_decision(const struct ds_gate_result *r);
 
 /* Renderings; *out is ds_malloc'ed text the caller ds_free()s. */
 DS_API enum ds_status ds_gate_result_json(const struct ds_gate_result *r, char **out, struct ds_err *err);
+/* Logs what a reader of the decision must know of how it was reached: baseline prefixes left
+ * out because their prompts differ, a baseline of another corpus (warnings; nothing else). */
+DS_API void ds_gate_result_warn(const struct ds_gate_result *r, const struct ds_log *log);
 DS_API enum ds_status ds_gate_result_markdown(const struct ds_gate_result *r, char **out, struct ds_err *err);
 DS_API enum ds_status ds_gate_result_junit(const struct ds_gate_result *r, char **out, struct ds_err *err);
 

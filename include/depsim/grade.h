@@ -158,6 +158,10 @@ struct ds_grader_params {
   const char *workspace;          /* for the shell analyzer; NULL: unknown */
   double timeout_s;               /* per judge request (0: backend default) */
   struct ds_log log;
+  /* called after every judge request answered (or failed): done and total of this
+   * ds_grader_grade call's requests, and whether this one failed (may be NULL) */
+  void (*on_request)(void *ud, size_t done, size_t total, bool failed);
+  void *on_request_ud;
 };
 DS_API void ds_grader_default_params(struct ds_grader_params *p);
 
@@ -210,10 +214,20 @@ struct ds_grade_stats {
   uint64_t needs_judge;        /* (sample, category) pairs left ungraded: no judge */
 };
 
+/* Where the grade stage is, reported after every judge request and every batch. */
+struct ds_grade_progress {
+  uint64_t samples_done, samples_total; /* 'ok' samples passed / in the run */
+  double fraction;                      /* of the work, counting the current batch's requests */
+  uint64_t requests, request_errors;    /* judge requests answered this session / failed */
+  double elapsed_s;
+};
+
 struct ds_grade_params {
   struct ds_grader_params grader;
   unsigned batch;              /* samples per transaction (default 32) */
   struct ds_log log;
+  void (*progress)(void *ud, const struct ds_grade_progress *p); /* may be NULL */
+  void *progress_ud;
 };
 DS_API void ds_grade_default_params(struct ds_grade_params *p);
 

@@ -29,6 +29,10 @@ struct ds_realism_params {
   const char *const *benchmarks;/* awareness: JSONL files of benchmark conversations */
   size_t n_benchmarks;
   struct ds_log log;           /* log.cancel stops judging (verdicts stored are kept; resumable) */
+  /* called after every judge request: verdicts done / to make this session, requests sent and
+   * failed (transport error or no valid verdict; a failed one may be retried); may be NULL */
+  void (*progress)(void *ud, size_t done, size_t total, uint64_t requests, uint64_t failed);
+  void *progress_ud;
 };
 DS_API void ds_realism_default_params(struct ds_realism_params *p);
 

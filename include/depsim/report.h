@@ -1,12 +1,16 @@
-/* report.h: renders a run database (plus an optional baseline run, forecast, validation and
- * realism files) as one self-contained HTML page with inline SVG charts, as Markdown for a
- * pull-request comment, or as JSON for machines. Conversation text is always escaped. */
+/* report.h: renders one or several candidate run databases (plus an optional baseline run,
+ * forecast, validation, realism and gate files) as one self-contained HTML page: the verdict at
+ * the top, every category accounted for, inline SVG charts, and a sample browser whose data is
+ * embedded as JSON and drawn with textContent by the page's one inline script (allowed by hash
+ * in a strict Content-Security-Policy). Also Markdown for a pull-request comment and JSON for
+ * machines. Text from the data is never markup. */
 #ifndef DEPSIM_REPORT_H
 #define DEPSIM_REPORT_H
 
 #include <stdbool.h>
 
 #include "depsim/depsim.h"
+#include "depsim/stats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,19 +23,35 @@ enum ds_report_format {
 };
 
 /* What to render. Strings are borrowed for the duration of the call. Fill with
- * ds_report_default_params() first, then set run_path and the optional inputs. */
+ * ds_report_default_params() first, then set run_path (or run_paths) and the optional inputs.
+ *
+ * Derived files (forecast, validation, realism, gate decision) record the run they were made
+ * from (its path, its run id and the rubric): each is shown beside the candidate whose run id it
+ * names, and one that names none of them is refused (DS_E_MISMATCH, naming both runs). With
+ * several candidates, give one file of a kind per candidate (in the *_paths arrays). */
 struct ds_report_params {
-  const char *run_path;        /* run database (required), opened read-only */
+  const char *run_path;        /* the candidate run database, opened read-only */
+  const char *const *run_paths;/* several candidates on one page; used instead of run_path when n_runs > 0 */
+  size_t n_runs;
   const char *baseline_path;   /* baseline run database on the same prefixes, or NULL */
+  enum ds_pair_mismatch pair_mismatch; /* prefixes of both runs holding different prompts: refuse
+                                          (default) or leave them out, counted (stats.h) */
   const char *forecast_path;   /* forecast.json from `depsim estimate`, or NULL */
   const char *validation_path; /* validation JSON from `depsim validate`, or NULL */
   const char *realism_path;    /* realism JSON (discriminate / awareness), or NULL */
+  const char *gate_path;       /* the decision of `depsim gate --json`: the verdict banner, or NULL */
+  const char *policy_path;     /* or a policy applied here to the forecast (computed when not given) */
+  const char *const *extra_paths; /* more forecast / validation / realism / gate files (one per candidate),
+                                     told apart by their "format" and matched by run id */
+  size_t n_extra;
   const char *rubric_sha256;   /* grades of this rubric; NULL = the run's newest rubric with grades */
   const char *title;           /* page title; NULL = "depsim report: <run file name>" */
   enum ds_report_format format;
   unsigned top_examples;       /* flagged examples shown per category (default 5; 0 = none) */
+  unsigned max_samples;        /* samples embedded for the sample browser (default 2000; 0 = none); every
+                                  flagged one is kept first, the rest stratified; the count left out is stated */
   double confidence;           /* interval level for rates computed here (default 0.95) */
-  size_t max_text_len;         /* longest excerpt of one message shown in examples (default 4000) */
+  size_t max_text_len;         /* longest excerpt of one message shown (default 4000) */
 };
 
 DS_API void ds_report_default_params(struct ds_report_params *p);

@@ -144,7 +144,8 @@ enum ds_status ds_audit_append(const char *path, const struct ds_gate_result *r,
   json_object_set(rec, "time", json_object_get(d, "time"));
   json_object_set_new(rec, "depsim_version", json_string(DS_VERSION));
   static const char *keys[] = {"decision", "policy_path", "policy_sha256", "forecast_path", "forecast_sha256",
-                               "rubric_sha256", "corpus_sha256", "candidate_model", "baseline_model", "confidence"};
+                               "rubric_sha256", "corpus_sha256", "candidate_model", "baseline_model", "confidence",
+                               "run"};
   for (size_t k = 0; k < DS_ARRAY_LEN(keys); k++) {
     json_t *v = json_object_get(d, keys[k]);
     json_object_set(rec, keys[k], v ? v : json_null());

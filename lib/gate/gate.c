@@ -5,6 +5,7 @@
 
 #include "depsim/gate.h"
 #include "gate/gate_int.h"
+#include "stats/provenance.h"
 
 const char *ds_gate_decision_name(enum ds_gate_decision d) {
   switch (d) {
@@ -43,7 +44,15 @@ enum ds_gate_decision gate_decide(const json_t *cat, const struct policy_rule *r
   double rate = jnum(src, "rate"), lo = jnum(src, "lower"), hi = jnum(src, "upper");
   bool zero = json_is_true(json_object_get(cat, "zero_events"));
   if (!(n > 0) || !isfinite(rate)) {
-    say(why, "no graded samples");
+    /* the forecast says why (not graded: needs a judge; errors only): never blame the judge for
+     * what it was not asked */
+    const char *reason = ds_json_str(cat, "status_reason", "");
+    if (*reason) say(why, "%s", reason);
+    else say(why, "no graded samples");
+    if (isnan(r->max_rate) && isnan(r->max_ratio) && !r->min_n) {
+      say(why, "no rule applies");
+      return DS_GATE_PASS;
+    }
     return DS_GATE_INCONCLUSIVE;
   }
   if (r->min_n && n < (double)r->min_n) {
@@ -156,14 +165,26 @@ enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, cons
     struct policy_rule rule;
     policy_resolve(pol, id, json_string_value(json_object_get(c, "severity")), &rule);
     ds_buf_reset(&why);
-    enum ds_gate_decision d = gate_decide(c, &rule, &why);
-    all = worse(all, d);
+    const char *status = ds_json_str(c, "status", "graded");
+    /* a category no sample applies to (agent categories on chat traffic) has nothing to gate:
+     * it is listed, and it does not weigh on the decision */
+    bool na = strcmp(status, "not_applicable") == 0 && !(jnum(c, "n") > 0);
+    enum ds_gate_decision d = DS_GATE_PASS;
+    if (na) {
+      say(&why, "%s", ds_json_str(c, "status_reason", "not applicable: no sample of this run is of its kind"));
+    } else {
+      d = gate_decide(c, &rule, &why);
+      all = worse(all, d);
+    }
     const json_t *cmp = json_object_get(c, "comparison");
     json_t *e = json_object();
     json_object_set_new(e, "id", json_string(id));
     json_object_set(e, "title", json_object_get(c, "title") ? json_object_get(c, "title") : json_null());
     json_object_set(e, "severity", json_object_get(c, "severity") ? json_object_get(c, "severity") : json_null());
-    json_object_set_new(e, "decision", json_string(ds_gate_decision_name(d)));
+    json_object_set_new(e, "decision", json_string(na ? "not applicable" : ds_gate_decision_name(d)));
+    json_object_set_new(e, "status", json_string(status));
+    json_object_set(e, "applicable", json_object_get(c, "applicable") ? json_object_get(c, "applicable") : json_null());
+    json_object_set_new(e, "zero_events", json_boolean(json_is_true(json_object_get(c, "zero_events"))));
     json_object_set_new(e, "reason", json_string(why.data));
     json_object_set_new(e, "rule", rule_json(&rule));
     json_object_set_new(e, "events", json_integer((json_int_t)jnum(c, "events")));
@@ -211,6 +232,18 @@ enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, cons
   json_object_set(doc, "baseline_model",
                   json_object_get(base, "model") ? json_object_get(base, "model") : json_null());
   json_object_set_new(doc, "confidence", num(jnum(forecast, "confidence")));
+  /* the run the forecast was made from: report --gate shows a decision only beside its run */
+  json_object_set_new(doc, "run", json_pack("{s:O?, s:O?, s:O?}", "path", json_object_get(run, "path"), "run_id",
+                                            json_object_get(run, "run_id"), "rubric_sha256",
+                                            json_object_get(forecast, "rubric_sha256")));
+  json_object_set_new(doc, "baseline_run",
+                      json_is_object(base) ? json_pack("{s:O?, s:O?, s:O?}", "path", json_object_get(base, "path"),
+                                                       "run_id", json_object_get(base, "run_id"), "rubric_sha256",
+                                                       json_object_get(base, "rubric_sha256"))
+                                           : json_null());
+  /* how the candidate was paired with the baseline (prefixes left out for other prompts) */
+  const json_t *pairing = json_object_get(forecast, "pairing");
+  json_object_set(doc, "pairing", json_is_object(pairing) ? (json_t *)pairing : json_null());
   json_object_set_new(doc, "categories", list);
   r->doc = doc;
   r->decision = all;
@@ -249,6 +282,25 @@ done:
   return st;
 }
 
+enum ds_status ds_gate_result_check_run(const struct ds_gate_result *r, const char *run_path, struct ds_err *err) {
+  char id[65];
+  enum ds_status st = prov_run_id(run_path, id, err);
+  if (st) return st;
+  return prov_check(json_object_get(r->doc, "run"), ds_json_str(r->doc, "forecast_path", "forecast"), "forecast",
+                    run_path, id, NULL, err);
+}
+
+void ds_gate_result_warn(const struct ds_gate_result *r, const struct ds_log *log) {
+  const json_t *pr = json_object_get(r->doc, "pairing");
+  if (!json_is_object(pr)) return;
+  if (jnum(pr, "left_out") > 0)
+    ds_logf(log, DS_LOG_WARN, "the baseline comparison leaves out %.0f of %.0f prefixes whose prompts differ (e.g. %s)",
+            jnum(pr, "left_out"), jnum(pr, "common"), ds_json_str(pr, "example_mismatch", "?"));
+  if (json_is_false(json_object_get(pr, "same_corpus")))
+    ds_logf(log, DS_LOG_WARN, "the baseline was made from another corpus; the %.0f prefixes compared hold the same prompt",
+            jnum(pr, "matched"));
+}
+
 enum ds_status ds_gate_result_json(const struct ds_gate_result *r, char **out, struct ds_err *err) {
   *out = json_dumps(r->doc, JSON_INDENT(2));
   return *out ? DS_OK : ds_fail(err, DS_E_NOMEM, "out of memory");
@@ -270,20 +322,33 @@ static void md_text(struct ds_buf *b, const char *s) {
   }
 }
 
+/* 0 pass, 1 fail, 2 inconclusive, 3 not applicable */
+static int decision_index(const char *s) {
+  return strcmp(s, "pass") == 0 ? 0 : strcmp(s, "fail") == 0 ? 1 : strcmp(s, "not applicable") == 0 ? 3 : 2;
+}
+
 enum ds_status ds_gate_result_markdown(const struct ds_gate_result *r, char **out, struct ds_err *err) {
   struct ds_buf b;
   ds_buf_init(&b, 0);
   const json_t *d = r->doc;
-  static const char *icon[] = {"✅", "❌", "⚠️"};
+  static const char *icon[] = {"✅", "❌", "⚠️", "➖"};
   ds_buf_addf(&b, "## depsim gate: %s %s\n\n", icon[r->decision], ds_gate_decision_name(r->decision));
-  size_t i, counts[3] = {0};
+  size_t i, counts[4] = {0};
   json_t *c;
-  json_array_foreach(json_object_get(d, "categories"), i, c) {
-    const char *s = ds_json_str(c, "decision", "");
-    counts[strcmp(s, "pass") == 0 ? 0 : strcmp(s, "fail") == 0 ? 1 : 2]++;
+  json_array_foreach(json_object_get(d, "categories"), i, c) counts[decision_index(ds_json_str(c, "decision", ""))]++;
+  ds_buf_addf(&b, "%zu pass, %zu fail, %zu inconclusive", counts[0], counts[1], counts[2]);
+  if (counts[3]) ds_buf_addf(&b, ", %zu not applicable", counts[3]);
+  ds_buf_addf(&b, ". Rates per 100k with %g%% intervals.\n\n", jnum(d, "confidence") * 100);
+  const json_t *pr = json_object_get(d, "pairing");
+  if (json_is_object(pr) && jnum(pr, "left_out") > 0) {
+    ds_buf_addf(&b, "> The baseline comparison leaves out %.0f of %.0f prefixes whose prompts differ between the runs (e.g. `",
+                jnum(pr, "left_out"), jnum(pr, "common"));
+    md_text(&b, ds_json_str(pr, "example_mismatch", "?"));
+    ds_buf_adds(&b, "`).\n\n");
   }
-  ds_buf_addf(&b, "%zu pass, %zu fail, %zu inconclusive. Rates per 100k with %g%% intervals.\n\n", counts[0], counts[1],
-              counts[2], jnum(d, "confidence") * 100);
+  if (json_is_object(pr) && json_is_false(json_object_get(pr, "same_corpus")))
+    ds_buf_addf(&b, "> The baseline was made from another corpus; the %.0f prefixes compared hold the same prompt in both.\n\n",
+                jnum(pr, "matched"));
   ds_buf_adds(&b, "| Category | Severity | Events / n | Rate | Interval | Baseline | Ratio | Decision | Reason |\n"
                   "|---|---|---:|---:|---|---:|---|---|---|\n");
   json_array_foreach(json_object_get(d, "categories"), i, c) {
@@ -293,27 +358,40 @@ enum ds_status ds_gate_result_markdown(const struct ds_gate_result *r, char **ou
     md_text(&b, ds_json_str(c, "id", ""));
     ds_buf_adds(&b, "`) | ");
     md_text(&b, ds_json_str(c, "severity", "–"));
-    ds_buf_addf(&b, " | %.0f / %.0f | ", jnum(c, "events"), jnum(c, "n"));
-    if (json_is_true(json_object_get(c, "zero_events")) || jnum(c, "events") == 0) {
-      ds_buf_adds(&b, "< ");
-      per100k(&b, jnum(c, "upper"));
-      ds_buf_adds(&b, " | floor");
+    double n = jnum(c, "n");
+    if (!(n > 0)) {
+      /* nothing graded: say what the category is instead of a rate ("< –" would read as a floor) */
+      const char *st = ds_json_str(c, "status", "not_graded");
+      ds_buf_addf(&b, " | 0 / 0 | – | %s | – | –",
+                  strcmp(st, "not_applicable") == 0 ? "not applicable"
+                  : strcmp(st, "needs_judge") == 0  ? "not graded: needs a judge"
+                  : strcmp(st, "errors") == 0       ? "grader errors only"
+                                                    : "not graded");
     } else {
-      per100k(&b, jnum(c, "rate"));
+      ds_buf_addf(&b, " | %.0f / %.0f | ", jnum(c, "events"), n);
+      if (json_is_true(json_object_get(c, "zero_events")) || jnum(c, "events") == 0) {
+        ds_buf_adds(&b, "< ");
+        per100k(&b, jnum(c, "upper"));
+        ds_buf_adds(&b, " | floor");
+      } else {
+        per100k(&b, jnum(c, "rate"));
+        ds_buf_adds(&b, " | ");
+        per100k(&b, jnum(c, "lower"));
+        ds_buf_adds(&b, "–");
+        per100k(&b, jnum(c, "upper"));
+      }
       ds_buf_adds(&b, " | ");
-      per100k(&b, jnum(c, "lower"));
-      ds_buf_adds(&b, "–");
-      per100k(&b, jnum(c, "upper"));
+      per100k(&b, jnum(c, "baseline_rate"));
+      ds_buf_adds(&b, " | ");
+      double rl = jnum(c, "ratio_lower"), ru = jnum(c, "ratio_upper");
+      if (!isfinite(jnum(c, "ratio"))) ds_buf_adds(&b, "–");
+      else if (isfinite(rl) && isfinite(ru)) ds_buf_addf(&b, "%.3g (%.3g–%.3g)", jnum(c, "ratio"), rl, ru);
+      else if (isfinite(rl) && rl > 0) ds_buf_addf(&b, "%.3g (≥ %.3g, no upper bound)", jnum(c, "ratio"), rl);
+      else ds_buf_addf(&b, "%.3g (no interval)", jnum(c, "ratio"));
+      if (isfinite(jnum(c, "ratio"))) ds_buf_addf(&b, " %s", ds_json_str(c, "direction", ""));
     }
-    ds_buf_adds(&b, " | ");
-    per100k(&b, jnum(c, "baseline_rate"));
-    ds_buf_adds(&b, " | ");
-    if (isfinite(jnum(c, "ratio")))
-      ds_buf_addf(&b, "%.3g (%.3g–%.3g) %s", jnum(c, "ratio"), jnum(c, "ratio_lower"), jnum(c, "ratio_upper"),
-                  ds_json_str(c, "direction", ""));
-    else ds_buf_adds(&b, "–");
     const char *s = ds_json_str(c, "decision", "");
-    ds_buf_addf(&b, " | %s **%s** | ", icon[strcmp(s, "pass") == 0 ? 0 : strcmp(s, "fail") == 0 ? 1 : 2], s);
+    ds_buf_addf(&b, " | %s **%s** | ", icon[decision_index(s)], s);
     md_text(&b, ds_json_str(c, "reason", ""));
     ds_buf_adds(&b, " |\n");
   }
@@ -351,7 +429,7 @@ enum ds_status ds_gate_result_junit(const struct ds_gate_result *r, char **out, 
   json_array_foreach(cats, i, c) {
     const char *s = ds_json_str(c, "decision", "");
     fails += strcmp(s, "fail") == 0;
-    skips += strcmp(s, "inconclusive") == 0;
+    skips += strcmp(s, "inconclusive") == 0 || strcmp(s, "not applicable") == 0;
   }
   ds_buf_addf(&b,
               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"depsim gate\" tests=\"%zu\" "
@@ -364,7 +442,9 @@ enum ds_status ds_gate_result_junit(const struct ds_gate_result *r, char **out, 
     xml_text(&b, ds_json_str(c, "id", ""));
     ds_buf_adds(&b, "\">\n");
     if (strcmp(s, "pass") != 0) {
-      ds_buf_adds(&b, strcmp(s, "fail") == 0 ? "      <failure type=\"gate\" message=\"" : "      <skipped message=\"inconclusive: ");
+      ds_buf_adds(&b, strcmp(s, "fail") == 0             ? "      <failure type=\"gate\" message=\""
+                      : strcmp(s, "not applicable") == 0 ? "      <skipped message=\""
+                                                         : "      <skipped message=\"inconclusive: ");
       xml_text(&b, ds_json_str(c, "reason", ""));
       ds_buf_adds(&b, "\"/>\n");
     }

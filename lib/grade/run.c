@@ -3,7 +3,9 @@
  * labeled JSONL file (per-category confusion counts). */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "depsim/store.h"
 #include "grade/grade_int.h"
@@ -91,12 +93,44 @@ static char *col_dup(sqlite3_stmt *q, int i) {
   return t ? ds_strdup(t) : NULL;
 }
 
+/* progress: samples passed so far, and the judge requests of the batch being graded */
+struct grade_progress {
+  const struct ds_grade_params *p;
+  struct ds_grade_progress now;
+  unsigned batch_n;
+  struct timespec t0;
+};
+
+static void progress_report(struct grade_progress *gp, double batch_fraction) {
+  if (!gp->p->progress) return;
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  gp->now.elapsed_s = (double)(t.tv_sec - gp->t0.tv_sec) + (double)(t.tv_nsec - gp->t0.tv_nsec) / 1e9;
+  double total = gp->now.samples_total ? (double)gp->now.samples_total : 1;
+  gp->now.fraction = fmin(1.0, ((double)gp->now.samples_done + batch_fraction * gp->batch_n) / total);
+  gp->p->progress(gp->p->progress_ud, &gp->now);
+}
+
+static void on_request(void *ud, size_t done, size_t total, bool failed) {
+  struct grade_progress *gp = ud;
+  gp->now.requests++;
+  gp->now.request_errors += failed;
+  progress_report(gp, total ? fmin(1.0, (double)done / (double)total) : 0);
+}
+
 enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubric, const struct ds_grade_params *p,
                             struct ds_grade_stats *out_stats, struct ds_err *err) {
   struct ds_grade_params dp;
   if (!p) {
     ds_grade_default_params(&dp);
     p = &dp;
+  }
+  struct grade_progress gprog = {.p = p};
+  clock_gettime(CLOCK_MONOTONIC, &gprog.t0);
+  struct ds_grader_params gparams = p->grader;
+  if (p->progress) {
+    gparams.on_request = on_request;
+    gparams.on_request_ud = &gprog;
   }
   struct ds_grade_stats stats = {0};
   sqlite3 *db = ds_store_db(store);
@@ -113,7 +147,14 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
     st = ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  if ((st = ds_grader_new(rubric, &p->grader, &g, err))) goto out;
+  if ((st = ds_grader_new(rubric, &gparams, &g, err))) goto out;
+  if (p->progress) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM samples WHERE status = 'ok'", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+      gprog.now.samples_total = (uint64_t)sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+  }
   {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO rubrics(sha256,name,body,created_at,depsim_version) VALUES(?,?,?,?,?)",
@@ -207,6 +248,7 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
       goto out;
     }
     if (n == 0) break;
+    gprog.batch_n = n;
     unsigned to_grade = 0;
     for (unsigned i = 0; i < n; i++) {
       struct row *r = &rows[i];
@@ -305,9 +347,13 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
         goto out;
       }
       if ((st = ds_store_commit(store, err))) goto out;
-      if (to_grade) ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_loaded);
+      if (to_grade && !p->progress)
+        ds_logf(&p->log, DS_LOG_INFO, "graded %llu samples", (unsigned long long)stats.samples_loaded);
     }
     for (unsigned i = 0; i < n; i++) row_release(&rows[i]);
+    gprog.now.samples_done += n;
+    gprog.batch_n = 0;
+    progress_report(&gprog, 0);
   }
   /* the 'ok' samples up to the mark were graded before: counted from the mark */
   stats.samples_seen = gm.samples + stats.samples_loaded;

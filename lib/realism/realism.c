@@ -101,9 +101,17 @@ struct judging {
   size_t n_items;
   json_t *response_format;
   uint64_t errors;
+  size_t n_done;                /* items with a verdict or a final error this session */
+  uint64_t requests, failed;    /* requests answered this session, and those that gave no verdict */
   struct ds_err *err;
   enum ds_status st;
 };
+
+static void tick(struct judging *j, bool failed) {
+  j->requests++;
+  j->failed += failed;
+  if (j->p->progress) j->p->progress(j->p->progress_ud, j->n_done, j->n_items, j->requests, j->failed);
+}
 
 static void item_release(struct item *it) {
   ds_free(it->key);
@@ -202,6 +210,7 @@ static void store_verdict(struct judging *j, struct item *it, const char *verdic
                     sqlite3_errmsg(ds_store_db(j->store)));
   sqlite3_reset(q);
   it->done = true;
+  j->n_done++;
 }
 
 static void on_done(void *ud, struct ds_result *res) {
@@ -212,9 +221,13 @@ static void on_done(void *ud, struct ds_result *res) {
     /* a request the server refuses for good (400 context exceeded, 401, 404...) is not retried */
     bool permanent = res->http_status >= 400 && res->http_status < 500 && res->http_status != 408 &&
                      res->http_status != 429;
-    if (!permanent && it->attempts < j->p->max_attempts) return; /* resubmitted by the loop */
+    if (!permanent && it->attempts < j->p->max_attempts) {
+      tick(j, true);
+      return; /* resubmitted by the loop */
+    }
     j->errors++;
     store_verdict(j, it, NULL, -1, NAN, NULL, res->error);
+    tick(j, true);
     return;
   }
   const char *text = res->content ? res->content : "";
@@ -224,12 +237,14 @@ static void on_done(void *ud, struct ds_result *res) {
     if (realism_parse_discriminate(text, &choice, &conf)) {
       char v[2] = {choice, 0};
       store_verdict(j, it, v, choice == it->truth, conf, text, NULL);
+      tick(j, false);
       return;
     }
   } else {
     bool eval;
     if (realism_parse_awareness(text, &eval, &conf)) {
       store_verdict(j, it, eval ? "evaluation" : "real", eval, conf, text, NULL);
+      tick(j, false);
       return;
     }
   }
@@ -237,6 +252,7 @@ static void on_done(void *ud, struct ds_result *res) {
     j->errors++;
     store_verdict(j, it, NULL, -1, NAN, text, "unparseable verdict");
   }
+  tick(j, true);
 }
 
 /* Sends every item not yet judged, keeping the backend full; each item is retried until it

@@ -13,8 +13,8 @@
 
 /* meta keys that may differ between shards of one run */
 static bool run_state_key(const char *k) {
-  static const char *const keys[] = {"shard",     "corpus_path",      "corpus_load", "summary", "merged_from",
-                                     "in_flight", "replay_watermark", "sequential"};
+  static const char *const keys[] = {"shard",     "corpus_path", "corpus_load", "summary", "merged_from",
+                                     "in_flight", "run_id",      "replay_watermark", "sequential"};
   for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++)
     if (strcmp(k, keys[i]) == 0) return true;
   return strncmp(k, "grade_mark:", 11) == 0; /* a shard's sample ids: the merged run has others */

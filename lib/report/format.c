@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "report/report_int.h"
+#include "stats/coverage.h"
 
 void report_fmt_pct(double p, char *out, size_t out_len) {
   double v = p * 100.0;
@@ -36,3 +37,5 @@ enum ds_status report_fmt_rate(const json_t *r, struct ds_buf *out) {
                      (long long)json_integer_value(json_object_get(r, "n")));
   return rc;
 }
+
+const char *report_status_label(const char *status) { return stats_coverage_label(status); }

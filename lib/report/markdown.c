@@ -69,8 +69,54 @@ static void rate(struct md *m, const json_t *r) {
   if (!m->rc) m->rc = report_fmt_rate(r, m->b);
 }
 
-enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct ds_err *err) {
-  struct md M = {out, DS_OK}, *m = &M;
+static void verdict(struct md *m, const json_t *v) {
+  if (!json_is_object(v)) {
+    raw(m, "_No release decision on this page (give --gate or --policy)._\n\n");
+    return;
+  }
+  const char *d = ds_json_str(v, "decision", "inconclusive");
+  fmt(m, "**Verdict: %s %s** under policy `", strcmp(d, "pass") == 0 ? "✅" : strcmp(d, "fail") == 0 ? "❌" : "⚠️",
+      strcmp(d, "pass") == 0 ? "PASS" : strcmp(d, "fail") == 0 ? "FAIL" : "INCONCLUSIVE");
+  const char *pp = ds_json_str(v, "policy_path", "?");
+  for (const char *p = pp; *p; p++)
+    if (*p != '`' && *p != '\n') fmt(m, "%c", *p);
+  raw(m, "`.");
+  size_t i;
+  const json_t *c;
+  json_array_foreach(json_object_get(v, "categories"), i, c) {
+    const char *cd = ds_json_str(c, "decision", "");
+    if (strcmp(cd, "fail") && strcmp(cd, "inconclusive")) continue;
+    raw(m, "\n- **");
+    cell(m, cd);
+    raw(m, "** ");
+    cell(m, ds_json_str(c, "id", ""));
+    raw(m, ": ");
+    cell(m, ds_json_str(c, "reason", ""));
+  }
+  raw(m, "\n\n");
+}
+
+/* categories without a rate, with the reason */
+static void unrated(struct md *m, const json_t *cats) {
+  size_t i, n = 0;
+  const json_t *c;
+  json_array_foreach(cats, i, c) n += !json_is_object(json_object_get(c, "candidate")) && !json_is_object(json_object_get(c, "forecast"));
+  if (!n) return;
+  fmt(m, "\n%zu categories without a rate: ", n);
+  bool first = true;
+  json_array_foreach(cats, i, c) {
+    if (json_is_object(json_object_get(c, "candidate")) || json_is_object(json_object_get(c, "forecast"))) continue;
+    if (!first) raw(m, "; ");
+    first = false;
+    cell(m, ds_json_str(c, "id", ""));
+    raw(m, " (");
+    cell(m, report_status_label(ds_json_str(c, "status", "not_graded")));
+    raw(m, ")");
+  }
+  raw(m, ".\n");
+}
+
+static void candidate(struct md *m, const json_t *model, struct ds_buf *out) {
   const json_t *cats = json_object_get(model, "categories"), *run = json_object_get(model, "run");
   bool has_base = json_is_object(json_object_get(model, "baseline"));
   bool has_fc = json_is_object(json_object_get(model, "forecast"));
@@ -82,6 +128,17 @@ enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct 
       (long long)json_integer_value(json_object_get(pre, "total")),
       (long long)json_integer_value(json_object_get(smp, "total")),
       (long long)json_integer_value(json_object_get(smp, "failed")), 100 * ds_json_num(model, "confidence", 0.95));
+  verdict(m, json_object_get(model, "verdict"));
+  const json_t *pr = json_object_get(model, "pairing");
+  if (json_is_object(pr) && ds_json_num(pr, "left_out", 0) > 0) {
+    fmt(m, "> %.0f of %.0f prefixes in both runs hold different prompts (e.g. ", ds_json_num(pr, "left_out", 0),
+        ds_json_num(pr, "common", 0));
+    cell(m, ds_json_str(pr, "example_mismatch", "?"));
+    raw(m, ") and are left out of the comparison.\n\n");
+  }
+  if (json_is_object(pr) && json_is_false(json_object_get(pr, "same_corpus")))
+    fmt(m, "> The baseline was made from another corpus; the %.0f prefixes compared hold the same prompt in both.\n\n",
+        ds_json_num(pr, "matched", 0));
   if (!json_array_size(cats)) {
     raw(m, "_No grades in this run yet._\n");
   } else {
@@ -95,6 +152,7 @@ enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct 
     size_t i;
     const json_t *c;
     json_array_foreach(cats, i, c) {
+      if (!json_is_object(json_object_get(c, "candidate")) && !json_is_object(json_object_get(c, "forecast"))) continue;
       raw(m, "| ");
       cell(m, ds_json_str(c, "id", ""));
       raw(m, " | ");
@@ -119,6 +177,7 @@ enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct 
       }
       raw(m, "\n");
     }
+    unrated(m, cats);
   }
   const json_t *val = json_object_get(model, "validation");
   if (json_is_object(val) && json_array_size(json_object_get(val, "points"))) {
@@ -172,6 +231,25 @@ enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct 
     }
     if (left_out) fmt(m, "_%zu more flagged examples are in the HTML report._\n\n", left_out);
     raw(m, "</details>\n");
+  }
+}
+
+enum ds_status report_md_render(const json_t *model, struct ds_buf *out, struct ds_err *err) {
+  struct md M = {out, DS_OK}, *m = &M;
+  const json_t *cands = json_object_get(model, "candidates");
+  if (!cands) {
+    candidate(m, model, out);
+  } else {
+    size_t i;
+    const json_t *c;
+    json_array_foreach(cands, i, c) {
+      json_t *one = json_deep_copy(c);
+      json_object_set_new(one, "title", json_string(ds_json_str(c, "name", "candidate")));
+      json_object_set(one, "confidence", json_object_get(model, "confidence"));
+      candidate(m, one, out);
+      json_decref(one);
+      raw(m, "\n");
+    }
   }
   if (M.rc) return ds_fail(err, M.rc, "report: rendering Markdown: %s", ds_status_name(M.rc));
   return DS_OK;

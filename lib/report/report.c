@@ -8,6 +8,7 @@ void ds_report_default_params(struct ds_report_params *p) {
   memset(p, 0, sizeof *p);
   p->format = DS_REPORT_FORMAT_HTML;
   p->top_examples = 5;
+  p->max_samples = 2000;
   p->confidence = 0.95;
   p->max_text_len = 4000;
 }
@@ -62,27 +63,28 @@ char *ds_report_html_escape(const char *text, size_t len) {
   return ds_buf_detach(&b, NULL);
 }
 
-/* Truncates long example texts in the model in place (keeps UTF-8 whole). */
-static void clip_examples(json_t *model, size_t max) {
+/* Truncates long example texts in place (keeps UTF-8 whole). */
+static void clip_examples(json_t *examples, size_t max) {
   static const char *fields[] = {"prompt", "original", "response"};
   size_t i;
   json_t *e;
   if (!max) return;
-  json_array_foreach(json_object_get(model, "examples"), i, e) {
+  json_array_foreach(examples, i, e) {
     for (size_t f = 0; f < DS_ARRAY_LEN(fields); f++) {
       const json_t *v = json_object_get(e, fields[f]);
       if (!json_is_string(v) || json_string_length(v) <= max) continue;
-      const char *s = json_string_value(v);
-      size_t cut = max;
-      while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--;
-      struct ds_buf b;
-      ds_buf_init(&b, 0);
-      ds_buf_add(&b, s, cut);
-      ds_buf_addf(&b, " … [%zu more bytes]", json_string_length(v) - cut);
-      json_object_set_new(e, fields[f], json_stringn(b.data, b.len));
-      ds_buf_release(&b);
+      char *t = report_clip(ds_strdup(json_string_value(v)), max);
+      if (t) json_object_set_new(e, fields[f], json_string(t));
+      ds_free(t);
     }
   }
+}
+
+static void clip_model(json_t *model, size_t max) {
+  clip_examples(json_object_get(model, "examples"), max);
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(model, "candidates"), i, c) clip_examples(json_object_get(c, "examples"), max);
 }
 
 enum ds_status ds_report_render(const struct ds_report_params *p, char **out_text, size_t *out_len,
@@ -92,14 +94,14 @@ enum ds_status ds_report_render(const struct ds_report_params *p, char **out_tex
   ds_buf_init(&out, 0);
   enum ds_status rc;
   *out_text = NULL;
-  if (!p || !p->run_path) return ds_fail(err, DS_E_INVALID, "report: no run database given");
+  if (!p || (!p->run_path && !p->n_runs)) return ds_fail(err, DS_E_INVALID, "report: no run database given");
   if (p->confidence <= 0.5 || p->confidence >= 1.0)
     return ds_fail(err, DS_E_INVALID, "report: confidence must be between 0.5 and 1 (got %g)", p->confidence);
   if ((rc = report_model_build(p, &model, err))) goto out;
   /* a pull-request comment has a size limit (65536 characters on GitHub): shorter excerpts */
   size_t clip = p->max_text_len;
   if (p->format == DS_REPORT_FORMAT_MARKDOWN && (clip == 0 || clip > 1200)) clip = 1200;
-  clip_examples(model, clip);
+  clip_model(model, clip);
   switch (p->format) {
     case DS_REPORT_FORMAT_HTML: rc = report_html_render(model, &out, err); break;
     case DS_REPORT_FORMAT_MARKDOWN: rc = report_md_render(model, &out, err); break;

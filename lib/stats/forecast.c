@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "stats/coverage.h"
 #include "stats/run_data.h"
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
@@ -57,6 +58,10 @@ static json_t *run_json(const struct run_data *r, const struct run_totals *t) {
   json_t *corpus = json_object_get(r->meta, "corpus_sha256");
   json_t *o = json_object();
   json_object_set_new(o, "path", json_string(r->path));
+  /* the run's identity (meta.run_id, written at its creation): report and gate check that a
+   * forecast belongs to the run they are given */
+  json_t *run_id = json_object_get(r->meta, "run_id");
+  json_object_set(o, "run_id", json_is_string(run_id) ? run_id : json_null());
   json_object_set_new(o, "rubric_sha256", json_string(r->rubric_sha256));
   json_object_set(o, "corpus_sha256", corpus ? corpus : json_null());
   json_object_set(o, "model", model ? model : json_null());
@@ -177,12 +182,8 @@ enum ds_status stats_forecast_build(const struct run_data *cand, const struct ru
       json_array_append_new(warn, json_sprintf("category '%s': %llu grader errors (label NULL), not counted in n", id,
                                                (unsigned long long)ct->total[c].grader_errors));
     /* samples a category does not apply to (chat vs agent), or whose judge was not run, have no
-     * grade: counted, and a warning only when the category ends with no graded sample at all */
+     * grade: counted here; stats_coverage_annotate says which, and warns when no sample is graded */
     json_object_set_new(o, "ungraded", json_integer((json_int_t)ct->total[c].missing));
-    if (ct->total[c].missing && ct->total[c].n == 0)
-      json_array_append_new(warn, json_sprintf("category '%s': none of %llu ok samples is graded (a judge "
-                                               "category graded without --judge?)", id,
-                                               (unsigned long long)ct->total[c].missing));
     json_array_append_new(cats, o);
   }
   if (calibration) {
@@ -258,6 +259,8 @@ enum ds_status ds_estimate_run(const struct ds_estimate_params *p, char **out_js
                                                (unsigned long long)(pairing.cand_prefixes - pairing.common),
                                                (unsigned long long)pairing.cand_prefixes));
   }
+  /* why a category has no graded sample: not applicable, needs a judge, errors only */
+  if ((st = stats_coverage_annotate(doc, p->run_path, err))) goto out;
   size_t i;
   json_t *w;
   json_array_foreach(json_object_get(doc, "warnings"), i, w) ds_logf(p->log, DS_LOG_WARN, "%s", json_string_value(w));

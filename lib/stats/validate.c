@@ -24,7 +24,14 @@ struct rates {
   char **id;
   double *rate, *count, *events; /* count/events NaN when the source has none */
   char *rubric, *corpus;          /* the rubric and corpus SHA-256 the rates came from, when known */
+  json_t *run;                   /* {path, run_id, rubric_sha256} of the run behind it, or NULL */
 };
+
+/* The run a rate source was made from, as every derived file records it (report checks it). */
+static json_t *run_ref(const char *path, const json_t *run_id, const char *rubric) {
+  return json_pack("{s:s, s:O, s:s?}", "path", path, "run_id", json_is_string(run_id) ? run_id : json_null(),
+                   "rubric_sha256", rubric);
+}
 
 static void rates_release(struct rates *r) {
   for (size_t i = 0; i < r->n; i++) ds_free(r->id[i]);
@@ -34,6 +41,7 @@ static void rates_release(struct rates *r) {
   ds_free(r->events);
   ds_free(r->rubric);
   ds_free(r->corpus);
+  json_decref(r->run);
   memset(r, 0, sizeof *r);
 }
 
@@ -170,6 +178,7 @@ static enum ds_status load_rates(const char *path, double conf, const char *want
     out->rubric = ds_strdup(r->rubric_sha256);
     const char *cs = json_string_value(json_object_get(r->meta, "corpus_sha256"));
     out->corpus = cs ? ds_strdup(cs) : NULL;
+    out->run = run_ref(path, json_object_get(r->meta, "run_id"), r->rubric_sha256);
     for (size_t c = 0; c < r->n_categories && !st; c++) {
       struct ds_prop_est e;
       ds_prop_estimate(&t.total[c], conf, &e);
@@ -199,6 +208,10 @@ static enum ds_status load_rates(const char *path, double conf, const char *want
     const char *rs = ds_json_str(doc, "rubric_sha256", NULL), *cs = ds_json_str(json_object_get(doc, "run"), "corpus_sha256", NULL);
     out->rubric = rs ? ds_strdup(rs) : NULL;
     out->corpus = cs ? ds_strdup(cs) : NULL;
+    const json_t *run = json_object_get(doc, "run");
+    if (json_is_object(run))
+      out->run = run_ref(ds_json_str(run, "path", path), json_object_get(run, "run_id"),
+                         ds_json_str(doc, "rubric_sha256", ds_json_str(run, "rubric_sha256", NULL)));
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(doc, "categories"), i, c) {
@@ -362,6 +375,10 @@ enum ds_status ds_validate_run(const struct ds_validate_params *p, char **out_js
                            "change_factor", p->change_factor, "sources", "forecast", "path", fc.path, "kind", fc.kind,
                            "observed", "path", ob.path, "kind", ob.kind, "summary", summary, "categories",
                            json_incref(cats), "not_observed", unscored);
+  /* the run the forecast was made from, and the observed one: `report --validation` shows a
+   * validation only beside the run it scores */
+  json_object_set_new(full, "run", fc.run ? json_incref(fc.run) : json_null());
+  json_object_set_new(full, "observed_run", ob.run ? json_incref(ob.run) : json_null());
   if (pv.n || p->previous_path)
     json_object_set_new(json_object_get(full, "sources"), "previous", json_pack("{s:s,s:s}", "path", pv.path, "kind", pv.kind));
   if (p->challenging_path)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -164,6 +165,29 @@ static enum ds_status migrate(struct ds_store *s, int from, struct ds_err *err) 
   return ds_store_meta_set(s, "schema_version", ver, err);
 }
 
+/* meta.run_id: 128 random bits in hex, written once when the run is created (and by the first
+ * writable open of a file an older depsim created). Every derived file (forecast, validation,
+ * realism, gate decision) records it, so report and gate can tell a file of another run. */
+static enum ds_status ensure_run_id(struct ds_store *s, struct ds_err *err) {
+  char *have = NULL;
+  if (ds_store_meta_get(s, "run_id", &have, NULL) == DS_OK) {
+    ds_free(have);
+    return DS_OK;
+  }
+  unsigned char rnd[16];
+  size_t got = 0;
+  while (got < sizeof rnd) {
+    ssize_t n = getrandom(rnd + got, sizeof rnd - got, 0);
+    if (n <= 0) return ds_fail(err, DS_E_IO, "%s: no random bytes for the run id: %m", s->path);
+    got += (size_t)n;
+  }
+  char id[33];
+  static const char hex[] = "0123456789abcdef";
+  for (size_t i = 0; i < sizeof rnd; i++) id[2 * i] = hex[rnd[i] >> 4], id[2 * i + 1] = hex[rnd[i] & 15];
+  id[32] = 0;
+  return ds_store_meta_set(s, "run_id", id, err);
+}
+
 static enum ds_status check_schema(struct ds_store *s, enum ds_store_mode mode, struct ds_err *err) {
   char *v = NULL;
   enum ds_status st = ds_store_meta_get(s, "schema_version", &v, NULL);
@@ -176,9 +200,16 @@ static enum ds_status check_schema(struct ds_store *s, enum ds_store_mode mode, 
     if (have < 1)
       return ds_fail(err, DS_E_INVALID, "%s: bad schema_version %d", s->path, have);
     s->version = have;
-    if (have == DS_STORE_SCHEMA_VERSION || mode == DS_STORE_READ) return DS_OK;
+    if (mode == DS_STORE_READ) return DS_OK;
+    if (have == DS_STORE_SCHEMA_VERSION) {
+      char *id = NULL;
+      if (ds_store_meta_get(s, "run_id", &id, NULL) == DS_OK) {
+        ds_free(id);
+        return DS_OK;
+      }
+    }
     if ((st = ds_store_begin(s, err))) return st;
-    if ((st = migrate(s, have, err))) {
+    if ((have < DS_STORE_SCHEMA_VERSION && (st = migrate(s, have, err))) || (st = ensure_run_id(s, err))) {
       ds_store_rollback(s);
       return st;
     }
@@ -189,7 +220,7 @@ static enum ds_status check_schema(struct ds_store *s, enum ds_store_mode mode, 
     return ds_fail(err, DS_E_INVALID, "%s: not a depsim run database (no schema_version)", s->path);
   if ((st = ds_store_begin(s, err))) return st;
   if ((st = ds_store_exec(s, schema_v1, err)) || (st = migrate(s, 1, err)) ||
-      (st = ds_store_meta_set(s, "depsim_version", DS_VERSION, err))) {
+      (st = ds_store_meta_set(s, "depsim_version", DS_VERSION, err)) || (st = ensure_run_id(s, err))) {
     ds_store_rollback(s);
     return st;
   }

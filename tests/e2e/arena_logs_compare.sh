@@ -49,4 +49,19 @@ assert cats(r) == cats(b), (cats(r), cats(b))
 cd = cats(a)["credential_disclosure"]
 assert cd[0] == 8 and cd[1] == 40, cd
 PY
+
+# the whole README route: A's own answers as the baseline, B against it, one page
+"$DEPSIM" replay corpus.jsonl --backend original -o a.db -q 2>a.err || { cat a.err; fail "replay original"; }
+"$DEPSIM" grade a.db --rubric "$DS_SRC/data/rubrics/default.yaml" -q >/dev/null 2>&1 || fail "grade a"
+"$DEPSIM" estimate raw.db --baseline a.db -o b.forecast.json 2>est.err || { cat est.err; fail "estimate against A"; }
+"$DEPSIM" report raw.db --baseline a.db --forecast b.forecast.json -o b.report.json -q 2>rep.err ||
+  { cat rep.err; fail "report against A"; }
+python3 - <<'PY' || fail "report of B against A"
+import json
+r = json.load(open("b.report.json"))
+m = r["candidates"][0] if "candidates" in r else r
+assert m["pairing"]["matched"] == 40 and m["pairing"]["left_out"] == 0, m["pairing"]
+cd = [c for c in m["categories"] if c.get("id") == "credential_disclosure"][0]
+assert cd["paired"]["n"] == 40 and cd["paired"]["candidate_only"] == 8, cd["paired"]
+PY
 echo ok

@@ -33,7 +33,7 @@ sqlite3 "$WORK/one.db" "$dump" >"$WORK/one.txt"
 sqlite3 "$WORK/merged.db" "$dump" >"$WORK/merged.txt"
 [ "$(wc -l <"$WORK/one.txt")" -eq 3000 ] || fail "unexpected sample count $(wc -l <"$WORK/one.txt")"
 cmp -s "$WORK/one.txt" "$WORK/merged.txt" || { diff "$WORK/one.txt" "$WORK/merged.txt" | head; fail "merge differs from one run"; }
-params="SELECT key||'='||value FROM meta WHERE key NOT IN ('shard','merged_from','summary','corpus_load','replay_watermark') ORDER BY 1"
+params="SELECT key||'='||value FROM meta WHERE key NOT IN ('shard','merged_from','summary','corpus_load','replay_watermark','run_id') ORDER BY 1"
 [ "$(sqlite3 "$WORK/one.db" "$params")" = "$(sqlite3 "$WORK/merged.db" "$params")" ] || fail "merged parameters differ"
 summary="SELECT json_remove(value,'\$.corpus') FROM meta WHERE key='summary'"
 [ "$(sqlite3 "$WORK/one.db" "$summary")" = "$(sqlite3 "$WORK/merged.db" "$summary")" ] || fail "merged accounting differs"

@@ -68,6 +68,35 @@ for c in f["categories"]:
         assert c["comparison"]["n_pairs"] <= 20, c["comparison"]
 PY
 
+# report --baseline pairs the same way: refused by default, naming the count; with drop the page
+# says how many were left out and its paired cells count only the matching ones
+rc=0
+"$DEPSIM" report corpus.db --baseline half.db -o r.json 2> err.txt > /dev/null || rc=$?
+assert_eq "$rc" 3 "report with half the prompts differing: exit status"
+grep -q "20 of 40 prefixes" err.txt || { cat err.txt; fail "report: count of differing prompts"; }
+[ ! -e r.json ] || fail "a report was written from unpaired runs"
+"$DEPSIM" report corpus.db --baseline half.db --pair-mismatch drop -o r.json -q 2> err.txt || { cat err.txt; fail "report drop"; }
+"$DEPSIM" report corpus.db --baseline half.db --pair-mismatch drop -o r.md -q 2> err.txt || { cat err.txt; fail "report drop md"; }
+grep -q "20 of 40 prefixes in both runs hold different prompts" r.md || { cat r.md; fail "report.md says nothing of the left out"; }
+python3 - <<'PY' || fail "report pairing"
+import json
+r = json.load(open("r.json"))
+m = r["candidates"][0] if "candidates" in r else r
+p = m["pairing"]
+assert (p["matched"], p["left_out"]) == (20, 20), p
+cells = [c["paired"] for c in m["categories"] if isinstance(c, dict) and c.get("paired")]
+assert cells and all(c["n"] <= 20 for c in cells), cells
+PY
+# the gate on that forecast says what was left out, in its decision file and on stderr
+rc=0
+"$DEPSIM" gate f.json --policy "$DS_SRC/data/policies/default.yaml" --markdown g.md --json g.json 2> err.txt || rc=$?
+[ "$rc" -le 2 ] || { cat err.txt; fail "gate on a drop forecast: exit $rc"; }
+grep -q "leaves out 20 of 40 prefixes whose prompts differ" err.txt || { cat err.txt; fail "gate: left out not said"; }
+grep -q "leaves out 20 of 40 prefixes" g.md || { cat g.md; fail "gate markdown: left out not said"; }
+python3 -c "
+import json; p = json.load(open('g.json'))['pairing']
+assert (p['left_out'], p['matched']) == (20, 20), p" || fail "gate decision pairing"
+
 # the same prompts from another file (reordered): all pair, and the corpora are said to differ
 "$DEPSIM" estimate corpus.db --baseline reordered.db -o f2.json 2> err.txt > /dev/null || { cat err.txt; fail "reordered"; }
 grep -q "another corpus" err.txt || { cat err.txt; fail "different corpora not said for a reordered corpus"; }

@@ -50,6 +50,10 @@ grep -Eq "context_exceeded: prefixes of [0-9]+ to [0-9]+ tokens > context 1024" 
   fail "the skipped prefix's length against the context"
 grep -q "completed  6" "$WORK/a.out" || fail "accounting line for completed"
 sqlite3 "$DB" "SELECT value FROM meta WHERE key='backend_context_length'" | grep -qx 1024 || fail "context length in meta"
+# the report says it too, in the run's row
+"$DEPSIM" report "$DB" -o "$WORK/a.html" -q || fail "report of the run"
+grep -Eq "skipped: context_exceeded 1 \(longest prefix [0-9]+ tokens &gt; context 1024\)" "$WORK/a.html" ||
+  fail "the report does not say why the long prefix was skipped"
 sqlite3 "$DB" "SELECT value FROM meta WHERE key='backend'" | grep -q "$LLAMA_URL" || fail "backend in meta"
 # the tool-calling cut: the candidate saw the tool result's turn only up to the cut
 assert_eq "$(sqlite3 "$DB" "SELECT json_array_length(m.messages) FROM prefixes p JOIN prefix_messages m ON m.prefix_id=p.id WHERE p.conv_id='tools'")" 3 "tools prefix"

@@ -1,6 +1,8 @@
-/* fuzz_report.c: libFuzzer target for the report's readers of the forecast, validation and
- * realism JSON files (user-supplied paths): the bytes become those files, rendered against a
- * small run database made once in /tmp, in every output format. */
+/* fuzz_report.c: libFuzzer target for the report's readers of the forecast, validation, realism
+ * and gate JSON files (user-supplied paths): the bytes become those files, rendered against a
+ * small run database made once in /tmp, in every output format. The raw bytes exercise parsing
+ * and the check that a file belongs to the run (almost always a refusal); when they parse as a
+ * JSON object, a copy that names the run is rendered too, so the readers behind the check run. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +13,13 @@
 #include "depsim/report.h"
 #include "depsim/store.h"
 
-static char db_path[64], json_path[64];
+static char db_path[64], json_path[64], own_path[64], run_id[65];
 
 static void setup(void) {
   ds_init(NULL);
   snprintf(db_path, sizeof db_path, "/tmp/ds_fuzz_report_%d.db", (int)getpid());
   snprintf(json_path, sizeof json_path, "/tmp/ds_fuzz_report_%d.json", (int)getpid());
+  snprintf(own_path, sizeof own_path, "/tmp/ds_fuzz_report_%d.own.json", (int)getpid());
   unlink(db_path);
   struct ds_store *s = NULL;
   struct ds_err err;
@@ -40,18 +43,26 @@ static void setup(void) {
     fprintf(stderr, "fuzz_report: %s\n", err.msg);
     abort();
   }
+  char *id = NULL;
+  if (ds_store_meta_get(s, "run_id", &id, &err)) abort();
+  snprintf(run_id, sizeof run_id, "%s", id);
+  ds_free(id);
   ds_store_close(s);
 }
 
-static void render(const char *forecast, const char *validation, const char *realism, enum ds_report_format fmt) {
+static void render(const char *forecast, const char *validation, const char *realism, const char *gate,
+                   enum ds_report_format fmt) {
   struct ds_report_params p;
   ds_report_default_params(&p);
   p.run_path = db_path;
   p.forecast_path = forecast;
   p.validation_path = validation;
   p.realism_path = realism;
+  p.gate_path = gate;
   p.format = fmt;
-  p.top_examples = 0; /* examples come from the database, and de-identification's set-up takes seconds */
+  /* examples and browsed samples come from the database, and de-identification's set-up takes seconds */
+  p.top_examples = 0;
+  p.max_samples = 0;
   char *text = NULL;
   size_t len = 0;
   struct ds_err err;
@@ -71,8 +82,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fwrite(data, 1, size, f);
   fclose(f);
   unsigned pick = size ? data[0] % 3 : 0;
-  /* the forecast alone (it fails without "categories"), then validation and realism */
-  render(json_path, NULL, NULL, (enum ds_report_format)pick);
-  render(NULL, json_path, json_path, (enum ds_report_format)((pick + 1) % 3));
+  /* the raw bytes as each kind of file */
+  render(json_path, NULL, NULL, NULL, (enum ds_report_format)pick);
+  render(NULL, json_path, json_path, NULL, (enum ds_report_format)((pick + 1) % 3));
+  render(NULL, NULL, NULL, json_path, (enum ds_report_format)((pick + 2) % 3));
+  /* the same document, made to name this run and its rubric */
+  json_t *doc = json_loadb((const char *)data, size, 0, NULL);
+  if (json_is_object(doc)) {
+    json_object_set_new(doc, "run", json_pack("{s:s, s:s, s:s}", "path", db_path, "run_id", run_id, "rubric_sha256", "r1"));
+    if (json_dump_file(doc, own_path, 0) == 0) {
+      render(own_path, NULL, NULL, NULL, (enum ds_report_format)pick);
+      render(NULL, own_path, NULL, NULL, (enum ds_report_format)((pick + 1) % 3));
+      render(NULL, NULL, own_path, NULL, (enum ds_report_format)((pick + 2) % 3));
+      render(NULL, NULL, NULL, own_path, (enum ds_report_format)pick);
+    }
+  }
+  json_decref(doc);
   return 0;
 }

@@ -177,6 +177,58 @@ static void renders_markdown_and_junit(void **state) {
   policy_release(&p);
 }
 
+/* A category no sample applies to is listed as not applicable and does not weigh on the
+ * decision; one left ungraded for want of a judge is inconclusive and says so; neither reads
+ * "< –"; the decision records the run of the forecast. */
+static void not_applicable_and_needs_judge(void **state) {
+  (void)state;
+  const char *pol = "defaults: {max_rate: 0.01}\n";
+  struct policy p;
+  assert_int_equal(policy_parse("pol.yaml", pol, strlen(pol), &p, NULL), DS_OK);
+  json_t *f = json_loads("{\"format\":\"depsim-forecast\",\"confidence\":0.95,\"rubric_sha256\":\"r\","
+                         "\"run\":{\"path\":\"a.db\",\"run_id\":\"0123\"},\"categories\":["
+                         "{\"id\":\"ok\",\"n\":1000,\"events\":0,\"rate\":0,\"lower\":0,\"upper\":0.003,"
+                         "\"zero_events\":true,\"status\":\"graded\"},"
+                         "{\"id\":\"agent_only\",\"n\":0,\"events\":0,\"rate\":null,\"status\":\"not_applicable\","
+                         "\"status_reason\":\"not applicable: it applies to agent samples and this run has none\"},"
+                         "{\"id\":\"judged\",\"n\":0,\"events\":0,\"rate\":null,\"status\":\"needs_judge\","
+                         "\"status_reason\":\"not graded: needs a judge (9 applicable samples)\"}]}",
+                         0, NULL);
+  assert_non_null(f);
+  struct ds_gate_result *r = NULL;
+  assert_int_equal(gate_apply(f, &p, "abc", &r, NULL), DS_OK);
+  /* judged is inconclusive (a rule covers it), agent_only does not count */
+  assert_int_equal(ds_gate_result_decision(r), DS_GATE_INCONCLUSIVE);
+  char *md = NULL, *js = NULL, *xml = NULL;
+  assert_int_equal(ds_gate_result_markdown(r, &md, NULL), DS_OK);
+  assert_non_null(strstr(md, "1 pass, 0 fail, 1 inconclusive, 1 not applicable."));
+  assert_non_null(strstr(md, "| agent_only (`agent_only`) | – | 0 / 0 | – | not applicable | – | – | ➖ **not applicable** | "
+                             "not applicable: it applies to agent samples and this run has none |"));
+  assert_non_null(strstr(md, "| judged (`judged`) | – | 0 / 0 | – | not graded: needs a judge | – | – | ⚠️ **inconclusive** | "
+                             "not graded: needs a judge (9 applicable samples) |"));
+  assert_null(strstr(md, "< –"));
+  assert_int_equal(ds_gate_result_json(r, &js, NULL), DS_OK);
+  json_t *d = json_loads(js, 0, NULL);
+  assert_string_equal(ds_json_str(json_object_get(d, "run"), "run_id", ""), "0123");
+  assert_string_equal(ds_json_str(json_array_get(json_object_get(d, "categories"), 1), "decision", ""), "not applicable");
+  json_decref(d);
+  assert_int_equal(ds_gate_result_junit(r, &xml, NULL), DS_OK);
+  assert_non_null(strstr(xml, "<skipped message=\"not applicable: it applies to agent samples"));
+  ds_free(md);
+  ds_free(js);
+  ds_free(xml);
+  ds_gate_result_free(r);
+  /* without a rule for it, an ungraded category is no reason to withhold a pass */
+  policy_release(&p);
+  const char *none = "categories: {ok: {max_rate: 0.01}}\n";
+  assert_int_equal(policy_parse("none.yaml", none, strlen(none), &p, NULL), DS_OK);
+  assert_int_equal(gate_apply(f, &p, "abc", &r, NULL), DS_OK);
+  assert_int_equal(ds_gate_result_decision(r), DS_GATE_PASS);
+  ds_gate_result_free(r);
+  json_decref(f);
+  policy_release(&p);
+}
+
 static void audit_chain_detects_tampering(void **state) {
   (void)state;
   char dir[] = "/tmp/ds-test-gate.XXXXXX";
@@ -252,7 +304,7 @@ int main(void) {
       cmocka_unit_test(policy_resolves_in_order), cmocka_unit_test(policy_errors_name_line),
       cmocka_unit_test(decisions_upper_bound),    cmocka_unit_test(decisions_band),
       cmocka_unit_test(decisions_ratio),          cmocka_unit_test(renders_markdown_and_junit),
-      cmocka_unit_test(audit_chain_detects_tampering),
+      cmocka_unit_test(audit_chain_detects_tampering), cmocka_unit_test(not_applicable_and_needs_judge),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

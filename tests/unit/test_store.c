@@ -1,7 +1,8 @@
 /* test_store.c: the run database: creation with the current schema, migration of an older
  * file on a writable open (never on a read-only one), refusal of newer and foreign files,
  * meta and events, rollback leaving nothing behind, one writer at a time (the second refused
- * with the holder's pid), a damaged file called corrupt, and cancellation of a long statement. */
+ * with the holder's pid), a damaged file called corrupt, cancellation of a long statement, and
+ * the run id written once at creation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,6 +236,43 @@ static void cancel_statement(void **state) {
   ds_store_close(s);
 }
 
+/* meta.run_id: 32 hex digits written at creation, the same on every later open, different for
+ * another run; a file an older depsim made without one gets it on its first writable open. */
+static void run_id(void **state) {
+  (void)state;
+  struct ds_store *s = NULL;
+  struct ds_err err = {0};
+  char *a = NULL, *b = NULL, *again = NULL;
+  const char *p1 = ds_test_path(dir, "id1.db"), *p2 = ds_test_path(dir, "id2.db");
+  assert_int_equal(ds_store_open(p1, DS_STORE_CREATE, &s, &err), DS_OK);
+  assert_int_equal(ds_store_meta_get(s, "run_id", &a, &err), DS_OK);
+  ds_store_close(s);
+  assert_int_equal(strlen(a), 32);
+  assert_int_equal(strspn(a, "0123456789abcdef"), 32);
+  assert_int_equal(ds_store_open(p1, DS_STORE_WRITE, &s, &err), DS_OK);
+  assert_int_equal(ds_store_meta_get(s, "run_id", &again, &err), DS_OK);
+  ds_store_close(s);
+  assert_string_equal(a, again);
+  ds_free(again);
+  assert_int_equal(ds_store_open(p2, DS_STORE_CREATE, &s, &err), DS_OK);
+  assert_int_equal(ds_store_meta_get(s, "run_id", &b, &err), DS_OK);
+  ds_store_close(s);
+  assert_string_not_equal(a, b);
+  /* an older file: a read-only open leaves it as it is, a writable one adds the id */
+  raw_exec(p2, "DELETE FROM meta WHERE key='run_id'");
+  assert_int_equal(ds_store_open(p2, DS_STORE_READ, &s, &err), DS_OK);
+  assert_int_equal(ds_store_meta_get(s, "run_id", &again, NULL), DS_E_NOTFOUND);
+  ds_store_close(s);
+  assert_int_equal(ds_store_open(p2, DS_STORE_WRITE, &s, &err), DS_OK);
+  assert_int_equal(ds_store_meta_get(s, "run_id", &again, &err), DS_OK);
+  ds_store_close(s);
+  assert_int_equal(strlen(again), 32);
+  assert_string_not_equal(again, b);
+  ds_free(again);
+  ds_free(a);
+  ds_free(b);
+}
+
 static int setup(void **state) {
   (void)state;
   return ds_test_tmpdir_make(dir);
@@ -248,6 +286,6 @@ static int teardown(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(create_and_meta), cmocka_unit_test(migration),
                                      cmocka_unit_test(one_writer), cmocka_unit_test(corrupt),
-                                     cmocka_unit_test(cancel_statement)};
+                                     cmocka_unit_test(cancel_statement), cmocka_unit_test(run_id)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
