@@ -82,6 +82,7 @@ static double run_one(const char *url, int conns, int seconds, struct count *c) 
   ds_backend_default_params(&p);
   p.spec = spec;
   p.max_in_flight = (unsigned)conns;
+  p.in_flight_fixed = true;
   struct ds_backend *b = NULL;
   struct ds_err err = {0};
   if (ds_backend_open(&p, &b, &err)) {
@@ -116,6 +117,7 @@ static int run_late(int port, int ms, int conns, unsigned long n) {
   ds_backend_default_params(&p);
   p.spec = spec;
   p.max_in_flight = (unsigned)conns;
+  p.in_flight_fixed = true;
   struct ds_backend *b = NULL;
   struct ds_err err = {0};
   if (ds_backend_open(&p, &b, &err)) {

@@ -57,6 +57,7 @@ static int backend_only(unsigned n, struct result *out) {
   ds_backend_default_params(&bp);
   bp.spec = spec;
   bp.max_in_flight = IN_FLIGHT;
+  bp.in_flight_fixed = true;
   struct ds_backend *b = NULL;
   struct ds_err err = {0};
   if (ds_backend_open(&bp, &b, &err)) {

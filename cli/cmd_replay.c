@@ -12,7 +12,8 @@
 
 static const char usage[] =
     "usage: depsim replay CORPUS.jsonl --backend SPEC -o RUN.db [options]\n"
-    "       depsim replay --resume RUN.db [--retry-failed] [--in-flight N] [--quiet]\n\n"
+    "       depsim replay --resume RUN.db [--retry-failed] [--in-flight N] [--quiet]\n"
+    "       depsim replay ... --emit-batch FILE; later: depsim replay --resume RUN.db --backend file:OUT\n\n"
     "Regenerates assistant turns of the corpus with a candidate model and stores every\n"
     "sample in a run database. The original response is kept (prefixes.original) and never\n"
     "shown to the model. A killed run continues with --resume: no sample is lost and none\n"
@@ -66,6 +67,16 @@ static const char usage[] =
     "  --max-steps N        model turns per episode (default 20)\n"
     "  --max-episode-tokens N   completion tokens per episode (default 32768)\n"
     "  --max-episode-seconds S  wall time per episode (default 600)\n"
+    "Batch services (OpenAI Batch API, vLLM run_batch, Anthropic Message Batches):\n"
+    "  --emit-batch FILE    write the samples still to make as a batch input file instead of\n"
+    "                       sending them (the backend must be openai:URL?model=NAME; nothing\n"
+    "                       is sent); custom_id is the prefix key and k (ID#CUT#K). The run\n"
+    "                       stays pending; run the file, then --resume RUN.db --backend\n"
+    "                       file:OUTPUT.jsonl stores what the output answers and leaves what\n"
+    "                       it lacks pending (emit again for the rest). Also with --resume.\n"
+    "  --batch-format F     openai (default; JSONL of {custom_id, method, url, body}) or\n"
+    "                       anthropic ({\"requests\": [{custom_id, params}]}, ids escaped to\n"
+    "                       Anthropic's [A-Za-z0-9_-]{1,64}, at most 100000 requests)\n"
     "  --resume RUN.db      continue a run; its parameters come from the database\n"
     "  --retry-failed       with --resume: generate the failed prefixes again\n"
     "  -q, --quiet          no progress and no notes\n\n"
@@ -148,11 +159,24 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
   printf("corpus: %" PRIu64 " records, %" PRIu64 " without a cut point, %" PRIu64 " in other shards, %" PRIu64
          " duplicate cuts\n",
          s->corpus_records, s->corpus_no_cut, s->corpus_other_shard, s->corpus_duplicates);
+  uint64_t n = s->samples_ok + s->samples_failed;
+  if (s->prompt_tokens || s->completion_tokens) {
+    printf("tokens: %" PRIu64 " prompt, %" PRIu64 " completion (as the server counted them)\n", s->prompt_tokens,
+           s->completion_tokens);
+    if (s->prompt_cached_samples)
+      printf("prefill: %" PRIu64 " prompt tokens processed, %" PRIu64 " (%.1f%%) taken from the server's prompt cache"
+             "%s\n",
+             s->prompt_tokens - (s->prompt_cached < s->prompt_tokens ? s->prompt_cached : s->prompt_tokens), s->prompt_cached,
+             s->prompt_tokens ? 100.0 * (double)s->prompt_cached / (double)s->prompt_tokens : 0.0,
+             s->prompt_cached_samples < n ? " (the server said so for some samples only)" : "");
+    else
+      printf("prefill: the server did not say how much of the prompts it took from its cache\n");
+  }
 }
 
 static int run(int argc, char **argv) {
   enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY,
-         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR, O_OUTSIDE };
+         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR, O_OUTSIDE, O_EMIT, O_BFMT };
   static const struct option opts[] = {
       {"backend", required_argument, NULL, O_BACKEND}, {"output", required_argument, NULL, 'o'},
       {"seed", required_argument, NULL, O_SEED},       {"cut", required_argument, NULL, O_CUT},
@@ -166,11 +190,12 @@ static int run(int argc, char **argv) {
       {"max-steps", required_argument, NULL, O_STEPS}, {"max-episode-tokens", required_argument, NULL, O_EPTOK},
       {"max-episode-seconds", required_argument, NULL, O_EPSEC},
       {"simulator-max-tokens", required_argument, NULL, O_SIMTOK}, {"keep-reasoning", no_argument, NULL, O_KEEPR},
+      {"emit-batch", required_argument, NULL, O_EMIT}, {"batch-format", required_argument, NULL, O_BFMT},
       {"quiet", no_argument, NULL, 'q'},               {NULL, 0, NULL, 0}};
   struct ds_replay_params p;
   ds_replay_default_params(&p);
   unsigned long long u;
-  bool k_given = false, run_opts = false;
+  bool k_given = false, run_opts = false, format_given = false;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:k:q", opts, NULL)) != -1) {
@@ -247,6 +272,13 @@ static int run(int argc, char **argv) {
         return cli_usage_error("--max-episode-seconds: a positive number");
       run_opts = true;
       break;
+    case O_EMIT: p.emit_batch = optarg; break;
+    case O_BFMT: {
+      struct ds_err fe = {0};
+      if (ds_batch_format_parse(optarg, &p.batch_format, &fe)) return cli_usage_error("--batch-format: %s", fe.msg);
+      format_given = true;
+      break;
+    }
     case 'q': cli_quiet = 1; break;
     default: return cli_usage_error("unknown option");
     }
@@ -254,7 +286,7 @@ static int run(int argc, char **argv) {
   if (p.resume) {
     if (run_opts || optind < argc)
       return cli_usage_error("--resume takes its parameters from the run database; give only --retry-failed, "
-                             "--in-flight, --backend or --quiet");
+                             "--in-flight, --backend, --emit-batch, --batch-format or --quiet");
   } else {
     if (p.retry_failed) return cli_usage_error("--retry-failed needs --resume RUN.db");
     if (optind != argc - 1) return cli_usage_error("expected one corpus file");
@@ -264,6 +296,7 @@ static int run(int argc, char **argv) {
     if (strcmp(p.backend_spec, DS_REPLAY_BACKEND_ORIGINAL) == 0 && k_given && p.k != 1)
       return cli_usage_error("--backend original gives one sample per prefix; -k must be 1");
   }
+  if (format_given && !p.emit_batch) return cli_usage_error("--batch-format goes with --emit-batch FILE");
   p.log = cli_log;
   cli_cancel_on_signals();
 
@@ -280,6 +313,13 @@ static int run(int argc, char **argv) {
   if (st) return cli_error(&err);
   /* -q: nothing on success; a run with failed prefixes or samples still shows its accounting */
   if (!cli_quiet || sum.failed || sum.samples_failed) print_summary(p.db_path, &sum);
+  if (p.emit_batch)
+    printf("batch: %" PRIu64 " requests written to %s (%s); when its output is back:\n"
+           "  depsim replay --resume %s --backend file:OUTPUT.jsonl\n",
+           sum.batch_emitted, p.emit_batch, ds_batch_format_name(p.batch_format), p.db_path);
+  else if (sum.batch_missing)
+    printf("batch output: %" PRIu64 " samples it did not answer stay pending (--emit-batch FILE writes them again)\n",
+           sum.batch_missing);
   ds_replay_summary_release(&sum);
   return EXIT_OK;
 }

@@ -103,6 +103,7 @@ int cli_realism_main(int argc, char **argv, int discriminate) {
     case 'f':
       if (!cli_parse_u64("--in-flight", optarg, &v) || v == 0) return EXIT_USAGE;
       p.backend.max_in_flight = (unsigned)v;
+      p.backend.in_flight_fixed = true; /* wins over the spec's max_in_flight */
       break;
     case 'n': p.json_schema = false; break;
     case 'q': cli_quiet = 1; break;

@@ -7,6 +7,7 @@
 #define DEPSIM_BACKEND_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "depsim/depsim.h"
 
@@ -22,7 +23,11 @@ struct ds_backend_params {
    * "llama:path/model.gguf?ctx=4096&parallel=8", "file:completions.jsonl". Borrowed
    * during ds_backend_open only. Query parameters override the fields below. */
   const char *spec;
-  unsigned max_in_flight;   /* requests in flight at once (openai; llama: parallel slots) */
+  unsigned max_in_flight;   /* requests in flight at once (openai; llama: parallel slots). The openai
+                             * backend finds the level itself (adaptive concurrency) unless its spec
+                             * gives max_in_flight=N or in_flight_fixed is set */
+  bool in_flight_fixed;     /* max_in_flight is the caller's (a --in-flight on the command line): it
+                             * wins over the spec's max_in_flight and turns adaptation off */
   double timeout_s;         /* per-request deadline including retries */
   double attempt_timeout_s; /* one HTTP attempt */
   unsigned max_attempts;    /* retries stop here */
@@ -54,6 +59,13 @@ struct ds_request {
   unsigned n;               /* choices; 0 or 1: one */
   const json_t *stop;       /* string or array of strings, or NULL */
   const json_t *extra;      /* object merged into the request body, or NULL */
+  /* Requests with the same non-zero affinity go to the same endpoint and, on llama-server, the
+   * same slot with the prompt cache on (cache_prompt, id_slot), so that the server reuses the
+   * prompt it already processed: send them one after the other (the K samples of a prefix).
+   * The binding ends once the request marked affinity_last is done. A new binding may be
+   * refused with DS_E_LIMIT while every slot is bound (openai; others ignore affinity). */
+  uint64_t affinity;
+  bool affinity_last;
   void *ud;                 /* echoed in the result */
 };
 DS_API void ds_request_init(struct ds_request *r);
@@ -69,9 +81,16 @@ struct ds_result {
   char *content;            /* assistant text (may be "" when only tool calls came back) */
   char *reasoning;          /* reasoning_content when the server sends it, else NULL */
   json_t *tool_calls;       /* array of {"id","name","arguments"} (arguments a JSON string), or NULL */
-  json_t *choices;          /* when n > 1: array of {"content","reasoning","tool_calls","finish_reason"} */
+  json_t *choices;          /* when n > 1: array of {"content","reasoning","tool_calls","finish_reason",
+                             * "completion_tokens","prompt_cached"} (the token figures the request's
+                             * usage split over its choices: see docs/internals/backend.md) */
   char *finish_reason;      /* "stop", "length", "tool_calls", ... */
   long prompt_tokens, completion_tokens;
+  /* prompt tokens the server took from its prompt cache instead of processing them
+   * (usage.prompt_tokens_details.cached_tokens, llama-server's timings.cache_n); valid when
+   * prompt_cached_known */
+  long prompt_cached;
+  bool prompt_cached_known;
   double latency_s;         /* submit to completion, including retries */
   unsigned attempts;
   int http_status;          /* last HTTP status (openai), 0 otherwise */
@@ -92,7 +111,27 @@ DS_API enum ds_status ds_backend_submit(struct ds_backend *b, const struct ds_re
 /* Drives transfers for up to timeout_ms and calls done once per finished request. */
 DS_API enum ds_status ds_backend_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done,
                                       void *ud, struct ds_err *err);
+/* How the K samples of one prompt can share its prefill on this backend:
+ * CHOICES: one request with n = K (choice i is sampled with seed + i on vLLM and llama-server,
+ * so it is the sample a separate request with that seed would give);
+ * CACHE: K requests one after the other with the same ds_request.affinity (same endpoint and
+ * slot, the server's prompt cache); NONE: independent requests (file, logs, llama in process).
+ * The openai backend probes its endpoints on the first call (a 1-token request with n = 2 and
+ * llama-server's /props) unless the spec's choices= decides; why (may be NULL) says what it
+ * found. */
+enum ds_prefill_share { DS_SHARE_NONE = 0, DS_SHARE_CHOICES = 1, DS_SHARE_CACHE = 2 };
+DS_API const char *ds_prefill_share_name(enum ds_prefill_share s); /* "none", "choices", "cache" */
+DS_API enum ds_prefill_share ds_backend_prefill_share(struct ds_backend *b, char *why, size_t why_len);
 DS_API unsigned ds_backend_in_flight(const struct ds_backend *b);
+/* Adaptive concurrency (openai): requests in flight allowed now, and why. level changes as the
+ * backend learns the server's latency; changes counts the changes so far. */
+struct ds_concurrency {
+  bool adaptive;
+  unsigned level, max;
+  uint64_t changes;
+  char why[256];
+};
+DS_API void ds_backend_concurrency(const struct ds_backend *b, struct ds_concurrency *out);
 DS_API unsigned ds_backend_capacity(const struct ds_backend *b);
 /* The spec with secrets removed, for run databases and reports. Borrowed until close. */
 DS_API const char *ds_backend_describe(const struct ds_backend *b);
@@ -105,6 +144,25 @@ DS_API enum ds_status ds_backend_count_tokens(struct ds_backend *b, const json_t
 DS_API enum ds_status ds_backend_call(struct ds_backend *b, const struct ds_request *req,
                                       struct ds_result *out, struct ds_err *err);
 DS_API void ds_backend_close(struct ds_backend *b);
+
+/* ---- batch files: requests run by a batch service (lib/backend/batch.c) -------------------
+ * OpenAI's Batch API input (the file vLLM's run_batch reads too): one line per request,
+ * {"custom_id":"KEY#K","method":"POST","url":"/v1/chat/completions","body":{...}} with the body
+ * the openai backend would send. Anthropic's Message Batches: one {"custom_id","params"} per
+ * request (Messages form; max_tokens required: the request's, else 1024). Outputs come back
+ * through the file backend ("file:OUTPUT.jsonl"), matched by custom_id. */
+enum ds_batch_format { DS_BATCH_OPENAI = 0, DS_BATCH_ANTHROPIC = 1 };
+DS_API enum ds_status ds_batch_format_parse(const char *s, enum ds_batch_format *out, struct ds_err *err);
+DS_API const char *ds_batch_format_name(enum ds_batch_format f); /* "openai", "anthropic" */
+/* The custom_id of sample k of prefix key: "KEY#K"; for Anthropic (which allows
+ * [a-zA-Z0-9_-]{1,64}) every other byte and '_' itself become _XX (hex), and an id longer than
+ * 64 is DS_E_INVALID. out: at least 1100 bytes. */
+DS_API enum ds_status ds_batch_custom_id(enum ds_batch_format f, const char *key, unsigned k, char *out, size_t len,
+                                         struct ds_err *err);
+/* The batch line (no newline) of req (req->key and req->k name it) asking b's model (an openai
+ * backend with model=), ds_malloc'ed into *out. */
+DS_API enum ds_status ds_backend_batch_line(struct ds_backend *b, enum ds_batch_format f, const struct ds_request *req,
+                                            char **out, struct ds_err *err);
 
 #ifdef __cplusplus
 }

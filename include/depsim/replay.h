@@ -55,6 +55,17 @@ struct ds_replay_params {
   unsigned shard_index, shard_count; /* keep conversations with ds_hash64(id) % count == index */
   unsigned in_flight;         /* requests in flight (0: backend default); not a run parameter */
   bool trim_front;            /* too long prefixes: drop oldest non-system messages (else skip) */
+  /* Prefixes are sampled in a seeded random order (prefixes.draw, from the run seed and the
+   * prefix key) instead of corpus order, so that the first n finished form a random sample of
+   * the corpus at every n: what a run that stops once its decision is known needs. The corpus
+   * is loaded whole before sampling starts. A run parameter (meta "order": "random"). */
+  bool sequential;
+  /* Write the samples still to make as a batch input file (OpenAI Batch API / vLLM run_batch
+   * JSONL, or Anthropic Message Batches' {"requests": [...]}) instead of sending them; the run
+   * stays pending. The batch's output comes back with resume = true and backend_spec
+   * "file:OUTPUT": what it answers is stored, what it lacks stays pending. */
+  const char *emit_batch;
+  enum ds_batch_format batch_format;
   struct ds_backend_params backend; /* spec is taken from backend_spec; other fields used as is */
   /* Agentic replay: the candidate's tool calls are answered by the tool simulator (never
    * executed) and the conversation goes back to it, until it answers without tool calls or a
@@ -106,6 +117,12 @@ struct ds_replay_summary {
   /* prefixes skipped as longer than the model's context: {"prefixes", "min_tokens",
    * "max_tokens", "context", "estimated" (token counts estimated, not counted)}, or NULL */
   json_t *context_exceeded;
+  /* tokens of the samples stored: the prompt of each sample (what independent requests would
+   * process), the part of it the server took from its prompt cache (where it said so:
+   * prompt_cached_samples of the samples), and the completions */
+  uint64_t prompt_tokens, prompt_cached, prompt_cached_samples, completion_tokens;
+  uint64_t batch_emitted;     /* emit_batch: requests written to the file */
+  uint64_t batch_missing;     /* resumed from a batch's output: samples it did not answer (pending) */
   double elapsed_s;
 };
 DS_API void ds_replay_summary_release(struct ds_replay_summary *s);
@@ -126,8 +143,12 @@ DS_API enum ds_status ds_replay_run(const struct ds_replay_params *p, ds_replay_
 DS_API enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const char *out_path,
                                    const struct ds_log *log, struct ds_err *err);
 
-/* The seed of sample k of a prefix: ds_mix64 over the run seed, ds_hash64(key) and k, in
- * [0, 2^31) so every server accepts it; distinct for distinct k of one prefix. */
+/* The seed of sample k of a prefix: base + k, with base from ds_mix64 over the run seed and
+ * ds_hash64(key), below 2^31 - DS_REPLAY_MAX_K so every server accepts it; distinct for
+ * distinct k of one prefix and consecutive, so that one request with n = K seeded with the
+ * seed of sample k0 gives samples k0.. on servers that seed choice i with seed + i (vLLM,
+ * llama-server). Runs made before schema 5 keep their earlier scheme (meta seed_scheme). */
+#define DS_REPLAY_MAX_K (1u << 20)
 DS_API int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k);
 
 #ifdef __cplusplus

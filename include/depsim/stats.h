@@ -164,6 +164,46 @@ DS_API enum ds_status ds_stats_rogan_gladen(double observed, double obs_lower, d
  * sqrt((1-p)/(n p)), so n = (z / ln m)^2 (1 - p) / p, rounded up. DS_E_INVALID on bad input. */
 DS_API enum ds_status ds_stats_plan_n(double p, double m, double confidence, double *out_n);
 
+/* ---- sequential decisions: anytime-valid confidence sequences (lib/stats/sequential.c) -------- */
+
+/* The Beta(a, b) mixing distribution of the Beta-binomial mixture martingale. */
+struct ds_cs_prior {
+  double a, b;
+};
+/* The prior used for a decision about a limit: mean at the limit, a = 1. */
+DS_API void ds_cs_prior_for(double limit, struct ds_cs_prior *out);
+
+/* Confidence sequence for a Bernoulli rate after `events` in n independent draws: the p with
+ * M_n(p) = [B(a+S, b+n-S) / B(a,b)] / [p^S (1-p)^(n-S)] < 1/alpha. Under the true p, M_n is a
+ * nonnegative martingale of mean 1, so (Ville's inequality) the true p lies in the intervals of
+ * every n at once with probability >= 1 - alpha: looking after every sample and stopping at any
+ * time keeps the error rate. n = 0 gives [0, 1]. DS_E_INVALID on bad arguments. */
+DS_API enum ds_status ds_cs_bernoulli(uint64_t events, uint64_t n, double alpha, const struct ds_cs_prior *prior,
+                                      double *out_lower, double *out_upper);
+/* log M_n(p): the sequence excludes p once this reaches log(1/alpha). */
+DS_API double ds_cs_bernoulli_log_m(uint64_t events, uint64_t n, double p, const struct ds_cs_prior *prior);
+
+/* Where an interval lies against a limit: entirely below, entirely above, or open. */
+enum ds_seq_side { DS_SEQ_OPEN = 0, DS_SEQ_BELOW = 1, DS_SEQ_ABOVE = 2 };
+DS_API const char *ds_seq_side_name(enum ds_seq_side s); /* "open", "below", "above" */
+DS_API enum ds_seq_side ds_cs_side(double lower, double upper, double limit);
+
+/* Paired sequential test of the ratio candidate rate / baseline rate against r, one pair of
+ * labels at a time (in a random order of pairs): two betting martingales on Z = x - r y, each
+ * the average over a fixed grid of DS_SEQ_RATIO_GRID bets. ABOVE: ratio > r shown at level
+ * alpha/2; BELOW: ratio < r at alpha/2; valid under continuous monitoring. */
+#define DS_SEQ_RATIO_GRID 8
+struct ds_seq_ratio {
+  double r;
+  double log_up[DS_SEQ_RATIO_GRID], log_down[DS_SEQ_RATIO_GRID];
+  uint64_t pairs;
+};
+DS_API void ds_seq_ratio_init(struct ds_seq_ratio *s, double r);
+DS_API void ds_seq_ratio_add(struct ds_seq_ratio *s, bool cand, bool base);
+/* out_log_up / out_log_down (may be NULL): log of each side's evidence (reject at log(2/alpha)). */
+DS_API enum ds_seq_side ds_seq_ratio_side(const struct ds_seq_ratio *s, double alpha, double *out_log_up,
+                                          double *out_log_down);
+
 /* ---- validation of a forecast against what production showed --------------------------------- */
 
 /* Multiplicative error max(p/q, q/p); a zero on either side is replaced by zero_p / zero_q

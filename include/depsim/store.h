@@ -14,7 +14,7 @@ extern "C" {
 struct ds_store;
 struct sqlite3;
 
-#define DS_STORE_SCHEMA_VERSION 4
+#define DS_STORE_SCHEMA_VERSION 5
 
 enum ds_store_mode {
   DS_STORE_READ = 0,      /* must exist; read-only; checked (PRAGMA quick_check) */
@@ -32,6 +32,15 @@ DS_API enum ds_status ds_store_open(const char *path, enum ds_store_mode mode, s
                                     struct ds_err *err);
 DS_API void ds_store_close(struct ds_store *s);
 DS_API const char *ds_store_path(const struct ds_store *s);
+/* The file's schema version (a read-only open does not migrate an older file). */
+DS_API int ds_store_version(const struct ds_store *s);
+
+/* The SQL expression of a prefix's messages (the JSON text the model was shown) for a row of
+ * prefixes aliased p in a query on this store: since version 5 a conversation's messages are
+ * stored once (conversations) and each prefix holds how many bytes of them are its own; older
+ * files and some rows hold the text in prefixes.messages. Use it instead of p.messages.
+ * Users of sqlite3 can read the same through the view prefix_messages(prefix_id, messages). */
+DS_API const char *ds_store_sql_prefix_messages(const struct ds_store *s);
 
 /* The underlying connection, borrowed until ds_store_close, for modules that own a table. */
 DS_API struct sqlite3 *ds_store_db(struct ds_store *s);

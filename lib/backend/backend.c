@@ -120,6 +120,28 @@ enum ds_status ds_backend_poll(struct ds_backend *b, int timeout_ms, ds_done_fn 
 
 unsigned ds_backend_in_flight(const struct ds_backend *b) { return b ? b->ops->in_flight(b) : 0; }
 
+void ds_backend_concurrency(const struct ds_backend *b, struct ds_concurrency *out) {
+  memset(out, 0, sizeof *out);
+  if (!b) return;
+  out->level = out->max = b->capacity;
+  snprintf(out->why, sizeof out->why, "fixed at %u in flight", b->capacity);
+  if (b->ops->concurrency) b->ops->concurrency(b, out);
+}
+
+const char *ds_prefill_share_name(enum ds_prefill_share s) {
+  switch (s) {
+  case DS_SHARE_CHOICES: return "choices";
+  case DS_SHARE_CACHE: return "cache";
+  default: return "none";
+  }
+}
+
+enum ds_prefill_share ds_backend_prefill_share(struct ds_backend *b, char *why, size_t why_len) {
+  if (why && why_len) snprintf(why, why_len, "the %s backend sends each sample on its own", b ? b->ops->name : "");
+  if (!b || !b->ops->prefill_share) return DS_SHARE_NONE;
+  return b->ops->prefill_share(b, why, why_len);
+}
+
 unsigned ds_backend_capacity(const struct ds_backend *b) { return b ? b->capacity : 0; }
 
 const char *ds_backend_describe(const struct ds_backend *b) { return b ? b->described : ""; }

@@ -19,6 +19,8 @@ struct ds_backend_ops {
   enum ds_status (*count_tokens)(struct ds_backend *b, const json_t *messages, const json_t *tools,
                                  unsigned *out_n, struct ds_err *err);           /* may be NULL */
   void (*close)(struct ds_backend *b);                                          /* may be NULL */
+  enum ds_prefill_share (*prefill_share)(struct ds_backend *b, char *why, size_t why_len); /* may be NULL */
+  void (*concurrency)(const struct ds_backend *b, struct ds_concurrency *out);             /* may be NULL */
   bool messages_json; /* submit takes req->messages_json as is; otherwise it is parsed first */
 };
 
@@ -65,6 +67,12 @@ void file_close(struct ds_backend *b);
 enum ds_status file_submit(struct ds_backend *b, const struct ds_request *req, struct ds_err *err);
 enum ds_status file_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *done, void *ud, struct ds_err *err);
 unsigned file_in_flight(const struct ds_backend *b);
+
+/* openai.c: the Chat Completions body of req (model may be NULL; slot >= 0: llama-server's
+ * slot and prompt cache), ds_malloc'ed, NULL with err set; and the model of an openai backend
+ * (NULL for another backend or a spec without model=). */
+char *openai_body(const char *model, const struct ds_request *req, int slot, size_t *out_len, struct ds_err *err);
+const char *openai_model(const struct ds_backend *b);
 
 /* config.c: "config:FILE#NAME", a block of FILE's `backends:` mapping. ref is the spec after
  * "config:"; *out_spec (ds_malloc'ed) becomes the equivalent openai:, llama: or file: spec.

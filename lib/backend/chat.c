@@ -152,6 +152,12 @@ enum ds_status chat_parse_completion(const json_t *body, struct ds_result *r, ch
   const json_t *usage = json_object_get(body, "usage");
   r->prompt_tokens = (long)ds_json_num(usage, "prompt_tokens", 0);
   r->completion_tokens = (long)ds_json_num(usage, "completion_tokens", 0);
+  /* what the server's prompt cache spared: OpenAI, vLLM and llama-server say it in usage;
+   * llama-server also in its timings */
+  double cached = ds_json_num(json_object_get(usage, "prompt_tokens_details"), "cached_tokens", -1);
+  if (cached < 0) cached = ds_json_num(json_object_get(body, "timings"), "cache_n", -1);
+  r->prompt_cached_known = cached >= 0;
+  r->prompt_cached = cached >= 0 ? (long)cached : 0;
   if (json_array_size(choices) > 1) {
     r->choices = json_array();
     size_t i;

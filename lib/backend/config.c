@@ -27,12 +27,13 @@ static const struct field openai_fields[] = {
     {"endpoints", NULL, NULL, F_URLS},
     {"model", NULL, "model", F_STR},
     {"key_env", NULL, "key_env", F_STR},
-    {"max_in_flight", NULL, "max_in_flight", F_INT},
+    {"max_in_flight", NULL, "max_in_flight", F_INT_AUTO},
     {"timeout_s", "timeout", "timeout", F_NUM},
     {"attempt_timeout_s", "attempt_timeout", "attempt_timeout", F_NUM},
     {"max_attempts", NULL, "max_attempts", F_INT},
     {"backoff_base_s", "backoff", "backoff", F_NUM},
     {"backoff_max_s", "backoff_max", "backoff_max", F_NUM},
+    {"choices", NULL, "choices", F_STR},
 };
 
 static const struct field llama_fields[] = {

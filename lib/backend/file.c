@@ -253,6 +253,94 @@ static enum ds_status parse_batch(const json_t *o, struct entry *e, const char *
   return DS_OK;
 }
 
+static int hexdig(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* A custom_id of Anthropic's Message Batches as depsim writes it (ds_batch_custom_id: every
+ * byte outside [A-Za-z0-9-] as _XX) back to "<key>#<k>"; NULL when it is not such an id. */
+static char *anthropic_id(const char *cid) {
+  size_t n = strlen(cid), o = 0;
+  char *d = ds_malloc(n + 1);
+  if (!d) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (cid[i] != '_') {
+      d[o++] = cid[i];
+      continue;
+    }
+    int hi = i + 2 < n ? hexdig(cid[i + 1]) : -1, lo = i + 2 < n ? hexdig(cid[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      ds_free(d);
+      return NULL;
+    }
+    d[o++] = (char)(hi * 16 + lo);
+    i += 2;
+  }
+  d[o] = '\0';
+  return d;
+}
+
+/* Anthropic Message Batches results: {"custom_id","result":{"type":"succeeded","message":{
+ * "content":[{"type":"text"|"thinking"|"tool_use",...}],"stop_reason","usage"}}}, or a result
+ * of type "errored" (an error of that sample), "canceled" or "expired" (never answered: as if
+ * the line were absent, DS_E_NOTFOUND). */
+static enum ds_status parse_anthropic(const json_t *o, struct entry *e, const char *where, struct ds_err *err) {
+  const char *cid = ds_json_str(o, "custom_id", NULL);
+  if (!cid || !*cid) return ds_fail(err, DS_E_INVALID, "%s: \"custom_id\" is not a string", where);
+  e->raw = true;
+  if (!(e->name = anthropic_id(cid))) return ds_fail(err, DS_E_INVALID, "%s: custom_id '%.80s' is not one depsim wrote", where, cid);
+  const json_t *res = json_object_get(o, "result");
+  const char *type = ds_json_str(res, "type", "");
+  if (strcmp(type, "succeeded") != 0) {
+    const json_t *ev = json_object_get(res, "error");
+    if (json_is_object(json_object_get(ev, "error"))) ev = json_object_get(ev, "error");
+    char *m = ev ? error_text(ev) : NULL;
+    struct ds_buf b;
+    ds_buf_init(&b, 0);
+    ds_buf_addf(&b, "batch result %s%s%s", *type ? type : "(no type)", m ? ": " : "", m ? m : "");
+    ds_free(m);
+    e->status = strcmp(type, "errored") == 0 ? DS_E_BACKEND : DS_E_NOTFOUND;
+    e->error = ds_buf_detach(&b, NULL);
+    return e->error ? DS_OK : ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  const json_t *msg = json_object_get(res, "message"), *blocks = json_object_get(msg, "content");
+  if (!json_is_array(blocks)) return ds_fail(err, DS_E_INVALID, "%s: result.message.content is not a list", where);
+  struct ds_buf text, think;
+  ds_buf_init(&text, 0);
+  ds_buf_init(&think, 0);
+  json_t *calls = json_array();
+  size_t i;
+  const json_t *bl;
+  json_array_foreach(blocks, i, bl) {
+    const char *bt = ds_json_str(bl, "type", "");
+    if (strcmp(bt, "text") == 0) ds_buf_adds(&text, ds_json_str(bl, "text", ""));
+    else if (strcmp(bt, "thinking") == 0) ds_buf_adds(&think, ds_json_str(bl, "thinking", ""));
+    else if (strcmp(bt, "tool_use") == 0) {
+      char *args = ds_json_compact(json_object_get(bl, "input"));
+      json_array_append_new(calls, json_pack("{s:s,s:s,s:s}", "id", ds_json_str(bl, "id", ""), "name",
+                                             ds_json_str(bl, "name", ""), "arguments", args ? args : "{}"));
+      ds_free(args);
+    }
+  }
+  const char *stop = ds_json_str(msg, "stop_reason", "end_turn");
+  const char *fr = strcmp(stop, "max_tokens") == 0 ? "length" : strcmp(stop, "tool_use") == 0 ? "tool_calls" : "stop";
+  e->content = ds_buf_detach(&text, NULL);
+  e->reasoning = think.len ? ds_buf_detach(&think, NULL) : NULL;
+  ds_buf_release(&think);
+  e->tool_calls = json_array_size(calls) ? calls : NULL;
+  if (!e->tool_calls) json_decref(calls);
+  e->finish_reason = ds_strdup(fr);
+  const json_t *usage = json_object_get(msg, "usage");
+  e->prompt_tokens = (long)(ds_json_num(usage, "input_tokens", 0) + ds_json_num(usage, "cache_read_input_tokens", 0) +
+                            ds_json_num(usage, "cache_creation_input_tokens", 0));
+  e->completion_tokens = (long)ds_json_num(usage, "output_tokens", 0);
+  if (!e->content || !e->finish_reason) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  return DS_OK;
+}
+
 void file_close(struct ds_backend *b) {
   struct fileb *f = b->impl;
   if (!f) return;
@@ -383,6 +471,8 @@ static enum ds_status file_open(struct ds_backend *b, const char *rest, const st
     e->line = lineno;
     if (!json_is_object(o))
       st = ds_fail(err, DS_E_INVALID, "%s: not a JSON object", where.data);
+    else if (json_object_get(o, "custom_id") && json_object_get(o, "result"))
+      st = parse_anthropic(o, e, where.data, err);
     else if (json_object_get(o, "custom_id"))
       st = parse_batch(o, e, where.data, err);
     else if (json_object_get(o, "id"))

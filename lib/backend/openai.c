@@ -14,6 +14,23 @@ struct oareq {
   struct ds_result res; /* content etc. filled by check() from the accepted response */
   char *key;
   struct openai *oa;
+  uint64_t affinity;    /* the request's binding (0: none), released after the last one */
+  bool affinity_last;
+};
+
+/* What a probe found out about one endpoint. */
+struct oa_ep {
+  int llama;            /* -1 not asked, 0 no, 1 llama-server (/props answers with total_slots) */
+  unsigned slots;       /* llama-server: its slots */
+  unsigned char *busy;  /* ... which are bound to an affinity */
+  int choices;          /* -1 not probed, 0 ignores or refuses n > 1, 1 answers n choices */
+  unsigned bound;       /* affinities bound to it */
+};
+
+/* A run of requests with one affinity, bound to an endpoint and a slot (-1: none). */
+struct binding {
+  uint64_t affinity;
+  int ep, slot;
 };
 
 struct openai {
@@ -24,13 +41,77 @@ struct openai {
   bool ctx_known;
   unsigned ctx_len;
   int can_tokenize;      /* -1 unknown, 0 no, 1 yes */
+  struct oa_ep *eps;
+  size_t n_eps;
+  struct binding *bind;
+  size_t n_bind, cap_bind;
+  int choices_mode;      /* spec choices=: -1 auto (probe), 0 off, 1 on */
+  bool probed;
+  enum ds_prefill_share share;
+  char share_why[240];
 };
+
+/* The ceiling of adaptive concurrency: beyond it a server on one machine only queues. */
+#define OA_AUTO_MAX_IN_FLIGHT 256
 
 static void oareq_free(struct oareq *q) {
   if (!q) return;
   ds_result_release(&q->res);
   ds_free(q->key);
   ds_free(q);
+}
+
+/* ---------- affinity: the samples of one prompt on one endpoint and slot ---------- */
+
+static int bind_find(const struct openai *oa, uint64_t affinity) {
+  for (size_t i = 0; i < oa->n_bind; i++)
+    if (oa->bind[i].affinity == affinity) return (int)i;
+  return -1;
+}
+
+static void bind_release(struct openai *oa, uint64_t affinity) {
+  int i = bind_find(oa, affinity);
+  if (i < 0) return;
+  struct binding *b = &oa->bind[i];
+  struct oa_ep *e = &oa->eps[b->ep];
+  if (b->slot >= 0) e->busy[b->slot] = 0;
+  e->bound--;
+  *b = oa->bind[--oa->n_bind];
+}
+
+/* Binds a new affinity: the endpoint with the fewest bindings that can take one (a
+ * llama-server with a free slot, or a server without slots). DS_E_LIMIT when every slot of
+ * every endpoint is bound: its requests would wait in the server anyway, and a request
+ * without a slot would evict a bound one's prompt. */
+static enum ds_status bind_new(struct openai *oa, uint64_t affinity, struct binding *out) {
+  int best = -1, slot = -1;
+  for (size_t i = 0; i < oa->n_eps; i++) {
+    struct oa_ep *e = &oa->eps[i];
+    int free_slot = -1;
+    if (e->llama == 1 && e->slots) {
+      for (unsigned s = 0; s < e->slots && free_slot < 0; s++)
+        if (!e->busy[s]) free_slot = (int)s;
+      if (free_slot < 0) continue;
+    }
+    if (best < 0 || e->bound < oa->eps[best].bound) {
+      best = (int)i;
+      slot = free_slot;
+    }
+  }
+  if (best < 0) return DS_E_LIMIT;
+  if (oa->n_bind == oa->cap_bind) {
+    size_t cap = oa->cap_bind ? oa->cap_bind * 2 : 64;
+    struct binding *nb = ds_realloc(oa->bind, cap * sizeof *nb);
+    if (!nb) return DS_E_NOMEM;
+    oa->bind = nb;
+    oa->cap_bind = cap;
+  }
+  struct oa_ep *e = &oa->eps[best];
+  if (slot >= 0) e->busy[slot] = 1;
+  e->bound++;
+  *out = (struct binding){affinity, best, slot};
+  oa->bind[oa->n_bind++] = *out;
+  return DS_OK;
 }
 
 static void drop_req(void *ud) { oareq_free(ud); }
@@ -94,6 +175,9 @@ static void oa_close(struct ds_backend *b) {
   struct openai *oa = b->impl;
   if (!oa) return;
   http_pool_free(oa->pool); /* frees requests still in flight through drop_req */
+  for (size_t i = 0; i < oa->n_eps; i++) ds_free(oa->eps[i].busy);
+  ds_free(oa->eps);
+  ds_free(oa->bind);
   ds_buf_release(&oa->scratch);
   ds_free(oa->model);
   ds_free(oa->root);
@@ -114,8 +198,8 @@ static enum ds_status oa_open(struct ds_backend *b, const char *rest, const stru
   char *key_env = NULL;
   struct ds_buf d;
   ds_buf_init(&d, 0);
-  static const char *known[] = {"model", "endpoint", "key_env", "max_in_flight", "timeout", "attempt_timeout",
-                                "max_attempts", "backoff", "backoff_max", NULL};
+  static const char *known[] = {"model",        "endpoint", "key_env",     "max_in_flight", "timeout", "attempt_timeout",
+                                "max_attempts", "backoff",  "backoff_max", "choices",       NULL};
   for (const char *inline_key[] = {"api_key", "key", "token", NULL}, **k = inline_key; *k; k++) {
     char *v = backend_spec_param(rest, *k, 0);
     if (v) {
@@ -137,7 +221,8 @@ static enum ds_status oa_open(struct ds_backend *b, const char *rest, const stru
         if (strlen(*k) == nl && memcmp(*k, s, nl) == 0) ok = true;
       if (!ok) {
         st = ds_fail(err, DS_E_INVALID, "openai spec: unknown parameter \"%.*s\" (known: model, endpoint, key_env, "
-                     "max_in_flight, timeout, attempt_timeout, max_attempts, backoff, backoff_max)", (int)(nl > 40 ? 40 : nl), s);
+                     "max_in_flight, timeout, attempt_timeout, max_attempts, backoff, backoff_max, choices)",
+                     (int)(nl > 40 ? 40 : nl), s);
         goto out;
       }
       s += len;
@@ -187,6 +272,18 @@ static enum ds_status oa_open(struct ds_backend *b, const char *rest, const stru
     }
   }
   oa->model = backend_spec_param(rest, "model", 0);
+  oa->choices_mode = -1;
+  {
+    char *c = backend_spec_param(rest, "choices", 0);
+    if (c && strcmp(c, "on") == 0) oa->choices_mode = 1;
+    else if (c && strcmp(c, "off") == 0) oa->choices_mode = 0;
+    else if (c && strcmp(c, "auto") != 0) {
+      st = ds_fail(err, DS_E_INVALID, "openai spec: choices=%.20s: expected auto, on or off", c);
+      ds_free(c);
+      goto out;
+    }
+    ds_free(c);
+  }
   struct http_pool_params hpp = {
       .max_in_flight = p->max_in_flight,
       .timeout_s = p->timeout_s,
@@ -198,7 +295,22 @@ static enum ds_status oa_open(struct ds_backend *b, const char *rest, const stru
       .drop = drop_req,
   };
   double v;
-  if (spec_num(rest, "max_in_flight", &v, err, &st) && !st) hpp.max_in_flight = v >= 1 ? (unsigned)v : 1;
+  /* concurrency: the caller's fixed number (--in-flight) wins; else the spec's number; else
+   * (max_in_flight=auto or nothing) found by the pool, up to 256 */
+  char *mif = backend_spec_param(rest, "max_in_flight", 0);
+  bool mif_auto = !mif || strcmp(mif, "auto") == 0;
+  ds_free(mif);
+  if (p->in_flight_fixed) {
+    hpp.max_in_flight = p->max_in_flight ? p->max_in_flight : 1;
+    if (!mif_auto && spec_num(rest, "max_in_flight", &v, err, &st) && !st && (unsigned)v != hpp.max_in_flight)
+      ds_logf(&p->log, DS_LOG_INFO, "%u requests in flight as given (the spec's max_in_flight=%g is overridden)",
+              hpp.max_in_flight, v);
+  } else if (mif_auto) {
+    hpp.adaptive = true;
+    hpp.max_in_flight = OA_AUTO_MAX_IN_FLIGHT;
+  } else if (spec_num(rest, "max_in_flight", &v, err, &st) && !st) {
+    hpp.max_in_flight = v >= 1 ? (unsigned)v : 1;
+  }
   if (spec_num(rest, "timeout", &v, err, &st) && !st) hpp.timeout_s = v;
   if (spec_num(rest, "attempt_timeout", &v, err, &st) && !st) hpp.attempt_timeout_s = v;
   if (spec_num(rest, "max_attempts", &v, err, &st) && !st) hpp.max_attempts = v >= 1 ? (unsigned)v : 1;
@@ -220,7 +332,10 @@ static enum ds_status oa_open(struct ds_backend *b, const char *rest, const stru
   hpp.bearer = key;
   st = http_pool_new(&hpp, (const char *const *)eps, n_eps, oa_check, &oa->pool, err);
   if (st) goto out;
-  b->capacity = hpp.max_in_flight;
+  if (!(oa->eps = ds_calloc(n_eps, sizeof *oa->eps))) goto nomem;
+  oa->n_eps = n_eps;
+  for (size_t i = 0; i < n_eps; i++) oa->eps[i].llama = oa->eps[i].choices = -1;
+  b->capacity = http_pool_capacity(oa->pool);
   b->params.max_in_flight = hpp.max_in_flight;
   b->params.timeout_s = hpp.timeout_s;
   b->params.attempt_timeout_s = hpp.attempt_timeout_s;
@@ -259,10 +374,10 @@ out:
   return st;
 }
 
-/* The Chat Completions body for one request; NULL with err set on failure. */
-/* The request body. Messages given as JSON text go in as they are (spliced, not parsed) unless
- * they carry tool calls, which need the wire form. */
-static char *build_body(const struct openai *oa, const struct ds_request *req, size_t *out_len, struct ds_err *err) {
+/* The Chat Completions body for one request; NULL with err set on failure. Messages given as
+ * JSON text go in as they are (spliced, not parsed) unless they carry tool calls, which need
+ * the wire form. slot >= 0: llama-server's slot, with its prompt cache. */
+char *openai_body(const char *model, const struct ds_request *req, int slot, size_t *out_len, struct ds_err *err) {
   json_t *o = json_object();
   json_t *parsed = NULL, *msgs = NULL;
   const char *raw = req->messages ? NULL : req->messages_json;
@@ -280,7 +395,7 @@ static char *build_body(const struct openai *oa, const struct ds_request *req, s
     ds_fail(err, DS_E_NOMEM, "out of memory");
     goto out;
   }
-  if (oa->model) json_object_set_new(o, "model", json_string(oa->model));
+  if (model) json_object_set_new(o, "model", json_string(model));
   if (req->tools && json_array_size(req->tools)) json_object_set(o, "tools", (json_t *)req->tools);
   if (req->tool_choice) json_object_set(o, "tool_choice", (json_t *)req->tool_choice);
   if (req->temperature >= 0) json_object_set_new(o, "temperature", json_real(req->temperature));
@@ -295,6 +410,10 @@ static char *build_body(const struct openai *oa, const struct ds_request *req, s
       goto out;
     }
     json_object_update(o, (json_t *)req->extra);
+  }
+  if (slot >= 0) {
+    json_object_set_new(o, "id_slot", json_integer(slot));
+    json_object_set_new(o, "cache_prompt", json_true());
   }
   /* the request's own messages win over an extra field of that name */
   if (msgs) json_object_set(o, "messages", msgs);
@@ -341,16 +460,66 @@ static enum ds_status oa_submit(struct ds_backend *b, const struct ds_request *r
     oareq_free(q);
     return ds_fail(err, DS_E_NOMEM, "out of memory");
   }
-  size_t len = 0;
-  char *body = build_body(oa, req, &len, err);
-  if (!body) {
-    oareq_free(q);
-    return err ? err->code : DS_E_INVALID;
+  struct binding bd = {0, -1, -1};
+  bool fresh = false;
+  if (req->affinity) {
+    int i = bind_find(oa, req->affinity);
+    if (i >= 0) {
+      bd = oa->bind[i];
+    } else {
+      enum ds_status bs = bind_new(oa, req->affinity, &bd);
+      if (bs) {
+        oareq_free(q);
+        return bs == DS_E_LIMIT ? ds_fail(err, DS_E_LIMIT, "every slot is bound; poll first")
+                                : ds_fail(err, bs, "out of memory");
+      }
+      fresh = true;
+    }
+    q->affinity = req->affinity;
+    q->affinity_last = req->affinity_last;
   }
+  size_t len = 0;
+  char *body = openai_body(oa->model, req, bd.slot, &len, err);
+  enum ds_status st = body ? DS_OK : err ? err->code : DS_E_INVALID;
   /* json_dumps and ds_buf allocate through ds_malloc (ds_init), so the pool may ds_free it */
-  enum ds_status st = http_pool_submit(oa->pool, "/chat/completions", body, len, q, err);
-  if (st) oareq_free(q);
+  if (!st) st = http_pool_submit_to(oa->pool, bd.ep, "/chat/completions", body, len, q, err);
+  if (st) {
+    /* no request will end this binding: end it here */
+    if (req->affinity && (fresh || req->affinity_last)) bind_release(oa, req->affinity);
+    oareq_free(q);
+  }
   return st;
+}
+
+/* The usage of a request with n > 1 is the request's: it is split over its choices for the
+ * samples they become. Completion tokens in proportion to each choice's text (llama-server
+ * counts only the first choice, whose figure is scaled up first); the first choice carries
+ * the request's prefill (processed and cached), the others the whole prompt as cached. The
+ * samples say they were split (request_n); the run's sums are the server's figures. */
+static void split_usage(struct openai *oa, struct ds_result *r, int ep) {
+  size_t n = json_array_size(r->choices);
+  if (n < 2) return;
+  double *w = ds_calloc(n, sizeof *w), sum = 0;
+  if (!w) return;
+  for (size_t i = 0; i < n; i++) {
+    const json_t *c = json_array_get(r->choices, i);
+    w[i] = 1 + strlen(ds_json_str(c, "content", "")) + strlen(ds_json_str(c, "reasoning", ""));
+    sum += w[i];
+  }
+  double total = (double)r->completion_tokens;
+  if (ep >= 0 && (size_t)ep < oa->n_eps && oa->eps[ep].llama == 1) total = total * sum / w[0];
+  double acc = 0;
+  long given = 0;
+  for (size_t i = 0; i < n; i++) {
+    json_t *c = json_array_get(r->choices, i);
+    acc += total * w[i] / sum;
+    long t = (long)(acc + 0.5) - given; /* rounded so that the parts add up */
+    given += t;
+    json_object_set_new(c, "completion_tokens", json_integer(t));
+    if (i == 0 && r->prompt_cached_known) json_object_set_new(c, "prompt_cached", json_integer(r->prompt_cached));
+    else if (i > 0 && r->prompt_tokens > 0) json_object_set_new(c, "prompt_cached", json_integer(r->prompt_tokens));
+  }
+  ds_free(w);
 }
 
 struct trampoline {
@@ -370,9 +539,13 @@ static void oa_done(void *ud, struct http_outcome *o) {
   r->endpoint = o->endpoint;
   if (o->status != DS_OK) {
     ds_result_release(r);
-    r->prompt_tokens = r->completion_tokens = 0;
+    r->prompt_tokens = r->completion_tokens = r->prompt_cached = 0;
+    r->prompt_cached_known = false;
     snprintf(r->error, sizeof r->error, "%s", o->error);
+  } else if (r->choices) {
+    split_usage(q->oa, r, o->endpoint_index);
   }
+  if (q->affinity && q->affinity_last) bind_release(q->oa, q->affinity);
   t->done(t->ud, r);
   oareq_free(q);
 }
@@ -381,7 +554,19 @@ static enum ds_status oa_poll(struct ds_backend *b, int timeout_ms, ds_done_fn *
                               struct ds_err *err) {
   struct openai *oa = b->impl;
   struct trampoline t = {done, ud};
-  return http_pool_poll(oa->pool, timeout_ms, oa_done, &t, err);
+  enum ds_status st = http_pool_poll(oa->pool, timeout_ms, oa_done, &t, err);
+  b->capacity = http_pool_capacity(oa->pool); /* follows the adaptive level */
+  return st;
+}
+
+static void oa_concurrency(const struct ds_backend *b, struct ds_concurrency *out) {
+  const struct openai *oa = b->impl;
+  const struct net_limit *l = http_pool_limiter(oa->pool);
+  out->adaptive = l->adaptive;
+  out->level = l->adaptive ? l->base : l->level; /* the settled level, not a probe's */
+  out->max = l->max;
+  out->changes = l->changes;
+  snprintf(out->why, sizeof out->why, "%s", l->why);
 }
 
 static unsigned oa_in_flight(const struct ds_backend *b) {
@@ -398,6 +583,85 @@ static json_t *fetch_json(struct openai *oa, const char *url, const char *body) 
     j = json_loadb(out.data, out.len, 0, NULL);
   ds_buf_release(&out);
   return j;
+}
+
+/* ---------- prefill sharing: what each endpoint offers ---------- */
+
+/* llama-server (its /props at the root has total_slots), and whether the endpoint answers a
+ * request with n = 2 with two choices: one request of one token. */
+static void probe_endpoint(struct openai *oa, size_t i) {
+  struct oa_ep *e = &oa->eps[i];
+  const char *base = http_pool_endpoint(oa->pool, i);
+  size_t l = strlen(base);
+  struct ds_buf url;
+  ds_buf_init(&url, 0);
+  ds_buf_addf(&url, "%.*s/props", (int)(l >= 3 && strcmp(base + l - 3, "/v1") == 0 ? l - 3 : l), base);
+  json_t *j = fetch_json(oa, url.data, NULL);
+  double slots = ds_json_num(j, "total_slots", 0);
+  json_decref(j);
+  e->llama = slots >= 1 && slots < 65536;
+  if (e->llama) {
+    e->slots = (unsigned)slots;
+    if (!(e->busy = ds_calloc(e->slots, 1))) e->llama = 0;
+  }
+  json_t *req = json_pack("{s:[{s:s,s:s}],s:i,s:i,s:f}", "messages", "role", "user", "content", "Say OK.", "n", 2,
+                          "max_tokens", 1, "temperature", 1.0);
+  if (req && oa->model) json_object_set_new(req, "model", json_string(oa->model));
+  char *body = req ? ds_json_compact(req) : NULL;
+  json_decref(req);
+  ds_buf_reset(&url);
+  ds_buf_addf(&url, "%s/chat/completions", base);
+  j = body ? fetch_json(oa, url.data, body) : NULL;
+  e->choices = json_array_size(json_object_get(j, "choices")) == 2;
+  json_decref(j);
+  ds_free(body);
+  ds_buf_release(&url);
+}
+
+const char *openai_model(const struct ds_backend *b) {
+  return b->ops == &ds_openai_ops ? ((const struct openai *)b->impl)->model : NULL;
+}
+
+static enum ds_prefill_share oa_prefill_share(struct ds_backend *b, char *why, size_t why_len) {
+  struct openai *oa = b->impl;
+  if (!oa->probed) {
+    oa->probed = true;
+    bool all_choices = true, any_llama = false;
+    const char *plain = NULL, *llama = NULL;
+    for (size_t i = 0; i < oa->n_eps; i++) {
+      probe_endpoint(oa, i);
+      if (!oa->eps[i].choices && !plain) plain = http_pool_endpoint(oa->pool, i);
+      if (oa->eps[i].llama && !llama) llama = http_pool_endpoint(oa->pool, i);
+      all_choices = all_choices && oa->eps[i].choices == 1;
+      any_llama = any_llama || oa->eps[i].llama == 1;
+    }
+    if (oa->choices_mode == 1) {
+      oa->share = DS_SHARE_CHOICES;
+      snprintf(oa->share_why, sizeof oa->share_why, "choices=on in the spec: one request with n = K per prefix");
+    } else if (oa->choices_mode == 0) {
+      oa->share = DS_SHARE_CACHE;
+      snprintf(oa->share_why, sizeof oa->share_why,
+               "choices=off in the spec: the K samples of a prefix one after the other on one endpoint%s",
+               any_llama ? " and llama-server slot (cache_prompt)" : " (its prefix cache)");
+    } else if (all_choices && !any_llama) {
+      oa->share = DS_SHARE_CHOICES;
+      snprintf(oa->share_why, sizeof oa->share_why, "every endpoint answers n choices (probed): one request with n = K per prefix");
+    } else {
+      /* llama-server answers n too, but its usage then counts one choice only; one slot with
+       * its prompt cache spares the same prefill and every sample keeps its own figures */
+      oa->share = DS_SHARE_CACHE;
+      if (llama)
+        snprintf(oa->share_why, sizeof oa->share_why,
+                 "llama-server at %.100s: the K samples of a prefix one after the other on one slot with its prompt "
+                 "cache (choices=on asks for n = K instead)", llama);
+      else
+        snprintf(oa->share_why, sizeof oa->share_why,
+                 "%.100s does not answer n choices (probed): the K samples of a prefix one after the other on one "
+                 "endpoint (its prefix cache)", plain ? plain : "an endpoint");
+    }
+  }
+  if (why && why_len) snprintf(why, why_len, "%s", oa->share_why);
+  return oa->share;
 }
 
 /* llama-server: GET /props -> default_generation_settings.n_ctx (per slot). vLLM and
@@ -496,5 +760,7 @@ const struct ds_backend_ops ds_openai_ops = {
     .context_length = oa_context_length,
     .count_tokens = oa_count_tokens,
     .close = oa_close,
+    .prefill_share = oa_prefill_share,
+    .concurrency = oa_concurrency,
     .messages_json = true,
 };

@@ -228,11 +228,13 @@ enum ds_status ds_grade_run(struct ds_store *store, const struct ds_rubric *rubr
   }
   if (!mark_holds(db, gm.mark)) memset(&gm, 0, sizeof gm);
   int64_t mark = gm.mark;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT s.id, s.content, s.reasoning, s.tool_calls, s.trajectory, p.messages, p.tools, p.repo, "
-                         "p.segment FROM samples s JOIN prefixes p ON p.id = s.prefix_id "
-                         "WHERE s.status = 'ok' AND s.id > ? ORDER BY s.id LIMIT ?",
-                         -1, &qs, NULL) != SQLITE_OK ||
+  char sel[768]; /* the prefix's messages: stored once per conversation since schema 5 (store.h) */
+  snprintf(sel, sizeof sel,
+           "SELECT s.id, s.content, s.reasoning, s.tool_calls, s.trajectory, %s, p.tools, p.repo, "
+           "p.segment FROM samples s JOIN prefixes p ON p.id = s.prefix_id "
+           "WHERE s.status = 'ok' AND s.id > ? ORDER BY s.id LIMIT ?",
+           ds_store_sql_prefix_messages(store));
+  if (sqlite3_prepare_v2(db, sel, -1, &qs, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(db, "SELECT category FROM grades WHERE sample_id = ? AND rubric_sha256 = ?", -1, &qdone, NULL) !=
           SQLITE_OK ||
       sqlite3_prepare_v2(db, "SELECT step, tool, call_id, arguments, response FROM tool_steps WHERE sample_id = ? ORDER BY step",

@@ -29,8 +29,10 @@ struct hreq {
   size_t body_len;
   enum req_state state;
   double t_submit, deadline, next_at;
+  double t_attempt;    /* start of the current attempt (its latency feeds the limiter) */
   unsigned attempts;
   int ep;              /* endpoint of the current/last attempt, -1 none */
+  int pin;             /* the only endpoint it may go to, -1 any */
   CURL *easy;
   char *url;
   struct ds_buf resp;
@@ -61,6 +63,7 @@ struct http_pool {
   unsigned char *fd_state; /* per descriptor: FD_NONE, FD_WANTED, FD_IDLE (still in epfd) */
   size_t n_fd;
   double curl_timer;    /* when curl wants a timeout call; INFINITY: none */
+  struct net_limit lim; /* attempts in flight at once (adaptive or fixed) */
 };
 
 /* The longest run of s[i..] that is a piece of secret (any offset in it). */
@@ -199,6 +202,8 @@ enum ds_status http_pool_new(const struct http_pool_params *p, const char *const
   if (hp->p.timeout_s <= 0) hp->p.timeout_s = 600;
   if (hp->p.attempt_timeout_s <= 0) hp->p.attempt_timeout_s = hp->p.timeout_s;
   hp->check = check;
+  net_limit_init(&hp->lim, hp->p.adaptive, hp->p.start_in_flight ? hp->p.start_in_flight : 4, hp->p.max_in_flight,
+                 ds_now_mono());
   hp->rng = ds_mix64((uint64_t)(ds_now_mono() * 1e9) ^ (uint64_t)(uintptr_t)hp);
   enum ds_status st = DS_OK;
   hp->eps = ds_calloc(n, sizeof *hp->eps);
@@ -292,6 +297,14 @@ void http_pool_free(struct http_pool *hp) {
 }
 
 unsigned http_pool_in_flight(const struct http_pool *hp) { return (unsigned)hp->n_reqs; }
+
+unsigned http_pool_capacity(const struct http_pool *hp) {
+  if (!hp->lim.adaptive) return hp->p.max_in_flight;
+  unsigned extra = hp->lim.level / 4 > 2 ? hp->lim.level / 4 : 2, c = hp->lim.level + extra;
+  return c < hp->p.max_in_flight ? c : hp->p.max_in_flight;
+}
+
+const struct net_limit *http_pool_limiter(const struct http_pool *hp) { return &hp->lim; }
 size_t http_pool_n_endpoints(const struct http_pool *hp) { return hp->n_eps; }
 const char *http_pool_endpoint(const struct http_pool *hp, size_t i) {
   return i < hp->n_eps ? hp->eps[i].shown : NULL;
@@ -299,6 +312,15 @@ const char *http_pool_endpoint(const struct http_pool *hp, size_t i) {
 
 enum ds_status http_pool_submit(struct http_pool *hp, const char *path, char *body, size_t len,
                                 void *req_ud, struct ds_err *err) {
+  return http_pool_submit_to(hp, -1, path, body, len, req_ud, err);
+}
+
+enum ds_status http_pool_submit_to(struct http_pool *hp, int ep, const char *path, char *body, size_t len,
+                                   void *req_ud, struct ds_err *err) {
+  if (ep >= (int)hp->n_eps) {
+    ds_free(body);
+    return ds_fail(err, DS_E_INVALID, "endpoint %d of %zu", ep, hp->n_eps);
+  }
   if (hp->n_reqs >= hp->p.max_in_flight) {
     ds_free(body);
     return ds_fail(err, DS_E_LIMIT, "%u requests in flight; poll first", hp->p.max_in_flight);
@@ -327,6 +349,7 @@ enum ds_status http_pool_submit(struct http_pool *hp, const char *path, char *bo
   r->t_submit = r->next_at = ds_now_mono();
   r->deadline = r->t_submit + hp->p.timeout_s;
   r->ep = -1;
+  r->pin = ep;
   ds_buf_init(&r->resp, hp->p.max_body);
   hp->reqs[hp->n_reqs++] = r;
   return DS_OK;
@@ -426,6 +449,7 @@ static enum ds_status start_attempt(struct http_pool *hp, struct hreq *r, int ep
   r->state = REQ_ACTIVE;
   r->ep = ep;
   r->attempts++;
+  r->t_attempt = now;
   e->outstanding++;
   if (e->down) e->probing = true;
   hp->n_active++;
@@ -516,6 +540,8 @@ static void on_attempt_done(struct http_pool *hp, struct hreq *r, CURLcode cc, d
   r->http_status = (int)code;
   double retry_after = ra > 0 ? (double)ra : 0;
   if (retry_after > 86400) retry_after = 86400;
+  if (net_limit_sample(&hp->lim, now, now - r->t_attempt, cc == CURLE_OK ? (int)code : 0, e->shown))
+    ds_logf(&hp->p.log, DS_LOG_DEBUG, "%s", hp->lim.why);
 
   if (cc != CURLE_OK) {
     bool timed_out = cc == CURLE_OPERATION_TIMEDOUT;
@@ -596,7 +622,17 @@ static double schedule(struct http_pool *hp, double now) {
       if (r->deadline < wake) wake = r->deadline;
       continue;
     }
-    int ep = pick_endpoint(hp, now, r->ep);
+    if (hp->n_active >= hp->lim.level) { /* starts once an attempt ends */
+      if (r->deadline < wake) wake = r->deadline;
+      continue;
+    }
+    /* a pinned request waits for its endpoint's cool-down; its own backoff and deadline pace it */
+    int ep = r->pin >= 0 ? r->pin : pick_endpoint(hp, now, r->ep);
+    if (r->pin >= 0 && hp->eps[ep].down && now < hp->eps[ep].down_until && r->attempts > 0 &&
+        hp->eps[ep].down_until < r->deadline) {
+      if (hp->eps[ep].down_until < wake) wake = hp->eps[ep].down_until;
+      continue;
+    }
     if (ep < 0) {
       double t = next_endpoint_time(hp);
       if (t < wake) wake = t;
@@ -643,6 +679,7 @@ static unsigned deliver(struct http_pool *hp, http_done_fn *done, void *ud) {
     o.attempts = r->attempts;
     o.latency_s = now - r->t_submit;
     o.endpoint = r->ep >= 0 ? hp->eps[r->ep].shown : NULL;
+    o.endpoint_index = r->ep;
     if (r->easy) { /* keep the handle for reuse */
       CURL **ni = hp->n_idle < 1024 ? ds_realloc(hp->idle, (hp->n_idle + 1) * sizeof *ni) : NULL;
       if (ni) {

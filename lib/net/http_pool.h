@@ -5,11 +5,15 @@
 #define DS_NET_HTTP_POOL_H
 
 #include "base/base.h"
+#include "net/limit.h"
 
 struct http_pool;
 
 struct http_pool_params {
   unsigned max_in_flight;      /* requests held at once (submit fails past it) */
+  bool adaptive;               /* attempts in flight found by net_limit (limit.h), at most
+                                  max_in_flight; else max_in_flight of them at once */
+  unsigned start_in_flight;    /* adaptive: where it starts (0: 4) */
   double timeout_s;            /* per-request deadline, retries included */
   double attempt_timeout_s;    /* one attempt */
   unsigned max_attempts;       /* >= 1 */
@@ -39,6 +43,7 @@ struct http_outcome {
   unsigned attempts;
   double latency_s;       /* submit to end */
   const char *endpoint;   /* base URL of the last attempt (no user info), or NULL */
+  int endpoint_index;     /* its index in the pool's endpoints, -1 when none */
 };
 typedef void http_done_fn(void *ud, struct http_outcome *o);
 
@@ -48,11 +53,20 @@ enum ds_status http_pool_new(const struct http_pool_params *p, const char *const
 /* Queues a POST of body (taken: ds_malloc'ed, freed by the pool) to <endpoint><path>. */
 enum ds_status http_pool_submit(struct http_pool *hp, const char *path, char *body, size_t len,
                                 void *req_ud, struct ds_err *err);
+/* The same to endpoint ep only (-1: any), every attempt and retry included: a request whose
+ * body names the endpoint's state (a llama-server slot) must not go elsewhere. */
+enum ds_status http_pool_submit_to(struct http_pool *hp, int ep, const char *path, char *body, size_t len,
+                                   void *req_ud, struct ds_err *err);
 /* Drives transfers up to timeout_ms, returning early once a request finished; calls done
  * once per finished request. */
 enum ds_status http_pool_poll(struct http_pool *hp, int timeout_ms, http_done_fn *done, void *ud,
                               struct ds_err *err);
 unsigned http_pool_in_flight(const struct http_pool *hp);
+/* Requests worth holding now: max_in_flight, or with adaptive concurrency the level plus a
+ * little to start the moment an attempt ends. */
+unsigned http_pool_capacity(const struct http_pool *hp);
+/* The concurrency limiter (level, changes, why), borrowed until free. */
+const struct net_limit *http_pool_limiter(const struct http_pool *hp);
 size_t http_pool_n_endpoints(const struct http_pool *hp);
 /* Base URL of endpoint i without user info (borrowed until free). */
 const char *http_pool_endpoint(const struct http_pool *hp, size_t i);

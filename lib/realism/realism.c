@@ -402,10 +402,12 @@ static enum ds_status load_sample(struct judging *j, int64_t sample_id, json_t *
                                   json_t **out_sim) {
   sqlite3 *db = ds_store_db(j->store);
   sqlite3_stmt *q = NULL;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT p.messages, p.original, s.content, s.tool_calls, s.trajectory FROM samples s "
-                         "JOIN prefixes p ON p.id=s.prefix_id WHERE s.id=?",
-                         -1, &q, NULL) != SQLITE_OK)
+  char sql[640]; /* the prefix's messages: stored once per conversation since schema 5 (store.h) */
+  snprintf(sql, sizeof sql,
+           "SELECT %s, p.original, s.content, s.tool_calls, s.trajectory FROM samples s "
+           "JOIN prefixes p ON p.id=s.prefix_id WHERE s.id=?",
+           ds_store_sql_prefix_messages(j->store));
+  if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
     return ds_fail(j->err, DS_E_DB, "%s: %s", j->p->db_path, sqlite3_errmsg(db));
   sqlite3_bind_int64(q, 1, sample_id);
   enum ds_status st = DS_OK;

@@ -23,8 +23,8 @@ enum ds_status rp_prepare_sink(struct rp_sink *s, struct ds_err *err) {
   if ((st = ds_store_exec(s->store, "PRAGMA ignore_check_constraints=ON;", err))) return st;
   if ((st = rp_prep(s->db,
                  "INSERT INTO samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,"
-                 "prompt_tokens,completion_tokens,latency_s,attempts,error,cause,created_at)"
-                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                 "prompt_tokens,completion_tokens,latency_s,attempts,error,cause,created_at,prompt_cached,request_n)"
+                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                  &s->q_insert, err)) ||
       (st = rp_prep(s->db,
                  "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5"
@@ -32,7 +32,7 @@ enum ds_status rp_prepare_sink(struct rp_sink *s, struct ds_err *err) {
                  &s->q_final, err)) ||
       (st = rp_prep(s->db,
                  "UPDATE prefixes SET status=?1, reason=?2, prompt_tokens=?3, tokens_estimated=?4, trimmed=?5,"
-                 " messages=?7 WHERE id=?6",
+                 " messages=?7, conversation=NULL, messages_end=NULL WHERE id=?6",
                  &s->q_final_trim, err)) ||
       (st = rp_prep(s->db, "UPDATE samples SET trajectory=?1 WHERE id=?2", &s->q_traj, err)) ||
       (st = rp_prep(s->db,
@@ -167,6 +167,9 @@ static enum ds_status store_sample(struct rp_sink *s, struct rp_done *d, const c
   rp_bind_text_or_null(q, 13, d->error);
   rp_bind_text_or_null(q, 14, d->cause);
   sqlite3_bind_text(q, 15, now, -1, SQLITE_STATIC);
+  if (res->prompt_cached_known) sqlite3_bind_int64(q, 16, res->prompt_cached);
+  else sqlite3_bind_null(q, 16);
+  sqlite3_bind_int(q, 17, (int)(d->request_n ? d->request_n : 1));
   enum ds_status st = DS_OK;
   if (sqlite3_step(q) != SQLITE_DONE) st = rp_db_fail(s->db, err, "storing a sample");
   sqlite3_reset(q);
@@ -194,8 +197,16 @@ static enum ds_status finalize_prefix(struct rp_sink *s, const struct rp_done *d
 /* One transaction with every sample of the group and the final status of the prefixes it
  * completes. r is given only on the main thread (agentic episodes are stored from it). */
 static enum ds_status group_write(struct rp_sink *s, struct replay *r, struct rp_done *done, size_t n,
-                                  int64_t mark, const char *now, struct ds_err *err) {
+                                  int64_t mark, const json_t *events, const char *now, struct ds_err *err) {
   enum ds_status st = ds_store_begin(s->store, err);
+  /* events the main thread noted (the concurrency level's changes): written with the group, so
+   * that the main thread never waits for the database */
+  size_t ei;
+  const json_t *ev;
+  json_array_foreach(events, ei, ev) {
+    if (st) break;
+    st = ds_store_event(s->store, json_string_value(json_array_get(ev, 0)), json_string_value(json_array_get(ev, 1)), err);
+  }
   if (!st && mark > 0) {
     char v[24];
     snprintf(v, sizeof v, "%lld", (long long)mark);
@@ -238,6 +249,7 @@ static void group_ack(struct replay *r, struct rp_done *done, size_t n) {
     if (!pf->finalized && pf->id < r->low_pending) r->low_pending = pf->id;
     rp_prefix_free(pf);
   }
+  if (r->p->sequential) return; /* draw order, not id order: no watermark */
   int64_t mark = r->q_head ? r->q_head->id - 1 : r->cursor_id;
   if (r->low_pending <= mark) mark = r->low_pending - 1;
   if (mark > r->mark_next) r->mark_next = mark;
@@ -277,7 +289,7 @@ static void *writer_main(void *arg) {
     if (w->job) {
       pthread_mutex_unlock(&w->mu);
       struct ds_err e = {0};
-      enum ds_status st = group_write(&w->sink, NULL, w->done, w->n_done, w->mark, w->now, &e);
+      enum ds_status st = group_write(&w->sink, NULL, w->done, w->n_done, w->mark, w->events, w->now, &e);
       pthread_mutex_lock(&w->mu);
       w->st = st;
       w->err = e;
@@ -410,6 +422,9 @@ enum ds_status rp_writer_handoff(struct replay *r, struct ds_err *err) {
   w->cap_done = r->cap_done;
   w->n_done = r->n_done;
   w->mark = take_mark(r);
+  json_decref(w->events);
+  w->events = r->events; /* written with the group; a failed group drops them */
+  r->events = json_array();
   r->done = tmp;
   r->cap_done = cap;
   r->n_done = 0;
@@ -469,6 +484,7 @@ void rp_writer_stop(struct replay *r) {
   if (w->busy && w->finished && !w->st) group_ack(r, w->done, w->n_done);
   rp_done_release(w->done, w->n_done);
   ds_free(w->done);
+  json_decref(w->events);
   if (w->sync_init) {
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
@@ -496,7 +512,8 @@ enum ds_status rp_commit_done(struct replay *r, struct ds_err *err) {
   char now[32];
   ds_now_iso8601(now);
   st = group_prepare(r, r->done, r->n_done, err);
-  if (!st) st = group_write(&r->sink, r, r->done, r->n_done, take_mark(r), now, err);
+  if (!st) st = group_write(&r->sink, r, r->done, r->n_done, take_mark(r), r->events, now, err);
+  if (!st) json_array_clear(r->events);
   if (!st) group_ack(r, r->done, r->n_done);
   rp_done_release(r->done, r->n_done);
   r->n_done = 0;

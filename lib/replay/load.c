@@ -109,16 +109,39 @@ static bool put_prefix_message(struct rp_loader *ld, const struct rp_record *rc,
   return ok;
 }
 
+/* The record's conversation as the model is sent it, up to its last cut taken, stored once
+ * (conversations); conv_end[j] is where message j ends in that text, so the prefix of a cut at
+ * i is its first conv_end[i-1] bytes (1 for i = 0: "[") plus ']'. A conversation id stored
+ * before (a duplicate record) leaves ld->conv_row 0: its prefixes then keep their own text. */
+static enum ds_status insert_conversation(struct rp_loader *ld, const struct rp_record *rc, size_t upto,
+                                          struct ds_err *err) {
+  ds_buf_reset(&ld->conv);
+  ld->conv_row = 0;
+  bool ok = !ds_buf_putc(&ld->conv, '[');
+  ld->conv_end[0] = 1;
+  for (size_t j = 0; j < upto && ok; j++) {
+    ok = !(j && ds_buf_putc(&ld->conv, ',')) && put_prefix_message(ld, rc, j, &ld->conv);
+    ld->conv_end[j + 1] = ld->conv.len;
+  }
+  if (!ok || ds_buf_putc(&ld->conv, ']')) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  sqlite3_stmt *q = ld->q_conv;
+  sqlite3_reset(q);
+  sqlite3_bind_text(q, 1, rc->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, ld->conv.data, (int)ld->conv.len, SQLITE_STATIC);
+  if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(ld->db, err, "inserting a conversation");
+  if (sqlite3_changes(ld->db) > 0) ld->conv_row = sqlite3_last_insert_rowid(ld->db);
+  return DS_OK;
+}
+
 static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record *rc, size_t cut, struct ds_err *err) {
   sqlite3_stmt *q = ld->q;
-  /* the prefix and the original as compact JSON (what json_dumps writes, faster) */
+  /* the prefix is the start of the conversation's text; the original, compact JSON of the
+   * message at the cut (what json_dumps writes, faster) */
+  size_t end = ld->conv_end[cut];
   ds_buf_reset(&ld->prefix);
   ds_buf_reset(&ld->original);
-  bool ok = !ds_buf_putc(&ld->prefix, '[');
-  for (size_t j = 0; j < cut && ok; j++)
-    ok = !(j && ds_buf_putc(&ld->prefix, ',')) && put_prefix_message(ld, rc, j, &ld->prefix);
-  /* a cut after the last message (--cut next) has no original answer */
-  if (!ok || ds_buf_putc(&ld->prefix, ']') ||
+  if (ds_buf_add(&ld->prefix, ld->conv.data, end) || ds_buf_putc(&ld->prefix, ']') ||
+      /* a cut after the last message (--cut next) has no original answer */
       (cut < rc->n_msgs ? !put_message(ld, rc, cut, &ld->original) : ds_buf_adds(&ld->original, "null") != DS_OK))
     return ds_fail(err, DS_E_NOMEM, "out of memory");
   sqlite3_reset(q);
@@ -127,14 +150,28 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record
   sqlite3_bind_text(q, 3, rc->segment ? rc->segment : "{}", -1, SQLITE_STATIC);
   sqlite3_bind_double(q, 4, rc->weight);
   rp_bind_text_or_null(q, 5, rc->time);
-  sqlite3_bind_text(q, 6, ld->prefix.data, (int)ld->prefix.len, SQLITE_STATIC);
+  if (ld->conv_row) {
+    sqlite3_bind_text(q, 6, "", 0, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 10, ld->conv_row);
+    sqlite3_bind_int64(q, 11, (sqlite3_int64)end);
+  } else {
+    sqlite3_bind_text(q, 6, ld->prefix.data, (int)ld->prefix.len, SQLITE_STATIC);
+    sqlite3_bind_null(q, 10);
+    sqlite3_bind_null(q, 11);
+  }
   rp_bind_text_or_null(q, 7, rc->tools);
   sqlite3_bind_text(q, 8, ld->original.data, (int)ld->original.len, SQLITE_STATIC);
   rp_bind_text_or_null(q, 9, rc->repo);
+  if (ld->p->sequential) { /* the prefix's place in the run's seeded random order */
+    uint64_t h = ds_mix64(ld->p->seed ^ ds_mix64(ds_hash64(rc->id, strlen(rc->id)) + cut));
+    sqlite3_bind_int64(q, 12, (sqlite3_int64)(h >> 1));
+  } else {
+    sqlite3_bind_null(q, 12);
+  }
   /* what pairs this prefix with the same one of another run (a baseline): the prompt as loaded */
   char digest[33];
   ds_prompt_digest(ld->prefix.data, ld->prefix.len, rc->tools, digest);
-  sqlite3_bind_text(q, 10, digest, 32, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 13, digest, 32, SQLITE_TRANSIENT);
   if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(ld->db, err, "inserting a prefix");
   if (sqlite3_changes(ld->db) == 0) {
     ld->ls.duplicates++;
@@ -170,7 +207,9 @@ static bool reserve_messages(struct rp_loader *ld, size_t n) {
   if (spans) ld->spans = spans;
   size_t *cuts = spans ? ds_realloc(ld->cut_buf, cap * sizeof *cuts) : NULL;
   if (cuts) ld->cut_buf = cuts;
-  if (!cuts) return false;
+  size_t *ends = cuts ? ds_realloc(ld->conv_end, (cap + 1) * sizeof *ends) : NULL;
+  if (ends) ld->conv_end = ends;
+  if (!ends) return false;
   ld->cap_msgs = cap;
   return true;
 }
@@ -369,6 +408,7 @@ static enum ds_status load_record(struct rp_loader *ld, struct ds_str line, stru
     break;
   default: break;
   }
+  if (from < to && (st = insert_conversation(ld, &rc, cuts[to - 1], err))) goto out;
   for (size_t i = from; i < to; i++) {
     if ((st = insert_prefix(ld, &rc, cuts[i], err))) goto out;
     n_cuts++;
@@ -384,18 +424,21 @@ void rp_loader_close(struct rp_loader *ld) {
   ds_buf_release(&ld->scratch);
   ds_buf_release(&ld->prefix);
   ds_buf_release(&ld->original);
+  ds_buf_release(&ld->conv);
   ds_buf_release(&ld->id);
   ds_buf_release(&ld->time);
   rp_prefix_list_free(ld->step_head);
   ds_free(ld->roles);
   ds_free(ld->spans);
   ds_free(ld->cut_buf);
+  ds_free(ld->conv_end);
   for (int i = 0; i < 3; i++) {
     ds_buf_release(&ld->memo[i].raw);
     ds_free(ld->memo[i].canon);
     ds_free(ld->owned[i]);
   }
   sqlite3_finalize(ld->q);
+  sqlite3_finalize(ld->q_conv);
   ds_lines_free(ld->lines);
   ds_free(ld);
 }
@@ -413,6 +456,7 @@ enum ds_status rp_loader_open(const struct ds_replay_params *p, struct ds_store 
   ds_buf_init(&ld->scratch, 0);
   ds_buf_init(&ld->prefix, 0);
   ds_buf_init(&ld->original, 0);
+  ds_buf_init(&ld->conv, 0);
   ds_buf_init(&ld->id, 0);
   ds_buf_init(&ld->time, 0);
   for (int i = 0; i < 3; i++) ds_buf_init(&ld->memo[i].raw, 0);
@@ -427,9 +471,12 @@ enum ds_status rp_loader_open(const struct ds_replay_params *p, struct ds_store 
       ((st = ds_store_exec(store, "PRAGMA ignore_check_constraints=ON;", err)) || /* see rp_prepare_sink */
        (st = ds_lines_open(path, MAX_LINE, &ld->lines, err)) ||
        (st = rp_prep(ld->db,
-                  "INSERT INTO prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,digest)"
-                  " VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(conv_id,cut_index) DO NOTHING",
-                  &ld->q, err)))) {
+                  "INSERT INTO prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,"
+                  "conversation,messages_end,draw,digest) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                  " ON CONFLICT(conv_id,cut_index) DO NOTHING",
+                  &ld->q, err)) ||
+       (st = rp_prep(ld->db, "INSERT INTO conversations(conv_id,messages) VALUES(?,?) ON CONFLICT(conv_id) DO NOTHING",
+                  &ld->q_conv, err)))) {
     rp_loader_close(ld);
     return st;
   }

@@ -14,8 +14,8 @@
 
 /* meta keys that may differ between shards of one run */
 static bool run_state_key(const char *k) {
-  static const char *const keys[] = {"shard", "corpus_path", "corpus_load", "summary", "merged_from", "in_flight", "run_id",
-                                     "replay_watermark"};
+  static const char *const keys[] = {"shard",     "corpus_path", "corpus_load", "summary", "merged_from",
+                                     "in_flight", "run_id",      "replay_watermark", "sequential"};
   for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++)
     if (strcmp(k, keys[i]) == 0) return true;
   /* a shard's sample ids: the merged run has others (grade: records are checked apart) */
@@ -211,7 +211,24 @@ static enum ds_status exec(sqlite3 *db, const char *sql, struct ds_err *err) {
   return DS_OK;
 }
 
-/* %s: the source of prefixes.digest ("digest", or NULL for inputs made before schema 4) */
+/* Inputs of schema 5 or later hold each conversation's messages once (conversations): they
+ * are copied first and the prefixes' references remapped by conv_id. Older inputs hold every
+ * prefix's text in prefixes.messages, copied as it is (%s: the source of prefixes.digest,
+ * "digest", or NULL for inputs made before schema 4). The rest is copy_rest_sql. */
+static const char copy_conversations_sql[] =
+    "INSERT INTO main.conversations(conv_id,messages) SELECT conv_id,messages FROM src.conversations ORDER BY id;\n"
+    "INSERT INTO main.prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,status,reason,"
+    " trimmed,prompt_tokens,tokens_estimated,digest,conversation,messages_end,draw)"
+    " SELECT p.conv_id,p.cut_index,p.segment,p.weight,p.time,p.messages,p.tools,p.original,p.repo,p.status,p.reason,"
+    " p.trimmed,p.prompt_tokens,p.tokens_estimated,p.digest,mc.id,p.messages_end,p.draw FROM src.prefixes p"
+    " LEFT JOIN src.conversations c ON c.id=p.conversation LEFT JOIN main.conversations mc ON mc.conv_id=c.conv_id"
+    " ORDER BY p.id;\n"
+    "INSERT INTO main.samples(prefix_id,k,seed,status,content,reasoning,tool_calls,finish_reason,prompt_tokens,"
+    " completion_tokens,latency_s,attempts,error,trajectory,created_at,cause,prompt_cached,request_n)"
+    " SELECT m.id,s.k,s.seed,s.status,s.content,s.reasoning,s.tool_calls,s.finish_reason,s.prompt_tokens,"
+    " s.completion_tokens,s.latency_s,s.attempts,s.error,s.trajectory,s.created_at,s.cause,s.prompt_cached,s.request_n"
+    " FROM src.samples s JOIN src.prefixes p ON p.id=s.prefix_id"
+    " JOIN main.prefixes m ON m.conv_id=p.conv_id AND m.cut_index=p.cut_index ORDER BY s.id;\n";
 static const char copy_sql[] =
     "INSERT INTO main.prefixes(conv_id,cut_index,segment,weight,time,messages,tools,original,repo,status,reason,"
     " trimmed,prompt_tokens,tokens_estimated,digest)"
@@ -222,7 +239,8 @@ static const char copy_sql[] =
     " SELECT m.id,s.k,s.seed,s.status,s.content,s.reasoning,s.tool_calls,s.finish_reason,s.prompt_tokens,"
     " s.completion_tokens,s.latency_s,s.attempts,s.error,s.trajectory,s.created_at,s.cause"
     " FROM src.samples s JOIN src.prefixes p ON p.id=s.prefix_id"
-    " JOIN main.prefixes m ON m.conv_id=p.conv_id AND m.cut_index=p.cut_index ORDER BY s.id;\n"
+    " JOIN main.prefixes m ON m.conv_id=p.conv_id AND m.cut_index=p.cut_index ORDER BY s.id;\n";
+static const char copy_rest_sql[] =
     "INSERT INTO main.tool_steps(sample_id,step,tool,call_id,arguments,response,source,side_effect,latency_s)"
     " SELECT ms.id,t.step,t.tool,t.call_id,t.arguments,t.response,t.source,t.side_effect,t.latency_s"
     " FROM src.tool_steps t JOIN src.samples s ON s.id=t.sample_id JOIN src.prefixes p ON p.id=s.prefix_id"
@@ -245,6 +263,15 @@ static bool src_has_digest(sqlite3 *db) {
     has = sqlite3_step(q) == SQLITE_ROW;
   sqlite3_finalize(q);
   return has;
+}
+
+static bool src_has_conversations(sqlite3 *db) {
+  sqlite3_stmt *q = NULL;
+  bool yes = sqlite3_prepare_v2(db, "SELECT 1 FROM src.sqlite_master WHERE type='table' AND name='conversations'", -1,
+                                &q, NULL) == SQLITE_OK &&
+             sqlite3_step(q) == SQLITE_ROW;
+  sqlite3_finalize(q);
+  return yes;
 }
 
 /* The merging file and its SQLite companions. */
@@ -411,7 +438,9 @@ enum ds_status ds_merge_run(const char *const *inputs, size_t n_inputs, const ch
     copy = NULL;
     struct ds_buf cb;
     ds_buf_init(&cb, 0);
-    if (ds_buf_addf(&cb, copy_sql, src_has_digest(db) ? "digest" : "NULL")) {
+    bool conv = src_has_conversations(db);
+    if ((conv ? ds_buf_adds(&cb, copy_conversations_sql) : ds_buf_addf(&cb, copy_sql, src_has_digest(db) ? "digest" : "NULL")) ||
+        ds_buf_adds(&cb, copy_rest_sql)) {
       ds_buf_release(&cb);
       st = ds_fail(err, DS_E_NOMEM, "out of memory");
       goto out;

@@ -167,14 +167,31 @@ void rp_check_context(struct replay *r, struct rp_prefix *pf) {
 /* ---------- the work queue ---------- */
 
 
-/* Reads the next batch of pending prefixes after the cursor, up to cursor_max. */
+/* One stored sample of pf (a row prefix_id, k, status, cause of q). */
+static void note_have(struct replay *r, struct rp_prefix *pf, sqlite3_stmt *q) {
+  int64_t k = sqlite3_column_int64(q, 1);
+  if (k < 0 || k >= (int64_t)r->k) return;
+  pf->todo[k] = 1; /* marks k stored; turned into the list of ks to do by load_pending */
+  pf->n_stored++;
+  if (strcmp((const char *)sqlite3_column_text(q, 2), "ok") == 0) {
+    pf->n_ok++;
+  } else if ((unsigned)k < pf->fail_k) {
+    const char *c = (const char *)sqlite3_column_text(q, 3);
+    pf->fail_k = (unsigned)k;
+    ds_free(pf->fail_cause);
+    pf->fail_cause = ds_strdup(c ? c : "unknown");
+  }
+}
+
+/* Reads the next batch of pending prefixes after the cursor (in id order up to cursor_max, or
+ * in draw order for a sequential run). */
 static enum ds_status read_cursor(struct replay *r, struct rp_prefix **out_first, struct rp_prefix **out_last,
                                   unsigned *got, struct ds_err *err) {
   sqlite3_stmt *q = r->q_cursor;
   enum ds_status st = DS_OK;
   int rc;
   sqlite3_reset(q);
-  sqlite3_bind_int64(q, 1, r->cursor_id);
+  sqlite3_bind_int64(q, 1, r->p->sequential ? r->cursor_draw : r->cursor_id);
   sqlite3_bind_int64(q, 2, r->cursor_max);
   sqlite3_bind_int(q, 3, CURSOR_BATCH);
   struct rp_prefix *first = NULL, *last = NULL;
@@ -195,12 +212,14 @@ static enum ds_status read_cursor(struct replay *r, struct rp_prefix **out_first
       break;
     }
     r->cursor_id = pf->id;
+    pf->draw = sqlite3_column_int64(q, 8);
+    r->cursor_draw = pf->draw;
     if (!ms || r->original) pf->messages = json_array();
     else if (r->agentic) rp_prefix_messages(pf);
     pf->original = os && r->original ? json_loads(os, 0, NULL) : NULL;
     pf->trimmed = (unsigned)sqlite3_column_int(q, 6);
-    if (r->agentic && sqlite3_column_type(q, 8) == SQLITE_TEXT)
-      pf->segment = json_loads((const char *)sqlite3_column_text(q, 8), 0, NULL);
+    if (r->agentic && sqlite3_column_type(q, 9) == SQLITE_TEXT)
+      pf->segment = json_loads((const char *)sqlite3_column_text(q, 9), 0, NULL);
     if (last) last->next_q = pf;
     else first = pf;
     last = pf;
@@ -212,26 +231,27 @@ static enum ds_status read_cursor(struct replay *r, struct rp_prefix **out_first
   if (!st && rc != SQLITE_DONE && rc != SQLITE_ROW) st = rp_db_fail(r->db, err, "reading pending prefixes");
   sqlite3_reset(q);
   if (!st && *got < CURSOR_BATCH) r->cursor_read = true;
-  /* which samples each prefix already has: one range query per batch, merged with the list */
-  if (!st && first) {
+  /* which samples each prefix already has: one range query per batch, merged with the list
+   * (a sequential run's batch is in draw order, not id order: one query per prefix) */
+  if (!st && first && r->p->sequential) {
+    for (struct rp_prefix *pf = first; pf && !st; pf = pf->next_q) {
+      sqlite3_reset(r->q_have);
+      sqlite3_bind_int64(r->q_have, 1, pf->id);
+      sqlite3_bind_int64(r->q_have, 2, pf->id);
+      while ((rc = sqlite3_step(r->q_have)) == SQLITE_ROW) note_have(r, pf, r->q_have);
+      if (rc != SQLITE_DONE) st = rp_db_fail(r->db, err, "reading stored samples");
+    }
+    sqlite3_reset(r->q_have);
+  } else if (!st && first) {
     sqlite3_reset(r->q_have);
     sqlite3_bind_int64(r->q_have, 1, first->id);
     sqlite3_bind_int64(r->q_have, 2, last->id);
     struct rp_prefix *pf = first;
     while ((rc = sqlite3_step(r->q_have)) == SQLITE_ROW) {
-      int64_t id = sqlite3_column_int64(r->q_have, 0), k = sqlite3_column_int64(r->q_have, 1);
+      int64_t id = sqlite3_column_int64(r->q_have, 0);
       while (pf && pf->id < id) pf = pf->next_q;
-      if (!pf || pf->id != id || k < 0 || k >= (int64_t)r->k) continue;
-      pf->todo[k] = 1; /* marks k stored; turned into the list of ks to do by load_pending */
-      pf->n_stored++;
-      if (strcmp((const char *)sqlite3_column_text(r->q_have, 2), "ok") == 0) {
-        pf->n_ok++;
-      } else if ((unsigned)k < pf->fail_k) {
-        const char *c = (const char *)sqlite3_column_text(r->q_have, 3);
-        pf->fail_k = (unsigned)k;
-        ds_free(pf->fail_cause);
-        pf->fail_cause = ds_strdup(c ? c : "unknown");
-      }
+      if (!pf || pf->id != id) continue;
+      note_have(r, pf, r->q_have);
     }
     if (rc != SQLITE_DONE) st = rp_db_fail(r->db, err, "reading stored samples");
     sqlite3_reset(r->q_have);
@@ -304,6 +324,7 @@ enum ds_status rp_push_done(struct replay *r, struct rp_prefix *pf, unsigned k, 
   d->pf = pf;
   d->k = k;
   d->seed = seed;
+  d->request_n = 1;
   if (res) ds_result_move(&d->res, res);
   return DS_OK;
 }

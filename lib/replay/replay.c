@@ -17,9 +17,9 @@
 
 /* ---------- seeds ---------- */
 
-int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k) {
+/* Scheme 1 (runs made before schema 5): a bijection of [0, 2^31) applied to base + k. */
+static int64_t seed_v1(uint64_t run_seed, const char *key, unsigned k) {
   uint64_t base = ds_mix64(run_seed ^ ds_mix64(ds_hash64(key, strlen(key))));
-  /* (base + k) mod 2^31 through a bijection of [0, 2^31): distinct k give distinct seeds */
   const uint64_t m = 0x7fffffffu;
   uint64_t x = (base + k) & m;
   x ^= x >> 15;
@@ -28,6 +28,18 @@ int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k) {
   x = (x * 0x297a2d39ULL) & m;
   x ^= x >> 15;
   return (int64_t)x;
+}
+
+/* Scheme 2: consecutive seeds base + k, base in [0, 2^31 - 2^20): vLLM and llama-server sample
+ * choice i of a request seeded s with seed s + i, so one request with n = K seeded with the
+ * seed of sample k0 makes samples k0 .. k0+K-1 with their own seeds, as K requests would. */
+int64_t ds_replay_sample_seed(uint64_t run_seed, const char *key, unsigned k) {
+  uint64_t base = ds_mix64(run_seed ^ ds_mix64(ds_hash64(key, strlen(key))));
+  return (int64_t)(base % (0x80000000ULL - DS_REPLAY_MAX_K)) + (int64_t)(k % DS_REPLAY_MAX_K);
+}
+
+int64_t rp_sample_seed(const struct replay *r, const char *key, unsigned k) {
+  return r->seed_scheme == 1 ? seed_v1(r->seed, key, k) : ds_replay_sample_seed(r->seed, key, k);
 }
 
 /* ---------- small helpers ---------- */
@@ -185,6 +197,8 @@ static enum ds_status write_params(struct replay *r, const char *corpus_abs, con
       (st = meta_setf(r->store, "top_p", err, "%.17g", r->top_p)) ||
       (st = meta_setf(r->store, "max_tokens", err, "%d", r->max_tokens)) ||
       (st = ds_store_meta_set(r->store, "trim_front", r->trim_front ? "1" : "0", err)) ||
+      (st = ds_store_meta_set(r->store, "order", p->sequential ? "random" : "corpus", err)) ||
+      (st = ds_store_meta_set(r->store, "seed_scheme", "2", err)) ||
       (st = meta_setf(r->store, "shard", err, "%u/%u", p->shard_count ? p->shard_index : 0,
                       p->shard_count ? p->shard_count : 1)) ||
       (st = write_agentic(r, err)) ||
@@ -224,10 +238,14 @@ static enum ds_status create_run(struct replay *r, const char *path, const char 
 
 static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
   enum ds_status st;
-  if ((st = rp_prep(r->db,
-                 "SELECT id,conv_id,cut_index,messages,tools,original,trimmed,repo,segment FROM prefixes"
-                 " WHERE status='pending' AND id>? AND id<=? ORDER BY id LIMIT ?",
-                 &r->q_cursor, err)) ||
+  char sql[1024];
+  /* a sequential run takes its pending prefixes in draw order (a seeded random order) */
+  snprintf(sql, sizeof sql,
+           "SELECT p.id,p.conv_id,p.cut_index,%s,p.tools,p.original,p.trimmed,p.repo,p.draw,p.segment FROM prefixes p"
+           " WHERE p.status='pending' AND %s ORDER BY %s LIMIT ?3",
+           ds_store_sql_prefix_messages(r->store), r->p->sequential ? "p.draw>?1" : "p.id>?1 AND p.id<=?2",
+           r->p->sequential ? "p.draw" : "p.id");
+  if ((st = rp_prep(r->db, sql, &r->q_cursor, err)) ||
       (st = rp_prep(r->db,
                  "SELECT prefix_id,k,status,cause FROM samples WHERE prefix_id BETWEEN ? AND ? ORDER BY prefix_id,k",
                  &r->q_have, err)))
@@ -311,6 +329,12 @@ static enum ds_status read_params(struct replay *r, struct ds_replay_params *p, 
   char *kr = meta_str(r->store, "keep_reasoning");
   p->keep_reasoning = kr && strcmp(kr, "1") == 0;
   ds_free(kr);
+  char *scheme = meta_str(r->store, "seed_scheme"); /* absent before schema 5: scheme 1 */
+  r->seed_scheme = scheme ? atoi(scheme) : 1;
+  ds_free(scheme);
+  char *order = meta_str(r->store, "order"); /* absent before schema 5: corpus order */
+  p->sequential = order && strcmp(order, "random") == 0;
+  ds_free(order);
   p->seed = strtoull(v[5], NULL, 10);
   p->temperature = strtod(v[6], NULL);
   p->top_p = strtod(v[7], NULL);
@@ -408,10 +432,11 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
       goto out;
     }
   }
-  if (p.k == 0) {
-    st = ds_fail(err, DS_E_INVALID, "K must be at least 1");
+  if (p.k == 0 || p.k > DS_REPLAY_MAX_K) {
+    st = ds_fail(err, DS_E_INVALID, "K must be from 1 to %u, not %u", DS_REPLAY_MAX_K, p.k);
     goto out;
   }
+  if (!p.resume) r.seed_scheme = 2;
   r.original = strcmp(p.backend_spec, DS_REPLAY_BACKEND_ORIGINAL) == 0;
   if (r.original && p.cut == DS_REPLAY_CUT_NEXT) {
     st = ds_fail(err, DS_E_INVALID, "--backend original replays the corpus's own answers; --cut next asks for a turn "
@@ -422,12 +447,21 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     st = ds_fail(err, DS_E_INVALID, "cut N and random:M need a number of at least 1");
     goto out;
   }
+  if (p.emit_batch && (r.original || p.agentic)) {
+    st = ds_fail(err, DS_E_INVALID, "--emit-batch writes the requests a model answers in one turn: not with %s",
+                 r.original ? "--backend original" : "--agentic");
+    goto out;
+  }
   if (r.original && p.k != 1) {
     st = ds_fail(err, DS_E_INVALID, "--backend original gives exactly one sample per prefix (K=1), not %u", p.k);
     goto out;
   }
   r.k = p.k;
   r.seed = p.seed;
+  if (!(r.events = json_array())) {
+    st = ds_fail(err, DS_E_NOMEM, "out of memory");
+    goto out;
+  }
   r.temperature = p.temperature;
   r.top_p = p.top_p;
   r.max_tokens = p.max_tokens;
@@ -446,7 +480,10 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   if (!r.original) {
     struct ds_backend_params bp = p.backend;
     bp.spec = p.backend_spec;
-    if (p.in_flight) bp.max_in_flight = p.in_flight;
+    if (p.in_flight) { /* the command line's number wins over the spec's, and over adaptation */
+      bp.max_in_flight = p.in_flight;
+      bp.in_flight_fixed = true;
+    }
     if (!bp.log.fn) bp.log = p.log;
     if ((st = ds_backend_open(&bp, &r.backend, err))) {
       free(corpus_abs);
@@ -455,7 +492,7 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     described = ds_backend_describe(r.backend);
     r.capacity = ds_backend_capacity(r.backend);
     if (!r.capacity) r.capacity = 1;
-    r.n_ctx = ds_backend_context_length(r.backend);
+    r.n_ctx = p.emit_batch ? 0 : ds_backend_context_length(r.backend); /* an emit sends nothing */
   }
 
   if ((st = open_agentic(&r, &p, err))) {
@@ -469,20 +506,47 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     if (st) goto out;
   } else {
     stored_backend = meta_str(r.store, "backend");
-    if (stored_backend && strcmp(stored_backend, described) != 0) {
+    char *batch = meta_str(r.store, "batch");
+    /* a run that wrote a batch file takes the batch's output in place of its model */
+    r.batch_in = batch && !p.emit_batch && strncmp(p.backend_spec, "file:", 5) == 0;
+    if (r.batch_in) {
+      ds_logf(&p.log, DS_LOG_INFO, "answers from the batch output %s (the run's batch: %s)", p.backend_spec + 5, batch);
+      st = ds_store_event(r.store, "batch_output", p.backend_spec + 5, err);
+    }
+    ds_free(batch);
+    if (st) goto out;
+    if (!r.batch_in && stored_backend && strcmp(stored_backend, described) != 0) {
       st = ds_fail(err, DS_E_MISMATCH, "%s: run used backend '%s'; '%s' is a different one", p.db_path, stored_backend,
                    described);
       goto out;
     }
     char *ctx = meta_str(r.store, "backend_context_length");
-    if (ctx && r.backend && (unsigned)strtoul(ctx, NULL, 10) != r.n_ctx)
+    if (ctx && r.backend && !p.emit_batch && (unsigned)strtoul(ctx, NULL, 10) != r.n_ctx)
       ds_logf(&p.log, DS_LOG_WARN, "the backend's context length changed from %s to %u since the run started", ctx, r.n_ctx);
     ds_free(ctx);
     if ((st = ds_store_event(r.store, p.retry_failed ? "replay_resumed_retry_failed" : "replay_resumed", NULL, err)))
       goto out;
   }
   r.db = ds_store_db(r.store);
-  if (r.backend && !r.n_ctx)
+  if (r.backend && !r.agentic && r.k > 1 && !p.emit_batch) {
+    /* the K samples of a prefix share its prefill: one request with n = K, or K requests on
+     * one slot with the server's prompt cache */
+    char why[300], detail[400];
+    r.share = ds_backend_prefill_share(r.backend, why, sizeof why);
+    if (r.share == DS_SHARE_CHOICES && r.seed_scheme == 1) {
+      r.share = DS_SHARE_CACHE;
+      snprintf(why, sizeof why, "a run made before seeds were consecutive: the K samples of a prefix one after the "
+               "other with the server's prompt cache");
+    }
+    json_t *d = json_pack("{s:s,s:s}", "mode", ds_prefill_share_name(r.share), "why", why);
+    char *text = d ? ds_json_compact(d) : NULL;
+    json_decref(d);
+    snprintf(detail, sizeof detail, "%s", text ? text : "{}");
+    ds_free(text);
+    ds_logf(&p.log, DS_LOG_INFO, "prefill sharing: %s (%s)", ds_prefill_share_name(r.share), why);
+    if ((st = ds_store_event(r.store, "prefill_sharing", detail, err))) goto out;
+  }
+  if (r.backend && !r.n_ctx && !p.emit_batch)
     ds_logf(&p.log, DS_LOG_INFO, "the backend does not report its context length; prefix lengths are not checked");
 
   /* phase 1: corpus -> prefixes (idempotent, resumes after the last committed batch) */
@@ -501,9 +565,18 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
     }
     /* a model backend without the agentic loop loads and commits on the writer thread while
      * the main thread samples; otherwise the whole corpus is loaded first */
-    if (!(r.backend && !r.agentic) && (st = rp_load_corpus(&r, p.corpus_path, err))) goto out;
+    if (!(r.backend && !r.agentic && !p.sequential && !p.emit_batch) && (st = rp_load_corpus(&r, p.corpus_path, err)))
+      goto out;
+    loaded = loaded || p.sequential || p.emit_batch;
   }
   if (p.retry_failed && (st = retry_failed(&r, err))) goto out;
+  if (p.emit_batch) { /* the requests go to a file instead of the model: the run stays pending */
+    uint64_t n = 0;
+    if ((st = rp_emit_batch(&r, &n, err))) goto out;
+    ds_logf(&p.log, DS_LOG_INFO, "%llu requests written to %s", (unsigned long long)n, p.emit_batch);
+    if (out) out->batch_emitted = n;
+    goto out;
+  }
 
   /* phase 2: samples, from the watermark on */
   r.low_pending = INT64_MAX;
@@ -514,8 +587,24 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   if ((st = prepare_statements(&r, err)) || (st = count_totals(&r, err))) goto out;
   if (r.backend && !r.agentic && (st = rp_writer_start(&r, loaded ? NULL : p.corpus_path, err))) goto out;
   st = rp_sample_loop(&r, err);
+  if (!st && r.batch_in && r.batch_missing && !r.batch_answered)
+    st = ds_fail(err, DS_E_MISMATCH, "%s answers none of the %llu requests %s still has: not the output of this run's "
+                 "batch", p.backend_spec + 5, (unsigned long long)r.batch_missing, p.db_path);
 
 out:
+  if (r.backend && r.events) {
+    /* the level adaptive concurrency ended at, with the changes not yet written */
+    struct ds_concurrency c;
+    ds_backend_concurrency(r.backend, &c);
+    if (c.adaptive) {
+      json_t *d = json_pack("{s:i,s:i,s:I,s:s}", "level", (int)c.level, "max", (int)c.max, "changes",
+                            (json_int_t)c.changes, "why", c.why);
+      char *text = d ? ds_json_compact(d) : NULL;
+      json_decref(d);
+      if (text) json_array_append_new(r.events, json_pack("[s,s]", "in_flight_final", text));
+      ds_free(text);
+    }
+  }
   /* requests still in flight are dropped: their samples stay pending for the next resume */
   if (r.backend) ds_backend_close(r.backend);
   r.backend = NULL;
@@ -532,9 +621,17 @@ out:
   sqlite3_finalize(r.q_have);
   rp_sink_finalize(&r.sink);
   ds_free(r.cont);
+  ds_free(r.ready);
+  json_decref(r.events);
   ds_toolsim_close(r.toolsim);
   ds_backend_close(r.simulator);
   if (r.store && (st == DS_OK || st == DS_E_CANCELLED)) {
+    size_t ei;
+    json_t *ev;
+    json_array_foreach(r.events, ei, ev) {
+      struct ds_err e2 = {0};
+      (void)ds_store_event(r.store, json_string_value(json_array_get(ev, 0)), json_string_value(json_array_get(ev, 1)), &e2);
+    }
     if (r.mark_next > r.mark_stored) { /* what the last group finished */
       struct ds_err e2 = {0};
       (void)meta_setf(r.store, "replay_watermark", &e2, "%lld", (long long)r.mark_next);
@@ -544,7 +641,10 @@ out:
     if (rp_summary_compute(r.store, &sum, &e2) == DS_OK) {
       sum.backend_calls = r.calls;
       sum.elapsed_s = ds_now_mono() - r.t0;
-      rp_summary_store(r.store, &sum, st == DS_OK ? "replay_finished" : "replay_cancelled", NULL);
+      sum.batch_emitted = out ? out->batch_emitted : 0;
+      sum.batch_missing = r.batch_missing;
+      rp_summary_store(r.store, &sum,
+                       st != DS_OK ? "replay_cancelled" : p.emit_batch ? "replay_batch_emitted" : "replay_finished", NULL);
       if (out) *out = sum;
       else ds_replay_summary_release(&sum);
     } else if (st == DS_OK) {

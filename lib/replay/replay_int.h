@@ -33,6 +33,7 @@
 /* A pending prefix held in memory while its samples are generated. */
 struct rp_prefix {
   int64_t id;
+  int64_t draw;                 /* sequential runs: the place in the seeded random order */
   char *key;
   char *messages_raw;           /* the stored messages text, sent as is; NULL once parsed and changed */
   json_t *messages;             /* parsed on demand (agentic, token counts, trimming), or NULL */
@@ -81,6 +82,7 @@ struct rp_done {
   long prompt_tokens;
   bool tokens_estimated;
   unsigned trimmed;
+  unsigned request_n;        /* samples the request made (n > 1: its usage was split) */
 };
 
 /* A connection and the statements a commit group needs. */
@@ -107,6 +109,7 @@ struct rp_writer {
   struct rp_done *done;       /* the group being written */
   size_t n_done, cap_done;
   int64_t mark;               /* the watermark the group writes (0: none) */
+  json_t *events;             /* ... and the events: [[kind, detail], ...] */
   char now[32];
   /* loading on this thread while the main thread samples (NULL: loaded before sampling) */
   struct rp_loader *loader;
@@ -130,6 +133,13 @@ struct replay {
   bool original;
   unsigned k;
   uint64_t seed;
+  int seed_scheme;          /* meta seed_scheme: 2 since schema 5, 1 before (rp_sample_seed) */
+  enum ds_prefill_share share; /* how the K samples of a prefix share its prefill (K > 1) */
+  struct rp_prefix **ready; /* share CACHE: prefixes whose previous sample came back */
+  json_t *events;           /* events for the next commit group: [[kind, detail], ...] */
+  uint64_t conc_changes;    /* the backend's concurrency changes already noted */
+  double conc_noted_t;      /* when the last one was noted as an event */
+  size_t n_ready, cap_ready;
   double temperature, top_p;
   int max_tokens;
   bool trim_front;
@@ -143,6 +153,7 @@ struct replay {
   bool writer_loads;        /* ... was at the start: past cursor_max, prefixes are handed over */
   uint64_t cuts_seen;       /* its loaded cuts already counted in samples_total */
   int64_t cursor_id;        /* the last pending prefix taken into the queue */
+  int64_t cursor_draw;      /* ... its draw, in a sequential run (the cursor follows draw order) */
   int64_t cursor_max;       /* the cursor reads up to this id; later ones are handed over */
   bool cursor_read;         /* the cursor found everything up to cursor_max */
   bool cursor_done;         /* no pending prefix is left to take */
@@ -174,6 +185,11 @@ struct replay {
   json_t *agentic_meta;
   struct rp_cont *cont;
   size_t n_cont, cap_cont;
+
+  /* batch files (batch.c): a resumed run answered by its batch's output (file: backend) keeps
+   * the samples the output lacks pending instead of failing them */
+  bool batch_in;
+  uint64_t batch_answered, batch_missing;
 };
 
 struct load_state {
@@ -194,13 +210,16 @@ struct rp_loader {
   const struct ds_replay_params *p;
   struct ds_store *store;
   sqlite3 *db;
-  sqlite3_stmt *q;
+  sqlite3_stmt *q, *q_conv;
   const char *path;
   struct ds_lines *lines;
   struct load_state ls;
   uint64_t start_cuts; /* cuts loaded by earlier sessions */
   bool complete;
   struct ds_buf scratch, prefix, original, id, time; /* reused per record */
+  struct ds_buf conv;         /* the record's conversation text (insert_conversation) */
+  size_t *conv_end;           /* ... where each of its messages ends (cap_msgs + 1) */
+  int64_t conv_row;           /* ... its conversations row, 0 when stored before (duplicate id) */
   unsigned char *roles;       /* per message of the record: ROLE_* */
   struct ds_str *spans;       /* ... and its text (load_walk) */
   size_t *cut_buf;            /* the record's cut points */
@@ -216,6 +235,8 @@ struct rp_loader {
 
 
 /* ---------- replay.c: shared helpers ---------- */
+/* The seed of sample k of a prefix under the run's seed scheme. */
+int64_t rp_sample_seed(const struct replay *r, const char *key, unsigned k);
 enum ds_status rp_db_fail(sqlite3 *db, struct ds_err *err, const char *what);
 /* A persistent prepared statement on db. */
 enum ds_status rp_prep(sqlite3 *db, const char *sql, sqlite3_stmt **q, struct ds_err *err);
@@ -259,6 +280,13 @@ void rp_check_context(struct replay *r, struct rp_prefix *pf);
 enum ds_status rp_load_pending(struct replay *r, struct ds_err *err);
 /* Queues a finished result (k UINT_MAX, res NULL: only the prefix's final status). */
 enum ds_status rp_push_done(struct replay *r, struct rp_prefix *pf, unsigned k, int64_t seed, struct ds_result *res);
+/* The last result rp_push_done queued. */
+#define RP_LAST_DONE(r) (&(r)->done[(r)->n_done - 1])
+
+/* ---------- batch.c ---------- */
+/* Writes the samples still to make as p->emit_batch (atomically) and notes it in meta "batch"
+ * and an event; *out_n: the requests written. */
+enum ds_status rp_emit_batch(struct replay *r, uint64_t *out_n, struct ds_err *err);
 
 /* ---------- schedule.c ---------- */
 /* Calls the progress callback (at most every progress_interval_s unless force). */

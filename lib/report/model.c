@@ -141,10 +141,10 @@ static enum ds_status run_info(struct model_ctx *c, const char *schema, const ch
       set_str(rub, "name", col_text(st, 0));
       set_str(rub, "created_at", col_text(st, 1));
     }
+    sqlite3_finalize(st); /* before st takes the next query (a statement left open kept the run's connection) */
+    st = NULL;
   }
   json_object_set_new(o, "rubric", rub);
-  sqlite3_finalize(st);
-  st = NULL;
   /* prefixes not replayed, by status and reason: a prefix longer than the model's context says
    * how long the longest was, against what context */
   json_t *why = json_array();

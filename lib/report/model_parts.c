@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "depsim/deid.h"
+#include "depsim/store.h"
 #include "depsim/stats.h"
 #include "report/report_int.h"
 
@@ -362,17 +363,18 @@ enum ds_status report_examples(struct model_ctx *c, json_t *model, struct ds_err
   struct ds_deid *deid = NULL;
   enum ds_status drc = ds_deid_new(&dp, &deid, err);
   if (drc) return drc;
-  char sql[900];
+  char sql[1400];
   sqlite3_stmt *st = NULL, *qsteps = NULL;
   enum ds_status rc;
+  /* the prefix's messages: stored once per conversation since schema 5 (store.h) */
   snprintf(sql, sizeof sql,
-           "SELECT * FROM (SELECT g.category, p.conv_id, p.cut_index, s.k, p.messages, p.original, s.content, "
+           "SELECT * FROM (SELECT g.category, p.conv_id, p.cut_index, s.k, %s, p.original, s.content, "
            "s.tool_calls, g.evidence, g.grader, g.confidence, g.step, s.finish_reason, s.id, "
            "row_number() OVER (PARTITION BY g.category "
            "ORDER BY COALESCE(g.confidence, 0) DESC, p.conv_id, p.cut_index, s.k) AS rn FROM main.grades g "
            "JOIN main.samples s ON s.id = g.sample_id JOIN main.prefixes p ON p.id = s.prefix_id "
            "WHERE g.rubric_sha256 = ?1 %s AND g.label = 1) WHERE rn <= ?2 ORDER BY 1, rn",
-           c->has_target ? "AND g.target = 'sample'" : "");
+           ds_store_sql_prefix_messages(c->store), c->has_target ? "AND g.target = 'sample'" : "");
   if ((rc = prep(c, sql, &st, err))) {
     ds_deid_free(deid);
     return rc;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "depsim/deid.h"
+#include "depsim/store.h"
 #include "report/report_int.h"
 
 #define col_text report_col_text
@@ -317,12 +318,15 @@ static enum ds_status load_candidate(struct model_ctx *c, unsigned ci, const str
     goto out;
   }
   sqlite3_bind_text(qg, 2, c->rubric, -1, SQLITE_STATIC);
-  if (sqlite3_prepare_v2(c->db,
-                         "SELECT p.conv_id, p.cut_index, p.messages, p.original, p.segment, s.id, s.k, s.status, "
-                         "s.content, s.tool_calls, s.finish_reason, s.error FROM temp.report_sel r JOIN main.prefixes p "
-                         "ON p.conv_id = r.conv_id AND p.cut_index = r.cut_index JOIN main.samples s ON s.prefix_id = "
-                         "p.id ORDER BY p.id, s.k",
-                         -1, &q, NULL) != SQLITE_OK) {
+  /* the prefix's messages: stored once per conversation since schema 5 (store.h) */
+  char sqlm[1024];
+  snprintf(sqlm, sizeof sqlm,
+           "SELECT p.conv_id, p.cut_index, %s, p.original, p.segment, s.id, s.k, s.status, "
+           "s.content, s.tool_calls, s.finish_reason, s.error FROM temp.report_sel r JOIN main.prefixes p "
+           "ON p.conv_id = r.conv_id AND p.cut_index = r.cut_index JOIN main.samples s ON s.prefix_id = "
+           "p.id ORDER BY p.id, s.k",
+           ds_store_sql_prefix_messages(c->store));
+  if (sqlite3_prepare_v2(c->db, sqlm, -1, &q, NULL) != SQLITE_OK) {
     rc = sql_fail(c, err, "reading samples");
     goto out;
   }

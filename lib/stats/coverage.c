@@ -14,16 +14,23 @@
  * walk for the many prefixes that never mention a tool. */
 #define AGENT_SQL                                                                                              \
   "SELECT COUNT(*), COALESCE(SUM(agent), 0) FROM (SELECT ("                                                      \
-  "(json_valid(p.tools) AND json_type(p.tools) = 'array' AND json_array_length(p.tools) > 0) OR "               \
-  "(json_valid(s.tool_calls) AND json_type(s.tool_calls) = 'array' AND json_array_length(s.tool_calls) > 0) OR " \
+  "(json_valid(x.tools) AND json_type(x.tools) = 'array' AND json_array_length(x.tools) > 0) OR "               \
+  "(json_valid(x.tool_calls) AND json_type(x.tool_calls) = 'array' AND json_array_length(x.tool_calls) > 0) OR " \
   "%s OR "                                                                                                     \
-  "(instr(p.messages, '\"tool') > 0 AND json_valid(p.messages) AND EXISTS (SELECT 1 FROM json_each(p.messages) m " \
+  "(instr(x.pm, '\"tool') > 0 AND json_valid(x.pm) AND EXISTS (SELECT 1 FROM json_each(x.pm) m "               \
   "WHERE json_extract(m.value, '$.role') IN ('tool', 'function') OR (json_type(m.value, '$.tool_calls') = "       \
   "'array' AND json_array_length(m.value, '$.tool_calls') > 0))) OR "                                            \
-  "(instr(s.trajectory, '\"tool') > 0 AND json_valid(s.trajectory) AND EXISTS (SELECT 1 FROM "                   \
-  "json_each(s.trajectory) m WHERE json_extract(m.value, '$.role') = 'tool' OR (json_type(m.value, "             \
+  "(instr(x.trajectory, '\"tool') > 0 AND json_valid(x.trajectory) AND EXISTS (SELECT 1 FROM "                   \
+  "json_each(x.trajectory) m WHERE json_extract(m.value, '$.role') = 'tool' OR (json_type(m.value, "             \
   "'$.tool_calls') = 'array' AND json_array_length(m.value, '$.tool_calls') > 0)))) AS agent "                   \
-  "FROM %s.samples s JOIN %s.prefixes p ON p.id = s.prefix_id WHERE s.status = 'ok')"
+  "FROM (SELECT s.id, s.tool_calls, s.trajectory, p.tools, %s AS pm "                                            \
+  "FROM %s.samples s JOIN %s.prefixes p ON p.id = s.prefix_id WHERE s.status = 'ok') x)"
+
+/* The prefix's messages of schema's run: since schema 5 stored once per conversation (the
+ * prefix is the start of its conversation's text; store.h, ds_store_sql_prefix_messages). */
+#define PREFIX_MESSAGES_SQL                                                                                    \
+  "(CASE WHEN p.conversation IS NULL THEN p.messages ELSE (SELECT CAST(substr(CAST(c_.messages AS BLOB), 1,"   \
+  " p.messages_end) AS TEXT) || ']' FROM %s.conversations c_ WHERE c_.id = p.conversation) END)"
 
 static const char *applies_name(enum ds_applies a) {
   return a == DS_APPLIES_CHAT ? "chat" : a == DS_APPLIES_AGENT ? "agent" : "both";
@@ -31,7 +38,7 @@ static const char *applies_name(enum ds_applies a) {
 
 enum ds_status stats_coverage_load(sqlite3 *db, const char *schema, const char *rubric_sha256, json_t **out,
                                    struct ds_err *err) {
-  char sql[2048];
+  char sql[3072];
   sqlite3_stmt *q = NULL;
   json_t *o = json_object(), *cats = json_object(), *order = json_array();
   struct ds_rubric *rub = NULL;
@@ -45,10 +52,16 @@ enum ds_status stats_coverage_load(sqlite3 *db, const char *schema, const char *
   char steps[256] = "0", probe[160];
   snprintf(probe, sizeof probe, "SELECT 1 FROM %s.sqlite_master WHERE type = 'table' AND name = 'tool_steps'", schema);
   if (sqlite3_prepare_v2(db, probe, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-    snprintf(steps, sizeof steps, "EXISTS (SELECT 1 FROM %s.tool_steps t WHERE t.sample_id = s.id)", schema);
+    snprintf(steps, sizeof steps, "EXISTS (SELECT 1 FROM %s.tool_steps t WHERE t.sample_id = x.id)", schema);
   sqlite3_finalize(q);
   q = NULL;
-  snprintf(sql, sizeof sql, AGENT_SQL, steps, schema, schema);
+  char pm[400] = "p.messages";
+  snprintf(probe, sizeof probe, "SELECT 1 FROM %s.sqlite_master WHERE type = 'table' AND name = 'conversations'", schema);
+  if (sqlite3_prepare_v2(db, probe, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+    snprintf(pm, sizeof pm, PREFIX_MESSAGES_SQL, schema);
+  sqlite3_finalize(q);
+  q = NULL;
+  snprintf(sql, sizeof sql, AGENT_SQL, steps, pm, schema, schema);
   if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
     st = ds_fail(err, DS_E_DB, "counting chat and agent samples: %s", sqlite3_errmsg(db));
     goto out;

@@ -18,6 +18,7 @@
 struct ds_store {
   sqlite3 *db;
   char *path;
+  int version; /* schema version of the file (after migration on a writable open) */
   struct ds_store_lock *lock; /* held by this handle (write modes without DS_STORE_NOLOCK) */
   const volatile int *cancel;
 };
@@ -26,6 +27,11 @@ struct ds_store_lock {
   int fd;
   char *path; /* PATH-lock */
 };
+
+/* The messages of prefix row p: its own text, or its bytes of the conversation's text. */
+#define PREFIX_MESSAGES_V5                                                                                  \
+  "(CASE WHEN p.conversation IS NULL THEN p.messages ELSE (SELECT CAST(substr(CAST(c_.messages AS BLOB), 1," \
+  " p.messages_end) AS TEXT) || ']' FROM conversations c_ WHERE c_.id = p.conversation) END)"
 
 /* Version 1. Changes add a migration step below; they never rewrite this text. */
 static const char schema_v1[] =
@@ -116,6 +122,23 @@ static const char *const migrations[] = {
     /* 3 -> 4 (replay): a digest of what each prefix shows the model (messages and tools), so
      * that a comparison of two runs pairs only prefixes that hold the same prompt */
     "ALTER TABLE prefixes ADD COLUMN digest TEXT;\n",
+    /* 4 -> 5 (replay): a conversation's messages are stored once, not once per cut: the prefix
+     * is the first messages_end bytes of conversations.messages plus ']' (prefixes.messages is
+     * '' then; an old row, a trimmed prefix or a duplicate id keeps its own text there). The
+     * status update of a finished prefix then rewrites a small row, not the prefix's text.
+     * Samples say how much of their prompt the server took from its cache and how many samples
+     * their request made (n > 1); prefixes.draw is the place in the seeded random order of a
+     * sequential run (NULL otherwise) */
+    "CREATE TABLE IF NOT EXISTS conversations(id INTEGER PRIMARY KEY, conv_id TEXT NOT NULL UNIQUE,"
+    " messages TEXT NOT NULL);\n"
+    "ALTER TABLE prefixes ADD COLUMN conversation INTEGER;\n" /* conversations.id */
+    "ALTER TABLE prefixes ADD COLUMN messages_end INTEGER;\n"
+    "ALTER TABLE prefixes ADD COLUMN draw INTEGER;\n"
+    "CREATE INDEX IF NOT EXISTS prefixes_draw ON prefixes(draw) WHERE draw IS NOT NULL;\n"
+    "ALTER TABLE samples ADD COLUMN prompt_cached INTEGER;\n"
+    "ALTER TABLE samples ADD COLUMN request_n INTEGER;\n"
+    "CREATE VIEW IF NOT EXISTS prefix_messages(prefix_id, messages) AS SELECT p.id, " PREFIX_MESSAGES_V5
+    " FROM prefixes p;\n",
 };
 
 static enum ds_status db_fail(struct ds_store *s, struct ds_err *err, const char *what) {
@@ -176,6 +199,7 @@ static enum ds_status check_schema(struct ds_store *s, enum ds_store_mode mode, 
                      have, DS_STORE_SCHEMA_VERSION);
     if (have < 1)
       return ds_fail(err, DS_E_INVALID, "%s: bad schema_version %d", s->path, have);
+    s->version = have;
     if (mode == DS_STORE_READ) return DS_OK;
     if (have == DS_STORE_SCHEMA_VERSION) {
       char *id = NULL;
@@ -189,6 +213,7 @@ static enum ds_status check_schema(struct ds_store *s, enum ds_store_mode mode, 
       ds_store_rollback(s);
       return st;
     }
+    s->version = DS_STORE_SCHEMA_VERSION;
     return ds_store_commit(s, err);
   }
   if (mode != DS_STORE_CREATE)
@@ -199,6 +224,7 @@ static enum ds_status check_schema(struct ds_store *s, enum ds_store_mode mode, 
     ds_store_rollback(s);
     return st;
   }
+  s->version = DS_STORE_SCHEMA_VERSION;
   return ds_store_commit(s, err);
 }
 
@@ -369,6 +395,12 @@ void ds_store_close(struct ds_store *s) {
 }
 
 const char *ds_store_path(const struct ds_store *s) { return s->path; }
+int ds_store_version(const struct ds_store *s) { return s->version; }
+
+const char *ds_store_sql_prefix_messages(const struct ds_store *s) {
+  /* a file opened read-only keeps its version; before 5 every prefix holds its own text */
+  return s->version >= 5 ? PREFIX_MESSAGES_V5 : "p.messages";
+}
 struct sqlite3 *ds_store_db(struct ds_store *s) { return s->db; }
 
 enum ds_status ds_store_meta_get(struct ds_store *s, const char *key, char **out_value, struct ds_err *err) {

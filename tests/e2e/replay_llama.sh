@@ -56,7 +56,7 @@ grep -Eq "skipped: context_exceeded 1 \(longest prefix [0-9]+ tokens &gt; contex
   fail "the report does not say why the long prefix was skipped"
 sqlite3 "$DB" "SELECT value FROM meta WHERE key='backend'" | grep -q "$LLAMA_URL" || fail "backend in meta"
 # the tool-calling cut: the candidate saw the tool result's turn only up to the cut
-assert_eq "$(sqlite3 "$DB" "SELECT json_array_length(messages) FROM prefixes WHERE conv_id='tools'")" 3 "tools prefix"
+assert_eq "$(sqlite3 "$DB" "SELECT json_array_length(m.messages) FROM prefixes p JOIN prefix_messages m ON m.prefix_id=p.id WHERE p.conv_id='tools'")" 3 "tools prefix"
 
 # same seed, same backend, one request at a time: the same samples
 "$DEPSIM" replay "$WORK/corpus.jsonl" --backend "$SPEC" -k 3 --seed 11 --max-tokens 12 --temperature 0.9 \
@@ -74,7 +74,7 @@ dump="SELECT p.conv_id||'#'||p.cut_index||'/'||s.k||'/'||s.seed||'/'||s.content 
 assert_eq "$(sqlite3 "$WORK/t.db" "SELECT status FROM prefixes WHERE conv_id='long'")" done "trimmed prefix"
 [ "$(sqlite3 "$WORK/t.db" "SELECT trimmed FROM prefixes WHERE conv_id='long'")" -gt 0 ] || fail "nothing trimmed"
 [ "$(sqlite3 "$WORK/t.db" "SELECT prompt_tokens FROM prefixes WHERE conv_id='long'")" -le 1012 ] || fail "trimmed prompt too long"
-assert_eq "$(sqlite3 "$WORK/t.db" "SELECT json_extract(messages,'\$[0].role')||json_extract(messages,'\$[1].role') FROM prefixes WHERE conv_id='long'")" \
+assert_eq "$(sqlite3 "$WORK/t.db" "SELECT json_extract(m.messages,'\$[0].role')||json_extract(m.messages,'\$[1].role') FROM prefixes p JOIN prefix_messages m ON m.prefix_id=p.id WHERE p.conv_id='long'")" \
   "systemuser" "trimmed prefix keeps the system message and starts on a user turn"
 
 echo "ok: llama-server replay"

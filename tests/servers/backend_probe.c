@@ -96,7 +96,7 @@ int main(int argc, char **argv) {
     else if (ARG("--temperature")) temperature = atof(v);
     else if (ARG("--max-tokens")) max_tokens = atoi(v);
     else if (ARG("--n-choices")) n_choices = (unsigned)atoi(v);
-    else if (ARG("--max-in-flight")) p.max_in_flight = (unsigned)atoi(v);
+    else if (ARG("--max-in-flight")) p.max_in_flight = (unsigned)atoi(v), p.in_flight_fixed = true;
     else if (ARG("--timeout")) p.timeout_s = atof(v);
     else if (ARG("--attempt-timeout")) p.attempt_timeout_s = atof(v);
     else if (ARG("--max-attempts")) p.max_attempts = (unsigned)atoi(v);

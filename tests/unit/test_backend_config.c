@@ -275,7 +275,7 @@ static void block_errors(void **state) {
       {"typo_llama", {"unknown field 'context' for type llama", "ctx"}},
       {"typo_file", {"unknown field 'k' for type file", "(known: type, path)"}},
       {"url_for_file", {"unknown field 'url' for type file"}},
-      {"str_int", {"backends.str_int.max_in_flight: expected an integer, got a string"}},
+      {"str_int", {"backends.str_int.max_in_flight: expected an integer or \"auto\", got a string"}},
       {"real_int", {"backends.real_int.ctx: expected an integer, got a real number"}},
       {"num_str", {"backends.num_str.model: expected a string, got an integer (quote it)"}},
       {"str_num", {"backends.str_num.timeout_s: expected a number, got a string"}},

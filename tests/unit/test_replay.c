@@ -14,6 +14,10 @@
 #include "depsim/replay.h"
 #include "tmpdir.h"
 
+/* A prefix's messages as readers get them: since schema 4 a conversation's messages are
+ * stored once and each prefix holds its share of them (view prefix_messages). */
+#define PM "(SELECT messages FROM prefix_messages WHERE prefix_id = prefixes.id)"
+
 static char dir[] = "/tmp/ds-test-replay.XXXXXX";
 
 static void rm_db(const char *path) {
@@ -77,7 +81,7 @@ static void cuts_and_original(void **state) {
   ds_replay_summary_release(&s);
   assert_string_equal(q(p.db_path, "SELECT conv_id||'#'||cut_index FROM prefixes ORDER BY 1"), "a#4\nb#3");
   /* the original is kept apart and never part of the prefix shown to the model */
-  assert_null(strstr(q(p.db_path, "SELECT messages FROM prefixes WHERE conv_id='a'"), "SECRET-ORIGINAL"));
+  assert_null(strstr(q(p.db_path, "SELECT " PM " FROM prefixes WHERE conv_id='a'"), "SECRET-ORIGINAL"));
   assert_non_null(strstr(q(p.db_path, "SELECT original FROM prefixes WHERE conv_id='a'"), "SECRET-ORIGINAL"));
   assert_string_equal(q(p.db_path, "SELECT content FROM samples s JOIN prefixes p ON p.id=s.prefix_id WHERE conv_id='a'"),
                       "SECRET-ORIGINAL");
@@ -92,7 +96,7 @@ static void cuts_and_original(void **state) {
   assert_int_equal(s.samples_ok, 4);
   ds_replay_summary_release(&s);
   assert_string_equal(q(p.db_path, "SELECT conv_id||'#'||cut_index FROM prefixes ORDER BY 1"), "a#2\na#4\nb#1\nb#3");
-  assert_string_equal(q(p.db_path, "SELECT json_array_length(messages) FROM prefixes WHERE conv_id='a' ORDER BY cut_index"),
+  assert_string_equal(q(p.db_path, "SELECT json_array_length(" PM ") FROM prefixes WHERE conv_id='a' ORDER BY cut_index"),
                       "2\n4");
   assert_non_null(strstr(q(p.db_path, "SELECT tool_calls FROM samples s JOIN prefixes p ON p.id=s.prefix_id"
                                       " WHERE conv_id='b' AND cut_index=1"),
@@ -112,7 +116,11 @@ static void seeds(void **state) {
     assert_true(seen[k] >= 0 && seen[k] < ((int64_t)1 << 31));
     assert_int_equal(seen[k], ds_replay_sample_seed(42, "conv-1#3", k));
     for (unsigned j = 0; j < k; j++) assert_true(seen[j] != seen[k]);
+    /* consecutive: one request with n choices seeded with sample 0's seed makes samples 0..n-1
+     * on servers that seed choice i with seed + i */
+    assert_true(seen[k] == seen[0] + (int64_t)k);
   }
+  assert_true(ds_replay_sample_seed(7, "x", DS_REPLAY_MAX_K - 1) < ((int64_t)1 << 31));
   assert_true(ds_replay_sample_seed(43, "conv-1#3", 0) != seen[0]);
   assert_true(ds_replay_sample_seed(42, "conv-1#5", 0) != seen[0]);
 }
@@ -217,7 +225,8 @@ static void cancel_progress(void *ud, const struct ds_replay_progress *p) {
 
 static const char dump_sql[] =
     "SELECT group_concat(x, '|') FROM (SELECT p.conv_id||'#'||p.cut_index||'/'||s.k||'/'||s.seed||'/'||s.status||'/'||"
-    "coalesce(s.content,'')||'/'||p.status AS x FROM samples s JOIN prefixes p ON p.id=s.prefix_id ORDER BY x)";
+    "coalesce(s.content,'')||'/'||p.status||'/'||(SELECT messages FROM prefix_messages WHERE prefix_id=p.id) AS x"
+    " FROM samples s JOIN prefixes p ON p.id=s.prefix_id ORDER BY x)";
 
 static void cancel_resume_shards_merge(void **state) {
   (void)state;
@@ -441,7 +450,7 @@ static void cut_modes_and_reasoning(void **state) {
   p.cut = DS_REPLAY_CUT_EVERY;
   assert_int_equal(run(&p, &s, &err), DS_OK);
   ds_replay_summary_release(&s);
-  assert_string_equal(q(p.db_path, "SELECT messages FROM prefixes WHERE conv_id='a' AND cut_index=3"),
+  assert_string_equal(q(p.db_path, "SELECT " PM " FROM prefixes WHERE conv_id='a' AND cut_index=3"),
                       "[{\"role\":\"user\",\"content\":\"u1\"},{\"role\":\"assistant\",\"content\":\"a1\"},"
                       "{\"role\":\"user\",\"content\":\"u2\"}]");
   /* ... but the original keeps them */
@@ -450,7 +459,7 @@ static void cut_modes_and_reasoning(void **state) {
   p.keep_reasoning = true;
   assert_int_equal(run(&p, &s, &err), DS_OK);
   ds_replay_summary_release(&s);
-  assert_non_null(strstr(q(p.db_path, "SELECT messages FROM prefixes WHERE conv_id='a' AND cut_index=3"),
+  assert_non_null(strstr(q(p.db_path, "SELECT " PM " FROM prefixes WHERE conv_id='a' AND cut_index=3"),
                          "\"reasoning_content\":\"think 1\""));
   /* an empty corpus is an error */
   p.corpus_path = ds_test_write(dir, "empty.jsonl", "");
@@ -504,7 +513,7 @@ static void stored_as_parsed(void **state) {
       snprintf(want_w, sizeof want_w, "%g", json_is_number(w) ? json_number_value(w) : 1.0);
 #define COL(c) (snprintf(sql, sizeof sql, "SELECT %s FROM prefixes WHERE conv_id='%s' AND cut_index=%zu", c, id, cut), \
                 q(p.db_path, sql))
-      assert_string_equal(COL("messages"), want_prefix);
+      assert_string_equal(COL(PM), want_prefix);
       assert_string_equal(COL("original"), want_orig);
       assert_string_equal(COL("segment"), want_seg);
       assert_string_equal(COL("tools"), want_tools);
@@ -527,6 +536,52 @@ static void stored_as_parsed(void **state) {
   assert_int_equal(run(&p, NULL, &err), DS_E_PARSE);
   assert_non_null(strstr(err.msg, "dup.jsonl:1: invalid JSON: duplicate object key"));
   ds_buf_release(&corpus);
+}
+
+/* A conversation's messages are stored once however many cuts it has: each prefix holds its
+ * byte count of them, and readers get exactly the text a prefix stored whole would hold. A
+ * second record with an id already stored keeps its new cuts' own text. */
+static void messages_stored_once(void **state) {
+  (void)state;
+  struct ds_replay_params p;
+  ds_replay_default_params(&p);
+  p.corpus_path = ds_test_write(
+      dir, "once.jsonl",
+      "{\"id\":\"a\",\"messages\":[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"u1 \\u00e9\"},"
+      "{\"role\":\"assistant\",\"content\":\"a1\",\"reasoning\":\"r\"},{\"role\":\"user\",\"content\":\"u2\"},"
+      "{\"role\":\"assistant\",\"content\":\"a2\"},{\"role\":\"user\",\"content\":\"u3\"},"
+      "{\"role\":\"assistant\",\"content\":\"a3\"}]}\n"
+      "{\"id\":\"b\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\"x\"}]}\n"
+      "{\"id\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"other\"},{\"role\":\"assistant\",\"content\":\"o\"},"
+      "{\"role\":\"user\",\"content\":\"v\"},{\"role\":\"assistant\",\"content\":\"w\"},{\"role\":\"user\",\"content\":\"z\"},"
+      "{\"role\":\"assistant\",\"content\":\"y\"},{\"role\":\"user\",\"content\":\"t\"},{\"role\":\"assistant\",\"content\":\"e\"}]}\n");
+  p.db_path = ds_test_path(dir, "once.db");
+  p.backend_spec = "original";
+  p.cut = DS_REPLAY_CUT_EVERY;
+  struct ds_err err = {0};
+  rm_db(p.db_path);
+  assert_int_equal(run(&p, NULL, &err), DS_OK);
+  assert_string_equal(q(p.db_path, "SELECT count(*)||' '||group_concat(conv_id) FROM conversations"), "2 a,b");
+  assert_string_equal(q(p.db_path, "SELECT count(*) FROM prefixes WHERE conversation IS NOT NULL AND messages=''"), "4");
+  assert_string_equal(q(p.db_path, "SELECT " PM " FROM prefixes WHERE conv_id='a' AND cut_index=2"),
+                      "[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"u1 \xc3\xa9\"}]");
+  assert_string_equal(q(p.db_path, "SELECT " PM " FROM prefixes WHERE conv_id='a' AND cut_index=6"),
+                      "[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"u1 \xc3\xa9\"},"
+                      "{\"role\":\"assistant\",\"content\":\"a1\"},{\"role\":\"user\",\"content\":\"u2\"},"
+                      "{\"role\":\"assistant\",\"content\":\"a2\"},{\"role\":\"user\",\"content\":\"u3\"}]");
+  /* the conversation holds messages up to its last cut, never the answer at that cut */
+  assert_null(strstr(q(p.db_path, "SELECT messages FROM conversations WHERE conv_id='a'"), "a3"));
+  /* the repeated id has other cuts (1, 3, 5, 7): they keep their own text */
+  assert_string_equal(q(p.db_path, "SELECT (conversation IS NULL)||'|'||json_array_length(messages) FROM prefixes"
+                                   " WHERE conv_id='a' AND cut_index=7"),
+                      "1|7");
+  assert_string_equal(q(p.db_path, "SELECT count(*) FROM prefixes WHERE conversation IS NULL"), "4");
+  assert_string_equal(q(p.db_path, "SELECT group_concat(n, ',') FROM (SELECT json_array_length(" PM ") n FROM prefixes ORDER BY id)"),
+                      "2,4,6,1,1,3,5,7");
+  /* the samples came from the text the cursor read back: each is the original at its cut */
+  assert_string_equal(q(p.db_path, "SELECT count(*) FROM samples s JOIN prefixes p ON p.id=s.prefix_id"
+                                   " WHERE json_extract(p.original,'$.content')=s.content"),
+                      "8");
 }
 
 static void bad_input(void **state) {
@@ -629,6 +684,7 @@ int main(void) {
       cmocka_unit_test(cancel_resume_shards_merge),
       cmocka_unit_test(cut_modes_and_reasoning),
       cmocka_unit_test(stored_as_parsed),
+      cmocka_unit_test(messages_stored_once),
       cmocka_unit_test(bad_input),
       cmocka_unit_test(load_while_sampling),
   };

@@ -83,22 +83,40 @@ static void migration(void **state) {
   const char *p = ds_test_path(dir, "old.db");
   assert_int_equal(ds_store_open(p, DS_STORE_CREATE, &s, &err), DS_OK);
   ds_store_close(s);
-  /* make it a version 1 file: without the columns version 2 added, with the index version 3
+  /* make it a version 1 file: without what versions 5, 4 and 2 added, with the index version 3
    * dropped */
-  raw_exec(p, "CREATE INDEX prefixes_status ON prefixes(status); ALTER TABLE prefixes DROP COLUMN trimmed;"
-              " ALTER TABLE prefixes DROP COLUMN digest;"
+  raw_exec(p, "DROP VIEW prefix_messages; DROP INDEX prefixes_draw; DROP TABLE conversations;"
+              " ALTER TABLE prefixes DROP COLUMN conversation; ALTER TABLE prefixes DROP COLUMN messages_end;"
+              " ALTER TABLE prefixes DROP COLUMN draw; ALTER TABLE samples DROP COLUMN prompt_cached;"
+              " ALTER TABLE samples DROP COLUMN request_n; ALTER TABLE prefixes DROP COLUMN digest;"
+              " CREATE INDEX prefixes_status ON prefixes(status); ALTER TABLE prefixes DROP COLUMN trimmed;"
               " ALTER TABLE prefixes DROP COLUMN prompt_tokens; ALTER TABLE prefixes DROP COLUMN tokens_estimated;"
               " ALTER TABLE samples DROP COLUMN cause; UPDATE meta SET value='1' WHERE key='schema_version';"
               " INSERT INTO prefixes(conv_id,cut_index,messages) VALUES('c',1,'[]');");
   /* read-only: opened as it is */
   assert_int_equal(ds_store_open(p, DS_STORE_READ, &s, &err), DS_OK);
   assert_false(has_column(s, "prefixes", "trimmed"));
+  /* ... and its prefixes' messages are read from the prefixes table */
+  assert_int_equal(ds_store_version(s), 1);
+  assert_string_equal(ds_store_sql_prefix_messages(s), "p.messages");
   ds_store_close(s);
   /* writable: migrated, data kept */
   assert_int_equal(ds_store_open(p, DS_STORE_WRITE, &s, &err), DS_OK);
   assert_true(has_column(s, "prefixes", "trimmed"));
   assert_true(has_column(s, "prefixes", "tokens_estimated"));
   assert_true(has_column(s, "samples", "cause"));
+  assert_true(has_column(s, "prefixes", "conversation") && has_column(s, "samples", "prompt_cached"));
+  assert_int_equal(ds_store_version(s), DS_STORE_SCHEMA_VERSION);
+  {
+    /* an old row keeps its own text, which readers get through the same expression */
+    sqlite3_stmt *m;
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT %s FROM prefixes p WHERE conv_id='c'", ds_store_sql_prefix_messages(s));
+    assert_int_equal(sqlite3_prepare_v2(ds_store_db(s), sql, -1, &m, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(m), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(m, 0), "[]");
+    sqlite3_finalize(m);
+  }
   char *v = NULL;
   assert_int_equal(ds_store_meta_get(s, "schema_version", &v, &err), DS_OK);
   assert_int_equal(atoi(v), DS_STORE_SCHEMA_VERSION);
