@@ -3,6 +3,7 @@
  * of a fixed shape, JSON Web Tokens and private-key blocks. */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "deid_int.h"
 
@@ -96,12 +97,25 @@ static enum ds_status v_url_param(struct deid_vctx *c, size_t e) {
   return deid_push(c, e, i, T_URL_CREDENTIAL);
 }
 
+/* user:password with a password that names itself ("password", "pass", "pwd", ...): a
+ * documentation example, as in `curl ftp://username:password@host`, not a credential. */
+static bool placeholder_password(const char *p, size_t n) {
+  const char *colon = memchr(p, ':', n);
+  if (!colon) return false;
+  size_t pl = n - (size_t)(colon + 1 - p);
+  static const char *const words[] = {"password", "pass", "passwd", "pwd", "pw", "secret", "mypassword",
+                                      "yourpassword", "pass123", "password123", NULL};
+  for (const char *const *w = words; *w; w++)
+    if (strlen(*w) == pl && strncasecmp(colon + 1, *w, pl) == 0) return true;
+  return false;
+}
+
 static enum ds_status v_url_userinfo(struct deid_vctx *c, size_t s, size_t e) {
   const char *sep = memmem(c->text + s, e - s, "://", 3);
   if (!sep) return DS_OK;
   size_t u = (size_t)(sep - c->text) + 3;
   size_t at = e - 1; /* the '@' */
-  if (at <= u || templated(c->text + u, at - u)) return DS_OK;
+  if (at <= u || templated(c->text + u, at - u) || placeholder_password(c->text + u, at - u)) return DS_OK;
   return deid_push(c, u, at, T_URL_CREDENTIAL);
 }
 
