@@ -82,3 +82,27 @@ start_llama_server() {
   cat "$WORK/llama-server.log" >&2
   fail "llama-server did not become ready"
 }
+
+# demo_simulate OUT: `depsim simulate` over data/sample as the demo runs it (the logged answers as
+# baseline, the v1 and v2 file candidates, the sample rubric, the demo policy) into OUT; fails
+# unless it exits 1 (v2 fails its gate, v1 passes). Its output is in $WORK/sim.out.
+demo_simulate() {
+  local out=$1 s="$DS_SRC/data/sample"
+  cat > "$WORK/sim.yaml" <<YAML
+out: $out
+inputs: [$s/chats.jsonl, $s/agent.jsonl, $s/broken.jsonl]
+ingest: {on_error: skip}
+replay: {seed: 7, quiet: true}
+baseline: {backend: original}
+candidates:
+  - name: v1
+    backend: file:$s/candidate-v1.jsonl
+  - name: v2
+    backend: file:$s/candidate-v2.jsonl
+rubric: $s/rubric.yaml
+policy: $DS_SRC/data/policies/demo.yaml
+YAML
+  local rc=0
+  "$DEPSIM" simulate --config "$WORK/sim.yaml" > "$WORK/sim.out" 2>&1 || rc=$?
+  [ "$rc" = 1 ] || { tail -20 "$WORK/sim.out"; fail "simulate: expected exit 1 (v2 fails its gate), got $rc"; }
+}

@@ -9,27 +9,8 @@ source "$(dirname "$0")/lib.sh"
 
 CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 [ -n "$CHROME" ] || skip "chromium is not installed (Debian package 'chromium'); the browser check needs it"
-s="$DS_SRC/data/sample"
 out="$WORK/demo-out"
-cat > "$WORK/sim.yaml" <<YAML
-out: $out
-inputs: [$s/chats.jsonl, $s/agent.jsonl, $s/broken.jsonl]
-ingest: {on_error: skip}
-replay: {seed: 7, quiet: true}
-baseline: {backend: original}
-candidates:
-  - name: v1
-    backend: file:$s/candidate-v1.jsonl
-  - name: v2
-    backend: file:$s/candidate-v2.jsonl
-rubric: $s/rubric.yaml
-policy: $DS_SRC/data/policies/demo.yaml
-YAML
-set +e
-"$DEPSIM" simulate --config "$WORK/sim.yaml" > "$WORK/sim.out" 2>&1
-rc=$?
-set -e
-[ "$rc" = 1 ] || { tail -20 "$WORK/sim.out"; fail "simulate: expected exit 1 (v2 fails), got $rc"; }
+demo_simulate "$out"
 # what scripts/demo adds after simulate
 "$DEPSIM" validate "$out/v1.forecast.json" --observed "$out/baseline.db" -o "$out/v1.validation.json" -q
 "$DEPSIM" report "$out/v1.db" --baseline "$out/baseline.db" --forecast "$out/v1.forecast.json" \

@@ -10,26 +10,7 @@
 source "$DS_SRC/tests/e2e/lib.sh"
 s="$DS_SRC/data/sample"
 out="$WORK/out"
-cat > "$WORK/sim.yaml" <<YAML
-out: $out
-inputs: [$s/chats.jsonl, $s/agent.jsonl, $s/broken.jsonl]
-ingest: {on_error: skip}
-replay: {seed: 7, quiet: true}
-baseline: {backend: original}
-candidates:
-  - name: v1
-    backend: file:$s/candidate-v1.jsonl
-  - name: v2
-    backend: file:$s/candidate-v2.jsonl
-rubric: $s/rubric.yaml
-policy: $DS_SRC/data/policies/demo.yaml
-YAML
-
-set +e
-"$DEPSIM" simulate --config "$WORK/sim.yaml" > "$WORK/sim.out" 2>&1
-rc=$?
-set -e
-[ "$rc" = 1 ] || { cat "$WORK/sim.out"; fail "simulate: expected exit 1 (v2 fails its gate), got $rc"; }
+demo_simulate "$out"
 
 for n in v1 v2; do
   for f in $n.db $n.forecast.json $n.gate.md $n.junit.xml $n.report.html; do
