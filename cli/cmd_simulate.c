@@ -140,7 +140,11 @@ static bool push_options(struct argv_buf *a, const json_t *section, const char *
         push(a, opt);
         push(a, num);
       } else if (json_is_real(x)) {
-        snprintf(num, sizeof num, "%.17g", json_real_value(x));
+        /* the shortest text that reads back as the same number: 0.8, not 0.80000000000000004 */
+        for (int prec = 15; prec <= 17; prec++) {
+          snprintf(num, sizeof num, "%.*g", prec, json_real_value(x));
+          if (strtod(num, NULL) == json_real_value(x)) break;
+        }
         push(a, opt);
         push(a, num);
       } else {
