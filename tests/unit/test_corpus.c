@@ -15,6 +15,7 @@
 #include "base/base.h"
 #include "corpus/corpus_int.h"
 #include "depsim/corpus.h"
+#include "readall.h"
 #include "tmpdir.h"
 
 static char dir[64];
@@ -24,55 +25,28 @@ static void put_file(const char *path, const char *text, size_t len) { ds_test_p
 static void put(const char *path, const char *text) { ds_test_put(path, text, strlen(text)); }
 static char *slurp(const char *path) { return ds_test_slurp(path); }
 
-/* Reads every record of path; returns the records (array) and fills bad messages. */
-struct readout {
-  json_t *records;
-  char bad[16][sizeof(((struct ds_bad_record *)0)->msg)];
-  const char *reasons[16];
-  int n_bad;
-  char format[32];
-};
-
-static void read_all(const char *path, const struct ds_reader_params *p, struct readout *out) {
-  memset(out, 0, sizeof *out);
-  out->records = json_array();
-  struct ds_reader *r;
+/* Reads every record of path (the reader itself must not fail). */
+static void read_all(const char *path, const struct ds_reader_params *p, struct ds_test_readout *out) {
   struct ds_err err = {0};
-  assert_int_equal(ds_reader_open(path, p, &r, &err), DS_OK);
-  for (;;) {
-    json_t *rec;
-    struct ds_bad_record bad;
-    enum ds_status st = ds_reader_next(r, &rec, &bad, &err);
-    if (st == DS_E_NOTFOUND) break;
-    assert_int_equal(st, DS_OK);
-    if (rec) {
-      json_array_append_new(out->records, rec);
-    } else {
-      assert_true(out->n_bad < 16);
-      snprintf(out->bad[out->n_bad], sizeof out->bad[0], "%s", bad.msg);
-      out->reasons[out->n_bad++] = bad.reason;
-    }
-  }
-  snprintf(out->format, sizeof out->format, "%s", ds_reader_format(r));
-  ds_reader_free(r);
+  assert_int_equal(ds_test_read_input(path, p, out, &err), DS_OK);
 }
 
 static void expect_one_bad(const char *text, const char *reason, const char *msg_part, const char *line_prefix) {
   const char *path = tmp("bad.jsonl");
   put(path, text);
-  struct readout o;
+  struct ds_test_readout o;
   read_all(path, NULL, &o);
-  if (o.n_bad != 1 || strcmp(o.reasons[0], reason) != 0) {
-    fprintf(stderr, "for %.80s: got %d bad, first %s\n", text, o.n_bad, o.n_bad ? o.bad[0] : "-");
+  if (o.n_failed != 1 || strcmp(o.reasons[0], reason) != 0) {
+    fprintf(stderr, "for %.80s: got %d bad, first %s\n", text, o.n_failed, o.n_failed ? o.failed[0] : "-");
     fail();
   }
   char want[300];
   snprintf(want, sizeof want, "%s:%s", path, line_prefix);
-  if (strncmp(o.bad[0], want, strlen(want)) != 0 || !strstr(o.bad[0], msg_part)) {
-    fprintf(stderr, "message '%s' lacks '%s' or '%s'\n", o.bad[0], want, msg_part);
+  if (strncmp(o.failed[0], want, strlen(want)) != 0 || !strstr(o.failed[0], msg_part)) {
+    fprintf(stderr, "message '%s' lacks '%s' or '%s'\n", o.failed[0], want, msg_part);
     fail();
   }
-  json_decref(o.records);
+  ds_test_readout_release(&o);
 }
 
 /* ---- formats ----------------------------------------------------------------------- */
@@ -86,9 +60,9 @@ static void openai_tool_calls_are_flattened(void **state) {
       "\"function\":{\"name\":\"shell\",\"arguments\":\"{\\\"cmd\\\":\\\"ls\\\"}\"}}]},"
       "{\"role\":\"tool\",\"tool_call_id\":\"t1\",\"content\":\"a.txt\"}],"
       "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"shell\"}}],\"model\":\"gpt-x\",\"extra\":{\"k\":1}}\n");
-  struct readout o;
+  struct ds_test_readout o;
   read_all(path, NULL, &o);
-  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(o.n_failed, 0);
   assert_string_equal(o.format, "openai");
   assert_int_equal(json_array_size(o.records), 1);
   json_t *r = json_array_get(o.records, 0);
@@ -104,7 +78,7 @@ static void openai_tool_calls_are_flattened(void **state) {
   assert_string_equal(ds_json_str(r, "model", ""), "gpt-x");                 /* unknown fields kept */
   assert_int_equal(json_integer_value(corpus_get_path(r, "extra.k")), 1);
   assert_null(json_object_get(r, "id"));                                      /* ingest derives it */
-  json_decref(o.records);
+  ds_test_readout_release(&o);
 }
 
 static void sharegpt_speakers_map_to_roles(void **state) {
@@ -114,9 +88,9 @@ static void sharegpt_speakers_map_to_roles(void **state) {
             "{\"from\":\"human\",\"value\":\"hi\",\"lang\":\"en\"},{\"from\":\"gpt\",\"value\":\"hello\"},"
             "{\"from\":\"user\",\"value\":\"q\"},{\"from\":\"chatgpt\",\"value\":\"a\"}],\"score\":3}\n"
             "{\"id\":7,\"conversations\":[{\"from\":\"human\",\"value\":\"x\"},{\"from\":\"assistant\",\"value\":\"y\"}]}\n");
-  struct readout o;
+  struct ds_test_readout o;
   read_all(path, NULL, &o);
-  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(o.n_failed, 0);
   assert_string_equal(o.format, "sharegpt");
   json_t *r = json_array_get(o.records, 0);
   assert_string_equal(ds_json_str(r, "id", ""), "a1");
@@ -129,7 +103,7 @@ static void sharegpt_speakers_map_to_roles(void **state) {
   assert_null(json_object_get(r, "conversations"));
   assert_int_equal(json_integer_value(json_object_get(r, "score")), 3);
   assert_string_equal(ds_json_str(json_array_get(o.records, 1), "id", ""), "7"); /* integer id -> string */
-  json_decref(o.records);
+  ds_test_readout_release(&o);
 }
 
 static void traj_array_streams_with_line_numbers(void **state) {
@@ -144,15 +118,15 @@ static void traj_array_streams_with_line_numbers(void **state) {
             "  {\"task_id\": 1, \"traj\": [{\"role\": \"robot\", \"content\": \"x\"}]},\n"
             "  {\"task_id\": 2, \"reward\": 0.0, \"traj\": [{\"role\": \"user\", \"content\": \"\\\"q\\\\\"}]}\n"
             "]\n");
-  struct readout o;
+  struct ds_test_readout o;
   read_all(path, NULL, &o);
   assert_string_equal(o.format, "traj");
   assert_int_equal(json_array_size(o.records), 2);
-  assert_int_equal(o.n_bad, 1);
+  assert_int_equal(o.n_failed, 1);
   assert_string_equal(o.reasons[0], "unknown_role");
   char want[300];
   snprintf(want, sizeof want, "%s:10: ", path); /* the element starts on line 10 */
-  assert_memory_equal(o.bad[0], want, strlen(want));
+  assert_memory_equal(o.failed[0], want, strlen(want));
   json_t *r = json_array_get(o.records, 0);
   assert_true(json_real_value(json_object_get(r, "reward")) == 1.0);
   assert_string_equal(ds_json_str(corpus_get_path(r, "info"), "s", ""), "]},{[");
@@ -160,7 +134,7 @@ static void traj_array_streams_with_line_numbers(void **state) {
   assert_string_equal(ds_json_str(tc, "name", ""), "f");
   assert_string_equal(ds_json_str(json_array_get(json_object_get(json_array_get(o.records, 1), "messages"), 0), "content", ""),
                       "\"q\\");
-  json_decref(o.records);
+  ds_test_readout_release(&o);
 }
 
 static void wildchat_maps_id_time_segment(void **state) {
@@ -170,9 +144,9 @@ static void wildchat_maps_id_time_segment(void **state) {
             "\"conversation\":[{\"role\":\"user\",\"content\":\"hey\",\"country\":\"France\",\"toxic\":false},"
             "{\"role\":\"assistant\",\"content\":\"hi\"}],\"turn\":1,\"language\":\"French\",\"country\":\"France\","
             "\"toxic\":false,\"redacted\":true}\n");
-  struct readout o;
+  struct ds_test_readout o;
   read_all(path, NULL, &o);
-  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(o.n_failed, 0);
   assert_string_equal(o.format, "wildchat");
   json_t *r = json_array_get(o.records, 0);
   assert_string_equal(ds_json_str(r, "id", ""), "h1");
@@ -185,37 +159,37 @@ static void wildchat_maps_id_time_segment(void **state) {
   assert_int_equal(json_integer_value(json_object_get(r, "turn")), 1);
   assert_null(json_object_get(r, "conversation_hash"));
   assert_null(json_object_get(r, "timestamp"));
-  json_decref(o.records);
+  ds_test_readout_release(&o);
 }
 
 static void format_override_and_detection_failure(void **state) {
   (void)state;
   const char *path = tmp("fmt.jsonl");
   put(path, "{\"foo\":1}\n{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n");
-  struct readout o;
+  struct ds_test_readout o;
   read_all(path, NULL, &o);
-  assert_int_equal(o.n_bad, 1); /* detected from the record that has messages */
+  assert_int_equal(o.n_failed, 1); /* detected from the record that has messages */
   assert_string_equal(o.reasons[0], "missing_field");
   assert_int_equal(json_array_size(o.records), 1);
-  json_decref(o.records);
+  ds_test_readout_release(&o);
   /* nothing any reader takes: one failure per item, the first saying why each declined */
   put(path, "{\"foo\":1}\n{\"bar\":2}\n");
   read_all(path, NULL, &o);
-  assert_int_equal(o.n_bad, 2);
+  assert_int_equal(o.n_failed, 2);
   assert_string_equal(o.reasons[0], "unknown_format");
-  assert_non_null(strstr(o.bad[0], "openai (no \"messages\" array)"));
-  assert_non_null(strstr(o.bad[0], "first item: {\"foo\":1}"));
+  assert_non_null(strstr(o.failed[0], "openai (no \"messages\" array)"));
+  assert_non_null(strstr(o.failed[0], "first item: {\"foo\":1}"));
   assert_int_equal(json_array_size(o.records), 0);
-  json_decref(o.records);
+  ds_test_readout_release(&o);
   struct ds_reader_params p;
   ds_reader_default_params(&p);
   p.format = "sharegpt";
   put(path, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n");
   read_all(path, &p, &o);
-  assert_int_equal(o.n_bad, 1);
+  assert_int_equal(o.n_failed, 1);
   assert_string_equal(o.reasons[0], "missing_field");
-  assert_non_null(strstr(o.bad[0], "conversations"));
-  json_decref(o.records);
+  assert_non_null(strstr(o.failed[0], "conversations"));
+  ds_test_readout_release(&o);
   struct ds_err err = {0};
   assert_int_equal(ds_format_check("wildchat", &err), DS_OK);
   assert_int_equal(ds_format_check("csv", &err), DS_E_INVALID);
@@ -256,11 +230,11 @@ static void each_error_kind_is_reported_with_file_and_line(void **state) {
   const char nul[] = "{\"messages\":[{\"role\":\"user\",\"content\":\"a\0b\"}]}\n";
   const char *path = tmp("nul.jsonl");
   put_file(path, nul, sizeof nul - 1);
-  struct readout o;
+  struct ds_test_readout o;
   read_all(path, NULL, &o);
-  assert_int_equal(o.n_bad, 1);
+  assert_int_equal(o.n_failed, 1);
   assert_string_equal(o.reasons[0], "nul_byte");
-  json_decref(o.records);
+  ds_test_readout_release(&o);
 }
 
 static void limits_on_size_and_depth(void **state) {
@@ -279,16 +253,16 @@ static void limits_on_size_and_depth(void **state) {
            "{\"messages\":[{\"role\":\"user\",\"content\":\"ok2\"}]}\n",
            big);
   put(path, text);
-  struct readout o;
+  struct ds_test_readout o;
   read_all(path, &p, &o);
   assert_int_equal(json_array_size(o.records), 2);
-  assert_int_equal(o.n_bad, 2);
+  assert_int_equal(o.n_failed, 2);
   assert_string_equal(o.reasons[0], "too_long");
-  assert_non_null(strstr(o.bad[0], ":1: "));
-  assert_non_null(strstr(o.bad[0], "100 bytes"));
+  assert_non_null(strstr(o.failed[0], ":1: "));
+  assert_non_null(strstr(o.failed[0], "100 bytes"));
   assert_string_equal(o.reasons[1], "too_deep");
-  assert_non_null(strstr(o.bad[1], ":3: "));
-  json_decref(o.records);
+  assert_non_null(strstr(o.failed[1], ":3: "));
+  ds_test_readout_release(&o);
   /* the same limits inside a JSON array */
   path = tmp("limits.json");
   snprintf(text, sizeof text, "[%.*s,\n{\"traj\":[{\"role\":\"user\",\"content\":\"x\",\"d\":[[[1]]]}]},\n"
@@ -297,41 +271,41 @@ static void limits_on_size_and_depth(void **state) {
   put(path, text);
   p.format = "openai";
   read_all(path, &p, &o);
-  assert_int_equal(o.n_bad, 2);
+  assert_int_equal(o.n_failed, 2);
   assert_string_equal(o.reasons[0], "too_long");
   assert_string_equal(o.reasons[1], "too_deep");
-  assert_non_null(strstr(o.bad[1], ":2: "));
+  assert_non_null(strstr(o.failed[1], ":2: "));
   assert_int_equal(json_array_size(o.records), 1);
-  json_decref(o.records);
+  ds_test_readout_release(&o);
 }
 
 static void broken_arrays_are_counted_not_dropped(void **state) {
   (void)state;
   const char *path = tmp("broken.json");
-  struct readout o;
+  struct ds_test_readout o;
   /* unterminated array: the good element counts, the truncated one fails */
   put(path, "[{\"traj\":[{\"role\":\"user\",\"content\":\"a\"}]},\n{\"traj\":[{\"role\":\"user\",");
   read_all(path, NULL, &o);
   assert_int_equal(json_array_size(o.records), 1);
-  assert_int_equal(o.n_bad, 1);
+  assert_int_equal(o.n_failed, 1);
   assert_string_equal(o.reasons[0], "bad_json");
-  assert_non_null(strstr(o.bad[0], ":2: "));
-  json_decref(o.records);
+  assert_non_null(strstr(o.failed[0], ":2: "));
+  ds_test_readout_release(&o);
   /* trailing garbage, empty element, trailing comma */
   put(path, "[{\"traj\":[{\"role\":\"user\",\"content\":\"a\"}]},,{\"traj\":[{\"role\":\"user\",\"content\":\"b\"}]},] x");
   read_all(path, NULL, &o);
   assert_int_equal(json_array_size(o.records), 2);
-  assert_int_equal(o.n_bad, 3);
-  assert_non_null(strstr(o.bad[0], "empty array element"));
-  assert_non_null(strstr(o.bad[1], "trailing ','"));
-  assert_non_null(strstr(o.bad[2], "after the end"));
-  json_decref(o.records);
+  assert_int_equal(o.n_failed, 3);
+  assert_non_null(strstr(o.failed[0], "empty array element"));
+  assert_non_null(strstr(o.failed[1], "trailing ','"));
+  assert_non_null(strstr(o.failed[2], "after the end"));
+  ds_test_readout_release(&o);
   /* an empty array is no records at all */
   put(path, " [ ] \n");
   read_all(path, NULL, &o);
   assert_int_equal(json_array_size(o.records), 0);
-  assert_int_equal(o.n_bad, 0);
-  json_decref(o.records);
+  assert_int_equal(o.n_failed, 0);
+  ds_test_readout_release(&o);
 }
 
 /* ---- compressed input --------------------------------------------------------------- */
@@ -353,12 +327,12 @@ static void gzip_and_zstd_inputs(void **state) {
   put_file(zs, out, n);
   const char *paths[] = {gz, zs};
   for (int i = 0; i < 2; i++) {
-    struct readout o;
+    struct ds_test_readout o;
     read_all(paths[i], NULL, &o);
-    assert_int_equal(o.n_bad, 0);
+    assert_int_equal(o.n_failed, 0);
     assert_int_equal(json_array_size(o.records), 2);
     assert_string_equal(ds_json_str(json_array_get(o.records, 1), "id", ""), "x2");
-    json_decref(o.records);
+    ds_test_readout_release(&o);
   }
 }
 
@@ -407,11 +381,11 @@ static void utf16_refused_and_bom_skipped(void **state) {
   for (int i = 0; i < 3; i++) {
     path = tmp("bom.json");
     put(path, texts[i]);
-    struct readout o;
+    struct ds_test_readout o;
     read_all(path, NULL, &o);
-    assert_int_equal(o.n_bad, 0);
+    assert_int_equal(o.n_failed, 0);
     assert_int_equal(json_array_size(o.records), 1);
-    json_decref(o.records);
+    ds_test_readout_release(&o);
   }
 }
 
@@ -421,22 +395,22 @@ static void pretty_document_and_broken_first_line(void **state) {
   (void)state;
   const char *path = tmp("doc.json");
   put(path, "{\n  \"id\": \"d1\",\n  \"messages\": [\n    {\"role\": \"user\", \"content\": \"hi\"}\n  ]\n}\n");
-  struct readout o;
+  struct ds_test_readout o;
   read_all(path, NULL, &o);
-  assert_int_equal(o.n_bad, 0);
+  assert_int_equal(o.n_failed, 0);
   assert_int_equal(json_array_size(o.records), 1);
   assert_string_equal(ds_json_str(json_array_get(o.records, 0), "id", ""), "d1");
-  json_decref(o.records);
+  ds_test_readout_release(&o);
   path = tmp("broken1.jsonl");
   put(path, "{\"messages\":[{\"role\":\"user\",\"content\":\"cut\n"
             "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}]}\n"
             "{\"messages\":[{\"role\":\"user\",\"content\":\"b\"}]}\n");
   read_all(path, NULL, &o);
-  assert_int_equal(o.n_bad, 1);
+  assert_int_equal(o.n_failed, 1);
   assert_string_equal(o.reasons[0], "bad_json");
-  assert_non_null(strstr(o.bad[0], "broken1.jsonl:1:"));
+  assert_non_null(strstr(o.failed[0], "broken1.jsonl:1:"));
   assert_int_equal(json_array_size(o.records), 2);
-  json_decref(o.records);
+  ds_test_readout_release(&o);
 }
 
 /* A directory is read recursively in natural name order; files no reader takes are listed
@@ -452,7 +426,7 @@ static void directory_walk(void **state) {
   put(tmp("walk/a9.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"nine\"}]}\n");
   put(tmp("walk/README.md"), "# notes\nnot a log\n");
   put(tmp("walk/b/c.json"), "[{\"conversations\":[{\"from\":\"human\",\"value\":\"sub\"}]}]");
-  struct readout o;
+  struct ds_test_readout o;
   snprintf(sub, sizeof sub, "%s/walk", dir);
   struct ds_reader *r;
   struct ds_err err = {0};

@@ -14,49 +14,11 @@
 #include "corpus/corpus_int.h"
 #include "corpus/formats/anthropic.h"
 #include "depsim/corpus.h"
+#include "readall.h"
 #include "tmpdir.h"
 
 static char dir[64];
 static char data[512];
-
-struct readout {
-  json_t *records; /* in order */
-  char bad[8][sizeof ((struct ds_bad_record *)0)->msg];
-  const char *reasons[8];
-  int n_bad;
-  json_t *unit;    /* the first unit */
-  struct ds_reader_items items;
-};
-
-static void read_all(const char *path, struct readout *out) {
-  memset(out, 0, sizeof *out);
-  out->records = json_array();
-  struct ds_reader *r;
-  struct ds_err err = {0};
-  assert_int_equal(ds_reader_open(path, NULL, &r, &err), DS_OK);
-  for (;;) {
-    json_t *rec;
-    struct ds_bad_record bad;
-    enum ds_status st = ds_reader_next(r, &rec, &bad, &err);
-    if (st == DS_E_NOTFOUND) break;
-    assert_int_equal(st, DS_OK);
-    if (rec) {
-      json_array_append_new(out->records, rec);
-    } else {
-      assert_true(out->n_bad < 8);
-      snprintf(out->bad[out->n_bad], sizeof out->bad[0], "%s", bad.msg);
-      out->reasons[out->n_bad++] = bad.reason;
-    }
-  }
-  ds_reader_items(r, &out->items);
-  out->unit = json_deep_copy(json_array_get(ds_reader_units(r), 0));
-  ds_reader_free(r);
-}
-
-static void release(struct readout *o) {
-  json_decref(o->records);
-  json_decref(o->unit);
-}
 
 static const char *fixture(const char *rel) {
   static char p[768];
@@ -64,22 +26,22 @@ static const char *fixture(const char *rel) {
   return p;
 }
 
-static json_t *rec(const struct readout *o, size_t i) { return json_array_get(o->records, i); }
+static json_t *rec(const struct ds_test_readout *o, size_t i) { return json_array_get(o->records, i); }
 static json_t *msg(const json_t *r, size_t i) { return json_array_get(json_object_get(r, "messages"), i); }
 static size_t n_msgs(const json_t *r) { return json_array_size(json_object_get(r, "messages")); }
 static const char *str(const json_t *o, const char *path) { return json_string_value(corpus_get_path(o, path)); }
-static json_int_t skipped(const struct readout *o, const char *type) {
-  return json_integer_value(json_object_get(json_object_get(o->unit, "skipped"), type));
+static json_int_t skipped(const struct ds_test_readout *o, const char *type) {
+  return json_integer_value(json_object_get(json_object_get(json_array_get(o->units, 0), "skipped"), type));
 }
 
 /* ---- files --------------------------------------------------------------------------- */
 
 static void request_body(void **state) {
   (void)state;
-  struct readout o;
-  read_all(fixture("request.json"), &o);
-  assert_int_equal(o.n_bad, 0);
-  assert_string_equal(ds_json_str(o.unit, "format", ""), "anthropic");
+  struct ds_test_readout o;
+  ds_test_read_all(fixture("request.json"), NULL, &o);
+  assert_int_equal(o.n_failed, 0);
+  assert_string_equal(ds_json_str(json_array_get(o.units, 0), "format", ""), "anthropic");
   assert_int_equal(json_array_size(o.records), 1);
   json_t *r = rec(&o, 0);
   assert_int_equal(n_msgs(r), 5);
@@ -104,14 +66,14 @@ static void request_body(void **state) {
   assert_int_equal(json_integer_value(corpus_get_path(r, "request_params.max_tokens")), 1024);
   assert_string_equal(str(r, "segment.model"), "claude-sonnet-4-5-20250929");
   assert_null(json_object_get(r, "id")); /* ingest derives one from the content */
-  release(&o);
+  ds_test_readout_release(&o);
 }
 
 static void response_alone_with_server_tools(void **state) {
   (void)state;
-  struct readout o;
-  read_all(fixture("response.json"), &o);
-  assert_int_equal(o.n_bad, 0);
+  struct ds_test_readout o;
+  ds_test_read_all(fixture("response.json"), NULL, &o);
+  assert_int_equal(o.n_failed, 0);
   json_t *r = rec(&o, 0);
   assert_string_equal(str(r, "id"), "msg_R1");
   assert_true(json_is_true(corpus_get_path(r, "segment.response_only")));
@@ -126,19 +88,19 @@ static void response_alone_with_server_tools(void **state) {
   assert_string_equal(str(json_array_get(parts, 3), "text"), "20 C and sunny.");
   assert_int_equal(json_array_size(json_object_get(json_array_get(parts, 3), "citations")), 1);
   assert_null(json_object_get(a, "tool_calls"));
-  release(&o);
+  ds_test_readout_release(&o);
 }
 
 static void request_response_envelopes(void **state) {
   (void)state;
-  struct readout o;
-  read_all(fixture("pairs.jsonl"), &o);
+  struct ds_test_readout o;
+  ds_test_read_all(fixture("pairs.jsonl"), NULL, &o);
   assert_int_equal(json_array_size(o.records), 5);
-  assert_int_equal(o.n_bad, 2);
+  assert_int_equal(o.n_failed, 2);
   assert_string_equal(o.reasons[0], "unknown_role");
-  assert_non_null(strstr(o.bad[0], "pairs.jsonl:7:"));
+  assert_non_null(strstr(o.failed[0], "pairs.jsonl:7:"));
   assert_string_equal(o.reasons[1], "not_anthropic");
-  assert_non_null(strstr(o.bad[1], "pairs.jsonl:8:"));
+  assert_non_null(strstr(o.failed[1], "pairs.jsonl:8:"));
   assert_int_equal(skipped(&o, "api_error"), 1); /* the call that failed has no answer */
   /* {"id","timestamp","request","response"} */
   json_t *r = rec(&o, 0);
@@ -162,14 +124,14 @@ static void request_response_envelopes(void **state) {
   r = rec(&o, 4);
   assert_int_equal(n_msgs(r), 2);
   assert_string_equal(str(msg(r, 1), "content"), "{\"a\": 1}");
-  release(&o);
+  ds_test_readout_release(&o);
 }
 
 static void message_batches(void **state) {
   (void)state;
-  struct readout o;
-  read_all(fixture("batch_results.jsonl"), &o);
-  assert_int_equal(o.n_bad, 0);
+  struct ds_test_readout o;
+  ds_test_read_all(fixture("batch_results.jsonl"), NULL, &o);
+  assert_int_equal(o.n_failed, 0);
   assert_int_equal(json_array_size(o.records), 2);
   assert_string_equal(str(rec(&o, 0), "id"), "req-2");
   assert_string_equal(str(rec(&o, 1), "id"), "req-1");
@@ -178,18 +140,18 @@ static void message_batches(void **state) {
   assert_int_equal(skipped(&o, "batch:errored"), 1);
   assert_int_equal(skipped(&o, "batch:expired"), 1);
   assert_int_equal(skipped(&o, "batch:canceled"), 1);
-  release(&o);
-  read_all(fixture("batch_requests.jsonl"), &o);
+  ds_test_readout_release(&o);
+  ds_test_read_all(fixture("batch_requests.jsonl"), NULL, &o);
   assert_int_equal(json_array_size(o.records), 2);
   assert_string_equal(str(rec(&o, 0), "id"), "req-1");
   assert_string_equal(str(json_array_get(json_object_get(rec(&o, 0), "tools"), 0), "function.name"), "lookup");
-  release(&o);
+  ds_test_readout_release(&o);
 }
 
 static void event_stream(void **state) {
   (void)state;
-  struct readout o;
-  read_all(fixture("stream.chunks.txt"), &o);
+  struct ds_test_readout o;
+  ds_test_read_all(fixture("stream.chunks.txt"), NULL, &o);
   assert_int_equal(json_array_size(o.records), 1);
   json_t *a = msg(rec(&o, 0), 0);
   assert_string_equal(str(rec(&o, 0), "id"), "msg_S1");
@@ -202,14 +164,14 @@ static void event_stream(void **state) {
   assert_int_equal(skipped(&o, "ping"), 1);
   assert_int_equal(skipped(&o, "api_error"), 3);
   assert_int_equal(skipped(&o, "stream-event:abandoned"), 2);
-  assert_int_equal(o.n_bad, 2);
+  assert_int_equal(o.n_failed, 2);
   assert_string_equal(o.reasons[0], "bad_stream");
-  assert_non_null(strstr(o.bad[0], "stream.chunks.txt:21:"));
+  assert_non_null(strstr(o.failed[0], "stream.chunks.txt:21:"));
   assert_string_equal(o.reasons[1], "truncated_stream");
-  assert_non_null(strstr(o.bad[1], "stream.chunks.txt:22:"));
+  assert_non_null(strstr(o.failed[1], "stream.chunks.txt:22:"));
   assert_int_equal(o.items.in, 24);
   assert_int_equal(o.items.used, 16);
-  release(&o);
+  ds_test_readout_release(&o);
 }
 
 /* ---- detection ----------------------------------------------------------------------- */
@@ -233,14 +195,14 @@ static void detection_keeps_other_formats_apart(void **state) {
       {"{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t\",\"content\":\"1\"}]}]}\n", "anthropic"},
   };
   for (size_t i = 0; i < DS_ARRAY_LEN(cases); i++) {
-    struct readout o;
-    read_all(ds_test_write(dir, "d.jsonl", cases[i].text), &o);
-    const char *got = ds_json_str(o.unit, "format", "");
+    struct ds_test_readout o;
+    ds_test_read_all(ds_test_write(dir, "d.jsonl", cases[i].text), NULL, &o);
+    const char *got = ds_json_str(json_array_get(o.units, 0), "format", "");
     bool not = cases[i].format[0] == '!';
     if (not ? strcmp(got, cases[i].format + 1) == 0 : strcmp(got, cases[i].format) != 0)
       fail_msg("case %zu: read as %s, expected %s", i, got, cases[i].format);
-    if (!not) assert_int_equal(o.n_bad, 0);
-    release(&o);
+    if (!not) assert_int_equal(o.n_failed, 0);
+    ds_test_readout_release(&o);
   }
 }
 
