@@ -15,152 +15,8 @@
 
 #include <llama.h>
 
-#include "backend/backend_ops.h"
+#include "backend/llama_int.h"
 #include "backend/llama_prompt.h"
-
-#define LLAMA_DEFAULT_PARALLEL 8u   /* slots when neither the spec nor max_in_flight says */
-#define LLAMA_DEFAULT_CTX_CAP 4096u  /* per-sequence context when the caller gives none */
-#define LLAMA_MAX_TEXT (16u << 20)   /* cap on one completion's text */
-#define LLAMA_LOG_QUEUE_MAX 256u     /* llama.cpp messages held for the next poll */
-#define LLAMA_MAX_STOPS 16u
-#define LLAMA_SMALL_MODEL (64ull << 20) /* contexts=auto: up to this size, one context per thread */
-
-/* Sampling defaults: those of llama-server, so the two answer alike. */
-#define LLAMA_DEF_TEMP 0.8f
-#define LLAMA_DEF_TOP_P 0.95f
-#define LLAMA_DEF_TOP_K 40
-#define LLAMA_DEF_MIN_P 0.05f
-
-struct llama_job {
-  struct llama_job *next;
-  uint64_t id;
-  char *key;
-  void *ud;
-  double t0;                  /* submit time (monotonic) */
-  llama_token *prompt;
-  int n_prompt;
-  int max_tokens;             /* generated tokens allowed (never more than the context holds) */
-  float temp, top_p, min_p;
-  int top_k;
-  uint32_t seed;
-  char *stops[LLAMA_MAX_STOPS];
-  unsigned n_stops;
-  bool parse_tools;           /* tools were offered: a bare JSON call becomes tool_calls */
-  /* outcome, written by the worker */
-  struct ds_buf text;
-  long n_gen;
-  enum ds_status status;
-  char error[256];
-  const char *finish;         /* "stop" / "length" (static strings) */
-  double latency_s;
-};
-
-struct llama_slot {
-  struct llama_job *job;
-  struct llama_sampler *smpl;
-  int n_fed;                  /* prompt tokens already decoded */
-  int n_past;                 /* tokens of this sequence in the KV cache */
-  llama_token next;           /* sampled token to decode next step */
-  int i_batch;                /* index of its logits in the current batch, or -1 */
-};
-
-struct llama_logmsg {
-  struct llama_logmsg *next;
-  char *text;
-};
-
-struct llama_impl;
-
-/* One decoding context: its own KV cache, slots and thread. */
-struct llama_engine {
-  struct llama_impl *im;
-  struct llama_context *ctx;
-  struct llama_slot *slots;
-  unsigned n_slots;
-  pthread_t thread;
-  bool started;
-};
-
-struct llama_impl {
-  struct llama_model *model;
-  const struct llama_vocab *vocab;
-  char *tmpl;                 /* the model's chat template, NULL: plain transcript fallback */
-  unsigned n_slots, n_ctx_seq;  /* slots of all engines together */
-  int n_batch;
-  struct llama_engine *engines;
-  unsigned n_engines;
-  struct ds_log log;
-  pthread_t owner;            /* the caller's thread: its llama.cpp messages go straight out */
-  char last_error[256];       /* last error message llama.cpp logged (for open failures) */
-
-  pthread_mutex_t mu;
-  pthread_cond_t cv_work, cv_done;
-  bool stop;
-  struct llama_job *pending, *pending_tail;   /* submitted, waiting for a slot */
-  struct llama_job *done, *done_tail;         /* finished, waiting for poll */
-  unsigned n_in_flight;                       /* caller thread only: submitted - delivered */
-  struct llama_logmsg *logq, *logq_tail;
-  unsigned n_logq, n_log_dropped;
-};
-
-/* ---- logging: llama.cpp's messages at debug level through params.log ---------------- */
-
-static void log_cb(enum ggml_log_level level, const char *text, void *ud) {
-  struct llama_impl *im = ud;
-  if (!im || !text) return;
-  size_t n = strlen(text);
-  while (n && (text[n - 1] == '\n' || text[n - 1] == '\r')) n--;
-  if (n == 0 || (n == 1 && text[0] == '.')) return;
-  if (level == GGML_LOG_LEVEL_ERROR) snprintf(im->last_error, sizeof im->last_error, "%.*s", (int)n, text);
-  if (!im->log.fn) return;
-  if (pthread_equal(pthread_self(), im->owner)) {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "llama.cpp: %.*s", (int)n, text);
-    im->log.fn(im->log.ud, DS_LOG_DEBUG, buf);
-    return;
-  }
-  /* from the worker: the caller's log sink is not ours to call from another thread */
-  pthread_mutex_lock(&im->mu);
-  if (im->n_logq >= LLAMA_LOG_QUEUE_MAX) {
-    im->n_log_dropped++;
-  } else {
-    struct llama_logmsg *m = ds_malloc(sizeof *m);
-    if (m && (m->text = ds_strndup(text, n))) {
-      m->next = NULL;
-      if (im->logq_tail) im->logq_tail->next = m;
-      else im->logq = m;
-      im->logq_tail = m;
-      im->n_logq++;
-    } else {
-      ds_free(m);
-      im->n_log_dropped++;
-    }
-  }
-  pthread_mutex_unlock(&im->mu);
-}
-
-static void quiet_cb(enum ggml_log_level level, const char *text, void *ud) {
-  DS_UNUSED(level);
-  DS_UNUSED(text);
-  DS_UNUSED(ud);
-}
-
-static void drain_log(struct llama_impl *im) {
-  pthread_mutex_lock(&im->mu);
-  struct llama_logmsg *m = im->logq;
-  unsigned dropped = im->n_log_dropped;
-  im->logq = im->logq_tail = NULL;
-  im->n_logq = im->n_log_dropped = 0;
-  pthread_mutex_unlock(&im->mu);
-  while (m) {
-    struct llama_logmsg *nx = m->next;
-    ds_logf(&im->log, DS_LOG_DEBUG, "llama.cpp: %s", m->text);
-    ds_free(m->text);
-    ds_free(m);
-    m = nx;
-  }
-  if (dropped) ds_logf(&im->log, DS_LOG_DEBUG, "llama.cpp: %u messages dropped", dropped);
-}
 
 /* ---- results ------------------------------------------------------------------------- */
 
@@ -448,11 +304,11 @@ static void impl_free(struct llama_impl *im) {
   job_list_free(im->pending);
   job_list_free(im->done);
   if (im->model) llama_model_free(im->model);
-  drain_log(im);
+  lb_drain_log(im);
   ggml_log_callback cur;
   void *cur_ud;
   llama_log_get(&cur, &cur_ud);
-  if (cur == log_cb && cur_ud == im) llama_log_set(quiet_cb, NULL);
+  if (cur == lb_log_cb && cur_ud == im) llama_log_set(lb_quiet_cb, NULL);
   ds_free(im->tmpl);
   pthread_mutex_destroy(&im->mu);
   pthread_cond_destroy(&im->cv_work);
@@ -462,7 +318,7 @@ static void impl_free(struct llama_impl *im) {
 
 static pthread_once_t backend_once = PTHREAD_ONCE_INIT;
 static void backend_init_once(void) {
-  llama_log_set(quiet_cb, NULL);
+  llama_log_set(lb_quiet_cb, NULL);
   llama_backend_init();
 }
 
@@ -541,7 +397,7 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
   im->log = p->log;
   im->owner = pthread_self();
   pthread_once(&backend_once, backend_init_once);
-  llama_log_set(log_cb, im);
+  llama_log_set(lb_log_cb, im);
 
   struct llama_model_params mp = llama_model_default_params();
   mp.n_gpu_layers = 0; /* CPU build; a GPU build of llama.cpp would offload with -1 */
@@ -614,7 +470,7 @@ static enum ds_status llama_open(struct ds_backend *b, const char *rest, const s
     st = ds_fail(err, DS_E_NOMEM, "llama: out of memory");
     goto out;
   }
-  drain_log(im);
+  lb_drain_log(im);
   ds_logf(&im->log, DS_LOG_INFO, "llama: %s loaded: %u slots of %u tokens, %u threads, %u context%s", path, parallel,
           im->n_ctx_seq, threads, contexts, contexts == 1 ? "" : "s");
   b->described = ds_buf_detach(&desc, NULL);
@@ -772,7 +628,7 @@ static enum ds_status llama_poll(struct ds_backend *b, int timeout_ms, ds_done_f
   struct llama_job *list = im->done;
   im->done = im->done_tail = NULL;
   pthread_mutex_unlock(&im->mu);
-  drain_log(im);
+  lb_drain_log(im);
   while (list) {
     struct llama_job *nx = list->next;
     im->n_in_flight--;
