@@ -47,6 +47,13 @@ static bool is_placeholder(const char *s, size_t n) {
   return true;
 }
 
+/* Whether the post-scan takes p[0..n) for a surrogate this de-identifier (or one sharing its
+ * key) put in. Only where surrogates are issued: with placeholders every detection counts. */
+static bool issued_surrogate(const struct ds_deid *d, int type, const char *p, size_t n) {
+  return d->replace == DS_DEID_REPLACE_SURROGATE && type < T_BUILTIN_N &&
+         deid_sur_recognized((struct deid_sur *)&d->sur, type, p, n);
+}
+
 static enum ds_status set_string(json_t *str, const char *p, size_t n) {
   return json_string_setn(str, p, n) ? DS_E_NOMEM : DS_OK;
 }
@@ -80,7 +87,7 @@ static enum ds_status visit_string(struct walk *w, json_t *str, const char *key,
   if (kt >= 0 && d->enabled[kt] && !is_placeholder(s, n) &&
       deid_key_value_ok(key, strlen(key), kt, s, n)) {
     if (w->mode == W_SCAN) {
-      if (!deid_sur_recognized(&d->sur, kt, s, n)) {
+      if (!issued_surrogate(d, kt, s, n)) {
         w->by_type[kt]++;
         w->findings++;
       }
@@ -96,11 +103,7 @@ static enum ds_status visit_string(struct walk *w, json_t *str, const char *key,
     if ((st = deid_find_all(d, s, n))) return st;
     for (size_t i = 0; i < d->spans.n; i++) {
       struct deid_span *sp = &d->spans.v[i];
-      if (sp->type < T_BUILTIN_N && deid_sur_recognized(&d->sur, sp->type, s + sp->start, sp->end - sp->start)) continue;
-      if (getenv("DS_DBG"))
-        fprintf(stderr, "post-scan %s: [%.*s] in ...%.*s...\n", d->labels[sp->type], (int)(sp->end - sp->start),
-                s + sp->start, (int)(sp->end - sp->start + 60 < 200 ? sp->end - sp->start + 60 : 200),
-                s + (sp->start > 30 ? sp->start - 30 : 0));
+      if (issued_surrogate(d, sp->type, s + sp->start, sp->end - sp->start)) continue;
       w->by_type[sp->type]++;
       w->findings++;
     }
@@ -136,7 +139,7 @@ static enum ds_status visit_keys(struct walk *w, json_t *obj) {
       if ((st = deid_find_all(d, k, n))) return st;
       for (size_t i = 0; i < d->spans.n; i++) {
         struct deid_span *sp = &d->spans.v[i];
-        if (sp->type < T_BUILTIN_N && deid_sur_recognized(&d->sur, sp->type, k + sp->start, sp->end - sp->start)) continue;
+        if (issued_surrogate(d, sp->type, k + sp->start, sp->end - sp->start)) continue;
         w->by_type[sp->type]++;
         w->findings++;
       }
