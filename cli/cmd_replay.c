@@ -12,7 +12,7 @@
 
 static const char usage[] =
     "usage: depsim replay CORPUS.jsonl --backend SPEC -o RUN.db [options]\n"
-    "       depsim replay --resume RUN.db [--retry-failed] [--in-flight N] [--quiet]\n"
+    "       depsim replay --resume RUN.db [--retry-failed] [--limit N] [--in-flight N] [--quiet]\n"
     "       depsim replay ... --emit-batch FILE; later: depsim replay --resume RUN.db --backend file:OUT\n\n"
     "Regenerates assistant turns of the corpus with a candidate model and stores every\n"
     "sample in a run database. The original response is kept (prefixes.original) and never\n"
@@ -51,6 +51,14 @@ static const char usage[] =
     "  --shard i/N          only conversations with hash(id) mod N = i (all cuts of a\n"
     "                       conversation stay in one shard); combine with 'depsim merge'\n"
     "  --in-flight N        requests in flight (default: the backend's, 64)\n"
+    "  --order ORDER        corpus (default): prefixes in the corpus's order; random: in a\n"
+    "                       seeded random order (from --seed and each prefix's key; the same\n"
+    "                       seed draws the same prefixes), so that the samples done at any\n"
+    "                       point are a random sample of the corpus (the whole corpus is\n"
+    "                       loaded first)\n"
+    "  --limit N            with --order random: sample only the first N prefixes of that\n"
+    "                       order (the rest stay pending); --resume RUN.db --limit M (M > N)\n"
+    "                       draws the next ones: what 'depsim simulate --sequential' does\n"
     "  --trim-front         prefixes longer than the model's context lose their oldest\n"
     "                       non-system messages until they fit (default: skipped as\n"
     "                       context_exceeded)\n"
@@ -176,7 +184,8 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
 
 static int run(int argc, char **argv) {
   enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY,
-         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR, O_OUTSIDE, O_EMIT, O_BFMT };
+         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR, O_OUTSIDE, O_EMIT, O_BFMT,
+         O_ORDER, O_LIMIT };
   static const struct option opts[] = {
       {"backend", required_argument, NULL, O_BACKEND}, {"output", required_argument, NULL, 'o'},
       {"seed", required_argument, NULL, O_SEED},       {"cut", required_argument, NULL, O_CUT},
@@ -191,6 +200,7 @@ static int run(int argc, char **argv) {
       {"max-episode-seconds", required_argument, NULL, O_EPSEC},
       {"simulator-max-tokens", required_argument, NULL, O_SIMTOK}, {"keep-reasoning", no_argument, NULL, O_KEEPR},
       {"emit-batch", required_argument, NULL, O_EMIT}, {"batch-format", required_argument, NULL, O_BFMT},
+      {"order", required_argument, NULL, O_ORDER},     {"limit", required_argument, NULL, O_LIMIT},
       {"quiet", no_argument, NULL, 'q'},               {NULL, 0, NULL, 0}};
   struct ds_replay_params p;
   ds_replay_default_params(&p);
@@ -273,6 +283,16 @@ static int run(int argc, char **argv) {
       run_opts = true;
       break;
     case O_EMIT: p.emit_batch = optarg; break;
+    case O_ORDER:
+      if (strcmp(optarg, "random") == 0) p.sequential = true;
+      else if (strcmp(optarg, "corpus") != 0) return cli_usage_error("--order: corpus or random, not '%s'", optarg);
+      run_opts = true;
+      break;
+    case O_LIMIT:
+      if (!cli_parse_u64("--limit", optarg, &u)) return EXIT_USAGE;
+      if (u == 0) return cli_usage_error("--limit: at least 1");
+      p.limit = u;
+      break;
     case O_BFMT: {
       struct ds_err fe = {0};
       if (ds_batch_format_parse(optarg, &p.batch_format, &fe)) return cli_usage_error("--batch-format: %s", fe.msg);
@@ -286,16 +306,18 @@ static int run(int argc, char **argv) {
   if (p.resume) {
     if (run_opts || optind < argc)
       return cli_usage_error("--resume takes its parameters from the run database; give only --retry-failed, "
-                             "--in-flight, --backend, --emit-batch, --batch-format or --quiet");
+                             "--limit, --in-flight, --backend, --emit-batch, --batch-format or --quiet");
   } else {
     if (p.retry_failed) return cli_usage_error("--retry-failed needs --resume RUN.db");
     if (optind != argc - 1) return cli_usage_error("expected one corpus file");
     p.corpus_path = argv[optind];
     if (!p.backend_spec) return cli_usage_error("--backend is required");
     if (!p.db_path) return cli_usage_error("-o RUN.db is required");
+    if (p.limit && !p.sequential) return cli_usage_error("--limit takes the first prefixes of a random order: add --order random");
     if (strcmp(p.backend_spec, DS_REPLAY_BACKEND_ORIGINAL) == 0 && k_given && p.k != 1)
       return cli_usage_error("--backend original gives one sample per prefix; -k must be 1");
   }
+  if (p.limit && p.emit_batch) return cli_usage_error("--limit and --emit-batch do not go together");
   if (format_given && !p.emit_batch) return cli_usage_error("--batch-format goes with --emit-batch FILE");
   p.log = cli_log;
   cli_cancel_on_signals();

@@ -60,6 +60,10 @@ struct ds_replay_params {
    * the corpus at every n: what a run that stops once its decision is known needs. The corpus
    * is loaded whole before sampling starts. A run parameter (meta "order": "random"). */
   bool sequential;
+  /* With sequential: sample only the first `limit` prefixes of the run's order (0: all). Not a
+   * run parameter: a resumed run given a larger limit draws the next prefixes of the same
+   * order, so a run can grow batch by batch until its decision is known. */
+  uint64_t limit;
   /* Write the samples still to make as a batch input file (OpenAI Batch API / vLLM run_batch
    * JSONL, or Anthropic Message Batches' {"requests": [...]}) instead of sending them; the run
    * stays pending. The batch's output comes back with resume = true and backend_spec
