@@ -345,17 +345,20 @@ static void join_ids(const json_t *ids, char *buf, size_t n) {
 /* The stop record of a run that stopped once decided (last: the categories decided at the last
  * look) or that drew every prefix first (open: what was still undecided, NULL when the first
  * batch drew them all). */
-static json_t *seq_stop_record(bool early, const json_t *gate, uint64_t batches, const json_t *last,
+static json_t *seq_stop_record(bool early, const json_t *gate, uint64_t batches, bool resumed, const json_t *last,
                                const json_t *open) {
   const json_t *sq = json_object_get(gate, "sequential");
   json_int_t drawn = (json_int_t)ds_json_num(sq, "prefixes_drawn", 0), total = (json_int_t)ds_json_num(sq, "prefixes_total", 0);
-  char reason[2048], ids[1024];
+  char reason[2048], ids[1024], looks[96];
+  /* a resumed pipeline knows the batches of this session only */
+  snprintf(looks, sizeof looks, "%s%llu %s%s", resumed ? "resumed: " : "", (unsigned long long)batches,
+           batches == 1 ? "batch" : "batches", resumed ? " this session" : "");
   if (early) {
     size_t i, len = 0;
     const json_t *c;
-    len = (size_t)snprintf(reason, sizeof reason, "Stopped early after %lld of %lld prefixes (%llu batches, seeded "
-                           "random order): every gated category's decision was known; decided last:",
-                           (long long)drawn, (long long)total, (unsigned long long)batches);
+    len = (size_t)snprintf(reason, sizeof reason, "Stopped early after %lld of %lld prefixes (%s, seeded random "
+                           "order): every gated category's decision was known; decided last:",
+                           (long long)drawn, (long long)total, looks);
     json_array_foreach(last, i, c) {
       if (len >= sizeof reason) break;
       len += (size_t)snprintf(reason + len, sizeof reason - len, "%s %s %s (%s)", i ? ";" : "",
@@ -364,15 +367,18 @@ static json_t *seq_stop_record(bool early, const json_t *gate, uint64_t batches,
     if (len < sizeof reason - 1) snprintf(reason + len, sizeof reason - len, ".");
   } else if (open) {
     join_ids(open, ids, sizeof ids);
-    snprintf(reason, sizeof reason, "The corpus ran out: every prefix was drawn (%lld of %lld, %llu batches) before "
-             "every gated category was decided (still open: %s).", (long long)drawn, (long long)total,
-             (unsigned long long)batches, *ids ? ids : "none");
+    snprintf(reason, sizeof reason, "The corpus ran out: every prefix was drawn (%lld of %lld, %s) before "
+             "every gated category was decided (still open: %s).", (long long)drawn, (long long)total, looks,
+             *ids ? ids : "none");
+  } else if (resumed) {
+    snprintf(reason, sizeof reason, "The corpus ran out: every prefix was drawn (%lld of %lld, %s) before every "
+             "gated category was decided.", (long long)drawn, (long long)total, looks);
   } else {
     snprintf(reason, sizeof reason, "The corpus ran out: the first batch drew every prefix (%lld of %lld).",
              (long long)drawn, (long long)total);
   }
-  return json_pack("{s:b, s:I, s:I, s:I, s:O, s:O, s:s}", "stopped_early", early, "prefixes_drawn", drawn,
-                   "prefixes_total", total, "batches", (json_int_t)batches, "last_decided", early ? last : json_null(),
+  return json_pack("{s:b, s:I, s:I, s:I, s:b, s:O, s:O, s:s}", "stopped_early", early, "prefixes_drawn", drawn,
+                   "prefixes_total", total, "batches", (json_int_t)batches, "resumed", resumed, "last_decided", early ? last : json_null(),
                    "undecided", !early && open ? open : json_null(), "reason", reason);
 }
 
@@ -388,6 +394,8 @@ static int sequential(const struct seq_run *s, char *db, bool *base_ours) {
   snprintf(gate_json, sizeof gate_json, "%s/%s.sequential-gate.json", s->out, s->name);
   json_t *final = json_object(), *last = json_array(), *open = NULL, *g = NULL, *rec = NULL;
   int rc;
+  snprintf(db, 4096, "%s/%s.db", s->out, s->name);
+  bool resumed = !dry_run && access(db, F_OK) == 0; /* (simulate --resume; else replay refuses it) */
   for (;;) {
     batches++;
     if (s->base_db) {
@@ -428,11 +436,11 @@ static int sequential(const struct seq_run *s, char *db, bool *base_ours) {
       json_decref(open);
       open = json_incref(json_object_get(sq, "undecided"));
       if (json_is_true(json_object_get(sq, "decided"))) {
-        rec = seq_stop_record(true, g, batches, last, NULL);
+        rec = seq_stop_record(true, g, batches, resumed, last, NULL);
         break;
       }
     } else {
-      rec = seq_stop_record(false, g, batches, NULL, open);
+      rec = seq_stop_record(false, g, batches, resumed, NULL, open);
       break;
     }
     /* the next batch: at least the first batch's size, and a tenth of what is drawn (a large
