@@ -386,8 +386,8 @@ static json_t *seq_stop_record(bool early, const json_t *gate, uint64_t batches,
  * batch replayed, graded, estimated and gated, until every gated category's decision is final
  * on anytime-valid intervals (lib/gate/sequential.c) or every prefix is drawn. The run's
  * database gets the stop record; the caller then estimates, gates and reports as for a full
- * run. db receives the run database's path. */
-static int sequential(const struct seq_run *s, char *db, bool *base_ours) {
+ * run. db receives the run database's path, note a few words for the results table. */
+static int sequential(const struct seq_run *s, char *db, bool *base_ours, char *note, size_t note_len) {
   uint64_t limit = seq_batch, batches = 0;
   bool ours = false;
   char gate_json[4096], bdb[4096];
@@ -453,6 +453,9 @@ static int sequential(const struct seq_run *s, char *db, bool *base_ours) {
     goto out;
   }
   if ((rc = seq_record(db, rec))) goto out;
+  snprintf(note, note_len, json_is_true(json_object_get(rec, "stopped_early")) ? "stopped early: %lld of %lld prefixes"
+                                                                               : "drew all %lld of %lld prefixes",
+           (long long)ds_json_num(rec, "prefixes_drawn", 0), (long long)ds_json_num(rec, "prefixes_total", 0));
   if (!cli_quiet) fprintf(stderr, "depsim simulate: %s: %s\n", s->name, ds_json_str(rec, "reason", ""));
   unlink(gate_json); /* the last look's decision; the pipeline's gate writes NAME.gate.json */
 out:
@@ -587,12 +590,12 @@ static int run(int argc, char **argv) {
       rc = EXIT_USAGE;
       goto done;
     }
-    char db[4096], forecast[4096];
+    char db[4096], forecast[4096], seq_note[128] = "";
     snprintf(forecast, sizeof forecast, "%s/%s.forecast.json", out, name);
     if (seq_batch) {
       struct seq_run sr = {cfg, out, corpus, name, spec, json_object_get(c, "replay"), baseline, *base_db ? base_db : NULL,
                            policy, forecast};
-      r = sequential(&sr, db, &base_made);
+      r = sequential(&sr, db, &base_made, seq_note, sizeof seq_note);
     } else {
       r = replay_and_grade(cfg, out, corpus, name, spec, json_object_get(c, "replay"), db, 0, false);
     }
@@ -645,14 +648,15 @@ static int run(int argc, char **argv) {
         goto done;
       }
     }
-    json_array_append_new(results, json_pack("{s:s,s:s,s:s}", "name", name, "decision", decision, "report",
-                                             json_is_false(rep) ? "" : path));
+    json_array_append_new(results, json_pack("{s:s,s:s,s:s,s:s}", "name", name, "decision", decision, "report",
+                                             json_is_false(rep) ? "" : path, "note", seq_note));
   }
   if (!cli_quiet) printf("\ndepsim simulate: results (in %s)\n", out);
   json_array_foreach(results, i, c) {
     if (cli_quiet) break;
     printf("  %-16s gate: %-12s %s\n", ds_json_str(c, "name", ""), ds_json_str(c, "decision", ""),
            ds_json_str(c, "report", ""));
+    if (*ds_json_str(c, "note", "")) printf("  %-16s %s\n", "", ds_json_str(c, "note", "")); /* --sequential */
   }
   rc = worst;
 done:

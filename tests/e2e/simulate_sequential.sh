@@ -80,6 +80,7 @@ for n in good bad; do
   assert_eq "$(stop seq/$n.db prefixes_drawn)" "$used" "$n: stop record prefixes_drawn"
   assert_eq "$(stop seq/$n.db last_decided[0].category)" badword "$n: category decided last"
   assert_eq "$(sqlite3 seq/$n.db "SELECT count(*) FROM events WHERE kind = 'sequential_stop'")" 1 "$n: stop event"
+  grep -A1 "^  $n  *gate:" seq.out | grep -q "stopped early: $used of 2000 prefixes" || fail "$n: results table: $(tail -7 seq.out)"
   line="Stopped early after $used of 2000 prefixes"
   grep -q "$line" seq/$n.gate.md || fail "$n: gate Markdown lacks '$line': $(head -6 seq/$n.gate.md)"
   grep -q "Decided on anytime-valid intervals" seq/$n.gate.md || fail "$n: gate Markdown does not say what decided"
@@ -102,6 +103,7 @@ assert_eq "$(stop seq/edge.db stopped_early)" 0 "edge: stop record stopped_early
 grep -q "The corpus ran out: every prefix was drawn (2000 of 2000, .*still open: badword).*Decided as a full run" seq/edge.gate.md \
   || fail "edge: $(sed -n 5p seq/edge.gate.md)"
 assert_eq "$(verdict seq/edge.gate.json)" inconclusive "edge verdict"
+grep -A1 "^  edge  *gate:" seq.out | grep -q "drew all 2000 of 2000 prefixes" || fail "edge: results table: $(tail -7 seq.out)"
 
 # the order is the seed's: simulate drew the first prefixes of replay --order random --seed 7
 ids() { sqlite3 "$1" "SELECT p.conv_id FROM samples s JOIN prefixes p ON p.id = s.prefix_id ORDER BY 1"; }
