@@ -31,6 +31,14 @@ static enum ds_gate_decision worse(enum ds_gate_decision a, enum ds_gate_decisio
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
+/* A count of the forecast: a whole number in [0, 2^53], else false (a forecast is outside input). */
+static bool count(const json_t *o, const char *k, uint64_t *out) {
+  double v = ds_json_num(o, k, 0);
+  if (!(v >= 0 && v <= 9007199254740992.0) || v != floor(v)) return false;
+  *out = (uint64_t)v;
+  return true;
+}
+
 /* One check's outcome: its decision and whether more samples could still change it. */
 struct check {
   enum ds_gate_decision d;
@@ -45,7 +53,8 @@ static void fold(struct check *all, bool *any_final_fail, struct check c) {
 
 enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *cat, const struct policy_rule *r,
                                       struct ds_buf *why, json_t *entry, bool *out_final) {
-  double n = ds_json_num(cat, "n", NAN), events = ds_json_num(cat, "events", NAN);
+  double n = ds_json_num(cat, "n", NAN);
+  uint64_t un = 0, ue = 0;
   double alpha = 1 - ds_json_num(forecast, "confidence", 0.95);
   const json_t *run = json_object_get(forecast, "run");
   json_t *seq = json_object();
@@ -61,11 +70,13 @@ enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *cat,
     *out_final = fin;
     return d;
   }
-  if (json_is_true(json_object_get(run, "clustered")) || json_is_true(json_object_get(run, "weighted"))) {
+  bool counts = alpha > 0 && alpha < 1 && count(cat, "n", &un) && count(cat, "events", &ue) && ue <= un;
+  if (!counts || json_is_true(json_object_get(run, "clustered")) || json_is_true(json_object_get(run, "weighted"))) {
     /* the confidence sequence is for independent draws of equal weight */
     enum ds_gate_decision d = gate_decide(cat, r, why);
-    say(why, "fixed-n interval: anytime-valid intervals need one sample per prefix and equal weights, so the run "
-             "cannot stop early");
+    say(why, counts ? "fixed-n interval: anytime-valid intervals need one sample per prefix and equal weights, so the "
+                      "run cannot stop early"
+                    : "fixed-n interval: the forecast's counts or confidence give no anytime-valid interval");
     json_object_set_new(seq, "final", json_false());
     json_object_set_new(entry, "sequential", seq);
     *out_final = false;
@@ -82,7 +93,7 @@ enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *cat,
     struct ds_cs_prior pr;
     ds_cs_prior_for(m, &pr);
     struct check c = {DS_GATE_INCONCLUSIVE, false};
-    if (ds_cs_bernoulli((uint64_t)events, (uint64_t)n, alpha, &pr, &lo, &hi) == DS_OK) {
+    if (ds_cs_bernoulli(ue, un, alpha, &pr, &lo, &hi) == DS_OK) {
       enum ds_seq_side side = ds_cs_side(lo, hi, m);
       if (side == DS_SEQ_BELOW) {
         say(why, "anytime-valid interval [%.3g, %.3g] is below max_rate %.3g", lo, hi, m);
@@ -108,21 +119,27 @@ enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *cat,
       fold(&all, &final_fail, (struct check){DS_GATE_INCONCLUSIVE, true});
     } else {
       struct ds_seq_ratio s;
+      uint64_t cell[4] = {0};
+      bool ok = count(cmp, "both", &cell[0]) && count(cmp, "candidate_only", &cell[1]) &&
+                count(cmp, "baseline_only", &cell[2]) && count(cmp, "neither", &cell[3]);
       ds_seq_ratio_init(&s, m);
-      ds_seq_ratio_add_n(&s, true, true, (uint64_t)ds_json_num(cmp, "both", 0));
-      ds_seq_ratio_add_n(&s, true, false, (uint64_t)ds_json_num(cmp, "candidate_only", 0));
-      ds_seq_ratio_add_n(&s, false, true, (uint64_t)ds_json_num(cmp, "baseline_only", 0));
-      ds_seq_ratio_add_n(&s, false, false, (uint64_t)ds_json_num(cmp, "neither", 0));
+      ds_seq_ratio_add_n(&s, true, true, cell[0]);
+      ds_seq_ratio_add_n(&s, true, false, cell[1]);
+      ds_seq_ratio_add_n(&s, false, true, cell[2]);
+      ds_seq_ratio_add_n(&s, false, false, cell[3]);
       double up, down;
-      enum ds_seq_side side = ds_seq_ratio_side(&s, alpha, &up, &down);
+      enum ds_seq_side side = ok ? ds_seq_ratio_side(&s, alpha, &up, &down) : DS_SEQ_OPEN;
+      if (!ok) up = down = NAN;
       struct check c = {DS_GATE_INCONCLUSIVE, false};
-      if (side == DS_SEQ_BELOW) {
+      if (!ok) {
+        say(why, "paired sequential test: the comparison's counts are not whole numbers of pairs");
+      } else if (side == DS_SEQ_BELOW) {
         say(why, "paired sequential test: ratio below max_ratio %.3g (evidence %.3g >= %.3g)", m, exp(down), 2 / alpha);
         c = (struct check){DS_GATE_PASS, true};
       } else if (side == DS_SEQ_ABOVE) {
         say(why, "paired sequential test: ratio above max_ratio %.3g (evidence %.3g >= %.3g)", m, exp(up), 2 / alpha);
         c = (struct check){DS_GATE_FAIL, true};
-      } else {
+      } else if (ok) {
         say(why, "paired sequential test: ratio against max_ratio %.3g not decided yet (evidence %.3g and %.3g < %.3g)",
             m, exp(up), exp(down), 2 / alpha);
       }
