@@ -121,6 +121,8 @@ enum ds_gate_decision gate_decide(const json_t *cat, const struct policy_rule *r
 }
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+/* a count of the forecast as an integer; null when it is none (absent, NaN, beyond 2^53) */
+static json_t *whole(double v) { return fabs(v) <= 9007199254740992.0 ? json_integer((json_int_t)v) : json_null(); }
 
 static json_t *rule_json(const struct policy_rule *r) {
   return json_pack("{s:o,s:o,s:s,s:f,s:I,s:b}", "max_rate", num(r->max_rate), "max_ratio", num(r->max_ratio),
@@ -190,8 +192,8 @@ enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, cons
     json_object_set_new(e, "zero_events", json_boolean(json_is_true(json_object_get(c, "zero_events"))));
     json_object_set_new(e, "reason", json_string(why.data));
     json_object_set_new(e, "rule", rule_json(&rule));
-    json_object_set_new(e, "events", json_integer((json_int_t)jnum(c, "events")));
-    json_object_set_new(e, "n", json_integer((json_int_t)jnum(c, "n")));
+    json_object_set_new(e, "events", whole(jnum(c, "events")));
+    json_object_set_new(e, "n", whole(jnum(c, "n")));
     json_object_set_new(e, "rate", num(jnum(c, "rate")));
     json_object_set_new(e, "lower", num(jnum(c, "lower")));
     json_object_set_new(e, "upper", num(jnum(c, "upper")));

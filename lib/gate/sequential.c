@@ -31,6 +31,9 @@ static enum ds_gate_decision worse(enum ds_gate_decision a, enum ds_gate_decisio
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
+/* a count of the forecast as an integer; null when it is none (absent, NaN, beyond 2^53) */
+static json_t *whole(double v) { return fabs(v) <= 9007199254740992.0 ? json_integer((json_int_t)v) : json_null(); }
+
 /* A count of the forecast: a whole number in [0, 2^53], else false (a forecast is outside input). */
 static bool count(const json_t *o, const char *k, uint64_t *out) {
   double v = ds_json_num(o, k, 0);
@@ -190,7 +193,7 @@ json_t *gate_seq_summary(const json_t *forecast, const json_t *categories) {
   }
   json_t *o = json_pack("{s:s, s:b, s:o, s:o, s:o, s:O, s:s}", "mode", active ? "anytime-valid" : "full run",
                         "decided", active && json_array_size(open) == 0, "undecided", open, "prefixes_drawn",
-                        json_integer((json_int_t)drawn), "prefixes_total", json_integer((json_int_t)total), "stop",
+                        whole(drawn), "prefixes_total", whole(total), "stop",
                         json_is_object(stop) ? stop : json_null(), "line", line.data ? line.data : "");
   ds_buf_release(&line);
   return o;
