@@ -231,6 +231,13 @@ static void print_plan(struct plan *pl, const struct ds_replay_params *p, const 
   if (have_typical) cli_print_cost("cost, typical", prices, processed, cached, typical, pl->counting == 1 ? NULL : "(estimated)");
 }
 
+/* Warnings (duplicate ids) go to the usual sink; loading's closing note repeats what the
+ * plan prints. */
+static void log_warnings(void *ud, enum ds_log_level level, const char *msg) {
+  (void)ud;
+  if (level >= DS_LOG_WARN && cli_log.fn) cli_log.fn(cli_log.ud, level, msg);
+}
+
 int cli_plan_corpus(int argc, char **argv) {
   enum { O_CORPUS = 256, O_BACKEND, O_CUT, O_SEED, O_SHARD, O_MAXTOK, O_KEEPR, O_PIN, O_POUT, O_PCACHED };
   static const struct option opts[] = {
@@ -288,6 +295,8 @@ int cli_plan_corpus(int argc, char **argv) {
   if (spec && strcmp(spec, DS_REPLAY_BACKEND_ORIGINAL) == 0)
     return cli_usage_error("--backend original sends nothing to a model: there is no cost to plan");
   p.log = cli_log;
+  p.log.fn = log_warnings;
+  p.log.ud = NULL;
   cli_cancel_on_signals();
   struct ds_err err = {0};
   enum ds_status st = DS_OK;
