@@ -754,33 +754,24 @@ out:
 static enum ds_status oa_count_text_tokens(struct ds_backend *b, const char *text, size_t len, unsigned *out_n,
                                            struct ds_err *err) {
   struct openai *oa = b->impl;
-  if (oa->can_tokenize == 0)
-    return ds_fail(err, DS_E_UNSUPPORTED, "the server at %s cannot count tokens (no /tokenize)", oa->root);
-  enum ds_status st = DS_OK;
-  json_t *t = json_object(), *tok = NULL;
-  char *body = NULL;
+  json_t *t = json_pack("{s:s%}", "content", text, len), *tok = NULL;
+  char *body = t && oa->can_tokenize != 0 ? ds_json_compact(t) : NULL;
   struct ds_buf url;
   ds_buf_init(&url, 0);
-  if (!t || json_object_set_new(t, "content", json_stringn(text, len)) || !(body = ds_json_compact(t))) {
-    st = ds_fail(err, json_object_get(t, "content") ? DS_E_NOMEM : DS_E_INVALID,
-                 "count_text_tokens: not UTF-8 text, or out of memory");
-    goto out;
-  }
   ds_buf_addf(&url, "%s/tokenize", oa->root);
-  tok = fetch_json(oa, url.data, body);
-  const json_t *arr = json_object_get(tok, "tokens");
-  if (!json_is_array(arr)) {
-    if (oa->can_tokenize < 0) {
-      oa->can_tokenize = 0;
-      st = ds_fail(err, DS_E_UNSUPPORTED, "the server at %s cannot count tokens (no /tokenize)", oa->root);
-    } else {
-      st = ds_fail(err, DS_E_BACKEND, "count_text_tokens: %s/tokenize gave no token list", oa->root);
-    }
-    goto out;
+  const json_t *arr = json_object_get(tok = body ? fetch_json(oa, url.data, body) : NULL, "tokens");
+  enum ds_status st = DS_OK;
+  if (json_is_array(arr)) {
+    oa->can_tokenize = 1;
+    *out_n = (unsigned)json_array_size(arr);
+  } else if (!t) {
+    st = ds_fail(err, DS_E_INVALID, "count_text_tokens: not UTF-8 text");
+  } else if (oa->can_tokenize != 1) {
+    oa->can_tokenize = 0;
+    st = ds_fail(err, DS_E_UNSUPPORTED, "the server at %s cannot count tokens (no /tokenize)", oa->root);
+  } else {
+    st = ds_fail(err, DS_E_BACKEND, "count_text_tokens: %s/tokenize gave no token list", oa->root);
   }
-  oa->can_tokenize = 1;
-  *out_n = (unsigned)json_array_size(arr);
-out:
   ds_buf_release(&url);
   ds_free(body);
   json_decref(t);

@@ -83,3 +83,32 @@ assert abs(cost - want) < 1e-6, (cost, want)
 print(f"ok: {prefixes} prefixes ({too_long} over the context), {samples} samples; prompt tokens plan {sent} = "
       f"reported {p_tok}; processed plan {processed}, measured {measured}; completion {c_tok} <= {bound}; cost ${cost}")
 PY
+
+# the typical completion figure: the logged answers at the cut counted with the server's
+# tokenizer (/tokenize, no BOS) plus one end-of-turn token each. Answers that are the model's own
+# completions (k = 0 of the run above) must come back as what the server reported for them:
+# n answers of completion_tokens c plus n, give or take the re-tokenization of the text (a
+# detokenized piece may tokenize one shorter or longer; at most one per answer on average)
+python3 - "$WORK/run.db" "$WORK/answers.jsonl" <<'PY' || fail "corpus of the model's answers"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT p.conv_id, pm.messages, s.content, s.completion_tokens FROM prefixes p"
+                  " JOIN prefix_messages pm ON pm.prefix_id = p.id JOIN samples s ON s.prefix_id = p.id"
+                  " WHERE s.k = 0 AND s.status = 'ok' ORDER BY p.id").fetchall()
+assert len(rows) >= 5, len(rows)
+with open(sys.argv[2], "w") as out:
+    for i, (conv, msgs, content, ct) in enumerate(rows):
+        m = json.loads(msgs) + [{"role": "assistant", "content": content}]
+        out.write(json.dumps({"id": f"{conv}-{i}", "messages": m, "completion_tokens": ct}) + "\n")
+PY
+"$DEPSIM" plan --corpus "$WORK/answers.jsonl" --backend "$SPEC" -q >"$WORK/typical.out" 2>&1 || { cat "$WORK/typical.out"; fail "plan of answers"; }
+python3 - "$WORK/answers.jsonl" "$WORK/typical.out" <<'PY' || fail "typical completion tokens"
+import json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+out = open(sys.argv[2]).read()
+m = re.search(r"^completion tokens, typical: (\d+) \(as long as the logged answers", out, re.M)
+assert m and "estimated" not in m.group(0), out
+n, reported, typical = len(recs), sum(r["completion_tokens"] for r in recs), int(m.group(1))
+assert abs(typical - (reported + n)) <= n, (typical, reported, n)
+print(f"ok: typical completion tokens of {n} answers: plan {typical}, the server reported {reported} (+{n} end of turn)")
+PY
