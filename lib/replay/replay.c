@@ -178,15 +178,44 @@ static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p,
   return DS_OK;
 }
 
+/* How the corpus was de-identified, from its manifest (CORPUS.manifest.json, written by
+ * ingest): {"enabled":..,"replace":"surrogate"|"placeholder","keyed":..}, or NULL when the
+ * corpus has no readable manifest. The report shows its views with the same replacement. */
+static char *corpus_deid_meta(const char *corpus_path) {
+  struct ds_buf path, text;
+  ds_buf_init(&path, 0);
+  ds_buf_init(&text, 0);
+  char *out = NULL;
+  json_t *m = NULL;
+  if (!ds_buf_addf(&path, "%s.manifest.json", corpus_path) && !ds_read_file(path.data, 64u << 20, &text, NULL))
+    m = json_loadb(text.data, text.len, 0, NULL);
+  json_t *dd = json_object_get(m, "deid");
+  if (json_is_object(dd)) {
+    json_t *o = json_pack("{s:b,s:s,s:b}", "enabled", json_is_true(json_object_get(dd, "enabled")), "replace",
+                          ds_json_str(dd, "replace", "placeholder"), "keyed", json_is_true(json_object_get(dd, "keyed")));
+    out = o ? ds_json_canonical(o) : NULL;
+    json_decref(o);
+  }
+  json_decref(m);
+  ds_buf_release(&path);
+  ds_buf_release(&text);
+  return out;
+}
+
 static enum ds_status write_params(struct replay *r, const char *corpus_abs, const char *sha,
                                    const char *described, struct ds_err *err) {
   const struct ds_replay_params *p = r->p;
   char cutname[32];
   enum ds_status st;
-  if ((st = ds_store_begin(r->store, err))) return st;
+  char *deid = corpus_deid_meta(corpus_abs);
+  if ((st = ds_store_begin(r->store, err))) {
+    ds_free(deid);
+    return st;
+  }
   if ((st = ds_store_meta_set(r->store, "kind", "replay", err)) ||
       (st = ds_store_meta_set(r->store, "corpus_path", corpus_abs, err)) ||
       (st = ds_store_meta_set(r->store, "corpus_sha256", sha, err)) ||
+      (deid && (st = ds_store_meta_set(r->store, "corpus_deid", deid, err))) ||
       (st = ds_store_meta_set(r->store, "backend", described, err)) ||
       (st = meta_setf(r->store, "backend_context_length", err, "%u", r->n_ctx)) ||
       (st = meta_setf(r->store, "k", err, "%u", r->k)) ||
@@ -203,9 +232,11 @@ static enum ds_status write_params(struct replay *r, const char *corpus_abs, con
                       p->shard_count ? p->shard_count : 1)) ||
       (st = write_agentic(r, err)) ||
       (st = ds_store_event(r->store, "replay_started", described, err))) {
+    ds_free(deid);
     ds_store_rollback(r->store);
     return st;
   }
+  ds_free(deid);
   return ds_store_commit(r->store, err);
 }
 
