@@ -26,6 +26,8 @@ struct plan {
   uint64_t ctx_bound;       /* no --max-tokens, known context: what the context leaves */
   uint64_t too_long;        /* prefixes replay would skip as context_exceeded */
   uint64_t too_long_min, too_long_max;
+  bool trim_front;          /* --trim-front: too long prefixes lose their oldest messages */
+  uint64_t trimmed;         /* ... and fit then */
   uint64_t seen;
   double t0, last;          /* progress: a line every 10 s (redrawn on a terminal) */
   bool tty, drawn;
@@ -124,16 +126,26 @@ static enum ds_status on_prefix(void *ud, const struct ds_replay_prefix *pf, str
   }
   if ((st = prompt_tokens(pl, msgs, tools, &n, err))) goto out;
   if (pl->n_ctx) { /* what replay does: lib/replay/queue.c, rp_check_context */
-    uint64_t reserve = pl->max_tokens > 0 ? (uint64_t)pl->max_tokens : 0;
-    uint64_t bytes = pf->messages_len + (pf->tools ? strlen(pf->tools) : 0);
-    /* replay measures a prefix whose JSON does not fit by the backend's count, else as
-     * JSON bytes / 3.5 */
-    uint64_t need = bytes + reserve <= pl->n_ctx ? 0 : pl->counting == 1 ? n : (uint64_t)ceil((double)bytes / 3.5);
-    if (need + reserve > pl->n_ctx) {
-      if (!pl->too_long || n < pl->too_long_min) pl->too_long_min = n;
-      if (n > pl->too_long_max) pl->too_long_max = n;
-      pl->too_long++;
-      goto out;
+    uint64_t reserve = pl->max_tokens > 0 ? (uint64_t)pl->max_tokens : 0, tools_len = pf->tools ? strlen(pf->tools) : 0;
+    /* a prefix whose JSON fits needs no count; replay measures one that does not by the
+     * backend's count, else as JSON bytes / 3.5, and with --trim-front drops its oldest
+     * messages until it fits */
+    if (pf->messages_len + tools_len + reserve > pl->n_ctx) {
+      uint64_t need = pl->counting == 1 ? n : (uint64_t)ceil((double)(pf->messages_len + tools_len) / 3.5);
+      unsigned dropped = 0;
+      while (need + reserve > pl->n_ctx && pl->trim_front && ds_replay_trim_front(msgs, &dropped)) {
+        if ((st = prompt_tokens(pl, msgs, tools, &n, err))) goto out;
+        char *text = pl->counting == 1 ? NULL : ds_json_compact(msgs);
+        need = pl->counting == 1 ? n : (uint64_t)ceil((double)((text ? strlen(text) : 0) + tools_len) / 3.5);
+        ds_free(text);
+      }
+      if (need + reserve > pl->n_ctx) {
+        if (!pl->too_long || n < pl->too_long_min) pl->too_long_min = n;
+        if (n > pl->too_long_max) pl->too_long_max = n;
+        pl->too_long++;
+        goto out;
+      }
+      if (dropped) pl->trimmed++;
     }
     if (pl->max_tokens <= 0) pl->ctx_bound += n < pl->n_ctx ? pl->n_ctx - n : 0;
   }
@@ -168,9 +180,14 @@ static void print_plan(struct plan *pl, const struct ds_replay_params *p, const 
          p->corpus_path, c->records, c->prefixes, ds_replay_cut_format(p->cut, p->cut_n, cut, sizeof cut), c->no_cut,
          c->other_shard, c->duplicates);
   if (pl->too_long)
-    printf("context: %" PRIu64 " prefixes of %" PRIu64 " to %" PRIu64 " tokens%s do not fit the context (%u)%s: replay "
-           "skips them (context_exceeded) or trims them (--trim-front); left out below\n",
-           pl->too_long, pl->too_long_min, pl->too_long_max, est, pl->n_ctx, pl->max_tokens > 0 ? " less --max-tokens" : "");
+    printf("context: %" PRIu64 " prefixes of %" PRIu64 " to %" PRIu64 " tokens%s do not fit the context (%u)%s%s: replay "
+           "skips them (context_exceeded); left out below\n",
+           pl->too_long, pl->too_long_min, pl->too_long_max, est, pl->n_ctx, pl->max_tokens > 0 ? " less --max-tokens" : "",
+           pl->trim_front ? ", even trimmed" : "");
+  if (pl->trimmed)
+    printf("context: %" PRIu64 " prefixes fit once their oldest messages are dropped (--trim-front); counted as "
+           "trimmed\n",
+           pl->trimmed);
   printf("samples: %" PRIu64 " (%" PRIu64 " prefixes x %u)\n", samples, pl->prefixes, p->k);
   if (pl->counting == 1)
     printf("token counts: by the model's tokenizer (%s)\n", ds_backend_describe(pl->b));
@@ -239,14 +256,15 @@ static void log_warnings(void *ud, enum ds_log_level level, const char *msg) {
 }
 
 int cli_plan_corpus(int argc, char **argv) {
-  enum { O_CORPUS = 256, O_BACKEND, O_CUT, O_SEED, O_SHARD, O_MAXTOK, O_KEEPR, O_PIN, O_POUT, O_PCACHED };
+  enum { O_CORPUS = 256, O_BACKEND, O_CUT, O_SEED, O_SHARD, O_MAXTOK, O_KEEPR, O_PIN, O_POUT, O_PCACHED, O_TRIM };
   static const struct option opts[] = {
       {"corpus", required_argument, NULL, O_CORPUS},     {"backend", required_argument, NULL, O_BACKEND},
       {"cut", required_argument, NULL, O_CUT},           {"seed", required_argument, NULL, O_SEED},
       {"shard", required_argument, NULL, O_SHARD},       {"max-tokens", required_argument, NULL, O_MAXTOK},
       {"keep-reasoning", no_argument, NULL, O_KEEPR},    {"price-in", required_argument, NULL, O_PIN},
       {"price-out", required_argument, NULL, O_POUT},    {"price-cached", required_argument, NULL, O_PCACHED},
-      {"quiet", no_argument, NULL, 'q'},                 {NULL, 0, NULL, 0}};
+      {"trim-front", no_argument, NULL, O_TRIM},         {"quiet", no_argument, NULL, 'q'},
+      {NULL, 0, NULL, 0}};
   struct ds_replay_params p;
   ds_replay_default_params(&p);
   struct plan pl = {.counting = -1};
@@ -282,6 +300,7 @@ int cli_plan_corpus(int argc, char **argv) {
       pl.max_tokens = (int)u;
       break;
     case O_KEEPR: p.keep_reasoning = true; break;
+    case O_TRIM: pl.trim_front = true; break;
     case O_PIN: if (!cli_price_option(&prices, "--price-in", optarg)) return EXIT_USAGE; break;
     case O_POUT: if (!cli_price_option(&prices, "--price-out", optarg)) return EXIT_USAGE; break;
     case O_PCACHED: if (!cli_price_option(&prices, "--price-cached", optarg)) return EXIT_USAGE; break;

@@ -168,6 +168,12 @@ struct ds_replay_corpus_counts {
 DS_API enum ds_status ds_replay_prefixes(const struct ds_replay_params *p, ds_replay_prefix_fn *fn, void *ud,
                                          struct ds_replay_corpus_counts *out, struct ds_err *err);
 
+/* One step of --trim-front on a prefix too long for the context: drops the oldest non-system
+ * message, then any non-system messages before the first user message, so the conversation
+ * still starts with a user turn; *dropped counts the messages removed. False when no user turn
+ * is left (the prefix is then skipped as context_exceeded). */
+DS_API bool ds_replay_trim_front(json_t *messages, unsigned *dropped);
+
 /* Merges shard databases into a new run database out_path (must not exist). Refuses inputs
  * whose parameters differ (every meta key except shard, corpus_path, in_flight and run state:
  * DS_E_MISMATCH naming the key) and a prefix present in two inputs. log may be NULL. */

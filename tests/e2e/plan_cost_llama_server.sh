@@ -112,3 +112,23 @@ n, reported, typical = len(recs), sum(r["completion_tokens"] for r in recs), int
 assert abs(typical - (reported + n)) <= n, (typical, reported, n)
 print(f"ok: typical completion tokens of {n} answers: plan {typical}, the server reported {reported} (+{n} end of turn)")
 PY
+
+# --trim-front: plan drops the oldest messages of a prefix too long for the context as replay
+# does (ds_replay_trim_front), so the trimmed prefixes and their prompt tokens agree too
+"$DEPSIM" plan --corpus "$WORK/c.jsonl" --backend "$SPEC" --cut every --max-tokens 8 --trim-front -q >"$WORK/trim.out" 2>&1 ||
+  { cat "$WORK/trim.out"; fail "plan --trim-front"; }
+"$DEPSIM" replay "$WORK/c.jsonl" --backend "$SPEC" --cut every --max-tokens 8 --trim-front -o "$WORK/trim.db" -q \
+  >/dev/null 2>&1 || fail "replay --trim-front"
+python3 - "$WORK/trim.out" "$WORK/trim.db" <<'PY' || { cat "$WORK/trim.out"; fail "plan --trim-front and replay disagree"; }
+import re, sqlite3, sys
+plan, db = open(sys.argv[1]).read(), sqlite3.connect(sys.argv[2])
+num = lambda pat: int(re.search(pat, plan, re.M).group(1))
+trimmed = num(r"^context: (\d+) prefixes fit once their oldest messages are dropped")
+skipped = num(r"^context: (\d+) prefixes of .* even trimmed") if "even trimmed" in plan else 0
+samples, sent = num(r"^samples: (\d+) "), num(r"^prompt tokens: (\d+) sent")
+r_trimmed, r_skipped = db.execute("SELECT sum(trimmed > 0 AND status != 'skipped'), sum(status = 'skipped') FROM prefixes").fetchone()
+r_samples, r_prompt = db.execute("SELECT count(*), sum(prompt_tokens) FROM samples WHERE status = 'ok'").fetchone()
+assert trimmed > 0 and (trimmed, skipped, samples, sent) == (r_trimmed, r_skipped, r_samples, r_prompt), \
+    ((trimmed, skipped, samples, sent), (r_trimmed, r_skipped, r_samples, r_prompt))
+print(f"ok: --trim-front: {trimmed} prefixes trimmed, {skipped} skipped, {samples} samples, {sent} prompt tokens in both")
+PY
