@@ -43,6 +43,7 @@ run() { # label extra-args...
     "$label" "$(python3 -c "print($t1 - $t0)")" "$N" "${fin:-}"
 }
 echo "llama-server -np $SLOTS, $N prompts, --max-tokens 32"
+run "(warm-up, not counted)" --in-flight "$SLOTS" >/dev/null # the first run after start is slower
 run "auto" 
 for l in $LEVELS; do run "--in-flight $l" --in-flight "$l"; done
 run "auto (again)"

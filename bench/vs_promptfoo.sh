@@ -131,6 +131,7 @@ run_promptfoo() {
 echo "llama-server -np $SLOTS -t ${THREADS:-1} ($(basename "$MODEL")), $N prompts, max_tokens $TOKENS, $ROUNDS rounds; prompts/s"
 printf "%-6s %10s %10s %10s %10s %14s\n" round wrk minimal depsim promptfoo "depsim ms CPU/req"
 all=()
+run_minimal >/dev/null # warm-up, not counted: the server's first requests are slower
 for r in $(seq 1 "$ROUNDS"); do
   w=$(run_wrk); m=$(run_minimal); read -r d cpu < <(run_depsim); p=$(run_promptfoo)
   printf "%-6s %10s %10s %10s %10s %14s\n" "$r" "$w" "$m" "$d" "$p" "$cpu"

@@ -1,11 +1,15 @@
 /* limit.c: adaptive concurrency (see limit.h) by hill climbing on measured throughput. An epoch
- * is at least max(level, 8) finished attempts (every request in flight turns over), giving a
- * throughput and a mean latency. From a measured base level the next epoch probes a level above
- * (doubling in slow start, else one eighth more): kept when throughput rose by at least 40% of
- * the raise (1% at least), else the level goes back and holds for HOLD epochs. Once settled, probes alternate upward and
- * downward; a lower level is kept when it loses less than 3% of the throughput and cuts the
- * latency. While holding, latency 1.5x the base's at no more throughput means the server is
- * queueing (another tenant, a slower phase): the level drops by a fifth. 429/503: halved. */
+ * is at least max(2 level, 16) finished attempts (every request in flight turns over twice),
+ * giving a throughput and a mean latency. From a measured base level the next epoch probes a
+ * level above: in slow start double, kept when the throughput rose at all (5%: an engine that
+ * computes on the CPU gains little per doubling, a GPU nearly 2x, and either is worth having);
+ * once settled one eighth more, kept when throughput rose by at least 40% of the raise (1% at
+ * least); else the level goes back and holds for HOLD epochs. Once settled, probes alternate
+ * upward and downward; a lower level is kept when its throughput is within 3% of the best
+ * measured since the server last changed (not of the last level: small losses would add up)
+ * and its latency is lower.
+ * While holding, latency 1.5x the base's at no more throughput means the server is queueing
+ * (another tenant, a slower phase): the level drops by a fifth. 429/503: halved. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 #define HOLD 4        /* epochs at a settled level between probes */
 #define RAISE_GAIN 1.05
 #define LOWER_LOSS 0.97
+#define SLOW_START_GAIN 0.05 /* a doubling kept in slow start when throughput rose this much */
 
 void net_limit_init(struct net_limit *l, bool adaptive, unsigned start, unsigned max, double now) {
   memset(l, 0, sizeof *l);
@@ -62,7 +67,7 @@ bool net_limit_sample(struct net_limit *l, double now, double rtt, int http_stat
     l->probe = 0;
     l->holds = 0;
     l->level = l->base = old > 1 ? old / 2 : 1;
-    l->base_tput = l->base_rtt = 0; /* measured again at the new level */
+    l->base_tput = l->base_rtt = l->peak_tput = 0; /* measured again at the new level */
     new_epoch(l, now);
     if (l->level == old) return false;
     l->changes++;
@@ -73,14 +78,14 @@ bool net_limit_sample(struct net_limit *l, double now, double rtt, int http_stat
   if (http_status < 200 || http_status >= 300) return false; /* an error says nothing of the load */
   l->epoch_n++;
   l->epoch_rtt += rtt;
-  unsigned need = l->level > 8 ? l->level : 8;
+  unsigned need = 2 * l->level > 16 ? 2 * l->level : 16;
   if (l->epoch_n < need || now - l->epoch_t0 <= 0) return false;
   double mean = l->epoch_rtt / l->epoch_n, tput = l->epoch_n / (now - l->epoch_t0);
   new_epoch(l, now);
   if (l->probe > 0) {
     /* worth it when the throughput rose by at least 40% of the raise (1% at least): beyond the
      * server's slots it does not rise at all */
-    double want = 0.4 * ((double)l->level / l->base - 1);
+    double want = l->slow_start ? SLOW_START_GAIN : 0.4 * ((double)l->level / l->base - 1);
     if (want < 0.01) want = 0.01;
     if (tput >= l->base_tput * (1 + want)) { /* the new base, and on up */
       snprintf(l->why, sizeof l->why,
@@ -89,6 +94,7 @@ bool net_limit_sample(struct net_limit *l, double now, double rtt, int http_stat
       l->base = l->level;
       l->base_tput = tput;
       l->base_rtt = mean;
+      if (tput > l->peak_tput) l->peak_tput = tput;
       start_probe(l, +1);
       if (!l->probe) l->holds = 0;
     } else { /* no more throughput: the requests would only queue */
@@ -99,7 +105,8 @@ bool net_limit_sample(struct net_limit *l, double now, double rtt, int http_stat
       l->next_down = true;
     }
   } else if (l->probe < 0) {
-    if (tput >= l->base_tput * LOWER_LOSS && mean < l->base_rtt) { /* as much for less latency */
+    double best = l->peak_tput > l->base_tput ? l->peak_tput : l->base_tput;
+    if (tput >= best * LOWER_LOSS && mean < l->base_rtt) { /* as much for less latency */
       snprintf(l->why, sizeof l->why,
                "at %u in flight %.3g completions/s (%.3g at %u) with latency %.3g s (%.3g s): lowered", l->level, tput,
                l->base_tput, l->base, mean, l->base_rtt);
@@ -122,12 +129,13 @@ bool net_limit_sample(struct net_limit *l, double now, double rtt, int http_stat
              "requests queue in the server; in flight %u -> %u",
              mean, mean / l->base_rtt, old, l->base_rtt, tput, old, l->level);
     l->base = l->level;
-    l->base_tput = l->base_rtt = 0;
+    l->base_tput = l->base_rtt = l->peak_tput = 0; /* the server changed: measured afresh */
     l->holds = 0;
   } else {
     /* the base measured (again): a fresh figure, then a probe now and then */
     l->base_tput = l->base_tput > 0 ? 0.5 * (l->base_tput + tput) : tput;
     l->base_rtt = l->base_rtt > 0 ? 0.5 * (l->base_rtt + mean) : mean;
+    l->peak_tput = fmax(l->peak_tput, l->base_tput);
     if (l->slow_start || ++l->holds >= HOLD) {
       l->holds = 0;
       start_probe(l, l->next_down && !l->slow_start ? -1 : +1);

@@ -16,6 +16,7 @@ struct net_limit {
   int probe;              /* +1 / -1: this epoch tries a level above / below base; 0 holds */
   unsigned base;          /* the level the last accepted measurement was made at */
   double base_tput, base_rtt; /* its completions/s and mean latency (0: not measured yet) */
+  double peak_tput;       /* the best settled throughput since the server last changed (0 then) */
   unsigned holds;         /* epochs held since the last probe */
   bool next_down;         /* the next probe goes down (probes alternate once settled) */
   unsigned epoch_n;       /* attempts finished in this epoch */
