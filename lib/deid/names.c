@@ -162,6 +162,10 @@ static void rule_name_is(struct nctx *c) {
     bool is_is = (p[0] | 32) == 'i' && (p[1] | 32) == 's';
     bool is_me = (p[0] | 32) == 'm' && (p[1] | 32) == 'e';
     if (!is_is && !is_me) continue;
+    /* the cue words before: "name" (is), "call", "calls", "called" (me) */
+    size_t pl = tlen(c, i - 1);
+    char p0 = (char)(tptr(c, i - 1)[0] | 32);
+    if (pl < 4 || pl > 6 || p0 != (is_is ? 'n' : 'c')) continue;
     uint64_t prev = cue(c, i - 1);
     bool name = is_is ? (prev & CUE_NAME) != 0 : (prev & (CUE_CALL | CUE_CALLS)) != 0;
     if (!name) continue;
