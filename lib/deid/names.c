@@ -155,8 +155,10 @@ static bool product_word(const struct nctx *c, size_t i) { return (cue(c, i) & C
 /* "my name is vitoria", "everyone calls me Ján": after these the next words are the name,
  * capitalized or not (lower-case words only when they are not common words). */
 static void rule_name_is(struct nctx *c) {
-  for (size_t i = 1; i + 1 < c->t->n; i++) {
-    const struct deid_tok *k = &c->t->v[i];
+  const struct deid_tok *v = c->t->v; /* every token is looked at: hoisted out of the loop */
+  size_t nt = c->t->n;
+  for (size_t i = 1; i + 1 < nt; i++) {
+    const struct deid_tok *k = &v[i];
     if (k->e - k->s != 2) continue;
     const char *p = c->text + k->s;
     bool is_is = (p[0] | 32) == 'i' && (p[1] | 32) == 's';
@@ -560,8 +562,12 @@ static bool public_figure(const struct nctx *c, size_t a, size_t b) {
 
 static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *enabled, struct deid_vec *out) {
   size_t done = 0; /* tokens before this one are in a span already */
-  for (size_t i = 0; i < c->t->n; i++) {
-    if (i < done || !c->tag[i]) continue;
+  const unsigned char *tags = c->tag;
+  size_t nt = c->t->n;
+  for (size_t i = 0; i < nt; i++) {
+    while (i < nt && !tags[i]) i++; /* most tokens have no tag */
+    if (i >= nt) break;
+    if (i < done) continue;
     unsigned char tg = c->tag[i];
     bool per = tg == TAG_PER || tg == TAG_PER_STRONG;
     if (!per && tg != TAG_LOC) continue;
