@@ -46,6 +46,25 @@ bool cli_parse_fraction(const char *opt, const char *value, double *out);
 /* --pair-mismatch fail|drop (prints a usage error and returns false otherwise). */
 bool cli_parse_pair_mismatch(const char *value, enum ds_pair_mismatch *out);
 
+/* Prices in USD per million tokens (cost.c): --price-in and --price-out together, and
+ * --price-cached for prompt tokens the server took from its cache (default: --price-in, since
+ * a server that does not say otherwise bills them in full). */
+struct cli_prices {
+  double in, out, cached;
+  bool have_in, have_out, have_cached;
+  bool given; /* set by cli_prices_check: in and out were given */
+};
+/* Takes the value of OPT (one of the three); false after a usage error. */
+bool cli_price_option(struct cli_prices *p, const char *opt, const char *value);
+/* After the options: both or none of --price-in/--price-out; false after a usage error. */
+bool cli_prices_check(struct cli_prices *p);
+double cli_cost(const struct cli_prices *p, uint64_t processed, uint64_t cached, uint64_t completion);
+/* "prices (USD per million tokens): ..." */
+void cli_print_prices(const struct cli_prices *p);
+/* "LABEL: $X (N prompt tokens processed, M from the cache, C completion) NOTE" */
+void cli_print_cost(const char *label, const struct cli_prices *p, uint64_t processed, uint64_t cached,
+                    uint64_t completion, const char *note);
+
 /* Writes text to path (atomically, through ds_write_file), or to stdout when path is "-". */
 enum ds_status cli_write_output(const char *path, const char *text, size_t len, struct ds_err *err);
 

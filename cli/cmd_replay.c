@@ -12,7 +12,7 @@
 
 static const char usage[] =
     "usage: depsim replay CORPUS.jsonl --backend SPEC -o RUN.db [options]\n"
-    "       depsim replay --resume RUN.db [--retry-failed] [--in-flight N] [--quiet]\n"
+    "       depsim replay --resume RUN.db [--retry-failed] [--limit N] [--in-flight N] [--quiet]\n"
     "       depsim replay ... --emit-batch FILE; later: depsim replay --resume RUN.db --backend file:OUT\n\n"
     "Regenerates assistant turns of the corpus with a candidate model and stores every\n"
     "sample in a run database. The original response is kept (prefixes.original) and never\n"
@@ -51,6 +51,14 @@ static const char usage[] =
     "  --shard i/N          only conversations with hash(id) mod N = i (all cuts of a\n"
     "                       conversation stay in one shard); combine with 'depsim merge'\n"
     "  --in-flight N        requests in flight (default: the backend's, 64)\n"
+    "  --order ORDER        corpus (default): prefixes in the corpus's order; random: in a\n"
+    "                       seeded random order (from --seed and each prefix's key; the same\n"
+    "                       seed draws the same prefixes), so that the samples done at any\n"
+    "                       point are a random sample of the corpus (the whole corpus is\n"
+    "                       loaded first)\n"
+    "  --limit N            with --order random: sample only the first N prefixes of that\n"
+    "                       order (the rest stay pending); --resume RUN.db --limit M (M > N)\n"
+    "                       draws the next ones: what 'depsim simulate --sequential' does\n"
     "  --trim-front         prefixes longer than the model's context lose their oldest\n"
     "                       non-system messages until they fit (default: skipped as\n"
     "                       context_exceeded)\n"
@@ -79,8 +87,15 @@ static const char usage[] =
     "                       Anthropic's [A-Za-z0-9_-]{1,64}, at most 100000 requests)\n"
     "  --resume RUN.db      continue a run; its parameters come from the database\n"
     "  --retry-failed       with --resume: generate the failed prefixes again\n"
-    "  -q, --quiet          no progress and no notes\n\n"
-    "Prints the accounting: prefixes = completed + skipped (by reason) + failed (by cause).\n"
+    "  -q, --quiet          no progress and no notes\n"
+    "Cost (not run parameters; also with --resume):\n"
+    "  --price-in USD, --price-out USD   prices of a million prompt and completion tokens: the\n"
+    "                       summary prints the run's cost from the tokens the server reported\n"
+    "                       (none when it reported none, or not for every sample); 'depsim plan\n"
+    "                       --corpus' gives the same figures before the run\n"
+    "  --price-cached USD   a million prompt tokens from the server's cache (default --price-in)\n\n"
+    "Prints the accounting: prefixes = completed + skipped (by reason) + failed (by cause), and\n"
+    "the tokens the server reported: prompt, processed and from its cache, completion.\n"
     "Exit: 0 the run finished (failed prefixes are counted, not fatal), 2 usage, 3 error or\n"
     "interrupted (continue with --resume).\n";
 
@@ -142,7 +157,37 @@ static void print_counts(const char *what, uint64_t total, json_t *by) {
   printf("\n");
 }
 
-static void print_summary(const char *db, const struct ds_replay_summary *s) {
+/* The tokens the server reported and, with prices, their cost: only when it reported them
+ * for every sample that succeeded. */
+static void print_tokens(const struct ds_replay_summary *s, const struct cli_prices *prices) {
+  uint64_t n = s->samples_ok + s->samples_failed;
+  if (!s->usage_samples) {
+    printf("tokens: not reported by the backend\n");
+    if (prices->given) printf("cost: not known (the backend reported no token usage)\n");
+    return;
+  }
+  uint64_t cached = s->prompt_cached < s->prompt_tokens ? s->prompt_cached : s->prompt_tokens;
+  printf("tokens: %" PRIu64 " prompt, %" PRIu64 " completion (as the server counted them)\n", s->prompt_tokens,
+         s->completion_tokens);
+  if (s->prompt_cached_samples)
+    printf("prefill: %" PRIu64 " prompt tokens processed, %" PRIu64 " (%.1f%%) taken from the server's prompt cache"
+           "%s\n",
+           s->prompt_tokens - cached, s->prompt_cached,
+           s->prompt_tokens ? 100.0 * (double)s->prompt_cached / (double)s->prompt_tokens : 0.0,
+           s->prompt_cached_samples < n ? " (the server said so for some samples only)" : "");
+  else
+    printf("prefill: the server did not say how much of the prompts it took from its cache\n");
+  if (!prices->given) return;
+  cli_print_prices(prices);
+  if (s->usage_samples < s->samples_ok)
+    printf("cost: not known (the backend reported token usage for %" PRIu64 " of the %" PRIu64 " samples)\n",
+           s->usage_samples, s->samples_ok);
+  else
+    cli_print_cost("cost", prices, s->prompt_tokens - cached, cached, s->completion_tokens,
+                   s->prompt_cached_samples < n ? "(the part from the cache where the server said it)" : NULL);
+}
+
+static void print_summary(const char *db, const struct ds_replay_summary *s, const struct cli_prices *prices) {
   printf("run database: %s\n", db);
   printf("prefixes %" PRIu64 " = completed + skipped + failed%s\n", s->prefixes, s->pending ? " + pending" : "");
   printf("  %-10s %" PRIu64 "\n", "completed", s->completed);
@@ -159,24 +204,13 @@ static void print_summary(const char *db, const struct ds_replay_summary *s) {
   printf("corpus: %" PRIu64 " records, %" PRIu64 " without a cut point, %" PRIu64 " in other shards, %" PRIu64
          " duplicate cuts\n",
          s->corpus_records, s->corpus_no_cut, s->corpus_other_shard, s->corpus_duplicates);
-  uint64_t n = s->samples_ok + s->samples_failed;
-  if (s->prompt_tokens || s->completion_tokens) {
-    printf("tokens: %" PRIu64 " prompt, %" PRIu64 " completion (as the server counted them)\n", s->prompt_tokens,
-           s->completion_tokens);
-    if (s->prompt_cached_samples)
-      printf("prefill: %" PRIu64 " prompt tokens processed, %" PRIu64 " (%.1f%%) taken from the server's prompt cache"
-             "%s\n",
-             s->prompt_tokens - (s->prompt_cached < s->prompt_tokens ? s->prompt_cached : s->prompt_tokens), s->prompt_cached,
-             s->prompt_tokens ? 100.0 * (double)s->prompt_cached / (double)s->prompt_tokens : 0.0,
-             s->prompt_cached_samples < n ? " (the server said so for some samples only)" : "");
-    else
-      printf("prefill: the server did not say how much of the prompts it took from its cache\n");
-  }
+  print_tokens(s, prices);
 }
 
 static int run(int argc, char **argv) {
   enum { O_BACKEND = 256, O_SEED, O_CUT, O_TEMP, O_TOPP, O_MAXTOK, O_SHARD, O_INFLIGHT, O_TRIM, O_RESUME, O_RETRY,
-         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR, O_OUTSIDE, O_EMIT, O_BFMT };
+         O_AGENTIC, O_TOOLDB, O_SIM, O_REPOROOT, O_STEPS, O_EPTOK, O_EPSEC, O_SIMTOK, O_KEEPR, O_OUTSIDE, O_EMIT, O_BFMT,
+         O_ORDER, O_LIMIT, O_PIN, O_POUT, O_PCACHED };
   static const struct option opts[] = {
       {"backend", required_argument, NULL, O_BACKEND}, {"output", required_argument, NULL, 'o'},
       {"seed", required_argument, NULL, O_SEED},       {"cut", required_argument, NULL, O_CUT},
@@ -191,11 +225,15 @@ static int run(int argc, char **argv) {
       {"max-episode-seconds", required_argument, NULL, O_EPSEC},
       {"simulator-max-tokens", required_argument, NULL, O_SIMTOK}, {"keep-reasoning", no_argument, NULL, O_KEEPR},
       {"emit-batch", required_argument, NULL, O_EMIT}, {"batch-format", required_argument, NULL, O_BFMT},
+      {"order", required_argument, NULL, O_ORDER},     {"limit", required_argument, NULL, O_LIMIT},
+      {"price-in", required_argument, NULL, O_PIN},    {"price-out", required_argument, NULL, O_POUT},
+      {"price-cached", required_argument, NULL, O_PCACHED},
       {"quiet", no_argument, NULL, 'q'},               {NULL, 0, NULL, 0}};
   struct ds_replay_params p;
   ds_replay_default_params(&p);
   unsigned long long u;
   bool k_given = false, run_opts = false, format_given = false;
+  struct cli_prices prices = {0};
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:k:q", opts, NULL)) != -1) {
@@ -273,29 +311,45 @@ static int run(int argc, char **argv) {
       run_opts = true;
       break;
     case O_EMIT: p.emit_batch = optarg; break;
+    case O_ORDER:
+      if (strcmp(optarg, "random") == 0) p.sequential = true;
+      else if (strcmp(optarg, "corpus") != 0) return cli_usage_error("--order: corpus or random, not '%s'", optarg);
+      run_opts = true;
+      break;
+    case O_LIMIT:
+      if (!cli_parse_u64("--limit", optarg, &u)) return EXIT_USAGE;
+      if (u == 0) return cli_usage_error("--limit: at least 1");
+      p.limit = u;
+      break;
     case O_BFMT: {
       struct ds_err fe = {0};
       if (ds_batch_format_parse(optarg, &p.batch_format, &fe)) return cli_usage_error("--batch-format: %s", fe.msg);
       format_given = true;
       break;
     }
+    case O_PIN: if (!cli_price_option(&prices, "--price-in", optarg)) return EXIT_USAGE; break;
+    case O_POUT: if (!cli_price_option(&prices, "--price-out", optarg)) return EXIT_USAGE; break;
+    case O_PCACHED: if (!cli_price_option(&prices, "--price-cached", optarg)) return EXIT_USAGE; break;
     case 'q': cli_quiet = 1; break;
     default: return cli_usage_error("unknown option");
     }
   }
+  if (!cli_prices_check(&prices)) return EXIT_USAGE;
   if (p.resume) {
     if (run_opts || optind < argc)
       return cli_usage_error("--resume takes its parameters from the run database; give only --retry-failed, "
-                             "--in-flight, --backend, --emit-batch, --batch-format or --quiet");
+                             "--limit, --in-flight, --backend, --emit-batch, --batch-format, --price-* or --quiet");
   } else {
     if (p.retry_failed) return cli_usage_error("--retry-failed needs --resume RUN.db");
     if (optind != argc - 1) return cli_usage_error("expected one corpus file");
     p.corpus_path = argv[optind];
     if (!p.backend_spec) return cli_usage_error("--backend is required");
     if (!p.db_path) return cli_usage_error("-o RUN.db is required");
+    if (p.limit && !p.sequential) return cli_usage_error("--limit takes the first prefixes of a random order: add --order random");
     if (strcmp(p.backend_spec, DS_REPLAY_BACKEND_ORIGINAL) == 0 && k_given && p.k != 1)
       return cli_usage_error("--backend original gives one sample per prefix; -k must be 1");
   }
+  if (p.limit && p.emit_batch) return cli_usage_error("--limit and --emit-batch do not go together");
   if (format_given && !p.emit_batch) return cli_usage_error("--batch-format goes with --emit-batch FILE");
   p.log = cli_log;
   cli_cancel_on_signals();
@@ -306,13 +360,13 @@ static int run(int argc, char **argv) {
   enum ds_status st = ds_replay_run(&p, on_progress, &rd, &sum, &err);
   if (rd.drew) fputc('\n', stderr);
   if (st == DS_E_CANCELLED) {
-    print_summary(p.db_path, &sum);
+    print_summary(p.db_path, &sum, &prices);
     ds_replay_summary_release(&sum);
     return cli_errorf("interrupted; continue with: depsim replay --resume %s", p.db_path);
   }
   if (st) return cli_error(&err);
   /* -q: nothing on success; a run with failed prefixes or samples still shows its accounting */
-  if (!cli_quiet || sum.failed || sum.samples_failed) print_summary(p.db_path, &sum);
+  if (!cli_quiet || sum.failed || sum.samples_failed) print_summary(p.db_path, &sum, &prices);
   if (p.emit_batch)
     printf("batch: %" PRIu64 " requests written to %s (%s); when its output is back:\n"
            "  depsim replay --resume %s --backend file:OUTPUT.jsonl\n",

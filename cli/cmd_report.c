@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "depsim/deid.h"
 #include "depsim/report.h"
 
 static const char usage[] =
@@ -40,6 +41,11 @@ static const char usage[] =
     "  --title TEXT            page title\n"
     "  --top N                 flagged examples per category shown as static HTML (default 5)\n"
     "  --confidence C          interval level (default 0.95)\n"
+    "  --deid-replace MODE     personal data in the text shown: as the run's corpus was de-identified\n"
+    "                          (default; from its manifest), surrogate or placeholder (<PERSON_1>)\n"
+    "  --deid-key-env VAR      the corpus's de-identification key in $VAR: values get the surrogates\n"
+    "                          the corpus gave them\n"
+    "  --deid-key-file FILE    the key as the first line of FILE instead\n"
     "  -q, --quiet             print nothing but errors\n"
     "  -h, --help              this text\n"
     "\n"
@@ -56,7 +62,8 @@ static int run(int argc, char **argv) {
   const char *extra[MAX_FILES];
   size_t n_extra = 0;
   bool json = false;
-  enum { O_BASE = 256, O_FC, O_VAL, O_REAL, O_RUB, O_FMT, O_JSON, O_TITLE, O_TOP, O_CONF, O_GATE, O_POLICY, O_MAXS, O_PAIR };
+  enum { O_BASE = 256, O_FC, O_VAL, O_REAL, O_RUB, O_FMT, O_JSON, O_TITLE, O_TOP, O_CONF, O_GATE, O_POLICY, O_MAXS, O_PAIR,
+         O_DREPLACE, O_DKEYENV, O_DKEYFILE };
   static const struct option opts[] = {
       {"output", required_argument, NULL, 'o'},  {"baseline", required_argument, NULL, O_BASE},
       {"forecast", required_argument, NULL, O_FC}, {"validation", required_argument, NULL, O_VAL},
@@ -65,7 +72,8 @@ static int run(int argc, char **argv) {
       {"title", required_argument, NULL, O_TITLE}, {"top", required_argument, NULL, O_TOP},
       {"confidence", required_argument, NULL, O_CONF}, {"gate", required_argument, NULL, O_GATE},
       {"policy", required_argument, NULL, O_POLICY}, {"max-samples", required_argument, NULL, O_MAXS},
-      {"pair-mismatch", required_argument, NULL, O_PAIR},
+      {"pair-mismatch", required_argument, NULL, O_PAIR}, {"deid-replace", required_argument, NULL, O_DREPLACE},
+      {"deid-key-env", required_argument, NULL, O_DKEYENV}, {"deid-key-file", required_argument, NULL, O_DKEYFILE},
       {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   if (cli_wants_help(argc, argv)) return cli_print_usage(&cmd_report_info);
@@ -85,6 +93,13 @@ static int run(int argc, char **argv) {
       case O_REAL: slot = &p.realism_path; break;
       case O_GATE: slot = &p.gate_path; break;
       case O_POLICY: p.policy_path = optarg; break;
+      case O_DREPLACE:
+        if (!strcmp(optarg, "surrogate")) p.deid_replace = DS_DEID_REPLACE_SURROGATE;
+        else if (!strcmp(optarg, "placeholder")) p.deid_replace = DS_DEID_REPLACE_PLACEHOLDER;
+        else return cli_usage_error("--deid-replace: expected surrogate or placeholder, got '%s'", optarg);
+        break;
+      case O_DKEYENV: p.deid_key_env = optarg; break;
+      case O_DKEYFILE: p.deid_key_file = optarg; break;
       case O_RUB: p.rubric_sha256 = optarg; break;
       case O_FMT: format = optarg; break;
       case O_JSON: json = true; break;

@@ -11,11 +11,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "depsim/store.h"
 
 extern char **environ;
 
 static const char usage[] =
-    "usage: depsim simulate --config SIM.yaml [--dry-run] [--resume] [-q]\n"
+    "usage: depsim simulate --config SIM.yaml [--sequential [--batch N]] [--dry-run] [--resume] [-q]\n"
     "\n"
     "Runs the whole pipeline from one config file: ingest (with de-identification) -> sample\n"
     "(optional) -> replay of each candidate and of the baseline -> grade -> estimate -> gate\n"
@@ -56,7 +57,19 @@ static const char usage[] =
     "  -q, --quiet     print nothing but errors (every stage runs with -q; the exit status\n"
     "                  still tells the gates' decisions)\n"
     "  --resume        continue a stopped pipeline: run databases already in 'out' are resumed\n"
-    "                  with their own stored settings (without it, an existing one is an error)\n";
+    "                  with their own stored settings (without it, an existing one is an error)\n"
+    "  --sequential    stop when the decision is known: prefixes are drawn in a seeded random\n"
+    "                  order (replay --order random; the replay seed, so the same seed draws the\n"
+    "                  same prefixes) and replayed in batches, baseline beside each candidate;\n"
+    "                  after each batch the candidate is graded, estimated and gated, and it\n"
+    "                  stops once every gated category's decision (its rate against max_rate,\n"
+    "                  its paired ratio against max_ratio) can no longer change, on anytime-valid\n"
+    "                  intervals (confidence sequences, valid however often they are looked at).\n"
+    "                  Needs a policy and one sample per prefix. The forecast, the gate's\n"
+    "                  Markdown and the report say when it stopped and why; a corpus that runs\n"
+    "                  out first is decided as a full run, and they say so\n"
+    "  --batch N       with --sequential: prefixes in the first batch (default 100); later\n"
+    "                  batches add N or a tenth of what is drawn, whichever is more\n";
 
 struct argv_buf {
   char **v;
@@ -224,22 +237,28 @@ static const char *req_str(const json_t *cfg, const char *key) {
   return v;
 }
 
-/* replay + grade of one run; returns the run database path in db (size 4096). */
+/* replay + grade of one run; returns the run database path in db (size 4096). limit > 0 (a
+ * sequential run): the run is drawn in a seeded random order and only its first `limit`
+ * prefixes are replayed; ours says this process created the database (a later batch resumes it). */
 static int replay_and_grade(const json_t *cfg, const char *out, const char *corpus, const char *name,
-                            const char *backend, const json_t *extra_replay, char *db) {
+                            const char *backend, const json_t *extra_replay, char *db, uint64_t limit, bool ours) {
   struct argv_buf a = {0};
+  char lim[32];
+  snprintf(lim, sizeof lim, "%llu", (unsigned long long)limit);
   snprintf(db, 4096, "%s/%s.db", out, name);
   if (!dry_run && access(db, F_OK) == 0) {
-    if (!resume) {
+    if (!resume && !ours) {
       cli_errorf("%s exists: continue that pipeline with --resume (it keeps the run's own settings), or "
                  "start from an empty 'out' directory", db);
       return EXIT_RUNTIME;
     }
     /* --resume: an earlier simulate left it; continue it with its stored parameters */
     push_all(&a, "depsim", "replay", "--resume", db, NULL);
+    if (limit) push_all(&a, "--limit", lim, NULL);
   } else {
     char ref[4096];
     push_all(&a, "depsim", "replay", corpus, "--backend", backend_ref(backend, ref, sizeof ref), "-o", db, NULL);
+    if (limit) push_all(&a, "--order", "random", "--limit", lim, NULL);
     if (!push_options(&a, json_object_get(cfg, "replay"), "replay") ||
         !push_options(&a, extra_replay, "candidates[].replay")) {
       argv_release(&a);
@@ -255,17 +274,227 @@ static int replay_and_grade(const json_t *cfg, const char *out, const char *corp
   return rc;
 }
 
+/* ---- --sequential: draw prefixes batch by batch until every gated decision is known ---------- */
+
+static unsigned long long seq_batch; /* --sequential: prefixes in the first batch; 0: a full run */
+static bool base_made;               /* the sequential baseline database was made by this process */
+
+struct seq_run {
+  const json_t *cfg;
+  const char *out, *corpus, *name, *spec;
+  const json_t *extra_replay, *baseline; /* the baseline's config block (NULL: none) */
+  const char *base_db;                   /* NULL: no baseline */
+  const char *policy, *forecast;
+};
+
+/* One look at what is drawn so far: estimate, then the gate as JSON (read into *out_gate). */
+static int seq_look(const struct seq_run *s, const char *db, const char *gate_json, json_t **out_gate) {
+  struct argv_buf a = {0};
+  *out_gate = NULL;
+  push_all(&a, "depsim", "estimate", db, NULL);
+  if (s->base_db) push_all(&a, "--baseline", s->base_db, NULL);
+  push_all(&a, "-o", s->forecast, NULL);
+  int r = run_with(&a, json_object_get(s->cfg, "estimate"), "estimate");
+  argv_release(&a);
+  if (r) return r;
+  push_all(&a, "depsim", "gate", s->forecast, "--policy", s->policy, "--run", db, "--json", gate_json, NULL);
+  if (!push_options(&a, json_object_get(s->cfg, "gate"), "gate")) {
+    argv_release(&a);
+    return EXIT_USAGE;
+  }
+  int g = run_stage(&a); /* 0, 1, 2: pass, fail, inconclusive so far */
+  argv_release(&a);
+  if (g < 0 || g > 2) return EXIT_RUNTIME;
+  if (dry_run) return EXIT_OK;
+  json_error_t je;
+  if (!(*out_gate = json_load_file(gate_json, 0, &je))) return cli_errorf("%s: %s", gate_json, je.text);
+  return EXIT_OK;
+}
+
+/* Writes the stop record into the run's meta (sequential_stop) and events: the forecast, the
+ * gate and the report take it from there. */
+static int seq_record(const char *db, const json_t *rec) {
+  struct ds_err err = {0};
+  struct ds_store *st = NULL;
+  char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+  enum ds_status s = text ? DS_OK : ds_fail(&err, DS_E_NOMEM, "out of memory");
+  if (!s) s = ds_store_open(db, DS_STORE_WRITE, &st, &err);
+  if (!s && !(s = ds_store_begin(st, &err))) {
+    if ((s = ds_store_meta_set(st, "sequential_stop", text, &err)) ||
+        (s = ds_store_event(st, "sequential_stop", text, &err)))
+      ds_store_rollback(st);
+    else s = ds_store_commit(st, &err);
+  }
+  ds_store_close(st);
+  free(text);
+  return s ? cli_error(&err) : EXIT_OK;
+}
+
+/* "a, b, c" of a JSON array of strings */
+static void join_ids(const json_t *ids, char *buf, size_t n) {
+  size_t i, len = 0;
+  const json_t *v;
+  buf[0] = '\0';
+  json_array_foreach(ids, i, v) {
+    int w = snprintf(buf + len, n - len, "%s%s", i ? ", " : "", json_string_value(v));
+    if (w < 0 || (size_t)w >= n - len) break;
+    len += (size_t)w;
+  }
+}
+
+/* The stop record of a run that stopped once decided (last: the categories decided at the last
+ * look) or that drew every prefix first (open: what was still undecided, NULL when the first
+ * batch drew them all). */
+static json_t *seq_stop_record(bool early, const json_t *gate, uint64_t batches, bool resumed, const json_t *last,
+                               const json_t *open) {
+  const json_t *sq = json_object_get(gate, "sequential");
+  json_int_t drawn = (json_int_t)ds_json_num(sq, "prefixes_drawn", 0), total = (json_int_t)ds_json_num(sq, "prefixes_total", 0);
+  char reason[2048], ids[1024], looks[96];
+  /* a resumed pipeline knows the batches of this session only */
+  snprintf(looks, sizeof looks, "%s%llu %s%s", resumed ? "resumed: " : "", (unsigned long long)batches,
+           batches == 1 ? "batch" : "batches", resumed ? " this session" : "");
+  if (early) {
+    size_t i, len = 0;
+    const json_t *c;
+    len = (size_t)snprintf(reason, sizeof reason, "Stopped early after %lld of %lld prefixes (%s, seeded random "
+                           "order): every gated category's decision was known; decided last:",
+                           (long long)drawn, (long long)total, looks);
+    json_array_foreach(last, i, c) {
+      if (len >= sizeof reason) break;
+      len += (size_t)snprintf(reason + len, sizeof reason - len, "%s %s %s (%s)", i ? ";" : "",
+                              ds_json_str(c, "category", ""), ds_json_str(c, "decision", ""), ds_json_str(c, "how", ""));
+    }
+    if (len < sizeof reason - 1) snprintf(reason + len, sizeof reason - len, ".");
+  } else if (open) {
+    join_ids(open, ids, sizeof ids);
+    snprintf(reason, sizeof reason, "The corpus ran out: every prefix was drawn (%lld of %lld, %s) before "
+             "every gated category was decided (still open: %s).", (long long)drawn, (long long)total, looks,
+             *ids ? ids : "none");
+  } else if (resumed) {
+    snprintf(reason, sizeof reason, "The corpus ran out: every prefix was drawn (%lld of %lld, %s) before every "
+             "gated category was decided.", (long long)drawn, (long long)total, looks);
+  } else {
+    snprintf(reason, sizeof reason, "The corpus ran out: the first batch drew every prefix (%lld of %lld).",
+             (long long)drawn, (long long)total);
+  }
+  return json_pack("{s:b, s:I, s:I, s:I, s:b, s:O, s:O, s:s}", "stopped_early", early, "prefixes_drawn", drawn,
+                   "prefixes_total", total, "batches", (json_int_t)batches, "resumed", resumed, "last_decided", early ? last : json_null(),
+                   "undecided", !early && open ? open : json_null(), "reason", reason);
+}
+
+/* A candidate (and the baseline beside it) drawn batch by batch in a seeded random order, each
+ * batch replayed, graded, estimated and gated, until every gated category's decision is final
+ * on anytime-valid intervals (lib/gate/sequential.c) or every prefix is drawn. The run's
+ * database gets the stop record; the caller then estimates, gates and reports as for a full
+ * run. db receives the run database's path, note a few words for the results table. */
+static int sequential(const struct seq_run *s, char *db, bool *base_ours, char *note, size_t note_len) {
+  uint64_t limit = seq_batch, batches = 0;
+  bool ours = false;
+  char gate_json[4096], bdb[4096];
+  snprintf(gate_json, sizeof gate_json, "%s/%s.sequential-gate.json", s->out, s->name);
+  json_t *final = json_object(), *last = json_array(), *open = NULL, *g = NULL, *rec = NULL;
+  int rc;
+  snprintf(db, 4096, "%s/%s.db", s->out, s->name);
+  bool resumed = !dry_run && access(db, F_OK) == 0; /* (simulate --resume; else replay refuses it) */
+  for (;;) {
+    batches++;
+    if (s->base_db) {
+      rc = replay_and_grade(s->cfg, s->out, s->corpus, "baseline", ds_json_str(s->baseline, "backend", ""),
+                            json_object_get(s->baseline, "replay"), bdb, limit, *base_ours);
+      if (rc) goto out;
+      *base_ours = true;
+    }
+    if ((rc = replay_and_grade(s->cfg, s->out, s->corpus, s->name, s->spec, s->extra_replay, db, limit, ours))) goto out;
+    ours = true;
+    json_decref(g);
+    if ((rc = seq_look(s, db, gate_json, &g))) goto out;
+    if (dry_run) {
+      fprintf(stderr, "depsim simulate: (then more batches, until every gated decision is known)\n");
+      goto out;
+    }
+    const json_t *sq = json_object_get(g, "sequential");
+    if (!json_is_object(sq)) {
+      rc = cli_errorf("%s: the gate says nothing of a sequential run: was %s replayed in a random order?", gate_json, db);
+      goto out;
+    }
+    bool active = strcmp(ds_json_str(sq, "mode", ""), "anytime-valid") == 0;
+    if (active) { /* which categories became final at this look */
+      json_array_clear(last);
+      size_t i;
+      const json_t *c;
+      json_array_foreach(json_object_get(g, "categories"), i, c) {
+        const json_t *cs = json_object_get(c, "sequential");
+        const char *id = ds_json_str(c, "id", "");
+        if (!json_is_object(cs) || strcmp(ds_json_str(c, "decision", ""), "not applicable") == 0) continue;
+        bool fin = json_is_true(json_object_get(cs, "final"));
+        if (fin && !json_object_get(final, id))
+          json_array_append_new(last, json_pack("{s:s, s:s, s:s}", "category", id, "decision",
+                                                ds_json_str(c, "decision", ""), "how", ds_json_str(c, "reason", "")));
+        if (fin) json_object_set_new(final, id, json_true());
+        else json_object_del(final, id);
+      }
+      json_decref(open);
+      open = json_incref(json_object_get(sq, "undecided"));
+      if (json_is_true(json_object_get(sq, "decided"))) {
+        rec = seq_stop_record(true, g, batches, resumed, last, NULL);
+        break;
+      }
+    } else {
+      rec = seq_stop_record(false, g, batches, resumed, NULL, open);
+      break;
+    }
+    /* the next batch: at least the first batch's size, and a tenth of what is drawn (a large
+     * corpus is looked at a few dozen times, not once per batch) */
+    uint64_t drawn = (uint64_t)ds_json_num(sq, "prefixes_drawn", 0), step = drawn / 10;
+    limit = drawn + (step > seq_batch ? step : seq_batch);
+  }
+  if (!rec) {
+    rc = cli_errorf("out of memory");
+    goto out;
+  }
+  if ((rc = seq_record(db, rec))) goto out;
+  snprintf(note, note_len, json_is_true(json_object_get(rec, "stopped_early")) ? "stopped early: %lld of %lld prefixes"
+                                                                               : "drew all %lld of %lld prefixes",
+           (long long)ds_json_num(rec, "prefixes_drawn", 0), (long long)ds_json_num(rec, "prefixes_total", 0));
+  if (!cli_quiet) fprintf(stderr, "depsim simulate: %s: %s\n", s->name, ds_json_str(rec, "reason", ""));
+  unlink(gate_json); /* the last look's decision; the pipeline's gate writes NAME.gate.json */
+out:
+  json_decref(g);
+  json_decref(rec);
+  json_decref(final);
+  json_decref(last);
+  json_decref(open);
+  return rc;
+}
+
+/* --sequential needs one sample per prefix: the anytime-valid intervals are for independent draws */
+static bool seq_k_ok(const json_t *section, const char *where) {
+  const json_t *k = json_object_get(section, "k");
+  if (k && !(json_is_integer(k) && json_integer_value(k) == 1)) {
+    cli_usage_error("--sequential needs one sample per prefix; %s.k is not 1", where);
+    return false;
+  }
+  return true;
+}
+
 static int run(int argc, char **argv) {
   const char *config = NULL;
+  unsigned long long batch = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config = argv[++i];
     else if (strcmp(argv[i], "--dry-run") == 0) dry_run = true;
     else if (strcmp(argv[i], "--resume") == 0) resume = true;
+    else if (strcmp(argv[i], "--sequential") == 0) seq_batch = seq_batch ? seq_batch : 100;
+    else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+      if (!cli_parse_u64("--batch", argv[++i], &batch) || batch == 0) return cli_usage_error("--batch: at least 1");
+    }
     else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) cli_quiet = 1;
     else return cli_usage_error("unexpected argument '%s'", argv[i]);
   }
   cli_cancel_on_signals();
   if (!config) return cli_usage_error("--config FILE is required");
+  if (batch && !seq_batch) return cli_usage_error("--batch goes with --sequential");
+  if (batch) seq_batch = batch;
   config_path = config;
   struct ds_err err = {0};
   json_t *cfg = NULL;
@@ -284,6 +513,19 @@ static int run(int argc, char **argv) {
     cli_errorf("config: 'inputs' and 'candidates' must be non-empty lists");
     rc = EXIT_USAGE;
     goto done;
+  }
+  if (seq_batch) {
+    size_t ci;
+    const json_t *cc;
+    bool ok = ds_json_str(cfg, "policy", NULL) != NULL;
+    if (!ok) cli_usage_error("--sequential stops once the policy's decisions are known: the config needs a 'policy'");
+    ok = ok && seq_k_ok(json_object_get(cfg, "replay"), "replay") &&
+         seq_k_ok(json_object_get(json_object_get(cfg, "baseline"), "replay"), "baseline.replay");
+    json_array_foreach(cands, ci, cc) ok = ok && seq_k_ok(json_object_get(cc, "replay"), "candidates[].replay");
+    if (!ok) {
+      rc = EXIT_USAGE;
+      goto done;
+    }
   }
   if (!dry_run && mkdir_p(out) != 0) {
     cli_errorf("%s: cannot create: %s", out, strerror(errno));
@@ -328,7 +570,10 @@ static int run(int argc, char **argv) {
       rc = EXIT_USAGE;
       goto done;
     }
-    r = replay_and_grade(cfg, out, corpus, "baseline", spec, json_object_get(baseline, "replay"), base_db);
+    /* a sequential pipeline draws the baseline batch by batch beside each candidate */
+    r = seq_batch ? (snprintf(base_db, sizeof base_db, "%s/baseline.db", out), 0)
+                  : replay_and_grade(cfg, out, corpus, "baseline", spec, json_object_get(baseline, "replay"), base_db, 0,
+                                     false);
     if (r) {
       rc = r;
       goto done;
@@ -345,13 +590,19 @@ static int run(int argc, char **argv) {
       rc = EXIT_USAGE;
       goto done;
     }
-    char db[4096], forecast[4096];
-    r = replay_and_grade(cfg, out, corpus, name, spec, json_object_get(c, "replay"), db);
+    char db[4096], forecast[4096], seq_note[128] = "";
+    snprintf(forecast, sizeof forecast, "%s/%s.forecast.json", out, name);
+    if (seq_batch) {
+      struct seq_run sr = {cfg, out, corpus, name, spec, json_object_get(c, "replay"), baseline, *base_db ? base_db : NULL,
+                           policy, forecast};
+      r = sequential(&sr, db, &base_made, seq_note, sizeof seq_note);
+    } else {
+      r = replay_and_grade(cfg, out, corpus, name, spec, json_object_get(c, "replay"), db, 0, false);
+    }
     if (r) {
       rc = r;
       goto done;
     }
-    snprintf(forecast, sizeof forecast, "%s/%s.forecast.json", out, name);
     push_all(&a, "depsim", "estimate", db, NULL);
     if (*base_db) {
       push_all(&a, "--baseline", base_db, NULL);
@@ -397,14 +648,15 @@ static int run(int argc, char **argv) {
         goto done;
       }
     }
-    json_array_append_new(results, json_pack("{s:s,s:s,s:s}", "name", name, "decision", decision, "report",
-                                             json_is_false(rep) ? "" : path));
+    json_array_append_new(results, json_pack("{s:s,s:s,s:s,s:s}", "name", name, "decision", decision, "report",
+                                             json_is_false(rep) ? "" : path, "note", seq_note));
   }
   if (!cli_quiet) printf("\ndepsim simulate: results (in %s)\n", out);
   json_array_foreach(results, i, c) {
     if (cli_quiet) break;
     printf("  %-16s gate: %-12s %s\n", ds_json_str(c, "name", ""), ds_json_str(c, "decision", ""),
            ds_json_str(c, "report", ""));
+    if (*ds_json_str(c, "note", "")) printf("  %-16s %s\n", "", ds_json_str(c, "note", "")); /* --sequential */
   }
   rc = worst;
 done:

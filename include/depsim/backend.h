@@ -140,6 +140,21 @@ DS_API unsigned ds_backend_context_length(const struct ds_backend *b);
 /* Tokens the messages take once templated; DS_E_UNSUPPORTED when the backend cannot count. */
 DS_API enum ds_status ds_backend_count_tokens(struct ds_backend *b, const json_t *messages,
                                               const json_t *tools, unsigned *out_n, struct ds_err *err);
+/* Tokens of a plain text (an answer: no template, no BOS, special tokens not parsed): what a
+ * model generating it counts as completion tokens, less its end-of-turn token.
+ * DS_E_UNSUPPORTED when the backend cannot count. */
+DS_API enum ds_status ds_backend_count_text_tokens(struct ds_backend *b, const char *text, size_t len,
+                                                   unsigned *out_n, struct ds_err *err);
+/* Without a tokenizer: an estimate of the tokens a chat prompt (messages and tools, canonical
+ * or wire form) takes once templated, and of a plain text. The rule, the same for every model
+ * (docs/backends.md, "Token counts"): a run of ASCII letters is one token per 4 letters or
+ * part, a run of digits one per 3, any other ASCII character but a space one, a space before a
+ * word or another space nothing, any other character (a code point) one; a message adds 4
+ * (role and separators), the prompt 3 (the assistant's turn opening). Tool schemas count as
+ * their JSON text. */
+DS_API uint64_t ds_tokens_estimate_text(const char *text, size_t len);
+DS_API uint64_t ds_tokens_estimate_messages(const json_t *messages, const json_t *tools);
+
 /* Blocking convenience: submit one request and wait for its result (moved into out). */
 DS_API enum ds_status ds_backend_call(struct ds_backend *b, const struct ds_request *req,
                                       struct ds_result *out, struct ds_err *err);

@@ -60,6 +60,10 @@ struct ds_replay_params {
    * the corpus at every n: what a run that stops once its decision is known needs. The corpus
    * is loaded whole before sampling starts. A run parameter (meta "order": "random"). */
   bool sequential;
+  /* With sequential: sample only the first `limit` prefixes of the run's order (0: all). Not a
+   * run parameter: a resumed run given a larger limit draws the next prefixes of the same
+   * order, so a run can grow batch by batch until its decision is known. */
+  uint64_t limit;
   /* Write the samples still to make as a batch input file (OpenAI Batch API / vLLM run_batch
    * JSONL, or Anthropic Message Batches' {"requests": [...]}) instead of sending them; the run
    * stays pending. The batch's output comes back with resume = true and backend_spec
@@ -121,6 +125,9 @@ struct ds_replay_summary {
    * process), the part of it the server took from its prompt cache (where it said so:
    * prompt_cached_samples of the samples), and the completions */
   uint64_t prompt_tokens, prompt_cached, prompt_cached_samples, completion_tokens;
+  /* ok samples whose token usage the backend reported (a prompt of at least one token): a cost
+   * of the run is known only when this is samples_ok */
+  uint64_t usage_samples;
   uint64_t batch_emitted;     /* emit_batch: requests written to the file */
   uint64_t batch_missing;     /* resumed from a batch's output: samples it did not answer (pending) */
   double elapsed_s;
@@ -136,6 +143,40 @@ DS_API enum ds_status ds_replay_summary_read(const char *db_path, struct ds_repl
  * out (may be NULL) receives the accounting; release it. */
 DS_API enum ds_status ds_replay_run(const struct ds_replay_params *p, ds_replay_progress_fn *progress,
                                     void *ud, struct ds_replay_summary *out, struct ds_err *err);
+
+/* One prefix of a corpus as a replay with the same parameters would make it (all borrowed for
+ * the callback). */
+struct ds_replay_prefix {
+  const char *conv_id;       /* the conversation's id */
+  size_t cut;                /* index in its messages of the turn regenerated */
+  const char *messages;      /* the prefix as the model is sent it: a compact JSON array */
+  size_t messages_len;
+  const char *tools;         /* the record's tools, canonical JSON array, or NULL */
+  const char *original;      /* the message at the cut, compact JSON; "null" with --cut next */
+  size_t original_len;
+  double weight;
+  uint64_t line;             /* the corpus line it came from */
+};
+typedef enum ds_status ds_replay_prefix_fn(void *ud, const struct ds_replay_prefix *pf, struct ds_err *err);
+/* What ds_replay_prefixes read: records = prefixes' records + no_cut + other_shard (a record
+ * may give several prefixes); duplicates are cuts of a conversation id seen before. */
+struct ds_replay_corpus_counts {
+  uint64_t lines, records, prefixes, no_cut, other_shard, duplicates;
+};
+/* Calls fn with every prefix a replay of p->corpus_path would make with p's cut, cut_n, seed,
+ * shard and keep_reasoning (the same code loads a run: lib/replay/load.c), in corpus order,
+ * storing nothing and holding one record at a time (plus 8 bytes per prefix to find
+ * duplicates). A non-zero status of fn stops the walk and is returned. Errors as replay's: a
+ * bad line (file:line: reason), an empty corpus or one with no cut point (DS_E_INVALID). out
+ * may be NULL. p->log receives the duplicate warnings; its cancel flag stops the walk. */
+DS_API enum ds_status ds_replay_prefixes(const struct ds_replay_params *p, ds_replay_prefix_fn *fn, void *ud,
+                                         struct ds_replay_corpus_counts *out, struct ds_err *err);
+
+/* One step of --trim-front on a prefix too long for the context: drops the oldest non-system
+ * message, then any non-system messages before the first user message, so the conversation
+ * still starts with a user turn; *dropped counts the messages removed. False when no user turn
+ * is left (the prefix is then skipped as context_exceeded). */
+DS_API bool ds_replay_trim_front(json_t *messages, unsigned *dropped);
 
 /* Merges shard databases into a new run database out_path (must not exist). Refuses inputs
  * whose parameters differ (every meta key except shard, corpus_path, in_flight and run state:

@@ -52,6 +52,11 @@ struct ds_report_params {
                                   flagged one is kept first, the rest stratified; the count left out is stated */
   double confidence;           /* interval level for rates computed here (default 0.95) */
   size_t max_text_len;         /* longest excerpt of one message shown (default 4000) */
+  int deid_replace;            /* personal data in the text shown: -1 (default) replaced as the run's
+                                  corpus was (surrogates or placeholders, from its manifest;
+                                  placeholders when unknown), else a ds_deid_replace */
+  const char *deid_key_env;    /* the corpus's de-identification key, in this environment variable */
+  const char *deid_key_file;   /* or in this file: values get the surrogates the corpus gave them */
 };
 
 DS_API void ds_report_default_params(struct ds_report_params *p);

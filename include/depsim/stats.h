@@ -200,6 +200,10 @@ struct ds_seq_ratio {
 };
 DS_API void ds_seq_ratio_init(struct ds_seq_ratio *s, double r);
 DS_API void ds_seq_ratio_add(struct ds_seq_ratio *s, bool cand, bool base);
+/* The same as `count` calls of ds_seq_ratio_add with these labels: each bet's evidence is a sum
+ * over pairs, so a 2x2 table of pairs (both, candidate only, baseline only, neither) gives the
+ * evidence of its pairs taken in any order. */
+DS_API void ds_seq_ratio_add_n(struct ds_seq_ratio *s, bool cand, bool base, uint64_t count);
 /* out_log_up / out_log_down (may be NULL): log of each side's evidence (reject at log(2/alpha)). */
 DS_API enum ds_seq_side ds_seq_ratio_side(const struct ds_seq_ratio *s, double alpha, double *out_log_up,
                                           double *out_log_down);

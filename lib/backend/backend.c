@@ -159,6 +159,18 @@ enum ds_status ds_backend_count_tokens(struct ds_backend *b, const json_t *messa
   return b->ops->count_tokens(b, messages, tools, out_n, err);
 }
 
+enum ds_status ds_backend_count_text_tokens(struct ds_backend *b, const char *text, size_t len, unsigned *out_n,
+                                            struct ds_err *err) {
+  if (!b || !text || !out_n) return ds_fail(err, DS_E_INVALID, "count_text_tokens: NULL argument");
+  if (!b->ops->count_text_tokens)
+    return ds_fail(err, DS_E_UNSUPPORTED, "the %s backend cannot count tokens", b->ops->name);
+  if (!len) {
+    *out_n = 0;
+    return DS_OK;
+  }
+  return b->ops->count_text_tokens(b, text, len, out_n, err);
+}
+
 struct call_state {
   uint64_t id;
   bool got;

@@ -18,6 +18,8 @@ struct ds_backend_ops {
   unsigned (*context_length)(const struct ds_backend *b);                       /* may be NULL */
   enum ds_status (*count_tokens)(struct ds_backend *b, const json_t *messages, const json_t *tools,
                                  unsigned *out_n, struct ds_err *err);           /* may be NULL */
+  enum ds_status (*count_text_tokens)(struct ds_backend *b, const char *text, size_t len, unsigned *out_n,
+                                      struct ds_err *err);                      /* may be NULL */
   void (*close)(struct ds_backend *b);                                          /* may be NULL */
   enum ds_prefill_share (*prefill_share)(struct ds_backend *b, char *why, size_t why_len); /* may be NULL */
   void (*concurrency)(const struct ds_backend *b, struct ds_concurrency *out);             /* may be NULL */

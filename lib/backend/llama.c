@@ -536,7 +536,7 @@ static enum ds_status llama_submit(struct ds_backend *b, const struct ds_request
   j->parse_tools = json_is_array(req->tools) && json_array_size(req->tools) > 0;
   /* prompt */
   if ((st = lb_render_prompt(im->tmpl, req->messages, req->tools, &prompt, err)) ||
-      (st = lb_tokenize(im->vocab, prompt.data, prompt.len, &j->prompt, &j->n_prompt, err)))
+      (st = lb_tokenize(im->vocab, prompt.data, prompt.len, true, &j->prompt, &j->n_prompt, err)))
     goto out;
   if (j->n_prompt == 0) {
     st = ds_fail(err, DS_E_INVALID, "llama: the prompt is empty");
@@ -657,10 +657,21 @@ static enum ds_status llama_count_tokens(struct ds_backend *b, const json_t *mes
   llama_token *toks = NULL;
   int n = 0;
   enum ds_status st = lb_render_prompt(im->tmpl, messages, tools, &prompt, err);
-  if (!st) st = lb_tokenize(im->vocab, prompt.data, prompt.len, &toks, &n, err);
+  if (!st) st = lb_tokenize(im->vocab, prompt.data, prompt.len, true, &toks, &n, err);
   if (!st) *out_n = (unsigned)n;
   ds_free(toks);
   ds_buf_release(&prompt);
+  return st;
+}
+
+static enum ds_status llama_count_text_tokens(struct ds_backend *b, const char *text, size_t len, unsigned *out_n,
+                                              struct ds_err *err) {
+  struct llama_impl *im = b->impl;
+  llama_token *toks = NULL;
+  int n = 0;
+  enum ds_status st = lb_tokenize(im->vocab, text, len, false, &toks, &n, err);
+  if (!st) *out_n = (unsigned)n;
+  ds_free(toks);
   return st;
 }
 
@@ -678,5 +689,6 @@ const struct ds_backend_ops ds_llama_ops = {
     .in_flight = llama_in_flight,
     .context_length = llama_context_length,
     .count_tokens = llama_count_tokens,
+    .count_text_tokens = llama_count_text_tokens,
     .close = llama_close,
 };

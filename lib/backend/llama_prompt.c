@@ -181,14 +181,14 @@ enum ds_status lb_render_prompt(const char *tmpl, const json_t *messages, const 
   return st;
 }
 
-enum ds_status lb_tokenize(const struct llama_vocab *vocab, const char *text, size_t len, llama_token **out, int *out_n,
-                           struct ds_err *err) {
+enum ds_status lb_tokenize(const struct llama_vocab *vocab, const char *text, size_t len, bool special,
+                           llama_token **out, int *out_n, struct ds_err *err) {
   if (len > INT32_MAX / 2) return ds_fail(err, DS_E_LIMIT, "llama: prompt of %zu bytes is too long", len);
   int cap = (int)len + 8;
   for (int tries = 0; tries < 2; tries++) {
     llama_token *t = ds_malloc((size_t)cap * sizeof *t);
     if (!t) return ds_fail(err, DS_E_NOMEM, "llama: out of memory tokenizing");
-    int n = llama_tokenize(vocab, text, (int32_t)len, t, cap, true, true);
+    int n = llama_tokenize(vocab, text, (int32_t)len, t, cap, special, special);
     if (n >= 0) {
       *out = t;
       *out_n = n;

@@ -11,8 +11,9 @@
  * "role: content" transcript when tmpl is NULL; ends where the assistant's answer starts. */
 enum ds_status lb_render_prompt(const char *tmpl, const json_t *messages, const json_t *tools, struct ds_buf *out,
                                 struct ds_err *err);
-/* The tokens of text (special tokens parsed, BOS added as the model wants); *out ds_malloc'ed. */
-enum ds_status lb_tokenize(const struct llama_vocab *vocab, const char *text, size_t len, llama_token **out, int *out_n,
-                           struct ds_err *err);
+/* The tokens of text; special: special tokens parsed and BOS added as the model wants (a
+ * prompt), else plain text (an answer); *out ds_malloc'ed. */
+enum ds_status lb_tokenize(const struct llama_vocab *vocab, const char *text, size_t len, bool special,
+                           llama_token **out, int *out_n, struct ds_err *err);
 
 #endif

@@ -750,6 +750,35 @@ out:
   return st;
 }
 
+/* llama-server: POST /tokenize {"content": text} (add_special false: no BOS) -> {"tokens"}. */
+static enum ds_status oa_count_text_tokens(struct ds_backend *b, const char *text, size_t len, unsigned *out_n,
+                                           struct ds_err *err) {
+  struct openai *oa = b->impl;
+  json_t *t = json_pack("{s:s%}", "content", text, len), *tok = NULL;
+  char *body = t && oa->can_tokenize != 0 ? ds_json_compact(t) : NULL;
+  struct ds_buf url;
+  ds_buf_init(&url, 0);
+  ds_buf_addf(&url, "%s/tokenize", oa->root);
+  const json_t *arr = json_object_get(tok = body ? fetch_json(oa, url.data, body) : NULL, "tokens");
+  enum ds_status st = DS_OK;
+  if (json_is_array(arr)) {
+    oa->can_tokenize = 1;
+    *out_n = (unsigned)json_array_size(arr);
+  } else if (!t) {
+    st = ds_fail(err, DS_E_INVALID, "count_text_tokens: not UTF-8 text");
+  } else if (oa->can_tokenize != 1) {
+    oa->can_tokenize = 0;
+    st = ds_fail(err, DS_E_UNSUPPORTED, "the server at %s cannot count tokens (no /tokenize)", oa->root);
+  } else {
+    st = ds_fail(err, DS_E_BACKEND, "count_text_tokens: %s/tokenize gave no token list", oa->root);
+  }
+  ds_buf_release(&url);
+  ds_free(body);
+  json_decref(t);
+  json_decref(tok);
+  return st;
+}
+
 const struct ds_backend_ops ds_openai_ops = {
     .name = "openai",
     .version = 1,
@@ -759,6 +788,7 @@ const struct ds_backend_ops ds_openai_ops = {
     .in_flight = oa_in_flight,
     .context_length = oa_context_length,
     .count_tokens = oa_count_tokens,
+    .count_text_tokens = oa_count_text_tokens,
     .close = oa_close,
     .prefill_share = oa_prefill_share,
     .concurrency = oa_concurrency,

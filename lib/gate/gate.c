@@ -121,6 +121,8 @@ enum ds_gate_decision gate_decide(const json_t *cat, const struct policy_rule *r
 }
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+/* a count of the forecast as an integer; null when it is none (absent, NaN, beyond 2^53) */
+static json_t *whole(double v) { return fabs(v) <= 9007199254740992.0 ? json_integer((json_int_t)v) : json_null(); }
 
 static json_t *rule_json(const struct policy_rule *r) {
   return json_pack("{s:o,s:o,s:s,s:f,s:I,s:b}", "max_rate", num(r->max_rate), "max_ratio", num(r->max_ratio),
@@ -151,6 +153,7 @@ enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, cons
     return ds_fail(err, DS_E_NOMEM, "out of memory");
   }
   enum ds_gate_decision all = DS_GATE_PASS;
+  bool seq = gate_seq_active(forecast);
   size_t i;
   json_t *c;
   json_array_foreach(cats, i, c) {
@@ -170,14 +173,16 @@ enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, cons
      * it is listed, and it does not weigh on the decision */
     bool na = strcmp(status, "not_applicable") == 0 && !(jnum(c, "n") > 0);
     enum ds_gate_decision d = DS_GATE_PASS;
+    json_t *e = json_object();
     if (na) {
       say(&why, "%s", ds_json_str(c, "status_reason", "not applicable: no sample of this run is of its kind"));
+      if (seq) json_object_set_new(e, "sequential", json_pack("{s:b}", "final", true));
     } else {
-      d = gate_decide(c, &rule, &why);
+      bool final;
+      d = seq ? gate_seq_decide(forecast, c, &rule, &why, e, &final) : gate_decide(c, &rule, &why);
       all = worse(all, d);
     }
     const json_t *cmp = json_object_get(c, "comparison");
-    json_t *e = json_object();
     json_object_set_new(e, "id", json_string(id));
     json_object_set(e, "title", json_object_get(c, "title") ? json_object_get(c, "title") : json_null());
     json_object_set(e, "severity", json_object_get(c, "severity") ? json_object_get(c, "severity") : json_null());
@@ -187,8 +192,8 @@ enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, cons
     json_object_set_new(e, "zero_events", json_boolean(json_is_true(json_object_get(c, "zero_events"))));
     json_object_set_new(e, "reason", json_string(why.data));
     json_object_set_new(e, "rule", rule_json(&rule));
-    json_object_set_new(e, "events", json_integer((json_int_t)jnum(c, "events")));
-    json_object_set_new(e, "n", json_integer((json_int_t)jnum(c, "n")));
+    json_object_set_new(e, "events", whole(jnum(c, "events")));
+    json_object_set_new(e, "n", whole(jnum(c, "n")));
     json_object_set_new(e, "rate", num(jnum(c, "rate")));
     json_object_set_new(e, "lower", num(jnum(c, "lower")));
     json_object_set_new(e, "upper", num(jnum(c, "upper")));
@@ -244,6 +249,8 @@ enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, cons
   /* how the candidate was paired with the baseline (prefixes left out for other prompts) */
   const json_t *pairing = json_object_get(forecast, "pairing");
   json_object_set(doc, "pairing", json_is_object(pairing) ? (json_t *)pairing : json_null());
+  /* a run drawn in a random order: how far, on which intervals it was decided, why it stopped */
+  json_object_set_new(doc, "sequential", gate_seq_summary(forecast, list));
   json_object_set_new(doc, "categories", list);
   r->doc = doc;
   r->decision = all;
@@ -349,6 +356,12 @@ enum ds_status ds_gate_result_markdown(const struct ds_gate_result *r, char **ou
   if (json_is_object(pr) && json_is_false(json_object_get(pr, "same_corpus")))
     ds_buf_addf(&b, "> The baseline was made from another corpus; the %.0f prefixes compared hold the same prompt in both.\n\n",
                 jnum(pr, "matched"));
+  const json_t *sq = json_object_get(d, "sequential");
+  if (json_is_object(sq)) {
+    ds_buf_adds(&b, "> ");
+    md_text(&b, ds_json_str(sq, "line", ""));
+    ds_buf_adds(&b, "\n\n");
+  }
   ds_buf_adds(&b, "| Category | Severity | Events / n | Rate | Interval | Baseline | Ratio | Decision | Reason |\n"
                   "|---|---|---:|---:|---|---:|---|---|---|\n");
   json_array_foreach(json_object_get(d, "categories"), i, c) {

@@ -16,6 +16,17 @@ struct ds_gate_result {
 
 /* Decision for one forecast category under a resolved rule; reasons appended to why. */
 enum ds_gate_decision gate_decide(const json_t *category, const struct policy_rule *rule, struct ds_buf *why);
+/* Sequential runs (lib/gate/sequential.c). Active when the forecast's run was drawn in a
+ * random order and prefixes remain undrawn: categories are then decided on anytime-valid
+ * intervals. gate_seq_decide adds the category's "sequential" object to entry and says in
+ * *out_final whether more samples could still change its decision. */
+bool gate_seq_active(const json_t *forecast);
+enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *category, const struct policy_rule *rule,
+                                      struct ds_buf *why, json_t *entry, bool *out_final);
+/* The gate document's "sequential" object (null for a run in corpus order): mode, decided,
+ * undecided categories, prefixes drawn and total, the stop record, and a line for people. */
+json_t *gate_seq_summary(const json_t *forecast, const json_t *categories);
+
 /* Applies a parsed policy to a parsed forecast. */
 enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, const char *forecast_sha256,
                           struct ds_gate_result **out, struct ds_err *err);

@@ -124,6 +124,7 @@ static enum ds_status insert_conversation(struct rp_loader *ld, const struct rp_
     ld->conv_end[j + 1] = ld->conv.len;
   }
   if (!ok || ds_buf_putc(&ld->conv, ']')) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (!ld->store) return DS_OK;
   sqlite3_stmt *q = ld->q_conv;
   sqlite3_reset(q);
   sqlite3_bind_text(q, 1, rc->id, -1, SQLITE_STATIC);
@@ -131,6 +132,29 @@ static enum ds_status insert_conversation(struct rp_loader *ld, const struct rp_
   if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(ld->db, err, "inserting a conversation");
   if (sqlite3_changes(ld->db) > 0) ld->conv_row = sqlite3_last_insert_rowid(ld->db);
   return DS_OK;
+}
+
+static void note_duplicate(struct rp_loader *ld, const struct rp_record *rc, size_t cut) {
+  ld->ls.duplicates++;
+  ds_logf(&ld->p->log, DS_LOG_WARN, "%s:%llu: conversation '%s' cut %zu already loaded (duplicate id); counted as duplicate",
+          ld->path, (unsigned long long)ld->ls.line, rc->id, cut);
+}
+
+/* A store-less loading (ds_replay_prefixes): the prefix built in ld->prefix and ld->original
+ * goes to the caller, unless its (conversation, cut) came before. */
+static enum ds_status emit_prefix(struct rp_loader *ld, const struct rp_record *rc, size_t cut, struct ds_err *err) {
+  int added = rp_keyset_add(ld->seen, rc->id, cut);
+  if (added < 0) return ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (!added) {
+    note_duplicate(ld, rc, cut);
+    return DS_OK;
+  }
+  ld->ls.cuts++;
+  struct ds_replay_prefix v = {.conv_id = rc->id, .cut = cut, .messages = ld->prefix.data,
+                               .messages_len = ld->prefix.len, .tools = rc->tools,
+                               .original = ld->original.data, .original_len = ld->original.len,
+                               .weight = rc->weight, .line = ld->ls.line};
+  return ld->emit(ld->emit_ud, &v, err);
 }
 
 static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record *rc, size_t cut, struct ds_err *err) {
@@ -144,6 +168,7 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record
       /* a cut after the last message (--cut next) has no original answer */
       (cut < rc->n_msgs ? !put_message(ld, rc, cut, &ld->original) : ds_buf_adds(&ld->original, "null") != DS_OK))
     return ds_fail(err, DS_E_NOMEM, "out of memory");
+  if (!ld->store) return emit_prefix(ld, rc, cut, err);
   sqlite3_reset(q);
   sqlite3_bind_text(q, 1, rc->id, -1, SQLITE_STATIC);
   sqlite3_bind_int64(q, 2, (sqlite3_int64)cut);
@@ -174,9 +199,7 @@ static enum ds_status insert_prefix(struct rp_loader *ld, const struct rp_record
   sqlite3_bind_text(q, 13, digest, 32, SQLITE_TRANSIENT);
   if (sqlite3_step(q) != SQLITE_DONE) return rp_db_fail(ld->db, err, "inserting a prefix");
   if (sqlite3_changes(ld->db) == 0) {
-    ld->ls.duplicates++;
-    ds_logf(&ld->p->log, DS_LOG_WARN, "%s:%llu: conversation '%s' cut %zu already loaded (duplicate id); counted as duplicate",
-            ld->path, (unsigned long long)ld->ls.line, rc->id, cut);
+    note_duplicate(ld, rc, cut);
     return DS_OK;
   }
   ld->ls.cuts++;
@@ -451,7 +474,7 @@ enum ds_status rp_loader_open(const struct ds_replay_params *p, struct ds_store 
   if (!ld) return ds_fail(err, DS_E_NOMEM, "out of memory");
   ld->p = p;
   ld->store = store;
-  ld->db = ds_store_db(store);
+  ld->db = store ? ds_store_db(store) : NULL;
   ld->path = path;
   ds_buf_init(&ld->scratch, 0);
   ds_buf_init(&ld->prefix, 0);
@@ -460,13 +483,21 @@ enum ds_status rp_loader_open(const struct ds_replay_params *p, struct ds_store 
   ds_buf_init(&ld->id, 0);
   ds_buf_init(&ld->time, 0);
   for (int i = 0; i < 3; i++) ds_buf_init(&ld->memo[i].raw, 0);
+  enum ds_status st = DS_OK;
+  if (!store) { /* ds_replay_prefixes: from the first line, nothing stored */
+    if ((st = ds_lines_open(path, MAX_LINE, &ld->lines, err))) {
+      rp_loader_close(ld);
+      return st;
+    }
+    *out = ld;
+    return DS_OK;
+  }
   char *state = NULL;
   ds_store_meta_get(store, "corpus_load", &state, NULL);
   ld->complete = state && strstr(state, "\"complete\":true");
   load_state_parse(state, &ld->ls);
   ds_free(state);
   ld->start_cuts = ld->ls.cuts;
-  enum ds_status st = DS_OK;
   if (!ld->complete &&
       ((st = ds_store_exec(store, "PRAGMA ignore_check_constraints=ON;", err)) || /* see rp_prepare_sink */
        (st = ds_lines_open(path, MAX_LINE, &ld->lines, err)) ||
@@ -500,7 +531,7 @@ enum ds_status rp_loader_open(const struct ds_replay_params *p, struct ds_store 
 enum ds_status rp_loader_step(struct rp_loader *ld, unsigned max_lines, struct ds_err *err) {
   if (ld->complete) return DS_OK;
   char cutname[32];
-  enum ds_status st = ds_store_begin(ld->store, err);
+  enum ds_status st = ld->store ? ds_store_begin(ld->store, err) : DS_OK;
   if (st) return st;
   for (unsigned n = 0; n < max_lines;) {
     struct ds_str line;
@@ -525,8 +556,7 @@ enum ds_status rp_loader_step(struct rp_loader *ld, unsigned max_lines, struct d
     n++;
     if (ld->step_bytes >= LOAD_STEP_BYTES) break;
   }
-  if ((st = load_state_save(ld, ld->complete, err))) goto out;
-  st = ds_store_commit(ld->store, err);
+  if (ld->store && ((st = load_state_save(ld, ld->complete, err)) || (st = ds_store_commit(ld->store, err)))) goto out;
   if (!st && ld->complete && ld->ls.records == 0)
     st = ds_fail(err, DS_E_INVALID, "%s: the corpus is empty: nothing to replay", ld->path);
   else if (!st && ld->complete && ld->ls.cuts == 0 && ld->ls.other_shard == 0 && ld->ls.duplicates == 0)
@@ -542,7 +572,7 @@ enum ds_status rp_loader_step(struct rp_loader *ld, unsigned max_lines, struct d
             (unsigned long long)ld->ls.other_shard, (unsigned long long)ld->ls.duplicates);
 out:
   if (st) {
-    ds_store_rollback(ld->store);
+    if (ld->store) ds_store_rollback(ld->store);
     ld->complete = false;
     rp_prefix_list_free(ld->step_head); /* never committed: nothing to hand over */
     ld->step_head = ld->step_tail = NULL;

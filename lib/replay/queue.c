@@ -109,9 +109,8 @@ static long count_tokens(struct replay *r, struct rp_prefix *pf) {
   return (long)estimate_tokens(pf);
 }
 
-/* Drops the oldest non-system message, then any non-system messages before the first user
- * message, so the conversation still starts with a user turn. False when nothing is left. */
-static bool trim_one(json_t *msgs, unsigned *dropped) {
+/* ds_replay_trim_front (replay.h): --trim-front's step, also what plan --corpus predicts with. */
+bool ds_replay_trim_front(json_t *msgs, unsigned *dropped) {
   size_t n = json_array_size(msgs);
   bool removed = false;
   for (size_t i = 0; i < n; i++) {
@@ -152,7 +151,7 @@ void rp_check_context(struct replay *r, struct rp_prefix *pf) {
     return;
   }
   while (need + (long)reserve > (long)r->n_ctx) {
-    if (!rp_prefix_messages(pf) || !trim_one(pf->messages, &pf->trimmed)) {
+    if (!rp_prefix_messages(pf) || !ds_replay_trim_front(pf->messages, &pf->trimmed)) {
       pf->skip_reason = "context_exceeded";
       return;
     }

@@ -178,15 +178,44 @@ static enum ds_status open_agentic(struct replay *r, struct ds_replay_params *p,
   return DS_OK;
 }
 
+/* How the corpus was de-identified, from its manifest (CORPUS.manifest.json, written by
+ * ingest): {"enabled":..,"replace":"surrogate"|"placeholder","keyed":..}, or NULL when the
+ * corpus has no readable manifest. The report shows its views with the same replacement. */
+static char *corpus_deid_meta(const char *corpus_path) {
+  struct ds_buf path, text;
+  ds_buf_init(&path, 0);
+  ds_buf_init(&text, 0);
+  char *out = NULL;
+  json_t *m = NULL;
+  if (!ds_buf_addf(&path, "%s.manifest.json", corpus_path) && !ds_read_file(path.data, 64u << 20, &text, NULL))
+    m = json_loadb(text.data, text.len, 0, NULL);
+  json_t *dd = json_object_get(m, "deid");
+  if (json_is_object(dd)) {
+    json_t *o = json_pack("{s:b,s:s,s:b}", "enabled", json_is_true(json_object_get(dd, "enabled")), "replace",
+                          ds_json_str(dd, "replace", "placeholder"), "keyed", json_is_true(json_object_get(dd, "keyed")));
+    out = o ? ds_json_canonical(o) : NULL;
+    json_decref(o);
+  }
+  json_decref(m);
+  ds_buf_release(&path);
+  ds_buf_release(&text);
+  return out;
+}
+
 static enum ds_status write_params(struct replay *r, const char *corpus_abs, const char *sha,
                                    const char *described, struct ds_err *err) {
   const struct ds_replay_params *p = r->p;
   char cutname[32];
   enum ds_status st;
-  if ((st = ds_store_begin(r->store, err))) return st;
+  char *deid = corpus_deid_meta(corpus_abs);
+  if ((st = ds_store_begin(r->store, err))) {
+    ds_free(deid);
+    return st;
+  }
   if ((st = ds_store_meta_set(r->store, "kind", "replay", err)) ||
       (st = ds_store_meta_set(r->store, "corpus_path", corpus_abs, err)) ||
       (st = ds_store_meta_set(r->store, "corpus_sha256", sha, err)) ||
+      (deid && (st = ds_store_meta_set(r->store, "corpus_deid", deid, err))) ||
       (st = ds_store_meta_set(r->store, "backend", described, err)) ||
       (st = meta_setf(r->store, "backend_context_length", err, "%u", r->n_ctx)) ||
       (st = meta_setf(r->store, "k", err, "%u", r->k)) ||
@@ -203,9 +232,11 @@ static enum ds_status write_params(struct replay *r, const char *corpus_abs, con
                       p->shard_count ? p->shard_count : 1)) ||
       (st = write_agentic(r, err)) ||
       (st = ds_store_event(r->store, "replay_started", described, err))) {
+    ds_free(deid);
     ds_store_rollback(r->store);
     return st;
   }
+  ds_free(deid);
   return ds_store_commit(r->store, err);
 }
 
@@ -236,6 +267,29 @@ static enum ds_status create_run(struct replay *r, const char *path, const char 
   return st;
 }
 
+/* --limit N of a sequential run: the cursor stops at the draw of the N-th prefix of the run's
+ * order (whatever their status), so the first N prefixes drawn are the ones sampled. */
+static enum ds_status draw_limit(struct replay *r, uint64_t limit, struct ds_err *err) {
+  if (!r->p->sequential)
+    return ds_fail(err, DS_E_INVALID, "%s: --limit takes the first prefixes of a random order; this run replays in "
+                   "corpus order (start it with --order random)", r->p->db_path);
+  sqlite3_stmt *q = NULL;
+  enum ds_status st = rp_prep(r->db, "SELECT draw FROM prefixes WHERE draw IS NOT NULL ORDER BY draw LIMIT 1 OFFSET ?1",
+                              &q, err);
+  if (st) return st;
+  sqlite3_bind_int64(q, 1, (sqlite3_int64)(limit - 1));
+  int rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) r->cursor_max = sqlite3_column_int64(q, 0);
+  else if (rc != SQLITE_DONE) st = rp_db_fail(r->db, err, "finding the limit's prefix");
+  sqlite3_finalize(q);
+  if (!st) {
+    char d[64];
+    snprintf(d, sizeof d, "%llu prefixes", (unsigned long long)limit);
+    st = ds_store_event(r->store, "replay_limit", d, err);
+  }
+  return st;
+}
+
 static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
   enum ds_status st;
   char sql[1024];
@@ -243,7 +297,7 @@ static enum ds_status prepare_statements(struct replay *r, struct ds_err *err) {
   snprintf(sql, sizeof sql,
            "SELECT p.id,p.conv_id,p.cut_index,%s,p.tools,p.original,p.trimmed,p.repo,p.draw,p.segment FROM prefixes p"
            " WHERE p.status='pending' AND %s ORDER BY %s LIMIT ?3",
-           ds_store_sql_prefix_messages(r->store), r->p->sequential ? "p.draw>?1" : "p.id>?1 AND p.id<=?2",
+           ds_store_sql_prefix_messages(r->store), r->p->sequential ? "p.draw>?1 AND p.draw<=?2" : "p.id>?1 AND p.id<=?2",
            r->p->sequential ? "p.draw" : "p.id");
   if ((st = rp_prep(r->db, sql, &r->q_cursor, err)) ||
       (st = rp_prep(r->db,
@@ -260,12 +314,14 @@ static enum ds_status count_totals(struct replay *r, struct ds_err *err) {
   enum ds_status st = rp_prep(r->db,
                            "SELECT (SELECT count(*) FROM samples),"
                            " (SELECT count(*) FROM samples WHERE status='failed'),"
-                           " (SELECT count(*) FROM prefixes WHERE id>?1 AND status='pending'),"
+                           " (SELECT count(*) FROM prefixes WHERE id>?1 AND status='pending' AND"
+                           "  (draw IS NULL OR draw<=?2)),"
                            " (SELECT count(*) FROM samples s JOIN prefixes p ON p.id=s.prefix_id"
-                           "  WHERE p.id>?1 AND p.status='pending')",
+                           "  WHERE p.id>?1 AND p.status='pending' AND (p.draw IS NULL OR p.draw<=?2))",
                            &q, err);
   if (st) return st;
   sqlite3_bind_int64(q, 1, r->mark_stored);
+  sqlite3_bind_int64(q, 2, r->p->sequential ? r->cursor_max : INT64_MAX);
   if (sqlite3_step(q) == SQLITE_ROW) {
     uint64_t stored = (uint64_t)sqlite3_column_int64(q, 0);
     r->pr.samples_done = stored;
@@ -584,6 +640,7 @@ enum ds_status ds_replay_run(const struct ds_replay_params *in, ds_replay_progre
   r.mark_stored = r.mark_next = r.cursor_id = mark ? strtoll(mark, NULL, 10) : 0;
   r.cursor_max = INT64_MAX;
   ds_free(mark);
+  if (p.limit && (st = draw_limit(&r, p.limit, err))) goto out;
   if ((st = prepare_statements(&r, err)) || (st = count_totals(&r, err))) goto out;
   if (r.backend && !r.agentic && (st = rp_writer_start(&r, loaded ? NULL : p.corpus_path, err))) goto out;
   st = rp_sample_loop(&r, err);

@@ -226,6 +226,11 @@ struct rp_loader {
   size_t cap_msgs;
   struct rp_memo memo[3];     /* segment, tools, repo */
   char *owned[3];             /* ... canonical texts of load_tree */
+  /* without a store (ds_replay_prefixes): each new prefix goes to emit instead of the
+   * database, and seen stands in for the UNIQUE(conv_id, cut_index) that finds duplicates */
+  ds_replay_prefix_fn *emit;
+  void *emit_ud;
+  struct rp_keyset *seen;
   /* on the writer thread: the step's new prefixes, handed over once it commits */
   bool hand_over;
   unsigned k;
@@ -254,8 +259,16 @@ enum ds_status rp_summary_compute(struct ds_store *s, struct ds_replay_summary *
 enum ds_status rp_summary_store(struct ds_store *s, const struct ds_replay_summary *sum, const char *event,
                                 struct ds_err *err);
 
+/* ---------- prefixes.c ---------- */
+/* The (conversation, cut) pairs a store-less loading has seen, as 64-bit hashes. */
+struct rp_keyset;
+struct rp_keyset *rp_keyset_new(void);
+void rp_keyset_free(struct rp_keyset *s);
+/* Adds (id, cut): 1 added, 0 already there, -1 out of memory. */
+int rp_keyset_add(struct rp_keyset *s, const char *id, size_t cut);
+
 /* ---------- load.c ---------- */
-/* A loader on store's connection, positioned after the last committed step; complete already
+/* A loader on store's connection (store NULL: ld->emit receives the prefixes, see prefixes.c), positioned after the last committed step; complete already
  * when an earlier session loaded everything. */
 enum ds_status rp_loader_open(const struct ds_replay_params *p, struct ds_store *store, const char *path,
                               struct rp_loader **out, struct ds_err *err);

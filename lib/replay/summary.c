@@ -57,9 +57,11 @@ enum ds_status rp_summary_compute(struct ds_store *s, struct ds_replay_summary *
   if (sqlite3_prepare_v2(db,
                          v5 ? "SELECT coalesce(sum(status='ok'),0), coalesce(sum(status='failed'),0),"
                               " coalesce(sum(prompt_tokens),0), coalesce(sum(prompt_cached),0), count(prompt_cached),"
-                              " coalesce(sum(completion_tokens),0) FROM samples"
+                              " coalesce(sum(completion_tokens),0), coalesce(sum(status='ok' AND prompt_tokens>0),0)"
+                              " FROM samples"
                             : "SELECT coalesce(sum(status='ok'),0), coalesce(sum(status='failed'),0),"
-                              " coalesce(sum(prompt_tokens),0), 0, 0, coalesce(sum(completion_tokens),0) FROM samples",
+                              " coalesce(sum(prompt_tokens),0), 0, 0, coalesce(sum(completion_tokens),0),"
+                              " coalesce(sum(status='ok' AND prompt_tokens>0),0) FROM samples",
                          -1, &q, NULL) ||
       sqlite3_step(q) != SQLITE_ROW) {
     st = rp_db_fail(db, err, "counting samples");
@@ -71,6 +73,7 @@ enum ds_status rp_summary_compute(struct ds_store *s, struct ds_replay_summary *
   out->prompt_cached = (uint64_t)sqlite3_column_int64(q, 3);
   out->prompt_cached_samples = (uint64_t)sqlite3_column_int64(q, 4);
   out->completion_tokens = (uint64_t)sqlite3_column_int64(q, 5);
+  out->usage_samples = (uint64_t)sqlite3_column_int64(q, 6);
   sqlite3_finalize(q);
   q = NULL;
   if (json_object_get(out->skipped_by_reason, "context_exceeded")) {
@@ -113,10 +116,11 @@ enum ds_status rp_summary_store(struct ds_store *s, const struct ds_replay_summa
                         "duplicates", (json_int_t)sum->corpus_duplicates);
   if (!j) return ds_fail(err, DS_E_NOMEM, "out of memory");
   json_object_set_new(j, "samples_failed", json_integer((json_int_t)sum->samples_failed));
-  json_object_set_new(j, "tokens", json_pack("{s:I,s:I,s:I,s:I}", "prompt", (json_int_t)sum->prompt_tokens, "prompt_cached",
+  json_object_set_new(j, "tokens", json_pack("{s:I,s:I,s:I,s:I,s:I}", "prompt", (json_int_t)sum->prompt_tokens, "prompt_cached",
                                              (json_int_t)sum->prompt_cached, "prompt_cached_samples",
                                              (json_int_t)sum->prompt_cached_samples, "completion",
-                                             (json_int_t)sum->completion_tokens));
+                                             (json_int_t)sum->completion_tokens, "usage_samples",
+                                             (json_int_t)sum->usage_samples));
   if (sum->context_exceeded) json_object_set(j, "context_exceeded", sum->context_exceeded);
   char *text = ds_json_canonical(j);
   json_decref(j);

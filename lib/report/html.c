@@ -185,6 +185,13 @@ static void verdict_banner(struct html *h, const json_t *m, const char *who) {
                  : "the policy applied here to the forecast");
   }
   h_raw(h, ".</p>");
+  /* a run drawn in a random order: when it stopped, why, and on which intervals it was decided */
+  const json_t *seq = json_object_get(v, "sequential");
+  if (json_is_object(seq) && ds_json_str(seq, "line", NULL)) {
+    h_raw(h, "<p class=\"seq\" id=\"verdict-sequential\">");
+    h_esc(h, ds_json_str(seq, "line", ""));
+    h_raw(h, "</p>");
+  }
   if (ds_json_str(v, "note", NULL)) {
     h_raw(h, "<p class=\"warn\">");
     h_esc(h, ds_json_str(v, "note", ""));

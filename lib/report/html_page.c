@@ -232,6 +232,15 @@ static void browser_section(struct html *h, const json_t *model) {
              "and finish reason; %lld flagged ones did not fit)",
           total - emb, (long long)json_integer_value(json_object_get(b, "max_samples")),
           (long long)json_integer_value(json_object_get(b, "left_out_flagged")));
+  const json_t *dn = json_object_get(model, "deid");
+  if (json_is_object(dn)) {
+    bool sur = !strcmp(ds_json_str(dn, "replace", ""), "surrogate");
+    const char *as = ds_json_str(dn, "corpus_replace", NULL);
+    h_fmt(h, ". Personal data in the text shown is replaced by %s", sur ? "made-up values of the same kind" : "placeholders");
+    if (as) h_fmt(h, " (%s)", json_is_true(json_object_get(dn, "as_corpus")) ? "as in the replayed corpus" : "the corpus has the other kind");
+    if (sur && json_is_true(json_object_get(dn, "corpus_keyed")) && !json_is_true(json_object_get(dn, "keyed")))
+      h_raw(h, "; without the corpus's key (report --deid-key-env) they differ from the corpus's");
+  }
   h_raw(h, ".</p><div id=\"browser\"><noscript><p class=\"warn\">The sample browser needs JavaScript. The verdict, "
            "the rates and the flagged examples above are complete without it.</p></noscript></div>");
   /* the data the script reads: the browser block plus each category's title and status */

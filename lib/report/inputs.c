@@ -438,7 +438,7 @@ static void add_verdict(const json_t *gate, const char *source, const char *path
   json_object_set_new(v, "source", json_string(source));
   report_set_str(v, "path", path);
   static const char *const keys[] = {"decision", "policy_path", "policy_sha256", "forecast_path", "forecast_sha256",
-                                     "time", "confidence"};
+                                     "time", "confidence", "sequential"};
   for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++) {
     const json_t *x = json_object_get(gate, keys[i]);
     json_object_set_new(v, keys[i], x ? json_incref((json_t *)x) : json_null());

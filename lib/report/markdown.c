@@ -93,6 +93,11 @@ static void verdict(struct md *m, const json_t *v) {
     raw(m, ": ");
     cell(m, ds_json_str(c, "reason", ""));
   }
+  const json_t *seq = json_object_get(v, "sequential");
+  if (json_is_object(seq) && ds_json_str(seq, "line", NULL)) {
+    raw(m, "\n\n");
+    cell(m, ds_json_str(seq, "line", ""));
+  }
   raw(m, "\n\n");
 }
 

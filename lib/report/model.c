@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "depsim/deid.h"
 #include "depsim/stats.h"
 #include "depsim/store.h"
 #include "report/report_int.h"
@@ -480,7 +481,8 @@ enum ds_status report_model_build(const struct ds_report_params *p, json_t **out
   size_t n = p->n_runs ? p->n_runs : 1;
   struct model_ctx *ctx = ds_calloc(n, sizeof *ctx), **ptrs = ds_calloc(n, sizeof *ptrs);
   struct report_inputs *in = NULL;
-  json_t *cands = json_array(), *model = NULL, *runs = json_array(), *browser = NULL;
+  json_t *cands = json_array(), *model = NULL, *runs = json_array(), *browser = NULL, *deid_note = NULL;
+  struct ds_deid *deid = NULL;
   enum ds_status rc = DS_OK;
   *out_model = NULL;
   if (!ctx || !ptrs || !cands || !runs) {
@@ -491,8 +493,11 @@ enum ds_status report_model_build(const struct ds_report_params *p, json_t **out
   for (size_t i = 0; i < n; i++) {
     ptrs[i] = &ctx[i];
     json_t *m = NULL;
-    if ((rc = open_candidate(&ctx[i], p, paths[i], err)) || (rc = candidate_build(&ctx[i], (int)i, in, &m, err)))
-      goto out;
+    if ((rc = open_candidate(&ctx[i], p, paths[i], err))) goto out;
+    /* one de-identifier for the page, as the (first) run's corpus was de-identified */
+    if (i == 0 && (rc = report_deid_open(&ctx[0], &deid, &deid_note, err))) goto out;
+    ctx[i].deid = deid;
+    if ((rc = candidate_build(&ctx[i], (int)i, in, &m, err))) goto out;
     json_array_append_new(cands, m);
     json_array_append_new(runs, json_pack("{s:s, s:s?}", "path", paths[i], "run_id", ctx[i].run_id[0] ? ctx[i].run_id : NULL));
   }
@@ -530,6 +535,8 @@ enum ds_status report_model_build(const struct ds_report_params *p, json_t **out
   json_object_set_new(model, "title", json_string(t));
   json_object_set_new(model, "browser", browser ? browser : json_null());
   browser = NULL;
+  json_object_set_new(model, "deid", deid_note);
+  deid_note = NULL;
   *out_model = model;
   model = NULL;
 out:
@@ -537,6 +544,8 @@ out:
   ds_free(ctx);
   ds_free(ptrs);
   report_inputs_free(in);
+  ds_deid_free(deid);
+  json_decref(deid_note);
   json_decref(browser);
   json_decref(cands);
   json_decref(runs);

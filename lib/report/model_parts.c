@@ -351,6 +351,34 @@ enum ds_status report_sample_steps(struct model_ctx *c, sqlite3_stmt **q, int64_
   return DS_OK;
 }
 
+enum ds_status report_deid_open(struct model_ctx *c, struct ds_deid **out, json_t **out_note, struct ds_err *err) {
+  *out = NULL;
+  *out_note = NULL;
+  struct ds_deid_params dp;
+  ds_deid_default_params(&dp);
+  dp.hmac_key_env = c->p->deid_key_env;
+  dp.key_file = c->p->deid_key_file;
+  /* how the corpus was de-identified: recorded by replay from the corpus's manifest */
+  char *v = NULL;
+  json_t *corpus = NULL;
+  if (ds_store_meta_get(c->store, "corpus_deid", &v, NULL) == DS_OK && v) corpus = json_loads(v, 0, NULL);
+  ds_free(v);
+  const char *as = json_is_object(corpus) ? ds_json_str(corpus, "replace", "placeholder") : NULL;
+  bool keyed = json_is_true(json_object_get(corpus, "keyed"));
+  if (c->p->deid_replace >= 0) dp.replace = (enum ds_deid_replace)c->p->deid_replace;
+  else dp.replace = as && !strcmp(as, "surrogate") ? DS_DEID_REPLACE_SURROGATE : DS_DEID_REPLACE_PLACEHOLDER;
+  const char *mode = dp.replace == DS_DEID_REPLACE_SURROGATE ? "surrogate" : "placeholder";
+  enum ds_status rc = ds_deid_new(&dp, out, err);
+  if (!rc) {
+    bool with_key = dp.hmac_key_env || dp.key_file;
+    *out_note = json_pack("{s:s, s:s?, s:b, s:b, s:b}", "replace", mode, "corpus_replace", as, "as_corpus",
+                          as && !strcmp(as, mode), "corpus_keyed", keyed, "keyed", with_key);
+    if (!*out_note) rc = ds_fail(err, DS_E_NOMEM, "out of memory");
+  }
+  json_decref(corpus);
+  return rc;
+}
+
 /* The top flagged examples per category. Their text goes through de-identification first:
  * candidate completions (above all precomputed ones) can carry personal data that ingest
  * never saw, and personal data never reaches a report. */
@@ -358,11 +386,7 @@ enum ds_status report_examples(struct model_ctx *c, json_t *model, struct ds_err
   json_t *arr = json_array();
   json_object_set_new(model, "examples", arr);
   if (c->p->top_examples == 0) return DS_OK;
-  struct ds_deid_params dp;
-  ds_deid_default_params(&dp);
-  struct ds_deid *deid = NULL;
-  enum ds_status drc = ds_deid_new(&dp, &deid, err);
-  if (drc) return drc;
+  struct ds_deid *deid = c->deid;
   char sql[1400];
   sqlite3_stmt *st = NULL, *qsteps = NULL;
   enum ds_status rc;
@@ -375,10 +399,7 @@ enum ds_status report_examples(struct model_ctx *c, json_t *model, struct ds_err
            "JOIN main.samples s ON s.id = g.sample_id JOIN main.prefixes p ON p.id = s.prefix_id "
            "WHERE g.rubric_sha256 = ?1 %s AND g.label = 1) WHERE rn <= ?2 ORDER BY 1, rn",
            ds_store_sql_prefix_messages(c->store), c->has_target ? "AND g.target = 'sample'" : "");
-  if ((rc = prep(c, sql, &st, err))) {
-    ds_deid_free(deid);
-    return rc;
-  }
+  if ((rc = prep(c, sql, &st, err))) return rc;
   sqlite3_bind_text(st, 1, c->rubric, -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 2, (int)c->p->top_examples);
   int r;
@@ -412,7 +433,6 @@ enum ds_status report_examples(struct model_ctx *c, json_t *model, struct ds_err
       json_decref(e);
       sqlite3_finalize(st);
       sqlite3_finalize(qsteps);
-      ds_deid_free(deid);
       return rc;
     }
     set_str(e, "prompt", prompt);
@@ -436,7 +456,6 @@ enum ds_status report_examples(struct model_ctx *c, json_t *model, struct ds_err
       json_decref(e);
       sqlite3_finalize(st);
       sqlite3_finalize(qsteps);
-      ds_deid_free(deid);
       return rc;
     }
     json_object_set_new(e, "tool_steps", steps ? steps : json_array());
@@ -449,6 +468,5 @@ enum ds_status report_examples(struct model_ctx *c, json_t *model, struct ds_err
   }
   sqlite3_finalize(st);
   sqlite3_finalize(qsteps);
-  ds_deid_free(deid);
   return r == SQLITE_DONE ? DS_OK : sql_fail(c, err, "reading examples");
 }

@@ -11,6 +11,7 @@ void ds_report_default_params(struct ds_report_params *p) {
   p->max_samples = 2000;
   p->confidence = 0.95;
   p->max_text_len = 4000;
+  p->deid_replace = -1;
 }
 
 enum ds_report_format ds_report_format_for_path(const char *path) {

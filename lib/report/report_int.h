@@ -28,6 +28,7 @@ struct model_ctx {
   bool has_tool_steps;  /* the tool_steps table exists (hand-made runs may lack it) */
   char rubric[65];
   char base_rubric[65];
+  struct ds_deid *deid; /* the page's de-identifier, shared by every candidate and view */
 };
 
 /* Builds the whole model from the parameters (model.c). */
@@ -35,6 +36,10 @@ enum ds_status report_model_build(const struct ds_report_params *p, json_t **out
 /* The entry {"id": id, ...} of cats (an object by id), added when missing (model.c). */
 json_t *report_cat_entry(json_t *cats, const char *id);
 json_t *report_paired_from(const json_t *cmp, const char *source);
+
+/* The page's de-identifier (model_parts.c): the replacement of the run's corpus (or the one
+ * asked for), keyed by the corpus's key when given; what it does is described in *out_note. */
+enum ds_status report_deid_open(struct model_ctx *c, struct ds_deid **out, json_t **out_note, struct ds_err *err);
 
 /* model_parts.c: segments, tool sources and flagged examples of a candidate into m. */
 enum ds_status report_segments(struct model_ctx *c, json_t *m, struct ds_err *err);

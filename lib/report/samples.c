@@ -420,9 +420,7 @@ enum ds_status report_browser_data(struct model_ctx *const *cands, size_t n, jso
   uint64_t total = 0, embedded = 0, flagged_left = 0;
   choose(&ps, max, &total, &embedded, &flagged_left);
   if (embedded) {
-    struct ds_deid_params dp;
-    ds_deid_default_params(&dp);
-    if ((rc = ds_deid_new(&dp, &d, err))) goto out;
+    d = cands[0]->deid;
     for (size_t i = 0; i < n && !rc; i++)
       rc = load_candidate(cands[i], (unsigned)i, &ps, d, index, prefixes, samples, cats, err);
     if (rc) goto out;
@@ -447,7 +445,6 @@ enum ds_status report_browser_data(struct model_ctx *const *cands, size_t n, jso
   o = NULL;
 out:
   picks_release(&ps);
-  ds_deid_free(d);
   json_decref(o);
   json_decref(names);
   json_decref(prefixes);

@@ -6,6 +6,7 @@
 
 #include "stats/coverage.h"
 #include "stats/run_data.h"
+#include "stats/seq_run.h"
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -261,6 +262,8 @@ enum ds_status ds_estimate_run(const struct ds_estimate_params *p, char **out_js
   }
   /* why a category has no graded sample: not applicable, needs a judge, errors only */
   if ((st = stats_coverage_annotate(doc, p->run_path, err))) goto out;
+  /* a run drawn in a random order: how far the draw went, and why it stopped */
+  if ((st = stats_sequential_annotate(doc, p->run_path, err))) goto out;
   size_t i;
   json_t *w;
   json_array_foreach(json_object_get(doc, "warnings"), i, w) ds_logf(p->log, DS_LOG_WARN, "%s", json_string_value(w));

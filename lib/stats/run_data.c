@@ -583,8 +583,9 @@ enum ds_status run_data_load(const char *path, const char *rubric, struct run_da
   L.r = r;
   if ((st = ds_store_open(path, DS_STORE_READ, &store, err))) goto out;
   L.db = ds_store_db(store);
-  /* a large read: map the file and keep a bigger page cache (connection-local settings) */
-  sqlite3_exec(L.db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;", NULL, NULL, NULL);
+  /* a large sequential read: through a modest page cache, not a map of the whole file (mapped
+   * pages count in the job's memory: 3.3 KiB per sample mapped vs 0.5 KiB now, and faster) */
+  sqlite3_exec(L.db, "PRAGMA mmap_size=0; PRAGMA cache_size=-8192;", NULL, NULL, NULL);
   if ((st = load_meta(&L)) || (st = load_rubric(&L, rubric)) || (st = load_categories(&L)) ||
       (st = load_prefixes(&L)) || (st = load_samples(&L, &sample_ids)) || (st = load_labels(&L, sample_ids)))
     goto out;

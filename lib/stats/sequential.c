@@ -88,15 +88,17 @@ void ds_seq_ratio_init(struct ds_seq_ratio *s, double r) {
 static double bet_up(const struct ds_seq_ratio *s, int g) { return ldexp(0.9, -g) / s->r; }
 static double bet_down(int g) { return -ldexp(0.9, -g); }
 
-void ds_seq_ratio_add(struct ds_seq_ratio *s, bool cand, bool base) {
-  s->pairs++;
+void ds_seq_ratio_add_n(struct ds_seq_ratio *s, bool cand, bool base, uint64_t count) {
+  s->pairs += count;
   double z = (cand ? 1.0 : 0.0) - (base ? s->r : 0.0);
-  if (z == 0) return;
+  if (z == 0 || count == 0) return;
   for (int g = 0; g < DS_SEQ_RATIO_GRID; g++) {
-    s->log_up[g] += log1p(bet_up(s, g) * z);
-    s->log_down[g] += log1p(bet_down(g) * z);
+    s->log_up[g] += (double)count * log1p(bet_up(s, g) * z);
+    s->log_down[g] += (double)count * log1p(bet_down(g) * z);
   }
 }
+
+void ds_seq_ratio_add(struct ds_seq_ratio *s, bool cand, bool base) { ds_seq_ratio_add_n(s, cand, base, 1); }
 
 /* log of the grid average of exp(v[g]) */
 static double log_mean_exp(const double *v) {

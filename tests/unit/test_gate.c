@@ -229,6 +229,68 @@ static void not_applicable_and_needs_judge(void **state) {
   policy_release(&p);
 }
 
+/* A run drawn in a random order and not yet drawn to its end is decided on anytime-valid
+ * intervals: a category whose fixed-n interval would pass stays open while its confidence
+ * sequence holds the limit; clear ones are final; the paired ratio test decides from the 2x2
+ * counts. Drawn to the end, the same forecast is gated as a full run. Several samples per
+ * prefix keep every category open (the sequence is for independent draws). */
+static void sequential_decisions(void **state) {
+  (void)state;
+  const char *pol = "defaults: {max_rate: 0.05}\ncategories: {paired: {max_rate: ~, max_ratio: 3}}\n";
+  struct policy p;
+  assert_int_equal(policy_parse("pol.yaml", pol, strlen(pol), &p, NULL), DS_OK);
+  json_t *f = json_loads(
+      "{\"format\":\"depsim-forecast\",\"confidence\":0.95,\"rubric_sha256\":\"r\",\"run\":{\"clustered\":false},"
+      "\"sequential\":{\"order\":\"random\",\"seed\":7,\"prefixes_total\":2000,\"prefixes_drawn\":200,"
+      "\"exhausted\":false,\"stop\":null},\"categories\":["
+      "{\"id\":\"below\",\"events\":0,\"n\":200,\"rate\":0,\"lower\":0,\"upper\":0.018,\"zero_events\":true},"
+      "{\"id\":\"above\",\"events\":40,\"n\":200,\"rate\":0.2,\"lower\":0.15,\"upper\":0.26,\"zero_events\":false},"
+      "{\"id\":\"open\",\"events\":6,\"n\":200,\"rate\":0.03,\"lower\":0.012,\"upper\":0.049,\"zero_events\":false},"
+      "{\"id\":\"paired\",\"events\":1,\"n\":200,\"rate\":0.005,\"lower\":0,\"upper\":0.03,\"zero_events\":false,"
+      "\"comparison\":{\"both\":0,\"candidate_only\":1,\"baseline_only\":40,\"neither\":159,\"ratio\":0.04,"
+      "\"ratio_lower\":0.01,\"ratio_upper\":0.2}}]}",
+      0, NULL);
+  assert_non_null(f);
+  struct ds_gate_result *r = NULL;
+  assert_int_equal(gate_apply(f, &p, "abc", &r, NULL), DS_OK);
+  const json_t *cats = json_object_get(r->doc, "categories"), *sq = json_object_get(r->doc, "sequential");
+  static const char *const want[][2] = {{"pass", "1"}, {"fail", "1"}, {"inconclusive", "0"}, {"pass", "1"}};
+  for (size_t i = 0; i < 4; i++) {
+    const json_t *c = json_array_get(cats, i);
+    assert_string_equal(ds_json_str(c, "decision", ""), want[i][0]);
+    assert_int_equal(json_is_true(json_object_get(json_object_get(c, "sequential"), "final")), want[i][1][0] == '1');
+  }
+  assert_non_null(strstr(ds_json_str(json_array_get(cats, 2), "reason", ""), "anytime-valid interval"));
+  assert_non_null(strstr(ds_json_str(json_array_get(cats, 3), "reason", ""), "paired sequential test: ratio below"));
+  assert_string_equal(ds_json_str(sq, "mode", ""), "anytime-valid");
+  assert_false(json_is_true(json_object_get(sq, "decided")));
+  assert_string_equal(json_string_value(json_array_get(json_object_get(sq, "undecided"), 0)), "open");
+  char *md = NULL;
+  assert_int_equal(ds_gate_result_markdown(r, &md, NULL), DS_OK);
+  assert_non_null(strstr(md, "> Sequential run: 200 of 2000 prefixes drawn in a seeded random order (seed 7); 1 "
+                             "categories still open. Decided on anytime-valid intervals"));
+  ds_free(md);
+  ds_gate_result_free(r);
+  /* every prefix drawn: the full run's fixed-n decision */
+  json_object_set_new(json_object_get(f, "sequential"), "exhausted", json_true());
+  assert_int_equal(gate_apply(f, &p, "abc", &r, NULL), DS_OK);
+  sq = json_object_get(r->doc, "sequential");
+  assert_string_equal(ds_json_str(sq, "mode", ""), "full run");
+  assert_string_equal(ds_json_str(json_array_get(json_object_get(r->doc, "categories"), 2), "decision", ""), "pass");
+  assert_non_null(strstr(ds_json_str(sq, "line", ""), "Decided as a full run, on the fixed-n intervals."));
+  ds_gate_result_free(r);
+  /* several samples per prefix: nothing is final, the run goes to its end */
+  json_object_set_new(json_object_get(f, "sequential"), "exhausted", json_false());
+  json_object_set_new(json_object_get(f, "run"), "clustered", json_true());
+  assert_int_equal(gate_apply(f, &p, "abc", &r, NULL), DS_OK);
+  assert_int_equal(json_array_size(json_object_get(json_object_get(r->doc, "sequential"), "undecided")), 4);
+  assert_non_null(strstr(ds_json_str(json_array_get(json_object_get(r->doc, "categories"), 0), "reason", ""),
+                         "need one sample per prefix"));
+  ds_gate_result_free(r);
+  json_decref(f);
+  policy_release(&p);
+}
+
 static void audit_chain_detects_tampering(void **state) {
   (void)state;
   char dir[] = "/tmp/ds-test-gate.XXXXXX";
@@ -305,6 +367,7 @@ int main(void) {
       cmocka_unit_test(decisions_upper_bound),    cmocka_unit_test(decisions_band),
       cmocka_unit_test(decisions_ratio),          cmocka_unit_test(renders_markdown_and_junit),
       cmocka_unit_test(audit_chain_detects_tampering), cmocka_unit_test(not_applicable_and_needs_judge),
+      cmocka_unit_test(sequential_decisions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,6 +190,30 @@ static void paired_ratio_test(void **state) {
   assert_true(hi.above >= 297 && hi.below == 0 && hi.mean_n * 3 <= 20000);
 }
 
+/* A 2x2 table of pairs gives the evidence of its pairs added one by one, in any order. */
+static void ratio_from_counts(void **state) {
+  (void)state;
+  struct ds_seq_ratio one, table;
+  ds_seq_ratio_init(&one, 1.5);
+  ds_seq_ratio_init(&table, 1.5);
+  uint64_t cell[4] = {0};
+  for (int i = 0; i < 5000; i++) {
+    bool c = draw(0.05), b = draw(0.03);
+    ds_seq_ratio_add(&one, c, b);
+    cell[(c ? 2 : 0) + (b ? 1 : 0)]++;
+  }
+  ds_seq_ratio_add_n(&table, true, true, cell[3]);
+  ds_seq_ratio_add_n(&table, false, false, cell[0]);
+  ds_seq_ratio_add_n(&table, true, false, cell[2]);
+  ds_seq_ratio_add_n(&table, false, true, cell[1]);
+  assert_int_equal(one.pairs, table.pairs);
+  for (int g = 0; g < DS_SEQ_RATIO_GRID; g++) {
+    assert_true(fabs(one.log_up[g] - table.log_up[g]) < 1e-9 * (1 + fabs(one.log_up[g])));
+    assert_true(fabs(one.log_down[g] - table.log_down[g]) < 1e-9 * (1 + fabs(one.log_down[g])));
+  }
+  assert_int_equal(ds_seq_ratio_side(&one, 0.05, NULL, NULL), ds_seq_ratio_side(&table, 0.05, NULL, NULL));
+}
+
 int main(void) {
   ds_init(NULL);
   const struct CMUnitTest tests[] = {
@@ -198,6 +222,7 @@ int main(void) {
       cmocka_unit_test(clear_cases_stop_early_with_the_same_decision),
       cmocka_unit_test(borderline_cases_take_no_more_than_the_full_run),
       cmocka_unit_test(paired_ratio_test),
+      cmocka_unit_test(ratio_from_counts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
