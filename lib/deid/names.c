@@ -34,6 +34,7 @@ struct nctx {
   struct deid_names *nd;
   const uint32_t *icaps; /* the ones that can be names (not a common word at a sentence start) */
   size_t n_icaps;
+  uint64_t lc_memo[32]; /* also_lowercase's answers for this text: hash | 2 | answer; 0 = none */
 };
 /* Each capitalized word that can be a name, outside code. */
 #define EACH_NAMECAP(c, i)                                                                        \
@@ -427,16 +428,24 @@ static bool also_lowercase(const struct nctx *c, size_t i) {
     if ((unsigned char)p[k] >= 0x80) return false;
     w[k] = (char)tolower((unsigned char)p[k]);
   }
+  /* a word repeated in a long text is looked for once (the memo keeps its 64-bit hash) */
+  uint64_t h = ds_hash64(w, n) | 2, *m = &((struct nctx *)c)->lc_memo[(h >> 2) & 31];
+  if ((*m | 1) == (h | 1)) return *m & 1;
+  bool found = false;
   const char *end = c->text + c->len;
   for (const char *f = memchr(c->text, w[0], c->len); f; f = memchr(f + 1, w[0], (size_t)(end - f - 1))) {
     if ((size_t)(end - f) < n) break;
     if (f[1] != w[1] || memcmp(f, w, n)) continue;
     bool left = f == c->text || !isalnum((unsigned char)f[-1]);
     bool right = f + n == end || !isalnum((unsigned char)f[n]);
-    if (left && right) return true;
+    if (left && right) {
+      found = true;
+      break;
+    }
     if (f + 1 >= end) break;
   }
-  return false;
+  *m = (h & ~(uint64_t)1) | found;
+  return found;
 }
 
 /* "Alice, Bob and Carol": names in a list are names. */
@@ -669,7 +678,7 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
     nd->tags_cap = t->n;
   }
   memset(nd->tags, 0, t->n);
-  struct nctx c = {text, len, t, nd->tags, nd->cues, t->caps, t->n_caps, nd, NULL, 0};
+  struct nctx c = {text, len, t, nd->tags, nd->cues, t->caps, t->n_caps, nd, NULL, 0, {0}};
   static pthread_once_t theta_once = PTHREAD_ONCE_INIT;
   pthread_once(&theta_once, set_theta);
   int32_t theta = theta_value;
