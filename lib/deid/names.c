@@ -53,9 +53,13 @@ static size_t tlen(const struct nctx *c, size_t i) { return c->t->v[i].e - c->t-
 static const char *tptr(const struct nctx *c, size_t i) { return c->text + c->t->v[i].s; }
 
 /* The cue bits of token i (its lower-cased form looked up once). */
-static uint64_t cue(const struct nctx *c, size_t i) {
+static uint64_t cue_slow(const struct nctx *c, size_t i);
+static inline uint64_t cue(const struct nctx *c, size_t i) {
   if (i >= c->t->n) return 0;
   if (c->t->v[i].flags & TK_CUED) return c->cues[i];
+  return cue_slow(c, i);
+}
+static uint64_t cue_slow(const struct nctx *c, size_t i) {
   uint64_t bits = 0;
   size_t n = tlen(c, i);
   const struct deid_tok *k0 = &c->t->v[i];
@@ -74,7 +78,7 @@ static uint64_t cue(const struct nctx *c, size_t i) {
 static bool punct(const struct nctx *c, size_t i, char ch) {
   return i < c->t->n && !(c->t->v[i].flags & TK_WORD) && tlen(c, i) == 1 && tptr(c, i)[0] == ch;
 }
-static const struct lex_entry *lex(const struct nctx *c, size_t i) { return deid_tok_lex(c->text, c->t, i); }
+static const struct lex_entry *lex(const struct nctx *c, size_t i) { return deid_tok_lex_c(c->text, c->t, i); }
 
 /* An initial: one capital letter followed by '.' */
 static bool initial_at(const struct nctx *c, size_t i) {

@@ -175,7 +175,7 @@ static void ctx(struct feat *f, int p, const char *text, struct deid_toks *t, pt
   }
   if (k->flags & TK_CAP) {
     add(f, H.ctx_cap[p]);
-    add(f, H.ctx_lx[p][lex_cross(deid_tok_lex(text, t, (size_t)j))]);
+    add(f, H.ctx_lx[p][lex_cross(deid_tok_lex_c(text, t, (size_t)j))]);
     if (tags) add(f, H.p1t[tags[j] ? 1 : 0]);
     return;
   }
@@ -225,7 +225,7 @@ int32_t deid_tagger_score(const char *text, struct deid_toks *t, size_t i, const
     f.sum = unigram(text, t, i, &ncp);
   }
   if (deid_sentence_start(text, t, i)) {
-    int lx = lex_cross(deid_tok_lex(text, t, i));
+    int lx = lex_cross(deid_tok_lex_c(text, t, i));
     add(&f, H.st);
     add(&f, H.st_lx[lx]);
   }
@@ -268,7 +268,7 @@ static int32_t unigram(const char *text, struct deid_toks *t, size_t i, size_t *
     sl = deid_shape(w, wl, shp);
     ncp = deid_n_cps(w, wl);
   }
-  const struct lex_entry *e = deid_tok_lex(text, t, i);
+  const struct lex_entry *e = deid_tok_lex_c(text, t, i);
   const char *tail = fold;
   size_t tl = fl;
   char tbuf[32];
@@ -312,7 +312,7 @@ bool deid_tagger_candidate(const char *text, struct deid_toks *t, size_t i) {
   const struct deid_tok *k = &t->v[i];
   if ((k->flags & (TK_WORD | TK_CAP)) != (TK_WORD | TK_CAP)) return false;
   if (k->e - k->s == 1 && text[k->s] == 'I') return false;
-  const struct lex_entry *e = deid_tok_lex(text, t, i);
+  const struct lex_entry *e = deid_tok_lex_c(text, t, i);
   if (e && !e->fn && !e->sn && ((e->wf >= 1 && e->wf <= 3) || (e->flags & (LF_STOP | LF_TIME)))) {
     bool near_cap = (i > 0 && (t->v[i - 1].flags & (TK_WORD | TK_CAP)) == (TK_WORD | TK_CAP)) ||
                     (i + 1 < t->n && (t->v[i + 1].flags & (TK_WORD | TK_CAP)) == (TK_WORD | TK_CAP));
