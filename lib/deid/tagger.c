@@ -183,9 +183,14 @@ static void ctx(struct feat *f, int p, const char *text, struct deid_toks *t, pt
   const char *w = text + k->s;
   size_t wl = k->e - k->s, m = wl < 24 ? wl : 24;
   bool plain = true;
-  for (size_t q = 0; q < m && plain; q++) plain = (unsigned char)w[q] < 0x80 && !(w[q] >= 'A' && w[q] <= 'Z');
+  uint32_t h = H.ctx_eq[p]; /* hashed while checked (one pass) */
+  for (size_t q = 0; q < m && plain; q++) {
+    unsigned char ch = (unsigned char)w[q];
+    plain = ch < 0x80 && !(ch >= 'A' && ch <= 'Z');
+    h = (h ^ ch) * 0x01000193u;
+  }
   if (plain) {
-    add(f, fnv(H.ctx_eq[p], w, m));
+    add(f, h);
     return;
   }
   char fold[64];
