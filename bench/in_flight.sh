@@ -5,7 +5,7 @@
 # fixed level, without being told the server's slots.
 # Usage: bench/in_flight.sh [DEPSIM=build/depsim]
 #   env: MODEL (default ../shared/data/models/stories260K.gguf), LLAMA_SERVER, SLOTS (4),
-#   N (prompts, 400), LEVELS ("1 4 16 64")
+#   N (prompts, 400), LEVELS ("1 4 16 64"), THREADS (the server's, 1)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 DEPSIM=${1:-$src/build/depsim}
@@ -18,7 +18,9 @@ work=$(mktemp -d /tmp/ds-inflight.XXXXXX)
 srv=
 trap '[ -z "$srv" ] || kill $srv 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$LLAMA_SERVER" -m "$MODEL" --host 127.0.0.1 --port "$port" -c $((SLOTS * 1024)) -np "$SLOTS" --no-webui \
+# one server thread (THREADS): with both cores ggml's threads spin at a barrier after every op and
+# the server's rate collapses whenever anything else runs (bench/vs_promptfoo.sh)
+"$LLAMA_SERVER" -m "$MODEL" --host 127.0.0.1 --port "$port" -c $((SLOTS * 1024)) -np "$SLOTS" -t "${THREADS:-1}" --no-webui \
   >"$work/server.log" 2>&1 &
 srv=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done

@@ -679,7 +679,6 @@ out:
   rp_sink_finalize(&r.sink);
   ds_free(r.cont);
   ds_free(r.ready);
-  json_decref(r.events);
   ds_toolsim_close(r.toolsim);
   ds_backend_close(r.simulator);
   if (r.store && (st == DS_OK || st == DS_E_CANCELLED)) {
@@ -710,6 +709,7 @@ out:
   }
   r.pr.phase = "done";
   if (st == DS_OK) rp_report(&r, true);
+  json_decref(r.events); /* after the events left in it are written above */
   ds_store_close(r.store);
   ds_store_unlock(r.lock);
   ds_free(owned[0]);

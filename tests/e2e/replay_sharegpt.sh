@@ -28,3 +28,17 @@ read -r total done skipped failed < <(sqlite3 -separator ' ' "$WORK/sg.db" \
 assert_eq $((done + skipped + failed)) "$total" "sharegpt accounting"
 [ "$done" -gt 10 ] || fail "too few sharegpt prefixes completed ($done)"
 echo "ok: sharegpt $total prefixes: $done completed, $skipped skipped, $failed failed"
+
+# without --in-flight the openai backend chooses its concurrency (max_in_flight=auto): the level
+# it ended at and why are in the run's events
+"$DEPSIM" replay "$WORK/sharegpt.jsonl" --backend "$SPEC" --max-tokens 8 -o "$WORK/auto.db" -q 2>/dev/null ||
+  fail "sharegpt replay with adaptive concurrency failed"
+sqlite3 "$WORK/auto.db" "SELECT detail FROM events WHERE kind = 'in_flight_final'" >"$WORK/final.txt"
+python3 - "$WORK/final.txt" <<'PY' || fail "no in_flight_final event for an adaptive run"
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+assert len(lines) == 1, lines
+d = json.loads(lines[0])
+assert 1 <= d["level"] <= d["max"] and d["why"], d
+PY
+echo "ok: adaptive concurrency recorded where it ended"
