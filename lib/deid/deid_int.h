@@ -148,6 +148,10 @@ const struct lex_entry *deid_lex_get(const char *folded, size_t n);
 const struct lex_entry *deid_lex_word(const char *p, size_t n);
 /* The entry of token i, looked up once. */
 const struct lex_entry *deid_tok_lex(const char *text, struct deid_toks *t, size_t i);
+/* The same, inline when the token was looked up before (most calls). */
+static inline const struct lex_entry *deid_tok_lex_c(const char *text, struct deid_toks *t, size_t i) {
+  return (t->v[i].flags & TK_LEXED) ? t->lx[i] : deid_tok_lex(text, t, i);
+}
 /* Surrogate pools: first names by gender (1 F, 2 M), surnames, cities, street names. */
 enum lex_pool { POOL_FIRST_F, POOL_FIRST_M, POOL_LAST, POOL_CITY, POOL_STREET, POOL_N };
 const struct lex_entry *const *deid_lex_pool(enum lex_pool p, size_t *out_n);

@@ -34,6 +34,7 @@ struct nctx {
   struct deid_names *nd;
   const uint32_t *icaps; /* the ones that can be names (not a common word at a sentence start) */
   size_t n_icaps;
+  uint64_t lc_memo[32]; /* also_lowercase's answers for this text: hash | 2 | answer; 0 = none */
 };
 /* Each capitalized word that can be a name, outside code. */
 #define EACH_NAMECAP(c, i)                                                                        \
@@ -52,9 +53,13 @@ static size_t tlen(const struct nctx *c, size_t i) { return c->t->v[i].e - c->t-
 static const char *tptr(const struct nctx *c, size_t i) { return c->text + c->t->v[i].s; }
 
 /* The cue bits of token i (its lower-cased form looked up once). */
-static uint64_t cue(const struct nctx *c, size_t i) {
+static uint64_t cue_slow(const struct nctx *c, size_t i);
+static inline uint64_t cue(const struct nctx *c, size_t i) {
   if (i >= c->t->n) return 0;
   if (c->t->v[i].flags & TK_CUED) return c->cues[i];
+  return cue_slow(c, i);
+}
+static uint64_t cue_slow(const struct nctx *c, size_t i) {
   uint64_t bits = 0;
   size_t n = tlen(c, i);
   const struct deid_tok *k0 = &c->t->v[i];
@@ -73,7 +78,7 @@ static uint64_t cue(const struct nctx *c, size_t i) {
 static bool punct(const struct nctx *c, size_t i, char ch) {
   return i < c->t->n && !(c->t->v[i].flags & TK_WORD) && tlen(c, i) == 1 && tptr(c, i)[0] == ch;
 }
-static const struct lex_entry *lex(const struct nctx *c, size_t i) { return deid_tok_lex(c->text, c->t, i); }
+static const struct lex_entry *lex(const struct nctx *c, size_t i) { return deid_tok_lex_c(c->text, c->t, i); }
 
 /* An initial: one capital letter followed by '.' */
 static bool initial_at(const struct nctx *c, size_t i) {
@@ -155,13 +160,19 @@ static bool product_word(const struct nctx *c, size_t i) { return (cue(c, i) & C
 /* "my name is vitoria", "everyone calls me Ján": after these the next words are the name,
  * capitalized or not (lower-case words only when they are not common words). */
 static void rule_name_is(struct nctx *c) {
-  for (size_t i = 1; i + 1 < c->t->n; i++) {
-    const struct deid_tok *k = &c->t->v[i];
+  const struct deid_tok *v = c->t->v; /* every token is looked at: hoisted out of the loop */
+  size_t nt = c->t->n;
+  for (size_t i = 1; i + 1 < nt; i++) {
+    const struct deid_tok *k = &v[i];
     if (k->e - k->s != 2) continue;
     const char *p = c->text + k->s;
     bool is_is = (p[0] | 32) == 'i' && (p[1] | 32) == 's';
     bool is_me = (p[0] | 32) == 'm' && (p[1] | 32) == 'e';
     if (!is_is && !is_me) continue;
+    /* the cue words before: "name" (is), "call", "calls", "called" (me) */
+    size_t pl = tlen(c, i - 1);
+    char p0 = (char)(tptr(c, i - 1)[0] | 32);
+    if (pl < 4 || pl > 6 || p0 != (is_is ? 'n' : 'c')) continue;
     uint64_t prev = cue(c, i - 1);
     bool name = is_is ? (prev & CUE_NAME) != 0 : (prev & (CUE_CALL | CUE_CALLS)) != 0;
     if (!name) continue;
@@ -421,16 +432,24 @@ static bool also_lowercase(const struct nctx *c, size_t i) {
     if ((unsigned char)p[k] >= 0x80) return false;
     w[k] = (char)tolower((unsigned char)p[k]);
   }
+  /* a word repeated in a long text is looked for once (the memo keeps its 64-bit hash) */
+  uint64_t h = ds_hash64(w, n) | 2, *m = &((struct nctx *)c)->lc_memo[(h >> 2) & 31];
+  if ((*m | 1) == (h | 1)) return *m & 1;
+  bool found = false;
   const char *end = c->text + c->len;
   for (const char *f = memchr(c->text, w[0], c->len); f; f = memchr(f + 1, w[0], (size_t)(end - f - 1))) {
     if ((size_t)(end - f) < n) break;
     if (f[1] != w[1] || memcmp(f, w, n)) continue;
     bool left = f == c->text || !isalnum((unsigned char)f[-1]);
     bool right = f + n == end || !isalnum((unsigned char)f[n]);
-    if (left && right) return true;
+    if (left && right) {
+      found = true;
+      break;
+    }
     if (f + 1 >= end) break;
   }
-  return false;
+  *m = (h & ~(uint64_t)1) | found;
+  return found;
 }
 
 /* "Alice, Bob and Carol": names in a list are names. */
@@ -556,8 +575,12 @@ static bool public_figure(const struct nctx *c, size_t a, size_t b) {
 
 static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *enabled, struct deid_vec *out) {
   size_t done = 0; /* tokens before this one are in a span already */
-  for (size_t i = 0; i < c->t->n; i++) {
-    if (i < done || !c->tag[i]) continue;
+  const unsigned char *tags = c->tag;
+  size_t nt = c->t->n;
+  for (size_t i = 0; i < nt; i++) {
+    while (i < nt && !tags[i]) i++; /* most tokens have no tag */
+    if (i >= nt) break;
+    if (i < done) continue;
     unsigned char tg = c->tag[i];
     bool per = tg == TAG_PER || tg == TAG_PER_STRONG;
     if (!per && tg != TAG_LOC) continue;
@@ -659,7 +682,7 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
     nd->tags_cap = t->n;
   }
   memset(nd->tags, 0, t->n);
-  struct nctx c = {text, len, t, nd->tags, nd->cues, t->caps, t->n_caps, nd, NULL, 0};
+  struct nctx c = {text, len, t, nd->tags, nd->cues, t->caps, t->n_caps, nd, NULL, 0, {0}};
   static pthread_once_t theta_once = PTHREAD_ONCE_INIT;
   pthread_once(&theta_once, set_theta);
   int32_t theta = theta_value;

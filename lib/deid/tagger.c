@@ -175,7 +175,7 @@ static void ctx(struct feat *f, int p, const char *text, struct deid_toks *t, pt
   }
   if (k->flags & TK_CAP) {
     add(f, H.ctx_cap[p]);
-    add(f, H.ctx_lx[p][lex_cross(deid_tok_lex(text, t, (size_t)j))]);
+    add(f, H.ctx_lx[p][lex_cross(deid_tok_lex_c(text, t, (size_t)j))]);
     if (tags) add(f, H.p1t[tags[j] ? 1 : 0]);
     return;
   }
@@ -183,9 +183,14 @@ static void ctx(struct feat *f, int p, const char *text, struct deid_toks *t, pt
   const char *w = text + k->s;
   size_t wl = k->e - k->s, m = wl < 24 ? wl : 24;
   bool plain = true;
-  for (size_t q = 0; q < m && plain; q++) plain = (unsigned char)w[q] < 0x80 && !(w[q] >= 'A' && w[q] <= 'Z');
+  uint32_t h = H.ctx_eq[p]; /* hashed while checked (one pass) */
+  for (size_t q = 0; q < m && plain; q++) {
+    unsigned char ch = (unsigned char)w[q];
+    plain = ch < 0x80 && !(ch >= 'A' && ch <= 'Z');
+    h = (h ^ ch) * 0x01000193u;
+  }
   if (plain) {
-    add(f, fnv(H.ctx_eq[p], w, m));
+    add(f, h);
     return;
   }
   char fold[64];
@@ -194,7 +199,53 @@ static void ctx(struct feat *f, int p, const char *text, struct deid_toks *t, pt
   add(f, fnv(H.ctx_eq[p], fold, fl < 24 ? fl : 24));
 }
 
+/* The features of the word alone (its bytes decide them all) are summed once per word: a
+ * small per-thread cache of words up to 24 bytes and their sums (text repeats its words). */
+#define UNI_SLOTS 2048
+static _Thread_local struct {
+  uint8_t n; /* 0 = empty */
+  char w[24];
+  int32_t sum;
+} uni_cache[UNI_SLOTS];
+
+static int32_t unigram(const char *text, struct deid_toks *t, size_t i, size_t *out_ncp);
+
 int32_t deid_tagger_score(const char *text, struct deid_toks *t, size_t i, const unsigned char *tags) {
+  const struct deid_tok *k = &t->v[i];
+  const char *w = text + k->s;
+  size_t wl = k->e - k->s, ncp;
+  struct feat f = {0};
+  if (wl <= sizeof uni_cache[0].w) {
+    uint32_t h = fnv(FNV0, w, wl) & (UNI_SLOTS - 1);
+    if (uni_cache[h].n == wl && !memcmp(uni_cache[h].w, w, wl)) {
+      f.sum = uni_cache[h].sum;
+      ncp = (size_t)-1; /* counted below only when needed */
+    } else {
+      f.sum = unigram(text, t, i, &ncp);
+      uni_cache[h].n = (uint8_t)wl;
+      memcpy(uni_cache[h].w, w, wl);
+      uni_cache[h].sum = f.sum;
+    }
+  } else {
+    f.sum = unigram(text, t, i, &ncp);
+  }
+  if (deid_sentence_start(text, t, i)) {
+    int lx = lex_cross(deid_tok_lex_c(text, t, i));
+    add(&f, H.st);
+    add(&f, H.st_lx[lx]);
+  }
+  if (i + 1 < t->n && !(t->v[i + 1].flags & TK_WORD) && t->v[i + 1].e - t->v[i + 1].s == 1 &&
+      text[t->v[i + 1].s] == '.' && (ncp == (size_t)-1 ? deid_n_cps(w, wl) : ncp) == 1)
+    add(&f, H.initial);
+  ctx(&f, 0, text, t, (ptrdiff_t)i - 1, tags);
+  ctx(&f, 1, text, t, (ptrdiff_t)i - 2, NULL);
+  ctx(&f, 2, text, t, (ptrdiff_t)i + 1, NULL);
+  ctx(&f, 3, text, t, (ptrdiff_t)i + 2, NULL);
+  return f.sum;
+}
+
+/* The sum of the features of the word alone (and its code point count). */
+static int32_t unigram(const char *text, struct deid_toks *t, size_t i, size_t *out_ncp) {
   const struct deid_tok *k = &t->v[i];
   const char *w = text + k->s;
   size_t wl = k->e - k->s;
@@ -222,7 +273,7 @@ int32_t deid_tagger_score(const char *text, struct deid_toks *t, size_t i, const
     sl = deid_shape(w, wl, shp);
     ncp = deid_n_cps(w, wl);
   }
-  const struct lex_entry *e = deid_tok_lex(text, t, i);
+  const struct lex_entry *e = deid_tok_lex_c(text, t, i);
   const char *tail = fold;
   size_t tl = fl;
   char tbuf[32];
@@ -258,17 +309,7 @@ int32_t deid_tagger_score(const char *text, struct deid_toks *t, size_t i, const
     add(&f, H.caps);
     add(&f, H.caps_lx[lx]);
   }
-  if (deid_sentence_start(text, t, i)) {
-    add(&f, H.st);
-    add(&f, H.st_lx[lx]);
-  }
-  if (i + 1 < t->n && !(t->v[i + 1].flags & TK_WORD) && t->v[i + 1].e - t->v[i + 1].s == 1 &&
-      text[t->v[i + 1].s] == '.' && ncp == 1)
-    add(&f, H.initial);
-  ctx(&f, 0, text, t, (ptrdiff_t)i - 1, tags);
-  ctx(&f, 1, text, t, (ptrdiff_t)i - 2, NULL);
-  ctx(&f, 2, text, t, (ptrdiff_t)i + 1, NULL);
-  ctx(&f, 3, text, t, (ptrdiff_t)i + 2, NULL);
+  *out_ncp = ncp;
   return f.sum;
 }
 
@@ -276,7 +317,7 @@ bool deid_tagger_candidate(const char *text, struct deid_toks *t, size_t i) {
   const struct deid_tok *k = &t->v[i];
   if ((k->flags & (TK_WORD | TK_CAP)) != (TK_WORD | TK_CAP)) return false;
   if (k->e - k->s == 1 && text[k->s] == 'I') return false;
-  const struct lex_entry *e = deid_tok_lex(text, t, i);
+  const struct lex_entry *e = deid_tok_lex_c(text, t, i);
   if (e && !e->fn && !e->sn && ((e->wf >= 1 && e->wf <= 3) || (e->flags & (LF_STOP | LF_TIME)))) {
     bool near_cap = (i > 0 && (t->v[i - 1].flags & (TK_WORD | TK_CAP)) == (TK_WORD | TK_CAP)) ||
                     (i + 1 < t->n && (t->v[i + 1].flags & (TK_WORD | TK_CAP)) == (TK_WORD | TK_CAP));

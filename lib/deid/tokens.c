@@ -166,6 +166,10 @@ enum ds_status deid_tokenize(const char *text, size_t len, const struct deid_ran
         enum ds_status st = push_tok(out, s, i, flags);
         if (st) return st;
         pend = 0;
+        if (i < len && i < next_skip && b[i] == ' ') { /* the space after the word, here */
+          pend = TK_SP;
+          i++;
+        }
         continue;
       }
       i = s; /* ' - or a non-ASCII letter next: the general path */
