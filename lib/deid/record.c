@@ -54,6 +54,20 @@ static bool issued_surrogate(const struct ds_deid *d, int type, const char *p, s
          deid_sur_recognized((struct deid_sur *)&d->sur, type, p, n);
 }
 
+/* Post-scan of text[0..n): what is still found there, less the surrogates put in, counted. */
+static enum ds_status count_findings(struct walk *w, const char *text, size_t n) {
+  struct ds_deid *d = w->d;
+  enum ds_status st = deid_find_all(d, text, n);
+  if (st) return st;
+  for (size_t i = 0; i < d->spans.n; i++) {
+    struct deid_span *sp = &d->spans.v[i];
+    if (issued_surrogate(d, sp->type, text + sp->start, sp->end - sp->start)) continue;
+    w->by_type[sp->type]++;
+    w->findings++;
+  }
+  return DS_OK;
+}
+
 static enum ds_status set_string(json_t *str, const char *p, size_t n) {
   return json_string_setn(str, p, n) ? DS_E_NOMEM : DS_OK;
 }
@@ -99,15 +113,7 @@ static enum ds_status visit_string(struct walk *w, json_t *str, const char *key,
     return set_string(str, d->out.data, d->out.len);
   }
   switch (w->mode) {
-  case W_SCAN:
-    if ((st = deid_find_all(d, s, n))) return st;
-    for (size_t i = 0; i < d->spans.n; i++) {
-      struct deid_span *sp = &d->spans.v[i];
-      if (issued_surrogate(d, sp->type, s + sp->start, sp->end - sp->start)) continue;
-      w->by_type[sp->type]++;
-      w->findings++;
-    }
-    return DS_OK;
+  case W_SCAN: return count_findings(w, s, n);
   case W_REPLACE: {
     bool changed;
     d->strings++;
@@ -136,13 +142,7 @@ static enum ds_status visit_keys(struct walk *w, json_t *obj) {
       continue;
     }
     if (w->mode == W_SCAN) {
-      if ((st = deid_find_all(d, k, n))) return st;
-      for (size_t i = 0; i < d->spans.n; i++) {
-        struct deid_span *sp = &d->spans.v[i];
-        if (issued_surrogate(d, sp->type, k + sp->start, sp->end - sp->start)) continue;
-        w->by_type[sp->type]++;
-        w->findings++;
-      }
+      if ((st = count_findings(w, k, n))) return st;
       continue;
     }
     bool changed;

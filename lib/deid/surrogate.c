@@ -71,18 +71,23 @@ static uint64_t word_hash(const char *p, size_t n) {
 
 static bool wchar(unsigned char c) { return isalnum(c) || c >= 0x80; }
 
+/* The next word of p[*i..n) (letters, digits, inner ' and -): true and [*start, *i) when there
+ * is one. */
+static bool next_word(const char *p, size_t n, size_t *i, size_t *start) {
+  while (*i < n && !wchar((unsigned char)p[*i])) (*i)++;
+  if (*i >= n) return false;
+  size_t j = *start = *i;
+  while (j < n && (wchar((unsigned char)p[j]) || ((p[j] == '\'' || p[j] == '-') && j + 1 < n && wchar((unsigned char)p[j + 1]))))
+    j++;
+  *i = j;
+  return true;
+}
+
 enum ds_status deid_sur_issue_tokens(struct deid_sur *su, const char *p, size_t n) {
-  for (size_t i = 0; i < n;) {
-    if (!wchar((unsigned char)p[i])) {
-      i++;
-      continue;
-    }
-    size_t j = i;
-    while (j < n && (wchar((unsigned char)p[j]) || ((p[j] == '\'' || p[j] == '-') && j + 1 < n && wchar((unsigned char)p[j + 1]))))
-      j++;
-    enum ds_status st = issued_add(su, word_hash(p + i, j - i));
+  size_t i = 0, w;
+  while (next_word(p, n, &i, &w)) {
+    enum ds_status st = issued_add(su, word_hash(p + w, i - w));
     if (st) return st;
-    i = j;
   }
   return DS_OK;
 }
@@ -103,19 +108,12 @@ static bool fuzzy_type(int type) {
 bool deid_sur_recognized(struct deid_sur *su, int type, const char *p, size_t n) {
   if (fuzzy_type(type)) {
     bool any = false;
-    for (size_t i = 0; i < n;) {
-      if (!wchar((unsigned char)p[i])) {
-        i++;
-        continue;
-      }
-      size_t j = i;
-      while (j < n && (wchar((unsigned char)p[j]) || ((p[j] == '\'' || p[j] == '-') && j + 1 < n && wchar((unsigned char)p[j + 1]))))
-        j++;
+    size_t i = 0, w;
+    while (next_word(p, n, &i, &w)) {
       bool digits = true;
-      for (size_t k = i; k < j; k++) digits &= isdigit((unsigned char)p[k]) != 0;
-      if (!(structural(p + i, j - i) && !digits) && !issued_has(su, word_hash(p + i, j - i))) return false;
+      for (size_t k = w; k < i; k++) digits &= isdigit((unsigned char)p[k]) != 0;
+      if (!(structural(p + w, i - w) && !digits) && !issued_has(su, word_hash(p + w, i - w))) return false;
       any = true;
-      i = j;
     }
     return any;
   }

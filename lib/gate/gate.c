@@ -15,7 +15,7 @@ const char *ds_gate_decision_name(enum ds_gate_decision d) {
   }
 }
 
-static enum ds_gate_decision worse(enum ds_gate_decision a, enum ds_gate_decision b) {
+enum ds_gate_decision gate_worse(enum ds_gate_decision a, enum ds_gate_decision b) {
   if (a == DS_GATE_FAIL || b == DS_GATE_FAIL) return DS_GATE_FAIL;
   if (a == DS_GATE_INCONCLUSIVE || b == DS_GATE_INCONCLUSIVE) return DS_GATE_INCONCLUSIVE;
   return DS_GATE_PASS;
@@ -24,8 +24,7 @@ static enum ds_gate_decision worse(enum ds_gate_decision a, enum ds_gate_decisio
 /* A number of the forecast, NAN when absent or not a number. */
 static double jnum(const json_t *o, const char *k) { return ds_json_num(o, k, NAN); }
 
-static void say(struct ds_buf *b, const char *fmt, ...) DS_PRINTF(2, 3);
-static void say(struct ds_buf *b, const char *fmt, ...) {
+void gate_say(struct ds_buf *b, const char *fmt, ...) {
   va_list ap;
   if (b->len) ds_buf_adds(b, "; ");
   va_start(ap, fmt);
@@ -39,7 +38,7 @@ enum ds_gate_decision gate_decide(const json_t *cat, const struct policy_rule *r
   const json_t *src = cat;
   if (r->use_corrected && json_is_object(json_object_get(cat, "corrected"))) {
     src = json_object_get(cat, "corrected");
-    say(why, "judge-corrected rate used");
+    gate_say(why, "judge-corrected rate used");
   }
   double rate = jnum(src, "rate"), lo = jnum(src, "lower"), hi = jnum(src, "upper");
   bool zero = json_is_true(json_object_get(cat, "zero_events"));
@@ -47,40 +46,40 @@ enum ds_gate_decision gate_decide(const json_t *cat, const struct policy_rule *r
     /* the forecast says why (not graded: needs a judge; errors only): never blame the judge for
      * what it was not asked */
     const char *reason = ds_json_str(cat, "status_reason", "");
-    if (*reason) say(why, "%s", reason);
-    else say(why, "no graded samples");
+    if (*reason) gate_say(why, "%s", reason);
+    else gate_say(why, "no graded samples");
     if (isnan(r->max_rate) && isnan(r->max_ratio) && !r->min_n) {
-      say(why, "no rule applies");
+      gate_say(why, "no rule applies");
       return DS_GATE_PASS;
     }
     return DS_GATE_INCONCLUSIVE;
   }
   if (r->min_n && n < (double)r->min_n) {
-    say(why, "n = %.0f is below min_n = %llu", n, (unsigned long long)r->min_n);
+    gate_say(why, "n = %.0f is below min_n = %llu", n, (unsigned long long)r->min_n);
     d = DS_GATE_INCONCLUSIVE;
   }
   if (!isnan(r->max_rate)) {
     double m = r->max_rate;
     if (r->uncertainty == POLICY_UPPER_BOUND) {
-      if (hi <= m) say(why, "upper bound %.3g <= max_rate %.3g", hi, m);
+      if (hi <= m) gate_say(why, "upper bound %.3g <= max_rate %.3g", hi, m);
       else if (!zero && lo > m) {
-        say(why, "lower bound %.3g > max_rate %.3g", lo, m);
-        d = worse(d, DS_GATE_FAIL);
+        gate_say(why, "lower bound %.3g > max_rate %.3g", lo, m);
+        d = gate_worse(d, DS_GATE_FAIL);
       } else {
-        if (zero) say(why, "detection floor %.3g is above max_rate %.3g: more samples needed", hi, m);
-        else say(why, "interval [%.3g, %.3g] contains max_rate %.3g", lo, hi, m);
-        d = worse(d, DS_GATE_INCONCLUSIVE);
+        if (zero) gate_say(why, "detection floor %.3g is above max_rate %.3g: more samples needed", hi, m);
+        else gate_say(why, "interval [%.3g, %.3g] contains max_rate %.3g", lo, hi, m);
+        d = gate_worse(d, DS_GATE_INCONCLUSIVE);
       }
     } else {
       double v = zero ? hi : rate, b = r->band;
       const char *what = zero ? "detection floor" : "rate";
-      if (v * b <= m) say(why, "%s %.3g x band %.3g <= max_rate %.3g", what, v, b, m);
+      if (v * b <= m) gate_say(why, "%s %.3g x band %.3g <= max_rate %.3g", what, v, b, m);
       else if (!zero && v / b > m) {
-        say(why, "%s %.3g / band %.3g > max_rate %.3g", what, v, b, m);
-        d = worse(d, DS_GATE_FAIL);
+        gate_say(why, "%s %.3g / band %.3g > max_rate %.3g", what, v, b, m);
+        d = gate_worse(d, DS_GATE_FAIL);
       } else {
-        say(why, "%s %.3g is within a band of %.3gx of max_rate %.3g", what, v, b, m);
-        d = worse(d, DS_GATE_INCONCLUSIVE);
+        gate_say(why, "%s %.3g is within a band of %.3gx of max_rate %.3g", what, v, b, m);
+        d = gate_worse(d, DS_GATE_INCONCLUSIVE);
       }
     }
   }
@@ -88,35 +87,35 @@ enum ds_gate_decision gate_decide(const json_t *cat, const struct policy_rule *r
     const json_t *cmp = json_object_get(cat, "comparison");
     double m = r->max_ratio;
     if (!json_is_object(cmp)) {
-      say(why, "max_ratio %.3g needs a baseline comparison, which the forecast lacks", m);
-      d = worse(d, DS_GATE_INCONCLUSIVE);
+      gate_say(why, "max_ratio %.3g needs a baseline comparison, which the forecast lacks", m);
+      d = gate_worse(d, DS_GATE_INCONCLUSIVE);
     } else {
       double q = jnum(cmp, "ratio"), ql = jnum(cmp, "ratio_lower"), qh = jnum(cmp, "ratio_upper");
       if (!isfinite(q)) {
-        say(why, "no events in either run: ratio rule met");
+        gate_say(why, "no events in either run: ratio rule met");
       } else if (r->uncertainty == POLICY_UPPER_BOUND) {
-        if (qh <= m) say(why, "ratio upper bound %.3g <= max_ratio %.3g", qh, m);
+        if (qh <= m) gate_say(why, "ratio upper bound %.3g <= max_ratio %.3g", qh, m);
         else if (ql > m) {
-          say(why, "ratio lower bound %.3g > max_ratio %.3g", ql, m);
-          d = worse(d, DS_GATE_FAIL);
+          gate_say(why, "ratio lower bound %.3g > max_ratio %.3g", ql, m);
+          d = gate_worse(d, DS_GATE_FAIL);
         } else {
-          say(why, "ratio interval [%.3g, %.3g] contains max_ratio %.3g", ql, qh, m);
-          d = worse(d, DS_GATE_INCONCLUSIVE);
+          gate_say(why, "ratio interval [%.3g, %.3g] contains max_ratio %.3g", ql, qh, m);
+          d = gate_worse(d, DS_GATE_INCONCLUSIVE);
         }
       } else {
         double b = r->band;
-        if (q * b <= m) say(why, "ratio %.3g x band %.3g <= max_ratio %.3g", q, b, m);
+        if (q * b <= m) gate_say(why, "ratio %.3g x band %.3g <= max_ratio %.3g", q, b, m);
         else if (q / b > m) {
-          say(why, "ratio %.3g / band %.3g > max_ratio %.3g", q, b, m);
-          d = worse(d, DS_GATE_FAIL);
+          gate_say(why, "ratio %.3g / band %.3g > max_ratio %.3g", q, b, m);
+          d = gate_worse(d, DS_GATE_FAIL);
         } else {
-          say(why, "ratio %.3g is within a band of %.3gx of max_ratio %.3g", q, b, m);
-          d = worse(d, DS_GATE_INCONCLUSIVE);
+          gate_say(why, "ratio %.3g is within a band of %.3gx of max_ratio %.3g", q, b, m);
+          d = gate_worse(d, DS_GATE_INCONCLUSIVE);
         }
       }
     }
   }
-  if (isnan(r->max_rate) && isnan(r->max_ratio) && !r->min_n) say(why, "no rule applies");
+  if (isnan(r->max_rate) && isnan(r->max_ratio) && !r->min_n) gate_say(why, "no rule applies");
   return d;
 }
 
@@ -175,12 +174,12 @@ enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, cons
     enum ds_gate_decision d = DS_GATE_PASS;
     json_t *e = json_object();
     if (na) {
-      say(&why, "%s", ds_json_str(c, "status_reason", "not applicable: no sample of this run is of its kind"));
+      gate_say(&why, "%s", ds_json_str(c, "status_reason", "not applicable: no sample of this run is of its kind"));
       if (seq) json_object_set_new(e, "sequential", json_pack("{s:b}", "final", true));
     } else {
       bool final;
       d = seq ? gate_seq_decide(forecast, c, &rule, &why, e, &final) : gate_decide(c, &rule, &why);
-      all = worse(all, d);
+      all = gate_worse(all, d);
     }
     const json_t *cmp = json_object_get(c, "comparison");
     json_object_set_new(e, "id", json_string(id));
@@ -211,7 +210,7 @@ enum ds_status gate_apply(const json_t *forecast, const struct policy *pol, cons
     json_array_foreach(cats, i, c) if (strcmp(json_string_value(json_object_get(c, "id")), pol->category[k].name) == 0)
         found = true;
     if (found) continue;
-    all = worse(all, DS_GATE_INCONCLUSIVE);
+    all = gate_worse(all, DS_GATE_INCONCLUSIVE);
     json_array_append_new(list, json_pack("{s:s,s:n,s:n,s:s,s:s,s:o}", "id", pol->category[k].name, "title",
                                           "severity", "decision", "inconclusive", "reason",
                                           "the policy names this category but the forecast does not have it",

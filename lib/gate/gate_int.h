@@ -15,6 +15,10 @@ struct ds_gate_result {
 };
 
 /* Decision for one forecast category under a resolved rule; reasons appended to why. */
+/* The worse of two decisions (fail, then inconclusive, then pass). */
+enum ds_gate_decision gate_worse(enum ds_gate_decision a, enum ds_gate_decision b);
+/* Appends a reason to why, "; "-separated. */
+void gate_say(struct ds_buf *why, const char *fmt, ...) DS_PRINTF(2, 3);
 enum ds_gate_decision gate_decide(const json_t *category, const struct policy_rule *rule, struct ds_buf *why);
 /* Sequential runs (lib/gate/sequential.c). Active when the forecast's run was drawn in a
  * random order and prefixes remain undrawn: categories are then decided on anytime-valid

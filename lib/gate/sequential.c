@@ -9,24 +9,9 @@
 #include "depsim/stats.h"
 #include "gate/gate_int.h"
 
-static void say(struct ds_buf *b, const char *fmt, ...) DS_PRINTF(2, 3);
-static void say(struct ds_buf *b, const char *fmt, ...) {
-  va_list ap;
-  if (b->len) ds_buf_adds(b, "; ");
-  va_start(ap, fmt);
-  ds_buf_vaddf(b, fmt, ap);
-  va_end(ap);
-}
-
 bool gate_seq_active(const json_t *forecast) {
   const json_t *s = json_object_get(forecast, "sequential");
   return json_is_object(s) && !json_is_true(json_object_get(s, "exhausted"));
-}
-
-static enum ds_gate_decision worse(enum ds_gate_decision a, enum ds_gate_decision b) {
-  if (a == DS_GATE_FAIL || b == DS_GATE_FAIL) return DS_GATE_FAIL;
-  if (a == DS_GATE_INCONCLUSIVE || b == DS_GATE_INCONCLUSIVE) return DS_GATE_INCONCLUSIVE;
-  return DS_GATE_PASS;
 }
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
@@ -49,7 +34,7 @@ struct check {
 };
 
 static void fold(struct check *all, bool *any_final_fail, struct check c) {
-  all->d = worse(all->d, c.d);
+  all->d = gate_worse(all->d, c.d);
   all->final = all->final && c.final;
   if (c.d == DS_GATE_FAIL && c.final) *any_final_fail = true;
 }
@@ -77,7 +62,7 @@ enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *cat,
   if (!counts || json_is_true(json_object_get(run, "clustered")) || json_is_true(json_object_get(run, "weighted"))) {
     /* the confidence sequence is for independent draws of equal weight */
     enum ds_gate_decision d = gate_decide(cat, r, why);
-    say(why, counts ? "fixed-n interval: anytime-valid intervals need one sample per prefix and equal weights, so the "
+    gate_say(why, counts ? "fixed-n interval: anytime-valid intervals need one sample per prefix and equal weights, so the "
                       "run cannot stop early"
                     : "fixed-n interval: the forecast's counts or confidence give no anytime-valid interval");
     json_object_set_new(seq, "final", json_false());
@@ -86,9 +71,9 @@ enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *cat,
     return d;
   }
   if (r->use_corrected && json_is_object(json_object_get(cat, "corrected")))
-    say(why, "anytime-valid interval of the observed labels (no judge correction)");
+    gate_say(why, "anytime-valid interval of the observed labels (no judge correction)");
   if (r->min_n && n < (double)r->min_n) {
-    say(why, "n = %.0f is below min_n = %llu", n, (unsigned long long)r->min_n);
+    gate_say(why, "n = %.0f is below min_n = %llu", n, (unsigned long long)r->min_n);
     fold(&all, &final_fail, (struct check){DS_GATE_INCONCLUSIVE, false});
   }
   if (!isnan(r->max_rate)) {
@@ -99,26 +84,26 @@ enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *cat,
     if (ds_cs_bernoulli(ue, un, alpha, &pr, &lo, &hi) == DS_OK) {
       enum ds_seq_side side = ds_cs_side(lo, hi, m);
       if (side == DS_SEQ_BELOW) {
-        say(why, "anytime-valid interval [%.3g, %.3g] is below max_rate %.3g", lo, hi, m);
+        gate_say(why, "anytime-valid interval [%.3g, %.3g] is below max_rate %.3g", lo, hi, m);
         c = (struct check){DS_GATE_PASS, true};
       } else if (side == DS_SEQ_ABOVE) {
-        say(why, "anytime-valid interval [%.3g, %.3g] is above max_rate %.3g", lo, hi, m);
+        gate_say(why, "anytime-valid interval [%.3g, %.3g] is above max_rate %.3g", lo, hi, m);
         c = (struct check){DS_GATE_FAIL, true};
       } else {
-        say(why, "anytime-valid interval [%.3g, %.3g] contains max_rate %.3g: more prefixes needed", lo, hi, m);
+        gate_say(why, "anytime-valid interval [%.3g, %.3g] contains max_rate %.3g: more prefixes needed", lo, hi, m);
       }
       json_object_set_new(seq, "lower", num(lo));
       json_object_set_new(seq, "upper", num(hi));
       json_object_set_new(seq, "side", json_string(ds_seq_side_name(side)));
     }
-    if (r->uncertainty == POLICY_BAND) say(why, "(the band applies to fixed-n decisions only)");
+    if (r->uncertainty == POLICY_BAND) gate_say(why, "(the band applies to fixed-n decisions only)");
     fold(&all, &final_fail, c);
   }
   if (!isnan(r->max_ratio)) {
     const json_t *cmp = json_object_get(cat, "comparison");
     double m = r->max_ratio;
     if (!json_is_object(cmp)) {
-      say(why, "max_ratio %.3g needs a baseline comparison, which the forecast lacks", m);
+      gate_say(why, "max_ratio %.3g needs a baseline comparison, which the forecast lacks", m);
       fold(&all, &final_fail, (struct check){DS_GATE_INCONCLUSIVE, true});
     } else {
       struct ds_seq_ratio s;
@@ -135,15 +120,15 @@ enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *cat,
       if (!ok) up = down = NAN;
       struct check c = {DS_GATE_INCONCLUSIVE, false};
       if (!ok) {
-        say(why, "paired sequential test: the comparison's counts are not whole numbers of pairs");
+        gate_say(why, "paired sequential test: the comparison's counts are not whole numbers of pairs");
       } else if (side == DS_SEQ_BELOW) {
-        say(why, "paired sequential test: ratio below max_ratio %.3g (evidence %.3g >= %.3g)", m, exp(down), 2 / alpha);
+        gate_say(why, "paired sequential test: ratio below max_ratio %.3g (evidence %.3g >= %.3g)", m, exp(down), 2 / alpha);
         c = (struct check){DS_GATE_PASS, true};
       } else if (side == DS_SEQ_ABOVE) {
-        say(why, "paired sequential test: ratio above max_ratio %.3g (evidence %.3g >= %.3g)", m, exp(up), 2 / alpha);
+        gate_say(why, "paired sequential test: ratio above max_ratio %.3g (evidence %.3g >= %.3g)", m, exp(up), 2 / alpha);
         c = (struct check){DS_GATE_FAIL, true};
       } else if (ok) {
-        say(why, "paired sequential test: ratio against max_ratio %.3g not decided yet (evidence %.3g and %.3g < %.3g)",
+        gate_say(why, "paired sequential test: ratio against max_ratio %.3g not decided yet (evidence %.3g and %.3g < %.3g)",
             m, exp(up), exp(down), 2 / alpha);
       }
       json_object_set_new(seq, "ratio_side", json_string(ds_seq_side_name(side)));
@@ -152,7 +137,7 @@ enum ds_gate_decision gate_seq_decide(const json_t *forecast, const json_t *cat,
       fold(&all, &final_fail, c);
     }
   }
-  if (isnan(r->max_rate) && isnan(r->max_ratio) && !r->min_n) say(why, "no rule applies");
+  if (isnan(r->max_rate) && isnan(r->max_ratio) && !r->min_n) gate_say(why, "no rule applies");
   bool fin = all.final || final_fail;
   json_object_set_new(seq, "final", json_boolean(fin));
   json_object_set_new(entry, "sequential", seq);

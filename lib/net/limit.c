@@ -105,8 +105,8 @@ bool net_limit_sample(struct net_limit *l, double now, double rtt, int http_stat
       l->next_down = true;
     }
   } else if (l->probe < 0) {
-    double best = l->peak_tput > l->base_tput ? l->peak_tput : l->base_tput;
-    if (tput >= best * LOWER_LOSS && mean < l->base_rtt) { /* as much for less latency */
+    /* as much for less latency (peak_tput >= base_tput: the best since the server changed) */
+    if (tput >= l->peak_tput * LOWER_LOSS && mean < l->base_rtt) {
       snprintf(l->why, sizeof l->why,
                "at %u in flight %.3g completions/s (%.3g at %u) with latency %.3g s (%.3g s): lowered", l->level, tput,
                l->base_tput, l->base, mean, l->base_rtt);

@@ -11,6 +11,7 @@
 #include "base/base.h"
 #include "depsim/backend.h"
 #include "depsim/replay.h"
+#include "fuzz_file.h"
 
 static enum ds_status on_prefix(void *ud, const struct ds_replay_prefix *pf, struct ds_err *err) {
   (void)err;
@@ -28,20 +29,10 @@ static enum ds_status on_prefix(void *ud, const struct ds_replay_prefix *pf, str
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static char path[64];
-  static bool ready;
-  if (!ready) {
-    struct ds_err err = {0};
-    ds_init(&err);
-    snprintf(path, sizeof path, "/tmp/fuzz_plan_prefixes.%d", (int)getpid());
-    ready = true;
-  }
   if (size == 0) return 0;
+  const char *path = fuzz_file("fuzz_plan_prefixes", NULL, NULL, data + 1, size - 1);
+  if (!path) return 0;
   if (ds_tokens_estimate_text((const char *)data, size) > size) abort();
-  FILE *f = fopen(path, "wb");
-  if (!f) return 0;
-  fwrite(data + 1, 1, size - 1, f);
-  fclose(f);
   static const char *const cuts[] = {"last", "every", "first", "2", "random:2", "next"};
   struct ds_replay_params p;
   ds_replay_default_params(&p);

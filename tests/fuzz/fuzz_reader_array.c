@@ -8,22 +8,12 @@
 
 #include "base/base.h"
 #include "depsim/corpus.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static char path[64];
-  static bool ready;
-  if (!ready) {
-    struct ds_err err = {0};
-    ds_init(&err);
-    snprintf(path, sizeof path, "/tmp/fuzz_reader_array.%d", (int)getpid());
-    ready = true;
-  }
   if (size == 0) return 0;
-  FILE *f = fopen(path, "wb");
-  if (!f) return 0;
-  fputc('[', f);
-  fwrite(data + 1, 1, size - 1, f);
-  fclose(f);
+  const char *path = fuzz_file("fuzz_reader_array", NULL, "[", data + 1, size - 1);
+  if (!path) return 0;
 
   struct ds_reader_params rp;
   ds_reader_default_params(&rp);

@@ -11,6 +11,7 @@
 #include "base/base.h"
 #include "corpus/corpus_int.h"
 #include "depsim/corpus.h"
+#include "fuzz_file.h"
 
 static void check_fast_path(const char *p, size_t n, bool reject_duplicates, struct ds_buf *scratch,
                             struct ds_buf *out) {
@@ -51,19 +52,9 @@ static void check_walk(const char *p, size_t n, struct ds_buf *scratch, struct d
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static char path[64];
-  static bool ready;
-  if (!ready) {
-    struct ds_err err = {0};
-    ds_init(&err);
-    snprintf(path, sizeof path, "/tmp/fuzz_reader_jsonl.%d", (int)getpid());
-    ready = true;
-  }
   if (size == 0) return 0;
-  FILE *f = fopen(path, "wb");
-  if (!f) return 0;
-  fwrite(data + 1, 1, size - 1, f);
-  fclose(f);
+  const char *path = fuzz_file("fuzz_reader_jsonl", NULL, NULL, data + 1, size - 1);
+  if (!path) return 0;
 
   struct ds_buf scratch, out;
   ds_buf_init(&scratch, 0);

@@ -14,6 +14,7 @@
 #include "corpus/formats/format.h"
 #include "corpus/formats/responses_items.h"
 #include "depsim/corpus.h"
+#include "fuzz_file.h"
 
 static void convert(const json_t *list, bool codex) {
   json_t *msgs = json_array();
@@ -70,15 +71,8 @@ static void read_as(const char *path, const char *format) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static char path[64];
-  static bool ready;
-  if (!ready) {
-    struct ds_err err = {0};
-    ds_init(&err);
-    snprintf(path, sizeof path, "/tmp/fuzz_responses.%d.jsonl", (int)getpid());
-    ready = true;
-  }
   if (size == 0 || size > (1 << 16)) return 0;
+  const char *path = fuzz_file("fuzz_responses", ".jsonl", NULL, data, size); /* ds_init first */
   json_error_t je;
   json_t *v = json_loadb((const char *)data, size, JSON_DECODE_ANY, &je);
   if (json_is_array(v) && !corpus_too_deep(v, 24)) {
@@ -86,10 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     convert(v, true);
   }
   json_decref(v);
-  FILE *f = fopen(path, "wb");
-  if (!f) return 0;
-  fwrite(data, 1, size, f);
-  fclose(f);
+  if (!path) return 0;
   read_as(path, "openai-responses");
   read_as(path, "codex");
   unlink(path);
