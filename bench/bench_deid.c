@@ -255,17 +255,27 @@ static int ner_file(struct ds_deid *d, const char *path, const char *per, bool i
   return rc;
 }
 
-static int ner(struct ds_deid *d, const char *dir) {
-  static const struct {
-    const char *name, *file, *per;
-    bool iob2;
-  } parts[] = {{"wnut17-test", "wnut17/emerging.test.annotated", "person", false},
-               {"btc-h", "broad-twitter-corpus/h.conll", "PER", false},
-               {"uner-ewt-test", "uner-english-ewt/en_ewt-ud-test.iob2", "PER", true}};
+struct ner_part {
+  const char *name, *file, *per;
+  bool iob2;
+};
+
+/* dev: the development parts (rules tuned on them), else the held-apart test parts. */
+static int ner(struct ds_deid *d, const char *dir, bool dev) {
+  static const struct ner_part test_parts[] = {{"wnut17-test", "wnut17/emerging.test.annotated", "person", false},
+                                               {"btc-h", "broad-twitter-corpus/h.conll", "PER", false},
+                                               {"uner-ewt-test", "uner-english-ewt/en_ewt-ud-test.iob2", "PER", true}};
+  static const struct ner_part dev_parts[] = {{"wnut17-dev", "wnut17/emerging.dev.conll", "person", false},
+                                              {"btc-e", "broad-twitter-corpus/e.conll", "PER", false},
+                                              {"uner-ewt-dev", "uner-english-ewt/en_ewt-ud-dev.iob2", "PER", true}};
+  const struct ner_part *parts = dev ? dev_parts : test_parts;
   struct tally total = {0};
-  printf("person names on the held-apart NER test parts in %s (never trained or tuned on):\n", dir);
+  if (dev)
+    printf("person names on the NER development parts in %s (rules tuned on them):\n", dir);
+  else
+    printf("person names on the held-apart NER test parts in %s (never trained or tuned on):\n", dir);
   printf("%-14s %6s %6s %6s %6s %9s %9s\n", "part", "gold", "found", "det", "fp", "recall", "precision");
-  for (size_t i = 0; i < DS_ARRAY_LEN(parts); i++) {
+  for (size_t i = 0; i < 3; i++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, parts[i].file);
     struct tally t = {0};
@@ -410,7 +420,7 @@ int main(int argc, char **argv) {
   const char *traffic_path = "../shared/data/traffic/sharegpt-1000.jsonl";
   const char *ner_dir = "../shared/data/ner";
   const char *types = NULL, *text = NULL;
-  int rounds = 5, part = -1;
+  int rounds = 5, part = -1; /* --part dev also reads the NER development parts */
   bool surrogate = false;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--labeled") && i + 1 < argc) labeled = argv[++i];
@@ -468,7 +478,7 @@ int main(int argc, char **argv) {
       if (part < 0) rc |= presidio(d, labeled, 1) || presidio(d, labeled, 2);
       else rc |= presidio(d, labeled, part);
     }
-    if (*ner_dir) rc |= ner(d, ner_dir);
+    if (*ner_dir) rc |= ner(d, ner_dir, part == 1);
     if (*traffic_path) rc |= traffic(d, prose, traffic_path, rounds < 1 ? 1 : rounds);
   }
   ds_deid_free(d);

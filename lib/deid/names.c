@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "deid_int.h"
 
@@ -154,6 +155,20 @@ static bool lettered(const struct nctx *c, size_t i) {
   return true;
 }
 
+/* Unknown to the lexicon, or known as a name (of any frequency) and not as a common word,
+ * a place or a function word: a word that can be someone's name. */
+static bool unknown_or_name(const struct lex_entry *e) {
+  if (!e) return true;
+  if (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY)) return false;
+  if (e->wf && e->wf <= 3 && e->fn < 3 && e->sn < 3) return false;
+  return e->fn || e->sn;
+}
+
+/* Stricter: unknown, or a name that is no common word at all ("Halldór", not "Azure"). */
+static bool unknown_or_rare_name(const struct lex_entry *e) {
+  return !e || (unknown_or_name(e) && !e->wf && (!(e->flags & LF_UPPER) || e->fn >= 5 || e->sn >= 5));
+}
+
 /* Words that are not names however they are used (assistants, products). */
 static bool product_word(const struct nctx *c, size_t i) { return (cue(c, i) & CUE_PRODUCT) != 0; }
 
@@ -183,6 +198,8 @@ static void rule_name_is(struct nctx *c) {
       bool cap = (c->t->v[j].flags & TK_CAP) != 0;
       /* a word in lower case: a name only when the lexicon knows it as one and not as a word */
       if (!cap && e && ((e->wf && e->wf <= 3) || (e->flags & LF_STOP) || !(e->fn >= 2 || e->sn >= 2))) break;
+      /* a lower-case word the lexicon does not know: a name when it has a name's letters */
+      if (!cap && !e && (!lettered(c, j) || deid_n_cps(tptr(c, j), tlen(c, j)) < 2)) break;
       if (e && (e->flags & (LF_STOP | LF_TIME)) && !(e->fn >= 3)) break;
       if (deid_n_cps(tptr(c, j), tlen(c, j)) == 1 && punct(c, j + 1, '.')) j++; /* an initial */
       end = ++j;
@@ -190,6 +207,25 @@ static void rule_name_is(struct nctx *c) {
     for (size_t q = i + 1; q < end; q++)
       if (is_word(c, q)) c->tag[q] = TAG_PER_STRONG;
   }
+}
+
+/* What follows a name that someone is addressed by ("Aloisia, can I ...", "Vide, please
+ * ..."): a request, a question or a pronoun. */
+static bool addressed_after(const struct nctx *c, size_t j, bool requests_only) {
+  /* after a word the lexicon does not know only a request or a question ("Haha, I knew it"
+   * is no one addressed) */
+  static const char *const w[] = {"can", "could", "would", "will", "please", "do", "did", "are", "have",
+                                  "what", "how", "where", "when", "why", "listen", "look", "wait", "come",
+                                  "stop", "tell", "give", "meet", "i", "you", "we", "thank", "thanks", "let's",
+                                  "i'm", "don't"};
+  size_t nw = requests_only ? 22 : DS_ARRAY_LEN(w);
+  if (!is_word(c, j)) return false;
+  size_t n = tlen(c, j);
+  const char *p = tptr(c, j);
+  if (n > 6 || (n > 1 && (c->t->v[j].flags & TK_CAP) && !(n == 3 && p[1] == '\''))) return false;
+  for (size_t k = 0; k < nw; k++)
+    if (strlen(w[k]) == n && !strncasecmp(w[k], p, n)) return true;
+  return false;
 }
 
 /* "Ubul: What a wife." (a speaker), "Aloisia, can I ..." (someone addressed), "Trivo lives
@@ -202,11 +238,12 @@ static void rule_roles(struct nctx *c) {
     bool place = e && (e->flags & (LF_CITY | LF_COUNTRY | LF_REGION | LF_ORG | LF_STOP | LF_TIME | LF_STREET));
     if (common || place) continue;
     bool line_start = i == 0 || (c->t->v[i].flags & TK_NL);
-    if (line_start && punct(c, i + 1, ':') && !(cue(c, i) & CUE_LABEL) && (!e || e->fn >= 2 || e->sn >= 2)) {
+    if (line_start && punct(c, i + 1, ':') && !(cue(c, i) & CUE_LABEL) && unknown_or_rare_name(e)) {
       c->tag[i] = TAG_PER;
       continue;
     }
-    if (deid_sentence_start(c->text, c->t, i) && punct(c, i + 1, ',') && e && (e->fn >= 2 || e->sn >= 2)) {
+    if (deid_sentence_start(c->text, c->t, i) && punct(c, i + 1, ',') &&
+        ((e && (e->fn >= 2 || e->sn >= 2)) || (unknown_or_rare_name(e) && addressed_after(c, i + 2, !e)))) {
       c->tag[i] = TAG_PER;
       continue;
     }
@@ -262,6 +299,14 @@ static void rule_labels(struct nctx *c) {
       for (size_t k = i; k < e && !ok; k++)
         ok = (namelike(c, k) && lex(c, k) && (lex(c, k)->fn >= 2 || lex(c, k)->sn >= 3)) ||
              (k > i && initial_at(c, k)); /* "Jaroslava P. Sedláčková" has a name's shape */
+      if (!ok && e - i >= 2) {
+        /* "I'm Bojka Žilih," : two or three words, none of them a common word or a place */
+        ok = e - i <= 3;
+        for (size_t k = i; k < e && ok; k++)
+          ok = initial_at(c, k) || (is_cap(c, k) && lettered(c, k) && !(c->t->v[k].flags & TK_ALLCAPS) &&
+                                    unknown_or_rare_name(lex(c, k)) && !product_word(c, k) &&
+                                    !(lex(c, k) && (lex(c, k)->flags & (LF_CITY | LF_REGION))));
+      }
       if (!ok && (e - i < 2 || !namelike(c, i))) continue;
       /* a weak cue before a common word ("Hi Team", "Thanks Again") is not a name */
       const struct lex_entry *le = lex(c, i);
@@ -307,15 +352,26 @@ static void rule_lexicon(struct nctx *c) {
   /* a capitalized word joined to a name, maybe across an initial ("Tomomi Arata", "Karin M.
    * Beike", "Ivan King") */
   EACH_NAMECAP(c, i) {
-    if (c->tag[i] != TAG_NONE || never_alone(c, i) || !lettered(c, i)) continue;
+    if (c->tag[i] != TAG_NONE || !lettered(c, i)) continue;
+    if (never_alone(c, i)) {
+      /* "Ivan King", "Sarah Bishop": a title word that is also a surname, after a first name */
+      const struct lex_entry *e = lex(c, i);
+      if (e && (e->flags & LF_TITLE) && !(e->flags & LF_STOP) && e->sn >= 3 && i > 0 && is_per(c, i - 1) &&
+          first_namey(lex(c, i - 1)) && (c->t->v[i].flags & TK_SP) && !(c->t->v[i].flags & TK_NL) &&
+          !is_cap(c, i + 1))
+        c->tag[i] = TAG_PER;
+      continue;
+    }
     if ((c->t->v[i].flags & TK_ALLCAPS) && !(i > 0 && (c->t->v[i - 1].flags & TK_ALLCAPS))) continue;
     const struct lex_entry *e = lex(c, i);
     if (e && (((e->wf && e->wf <= 2) && e->sn < 2) || (e->flags & (LF_ORG | LF_STREET | LF_COUNTRY | LF_REGION))))
       continue;
     size_t prev = i;
     if (i >= 3 && punct(c, i - 1, '.') && initial_at(c, i - 2)) prev = i - 2;
+    /* at a sentence start only a word that can be a name ("Krisztián Szöllösy listed") */
     bool before = i + 1 < c->t->n && is_per(c, i + 1) && !(c->t->v[i + 1].flags & TK_NL) &&
-                  !first_namey(lex(c, i + 1)) && !deid_sentence_start(c->text, c->t, i) &&
+                  !first_namey(lex(c, i + 1)) &&
+                  (!deid_sentence_start(c->text, c->t, i) || (unknown_or_rare_name(e) && (c->t->v[i + 1].flags & TK_SP))) &&
                   !(e && (e->flags & LF_CITY));
     bool after = prev > 0 && (is_per(c, prev - 1) || (prev < i && is_per(c, prev - 1))) &&
                  !(c->t->v[i].flags & TK_NL) && (c->t->v[i].flags & TK_SP);
@@ -345,6 +401,94 @@ static void rule_initials(struct nctx *c) {
     if (l >= c->t->n || (c->t->v[l].flags & TK_NL) || !(c->t->v[l].flags & TK_SP) || !uncommon_cap(c, l)) continue;
     for (size_t m = i; m <= l; m++)
       if (is_word(c, m) && c->tag[m] == TAG_NONE) c->tag[m] = TAG_PER;
+  }
+}
+
+static bool english_side(const struct nctx *c, size_t k, bool before);
+
+/* A lower-case word that can start a name: a well-known first name that is not a common word
+ * ("naomi", "patricia"), not a place or a function word. */
+static bool lower_first(const struct nctx *c, size_t i) {
+  const struct deid_tok *k = &c->t->v[i];
+  if ((k->flags & (TK_WORD | TK_CAP | TK_CODE)) != TK_WORD) return false;
+  size_t n = k->e - k->s;
+  unsigned char b = (unsigned char)c->text[k->s];
+  if (n < 3 || n > 16 || !((b >= 'a' && b <= 'z') || b >= 0xc3)) return false;
+  const struct lex_entry *e = lex(c, i);
+  if (!e || e->fn < 3 || e->wf || (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY)))
+    return false;
+  /* a place or a word written capitalized anyway only when it is a very common name ("paul") */
+  if ((e->flags & (LF_REGION | LF_CITY)) && e->fn < 6) return false;
+  if ((e->flags & LF_UPPER) && e->fn < 4) return false;
+  return lettered(c, i);
+}
+
+/* A lower-case word that can end one: a surname that is not a common word ("desrosiers"; a
+ * rare word if a frequent surname: "walker"), 2; a word the lexicon does not know at all
+ * ("jerković"), 1; else 0. */
+static int lower_last(const struct nctx *c, size_t j) {
+  if (j >= c->t->n) return 0;
+  const struct deid_tok *k = &c->t->v[j];
+  if ((k->flags & (TK_WORD | TK_CAP | TK_CODE | TK_NL)) != TK_WORD || !(k->flags & TK_SP)) return 0;
+  if (deid_n_cps(tptr(c, j), tlen(c, j)) < 3 || !lettered(c, j)) return 0;
+  const struct lex_entry *e = lex(c, j);
+  if (!e) return 1;
+  if (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY)) return 0;
+  if (e->sn >= 2 && (e->wf == 0 || (e->wf >= 3 && e->sn >= 4) || e->sn >= 6)) return 2;
+  return !e->wf && (e->fn || e->sn) ? 1 : 0; /* a rare name, as good as unknown */
+}
+
+/* A pair with an unknown last word needs a frequent first name and an English word beside
+ * it ("salute to sitaram katel"; not "sie selbst"). */
+static bool lower_pair_ok(const struct nctx *c, size_t i, size_t k, int last) {
+  bool left_word = i > 0 && is_word(c, i - 1) && !(c->t->v[i].flags & TK_NL);
+  bool right_word = k + 1 < c->t->n && is_word(c, k + 1) && !(c->t->v[k + 1].flags & TK_NL);
+  if ((i > 0 && !english_side(c, i - 1, true)) || !english_side(c, k + 1, false)) return false;
+  if (last == 2) return true;
+  /* alone on its line: "leone mazzi" */
+  if (!left_word && !right_word && (i == 0 || (c->t->v[i].flags & TK_NL)) &&
+      (k + 1 >= c->t->n || (c->t->v[k + 1].flags & TK_NL)))
+    return true;
+  return lex(c, i)->fn >= 5 && (left_word || right_word);
+}
+
+/* Beside a name in lower case: the text's edge, punctuation, a line break, or an English
+ * common word (in text of another language "sie hatte", "que puede" are not names). */
+static bool english_side(const struct nctx *c, size_t k, bool before) {
+  if (k >= c->t->n) return true;
+  if (!is_word(c, k)) return true;
+  if (before ? (c->t->v[k + 1].flags & TK_NL) : (c->t->v[k].flags & TK_NL)) return true;
+  const struct lex_entry *e = lex(c, k);
+  return e && (e->wf || (e->flags & LF_STOP)) && !(e->fn >= 3 && !e->wf);
+}
+
+/* Names written in lower case ("follow up with patricia desrosiers", "benjamin a seiler",
+ * "i love rick astley"): a first name, maybe an initial, and a surname or an unknown word,
+ * between English words. */
+static void rule_lower_pairs(struct nctx *c) {
+  const struct deid_tok *v = c->t->v;
+  size_t nt = c->t->n;
+  for (size_t i = 0; i + 1 < nt; i++) {
+    if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE) continue;
+    size_t j = i + 1;
+    if (!(v[j].flags & TK_SP)) continue; /* the next word right after one space */
+    if (!lower_first(c, i)) continue;
+    /* an initial between: "benjamin a seiler", "eric g. samoylova" */
+    if (is_word(c, j) && !(v[j].flags & TK_CAP) && deid_n_cps(tptr(c, j), tlen(c, j)) == 1 &&
+        !(cue(c, j) & CUE_AND)) {
+      size_t k = punct(c, j + 1, '.') ? j + 2 : j + 1;
+      int last = k < nt ? lower_last(c, k) : 0;
+      if (last && lower_pair_ok(c, i, k, last)) {
+        for (size_t m = i; m <= k; m++)
+          if (is_word(c, m)) c->tag[m] = TAG_PER;
+        i = k;
+      }
+      continue;
+    }
+    int last = lower_last(c, j);
+    if (!last || !lower_pair_ok(c, i, j, last)) continue;
+    c->tag[i] = c->tag[j] = TAG_PER;
+    i = j;
   }
 }
 
@@ -468,6 +612,24 @@ static void rule_lists(struct nctx *c) {
       if (c->tag[k] == TAG_NONE) c->tag[k] = TAG_PER;
       j = k + 1;
       while (j < c->t->n && is_cap(c, j) && c->tag[j] != TAG_NONE) j++;
+    }
+    /* backward: "founders: Kónya, Becker and Vasquez" from Vasquez, when that one is a name
+     * the lexicon knows and so are the others */
+    const struct lex_entry *anchor = lex(c, i);
+    if (!anchor || !unknown_or_rare_name(anchor) || !(anchor->fn >= 3 || anchor->sn >= 3)) continue;
+    for (size_t k = i; k >= 2;) {
+      size_t p = k - 1;
+      if (!(punct(c, p, ',') || (cue(c, p) & CUE_AND) || punct(c, p, '&'))) break;
+      if (p >= 1 && punct(c, p - 1, ',') && (cue(c, p) & CUE_AND)) p--; /* ", and" */
+      if (p == 0) break;
+      size_t q = p - 1;
+      if (!is_cap(c, q) || c->tag[q] == TAG_LOC || c->tag[q] == TAG_NOT || product_word(c, q) || !lettered(c, q) ||
+          (c->t->v[q].flags & TK_ALLCAPS))
+        break;
+      const struct lex_entry *e = lex(c, q);
+      if (!e || !unknown_or_rare_name(e) || !(e->fn >= 2 || e->sn >= 2) || (e->flags & (LF_REGION | LF_CITY))) break;
+      if (c->tag[q] == TAG_NONE) c->tag[q] = TAG_PER;
+      k = q;
     }
   }
 }
@@ -648,7 +810,10 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
 }
 
 static int32_t theta_value;
-static void set_theta(void) { theta_value = deid_tagger_threshold(); }
+static void set_theta(void) {
+  theta_value = deid_tagger_threshold();
+  if (getenv("DS_THETA")) theta_value = (int32_t)(atof(getenv("DS_THETA")) * deid_tagger_scale);
+}
 
 enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t len, const struct deid_ranges *code,
                                const bool *enabled, struct deid_vec *out) {
@@ -668,11 +833,9 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
     for (size_t i = 0; i < t->n; i++) /* rare: a linear look is fine */
       if (t->v[i].s >= k && t->v[i].e <= e) t->v[i].flags |= TK_CODE;
   }
-  /* the capitalized words: the only ones rules and tagger look at (and "my name is" before
-   * a name in lower case) */
-  if (!t->n_caps && !memmem(text, len, "ame is", 6) && !memmem(text, len, "all me", 6) &&
-      !memmem(text, len, "alls me", 7))
-    return DS_OK;
+  /* the capitalized words are the only ones most rules and the tagger look at; a text of
+   * one word has no name in lower case either */
+  if (!t->n_caps && t->n < 2) return DS_OK;
   if (nd->tags_cap < t->n) {
     unsigned char *v = ds_realloc(nd->tags, t->n);
     uint64_t *cu = ds_realloc(nd->cues, t->n * sizeof *cu);
@@ -723,6 +886,7 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
   rule_lexicon(&c);
   rule_pairs(&c);
   rule_initials(&c);
+  rule_lower_pairs(&c);
   rule_lists(&c);
   rule_orgs(&c);
   uint64_t seen[64];
