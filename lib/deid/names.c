@@ -254,6 +254,57 @@ static void rule_roles(struct nctx *c) {
   }
 }
 
+/* A he/she pronoun within the next few words on the same line: the capitalized word before it
+ * is likely a person ("Pyrion continues his streak", "Natasja is very reliable. You can
+ * always depend on him."). */
+static bool pronoun_after(const struct nctx *c, size_t i) {
+  static const char *const w[] = {"he", "she", "him", "her", "his", "hers", "himself", "herself", "he's", "she's"};
+  for (size_t j = i + 1; j < c->t->n && j <= i + 24; j++) {
+    const struct deid_tok *k = &c->t->v[j];
+    if (k->flags & TK_NL) return false;
+    if (!(k->flags & TK_WORD)) continue;
+    size_t n = k->e - k->s;
+    const char *p = c->text + k->s;
+    if (n < 2 || n > 7 || ((p[0] | 32) != 'h' && (p[0] | 32) != 's')) continue;
+    if (j > i + 1 && (k->flags & TK_CAP) && !deid_sentence_start(c->text, c->t, j) && (p[0] | 32) != 'h') continue;
+    for (size_t q = 0; q < DS_ARRAY_LEN(w); q++)
+      if (strlen(w[q]) == n && !strncasecmp(w[q], p, n)) return true;
+  }
+  return false;
+}
+
+/* A word the lexicon does not know that still reads as a word, not a name: a contraction
+ * ("Didn't") or an English derivational ending ("Analytics", "Industriousness"). */
+static bool wordlike_unknown(const struct nctx *c, size_t i) {
+  static const char *const suf[] = {"ics", "ness", "ment", "tion", "sion", "ity", "ism", "ogy", "ship", "ware",
+                                    "able", "ible", "ment", "ings", "ance", "ence", "ful", "less", "ous"};
+  const char *p = tptr(c, i);
+  size_t n = tlen(c, i);
+  if (memchr(p, '\'', n) || (n > 3 && memmem(p, n, "\xe2\x80\x99", 3))) return true;
+  for (size_t k = 0; k < DS_ARRAY_LEN(suf); k++) {
+    size_t m = strlen(suf[k]);
+    if (n > m + 2 && !strncasecmp(p + n - m, suf[k], m)) return true;
+  }
+  return false;
+}
+
+/* An unknown or rare capitalized word that a he/she pronoun refers to: the subject of its
+ * sentence, or the object of a verb or preposition right before. */
+static void rule_pronouns(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (c->tag[i] != TAG_NONE || product_word(c, i) || !lettered(c, i) || (c->t->v[i].flags & TK_ALLCAPS) ||
+        deid_n_cps(tptr(c, i), tlen(c, i)) < 3)
+      continue;
+    const struct lex_entry *e = lex(c, i);
+    if (!unknown_or_rare_name(e) || (e && (e->flags & (LF_CITY | LF_REGION))) || (!e && wordlike_unknown(c, i)))
+      continue;
+    if (is_cap(c, i + 1) || (i > 0 && is_cap(c, i - 1) && !(c->t->v[i].flags & TK_NL))) continue; /* runs: other rules */
+    /* the next word: a verb or function word in lower case, or punctuation */
+    if (i + 1 < c->t->n && is_word(c, i + 1) && (c->t->v[i + 1].flags & TK_CAP)) continue;
+    if (pronoun_after(c, i)) c->tag[i] = TAG_PER;
+  }
+}
+
 /* Labels and phrases after which a name follows. strong: tag the run whatever it is; weak:
  * only when it looks like a name. */
 static void rule_labels(struct nctx *c) {
@@ -810,10 +861,7 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
 }
 
 static int32_t theta_value;
-static void set_theta(void) {
-  theta_value = deid_tagger_threshold();
-  if (getenv("DS_THETA")) theta_value = (int32_t)(atof(getenv("DS_THETA")) * deid_tagger_scale);
-}
+static void set_theta(void) { theta_value = deid_tagger_threshold(); }
 
 enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t len, const struct deid_ranges *code,
                                const bool *enabled, struct deid_vec *out) {
@@ -887,6 +935,7 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
   rule_pairs(&c);
   rule_initials(&c);
   rule_lower_pairs(&c);
+  rule_pronouns(&c);
   rule_lists(&c);
   rule_orgs(&c);
   uint64_t seen[64];
