@@ -197,7 +197,7 @@ static void rule_name_is(struct nctx *c) {
       const struct lex_entry *e = lex(c, j);
       bool cap = (c->t->v[j].flags & TK_CAP) != 0;
       /* a word in lower case: a name only when the lexicon knows it as one and not as a word */
-      if (!cap && e && ((e->wf && e->wf <= 3) || (e->flags & LF_STOP) || !(e->fn >= 2 || e->sn >= 2))) break;
+      if (!cap && e && ((e->wf && e->wf <= 3) || (e->flags & LF_STOP) || !(e->fn || e->sn))) break;
       /* a lower-case word the lexicon does not know: a name when it has a name's letters */
       if (!cap && !e && (!lettered(c, j) || deid_n_cps(tptr(c, j), tlen(c, j)) < 2)) break;
       if (e && (e->flags & (LF_STOP | LF_TIME)) && !(e->fn >= 3)) break;
@@ -496,11 +496,14 @@ static bool lower_pair_ok(const struct nctx *c, size_t i, size_t k, int last) {
   bool right_word = k + 1 < c->t->n && is_word(c, k + 1) && !(c->t->v[k + 1].flags & TK_NL);
   if ((i > 0 && !english_side(c, i - 1, true)) || !english_side(c, k + 1, false)) return false;
   if (last == 2) return true;
+  /* "olga krylova's killers": a possessive counts as English beside it */
+  if (!right_word && punct(c, k + 1, '\'') && k + 2 < c->t->n && tlen(c, k + 2) == 1 && tptr(c, k + 2)[0] == 's')
+    right_word = true;
   /* alone on its line: "leone mazzi" */
   if (!left_word && !right_word && (i == 0 || (c->t->v[i].flags & TK_NL)) &&
       (k + 1 >= c->t->n || (c->t->v[k + 1].flags & TK_NL)))
     return true;
-  return lex(c, i)->fn >= 5 && (left_word || right_word);
+  return (lex(c, i)->fn >= 5 || (lex(c, i)->fn >= 4 && left_word && right_word)) && (left_word || right_word);
 }
 
 /* Beside a name in lower case: the text's edge, punctuation, a line break, or an English
@@ -659,7 +662,11 @@ static void rule_lists(struct nctx *c) {
       if (cue(c, k) & CUE_AND) k++;
       if (!is_cap(c, k) || c->tag[k] == TAG_LOC || c->tag[k] == TAG_NOT) break;
       const struct lex_entry *e = lex(c, k);
-      if (e && ((e->wf && e->wf <= 2 && e->fn < 3) || (e->flags & (LF_CITY | LF_COUNTRY | LF_STOP | LF_ORG)))) break;
+      /* "Morrison, Rogers and Torres", "Bowman and White": a frequent surname after names */
+      bool surname = e && e->sn >= 4 && !(e->flags & (LF_COUNTRY | LF_STOP | LF_ORG)) && (cue(c, j) & CUE_AND) &&
+                     i >= 2 && punct(c, i - 1, ',') && is_per(c, i - 2);
+      if (!surname && e && ((e->wf && e->wf <= 2 && e->fn < 3) || (e->flags & (LF_CITY | LF_COUNTRY | LF_STOP | LF_ORG))))
+        break;
       if (c->tag[k] == TAG_NONE) c->tag[k] = TAG_PER;
       j = k + 1;
       while (j < c->t->n && is_cap(c, j) && c->tag[j] != TAG_NONE) j++;
