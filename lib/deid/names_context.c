@@ -1,0 +1,305 @@
+/* names_context.c: person names found by what surrounds them: titles, "my name is", speakers
+ * and people addressed, pronouns that refer back, labels, greetings and sign-offs, lists of
+ * names, organizations named after people, and a name repeated after its full form. */
+#include <string.h>
+#include <strings.h>
+
+#include "names_int.h"
+
+void deid_names_rule_titles(struct nctx *c) {
+  EACH_NAMECAP(c, j) {
+    if (j == 0 || (c->t->v[j].flags & TK_NL)) continue;
+    size_t i = j - 1;
+    if (punct(c, i, '.') && i > 0) i--;
+    if (!is_word(c, i) || !(cue(c, i) & CUE_TITLE)) continue; /* "Mr", "ms.", "Dr" in any case */
+    /* "General Motors", "Doctor Who": after a long title word, the next word must be a name */
+    if (tlen(c, i) > 4 && !namelike(c, j)) continue;
+    size_t e = deid_names_run(c, j, 3);
+    if (e > j) tag_range(c, j, e, TAG_PER_STRONG);
+  }
+}
+
+/* "my name is vitoria", "everyone calls me Ján": after these the next words are the name,
+ * capitalized or not (lower-case words only when they are not common words). */
+void deid_names_rule_name_is(struct nctx *c) {
+  const struct deid_tok *v = c->t->v; /* every token is looked at: hoisted out of the loop */
+  size_t nt = c->t->n;
+  for (size_t i = 1; i + 1 < nt; i++) {
+    const struct deid_tok *k = &v[i];
+    if (k->e - k->s != 2) continue;
+    const char *p = c->text + k->s;
+    bool is_is = (p[0] | 32) == 'i' && (p[1] | 32) == 's';
+    bool is_me = (p[0] | 32) == 'm' && (p[1] | 32) == 'e';
+    if (!is_is && !is_me) continue;
+    /* the cue words before: "name" (is), "call", "calls", "called" (me) */
+    size_t pl = tlen(c, i - 1);
+    char p0 = (char)(tptr(c, i - 1)[0] | 32);
+    if (pl < 4 || pl > 6 || p0 != (is_is ? 'n' : 'c')) continue;
+    uint64_t prev = cue(c, i - 1);
+    bool name = is_is ? (prev & CUE_NAME) != 0 : (prev & (CUE_CALL | CUE_CALLS)) != 0;
+    if (!name) continue;
+    size_t j = i + 1, end = j;
+    for (int words = 0; words < 3 && j < c->t->n; words++) {
+      if (!is_word(c, j) || (c->t->v[j].flags & (TK_NL | TK_CODE))) break;
+      const struct lex_entry *e = lex(c, j);
+      bool cap = (c->t->v[j].flags & TK_CAP) != 0;
+      /* a word in lower case: a name only when the lexicon knows it as one and not as a word */
+      if (!cap && e && ((e->wf && e->wf <= 3) || (e->flags & LF_STOP) || !(e->fn || e->sn))) break;
+      /* a lower-case word the lexicon does not know: a name when it has a name's letters */
+      if (!cap && !e && (!lettered(c, j) || deid_n_cps(tptr(c, j), tlen(c, j)) < 2)) break;
+      if (e && (e->flags & (LF_STOP | LF_TIME)) && !(e->fn >= 3)) break;
+      if (deid_n_cps(tptr(c, j), tlen(c, j)) == 1 && punct(c, j + 1, '.')) j++; /* an initial */
+      end = ++j;
+    }
+    for (size_t q = i + 1; q < end; q++)
+      if (is_word(c, q)) c->tag[q] = TAG_PER_STRONG;
+  }
+}
+
+/* What follows a name that someone is addressed by ("Aloisia, can I ...", "Vide, please
+ * ..."): a request, a question or a pronoun. */
+static bool addressed_after(const struct nctx *c, size_t j, bool requests_only) {
+  /* after a word the lexicon does not know only a request or a question ("Haha, I knew it"
+   * is no one addressed) */
+  static const char *const w[] = {"can", "could", "would", "will", "please", "do", "did", "are", "have",
+                                  "what", "how", "where", "when", "why", "listen", "look", "wait", "come",
+                                  "stop", "tell", "give", "meet", "i", "you", "we", "thank", "thanks", "let's",
+                                  "i'm", "don't"};
+  size_t nw = requests_only ? 22 : DS_ARRAY_LEN(w);
+  if (!is_word(c, j)) return false;
+  size_t n = tlen(c, j);
+  const char *p = tptr(c, j);
+  if (n > 6 || (n > 1 && (c->t->v[j].flags & TK_CAP) && !(n == 3 && p[1] == '\''))) return false;
+  for (size_t k = 0; k < nw; k++)
+    if (strlen(w[k]) == n && !strncasecmp(w[k], p, n)) return true;
+  return false;
+}
+
+/* "Ubul: What a wife." (a speaker), "Aloisia, can I ..." (someone addressed), "Trivo lives
+ * on ..." (someone doing what people do). */
+void deid_names_rule_roles(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (c->tag[i] != TAG_NONE || product_word(c, i) || !lettered(c, i)) continue;
+    const struct lex_entry *e = lex(c, i);
+    bool common = e && e->wf && e->wf <= 3 && e->fn < 3;
+    bool place = e && (e->flags & (LF_CITY | LF_COUNTRY | LF_REGION | LF_ORG | LF_STOP | LF_TIME | LF_STREET));
+    if (common || place) continue;
+    bool line_start = i == 0 || (c->t->v[i].flags & TK_NL);
+    if (line_start && punct(c, i + 1, ':') && !(cue(c, i) & CUE_LABEL) && unknown_or_rare_name(e)) {
+      c->tag[i] = TAG_PER;
+      continue;
+    }
+    if (deid_sentence_start(c->text, c->t, i) && punct(c, i + 1, ',') &&
+        ((e && (e->fn >= 2 || e->sn >= 2)) || (unknown_or_rare_name(e) && addressed_after(c, i + 2, !e)))) {
+      c->tag[i] = TAG_PER;
+      continue;
+    }
+    if (i + 1 < c->t->n && is_word(c, i + 1) && !(c->t->v[i + 1].flags & TK_CAP)) {
+      uint64_t n1 = cue(c, i + 1);
+      if ((n1 & CUE_VERB) || ((n1 & CUE_IS) && (cue(c, i + 2) & CUE_FROM))) c->tag[i] = TAG_PER;
+    }
+  }
+}
+
+/* A he/she pronoun within the next few words on the same line: the capitalized word before it
+ * is likely a person ("Pyrion continues his streak", "Natasja is very reliable. You can
+ * always depend on him."). */
+static bool pronoun_after(const struct nctx *c, size_t i) {
+  static const char *const w[] = {"he", "she", "him", "her", "his", "hers", "himself", "herself", "he's", "she's"};
+  for (size_t j = i + 1; j < c->t->n && j <= i + 24; j++) {
+    const struct deid_tok *k = &c->t->v[j];
+    if (k->flags & TK_NL) return false;
+    if (!(k->flags & TK_WORD)) continue;
+    size_t n = k->e - k->s;
+    const char *p = c->text + k->s;
+    if (n < 2 || n > 7 || ((p[0] | 32) != 'h' && (p[0] | 32) != 's')) continue;
+    if (j > i + 1 && (k->flags & TK_CAP) && !deid_sentence_start(c->text, c->t, j) && (p[0] | 32) != 'h') continue;
+    for (size_t q = 0; q < DS_ARRAY_LEN(w); q++)
+      if (strlen(w[q]) == n && !strncasecmp(w[q], p, n)) return true;
+  }
+  return false;
+}
+
+/* A word the lexicon does not know that still reads as a word, not a name: a contraction
+ * ("Didn't") or an English derivational ending ("Analytics", "Industriousness"). */
+static bool wordlike_unknown(const struct nctx *c, size_t i) {
+  static const char *const suf[] = {"ics", "ness", "ment", "tion", "sion", "ity", "ism", "ogy", "ship", "ware",
+                                    "able", "ible", "ment", "ings", "ance", "ence", "ful", "less", "ous"};
+  const char *p = tptr(c, i);
+  size_t n = tlen(c, i);
+  if (memchr(p, '\'', n) || (n > 3 && memmem(p, n, "\xe2\x80\x99", 3))) return true;
+  for (size_t k = 0; k < DS_ARRAY_LEN(suf); k++) {
+    size_t m = strlen(suf[k]);
+    if (n > m + 2 && !strncasecmp(p + n - m, suf[k], m)) return true;
+  }
+  return false;
+}
+
+/* An unknown or rare capitalized word that a he/she pronoun refers to: the subject of its
+ * sentence, or the object of a verb or preposition right before. */
+void deid_names_rule_pronouns(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (c->tag[i] != TAG_NONE || product_word(c, i) || !lettered(c, i) || (c->t->v[i].flags & TK_ALLCAPS) ||
+        deid_n_cps(tptr(c, i), tlen(c, i)) < 3)
+      continue;
+    const struct lex_entry *e = lex(c, i);
+    if (!unknown_or_rare_name(e) || (e && (e->flags & (LF_CITY | LF_REGION))) || (!e && wordlike_unknown(c, i)))
+      continue;
+    if (is_cap(c, i + 1) || (i > 0 && is_cap(c, i - 1) && !(c->t->v[i].flags & TK_NL))) continue; /* runs: other rules */
+    /* the next word: a verb or function word in lower case, or punctuation */
+    if (i + 1 < c->t->n && is_word(c, i + 1) && (c->t->v[i + 1].flags & TK_CAP)) continue;
+    if (pronoun_after(c, i)) c->tag[i] = TAG_PER;
+  }
+}
+
+/* Labels and phrases after which a name follows. strong: tag the run whatever it is; weak:
+ * only when it looks like a name. */
+void deid_names_rule_labels(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (!is_cap(c, i) || c->tag[i] == TAG_PER_STRONG) continue;
+    bool strong = false, weak = false;
+    uint64_t p1 = i >= 1 ? cue(c, i - 1) : 0, p2 = 0, p3 = 0;
+    if (p1 & (CUE_IS | CUE_ME | CUE_AM | CUE_M)) {
+      p2 = i >= 2 ? cue(c, i - 2) : 0;
+      p3 = (p1 & CUE_M) && i >= 3 ? cue(c, i - 3) : 0;
+    }
+    if (((p1 & CUE_IS) && (p2 & CUE_NAME)) || ((p1 & CUE_ME) && (p2 & CUE_CALL)))
+      strong = true; /* "my name is", "name is", "call me" */
+    else if (((p1 & CUE_AM) && (p2 & CUE_I)) || ((p1 & CUE_M) && (p2 & CUE_APOS) && (p3 & CUE_I)) ||
+             (p1 & CUE_IM) || ((p1 & CUE_IS) && (p2 & CUE_THIS)))
+      weak = true; /* "I am", "I'm", "this is" */
+    else if (i >= 2 && (punct(c, i - 1, ':') || punct(c, i - 1, '-')) && (cue(c, i - 2) & CUE_LABEL))
+      strong = true;
+    else if ((p1 & CUE_LABEL) && (c->t->v[i - 1].flags & TK_NL))
+      weak = true; /* a label opening a line: "Patient Jane Doe" */
+    else if ((p1 & CUE_GREET) && !(c->t->v[i].flags & TK_NL))
+      weak = true;
+    else if (i >= 2 && punct(c, i - 1, ',') && (cue(c, i - 2) & CUE_GREET) && (c->t->v[i].flags & TK_NL) == 0)
+      weak = true;
+    else if (p1 & CUE_NAMED)
+      weak = true;
+    else if (c->t->v[i].flags & TK_NL) {
+      /* a sign-off: "Regards,\nJane Doe" (the name alone on its line) */
+      size_t k = i;
+      if (k >= 2 && punct(c, k - 1, ',') && (cue(c, k - 2) & CUE_SIGNOFF)) strong = true;
+      else if (k >= 3 && punct(c, k - 1, ',') && (cue(c, k - 2) & CUE_REGARDS) && (cue(c, k - 3) & CUE_KIND))
+        strong = true;
+      if (strong) {
+        size_t e = deid_names_run(c, i, 4);
+        if (e < c->t->n && !(c->t->v[e].flags & TK_NL)) strong = false;
+      }
+    }
+    if (!strong && !weak) continue;
+    size_t e = deid_names_run(c, i, 4);
+    if (e == i) continue;
+    if (weak) {
+      bool ok = false;
+      for (size_t k = i; k < e && !ok; k++)
+        ok = (namelike(c, k) && lex(c, k) && (lex(c, k)->fn >= 2 || lex(c, k)->sn >= 3)) ||
+             (k > i && initial_at(c, k)); /* "Jaroslava P. Sedláčková" has a name's shape */
+      if (!ok && e - i >= 2) {
+        /* "I'm Bojka Žilih," : two or three words, none of them a common word or a place */
+        ok = e - i <= 3;
+        for (size_t k = i; k < e && ok; k++)
+          ok = initial_at(c, k) || (is_cap(c, k) && lettered(c, k) && !(c->t->v[k].flags & TK_ALLCAPS) &&
+                                    unknown_or_rare_name(lex(c, k)) && !product_word(c, k) &&
+                                    !(lex(c, k) && (lex(c, k)->flags & (LF_CITY | LF_REGION))));
+      }
+      if (!ok && (e - i < 2 || !namelike(c, i))) continue;
+      /* a weak cue before a common word ("Hi Team", "Thanks Again") is not a name */
+      const struct lex_entry *le = lex(c, i);
+      if (le && le->wf && le->wf <= 2 && !(le->fn >= 4)) continue;
+    }
+    tag_range(c, i, e, TAG_PER_STRONG);
+  }
+}
+
+/* "Alice, Bob and Carol": names in a list are names. */
+void deid_names_rule_lists(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (i + 2 >= c->t->n) break;
+    if (c->tag[i] != TAG_PER && c->tag[i] != TAG_PER_STRONG) continue;
+    /* forward: , X / and X / & X */
+    size_t j = i + 1;
+    while (j + 1 < c->t->n && (punct(c, j, ',') || (cue(c, j) & CUE_AND) || punct(c, j, '&'))) {
+      size_t k = j + 1;
+      if (cue(c, k) & CUE_AND) k++;
+      if (!is_cap(c, k) || c->tag[k] == TAG_LOC || c->tag[k] == TAG_NOT) break;
+      const struct lex_entry *e = lex(c, k);
+      /* "Morrison, Rogers and Torres", "Bowman and White": a frequent surname after names */
+      bool surname = e && e->sn >= 4 && !(e->flags & (LF_COUNTRY | LF_STOP | LF_ORG)) && (cue(c, j) & CUE_AND) &&
+                     i >= 2 && punct(c, i - 1, ',') && is_per(c, i - 2);
+      if (!surname && e && ((e->wf && e->wf <= 2 && e->fn < 3) || (e->flags & (LF_CITY | LF_COUNTRY | LF_STOP | LF_ORG))))
+        break;
+      if (c->tag[k] == TAG_NONE) c->tag[k] = TAG_PER;
+      j = k + 1;
+      while (j < c->t->n && is_cap(c, j) && c->tag[j] != TAG_NONE) j++;
+    }
+    /* backward: "founders: Kónya, Becker and Vasquez" from Vasquez, when that one is a name
+     * the lexicon knows and so are the others */
+    const struct lex_entry *anchor = lex(c, i);
+    if (!anchor || !unknown_or_rare_name(anchor) || !(anchor->fn >= 3 || anchor->sn >= 3)) continue;
+    for (size_t k = i; k >= 2;) {
+      size_t p = k - 1;
+      if (!(punct(c, p, ',') || (cue(c, p) & CUE_AND) || punct(c, p, '&'))) break;
+      if (p >= 1 && punct(c, p - 1, ',') && (cue(c, p) & CUE_AND)) p--; /* ", and" */
+      if (p == 0) break;
+      size_t q = p - 1;
+      if (!is_cap(c, q) || c->tag[q] == TAG_LOC || c->tag[q] == TAG_NOT || product_word(c, q) || !lettered(c, q) ||
+          (c->t->v[q].flags & TK_ALLCAPS))
+        break;
+      const struct lex_entry *e = lex(c, q);
+      if (!e || !unknown_or_rare_name(e) || !(e->fn >= 2 || e->sn >= 2) || (e->flags & (LF_REGION | LF_CITY))) break;
+      if (c->tag[q] == TAG_NONE) c->tag[q] = TAG_PER;
+      k = q;
+    }
+  }
+}
+
+/* Organizations named after people ("Davis, Reynolds and Williamson Orchestra", "Kroll Bond
+ * Ratings", "Weber-Santana Inc"): the names before an organization word are not people. */
+void deid_names_rule_orgs(struct nctx *c) {
+  EACH_CAP(c, i) {
+    if (i == 0 || !(cue(c, i) & CUE_ORGHEAD)) continue;
+    /* back over the names and their commas and "and" */
+    for (size_t j = i; j-- > 0;) {
+      if (is_cap(c, j)) {
+        c->tag[j] = TAG_NOT;
+        continue;
+      }
+      if (punct(c, j, ',') || punct(c, j, '&') || (cue(c, j) & CUE_AND) || punct(c, j, '-')) continue;
+      break;
+    }
+  }
+}
+
+/* A name seen in full ("Joshua Norton", or after a strong cue) is a name elsewhere in the
+ * same text ("Norton said"). */
+void deid_names_rule_propagate(struct nctx *c, uint64_t *seen, size_t cap) {
+  size_t n = 0;
+  EACH_NAMECAP(c, i) {
+    if (n >= cap) break;
+    if (c->tag[i] != TAG_PER && c->tag[i] != TAG_PER_STRONG) continue;
+    bool full = c->tag[i] == TAG_PER_STRONG || (i + 1 < c->t->n && (c->tag[i + 1] == TAG_PER || c->tag[i + 1] == TAG_PER_STRONG)) ||
+                (i > 0 && (c->tag[i - 1] == TAG_PER || c->tag[i - 1] == TAG_PER_STRONG));
+    if (!full || deid_n_cps(tptr(c, i), tlen(c, i)) < 3) continue;
+    char f[64];
+    size_t fl = deid_fold(tptr(c, i), tlen(c, i), f, sizeof f);
+    if (fl > sizeof f) continue;
+    seen[n++] = ds_hash64(f, fl);
+  }
+  if (!n) return;
+  EACH_NAMECAP(c, i) {
+    if (c->tag[i] != TAG_NONE || !is_cap(c, i)) continue;
+    char f[64];
+    size_t fl = deid_fold(tptr(c, i), tlen(c, i), f, sizeof f);
+    if (fl > sizeof f) continue;
+    uint64_t h = ds_hash64(f, fl);
+    for (size_t k = 0; k < n; k++)
+      if (seen[k] == h) {
+        const struct lex_entry *e = lex(c, i);
+        if (!(e && e->wf && e->wf <= 2)) c->tag[i] = TAG_PER;
+        break;
+      }
+  }
+}

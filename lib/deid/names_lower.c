@@ -1,0 +1,94 @@
+/* names_lower.c: person names written in lower case ("follow up with patricia desrosiers"):
+ * a well-known first name, maybe an initial, and a surname or an unknown word, between
+ * English words. */
+
+#include "names_int.h"
+
+/* A lower-case word that can start a name: a well-known first name that is not a common word
+ * ("naomi", "patricia"), not a place or a function word. */
+static bool lower_first(const struct nctx *c, size_t i) {
+  const struct deid_tok *k = &c->t->v[i];
+  if ((k->flags & (TK_WORD | TK_CAP | TK_CODE)) != TK_WORD) return false;
+  size_t n = k->e - k->s;
+  unsigned char b = (unsigned char)c->text[k->s];
+  if (n < 3 || n > 16 || !((b >= 'a' && b <= 'z') || b >= 0xc3)) return false;
+  const struct lex_entry *e = lex(c, i);
+  if (!e || e->fn < 3 || e->wf || (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY)))
+    return false;
+  /* a place or a word written capitalized anyway only when it is a very common name ("paul") */
+  if ((e->flags & (LF_REGION | LF_CITY)) && e->fn < 6) return false;
+  if ((e->flags & LF_UPPER) && e->fn < 4) return false;
+  return lettered(c, i);
+}
+
+/* A lower-case word that can end one: a surname that is not a common word ("desrosiers"; a
+ * rare word if a frequent surname: "walker"), 2; a word the lexicon does not know at all
+ * ("jerković"), 1; else 0. */
+static int lower_last(const struct nctx *c, size_t j) {
+  if (j >= c->t->n) return 0;
+  const struct deid_tok *k = &c->t->v[j];
+  if ((k->flags & (TK_WORD | TK_CAP | TK_CODE | TK_NL)) != TK_WORD || !(k->flags & TK_SP)) return 0;
+  if (deid_n_cps(tptr(c, j), tlen(c, j)) < 3 || !lettered(c, j)) return 0;
+  const struct lex_entry *e = lex(c, j);
+  if (!e) return 1;
+  if (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY)) return 0;
+  if (e->sn >= 2 && (e->wf == 0 || (e->wf >= 3 && e->sn >= 4) || e->sn >= 6)) return 2;
+  return !e->wf && (e->fn || e->sn) ? 1 : 0; /* a rare name, as good as unknown */
+}
+
+/* Beside a name in lower case: the text's edge, punctuation, a line break, or an English
+ * common word (in text of another language "sie hatte", "que puede" are not names). */
+static bool english_side(const struct nctx *c, size_t k, bool before) {
+  if (k >= c->t->n) return true;
+  if (!is_word(c, k)) return true;
+  if (before ? (c->t->v[k + 1].flags & TK_NL) : (c->t->v[k].flags & TK_NL)) return true;
+  const struct lex_entry *e = lex(c, k);
+  return e && (e->wf || (e->flags & LF_STOP)) && !(e->fn >= 3 && !e->wf);
+}
+
+/* A pair with an unknown last word needs a frequent first name and an English word beside
+ * it ("salute to sitaram katel"; not "sie selbst"). */
+static bool lower_pair_ok(const struct nctx *c, size_t i, size_t k, int last) {
+  bool left_word = i > 0 && is_word(c, i - 1) && !(c->t->v[i].flags & TK_NL);
+  bool right_word = k + 1 < c->t->n && is_word(c, k + 1) && !(c->t->v[k + 1].flags & TK_NL);
+  if ((i > 0 && !english_side(c, i - 1, true)) || !english_side(c, k + 1, false)) return false;
+  if (last == 2) return true;
+  /* "olga krylova's killers": a possessive counts as English beside it */
+  if (!right_word && punct(c, k + 1, '\'') && k + 2 < c->t->n && tlen(c, k + 2) == 1 && tptr(c, k + 2)[0] == 's')
+    right_word = true;
+  /* alone on its line: "leone mazzi" */
+  if (!left_word && !right_word && (i == 0 || (c->t->v[i].flags & TK_NL)) &&
+      (k + 1 >= c->t->n || (c->t->v[k + 1].flags & TK_NL)))
+    return true;
+  return (lex(c, i)->fn >= 5 || (lex(c, i)->fn >= 4 && left_word && right_word)) && (left_word || right_word);
+}
+
+/* Names written in lower case ("follow up with patricia desrosiers", "benjamin a seiler",
+ * "i love rick astley"): a first name, maybe an initial, and a surname or an unknown word,
+ * between English words. */
+void deid_names_rule_lower_pairs(struct nctx *c) {
+  const struct deid_tok *v = c->t->v;
+  size_t nt = c->t->n;
+  for (size_t i = 0; i + 1 < nt; i++) {
+    if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE) continue;
+    size_t j = i + 1;
+    if (!(v[j].flags & TK_SP)) continue; /* the next word right after one space */
+    if (!lower_first(c, i)) continue;
+    /* an initial between: "benjamin a seiler", "eric g. samoylova" */
+    if (is_word(c, j) && !(v[j].flags & TK_CAP) && deid_n_cps(tptr(c, j), tlen(c, j)) == 1 &&
+        !(cue(c, j) & CUE_AND)) {
+      size_t k = punct(c, j + 1, '.') ? j + 2 : j + 1;
+      int last = k < nt ? lower_last(c, k) : 0;
+      if (last && lower_pair_ok(c, i, k, last)) {
+        for (size_t m = i; m <= k; m++)
+          if (is_word(c, m)) c->tag[m] = TAG_PER;
+        i = k;
+      }
+      continue;
+    }
+    int last = lower_last(c, j);
+    if (!last || !lower_pair_ok(c, i, j, last)) continue;
+    c->tag[i] = c->tag[j] = TAG_PER;
+    i = j;
+  }
+}

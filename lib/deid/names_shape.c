@@ -1,0 +1,105 @@
+/* names_shape.c: person names found by the lexicon and a name's shape: known first names and
+ * surnames, a capitalized word joined to a name, initials between capitalized words, runs of
+ * two or three words no dictionary knows. */
+
+#include "names_int.h"
+
+void deid_names_rule_lexicon(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (c->tag[i] != TAG_NONE || (c->t->v[i].flags & TK_ALLCAPS) || !lettered(c, i)) continue;
+    const struct lex_entry *e = lex(c, i);
+    uint64_t p1 = i ? cue(c, i - 1) : 0;
+    /* "to Antonio" a person, "to Paris" a place */
+    bool after_prep = ((p1 & (CUE_IN | CUE_NEAR | CUE_FROM | CUE_TO)) != 0 || (i && (cue(c, i - 1) & CUE_AT))) &&
+                      e && (e->flags & (LF_CITY | LF_REGION | LF_COUNTRY));
+    if (first_namey(e) && !after_prep) {
+      c->tag[i] = TAG_PER;
+      continue;
+    }
+    if (surnamey(e) && !after_prep && !deid_sentence_start(c->text, c->t, i)) c->tag[i] = TAG_PER;
+  }
+  /* a capitalized word joined to a name, maybe across an initial ("Tomomi Arata", "Karin M.
+   * Beike", "Ivan King") */
+  EACH_NAMECAP(c, i) {
+    if (c->tag[i] != TAG_NONE || !lettered(c, i)) continue;
+    if (deid_names_never_alone(c, i)) {
+      /* "Ivan King", "Sarah Bishop": a title word that is also a surname, after a first name */
+      const struct lex_entry *e = lex(c, i);
+      if (e && (e->flags & LF_TITLE) && !(e->flags & LF_STOP) && e->sn >= 3 && i > 0 && is_per(c, i - 1) &&
+          first_namey(lex(c, i - 1)) && (c->t->v[i].flags & TK_SP) && !(c->t->v[i].flags & TK_NL) &&
+          !is_cap(c, i + 1))
+        c->tag[i] = TAG_PER;
+      continue;
+    }
+    if ((c->t->v[i].flags & TK_ALLCAPS) && !(i > 0 && (c->t->v[i - 1].flags & TK_ALLCAPS))) continue;
+    const struct lex_entry *e = lex(c, i);
+    if (e && (((e->wf && e->wf <= 2) && e->sn < 2) || (e->flags & (LF_ORG | LF_STREET | LF_COUNTRY | LF_REGION))))
+      continue;
+    size_t prev = i;
+    if (i >= 3 && punct(c, i - 1, '.') && initial_at(c, i - 2)) prev = i - 2;
+    /* at a sentence start only a word that can be a name ("Krisztián Szöllösy listed") */
+    bool before = i + 1 < c->t->n && is_per(c, i + 1) && !(c->t->v[i + 1].flags & TK_NL) &&
+                  !first_namey(lex(c, i + 1)) &&
+                  (!deid_sentence_start(c->text, c->t, i) || (unknown_or_rare_name(e) && (c->t->v[i + 1].flags & TK_SP))) &&
+                  !(e && (e->flags & LF_CITY));
+    bool after = prev > 0 && (is_per(c, prev - 1) || (prev < i && is_per(c, prev - 1))) &&
+                 !(c->t->v[i].flags & TK_NL) && (c->t->v[i].flags & TK_SP);
+    if (before || after) c->tag[i] = TAG_PER;
+  }
+}
+
+/* A name's shape: a capitalized word, a one-letter initial (with or without its period) and
+ * another capitalized word on one line, neither a common word ("Soib K. Kishiev", "Landerico
+ * B Hidalgo"). */
+static bool uncommon_cap(const struct nctx *c, size_t i) {
+  if (i >= c->t->n || !is_cap(c, i) || !lettered(c, i) || tlen(c, i) < 2 || (c->t->v[i].flags & TK_ALLCAPS) ||
+      (cue(c, i) & CUE_I))
+    return false;
+  const struct lex_entry *e = lex(c, i);
+  return !e || ((!e->wf || e->wf > 2 || e->fn >= 3 || e->sn >= 3) && !(e->flags & (LF_STOP | LF_TIME)));
+}
+
+void deid_names_rule_initials(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (!uncommon_cap(c, i) || product_word(c, i)) continue;
+    size_t k = i + 1;
+    if (k >= c->t->n || !is_cap(c, k) || deid_n_cps(tptr(c, k), tlen(c, k)) != 1 || (c->t->v[k].flags & TK_NL) ||
+        !(c->t->v[k].flags & TK_SP) || (cue(c, k) & CUE_I))
+      continue;
+    size_t l = punct(c, k + 1, '.') ? k + 2 : k + 1;
+    if (l >= c->t->n || (c->t->v[l].flags & TK_NL) || !(c->t->v[l].flags & TK_SP) || !uncommon_cap(c, l)) continue;
+    for (size_t m = i; m <= l; m++)
+      if (is_word(c, m) && c->tag[m] == TAG_NONE) c->tag[m] = TAG_PER;
+  }
+}
+
+/* Two or three capitalized words that the lexicon does not know (or knows as names), alone
+ * in a row: "Hijacinta Godina", "Julcsa Kárpáthy". */
+static bool pair_word(const struct nctx *c, size_t i) {
+  if (!is_cap(c, i) || (c->t->v[i].flags & TK_ALLCAPS) || product_word(c, i) || c->tag[i] == TAG_NOT ||
+      c->tag[i] == TAG_LOC)
+    return false;
+  if (deid_n_cps(tptr(c, i), tlen(c, i)) < 2 || !lettered(c, i)) return false;
+  const struct lex_entry *e = lex(c, i);
+  if (deid_names_also_lowercase(c, i)) return false;
+  if (!e) return true;
+  if (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_CITY | LF_COUNTRY | LF_REGION | LF_UPPER))
+    return false;
+  return (e->fn >= 2 || e->sn >= 2) && (e->wf == 0 || e->wf >= 4);
+}
+
+void deid_names_rule_pairs(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (i > 0 && is_cap(c, i - 1) && !(c->t->v[i].flags & TK_NL)) continue; /* not the first of its run */
+    /* the run of capitalized words joined by single spaces (cheap checks first) */
+    size_t j = i + 1;
+    while (j < c->t->n && j - i <= 3 && is_cap(c, j) && !(c->t->v[j].flags & TK_NL) && (c->t->v[j].flags & TK_SP)) j++;
+    size_t n = j - i;
+    if (n < 2 || n > 3) continue;
+    bool ok = true;
+    for (size_t k = i; k < j && ok; k++) ok = pair_word(c, k);
+    if (!ok) continue;
+    for (size_t k = i; k < j; k++)
+      if (c->tag[k] == TAG_NONE) c->tag[k] = TAG_PER;
+  }
+}
