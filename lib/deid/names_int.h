@@ -133,6 +133,7 @@ void deid_names_rule_lexicon(struct nctx *c);
 void deid_names_rule_pairs(struct nctx *c);
 void deid_names_rule_initials(struct nctx *c);
 void deid_names_rule_lower_pairs(struct nctx *c);
+void deid_names_rule_cap_lower(struct nctx *c);
 void deid_names_rule_pronouns(struct nctx *c);
 void deid_names_rule_lists(struct nctx *c);
 void deid_names_rule_orgs(struct nctx *c);

@@ -92,3 +92,21 @@ void deid_names_rule_lower_pairs(struct nctx *c) {
     i = j;
   }
 }
+
+/* A capitalized first name followed by a surname in lower case ("Donald trump", "Kylie
+ * minogue"): a surname that is not a common word, or, after a frequent first name, a word no
+ * dictionary knows, with English or punctuation after it. */
+void deid_names_rule_cap_lower(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (!is_per(c, i) || (c->t->v[i].flags & TK_ALLCAPS) || (is_per(c, i + 1) && is_cap(c, i + 1))) continue;
+    const struct lex_entry *f = lex(c, i);
+    if (!first_namey(f)) continue;
+    size_t j = i + 1;
+    int last = lower_last(c, j);
+    if (!last || is_per(c, j) || (cue(c, j) & (CUE_VERB | CUE_IS | CUE_AND))) continue;
+    if (last == 1 && f->fn < 4) continue;
+    if (!english_side(c, j + 1, false)) continue;
+    c->tag[j] = TAG_PER;
+  }
+}
+

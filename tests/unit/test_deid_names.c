@@ -122,6 +122,27 @@ static void finds_names_in_context(void **state) {
   ds_deid_free(d);
 }
 
+/* Names without a title or "my name is": speakers, people addressed, a pronoun that refers
+ * back, lists, and names written in lower case or half in lower case. */
+static void finds_names_without_cues(void **state) {
+  (void)state;
+  struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
+  EXPECT_FOUND(d, "Ubul: What a day.\nMe: Indeed.", "PERSON", "Ubul");
+  EXPECT_FOUND(d, "Warrane, can I borrow your car tonight?", "PERSON", "Warrane");
+  EXPECT_FOUND(d, "Pyrion continued his streak at the club.", "PERSON", "Pyrion");
+  EXPECT_FOUND(d, "Analytics is hard and she knows it.", "PERSON", "");
+  EXPECT_FOUND(d, "Hi, I'm Bojka Zilih, the new tenant.", "PERSON", "Bojka Zilih");
+  EXPECT_FOUND(d, "Our founders: Kovacs, Becker and Vasquez.", "PERSON", "Kovacs|Becker|Vasquez");
+  EXPECT_FOUND(d, "Please follow up with patricia desrosiers about the invoice.", "PERSON", "patricia desrosiers");
+  EXPECT_FOUND(d, "we met benjamin a seiler at the airport", "PERSON", "benjamin a seiler");
+  EXPECT_FOUND(d, "I met Travis scott at the show.", "PERSON", "Travis scott");
+  EXPECT_FOUND(d, "I love Kylie minogue and her songs.", "PERSON", "Kylie minogue");
+  /* lower-case words that are also names, used as words; text in another language */
+  EXPECT_FOUND(d, "we will mark the exam and grace the hall", "PERSON", "");
+  EXPECT_FOUND(d, "Maria said the build is green.", "PERSON", "Maria");
+  ds_deid_free(d);
+}
+
 static void code_is_left_alone(void **state) {
   (void)state;
   struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
@@ -316,6 +337,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(tagger_matches_python),
     cmocka_unit_test(finds_names_in_context),
+    cmocka_unit_test(finds_names_without_cues),
     cmocka_unit_test(code_is_left_alone),
     cmocka_unit_test(places_dates_numbers),
     cmocka_unit_test(ip_is_not_a_phone),
