@@ -133,6 +133,16 @@ static bool public_figure(const struct nctx *c, size_t a, size_t b) {
   return false;
 }
 
+/* A word spelled like a product or an identifier ("LinkedIn", "IndentationError") is not a
+ * name unless a strong cue says so or the lexicon knows it as one; a user handle is. */
+static void drop_inner_caps(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (c->tag[i] != TAG_PER || !inner_caps(c, i) || punct(c, i - 1, '@')) continue; /* "@BarackObama": a handle */
+    const struct lex_entry *e = lex(c, i);
+    if (!(e && (e->fn >= 2 || e->sn >= 2))) c->tag[i] = TAG_NOT;
+  }
+}
+
 static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *enabled, struct deid_vec *out) {
   size_t done = 0; /* tokens before this one are in a span already */
   const unsigned char *tags = c->tag;
@@ -288,5 +298,6 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
   deid_names_rule_orgs(&c);
   uint64_t seen[64];
   deid_names_rule_propagate(&c, seen, DS_ARRAY_LEN(seen));
+  drop_inner_caps(&c);
   return emit(&c, nd, enabled, out);
 }

@@ -75,6 +75,21 @@ static bool addressed_after(const struct nctx *c, size_t j, bool requests_only) 
   return false;
 }
 
+/* A word the lexicon does not know that still reads as a word, not a name: a contraction
+ * ("Didn't") or an English derivational ending ("Analytics", "Industriousness"). */
+static bool wordlike_unknown(const struct nctx *c, size_t i) {
+  static const char *const suf[] = {"ics", "ness", "ment", "tion", "sion", "ity", "ism", "ogy", "ship", "ware",
+                                    "able", "ible", "ment", "ings", "ance", "ence", "ful", "less", "ous"};
+  const char *p = tptr(c, i);
+  size_t n = tlen(c, i);
+  if (memchr(p, '\'', n) || (n > 3 && memmem(p, n, "\xe2\x80\x99", 3))) return true;
+  for (size_t k = 0; k < DS_ARRAY_LEN(suf); k++) {
+    size_t m = strlen(suf[k]);
+    if (n > m + 2 && !strncasecmp(p + n - m, suf[k], m)) return true;
+  }
+  return false;
+}
+
 /* "Ubul: What a wife." (a speaker), "Aloisia, can I ..." (someone addressed), "Trivo lives
  * on ..." (someone doing what people do). */
 void deid_names_rule_roles(struct nctx *c) {
@@ -91,6 +106,13 @@ void deid_names_rule_roles(struct nctx *c) {
     }
     if (deid_sentence_start(c->text, c->t, i) && punct(c, i + 1, ',') &&
         ((e && (e->fn >= 2 || e->sn >= 2)) || (unknown_or_rare_name(e) && addressed_after(c, i + 2, !e)))) {
+      c->tag[i] = TAG_PER;
+      continue;
+    }
+    /* "said Maslin", "told Ana": after a verb of speech or one done to a person */
+    if (i > 0 && (cue(c, i - 1) & CUE_SAID) && !(c->t->v[i - 1].flags & TK_CAP) &&
+        !(c->t->v[i].flags & (TK_NL | TK_ALLCAPS)) && unknown_or_rare_name(e) && !(!e && wordlike_unknown(c, i)) && !inner_caps(c, i) &&
+        deid_n_cps(tptr(c, i), tlen(c, i)) >= 3) {
       c->tag[i] = TAG_PER;
       continue;
     }
@@ -116,21 +138,6 @@ static bool pronoun_after(const struct nctx *c, size_t i) {
     if (j > i + 1 && (k->flags & TK_CAP) && !deid_sentence_start(c->text, c->t, j) && (p[0] | 32) != 'h') continue;
     for (size_t q = 0; q < DS_ARRAY_LEN(w); q++)
       if (strlen(w[q]) == n && !strncasecmp(w[q], p, n)) return true;
-  }
-  return false;
-}
-
-/* A word the lexicon does not know that still reads as a word, not a name: a contraction
- * ("Didn't") or an English derivational ending ("Analytics", "Industriousness"). */
-static bool wordlike_unknown(const struct nctx *c, size_t i) {
-  static const char *const suf[] = {"ics", "ness", "ment", "tion", "sion", "ity", "ism", "ogy", "ship", "ware",
-                                    "able", "ible", "ment", "ings", "ance", "ence", "ful", "less", "ous"};
-  const char *p = tptr(c, i);
-  size_t n = tlen(c, i);
-  if (memchr(p, '\'', n) || (n > 3 && memmem(p, n, "\xe2\x80\x99", 3))) return true;
-  for (size_t k = 0; k < DS_ARRAY_LEN(suf); k++) {
-    size_t m = strlen(suf[k]);
-    if (n > m + 2 && !strncasecmp(p + n - m, suf[k], m)) return true;
   }
   return false;
 }

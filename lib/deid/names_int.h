@@ -122,6 +122,24 @@ static inline bool is_per(const struct nctx *c, size_t i) {
   return i < c->t->n && (c->tag[i] == TAG_PER || c->tag[i] == TAG_PER_STRONG);
 }
 
+/* A capital letter inside the word ("CouchDB", "LinkedIn", "JavaScript"), but not a name's
+ * ("McDonald", "MacLeod", "O'Neil", "Jean-Luc", "DeShawn", "LaToya", "VanDyke"): a product's or
+ * an identifier's spelling. */
+static inline bool inner_caps(const struct nctx *c, size_t i) {
+  const char *p = tptr(c, i);
+  size_t n = tlen(c, i);
+  for (size_t k = 1; k < n; k++) {
+    if (p[k] < 'A' || p[k] > 'Z') continue;
+    if (p[k - 1] < 'a' || p[k - 1] > 'z') continue; /* "JOHNNY", "O'Neil", "Jean-Luc": not after a lower-case letter */
+    static const char *const pre[] = {"Mc", "Mac", "De", "Di", "Da", "Du", "La", "Le", "Van", "Von", "St"};
+    bool name_prefix = false;
+    for (size_t q = 0; q < DS_ARRAY_LEN(pre) && !name_prefix; q++)
+      name_prefix = strlen(pre[q]) == k && !strncmp(p, pre[q], k);
+    if (!name_prefix) return true;
+  }
+  return false;
+}
+
 /* The rules, in the order deid_names_find runs them. Each tags tokens in c->tag. */
 void deid_names_rule_known_places(struct nctx *c);
 void deid_names_rule_titles(struct nctx *c);

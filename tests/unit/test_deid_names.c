@@ -140,6 +140,11 @@ static void finds_names_without_cues(void **state) {
   /* lower-case words that are also names, used as words; text in another language */
   EXPECT_FOUND(d, "we will mark the exam and grace the hall", "PERSON", "");
   EXPECT_FOUND(d, "Maria said the build is green.", "PERSON", "Maria");
+  /* an unknown name after a verb of speech; a word with a capital inside is a product, not a person */
+  EXPECT_FOUND(d, "\"It is late,\" said Maslin, closing the door.", "PERSON", "Maslin");
+  EXPECT_FOUND(d, "She told CouchDB to compact the database.", "PERSON", "");
+  EXPECT_FOUND(d, "He met LinkedIn recruiters yesterday.", "PERSON", "");
+  EXPECT_FOUND(d, "Then DeShawn McDonald called me.", "PERSON", "DeShawn McDonald");
   ds_deid_free(d);
 }
 
