@@ -149,6 +149,12 @@ const struct lex_entry *deid_lex_word(const char *p, size_t n);
 /* The entry of token i, looked up once. */
 const struct lex_entry *deid_tok_lex(const char *text, struct deid_toks *t, size_t i);
 /* The same, inline when the token was looked up before (most calls). */
+/* The value of the decimal digits p[0..n) (the text need not end in a NUL after them). */
+static inline int deid_digits(const char *p, size_t n) {
+  int v = 0;
+  for (size_t i = 0; i < n && p[i] >= '0' && p[i] <= '9' && v < 100000000; i++) v = v * 10 + (p[i] - '0');
+  return v;
+}
 static inline const struct lex_entry *deid_tok_lex_c(const char *text, struct deid_toks *t, size_t i) {
   return (t->v[i].flags & TK_LEXED) ? t->lx[i] : deid_tok_lex(text, t, i);
 }
@@ -251,6 +257,7 @@ struct deid_vctx {
 enum ds_status deid_validate(struct deid_vctx *c, int kind, int type, size_t s, size_t e);
 enum ds_status deid_validate_secret(struct deid_vctx *c, int kind, int type, size_t s, size_t e);
 enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size_t s, size_t e);
+enum ds_status deid_validate_date(struct deid_vctx *c, int kind, int type, size_t s, size_t e);
 
 /* Helpers shared by the validators (validate.c). */
 enum ds_status deid_push(struct deid_vctx *c, size_t s, size_t e, int type);
