@@ -222,10 +222,39 @@ void deid_names_rule_labels(struct nctx *c) {
 }
 
 /* "Alice, Bob and Carol": names in a list are names. */
+/* Backward from a known name over a list: "founders: Kónya, Becker and Vasquez" from Vasquez.
+ * The others are names the lexicon knows, or unknown words with letters of another alphabet
+ * than English ("Kónya", "Šušulić"; "Docker, Kubernetes and Jenkins" stays). */
+static void list_backward(struct nctx *c, size_t i) {
+  const struct lex_entry *anchor = lex(c, i);
+  if (!anchor || !unknown_or_rare_name(anchor) || !(anchor->fn >= 3 || anchor->sn >= 3)) return;
+  for (size_t k = i; k >= 2;) {
+    size_t p = k - 1;
+    if (!(punct(c, p, ',') || (cue(c, p) & CUE_AND) || punct(c, p, '&'))) break;
+    if (p >= 1 && punct(c, p - 1, ',') && (cue(c, p) & CUE_AND)) p--; /* ", and" */
+    if (p == 0) break;
+    size_t q = p - 1;
+    if (!is_cap(c, q) || c->tag[q] == TAG_LOC || c->tag[q] == TAG_NOT || product_word(c, q) || !lettered(c, q) ||
+        (c->t->v[q].flags & TK_ALLCAPS))
+      break;
+    const struct lex_entry *e = lex(c, q);
+    if (!e) {
+      bool accented = false;
+      for (size_t m = 0; m < tlen(c, q) && !accented; m++) accented = (unsigned char)tptr(c, q)[m] >= 0x80;
+      if (!accented || inner_caps(c, q) || wordlike_unknown(c, q)) break;
+    } else if (!unknown_or_rare_name(e) || !(e->fn >= 2 || e->sn >= 2) || (e->flags & (LF_REGION | LF_CITY))) {
+      break;
+    }
+    if (c->tag[q] == TAG_NONE) c->tag[q] = TAG_PER;
+    k = q;
+  }
+}
+
 void deid_names_rule_lists(struct nctx *c) {
   EACH_NAMECAP(c, i) {
-    if (i + 2 >= c->t->n) break;
     if (c->tag[i] != TAG_PER && c->tag[i] != TAG_PER_STRONG) continue;
+    list_backward(c, i);
+    if (i + 2 >= c->t->n) break;
     /* forward: , X / and X / & X */
     size_t j = i + 1;
     while (j + 1 < c->t->n && (punct(c, j, ',') || (cue(c, j) & CUE_AND) || punct(c, j, '&'))) {
@@ -241,24 +270,6 @@ void deid_names_rule_lists(struct nctx *c) {
       if (c->tag[k] == TAG_NONE) c->tag[k] = TAG_PER;
       j = k + 1;
       while (j < c->t->n && is_cap(c, j) && c->tag[j] != TAG_NONE) j++;
-    }
-    /* backward: "founders: Kónya, Becker and Vasquez" from Vasquez, when that one is a name
-     * the lexicon knows and so are the others */
-    const struct lex_entry *anchor = lex(c, i);
-    if (!anchor || !unknown_or_rare_name(anchor) || !(anchor->fn >= 3 || anchor->sn >= 3)) continue;
-    for (size_t k = i; k >= 2;) {
-      size_t p = k - 1;
-      if (!(punct(c, p, ',') || (cue(c, p) & CUE_AND) || punct(c, p, '&'))) break;
-      if (p >= 1 && punct(c, p - 1, ',') && (cue(c, p) & CUE_AND)) p--; /* ", and" */
-      if (p == 0) break;
-      size_t q = p - 1;
-      if (!is_cap(c, q) || c->tag[q] == TAG_LOC || c->tag[q] == TAG_NOT || product_word(c, q) || !lettered(c, q) ||
-          (c->t->v[q].flags & TK_ALLCAPS))
-        break;
-      const struct lex_entry *e = lex(c, q);
-      if (!e || !unknown_or_rare_name(e) || !(e->fn >= 2 || e->sn >= 2) || (e->flags & (LF_REGION | LF_CITY))) break;
-      if (c->tag[q] == TAG_NONE) c->tag[q] = TAG_PER;
-      k = q;
     }
   }
 }

@@ -85,7 +85,8 @@ static bool pair_word(const struct nctx *c, size_t i) {
   if (!e) return true;
   if (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_CITY | LF_COUNTRY | LF_REGION | LF_UPPER))
     return false;
-  return (e->fn >= 2 || e->sn >= 2) && (e->wf == 0 || e->wf >= 4);
+  if (e->wf == 0) return true; /* a rare name ("Smárason") is as good as an unknown word */
+  return (e->fn >= 2 || e->sn >= 2) && e->wf >= 4;
 }
 
 void deid_names_rule_pairs(struct nctx *c) {

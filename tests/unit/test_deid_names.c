@@ -145,6 +145,11 @@ static void finds_names_without_cues(void **state) {
   EXPECT_FOUND(d, "She told CouchDB to compact the database.", "PERSON", "");
   EXPECT_FOUND(d, "He met LinkedIn recruiters yesterday.", "PERSON", "");
   EXPECT_FOUND(d, "Then DeShawn McDonald called me.", "PERSON", "DeShawn McDonald");
+  /* a pair of rare names after punctuation; a list with names in other alphabets; tools are not people */
+  EXPECT_FOUND(d, "??? Hafþór Smárason", "PERSON", "Hafþór Smárason");
+  EXPECT_FOUND(d, "Our founders: Šušulić, Bowman and White. The idea was born on a beach.", "PERSON",
+               "Šušulić|Bowman|White");
+  EXPECT_FOUND(d, "We use Docker, Kubernetes and Jenkins for the pipeline.", "PERSON", "");
   ds_deid_free(d);
 }
 
