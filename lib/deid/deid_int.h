@@ -220,6 +220,7 @@ extern const double deid_tagger_scale, deid_tagger_theta;
 #define CUE_AT (1ull << 34)
 #define CUE_IM (1ull << 35) /* "I'm" (one token) */
 #define CUE_SAID (1ull << 36) /* verbs with a person right after: "said Maslin", "told Ana" */
+#define CUE_KIN (1ull << 37)  /* what only a person has: "Taisiya's birthday", "Ode's husband" */
 
 /* The cue bits of a word (any case; 0 when it is in no list); deid_cues_init first. */
 uint64_t deid_cue_word(const char *p, size_t n);

@@ -92,6 +92,21 @@ static bool wordlike_unknown(const struct nctx *c, size_t i) {
 
 /* "Ubul: What a wife." (a speaker), "Aloisia, can I ..." (someone addressed), "Trivo lives
  * on ..." (someone doing what people do). */
+/* What can follow a name that ends a verb's object: punctuation, the end of the line, or a
+ * function or time word ("asked Ubul to", "met Ana yesterday"; not "ask Zendesk support"). */
+static bool ends_phrase(const struct nctx *c, size_t j) {
+  if (j >= c->t->n || (c->t->v[j].flags & TK_NL) || !is_word(c, j)) return true;
+  if (c->t->v[j].flags & TK_CAP) return false;
+  static const char *const w[] = {"to",     "about", "and",     "or",       "for",       "that",  "if",    "when",
+                                  "at",     "on",    "in",      "with",     "again",     "today", "now",   "then",
+                                  "later",  "too",   "please",  "so",       "but",       "before", "after", "what",
+                                  "how",    "why",   "whether", "tomorrow", "yesterday", "tonight", "once", "back"};
+  size_t n = tlen(c, j);
+  for (size_t k = 0; k < DS_ARRAY_LEN(w); k++)
+    if (strlen(w[k]) == n && !memcmp(w[k], tptr(c, j), n)) return true;
+  return false;
+}
+
 void deid_names_rule_roles(struct nctx *c) {
   EACH_NAMECAP(c, i) {
     if (c->tag[i] != TAG_NONE || product_word(c, i) || !lettered(c, i)) continue;
@@ -112,7 +127,14 @@ void deid_names_rule_roles(struct nctx *c) {
     /* "said Maslin", "told Ana": after a verb of speech or one done to a person */
     if (i > 0 && (cue(c, i - 1) & CUE_SAID) && !(c->t->v[i - 1].flags & TK_CAP) &&
         !(c->t->v[i].flags & (TK_NL | TK_ALLCAPS)) && unknown_or_rare_name(e) && !(!e && wordlike_unknown(c, i)) && !inner_caps(c, i) &&
-        deid_n_cps(tptr(c, i), tlen(c, i)) >= 3) {
+        deid_n_cps(tptr(c, i), tlen(c, i)) >= 3 && ends_phrase(c, i + 1)) {
+      c->tag[i] = TAG_PER;
+      continue;
+    }
+    /* "Taisiya's birthday", "Ode's husband": a possessive before what only a person has */
+    if (punct(c, i + 1, '\'') && i + 3 < c->t->n && tlen(c, i + 2) == 1 && tptr(c, i + 2)[0] == 's' &&
+        (cue(c, i + 3) & CUE_KIN) && !(c->t->v[i + 3].flags & TK_CAP) && unknown_or_rare_name(e) && !inner_caps(c, i) &&
+        !(!e && wordlike_unknown(c, i))) {
       c->tag[i] = TAG_PER;
       continue;
     }

@@ -150,6 +150,12 @@ static void finds_names_without_cues(void **state) {
   EXPECT_FOUND(d, "Our founders: Šušulić, Bowman and White. The idea was born on a beach.", "PERSON",
                "Šušulić|Bowman|White");
   EXPECT_FOUND(d, "We use Docker, Kubernetes and Jenkins for the pipeline.", "PERSON", "");
+  /* what only a person has; the object of a verb done to a person, when the phrase ends there */
+  EXPECT_FOUND(d, "Taisiya's birthday is next week.", "PERSON", "Taisiya");
+  EXPECT_FOUND(d, "Apple's family of products keeps growing.", "PERSON", "");
+  EXPECT_FOUND(d, "What is the best way to reach Oyelaran?", "PERSON", "Oyelaran");
+  EXPECT_FOUND(d, "I told Ubul to wait.", "PERSON", "Ubul");
+  EXPECT_FOUND(d, "Please ask Zendesk support about the refund.", "PERSON", "");
   ds_deid_free(d);
 }
 
