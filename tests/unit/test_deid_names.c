@@ -156,6 +156,9 @@ static void finds_names_without_cues(void **state) {
   EXPECT_FOUND(d, "What is the best way to reach Oyelaran?", "PERSON", "Oyelaran");
   EXPECT_FOUND(d, "I told Ubul to wait.", "PERSON", "Ubul");
   EXPECT_FOUND(d, "Please ask Zendesk support about the refund.", "PERSON", "");
+  /* a rarer first name alone in English prose; not after a determiner, nor in another language */
+  EXPECT_FOUND(d, "Why is Natasja so impulsive?", "PERSON", "Natasja");
+  EXPECT_FOUND(d, "Consider tools like Trello, Asana or Notion, and the Tauri framework.", "PERSON", "");
   ds_deid_free(d);
 }
 
