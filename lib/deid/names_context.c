@@ -92,21 +92,6 @@ static bool wordlike_unknown(const struct nctx *c, size_t i) {
 
 /* "Ubul: What a wife." (a speaker), "Aloisia, can I ..." (someone addressed), "Trivo lives
  * on ..." (someone doing what people do). */
-/* What can follow a name that ends a verb's object: punctuation, the end of the line, or a
- * function or time word ("asked Ubul to", "met Ana yesterday"; not "ask Zendesk support"). */
-static bool ends_phrase(const struct nctx *c, size_t j) {
-  if (j >= c->t->n || (c->t->v[j].flags & TK_NL) || !is_word(c, j)) return true;
-  if (c->t->v[j].flags & TK_CAP) return false;
-  static const char *const w[] = {"to",     "about", "and",     "or",       "for",       "that",  "if",    "when",
-                                  "at",     "on",    "in",      "with",     "again",     "today", "now",   "then",
-                                  "later",  "too",   "please",  "so",       "but",       "before", "after", "what",
-                                  "how",    "why",   "whether", "tomorrow", "yesterday", "tonight", "once", "back"};
-  size_t n = tlen(c, j);
-  for (size_t k = 0; k < DS_ARRAY_LEN(w); k++)
-    if (strlen(w[k]) == n && !memcmp(w[k], tptr(c, j), n)) return true;
-  return false;
-}
-
 void deid_names_rule_roles(struct nctx *c) {
   EACH_NAMECAP(c, i) {
     if (c->tag[i] != TAG_NONE || product_word(c, i) || !lettered(c, i)) continue;

@@ -159,6 +159,13 @@ static void finds_names_without_cues(void **state) {
   /* a rarer first name alone in English prose; not after a determiner, nor in another language */
   EXPECT_FOUND(d, "Why is Natasja so impulsive?", "PERSON", "Natasja");
   EXPECT_FOUND(d, "Consider tools like Trello, Asana or Notion, and the Tauri framework.", "PERSON", "");
+  /* a well-known first name alone in lower case where a person stands; not words that are also names */
+  EXPECT_FOUND(d, "i went out with dmitri yesterday", "PERSON", "dmitri");
+  EXPECT_FOUND(d, "what did rajesh say about the budget?", "PERSON", "rajesh");
+  EXPECT_FOUND(d, "selma is from stillwater supercomputing inc.", "PERSON", "selma");
+  EXPECT_FOUND(d, "thank you so much, agnieszka!", "PERSON", "agnieszka");
+  EXPECT_FOUND(d, "write a bash script to login to a remote server", "PERSON", "");
+  EXPECT_FOUND(d, "a race with avian features, and pitch and yaw motions: roll, pitch, yaw\n", "PERSON", "");
   ds_deid_free(d);
 }
 
