@@ -116,6 +116,13 @@ void deid_names_rule_roles(struct nctx *c) {
       c->tag[i] = TAG_PER;
       continue;
     }
+    /* "Hi team, Vusi here.": a name introducing its writer */
+    if (i + 2 <= c->t->n && is_word(c, i + 1) && tlen(c, i + 1) == 4 && !memcmp(tptr(c, i + 1), "here", 4) &&
+        ends_phrase(c, i + 2) && (i == 0 || (c->t->v[i].flags & TK_NL) || punct(c, i - 1, ',')) &&
+        unknown_or_rare_name(e) && !inner_caps(c, i) && !(!e && wordlike_unknown(c, i))) {
+      c->tag[i] = TAG_PER;
+      continue;
+    }
     /* "Taisiya's birthday", "Ode's husband": a possessive before what only a person has */
     if (punct(c, i + 1, '\'') && i + 3 < c->t->n && tlen(c, i + 2) == 1 && tptr(c, i + 2)[0] == 's' &&
         (cue(c, i + 3) & CUE_KIN) && !(c->t->v[i + 3].flags & TK_CAP) && unknown_or_rare_name(e) && !inner_caps(c, i) &&

@@ -66,6 +66,24 @@ static bool lower_pair_ok(const struct nctx *c, size_t i, size_t k, int last) {
   return (lex(c, i)->fn >= 5 || (lex(c, i)->fn >= 4 && left_word && right_word)) && (left_word || right_word);
 }
 
+/* A lower-case frequent surname that is no word and no place ("zhang", "nguyen"). */
+static bool surname_first(const struct nctx *c, size_t i) {
+  if (deid_n_cps(tptr(c, i), tlen(c, i)) != tlen(c, i) || tlen(c, i) < 2 || !lettered(c, i) ||
+      (c->t->v[i].flags & TK_CODE))
+    return false; /* ASCII only: "cāo chǎng" is pinyin, not a name */
+  const struct lex_entry *e = lex(c, i);
+  return e && e->sn >= 4 && !e->wf &&
+         !(e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY | LF_REGION | LF_CITY));
+}
+
+/* The first name after it: lower case, known as a first name, no word, no place. */
+static bool given_after(const struct nctx *c, size_t j) {
+  const struct deid_tok *k = &c->t->v[j];
+  if ((k->flags & (TK_WORD | TK_CAP | TK_CODE | TK_NL)) != TK_WORD || !lettered(c, j)) return false;
+  const struct lex_entry *e = lex(c, j);
+  return e && e->fn >= 3 && !e->wf && !(e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_CITY));
+}
+
 /* Names written in lower case ("follow up with patricia desrosiers", "benjamin a seiler",
  * "i love rick astley"): a first name, maybe an initial, and a surname or an unknown word,
  * between English words. */
@@ -76,7 +94,15 @@ void deid_names_rule_lower_pairs(struct nctx *c) {
     if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE) continue;
     size_t j = i + 1;
     if (!(v[j].flags & TK_SP)) continue; /* the next word right after one space */
-    if (!lower_first(c, i)) continue;
+    if (!lower_first(c, i)) {
+      /* surname first ("contact zhang wei", "ask nguyen lan"): a frequent surname that is no
+       * word, then a first name that is no word either */
+      if (surname_first(c, i) && given_after(c, j) && lower_pair_ok(c, i, j, 2)) {
+        c->tag[i] = c->tag[j] = TAG_PER;
+        i = j;
+      }
+      continue;
+    }
     /* an initial between: "benjamin a seiler", "eric g. samoylova" */
     if (is_word(c, j) && !(v[j].flags & TK_CAP) && deid_n_cps(tptr(c, j), tlen(c, j)) == 1 &&
         !(cue(c, j) & CUE_AND)) {

@@ -165,6 +165,10 @@ static void finds_names_without_cues(void **state) {
   EXPECT_FOUND(d, "selma is from stillwater supercomputing inc.", "PERSON", "selma");
   EXPECT_FOUND(d, "thank you so much, agnieszka!", "PERSON", "agnieszka");
   EXPECT_FOUND(d, "write a bash script to login to a remote server", "PERSON", "");
+  /* surname first in lower case; a writer introducing themselves */
+  EXPECT_FOUND(d, "please contact zhang wei for details", "PERSON", "zhang wei");
+  EXPECT_FOUND(d, "Hi team, Vusi here. Quick question.", "PERSON", "Vusi");
+  EXPECT_FOUND(d, "Click here. Docker here is fine.", "PERSON", "");
   EXPECT_FOUND(d, "a race with avian features, and pitch and yaw motions: roll, pitch, yaw\n", "PERSON", "");
   ds_deid_free(d);
 }
