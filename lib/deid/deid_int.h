@@ -296,6 +296,9 @@ enum ds_status deid_surrogate_name_token(struct deid_sur *su, const char *tok, s
 bool deid_sur_recognized(struct deid_sur *su, int type, const char *text, size_t len);
 /* Marks every word token of out as issued (names, places, addresses, dates). */
 enum ds_status deid_sur_issue_tokens(struct deid_sur *su, const char *p, size_t n);
+/* A constructed value issued without the mark (an e-mail address built from name surrogates):
+ * recognized by its normalized form from now on. */
+enum ds_status deid_sur_issue_value(struct deid_sur *su, int type, const char *p, size_t n);
 void deid_sur_release(struct deid_sur *su);
 /* The mark of a structured surrogate: its normalized form hashes to 0 in the low bits. */
 bool deid_sur_marked(const struct deid_sur *su, int type, const char *norm, size_t n);

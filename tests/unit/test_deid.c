@@ -60,6 +60,8 @@ static void validators(void **state) {
   assert_int_equal(used, 27);
   assert_true(deid_iban_ok("DE89370400440532013000", 22, &used));
   assert_false(deid_iban_ok("DE89370400440532013001", 22, &used));
+  /* passes mod-97 but has no IBAN country: a hashed id, not an account */
+  assert_false(deid_iban_ok("eb688533deef0cd1", 16, &used));
   assert_true(deid_entropy("aaaaaaaa", 8) < 0.01);
   assert_true(deid_entropy("a8Kz!q2M", 8) > 2.9);
 }
