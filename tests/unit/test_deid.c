@@ -109,6 +109,7 @@ static void leaves_non_personal_text(void **state) {
   static const char *const clean[] = {
     "card 4111 1111 1111 1112 fails Luhn",        /* card-like, bad checksum */
     "IBAN DE89 3704 0044 0532 0130 01",           /* bad mod-97 */
+    "-----BEGIN PRIVATE KEY-----\nYOUR_PRIVATE_KEY\n-----END PRIVATE KEY-----", /* a documentation placeholder */
     "SSN 000-12-3456 is not valid",               /* area 000 */
     "version 1.2.3.4.5 and 10.0.19041.1",         /* dotted versions */
     "at 12:30:45 on 2023-03-01",                  /* time and date */
