@@ -91,7 +91,12 @@ void deid_names_rule_places(struct nctx *c) {
       if (n && (c->t->v[j].flags & TK_NL)) break;
       if (!is_cap(c, j)) break;
       j++;
-      if (punct(c, j, '.') && deid_n_cps(tptr(c, j - 1), tlen(c, j - 1)) <= 3 && is_cap(c, j + 1)) j++;
+      if (punct(c, j, '.') && deid_n_cps(tptr(c, j - 1), tlen(c, j - 1)) <= 3 && is_cap(c, j + 1) &&
+          !(lex(c, j + 1) && (lex(c, j + 1)->flags & LF_STOP)))
+        j++; /* "St. Louis", not "Cid. It" */
+      else if (is_word(c, j) && !is_cap(c, j) && lex(c, j) && (lex(c, j)->flags & LF_PARTICLE) && is_cap(c, j + 1) &&
+               tlen(c, j) <= 4)
+        j++; /* "Villafranca del Cid" */
       else if ((punct(c, j, '\'') || punct(c, j, '-')) && !(c->t->v[j].flags & TK_SP) && is_cap(c, j + 1)) j++;
       end = j;
     }

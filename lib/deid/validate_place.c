@@ -419,6 +419,11 @@ static size_t extend_address(const struct deid_vctx *c, size_t e) {
     /* set apart (comma, line break) and known, or on its own line: a city; else it waits for
      * a state, postal code or country to confirm it */
     if ((ce && (ce->flags & LF_CITY) && sep) || nls) best = k;
+    /* after a comma, closing the sentence or the text: "31 Seneca Place, Marshland." */
+    if (commas && (k >= c->len || c->text[k] == '\n' || c->text[k] == '\r' ||
+                   ((c->text[k] == '.' || c->text[k] == '?' || c->text[k] == '!' || c->text[k] == ';') &&
+                    (k + 1 >= c->len || c->text[k + 1] == ' ' || c->text[k + 1] == '\n' || c->text[k + 1] == '"'))))
+      best = k;
     e = k;
     parts++;
   }
