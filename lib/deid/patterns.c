@@ -97,7 +97,7 @@ const struct deid_pattern deid_builtin_patterns[] = {
    NOSOM, T_ADDRESS, K_ADDR_EURO_PREFIX},
   /* "63 Avenue du Golf", "31 rue de la Hulotais", "69 Av Sidi Lakhmi": a number, then a street
    * type written first (French, Spanish, Portuguese, Italian); the name is checked after */
-  {"\\b\\d{1,5}[A-Za-z]?,? (?:rue|avenue|av|avda|boulevard|bd|allée|allee|chemin|impasse|quai|cours|calle|"
+  {"\\b\\d{1,5}[A-Za-z]?(?: bis| ter)?,? (?:rue|avenue|av|avda|boulevard|bd|allée|allee|chemin|impasse|quai|cours|calle|"
    "avenida|rua|rúa|via|viale|piazza|corso|largo|strada|plaza|paseo|carrer|travessa|rambla)\\.? ",
    NOSOM | CL, T_ADDRESS, K_ADDR_NUM_PREFIX},
 

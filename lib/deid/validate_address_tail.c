@@ -58,16 +58,18 @@ size_t deid_addr_postal_code(const struct deid_vctx *c, size_t i) {
     return i;
   }
   /* Canadian / British shapes: letters and digits, one optional space */
-  size_t k = i, letters = 0, digits = 0, spaces = 0;
+  size_t k = i, letters = 0, digits = 0, spaces = 0, first_digits = 0;
   while (k < c->len && k - i < 8) {
     unsigned char ch = (unsigned char)c->text[k];
     if (is_upper(ch)) letters++;
-    else if (is_digit(ch)) digits++;
-    else if (ch == ' ' && !spaces && k > i && k + 1 < c->len && is_alnum((unsigned char)c->text[k + 1])) spaces++;
+    else if (is_digit(ch)) digits++, first_digits += !spaces;
+    else if (ch == ' ' && !spaces && k > i && k + 1 < c->len && is_digit((unsigned char)c->text[k + 1])) spaces++;
     else break;
     k++;
   }
-  if (letters >= 2 && digits >= 2 && k - i >= 5 && (k >= c->len || !wordc(c, k)) && is_upper((unsigned char)c->text[i]))
+  /* the outward part holds a digit ("SW1A 2AA", "K1A 0B1"; not a state and a ZIP: "MA 02139") */
+  if (letters >= 2 && digits >= 2 && first_digits && k - i >= 5 && (k >= c->len || !wordc(c, k)) &&
+      is_upper((unsigned char)c->text[i]))
     return k;
   return i;
 }
@@ -98,6 +100,9 @@ static size_t place_run(const struct deid_vctx *c, size_t i, size_t w, int *out_
   for (; n < 4; n++) {
     if (k + 1 >= c->len || c->text[k] != ' ') break;
     size_t v = word_end(c, k + 1);
+    bool digit = false; /* "London SW1A 2AA": the postal code is no part of the name */
+    for (size_t q = k + 1; q < v && !digit; q++) digit = is_digit((unsigned char)c->text[q]);
+    if (digit) break;
     if (!capital_word(c, k + 1, v)) {
       const struct lex_entry *pe = word_lex(c, k + 1, v);
       size_t x = v + 1 < c->len ? word_end(c, v + 1) : v;
@@ -197,6 +202,15 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
       e = best = pc;
       pending_city = false;
       parts++;
+      /* "80469 München", "1012 JM Amsterdam": the town right after its postal code */
+      if (pc + 1 < c->len && c->text[pc] == ' ' && capital_word(c, pc + 1, word_end(c, pc + 1))) {
+        const struct lex_entry *te = word_lex(c, pc + 1, word_end(c, pc + 1));
+        if (!(te && (te->flags & (LF_STOP | LF_TIME)))) {
+          int tw;
+          e = best = place_run(c, pc + 1, word_end(c, pc + 1), &tw);
+          parts++;
+        }
+      }
       continue;
     }
     /* "nan": a missing field in some exports; it confirms the city before it */
@@ -234,7 +248,7 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
     size_t k = place_run(c, i, w, &run_words);
     /* a place followed by a postal code ("Greenlander 52888", "Cyprus (Greek) 13475"): a
      * country or region closing the address; it confirms the city before it */
-    if (k + 1 < c->len && c->text[k] == ' ' && is_digit((unsigned char)c->text[k + 1])) {
+    if (k + 1 < c->len && c->text[k] == ' ' && is_alnum((unsigned char)c->text[k + 1])) {
       size_t pk = deid_addr_postal_code(c, k + 1);
       if (pk > k + 1 && pk - k - 1 >= 4) {
         if (pending_city) best = city_end;

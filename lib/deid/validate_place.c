@@ -243,6 +243,10 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
                        (word_lex(c, m, w)->flags & (LF_STREET | LF_CITY | LF_COUNTRY))))) ||
            (m < c->len && c->text[m] == '\n' && m + 1 < c->len && is_upper((unsigned char)c->text[m + 1]));
     if (c->text[e] == ',' && m < c->len && is_upper((unsigned char)c->text[m])) more = true;
+    /* ", 04109 Leipzig": a postal code and a town */
+    size_t pc = c->text[e] == ',' ? deid_addr_postal_code(c, m) : m;
+    if (pc > m && pc - m >= 4 && pc + 1 < c->len && c->text[pc] == ' ' && capital_word(c, pc + 1, word_end(c, pc + 1)))
+      more = true;
   }
   if (!lead_number && !more && !(typed && words >= 2)) {
     /* the costliest evidence last: an address word before it */
@@ -271,6 +275,7 @@ static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
   if (i == 0 || c->text[i - 1] != ' ') return DS_OK;
   i--;
   if (i > 0 && c->text[i - 1] == ',') i--;
+  if (i >= 4 && (!strncmp(c->text + i - 4, " bis", 4) || !strncmp(c->text + i - 4, " ter", 4))) i -= 4;
   if (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--;
   size_t s = i;
   while (s > 0 && is_digit((unsigned char)c->text[s - 1])) s--;
