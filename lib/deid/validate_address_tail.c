@@ -192,6 +192,33 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
       parts++;
       continue;
     }
+    /* "5º izq.", "3º B": a Spanish floor and door */
+    if (is_digit((unsigned char)c->text[i]) && w - i <= 5 &&
+        (memmem(c->text + i, w - i, "\xc2\xba", 2) || memmem(c->text + i, w - i, "\xc2\xaa", 2))) {
+      size_t k = w;
+      if (k + 1 < c->len && c->text[k] == ' ') {
+        size_t v = word_end(c, k + 1);
+        if (v < c->len && c->text[v] == '.' && v - k - 1 <= 5) k = v + 1;
+        else if (v - k - 1 == 1 && is_upper((unsigned char)c->text[k + 1])) k = v;
+      }
+      e = best = k;
+      parts++;
+      continue;
+    }
+    /* "12 Main St in Springfield": the town after "in", a known city */
+    if (w - i == 2 && !strncmp(c->text + i, "in", 2) && !sep && w + 1 < c->len && c->text[w] == ' ') {
+      size_t v = word_end(c, w + 1);
+      if (!capital_word(c, w + 1, v)) break;
+      int rw;
+      size_t k = place_run(c, w + 1, v, &rw);
+      char f[96];
+      size_t fl = deid_fold(c->text + w + 1, k - w - 1, f, sizeof f);
+      const struct lex_entry *ce = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
+      if (!ce || !(ce->flags & LF_CITY)) break;
+      e = best = k;
+      parts++;
+      continue;
+    }
     if (word_in(c, i, w, directionals, false) && !sep) {
       e = best = w + (w < c->len && c->text[w] == '.');
       parts++;

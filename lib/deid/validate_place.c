@@ -49,14 +49,16 @@ static size_t street_start(const struct deid_vctx *c, size_t e) {
 }
 
 /* NOSOM "shows on Marina Fort Street were": a street without a number, after a preposition of
- * place, with a full street type (not "Drive", "Way", "Park": "Google Drive", "on Park"), and
- * a name that is no common word ("on Main Street", "on Wall Street" are left); its start. */
+ * place, with a full street type (not "Drive", "Way", "Park": "Google Drive", "on Park"; any
+ * after "live on": "I live on Elmwood Drive"), and a name that is no common word ("on Main
+ * Street", "on Wall Street" are left); its start. */
 static size_t street_no_number(const struct deid_vctx *c, size_t e) {
   static const char *const types[] = {"Street", "Avenue", "Road", "Boulevard", "Lane", "Terrace", "Crescent", NULL};
   static const char *const preps[] = {"on", "at", "off", "onto", NULL};
   size_t i = e;
   while (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--;
-  if (!word_in(c, i, e, types, false)) return SIZE_MAX;
+  bool typed = word_in(c, i, e, types, false);
+  if (!is_upper((unsigned char)c->text[i]) || e - i < 4) return SIZE_MAX; /* "Dr", "St": no abbreviation */
   size_t first = SIZE_MAX;
   for (int words = 0; words < 4; words++) {
     if (i < 2 || c->text[i - 1] != ' ') return SIZE_MAX;
@@ -65,6 +67,11 @@ static size_t street_no_number(const struct deid_vctx *c, size_t e) {
     if (j == i - 1) return SIZE_MAX;
     if (word_in(c, j, i - 1, preps, false)) {
       if (!words || first == SIZE_MAX) return SIZE_MAX;
+      /* "I live on Elmwood Drive": after a verb of living any street type will do */
+      static const char *const living[] = {"live", "lives", "lived", "living", "reside", "resides", "located", NULL};
+      size_t v = j >= 2 && c->text[j - 1] == ' ' ? j - 1 : j, u = v;
+      while (u > 0 && is_alpha((unsigned char)c->text[u - 1])) u--;
+      if (!typed && !word_in(c, u, v, living, true)) return SIZE_MAX;
       const struct lex_entry *le = word_lex(c, first, word_end(c, first));
       if (le && ((le->wf && le->wf <= 2) || (le->flags & (LF_STOP | LF_TIME | LF_COUNTRY)))) return SIZE_MAX;
       return first;
@@ -142,7 +149,7 @@ static size_t token_before(const struct deid_vctx *c, size_t i) {
 /* Before a unit ("Suite 620", "apt. 858"): the street it belongs to when no street type says
  * so: a number and up to 4 name words ("2505 Heatherleigh Suite 620"), or up to 4 name words
  * and a number ("Hlíðarvegur 97 Suite 568", "trg revolucije 17 apt. 858"); its start, or s. */
-static size_t street_before_unit(const struct deid_vctx *c, size_t s) {
+static size_t street_before_unit(const struct deid_vctx *c, size_t s, bool us_only) {
   size_t q = s;
   if (q > 0 && c->text[q - 1] == ' ') q--;
   if (q > 0 && c->text[q - 1] == ',') q--;
@@ -152,6 +159,7 @@ static size_t street_before_unit(const struct deid_vctx *c, size_t s) {
   size_t start = SIZE_MAX;
   int words = 0;
   if (house_number(c, a, q)) { /* Euro: the name before the number */
+    if (us_only) return s; /* "Grade 10 Unit 1" */
     for (size_t pos = a; words < 4 && pos > 1 && c->text[pos - 1] == ' ';) {
       size_t t = token_before(c, pos - 1);
       if (t == pos - 1 || !street_word(c, t, pos - 1)) break;
@@ -378,9 +386,12 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
   } else if (kind == K_ADDR_UNIT || kind == K_ADDR_MIL) {
     if (s > 0 && wordc(c, s - 1)) return DS_OK;
     static const char *const apt[] = {"apt", "apartment", "suite", "ste", NULL};
+    static const char *const unit[] = {"unit", "flat", NULL};
     size_t w = s;
     while (w < e && is_alpha((unsigned char)c->text[w])) w++;
-    size_t b = kind == K_ADDR_UNIT && word_in(c, s, w, apt, true) ? street_before_unit(c, s) : s;
+    size_t b = s;
+    if (kind == K_ADDR_UNIT && word_in(c, s, w, apt, true)) b = street_before_unit(c, s, false);
+    else if (kind == K_ADDR_UNIT && word_in(c, s, w, unit, true)) b = street_before_unit(c, s, true);
     if (b == s) b = deid_addr_extend_back(c, s);
     return deid_push(c, b, deid_addr_extend(c, e), T_ADDRESS);
   }
