@@ -100,6 +100,9 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\b\\d{1,5}[A-Za-z]?(?: bis| ter)?,? (?:rue|avenue|av|avda|boulevard|bd|allée|allee|chemin|impasse|quai|cours|calle|"
    "avenida|rua|rúa|via|viale|piazza|corso|largo|strada|plaza|paseo|carrer|travessa|rambla)\\.? ",
    NOSOM | CL, T_ADDRESS, K_ADDR_NUM_PREFIX},
+  /* "Address:\n947 trg revolucije 17 apt. 858", "my address is 106 rúa olmos 44": the line
+   * after a label, when it starts with a house number (any case, any language) */
+  {"\\baddress(?:[ \\t]*:|[ \\t]+is)[ \\t]*(?:\\r?\\n)?", NOSOM | CL, T_ADDRESS, K_ADDR_LABEL},
 
   /* dates of birth, where labeled */
   {"\\b(?:date of birth|birth ?date|birthday|d\\.?o\\.?b\\.?|born(?: on)?)[ \\t]*[:\\-=]?[ \\t]*", NOSOM | CL,

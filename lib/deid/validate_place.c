@@ -314,6 +314,46 @@ static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
   return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, end), T_ADDRESS);
 }
 
+/* NOSOM "Address:" then a line that starts with a house number (a postal code before it
+ * too), has a word of a name (capitalized, a street type, no common word) and ends the line or
+ * the sentence within 100 bytes: the whole line, in any case ("947 trg revolucije 17 apt. 858
+ * begunje na gorenjskem slovenia"); then what follows it on the next lines. An IP, a hex
+ * address or an e-mail after the label starts with no house number. */
+static enum ds_status v_addr_label(struct deid_vctx *c, size_t e) {
+  size_t s = e, k = e;
+  while (k < c->len && is_digit((unsigned char)c->text[k])) k++;
+  if (k == s || k - s > 6 || k >= c->len || c->text[k] != ' ') return DS_OK;
+  size_t end = SIZE_MAX;
+  bool named = false;
+  int words = 0;
+  size_t i = k;
+  while (i < c->len && i - s <= 100) {
+    char ch = c->text[i];
+    if (ch == '\n' || ch == '\r' || ch == '?' || ch == '!' || ch == ';' || ch == '@' || ch == '/' || ch == '<' ||
+        (ch == '.' && i + 2 < c->len && c->text[i + 1] == ' ' && is_upper((unsigned char)c->text[i + 2]))) {
+      end = i;
+      break;
+    }
+    if (ch == ' ' || ch == ',' || ch == '.' || ch == '#' || ch == '(' || ch == ')') {
+      i++;
+      continue;
+    }
+    size_t w = word_end(c, i);
+    if (w == i) return DS_OK; /* a sign no address has */
+    if (++words > 14) return DS_OK;
+    const struct lex_entry *le = word_lex(c, i, w);
+    if (!is_digit((unsigned char)c->text[i]) &&
+        (deid_addr_foreign_type(c, i, w) || deid_addr_foreign_lower(c, i, w) ||
+         (le && (le->flags & (LF_STREET | LF_CITY | LF_COUNTRY))) || (capital_word(c, i, w) && (!le || !le->wf))))
+      named = true;
+    i = w;
+  }
+  if (i >= c->len) end = c->len;
+  if (end == SIZE_MAX || !named || words < 2) return DS_OK;
+  while (end > s && (c->text[end - 1] == ' ' || c->text[end - 1] == ',' || c->text[end - 1] == '.')) end--;
+  return deid_push(c, s, deid_addr_extend(c, end), T_ADDRESS);
+}
+
 /* "the corner of A and B": two streets, each with a number or a street word. */
 static enum ds_status v_addr_corner(struct deid_vctx *c, size_t s, size_t e) {
   size_t i = e, streets = 0, evidence = 0, end = e;
@@ -409,6 +449,7 @@ enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size
   case K_ADDR_MIL:
   case K_ADDR_CORNER: return v_addr(c, kind, s, e);
   case K_ADDR_NUM_PREFIX: return v_addr_num_prefix(c, e);
+  case K_ADDR_LABEL: return v_addr_label(c, e);
   default: return deid_validate_date(c, kind, type, s, e);
   }
 }
