@@ -93,7 +93,7 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"(?:\\b(?:Rue|Avenue|Via|Viale|Piazza|Corso|Calle|Avenida|Rua|Carrer|Paseo|Ulica|Ul\\.|ul\\.|C/|Trg|trg|Strada|"
    "Calea|Rambla|Praça|Rúa)|\\xce\\x9b\\xce\\xb5\\xcf\\x89\\xcf\\x86\\xcf\\x8c\\xcf\\x81\\xce\\xbf\\xcf\\x82|"
    "\\xce\\x9f\\xce\\xb4\\xcf\\x8c\\xcf\\x82)"
-   "(?:[ ][A-Za-z\\x80-\\xff'\\-]+){1,4},?[ ]\\d{1,5}[a-zA-Z]?\\b",
+   "(?:[ ][A-Za-z\\x80-\\xff'\\-]+){1,6},?[ ]\\d{1,5}[a-zA-Z]?\\b",
    NOSOM, T_ADDRESS, K_ADDR_EURO_PREFIX},
   /* "63 Avenue du Golf", "31 rue de la Hulotais", "69 Av Sidi Lakhmi": a number, then a street
    * type written first (French, Spanish, Portuguese, Italian); the name is checked after */

@@ -113,7 +113,12 @@ static size_t place_run(const struct deid_vctx *c, size_t i, size_t w, int *out_
       continue;
     }
     const struct lex_entry *ve = word_lex(c, k + 1, v);
-    if (ve && (ve->flags & (LF_STOP | LF_TIME))) break;
+    if (ve && (ve->flags & (LF_STOP | LF_TIME))) {
+      /* "Colle Di Tora", "Villa De Leyva": a capitalized particle before a name */
+      size_t x = v + 1 < c->len ? word_end(c, v + 1) : v;
+      if (!(ve->flags & LF_PARTICLE) || v + 1 >= c->len || c->text[v] != ' ' || !capital_word(c, v + 1, x)) break;
+      v = x;
+    }
     k = v;
   }
   /* "(Greek)" */

@@ -106,7 +106,7 @@ static size_t euro_prefix_start(const struct deid_vctx *c, size_t e) {
   while (i > 0 && is_alnum((unsigned char)c->text[i - 1])) i--;
   if (i > 0 && c->text[i - 1] == ' ') i--;
   if (i > 0 && c->text[i - 1] == ',') i--;
-  for (int w = 0; w < 6; w++) {
+  for (int w = 0; w < 8; w++) {
     size_t j = i;
     while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && i - j < 40) j--;
     for (const char *const *h = heads; *h; h++)
@@ -123,6 +123,9 @@ static size_t euro_prefix_start(const struct deid_vctx *c, size_t e) {
 static bool street_word(const struct deid_vctx *c, size_t a, size_t b) {
   if (b <= a || b - a > 40) return false;
   if (capital_word(c, a, b) || deid_addr_foreign_type(c, a, b) || deid_addr_foreign_lower(c, a, b)) return true;
+  static const char *const ordinals[] = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                         "ninth", "tenth", NULL};
+  if (word_in(c, a, b, ordinals, true)) return true; /* "3911 fourth avenue suite 112" */
   const struct lex_entry *le = word_lex(c, a, b);
   if (le && (le->flags & (LF_STREET | LF_PARTICLE))) return true;
   return b - a <= 4 && c->text[b - 1] == '.' && is_alpha((unsigned char)c->text[a]);
@@ -222,7 +225,7 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
     if (le && le->wf && le->wf <= 2 && !(le->flags & (LF_STREET | LF_PARTICLE)) && !le->fn && !le->sn &&
         !(typed && words == 0))
       common = true;
-    if (cap) first = j;
+    if (cap || (typed && words)) first = j; /* "hegyalja út 98." */
     words++;
     if (j == 0 || c->text[j - 1] != ' ') {
       i = j;
@@ -298,7 +301,9 @@ static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
     bool particle = (le && (le->flags & LF_PARTICLE)) || deid_addr_particle(c, k, w) ||
                     (w - k == 2 && c->text[k] == 'd' && c->text[k + 1] == '\'');
     if (particle) {
-      /* "d'Italie", "de la Paix": a particle is never the last word */
+      /* "d'Italie", "de la Paix": a particle is never the last word; after one, even a
+       * common word is a name ("rue du centre") */
+      if (words) named = true;
     } else if (capital_word(c, k, w) || deid_addr_foreign_lower(c, k, w)) {
       if (!le || (!le->wf && !(le->flags & LF_STOP))) named = true;
       else if (!capital_word(c, k, w) || (le->flags & LF_STOP)) break;
