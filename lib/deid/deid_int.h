@@ -31,7 +31,9 @@ enum deid_kind {
   K_EMAIL, K_PHONE_INTL, K_PHONE_NANP, K_PHONE_GROUPED, K_PHONE_BARE, K_CARD, K_IBAN,
   K_SSN_DASH, K_SSN_CTX, K_IPV4, K_IPV6, K_MAC, K_URL_USERINFO, K_URL_PARAM, K_TOKEN,
   K_JWT, K_PEM, K_ASSIGN, K_ADDR_STREET, K_ADDR_UNIT, K_ADDR_EURO, K_ADDR_EURO_SUFFIX, K_ADDR_EURO_PREFIX,
-  K_ADDR_MIL, K_ADDR_CORNER, K_DOB, K_DATE, K_LABELED_ID, K_AGE, K_AGE_LABEL, K_CUSTOM
+  K_ADDR_MIL, K_ADDR_CORNER, K_DOB, K_DATE, K_LABELED_ID, K_AGE, K_AGE_LABEL, K_CUSTOM,
+  K_ADDR_NUM_PREFIX, /* "63 Avenue du Golf", "31 rue de la Paix": the number before the street type */
+  K_ADDR_LABEL       /* "Address:", "my address is": the line after it (validate_place.c) */
 };
 
 struct deid_pattern {

@@ -85,14 +85,24 @@ const struct deid_pattern deid_builtin_patterns[] = {
    * house number before it, an address word near it, or more address after it */
   {"[A-Za-z\\x80-\\xff.'\\-] \\d{1,5}[A-Za-z]?\\b", NOSOM, T_ADDRESS, K_ADDR_EURO},
   {"\\b(?:APO|FPO|DPO) (?:AA|AE|AP) \\d{5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
-  {"\\b(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+\\b", 0, T_ADDRESS, K_ADDR_MIL},
+  {"\\b(?:USNS|USNV|USS|USCGC) [A-Z][a-z\\x80-\\xff]+", 0, T_ADDRESS, K_ADDR_MIL},
   {"\\b[A-Z][a-z\\x80-\\xff]*(?:stra\\xc3\\x9fe|strasse|str\\.|weg|gasse|allee|platz|damm|tie|katu|kuja|"
    "polku|tori|vej|gade|gata|gatan|v\\xc3\\xa4gen|veien|vegen|laan|straat|plein|gracht|kade|utca|ulica)"
    "[ ]\\d{1,5}[a-zA-Z]?\\b",
    NOSOM, T_ADDRESS, K_ADDR_EURO_SUFFIX},
-  {"\\b(?:Rue|Avenue|Via|Viale|Piazza|Corso|Calle|Avenida|Rua|Carrer|Paseo|Ulica|Ul\\.)"
-   "(?:[ ][A-Za-z\\x80-\\xff'\\-]+){1,4},?[ ]\\d{1,5}[a-zA-Z]?\\b",
+  {"(?:\\b(?:Rue|Avenue|Via|Viale|Piazza|Corso|Calle|Avenida|Rua|Carrer|Paseo|Ulica|Ul\\.|ul\\.|C/|Trg|trg|Strada|"
+   "Calea|Rambla|Praça|Rúa)|\\xce\\x9b\\xce\\xb5\\xcf\\x89\\xcf\\x86\\xcf\\x8c\\xcf\\x81\\xce\\xbf\\xcf\\x82|"
+   "\\xce\\x9f\\xce\\xb4\\xcf\\x8c\\xcf\\x82)"
+   "(?:[ ][A-Za-z\\x80-\\xff'\\-]+){1,6},?[ ]\\d{1,5}[a-zA-Z]?\\b",
    NOSOM, T_ADDRESS, K_ADDR_EURO_PREFIX},
+  /* "63 Avenue du Golf", "31 rue de la Hulotais", "69 Av Sidi Lakhmi": a number, then a street
+   * type written first (French, Spanish, Portuguese, Italian); the name is checked after */
+  {"\\b\\d{1,5}[A-Za-z]?(?: bis| ter)?,? (?:rue|avenue|av|avda|boulevard|bd|allée|allee|chemin|impasse|quai|cours|calle|"
+   "avenida|rua|rúa|via|viale|piazza|corso|largo|strada|plaza|paseo|carrer|travessa|rambla)\\.? ",
+   NOSOM | CL, T_ADDRESS, K_ADDR_NUM_PREFIX},
+  /* "Address:\n947 trg revolucije 17 apt. 858", "my address is 106 rúa olmos 44": the line
+   * after a label, when it starts with a house number (any case, any language) */
+  {"\\baddress(?:[ \\t]*:|[ \\t]+is)[ \\t]*(?:\\r?\\n)?", NOSOM | CL, T_ADDRESS, K_ADDR_LABEL},
 
   /* dates of birth, where labeled */
   {"\\b(?:date of birth|birth ?date|birthday|d\\.?o\\.?b\\.?|born(?: on)?)[ \\t]*[:\\-=]?[ \\t]*", NOSOM | CL,

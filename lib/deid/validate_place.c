@@ -1,49 +1,9 @@
-/* validate_place.c: validators of addresses (a street line extended over unit, city, state
- * or region, postal code and country, in US and common European forms). Dates, labeled
- * numbers and ages are in validate_date.c. */
-#include <ctype.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-
-#include "deid_int.h"
-
-static bool is_digit(int c) { return c >= '0' && c <= '9'; }
-static bool is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool is_alnum(int c) { return is_digit(c) || is_alpha(c); }
-static bool is_upper(int c) { return c >= 'A' && c <= 'Z'; }
-static bool wordc(const struct deid_vctx *c, size_t i) {
-  unsigned char ch = (unsigned char)c->text[i];
-  return is_alnum(ch) || ch >= 0x80;
-}
-
-/* ---- words ------------------------------------------------------------------------------ */
-
-/* The word (letters, digits, UTF-8, inner ' - .) starting at i; its end. */
-static size_t word_end(const struct deid_vctx *c, size_t i) {
-  size_t j = i;
-  while (j < c->len && (wordc(c, j) || ((c->text[j] == '\'' || c->text[j] == '-') && j + 1 < c->len && wordc(c, j + 1) && j > i)))
-    j++;
-  return j;
-}
-
-static const struct lex_entry *word_lex(const struct deid_vctx *c, size_t a, size_t b) {
-  return deid_lex_word(c->text + a, b - a);
-}
-
-static bool capital_word(const struct deid_vctx *c, size_t a, size_t b) {
-  if (b <= a) return false;
-  size_t ln;
-  uint32_t cp = deid_decode((const unsigned char *)c->text + a, c->len - a, &ln);
-  return deid_cp_upper(cp) && b - a >= 2;
-}
-
-static bool all_digits(const char *p, size_t n) {
-  if (!n) return false;
-  for (size_t i = 0; i < n; i++)
-    if (!is_digit((unsigned char)p[i])) return false;
-  return true;
-}
+/* validate_place.c: validators of addresses: street lines in US and common European forms
+ * (number, name and street type; a name and a number; a street type first; a unit after a
+ * street without a type; PO boxes, military addresses, street corners), each then extended
+ * over what follows it (validate_address_tail.c). Dates, labeled numbers and ages are in
+ * validate_date.c. */
+#include "validate_place_int.h"
 
 /* ---- street lines -------------------------------------------------------------------------- */
 
@@ -88,6 +48,42 @@ static size_t street_start(const struct deid_vctx *c, size_t e) {
   return SIZE_MAX;
 }
 
+/* NOSOM "shows on Marina Fort Street were": a street without a number, after a preposition of
+ * place, with a full street type (not "Drive", "Way", "Park": "Google Drive", "on Park"; any
+ * after "live on": "I live on Elmwood Drive"), and a name that is no common word ("on Main
+ * Street", "on Wall Street" are left); its start. */
+static size_t street_no_number(const struct deid_vctx *c, size_t e) {
+  static const char *const types[] = {"Street", "Avenue", "Road", "Boulevard", "Lane", "Terrace", "Crescent", NULL};
+  static const char *const preps[] = {"on", "at", "off", "onto", NULL};
+  size_t i = e;
+  while (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--;
+  bool typed = word_in(c, i, e, types, false);
+  if (!is_upper((unsigned char)c->text[i]) || e - i < 4) return SIZE_MAX; /* "Dr", "St": no abbreviation */
+  size_t first = SIZE_MAX;
+  for (int words = 0; words < 4; words++) {
+    if (i < 2 || c->text[i - 1] != ' ') return SIZE_MAX;
+    size_t j = i - 1;
+    while (j > 0 && (wordc(c, j - 1) || c->text[j - 1] == '\'' || c->text[j - 1] == '-')) j--;
+    if (j == i - 1) return SIZE_MAX;
+    if (word_in(c, j, i - 1, preps, false)) {
+      if (!words || first == SIZE_MAX) return SIZE_MAX;
+      /* "I live on Elmwood Drive": after a verb of living any street type will do */
+      static const char *const living[] = {"live", "lives", "lived", "living", "reside", "resides", "located", NULL};
+      size_t v = j >= 2 && c->text[j - 1] == ' ' ? j - 1 : j, u = v;
+      while (u > 0 && is_alpha((unsigned char)c->text[u - 1])) u--;
+      if (!typed && !word_in(c, u, v, living, true)) return SIZE_MAX;
+      const struct lex_entry *le = word_lex(c, first, word_end(c, first));
+      if (le && ((le->wf && le->wf <= 2) || (le->flags & (LF_STOP | LF_TIME | LF_COUNTRY)))) return SIZE_MAX;
+      return first;
+    }
+    if (!capital_word(c, j, i - 1)) return SIZE_MAX;
+    const struct lex_entry *le = word_lex(c, j, i - 1);
+    if (le && (le->flags & (LF_STOP | LF_TIME))) return SIZE_MAX;
+    first = i = j;
+  }
+  return SIZE_MAX;
+}
+
 /* NOSOM "Name-suffix 12": back over the number, one space and the word. */
 static size_t euro_start(const struct deid_vctx *c, size_t e) {
   size_t i = e;
@@ -104,12 +100,13 @@ static size_t euro_start(const struct deid_vctx *c, size_t e) {
 static size_t euro_prefix_start(const struct deid_vctx *c, size_t e) {
   static const char *const heads[] = {"Rue", "Avenue", "Via", "Viale", "Piazza", "Corso", "Calle", "Avenida",
                                       "Rua", "Carrer", "Paseo", "Ulica", "Ul.", "ul.", "Plaza", "Travessa",
-                                      "Largo", "Strada", "Boulevard", "Chemin", "Allée", "Place", NULL};
+                                      "Largo", "Strada", "Boulevard", "Chemin", "Allée", "Place", "C/", "Trg", "trg",
+                                      "Calea", "Rambla", "Praça", "Rúa", "Λεωφόρος", "Οδός", NULL};
   size_t i = e;
   while (i > 0 && is_alnum((unsigned char)c->text[i - 1])) i--;
   if (i > 0 && c->text[i - 1] == ' ') i--;
   if (i > 0 && c->text[i - 1] == ',') i--;
-  for (int w = 0; w < 6; w++) {
+  for (int w = 0; w < 8; w++) {
     size_t j = i;
     while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && i - j < 40) j--;
     for (const char *const *h = heads; *h; h++)
@@ -120,208 +117,74 @@ static size_t euro_prefix_start(const struct deid_vctx *c, size_t e) {
   return SIZE_MAX;
 }
 
-/* ---- the rest of an address ----------------------------------------------------------- */
-
-static const char *const unit_words[] = {"apt", "apartment", "suite", "ste", "unit", "flat", "fl", "floor", "room",
-                                         "rm", "bldg", "building", "lot", "box", "po", "dept", "#", NULL};
-static const char *const directionals[] = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East",
-                                           "West", "Northeast", "Northwest", "Southeast", "Southwest", NULL};
-
-static bool word_in(const struct deid_vctx *c, size_t a, size_t b, const char *const *ws, bool ci) {
-  for (; *ws; ws++)
-    if (strlen(*ws) == b - a && (ci ? !strncasecmp(c->text + a, *ws, b - a) : !strncmp(c->text + a, *ws, b - a)))
-      return true;
-  return false;
+/* A word of a street's name, before or after its number: capitalized ("Heatherleigh"), a
+ * street type or particle, an abbreviation ("ul.", "u."), a street type of another language,
+ * or an unknown word in lower case ("trg revolucije"). */
+static bool street_word(const struct deid_vctx *c, size_t a, size_t b) {
+  if (b <= a || b - a > 40) return false;
+  if (capital_word(c, a, b) || deid_addr_foreign_type(c, a, b) || deid_addr_foreign_lower(c, a, b)) return true;
+  static const char *const ordinals[] = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                         "ninth", "tenth", NULL};
+  if (word_in(c, a, b, ordinals, true)) return true; /* "3911 fourth avenue suite 112" */
+  const struct lex_entry *le = word_lex(c, a, b);
+  if (le && (le->flags & (LF_STREET | LF_PARTICLE))) return true;
+  return b - a <= 4 && c->text[b - 1] == '.' && is_alpha((unsigned char)c->text[a]);
 }
 
-/* A postal code at i ("62704", "62704-1234", "K1A 0B1", "SW1A 1AA", "53-320", "394 13",
- * "3610-114", "1011 AB"); its end, or i. */
-static size_t postal_code(const struct deid_vctx *c, size_t i) {
+/* A house number: 1-6 digits, maybe a letter or a period after ("12B", "13."). */
+static bool house_number(const struct deid_vctx *c, size_t a, size_t b) {
+  size_t d = a;
+  while (d < b && is_digit((unsigned char)c->text[d])) d++;
+  if (d == a || d - a > 6) return false;
+  if (d < b && (is_alpha((unsigned char)c->text[d]) || c->text[d] == '.')) d++;
+  return d == b;
+}
+
+/* The token (no space, comma or line break in it) that ends at i; its start. */
+static size_t token_before(const struct deid_vctx *c, size_t i) {
   size_t j = i;
-  while (j < c->len && is_digit((unsigned char)c->text[j])) j++;
-  size_t nd = j - i;
-  if (nd >= 3 && nd <= 6) {
-    if (j + 1 < c->len && (c->text[j] == '-' || c->text[j] == ' ') && is_digit((unsigned char)c->text[j + 1])) {
-      size_t k = j + 1;
-      while (k < c->len && is_digit((unsigned char)c->text[k])) k++;
-      if (k - j - 1 >= 2 && k - j - 1 <= 4 && (k >= c->len || !wordc(c, k))) return k;
-    }
-    if (nd == 4 && j + 3 <= c->len && c->text[j] == ' ' && is_upper((unsigned char)c->text[j + 1]) &&
-        is_upper((unsigned char)c->text[j + 2]) && (j + 3 == c->len || !wordc(c, j + 3)))
-      return j + 3; /* Dutch "1011 AB" */
-    if (j >= c->len || !wordc(c, j)) return j;
-    return i;
-  }
-  /* Canadian / British shapes: letters and digits, one optional space */
-  size_t k = i, letters = 0, digits = 0, spaces = 0;
-  while (k < c->len && k - i < 8) {
-    unsigned char ch = (unsigned char)c->text[k];
-    if (is_upper(ch)) letters++;
-    else if (is_digit(ch)) digits++;
-    else if (ch == ' ' && !spaces && k > i && k + 1 < c->len && is_alnum((unsigned char)c->text[k + 1])) spaces++;
-    else break;
-    k++;
-  }
-  if (letters >= 2 && digits >= 2 && k - i >= 5 && (k >= c->len || !wordc(c, k)) && is_upper((unsigned char)c->text[i]))
-    return k;
-  return i;
+  while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && c->text[j - 1] != ',' &&
+         c->text[j - 1] != '\t' && i - j < 40)
+    j--;
+  return j;
 }
 
-/* Extends an address that ends at e over what follows it: unit, directional, city, state or
- * region, postal code, country, separated by commas, spaces or line breaks. */
-static size_t extend_address(const struct deid_vctx *c, size_t e) {
-  size_t best = e;
-  int parts = 0;
-  bool pending_city = false;
-  size_t city_end = e;
-  for (;;) {
-    if (parts >= 8 || e >= c->len) {
-      /* an unconfirmed city that ends the text, after a street and a unit: the city */
-      if (pending_city && parts >= 2 && e >= c->len) best = city_end;
-      break;
+/* Before a unit ("Suite 620", "apt. 858"): the street it belongs to when no street type says
+ * so: a number and up to 4 name words ("2505 Heatherleigh Suite 620"), or up to 4 name words
+ * and a number ("Hlíðarvegur 97 Suite 568", "trg revolucije 17 apt. 858"); its start, or s. */
+static size_t street_before_unit(const struct deid_vctx *c, size_t s, bool us_only) {
+  size_t q = s;
+  if (q > 0 && c->text[q - 1] == ' ') q--;
+  if (q > 0 && c->text[q - 1] == ',') q--;
+  if (q == s || q == 0) return s;
+  size_t a = token_before(c, q);
+  if (a == q) return s;
+  size_t start = SIZE_MAX;
+  int words = 0;
+  if (house_number(c, a, q)) { /* Euro: the name before the number */
+    if (us_only) return s; /* "Grade 10 Unit 1" */
+    for (size_t pos = a; words < 4 && pos > 1 && c->text[pos - 1] == ' ';) {
+      size_t t = token_before(c, pos - 1);
+      if (t == pos - 1 || !street_word(c, t, pos - 1)) break;
+      words++;
+      start = pos = t;
     }
-    /* the separator: spaces, at most one comma, at most two line breaks */
-    size_t i = e;
-    int commas = 0, nls = 0;
-    while (i < c->len && i - e < 8) {
-      char ch = c->text[i];
-      if (ch == ',') commas++;
-      else if (ch == '\n') nls++;
-      else if (ch != ' ' && ch != '\t' && ch != '\r') break;
-      i++;
-    }
-    if (commas > 1 || nls > 2 || i >= c->len) {
-      if (pending_city && parts >= 2 && (i >= c->len || nls)) best = city_end;
-      break;
-    }
-    bool sep = commas || nls || i - e >= 2;
-    size_t w = word_end(c, i);
-    if (c->text[i] == '#' && i + 1 < c->len) w = word_end(c, i + 1) > i + 1 ? word_end(c, i + 1) : i;
-    if (w == i) break;
-    /* unit: "Apt. 864", "Suite 501", "#4B" */
-    if (c->text[i] == '#' || word_in(c, i, w, unit_words, true)) {
-      size_t k = w;
-      if (c->text[i] != '#') {
-        if (k < c->len && c->text[k] == '.') k++;
-        while (k < c->len && c->text[k] == ' ') k++;
-        if (k < c->len && c->text[k] == '#') k++;
-        size_t v = word_end(c, k);
-        if (v == k || v - k > 8) break;
-        w = v;
+  } else { /* US: the number before the name */
+    for (size_t pos = q; words <= 4;) {
+      size_t t = token_before(c, pos);
+      if (t == pos) break;
+      if (all_digits(c->text + t, pos - t) && pos - t <= 6) {
+        if (words) start = t;
+        break;
       }
-      e = best = w;
-      parts++;
-      continue;
+      if (!street_word(c, t, pos)) break;
+      words++;
+      if (t < 2 || c->text[t - 1] != ' ') break;
+      pos = t - 1;
     }
-    if (word_in(c, i, w, directionals, false) && !sep) {
-      e = best = w + (w < c->len && c->text[w] == '.');
-      parts++;
-      continue;
-    }
-    size_t pc = postal_code(c, i);
-    if (pc > i && (all_digits(c->text + i, w - i) ? w - i >= 4 || sep || pending_city : true)) {
-      e = best = pc;
-      pending_city = false;
-      parts++;
-      continue;
-    }
-    /* "nan": a missing field in some exports */
-    if (w - i == 3 && !strncmp(c->text + i, "nan", 3) && sep) {
-      e = w;
-      parts++;
-      continue;
-    }
-    /* state or region: two capitals, or a region name */
-    const struct lex_entry *le = word_lex(c, i, w);
-    if ((w - i == 2 && is_upper((unsigned char)c->text[i]) && is_upper((unsigned char)c->text[i + 1])) ||
-        (le && (le->flags & LF_REGION) && capital_word(c, i, w))) {
-      if (pending_city) best = city_end;
-      e = best = w;
-      pending_city = false;
-      parts++;
-      continue;
-    }
-    /* city or country: up to 3 capitalized words */
-    if (!capital_word(c, i, w)) break;
-    size_t k = w;
-    for (int n = 1; n < 4; n++) {
-      if (k + 1 >= c->len || c->text[k] != ' ') break;
-      size_t v = word_end(c, k + 1);
-      if (!capital_word(c, k + 1, v)) {
-        /* "Mora de Rubielos", "Begunje na Gorenjskem" */
-        const struct lex_entry *pe = word_lex(c, k + 1, v);
-        if (!(pe && (pe->flags & LF_PARTICLE)) || v + 1 >= c->len || c->text[v] != ' ' ||
-            !capital_word(c, v + 1, word_end(c, v + 1)))
-          break;
-        k = v;
-        continue;
-      }
-      const struct lex_entry *ve = word_lex(c, k + 1, v);
-      if (ve && (ve->flags & (LF_STOP | LF_TIME))) break;
-      k = v;
-    }
-    char f[96];
-    size_t fl = deid_fold(c->text + i, k - i, f, sizeof f);
-    const struct lex_entry *ce = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
-    /* "Coalville South Africa": a city, then a country or state in the same run */
-    size_t tail = k;
-    if (!ce) {
-      for (size_t q = i; q < k; q++) {
-        if (c->text[q] != ' ') continue;
-        size_t tl = deid_fold(c->text + q + 1, k - q - 1, f, sizeof f);
-        const struct lex_entry *te = tl <= sizeof f ? deid_lex_get(f, tl) : NULL;
-        if (te && (te->flags & (LF_COUNTRY | LF_REGION))) {
-          tail = q;
-          break;
-        }
-      }
-    }
-    if (tail < k) {
-      e = best = k;
-      pending_city = false;
-      parts++;
-      continue;
-    }
-    if (le && (le->flags & (LF_STOP | LF_TIME)) && !(ce && (ce->flags & (LF_CITY | LF_COUNTRY)))) break;
-    if (ce && (ce->flags & LF_COUNTRY) && !(ce->flags & LF_CITY)) {
-      if (pending_city) best = city_end;
-      e = best = k;
-      pending_city = false;
-      parts++;
-      continue;
-    }
-    /* a city counts when it is set apart (comma, line break) or known, and is confirmed by
-     * what follows (state, postal code, country) or by being known */
-    if (pending_city) break; /* two cities in a row: not an address any more */
-    pending_city = true;
-    city_end = k;
-    /* set apart (comma, line break) and known, or on its own line: a city; else it waits for
-     * a state, postal code or country to confirm it */
-    if ((ce && (ce->flags & LF_CITY) && sep) || nls) best = k;
-    e = k;
-    parts++;
   }
-  return best;
-}
-
-/* Before an address: a unit ("Apt. 675 ") or a stray number ("6750 Koskikatu 25"). */
-static size_t extend_back(const struct deid_vctx *c, size_t s) {
-  size_t i = s;
-  while (i > 0 && c->text[i - 1] == ' ') i--;
-  size_t j = i;
-  while (j > 0 && is_alnum((unsigned char)c->text[j - 1])) j--;
-  if (j == i || i == s) return s;
-  if (all_digits(c->text + j, i - j) && i - j <= 6 && (j == 0 || !wordc(c, j - 1))) {
-    /* "Apt. 675 62314 Mellemvej 32": a unit before the number too */
-    size_t k = j;
-    while (k > 0 && c->text[k - 1] == ' ') k--;
-    if (k > 0 && c->text[k - 1] == '.') k--;
-    size_t u = k;
-    while (u > 0 && is_alpha((unsigned char)c->text[u - 1])) u--;
-    if (u < k && word_in(c, u, k, unit_words, true)) return u;
-    return j;
-  }
-  return s;
+  if (start == SIZE_MAX) return s;
+  return deid_addr_extend_back(c, start);
 }
 
 /* Words that say an address is near. */
@@ -344,7 +207,7 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
   i--;
   size_t first = SIZE_MAX;
   int words = 0;
-  bool common = false;
+  bool common = false, typed = false;
   for (; words < 5 && i > 0;) {
     size_t j = i;
     while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && c->text[j - 1] != ',' && i - j < 40) j--;
@@ -353,10 +216,16 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
     for (size_t k = j; k < i; k++) digits &= is_digit((unsigned char)c->text[k]) != 0;
     if (digits) break; /* a postal code or house number before the name */
     const struct lex_entry *le = word_lex(c, j, i);
+    /* a street type of another language right before the number ("Rákóczi út 13.", "Luite
+     * tee 87"): the name before it may be in lower case ("Árpád fejedelem útja 3.") */
+    if (words == 0 && deid_addr_foreign_type(c, j, i)) typed = true;
     bool cap = capital_word(c, j, i) || (i - j <= 4 && c->text[i - 1] == '.'); /* "ul.", "u.", "Av" */
-    if (!cap && !(le && (le->flags & (LF_STREET | LF_PARTICLE)))) break; /* "on", "of", "version" */
-    if (le && le->wf && le->wf <= 2 && !(le->flags & (LF_STREET | LF_PARTICLE)) && !le->fn && !le->sn) common = true;
-    if (cap) first = j;
+    if (!cap && !(le && (le->flags & (LF_STREET | LF_PARTICLE))) && !(typed && (words == 0 || deid_addr_foreign_lower(c, j, i))))
+      break; /* "on", "of", "version" */
+    if (le && le->wf && le->wf <= 2 && !(le->flags & (LF_STREET | LF_PARTICLE)) && !le->fn && !le->sn &&
+        !(typed && words == 0))
+      common = true;
+    if (cap || (typed && words)) first = j; /* "hegyalja út 98." */
     words++;
     if (j == 0 || c->text[j - 1] != ' ') {
       i = j;
@@ -380,13 +249,17 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
     size_t w = word_end(c, m);
     /* a unit word, or a street, city or country word written as a name ("and", "app" are
      * places somewhere too) */
-    more = (m > e && (word_in(c, m, w, unit_words, true) ||
+    more = (m > e && (deid_addr_unit_word(c, m, w) ||
                       (w > m && is_upper((unsigned char)c->text[m]) && word_lex(c, m, w) &&
                        (word_lex(c, m, w)->flags & (LF_STREET | LF_CITY | LF_COUNTRY))))) ||
            (m < c->len && c->text[m] == '\n' && m + 1 < c->len && is_upper((unsigned char)c->text[m + 1]));
     if (c->text[e] == ',' && m < c->len && is_upper((unsigned char)c->text[m])) more = true;
+    /* ", 04109 Leipzig": a postal code and a town */
+    size_t pc = c->text[e] == ',' ? deid_addr_postal_code(c, m) : m;
+    if (pc > m && pc - m >= 4 && pc + 1 < c->len && c->text[pc] == ' ' && capital_word(c, pc + 1, word_end(c, pc + 1)))
+      more = true;
   }
-  if (!lead_number && !more) {
+  if (!lead_number && !more && !(typed && words >= 2)) {
     /* the costliest evidence last: an address word before it */
     char win[96];
     deid_window(c, s, e, 48, 0, win, sizeof win);
@@ -398,7 +271,92 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
     if (y >= 1800 && y <= 2099) return DS_OK;
   }
   if (lead_number) s = d;
-  return deid_push(c, extend_back(c, s), extend_address(c, e), T_ADDRESS);
+  return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, e), T_ADDRESS);
+}
+
+/* NOSOM "63 Avenue du Golf Arabe", "31 rue tachkent": from the number before the street type,
+ * over up to 6 name words after it (capitalized, particles, words that are no common English
+ * word); at least one of them no common word ("3 Route Map", "5 via Slack" are not streets). */
+static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
+  size_t i = e - 1; /* the space after the type */
+  if (i > 0 && c->text[i - 1] == '.') i--;
+  while (i > 0 && (is_alpha((unsigned char)c->text[i - 1]) || (unsigned char)c->text[i - 1] >= 0x80 ||
+                   c->text[i - 1] == '/'))
+    i--;
+  if (i == 0 || c->text[i - 1] != ' ') return DS_OK;
+  i--;
+  if (i > 0 && c->text[i - 1] == ',') i--;
+  if (i >= 4 && (!strncmp(c->text + i - 4, " bis", 4) || !strncmp(c->text + i - 4, " ter", 4))) i -= 4;
+  if (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--;
+  size_t s = i;
+  while (s > 0 && is_digit((unsigned char)c->text[s - 1])) s--;
+  if (s == i || (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '.' || c->text[s - 1] == '$'))) return DS_OK;
+  size_t k = e, end = SIZE_MAX;
+  int words = 0;
+  bool named = false;
+  while (k < c->len && words < 6) {
+    size_t w = word_end(c, k);
+    if (w == k || deid_addr_unit_word(c, k, w)) break;
+    const struct lex_entry *le = word_lex(c, k, w);
+    bool particle = (le && (le->flags & LF_PARTICLE)) || deid_addr_particle(c, k, w) ||
+                    (w - k == 2 && c->text[k] == 'd' && c->text[k + 1] == '\'');
+    if (particle) {
+      /* "d'Italie", "de la Paix": a particle is never the last word; after one, even a
+       * common word is a name ("rue du centre") */
+      if (words) named = true;
+    } else if (capital_word(c, k, w) || deid_addr_foreign_lower(c, k, w)) {
+      if (!le || (!le->wf && !(le->flags & LF_STOP))) named = true;
+      else if (!capital_word(c, k, w) || (le->flags & LF_STOP)) break;
+      end = w;
+    } else {
+      break;
+    }
+    words++;
+    if (w >= c->len || c->text[w] != ' ') break;
+    k = w + 1;
+  }
+  if (!named || end == SIZE_MAX) return DS_OK;
+  return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, end), T_ADDRESS);
+}
+
+/* NOSOM "Address:" then a line that starts with a house number (a postal code before it
+ * too), has a word of a name (capitalized, a street type, no common word) and ends the line or
+ * the sentence within 100 bytes: the whole line, in any case ("947 trg revolucije 17 apt. 858
+ * begunje na gorenjskem slovenia"); then what follows it on the next lines. An IP, a hex
+ * address or an e-mail after the label starts with no house number. */
+static enum ds_status v_addr_label(struct deid_vctx *c, size_t e) {
+  size_t s = e, k = e;
+  while (k < c->len && is_digit((unsigned char)c->text[k])) k++;
+  if (k == s || k - s > 6 || k >= c->len || c->text[k] != ' ') return DS_OK;
+  size_t end = SIZE_MAX;
+  bool named = false;
+  int words = 0;
+  size_t i = k;
+  while (i < c->len && i - s <= 100) {
+    char ch = c->text[i];
+    if (ch == '\n' || ch == '\r' || ch == '?' || ch == '!' || ch == ';' || ch == '@' || ch == '/' || ch == '<' ||
+        (ch == '.' && i + 2 < c->len && c->text[i + 1] == ' ' && is_upper((unsigned char)c->text[i + 2]))) {
+      end = i;
+      break;
+    }
+    if (ch == ' ' || ch == ',' || ch == '.' || ch == '#' || ch == '(' || ch == ')') {
+      i++;
+      continue;
+    }
+    size_t w = word_end(c, i);
+    if (w == i) return DS_OK; /* a sign no address has */
+    if (++words > 14) return DS_OK;
+    const struct lex_entry *le = word_lex(c, i, w);
+    if (!is_digit((unsigned char)c->text[i]) &&
+        (deid_addr_foreign_type(c, i, w) || deid_addr_foreign_lower(c, i, w) ||
+         (le && (le->flags & (LF_STREET | LF_CITY | LF_COUNTRY))) || (capital_word(c, i, w) && (!le || !le->wf))))
+      named = true;
+    i = w;
+  }
+  if (i >= c->len) end = c->len;
+  if (end == SIZE_MAX || !named || words < 2) return DS_OK;
+  while (end > s && (c->text[end - 1] == ' ' || c->text[end - 1] == ',' || c->text[end - 1] == '.')) end--;
+  return deid_push(c, s, deid_addr_extend(c, end), T_ADDRESS);
 }
 
 /* "the corner of A and B": two streets, each with a number or a street word. */
@@ -437,7 +395,7 @@ static enum ds_status v_addr_corner(struct deid_vctx *c, size_t s, size_t e) {
     }
   }
   if (streets < 1 || !evidence) return DS_OK;
-  return deid_push(c, s, extend_address(c, end), T_ADDRESS);
+  return deid_push(c, s, deid_addr_extend(c, end), T_ADDRESS);
 }
 
 static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) {
@@ -447,6 +405,8 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
     if ((s = euro_prefix_start(c, e)) == SIZE_MAX) return DS_OK;
   } else if (kind == K_ADDR_STREET || kind == K_ADDR_EURO_SUFFIX) {
     s = kind == K_ADDR_STREET ? street_start(c, e) : euro_start(c, e);
+    if (s == SIZE_MAX && kind == K_ADDR_STREET && (s = street_no_number(c, e)) != SIZE_MAX)
+      return deid_push(c, s, deid_addr_extend(c, e), T_ADDRESS);
     if (s == SIZE_MAX) return DS_OK;
     if (kind == K_ADDR_STREET) {
       /* "Hwy 50", "Route 66": the route number after the suffix */
@@ -470,10 +430,18 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
     }
   } else if (kind == K_ADDR_UNIT || kind == K_ADDR_MIL) {
     if (s > 0 && wordc(c, s - 1)) return DS_OK;
-    return deid_push(c, extend_back(c, s), extend_address(c, e), T_ADDRESS);
+    static const char *const apt[] = {"apt", "apartment", "suite", "ste", NULL};
+    static const char *const unit[] = {"unit", "flat", NULL};
+    size_t w = s;
+    while (w < e && is_alpha((unsigned char)c->text[w])) w++;
+    size_t b = s;
+    if (kind == K_ADDR_UNIT && word_in(c, s, w, apt, true)) b = street_before_unit(c, s, false);
+    else if (kind == K_ADDR_UNIT && word_in(c, s, w, unit, true)) b = street_before_unit(c, s, true);
+    if (b == s) b = deid_addr_extend_back(c, s);
+    return deid_push(c, b, deid_addr_extend(c, e), T_ADDRESS);
   }
-  s = extend_back(c, s);
-  return deid_push(c, s, extend_address(c, e), T_ADDRESS);
+  s = deid_addr_extend_back(c, s);
+  return deid_push(c, s, deid_addr_extend(c, e), T_ADDRESS);
 }
 
 enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size_t s, size_t e) {
@@ -485,6 +453,8 @@ enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size
   case K_ADDR_EURO_PREFIX:
   case K_ADDR_MIL:
   case K_ADDR_CORNER: return v_addr(c, kind, s, e);
+  case K_ADDR_NUM_PREFIX: return v_addr_num_prefix(c, e);
+  case K_ADDR_LABEL: return v_addr_label(c, e);
   default: return deid_validate_date(c, kind, type, s, e);
   }
 }
