@@ -95,26 +95,32 @@ const struct deid_pattern deid_builtin_patterns[] = {
    NOSOM, T_ADDRESS, K_ADDR_EURO_PREFIX},
 
   /* dates of birth, where labeled */
-  {"\\b(?:date of birth|birth ?date|birthday|d\\.?o\\.?b\\.?|born(?: on)?)[ \\t]*[:\\-=]?[ \\t]*", NOSOM | CL,
-   T_DOB, K_DOB},
-  /* other dates (kept only when tied to a person: validate_place.c) */
+  {"\\b(?:date of birth|birth ?date|birthday|b-?day|d\\.?o\\.?b\\.?|born(?: on| in)?)[ \\t]*[:\\-=]?[ \\t]*",
+   NOSOM | CL, T_DOB, K_DOB},
+  /* other dates (kept only when tied to a person: validate_date.c); a year alone is kept */
   {"\\b\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{2,4}\\b", 0, T_DATE, K_DATE},
-  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.? \\d{1,2}\\b", 0, T_DATE, K_DATE},
-  {"\\b\\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", 0, T_DATE, K_DATE},
+  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.? \\d{1,2}(?:st|nd|rd|th)?\\b", CL, T_DATE,
+   K_DATE},
+  /* a month and a year: "June 2019", "Aug. 2017", "March, 2020" */
+  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.?,? (?:19|20)\\d\\d\\b", CL, T_DATE, K_DATE},
+  {"\\b\\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", CL, T_DATE, K_DATE},
 
   /* numbers named by a label */
   {"\\b(?:driver'?s?|driving|drivers)[ \\-]?licen[cs]es?|\\bD\\.?L\\.?(?: ?#| no\\.?| number)|\\blicen[cs]e "
    "(?:number|no\\.?|#)",
    NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
+  {"\\bDL\\b", NOSOM, T_DRIVER_LICENSE, K_LABELED_ID}, /* "Her DL is D1234567"; a value is required */
+  {"\\b(?:my|his|her|your|their) (?:licen[cs]e|permit)\\b", NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
   {"\\bpassport(?: card)?", NOSOM | CL, T_PASSPORT, K_LABELED_ID},
-  {"\\bMRN\\b|\\bmedical record|\\bhealth record|\\bpatient (?:id|number|no\\.?|#)|\\bchart (?:number|no\\.?|#)",
+  {"\\bMRN\\b|\\bmedical record|\\bmed\\.? rec(?:ord)?\\.?|\\bhealth record|\\bpatient (?:id|number|no\\.?|#)|\\bchart (?:number|no\\.?|#)",
    NOSOM | CL, T_MEDICAL_RECORD, K_LABELED_ID},
   {"\\b(?:bank |checking |savings |brokerage )?(?:account|acct\\.?|a/c)(?: number| no\\.?| #| num)?|\\brouting "
    "(?:number|no\\.?)",
    NOSOM | CL, T_ACCOUNT, K_LABELED_ID},
   {"\\b(?:member|membership|policy|subscriber|beneficiary|insurance|health plan|certificate|licen[cs]e plate|plate|"
    "vin|vehicle identification|serial|employee|student|national|tax|taxpayer|citizen|voter|badge|customer|client|"
-   "case|claim|device|benefit|medicare|medicaid)[ \\-]?(?:id|number|no\\.?|#|identifier)",
+   "case|claim|device|benefit|medicare|medicaid|nhs|group|state|id card|identity card|national insurance|"
+   "social insurance|health insurance|health card)[ \\-]?(?:id|number|no\\.?|#|identifier)",
    NOSOM | CL, T_ID_NUMBER, K_LABELED_ID},
   {"\\bVIN\\b", NOSOM, T_ID_NUMBER, K_LABELED_ID},
 

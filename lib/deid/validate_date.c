@@ -42,10 +42,22 @@ static int month_at(const struct deid_vctx *c, size_t i, size_t *out_end) {
       size_t n = j - i;
       if (n > 3 && !(n == 4 && c->text[i + 3] == 't') && strncasecmp(c->text + i, full[k], n)) return 0;
       if (n > strlen(full[k])) return 0;
-      *out_end = j < c->len && c->text[j] == '.' ? j + 1 : j;
+      /* the dot of an abbreviation ("Sept.", "Dec."), not a full stop after "May" */
+      *out_end = j < c->len && c->text[j] == '.' && n < strlen(full[k]) ? j + 1 : j;
       return k + 1;
     }
   return 0;
+}
+
+/* Whether a day exists in month m (1-12): "February 30" is no date. */
+static bool day_ok(int day, int m) {
+  static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m >= 1 && m <= 12 && day >= 1 && day <= days[m - 1];
+}
+
+/* "may" in lower case at [i, e): a verb unless a year says otherwise. */
+static bool lower_may(const struct deid_vctx *c, size_t i, size_t e) {
+  return e - i == 3 && !strncmp(c->text + i, "may", 3);
 }
 
 /* The extent of a date starting at i: numeric (2/8/1935, 1978-04-13, 13.04.1978) or with a
@@ -54,6 +66,7 @@ static size_t date_end(const struct deid_vctx *c, size_t i, bool *out_full) {
   *out_full = false;
   size_t j = i;
   size_t me;
+  int mon;
   if (j < c->len && is_digit((unsigned char)c->text[j])) {
     size_t k = j;
     while (k < c->len && (is_digit((unsigned char)c->text[k]) || c->text[k] == '/' || c->text[k] == '-' ||
@@ -73,7 +86,8 @@ static size_t date_end(const struct deid_vctx *c, size_t i, bool *out_full) {
         d += 2;
       if (d < c->len && c->text[d] == ' ') d++;
       if (d + 3 <= c->len && !strncmp(c->text + d, "of ", 3)) d += 3;
-      if (!month_at(c, d, &me)) return i;
+      mon = month_at(c, d, &me);
+      if (!mon || !day_ok(deid_digits(c->text + j, d - j), mon)) return i;
       j = me;
       size_t y = j;
       if (y < c->len && c->text[y] == ',') y++;
@@ -81,26 +95,34 @@ static size_t date_end(const struct deid_vctx *c, size_t i, bool *out_full) {
       size_t ye = y;
       while (ye < c->len && is_digit((unsigned char)c->text[ye])) ye++;
       if (ye - y == 4) j = ye;
+      else if (lower_may(c, d, me)) return i; /* "option 2 may work" */
       *out_full = true;
     }
-  } else if (month_at(c, j, &me)) {
+  } else if ((mon = month_at(c, j, &me)) != 0) {
     size_t d = me;
+    if (d < c->len && c->text[d] == ',' && d + 1 < c->len && c->text[d + 1] == ' ') d++;
     if (d < c->len && c->text[d] == ' ') d++;
     size_t de = d;
     while (de < c->len && is_digit((unsigned char)c->text[de])) de++;
-    if (de == d || de - d > 2) return i;
-    int day = deid_digits(c->text + d, de - d);
-    if (day < 1 || day > 31) return i;
-    j = de;
-    if (j + 2 <= c->len && (!strncmp(c->text + j, "st", 2) || !strncmp(c->text + j, "nd", 2) ||
-                            !strncmp(c->text + j, "rd", 2) || !strncmp(c->text + j, "th", 2)))
-      j += 2;
-    size_t y = j;
-    if (y < c->len && c->text[y] == ',') y++;
-    if (y < c->len && c->text[y] == ' ') y++;
-    size_t ye = y;
-    while (ye < c->len && is_digit((unsigned char)c->text[ye])) ye++;
-    if (ye - y == 4 && (ye >= c->len || !wordc(c, ye))) j = ye;
+    int year = de - d == 4 ? deid_digits(c->text + d, 4) : 0;
+    if (year >= 1900 && year <= 2099 && (de >= c->len || !wordc(c, de))) {
+      j = de; /* a month and a year: "June 2019", "Aug. 2017" */
+    } else if (lower_may(c, j, me)) {
+      return i; /* "you may 2 ..." */
+    } else {
+      if (de == d || de - d > 2) return i;
+      if (!day_ok(deid_digits(c->text + d, de - d), mon)) return i;
+      j = de;
+      if (j + 2 <= c->len && (!strncmp(c->text + j, "st", 2) || !strncmp(c->text + j, "nd", 2) ||
+                              !strncmp(c->text + j, "rd", 2) || !strncmp(c->text + j, "th", 2)))
+        j += 2;
+      size_t y = j;
+      if (y < c->len && c->text[y] == ',') y++;
+      if (y < c->len && c->text[y] == ' ') y++;
+      size_t ye = y;
+      while (ye < c->len && is_digit((unsigned char)c->text[ye])) ye++;
+      if (ye - y == 4 && (ye >= c->len || !wordc(c, ye))) j = ye;
+    }
     *out_full = true;
   } else {
     return i;
@@ -120,20 +142,43 @@ static size_t date_end(const struct deid_vctx *c, size_t i, bool *out_full) {
   return j;
 }
 
-/* Pronouns tie a date to a person only near it ("my birthday is on May 3", not "Based on my
- * search, here is the news of May 3"); the other words anywhere in its sentence. */
-static const char *const pronoun_cues[] = {
-  "i ", "i'", "me ", "me.", "me,", "my ", "mine", "we ", "our ", "us ", "he ", "him", "his ", "she ", "her ",
-  "hers", "they ", "them", "their", "you ", "your", NULL};
+/* Words that tie a date to a person wherever they are in its sentence: events of a life,
+ * records about a person, people. They outweigh the technical words below. */
 static const char *const person_cues[] = {
-  "born", "birth", "died", "death", "passed away", "married",
-  "wedding", "divorce", "appointment", "visit", "admitted", "admission", "discharge", "surgery", "diagnos",
-  "hospital", "patient", "flew", "flight", "arriv", "depart", "travel", "trip", "hired", "joined", "graduat",
-  "moved", "anniversary", "dob", "date:", "when:", "name:", "mr.", "mrs.", "ms.", "dr.", "son ", "daughter",
-  "wife", "husband", "mother", "father", "mom", "dad", "brother", "sister", "baby", "child", "kid", "employee",
-  "customer ", "customer,", "customer.", "customer'", "client", "tenant", "member", "student", "passenger",
-  "booking", "reservation", "check-in", "check in", "check-out", "leave", "vacation", "interview", "started",
-  "quit", "fired", "lease", NULL};
+  "born", "birth", "bday", "b-day", "died", "death", "passed away", "funeral", "married", "wedding", "engaged",
+  "divorce", "pregnan", "due date", "appointment", "admitted", "admission", "discharge", "surgery", "operation",
+  "diagnos", "hospital", "patient", "doctor", "dentist", "clinic", "treatment", "hired", "graduat", "anniversary",
+  "dob", "mr.", "mrs.", "ms.", "dr.", "son ", "son'", "sons", "daughter", "wife", "husband", "mother", "father",
+  "mom", "mum", "dad", "brother", "sister", "grandm", "grandf", "grandp", "aunt", "uncle", "cousin", "nephew",
+  "niece", "fianc", "boyfriend", "girlfriend", "partner's", "baby", "child", "kid", "tenant", "passenger",
+  "resign", "retire", "fired", "laid off", "got ", "arrested", "sentenced", NULL};
+/* Words that tie a date to a person unless the sentence is technical or public. */
+static const char *const weak_cues[] = {
+  "visit", "flew", "flight", "arriv", "depart", "travel", "trip", "joined", "started", "moved", "leave",
+  "vacation", "booking", "booked", "reservation", "check-in", "check in", "check-out", "interview",
+  "quit", "lease", "rent", "customer ", "customer,", "customer.", "customer'", "client", "member", "student", "employee",
+  "meet", "met ", "party", "dinner", "date:", "when:", "name:", "expir", "renew", "paid", "payment", "order",
+  "delivery", "shift", "class", "exam", "lesson", "session", NULL};
+/* Words of technical text, publications and public events: a date there is not a person's
+ * ("Version 2.4 was released on ...", "As of my last update in January 2022", "the news of
+ * May 3") unless a word of person_cues says otherwise. */
+static const char *const tech_cues[] = {
+  "release", "version", "changelog", "update", "deprecat", "publish", "commit", "merge", "cutoff", "cut-off",
+  "knowledge", "launch", "announc", "format", "timestamp", "iso ", "iso-", "utc", "gmt", "error", "warn",
+  "debug", "api", "sdk", "library", "package", "patch", "deploy", "build", "server", "log ", "logs", "copyright",
+  "article", "news", "paper", "journal", "blog", "post ", "posted", "stock", "market", "shares", "price",
+  "government", "president", "minister", "election", "treaty", "war ", "battle", "founded",
+  "inc.", "ltd", "act of", "law ", "court", "mission", "board ", "committee", "council", "album", "film", "movie", "season", "episode",
+  "festival", "history", "historical", "happened", "century", "earthquake", "hurricane", "attack", "data",
+  "dataset", "table", "column", "query", "field", "example", "e.g.", "sample", "template", "current date",
+  "holidays", "national day", "calendar", NULL};
+/* Pronouns and possessives of a person: anywhere in the sentence, except the second person
+ * (everywhere in requests to an assistant: "Can you summarize the article of May 3?"),
+ * which counts only near the date; "they", "them" are as often things as people. */
+static const char *const pronoun_cues[] = {
+  "i ", "i'", "me ", "me.", "me,", "my ", "mine", "we ", "we'", "our ", "us ", "us.", "us,", "he ", "he'",
+  "him", "his ", "she ", "she'", "her ", "hers", NULL};
+static const char *const near_cues[] = {"you ", "you'", "you,", "you.", "your", NULL};
 
 /* Lower-cased text of [a, b) with the date [s, e) left out as "|", padded with spaces. */
 static void date_window(const struct deid_vctx *c, size_t a, size_t b, size_t s, size_t e, char *win, size_t cap) {
@@ -151,20 +196,60 @@ static void date_window(const struct deid_vctx *c, size_t a, size_t b, size_t s,
   win[n] = 0;
 }
 
-/* A date tied to a person: a personal word in its sentence, or a pronoun near it. Dates with
- * a label (birth, "Date:", "When:") always count. */
+/* A person named in [a, b) outside the date [s, e): a capitalized word followed by 's
+ * ("Kim's wedding"), or a frequent first name of the lexicon that is no common word. Names
+ * found by the name rules come later (scan.c runs validators first); this is their cheap part. */
+static bool names_person(const struct deid_vctx *c, size_t a, size_t b, size_t s, size_t e) {
+  static const char *const not_names[] = {"it", "let", "that", "what", "there", "here", "today", "tomorrow",
+                                          "yesterday", "who", "where", "he", "she", "this", "everyone", NULL};
+  bool first = true;
+  for (size_t i = a; i < b;) {
+    if (!wordc(c, i)) {
+      first = first && !is_alnum((unsigned char)c->text[i]) && (c->text[i] == ' ' || c->text[i] == '\n' ||
+                                                                c->text[i] == '"' || c->text[i] == '(');
+      i++;
+      continue;
+    }
+    size_t w = word_end(c, i);
+    bool cap = c->text[i] >= 'A' && c->text[i] <= 'Z' && w - i >= 2 && c->text[i + 1] >= 'a' && c->text[i + 1] <= 'z';
+    if (cap && (i >= e || w <= s)) {
+      size_t n = w - i;
+      if (n > 2 && c->text[w - 2] == '\'' && (c->text[w - 1] == 's' || c->text[w - 1] == 'S')) {
+        bool stop = false;
+        for (const char *const *x = not_names; *x; x++)
+          stop |= strlen(*x) == n - 2 && !strncasecmp(c->text + i, *x, n - 2);
+        if (!stop) return true;
+      } else if (!first) {
+        const struct lex_entry *le = deid_lex_word(c->text + i, n);
+        if (le && le->fn >= 3 && (!le->wf || le->wf >= 4) &&
+            !(le->flags & (LF_TIME | LF_STOP | LF_CITY | LF_COUNTRY | LF_REGION | LF_ORG | LF_STREET | LF_PUBLIC)))
+          return true;
+      }
+    }
+    first = false;
+    i = w;
+  }
+  return false;
+}
+
+/* A date tied to a person: a personal word in its sentence; or, in a sentence with no
+ * technical word, a personal word of the weak kind, a first- or third-person pronoun, a
+ * person named, or a second-person pronoun near it. */
 static bool tied_to_person(const struct deid_vctx *c, size_t s, size_t e) {
   size_t a = s, b = e;
   while (a > 0 && s - a < 160 && !(c->text[a - 1] == '\n' || ((c->text[a - 1] == '.' || c->text[a - 1] == '!' ||
                                                                 c->text[a - 1] == '?') && a < s && c->text[a] == ' ')))
     a--;
-  while (b < c->len && b - e < 120 && c->text[b] != '\n' && !(c->text[b] == '.' && b + 1 < c->len && c->text[b + 1] == ' '))
+  while (b < c->len && b - e < 120 && c->text[b] != '\n' &&
+         !((c->text[b] == '.' || c->text[b] == '!' || c->text[b] == '?') && (b + 1 == c->len || c->text[b + 1] == ' ')))
     b++;
   char win[300];
   date_window(c, a, b, s, e, win, sizeof win);
   if (deid_has_word(win, person_cues)) return true;
+  if (deid_has_word(win, tech_cues)) return false;
+  if (deid_has_word(win, weak_cues) || deid_has_word(win, pronoun_cues) || names_person(c, a, b, s, e)) return true;
   date_window(c, s - a > 40 ? s - 40 : a, b - e > 24 ? e + 24 : b, s, e, win, sizeof win);
-  return deid_has_word(win, pronoun_cues);
+  return deid_has_word(win, near_cues);
 }
 
 static enum ds_status v_date(struct deid_vctx *c, size_t s, size_t e) {
@@ -182,54 +267,119 @@ static enum ds_status v_date(struct deid_vctx *c, size_t s, size_t e) {
   return deid_push(c, s, end, T_DATE);
 }
 
+/* A date of birth after its label: a full date, a day and a month ("11/07" too), or a month
+ * alone ("born in March": a date element HIPAA removes). A year alone is kept. */
 static enum ds_status v_dob(struct deid_vctx *c, size_t e) {
-  while (e < c->len && (c->text[e] == ' ' || c->text[e] == '\t' || c->text[e] == ':' || c->text[e] == '-' ||
-                        c->text[e] == '='))
-    e++;
-  if (e + 3 <= c->len && !strncasecmp(c->text + e, "is ", 3)) e += 3;
-  if (e + 3 <= c->len && !strncasecmp(c->text + e, "on ", 3)) e += 3;
+  static const char *const skip[] = {"is ", "was ", "on ", "in ", "the ", NULL};
+  for (int rounds = 0; rounds < 4; rounds++) {
+    while (e < c->len && (c->text[e] == ' ' || c->text[e] == '\t' || c->text[e] == ':' || c->text[e] == '-' ||
+                          c->text[e] == '='))
+      e++;
+    size_t was = e;
+    for (const char *const *k = skip; *k; k++)
+      if (e + strlen(*k) <= c->len && !strncasecmp(c->text + e, *k, strlen(*k))) e += strlen(*k);
+    if (e == was) break;
+  }
+  if (e > 0 && wordc(c, e - 1)) return DS_OK;
   bool full;
-  size_t end = date_end(c, e, &full);
+  size_t end = date_end(c, e, &full), me;
+  if (end == e && month_at(c, e, &me) && (me >= c->len || !wordc(c, me)) &&
+      !(me + 1 < c->len && c->text[me] == ' ' && is_digit((unsigned char)c->text[me + 1])))
+    end = me > e && c->text[me - 1] == '.' ? me - 1 : me;
+  if (end == e && e < c->len && is_digit((unsigned char)c->text[e])) { /* "11/07", "7-11" */
+    size_t k = e;
+    while (k < c->len && k - e < 5 && (is_digit((unsigned char)c->text[k]) || c->text[k] == '/' || c->text[k] == '-'))
+      k++;
+    if (k - e >= 3 && (k >= c->len || !(wordc(c, k) || c->text[k] == '/' || c->text[k] == '-'))) {
+      size_t sep = e;
+      while (sep < k && is_digit((unsigned char)c->text[sep])) sep++;
+      int a = deid_digits(c->text + e, sep - e), b = sep + 1 < k ? deid_digits(c->text + sep + 1, k - sep - 1) : 0;
+      if (sep - e <= 2 && k - sep - 1 >= 1 && k - sep - 1 <= 2 && a >= 1 && b >= 1 && a <= 31 && b <= 31 &&
+          (a <= 12 || b <= 12))
+        end = k;
+    }
+  }
   if (end == e) return DS_OK;
   return deid_push(c, e, end, T_DOB);
 }
 
 /* ---- numbers named by a label ----------------------------------------------------------- */
 
-static enum ds_status v_labeled_id(struct deid_vctx *c, int type, size_t e) {
+/* After a label: filler words ("number", "is", "#", ":"), then the value, at most 6 of them;
+ * "for <name> is" too ("Driver's License Number for Maria is W426-..."). */
+static size_t skip_fillers(const struct deid_vctx *c, size_t i, bool *out_ending) {
   static const char *const fillers[] = {"number", "numbers", "no", "no.", "num", "nr", "nbr", "#", "is", "was",
-                                        "id", "of", "code", "ending", "in", "reads", ":", NULL};
-  size_t i = e;
-  for (int rounds = 0; rounds < 6; rounds++) {
+                                        "id", "of", "code", "ending", "in", "reads", ":", "card", "on", "file",
+                                        "are", "be", "the", "last", "digits", NULL};
+  for (int rounds = 0; rounds < 8; rounds++) {
     while (i < c->len && (c->text[i] == ' ' || c->text[i] == '\t' || c->text[i] == ':' || c->text[i] == '=' ||
-                          c->text[i] == '#' || c->text[i] == '-' || c->text[i] == '"' || c->text[i] == '\''))
+                          c->text[i] == '#' || c->text[i] == '-' || c->text[i] == '"' || c->text[i] == '\'' ||
+                          c->text[i] == '(' || c->text[i] == ')'))
       i++;
     size_t w = word_end(c, i);
     if (w < c->len && c->text[w] == '.' && w - i == 2) w++;
     bool filler = false;
     for (const char *const *f = fillers; *f; f++)
       if (strlen(*f) == w - i && !strncasecmp(c->text + i, *f, w - i)) filler = true;
+    if (filler && w - i >= 4 && (!strncasecmp(c->text + i, "ending", 6) || !strncasecmp(c->text + i, "last", 4)))
+      *out_ending = true;
+    if (!filler && w - i == 3 && !strncasecmp(c->text + i, "for", 3)) {
+      /* "for <one to three words> is|:" */
+      size_t k = w;
+      for (int n = 0; n < 3 && k < c->len; n++) {
+        while (k < c->len && c->text[k] == ' ') k++;
+        size_t kw = word_end(c, k);
+        if (kw == k) break;
+        if ((kw - k == 2 && !strncasecmp(c->text + k, "is", 2)) || (kw < c->len && c->text[kw] == ':')) {
+          w = kw < c->len && c->text[kw] == ':' ? kw + 1 : k;
+          filler = true;
+          break;
+        }
+        k = kw;
+      }
+    }
     if (!filler || w == i) break;
     i = w;
   }
-  /* the value: alphanumeric groups joined by - . / or one space before a digit group */
+  return i;
+}
+
+/* A number named by a label ending at e: alphanumeric groups joined by - . / or a space
+ * ("MORGA 753116 SM9IJ"; every group after a space holds a digit), with 3 digits or more; not
+ * a date, a year or a word. A bare "DL" (also deep learning) needs a filler and a value with
+ * a letter and 6 digits or 7 digits. */
+static enum ds_status v_labeled_id(struct deid_vctx *c, int type, size_t e) {
+  if (e > 0 && e < c->len && wordc(c, e - 1) && wordc(c, e)) return DS_OK; /* "account num|ber" */
+  bool bare_dl = e >= 2 && c->text[e - 2] == 'D' && c->text[e - 1] == 'L', ending = false;
+  size_t i = skip_fillers(c, e, &ending);
+  if (i > 0 && i < c->len && wordc(c, i - 1)) return DS_OK;
   size_t s = i, j = i;
   size_t digits = 0, letters = 0;
+  bool group_digit = false;
   while (j < c->len && j - s < 32) {
     unsigned char ch = (unsigned char)c->text[j];
-    if (is_digit(ch)) digits++;
+    if (is_digit(ch)) digits++, group_digit = true;
     else if (is_alpha(ch)) letters++;
     else if ((ch == '-' || ch == '.' || ch == '/' || ch == ' ') && j > s && j + 1 < c->len &&
-             is_alnum((unsigned char)c->text[j + 1]) && (ch != ' ' || is_digit((unsigned char)c->text[j + 1])) &&
-             (ch != '.' || is_digit((unsigned char)c->text[j - 1])))
-      ;
-    else break;
+             is_alnum((unsigned char)c->text[j + 1]) && (ch != '.' || is_digit((unsigned char)c->text[j - 1]))) {
+      if (ch == ' ') {
+        /* a space joins groups that hold digits; a first group of up to 5 capitals may not */
+        size_t g = j + 1, gd = 0;
+        while (g < c->len && is_alnum((unsigned char)c->text[g])) gd += is_digit((unsigned char)c->text[g++]);
+        bool first_caps = !group_digit && j - s <= 5 && c->text[s] >= 'A' && c->text[s] <= 'Z' &&
+                          (j - s < 2 || (c->text[s + 1] >= 'A' && c->text[s + 1] <= 'Z'));
+        if (!gd || (!group_digit && !first_caps)) break;
+      }
+      group_digit = false;
+    } else break;
     j++;
   }
   if (j < c->len && wordc(c, j)) return DS_OK;
   if (digits < 3 || j - s < 4 || (letters > digits * 3)) return DS_OK;
-  /* a year or a small count is not an identifier */
-  if (!letters && digits == 4 && j - s == 4) return DS_OK;
+  /* a year or a small count is not an identifier; the last 4 digits are, when said so */
+  if (!letters && digits == 4 && j - s == 4 && !ending) return DS_OK;
+  if (deid_looks_like_date(c->text + s, j - s)) return DS_OK; /* an expiry or issue date */
+  if (bare_dl && (i == e || !(digits >= 7 || (letters && digits >= 6)))) return DS_OK;
   return deid_push(c, s, j, type);
 }
 
