@@ -124,8 +124,10 @@ const struct deid_pattern deid_builtin_patterns[] = {
    NOSOM | CL, T_ID_NUMBER, K_LABELED_ID},
   {"\\bVIN\\b", NOSOM, T_ID_NUMBER, K_LABELED_ID},
 
-  /* ages over 89 */
-  {"\\b\\d{2,3}[ \\-]?(?:years?|yrs?)[ \\-]?old\\b|\\b\\d{2,3}[ \\-]?y/?o\\b", CL, T_AGE, K_AGE},
-  {"\\b(?:aged?|age of|turned|turning|turns|turn)[ :]{1,3}\\d{2,3}\\b", CL, T_AGE, K_AGE_LABEL},
+  /* ages: over 89 by their form, younger ones when a person's (validate_date.c) */
+  {"\\b\\d{1,3}[ \\-]?(?:years?|yrs?)[ \\-]?old\\b|\\b\\d{1,3}[ \\-]?y/?o\\b", CL, T_AGE, K_AGE},
+  {"\\b(?:aged?|age of|turned|turning|turns|turn)[ :]{1,3}\\d{1,3}\\b", CL, T_AGE, K_AGE_LABEL},
+  {"\\b(?:i'm|i am|im|he's|she's|he is|she is|he was|she was|i was|you're|you are) \\d{1,3}\\b", CL, T_AGE,
+   K_AGE_LABEL},
 };
 const size_t deid_n_builtin_patterns = DS_ARRAY_LEN(deid_builtin_patterns);

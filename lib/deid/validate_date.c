@@ -1,6 +1,6 @@
 /* validate_date.c: validators of dates of birth and other dates tied to a person, numbers
  * named by a label (driver's licence, passport, medical record, account, other identifiers)
- * and ages over 89. Addresses are in validate_place.c. */
+ * and ages of a person. Addresses are in validate_place.c. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,9 +219,10 @@ static bool names_person(const struct deid_vctx *c, size_t a, size_t b, size_t s
         for (const char *const *x = not_names; *x; x++)
           stop |= strlen(*x) == n - 2 && !strncasecmp(c->text + i, *x, n - 2);
         if (!stop) return true;
-      } else if (!first) {
+      } else {
+        /* at a sentence start, only a frequent name that is a rare word ("Maria is 29") */
         const struct lex_entry *le = deid_lex_word(c->text + i, n);
-        if (le && le->fn >= 3 && (!le->wf || le->wf >= 4) &&
+        if (le && le->fn >= (first ? 5 : 3) && (!le->wf || le->wf >= (first ? 3 : 4)) &&
             !(le->flags & (LF_TIME | LF_STOP | LF_CITY | LF_COUNTRY | LF_REGION | LF_ORG | LF_STREET | LF_PUBLIC)))
           return true;
       }
@@ -321,7 +322,8 @@ static size_t skip_fillers(const struct deid_vctx *c, size_t i, bool *out_ending
     bool filler = false;
     for (const char *const *f = fillers; *f; f++)
       if (strlen(*f) == w - i && !strncasecmp(c->text + i, *f, w - i)) filler = true;
-    if (filler && w - i >= 4 && (!strncasecmp(c->text + i, "ending", 6) || !strncasecmp(c->text + i, "last", 4)))
+    if (filler && ((w - i == 6 && !strncasecmp(c->text + i, "ending", 6)) ||
+                   (w - i == 4 && !strncasecmp(c->text + i, "last", 4))))
       *out_ending = true;
     if (!filler && w - i == 3 && !strncasecmp(c->text + i, "for", 3)) {
       /* "for <one to three words> is|:" */
@@ -383,23 +385,104 @@ static enum ds_status v_labeled_id(struct deid_vctx *c, int type, size_t e) {
   return deid_push(c, s, j, type);
 }
 
-/* ---- ages over 89 ------------------------------------------------------------------------- */
+/* ---- ages --------------------------------------------------------------------------------- */
+
+/* Ages are replaced when they are a person's (a quasi-identifier in a replay corpus, with a
+ * surrogate of the same stage of life); HIPAA asks for ages over 89 only, which need nothing
+ * more than their form. */
+static const char *const age_nouns[] = {
+  "son", "sons", "daughter", "daughters", "boy", "boys", "girl", "girls", "kid", "kids", "child", "children",
+  "baby", "babies", "toddler", "man", "men", "woman", "women", "male", "female", "patient", "brother", "sister",
+  "mother", "father", "mom", "mum", "dad", "grandson", "granddaughter", "grandmother", "grandfather", "twins",
+  "nephew", "niece", "cousin", "student", "person", "guy", "lady", "gentleman", "wife", "husband", "friend",
+  "infant", "teen", "teenager", "adult", "client", "individual", "niece", NULL};
+static const char *const age_subjects[] = {
+  "i ", "i'm", "im ", "he ", "he's", "she ", "she's", "you're", "we ", "we're", "my son", "my daughter", "son ",
+  "son,", "son'", "daughter", "boy", "girl", "kid", "child", "baby", "toddler", "man ", "woman", "brother",
+  "sister", "mother", "father", "mom ", "mum ", "dad ", "grandm", "grandf", "grandp", "grandson", "nephew",
+  "niece", "cousin", "wife", "husband", "friend", "patient", "uncle", "aunt", "boss", "teacher", "student",
+  "partner", "fianc", "boyfriend", "girlfriend", "twins", "people", NULL};
+/* Words after an age said with a subject ("I'm 34 now"); anything else ("I am 12 minutes
+ * late", "she was 3 points ahead") makes the number something else. */
+static const char *const age_after[] = {"years", "year", "yrs", "yr", "y/o", "yo", "and", "now", "today", "this",
+                                        "next", "but", "so", "when", "in", "too", "already", "soon", "with",
+                                        "myself", "at", "then", "if", "going", "turning", NULL};
+/* Units after a number that is no age ("turned 90 degrees", "aged 3 minutes"). */
+static const char *const age_units[] = {
+  "degrees", "degree", "percent", "points", "point", "times", "minutes", "seconds", "hours", "days", "weeks",
+  "months", "dollars", "euros", "pounds", "miles", "km", "meters", "metres", "feet", "ft", "cm", "kg", "lbs",
+  "mph", "pages", "items", "units", "pieces", "left", "right", "%", NULL};
+
+static bool word_in(const struct deid_vctx *c, size_t i, size_t w, const char *const *list) {
+  for (const char *const *x = list; *x; x++)
+    if (strlen(*x) == w - i && !strncasecmp(c->text + i, *x, w - i)) return true;
+  return false;
+}
+
+/* A person in the sentence of the age [a, b): within 60 bytes before it or 30 after. */
+static bool age_subject(const struct deid_vctx *c, size_t a, size_t b) {
+  size_t from = a, to = b;
+  while (from > 0 && a - from < 60 && c->text[from - 1] != '\n' &&
+         !((c->text[from - 1] == '.' || c->text[from - 1] == '!' || c->text[from - 1] == '?') && from < a &&
+           c->text[from] == ' '))
+    from--;
+  while (to < c->len && to - b < 30 && c->text[to] != '\n' && c->text[to] != '.' && c->text[to] != '!' &&
+         c->text[to] != '?')
+    to++;
+  char win[128];
+  date_window(c, from, to, a, b, win, sizeof win);
+  return deid_has_word(win, age_subjects) || names_person(c, from, to, a, b);
+}
 
 static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
   size_t a, b;
+  bool subject_form = false;
   if (kind == K_AGE) { /* "93 years old", "93-year-old", "93 y/o": the number starts the match */
     a = s;
     b = s;
     while (b < e && is_digit((unsigned char)c->text[b])) b++;
-  } else { /* "aged 93", "turned 93": the number ends it */
+  } else { /* "aged 93", "turned 93", "I'm 34", "he was 78": the number ends it */
     b = e;
     a = e;
     while (a > s && is_digit((unsigned char)c->text[a - 1])) a--;
+    subject_form = strchr("iIhHsSyY", c->text[s]) != NULL; /* labels start with a, t */
   }
   if (b == a || b - a > 3 || (a > 0 && wordc(c, a - 1)) || (b < c->len && wordc(c, b))) return DS_OK;
+  /* a range ("aged 18-30", "23-30 years old", "age 6 to 13") is of a group, not a person */
+  if ((b + 1 < c->len && c->text[b] == '-' && is_digit((unsigned char)c->text[b + 1])) ||
+      (b + 4 < c->len && !strncmp(c->text + b, " to ", 4) && is_digit((unsigned char)c->text[b + 4])) ||
+      (a >= 2 && c->text[a - 1] == '-' && is_digit((unsigned char)c->text[a - 2])))
+    return DS_OK;
   int age = deid_digits(c->text + a, b - a);
-  if (age < 90 || age > 125) return DS_OK;
-  return deid_push(c, a, b, T_AGE);
+  if (age > 125) return DS_OK;
+  /* what follows: a unit or a number goes on ("aged 12 years" of whisky is caught below) */
+  size_t f = b;
+  if (f < c->len && (c->text[f] == '%' || c->text[f] == '\'' || c->text[f] == '/' || c->text[f] == ':' ||
+                     c->text[f] == '$' || ((c->text[f] == '.' || c->text[f] == ',') && f + 1 < c->len &&
+                                           is_digit((unsigned char)c->text[f + 1]))))
+    return DS_OK;
+  while (f < c->len && c->text[f] == ' ') f++;
+  size_t fw = word_end(c, f);
+  if (kind == K_AGE) {
+    if (age >= 90) return deid_push(c, a, b, T_AGE);
+    /* after "old": a person ("a 7-year-old son"), or nothing and a person before */
+    size_t o = e;
+    while (o < c->len && (c->text[o] == ' ' || c->text[o] == '-')) o++;
+    size_t ow = word_end(c, o);
+    if (ow > o && word_in(c, o, ow, age_nouns)) return deid_push(c, a, b, T_AGE);
+    if (ow > o && !word_in(c, o, ow, age_after)) return DS_OK; /* "a 10-year-old laptop" */
+    return age_subject(c, a, b) ? deid_push(c, a, b, T_AGE) : DS_OK;
+  }
+  if (subject_form) {
+    bool ends = fw == f && (f >= c->len || c->text[f] == '.' || c->text[f] == ',' || c->text[f] == '!' ||
+                            c->text[f] == '?' || c->text[f] == ';' || c->text[f] == ')' || c->text[f] == '\n');
+    return ends || (fw > f && word_in(c, f, fw, age_after)) ? deid_push(c, a, b, T_AGE) : DS_OK;
+  }
+  if (fw > f && word_in(c, f, fw, age_units)) return DS_OK; /* "turned 90 degrees" */
+  if (age >= 90) return deid_push(c, a, b, T_AGE);
+  /* "age: 34" is a field of a person; "aged 34", "turned 47" need one */
+  bool field = memchr(c->text + s, ':', a - s) != NULL;
+  return field || age_subject(c, s, b) ? deid_push(c, a, b, T_AGE) : DS_OK;
 }
 
 enum ds_status deid_validate_date(struct deid_vctx *c, int kind, int type, size_t s, size_t e) {
