@@ -98,12 +98,14 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\b(?:date of birth|birth ?date|birthday|b-?day|d\\.?o\\.?b\\.?|born(?: on| in)?)[ \\t]*[:\\-=]?[ \\t]*",
    NOSOM | CL, T_DOB, K_DOB},
   /* other dates (kept only when tied to a person: validate_date.c); a year alone is kept */
-  {"\\b\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{2,4}\\b", 0, T_DATE, K_DATE},
-  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.? \\d{1,2}(?:st|nd|rd|th)?\\b", CL, T_DATE,
-   K_DATE},
+  {"\\b\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{2,4}(?:\\b|T)", 0, T_DATE, K_DATE},
+  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.?(?: |-|/| the )\\d{1,2}(?:st|nd|rd|th)?\\b",
+   CL, T_DATE, K_DATE},
   /* a month and a year: "June 2019", "Aug. 2017", "March, 2020" */
   {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.?,? (?:19|20)\\d\\d\\b", CL, T_DATE, K_DATE},
-  {"\\b\\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", CL, T_DATE, K_DATE},
+  {"\\b\\d{1,2}(?:st|nd|rd|th)?[ \\-/](?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", CL, T_DATE, K_DATE},
+  /* a day and a month in figures after a preposition: "on 5/3", "from 3/14 to 3/18" */
+  {"\\b(?:on|from|to|until|till|by|before|after|since) \\d{1,2}/\\d{1,2}\\b", CL, T_DATE, K_DATE},
 
   /* numbers named by a label */
   {"\\b(?:driver'?s?|driving|drivers)[ \\-]?licen[cs]es?|\\bD\\.?L\\.?(?: ?#| no\\.?| number)|\\blicen[cs]e "

@@ -60,8 +60,57 @@ static bool lower_may(const struct deid_vctx *c, size_t i, size_t e) {
   return e - i == 3 && !strncmp(c->text + i, "may", 3);
 }
 
+static size_t ordinal_end(const struct deid_vctx *c, size_t j) {
+  if (j + 2 <= c->len && (!strncasecmp(c->text + j, "st", 2) || !strncasecmp(c->text + j, "nd", 2) ||
+                          !strncasecmp(c->text + j, "rd", 2) || !strncasecmp(c->text + j, "th", 2)))
+    return j + 2;
+  return j;
+}
+
+/* The end of a year after a day and month ending at j ("5 April, 1990", "23-Jul-2021",
+ * "Jul-23-21"), or j. Two-digit years only after - or /. */
+static size_t year_end(const struct deid_vctx *c, size_t j) {
+  size_t y = j;
+  char sep = y < c->len ? c->text[y] : 0;
+  if (sep == '-' || sep == '/') {
+    y++;
+  } else {
+    if (y < c->len && c->text[y] == ',') y++;
+    if (y < c->len && c->text[y] == ' ') y++;
+  }
+  size_t ye = y;
+  while (ye < c->len && is_digit((unsigned char)c->text[ye])) ye++;
+  if (ye < c->len && wordc(c, ye)) return j;
+  if (ye - y == 4 || (ye - y == 2 && (sep == '-' || sep == '/'))) return ye;
+  return j;
+}
+
+/* The end of a time of day after a date ending at j: " 11:34:35", "T12:00:00Z", ", 3:45 PM",
+ * " at 10:30"; or j. */
+static size_t time_end(const struct deid_vctx *c, size_t j) {
+  size_t t = j;
+  if (t + 1 < c->len && c->text[t] == ',' && c->text[t + 1] == ' ') t++;
+  if (t < c->len && (c->text[t] == ' ' || c->text[t] == 'T')) t++;
+  if (t + 3 <= c->len && !strncasecmp(c->text + t, "at ", 3)) t += 3;
+  size_t h = t;
+  while (h < c->len && is_digit((unsigned char)c->text[h])) h++;
+  if (!(h > t && h - t <= 2 && h + 1 < c->len && c->text[h] == ':' && is_digit((unsigned char)c->text[h + 1])))
+    return j;
+  size_t k = h;
+  while (k < c->len && (is_digit((unsigned char)c->text[k]) || c->text[k] == ':' ||
+                        (c->text[k] == '.' && k + 1 < c->len && is_digit((unsigned char)c->text[k + 1]))))
+    k++;
+  if (k < c->len && c->text[k] == 'Z') k++;
+  size_t m = k < c->len && c->text[k] == ' ' ? k + 1 : k;
+  if (m + 2 <= c->len && (c->text[m] == 'a' || c->text[m] == 'A' || c->text[m] == 'p' || c->text[m] == 'P') &&
+      (c->text[m + 1] == 'm' || c->text[m + 1] == 'M') && (m + 2 == c->len || !wordc(c, m + 2)))
+    k = m + 2;
+  return k;
+}
+
 /* The extent of a date starting at i: numeric (2/8/1935, 1978-04-13, 13.04.1978) or with a
- * month name (April 5, 1990; 5th of April 1990; Apr 5), with a time of day after it. */
+ * month name (April 5, 1990; 5th of April 1990; Apr 5; 23-Jul-2021; March the 5th; June
+ * 2019), with a time of day after it. out_full: a day and a month, or a month and a year. */
 static size_t date_end(const struct deid_vctx *c, size_t i, bool *out_full) {
   *out_full = false;
   size_t j = i;
@@ -77,31 +126,27 @@ static size_t date_end(const struct deid_vctx *c, size_t i, bool *out_full) {
       *out_full = true;
       j = k;
     } else {
-      /* "5 April 1990", "5th of April" */
+      /* "5 April 1990", "5th of April", "23-Jul-2021" */
       size_t d = j;
       while (d < c->len && is_digit((unsigned char)c->text[d])) d++;
       if (d - j > 2) return i;
-      if (d + 2 <= c->len && (!strncmp(c->text + d, "st", 2) || !strncmp(c->text + d, "nd", 2) ||
-                              !strncmp(c->text + d, "rd", 2) || !strncmp(c->text + d, "th", 2)))
-        d += 2;
-      if (d < c->len && c->text[d] == ' ') d++;
-      if (d + 3 <= c->len && !strncmp(c->text + d, "of ", 3)) d += 3;
-      mon = month_at(c, d, &me);
+      size_t o = ordinal_end(c, d);
+      if (o < c->len && (c->text[o] == ' ' || (o == d && (c->text[o] == '-' || c->text[o] == '/')))) o++;
+      if (o + 3 <= c->len && !strncmp(c->text + o, "of ", 3)) o += 3;
+      mon = month_at(c, o, &me);
       if (!mon || !day_ok(deid_digits(c->text + j, d - j), mon)) return i;
-      j = me;
-      size_t y = j;
-      if (y < c->len && c->text[y] == ',') y++;
-      if (y < c->len && c->text[y] == ' ') y++;
-      size_t ye = y;
-      while (ye < c->len && is_digit((unsigned char)c->text[ye])) ye++;
-      if (ye - y == 4) j = ye;
-      else if (lower_may(c, d, me)) return i; /* "option 2 may work" */
+      j = year_end(c, me);
+      if (j == me && lower_may(c, o, me)) return i; /* "option 2 may work" */
       *out_full = true;
     }
   } else if ((mon = month_at(c, j, &me)) != 0) {
     size_t d = me;
-    if (d < c->len && c->text[d] == ',' && d + 1 < c->len && c->text[d + 1] == ' ') d++;
-    if (d < c->len && c->text[d] == ' ') d++;
+    char sep = d < c->len ? c->text[d] : 0;
+    if (sep == '-' || sep == '/') d++;
+    else if (sep == ',' && d + 1 < c->len && c->text[d + 1] == ' ') d += 2;
+    else if (sep == ' ') d++;
+    else return i;
+    if (sep == ' ' && d + 4 <= c->len && !strncasecmp(c->text + d, "the ", 4)) d += 4; /* "March the 5th" */
     size_t de = d;
     while (de < c->len && is_digit((unsigned char)c->text[de])) de++;
     int year = de - d == 4 ? deid_digits(c->text + d, 4) : 0;
@@ -112,34 +157,18 @@ static size_t date_end(const struct deid_vctx *c, size_t i, bool *out_full) {
     } else {
       if (de == d || de - d > 2) return i;
       if (!day_ok(deid_digits(c->text + d, de - d), mon)) return i;
-      j = de;
-      if (j + 2 <= c->len && (!strncmp(c->text + j, "st", 2) || !strncmp(c->text + j, "nd", 2) ||
-                              !strncmp(c->text + j, "rd", 2) || !strncmp(c->text + j, "th", 2)))
-        j += 2;
-      size_t y = j;
-      if (y < c->len && c->text[y] == ',') y++;
-      if (y < c->len && c->text[y] == ' ') y++;
-      size_t ye = y;
-      while (ye < c->len && is_digit((unsigned char)c->text[ye])) ye++;
-      if (ye - y == 4 && (ye >= c->len || !wordc(c, ye))) j = ye;
+      j = ordinal_end(c, de);
+      if ((sep == '-' || sep == '/') && (j >= c->len || c->text[j] != sep)) return i; /* "Jul-23-2021" whole */
+      j = year_end(c, j);
     }
     *out_full = true;
   } else {
     return i;
   }
-  if (j < c->len && wordc(c, j)) return i;
-  /* a time of day: " 11:34:35", "T12:00:00Z", " at 3pm" (not the last) */
-  size_t t = j;
-  if (t < c->len && (c->text[t] == ' ' || c->text[t] == 'T')) t++;
-  size_t h = t;
-  while (h < c->len && is_digit((unsigned char)c->text[h])) h++;
-  if (h > t && h - t <= 2 && h < c->len && c->text[h] == ':') {
-    size_t k = h;
-    while (k < c->len && (is_digit((unsigned char)c->text[k]) || c->text[k] == ':' || c->text[k] == '.')) k++;
-    if (k < c->len && c->text[k] == 'Z') k++;
-    j = k;
-  }
-  return j;
+  if (j < c->len && wordc(c, j) && !(c->text[j] == 'T' && j + 1 < c->len && is_digit((unsigned char)c->text[j + 1])))
+    return i;
+  size_t t = time_end(c, j);
+  return t == j && j < c->len && c->text[j] == 'T' ? i : t;
 }
 
 /* Words that tie a date to a person wherever they are in its sentence: events of a life,
@@ -233,10 +262,10 @@ static bool names_person(const struct deid_vctx *c, size_t a, size_t b, size_t s
   return false;
 }
 
-/* A date tied to a person: a personal word in its sentence; or, in a sentence with no
- * technical word, a personal word of the weak kind, a first- or third-person pronoun, a
- * person named, or a second-person pronoun near it. */
-static bool tied_to_person(const struct deid_vctx *c, size_t s, size_t e) {
+/* How strongly a date is tied to a person: 3 a personal word in its sentence; in a sentence
+ * with no technical word, 2 a personal word of the weak kind, 1 a first- or third-person
+ * pronoun, a person named, or a second-person pronoun near it; else 0. */
+static int tied_to_person(const struct deid_vctx *c, size_t s, size_t e) {
   size_t a = s, b = e;
   while (a > 0 && s - a < 160 && !(c->text[a - 1] == '\n' || ((c->text[a - 1] == '.' || c->text[a - 1] == '!' ||
                                                                 c->text[a - 1] == '?') && a < s && c->text[a] == ' ')))
@@ -246,22 +275,50 @@ static bool tied_to_person(const struct deid_vctx *c, size_t s, size_t e) {
     b++;
   char win[300];
   date_window(c, a, b, s, e, win, sizeof win);
-  if (deid_has_word(win, person_cues)) return true;
-  if (deid_has_word(win, tech_cues)) return false;
-  if (deid_has_word(win, weak_cues) || deid_has_word(win, pronoun_cues) || names_person(c, a, b, s, e)) return true;
+  if (deid_has_word(win, person_cues)) return 3;
+  if (deid_has_word(win, tech_cues)) return 0;
+  if (deid_has_word(win, weak_cues)) return 2;
+  if (deid_has_word(win, pronoun_cues) || names_person(c, a, b, s, e)) return 1;
   date_window(c, s - a > 40 ? s - 40 : a, b - e > 24 ? e + 24 : b, s, e, win, sizeof win);
-  return deid_has_word(win, near_cues);
+  return deid_has_word(win, near_cues) ? 1 : 0;
+}
+
+/* "on 5/3", "from 3/14 to 3/18": a day and a month in figures after the preposition at s
+ * (either order); its end, or s. Fractions read the same ("cut it by 1/3"), so these need a
+ * personal word, not a pronoun only. */
+static size_t short_date_end(const struct deid_vctx *c, size_t s) {
+  size_t i = s;
+  while (i < c->len && is_alpha((unsigned char)c->text[i])) i++;
+  if (i >= c->len || c->text[i] != ' ') return s;
+  size_t a = ++i;
+  while (i < c->len && is_digit((unsigned char)c->text[i])) i++;
+  if (i - a < 1 || i - a > 2 || i >= c->len || c->text[i] != '/') return s;
+  size_t b = ++i;
+  while (i < c->len && is_digit((unsigned char)c->text[i])) i++;
+  if (i - b < 1 || i - b > 2 || (i < c->len && (wordc(c, i) || c->text[i] == '/' || c->text[i] == '-' ||
+                                                (c->text[i] == '.' && i + 1 < c->len && is_digit((unsigned char)c->text[i + 1])))))
+    return s;
+  int x = deid_digits(c->text + a, i - a), y = deid_digits(c->text + b, i - b);
+  return (x <= 12 && day_ok(y, x)) || (y <= 12 && day_ok(x, y)) ? i : s;
 }
 
 static enum ds_status v_date(struct deid_vctx *c, size_t s, size_t e) {
   DS_UNUSED(e);
+  size_t end;
   if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '/' || c->text[s - 1] == '-' || c->text[s - 1] == '.' ||
                 c->text[s - 1] == ':'))
     return DS_OK;
+  if (is_alpha((unsigned char)c->text[s]) && !month_at(c, s, &end)) { /* "on 5/3" */
+    size_t at = s;
+    while (at < c->len && !is_digit((unsigned char)c->text[at])) at++;
+    end = short_date_end(c, s);
+    return end > s && tied_to_person(c, at, end) >= 2 ? deid_push(c, at, end, T_DATE) : DS_OK;
+  }
   bool full;
-  size_t end = date_end(c, s, &full);
+  end = date_end(c, s, &full);
   if (end == s || !full) return DS_OK;
-  if (end < c->len && (c->text[end] == '/' || (c->text[end] == '-' && end + 1 < c->len && is_digit((unsigned char)c->text[end + 1]))))
+  if (end < c->len && (c->text[end] == '/' ||
+                       (c->text[end] == '-' && end + 1 < c->len && is_digit((unsigned char)c->text[end + 1]))))
     return DS_OK;
   /* a labeled date of birth is the DOB pattern's; this one needs a person */
   if (!tied_to_person(c, s, end)) return DS_OK;
