@@ -183,7 +183,7 @@ static const char *const person_cues[] = {
   "resign", "retire", "fired", "laid off", "got ", "arrested", "sentenced", NULL};
 /* Words that tie a date to a person unless the sentence is technical or public. */
 static const char *const weak_cues[] = {
-  "visit", "flew", "flight", "arriv", "depart", "travel", "trip", "joined", "started", "moved", "leave",
+  "visit", "flew", "fly ", "flies", "flying", "flight", "arriv", "depart", "travel", "trip", "joined", "started", "moved", "leave",
   "vacation", "booking", "booked", "reservation", "check-in", "check in", "check-out", "interview",
   "quit", "lease", "rent", "customer ", "customer,", "customer.", "customer'", "client", "member", "student", "employee",
   "meet", "met ", "party", "dinner", "date:", "when:", "name:", "expir", "renew", "paid", "payment", "order",
@@ -521,14 +521,13 @@ static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
   while (f < c->len && c->text[f] == ' ') f++;
   size_t fw = word_end(c, f);
   if (kind == K_AGE) {
-    if (age >= 90) return deid_push(c, a, b, T_AGE);
     /* after "old": a person ("a 7-year-old son"), or nothing and a person before */
     size_t o = e;
     while (o < c->len && (c->text[o] == ' ' || c->text[o] == '-')) o++;
     size_t ow = word_end(c, o);
     if (ow > o && word_in(c, o, ow, age_nouns)) return deid_push(c, a, b, T_AGE);
     if (ow > o && !word_in(c, o, ow, age_after)) return DS_OK; /* "a 10-year-old laptop" */
-    return age_subject(c, a, b) ? deid_push(c, a, b, T_AGE) : DS_OK;
+    return age >= 90 || age_subject(c, a, b) ? deid_push(c, a, b, T_AGE) : DS_OK;
   }
   if (subject_form) {
     bool ends = fw == f && (f >= c->len || c->text[f] == '.' || c->text[f] == ',' || c->text[f] == '!' ||
