@@ -114,7 +114,8 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\bDL\\b", NOSOM, T_DRIVER_LICENSE, K_LABELED_ID}, /* "Her DL is D1234567"; a value is required */
   {"\\b(?:my|his|her|your|their) (?:licen[cs]e|permit)\\b", NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
   {"\\bpassport(?: card)?", NOSOM | CL, T_PASSPORT, K_LABELED_ID},
-  {"\\bMRN\\b|\\bmedical record|\\bmed\\.? rec(?:ord)?\\.?|\\bhealth record|\\bpatient (?:id|number|no\\.?|#)|\\bchart (?:number|no\\.?|#)",
+  {"\\bMRN\\b|\\bmedical record|\\bmed\\.? rec(?:ord)?\\.?|\\bhealth record|\\bpatient (?:id|number|no\\.?|#)|"
+   "\\bchart (?:number|no\\.?|#)",
    NOSOM | CL, T_MEDICAL_RECORD, K_LABELED_ID},
   {"\\b(?:bank |checking |savings |brokerage )?(?:account|acct\\.?|a/c)(?: number| no\\.?| #| num)?|\\brouting "
    "(?:number|no\\.?)",
@@ -127,9 +128,13 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\bVIN\\b", NOSOM, T_ID_NUMBER, K_LABELED_ID},
 
   /* ages: over 89 by their form, younger ones when a person's (validate_date.c) */
-  {"\\b\\d{1,3}[ \\-]?(?:years?|yrs?)[ \\-]?old\\b|\\b\\d{1,3}[ \\-]?y/?o\\b", CL, T_AGE, K_AGE},
+  {"\\b\\d{1,3}[ \\-]?(?:years?|yrs?)[ \\-]?old\\b|\\b\\d{1,3}[ \\-]?y/?o\\b|\\b\\d{1,3} ?y\\.o\\.?|"
+   "\\b\\d{1,3} (?:years?|yrs?) of age\\b|\\b\\d{1,3}(?:st|nd|rd|th) birthday\\b",
+   CL, T_AGE, K_AGE},
   {"\\b(?:aged?|age of|turned|turning|turns|turn)[ :]{1,3}\\d{1,3}\\b", CL, T_AGE, K_AGE_LABEL},
   {"\\b(?:i'm|i am|im|he's|she's|he is|she is|he was|she was|i was|you're|you are) \\d{1,3}\\b", CL, T_AGE,
    K_AGE_LABEL},
+  {"\\b(?:is|was|will be) \\d{1,3}\\b", CL, T_AGE, K_AGE_LABEL}, /* "My son is 9.", "Maria was 45 when" */
+  {"\\b[A-Z][a-z]+(?:, | \\()\\d{1,3}[,)]", 0, T_AGE, K_AGE_LABEL}, /* "John Smith, 45, of Leeds", "Ana (7)" */
 };
 const size_t deid_n_builtin_patterns = DS_ARRAY_LEN(deid_builtin_patterns);

@@ -235,6 +235,9 @@ enum ds_status deid_surrogate_text(struct deid_sur *su, int type, const char *p,
       do b = a - span + (int)deid_rng_below(r, (uint32_t)(2 * span + 1));
       while (b == a || b < 1 || b > 89);
     }
+    if (n > 0 && !isdigit((unsigned char)p[n - 1])) /* "40th birthday": the suffix of the new number */
+      return ds_buf_addf(out, "%d%s", b, b % 100 / 10 == 1 ? "th" : b % 10 == 1 ? "st" : b % 10 == 2 ? "nd"
+                                                                : b % 10 == 3 ? "rd" : "th");
     return ds_buf_addf(out, "%d", b);
   }
   }

@@ -180,27 +180,27 @@ static const char *const person_cues[] = {
   "dob", "mr.", "mrs.", "ms.", "dr.", "son ", "son'", "sons", "daughter", "wife", "husband", "mother", "father",
   "mom", "mum", "dad", "brother", "sister", "grandm", "grandf", "grandp", "aunt", "uncle", "cousin", "nephew",
   "niece", "fianc", "boyfriend", "girlfriend", "partner's", "baby", "child", "kid", "tenant", "passenger",
-  "resign", "retire", "fired", "laid off", "got ", "arrested", "sentenced", NULL};
+  "resign", "retire", "fired", "laid off", "got ", "arrested", "sentenced", "court date", "hearing", NULL};
 /* Words that tie a date to a person unless the sentence is technical or public. */
 static const char *const weak_cues[] = {
-  "visit", "flew", "fly ", "flies", "flying", "flight", "arriv", "depart", "travel", "trip", "joined", "started", "moved", "leave",
-  "vacation", "booking", "booked", "reservation", "check-in", "check in", "check-out", "interview",
-  "quit", "lease", "rent", "customer ", "customer,", "customer.", "customer'", "client", "member", "student", "employee",
-  "meet", "met ", "party", "dinner", "date:", "when:", "name:", "expir", "renew", "paid", "payment", "order",
-  "delivery", "shift", "class", "exam", "lesson", "session", NULL};
+  "visit", "flew", "fly ", "flies", "flying", "flight", "arriv", "depart", "travel", "trip", "joined", "started",
+  "moved", "leave", "vacation", "booking", "booked", "reservation", "check-in", "check in", "check-out",
+  "interview", "quit", "lease", "rent", "customer ", "customer,", "customer.", "customer'", "client", "member",
+  "student", "employee", "meet", "met ", "party", "dinner", "date:", "when:", "name:", "expir", "renew", "paid",
+  "payment", "order", "delivery", "shift", "class", "exam", "lesson", "session", NULL};
 /* Words of technical text, publications and public events: a date there is not a person's
  * ("Version 2.4 was released on ...", "As of my last update in January 2022", "the news of
  * May 3") unless a word of person_cues says otherwise. */
 static const char *const tech_cues[] = {
-  "release", "version", "changelog", "update", "deprecat", "publish", "commit", "merge", "cutoff", "cut-off",
-  "knowledge", "launch", "announc", "format", "timestamp", "iso ", "iso-", "utc", "gmt", "error", "warn",
-  "debug", "api", "sdk", "library", "package", "patch", "deploy", "build", "server", "log ", "logs", "copyright",
-  "article", "news", "paper", "journal", "blog", "post ", "posted", "stock", "market", "shares", "price",
-  "government", "president", "minister", "election", "treaty", "war ", "battle", "founded",
-  "inc.", "ltd", "act of", "law ", "court", "mission", "board ", "committee", "council", "album", "film", "movie", "season", "episode",
-  "festival", "history", "historical", "happened", "century", "earthquake", "hurricane", "attack", "data",
-  "dataset", "table", "column", "query", "field", "example", "e.g.", "sample", "template", "current date",
-  "holidays", "national day", "calendar", NULL};
+  "release", "version", "changelog", "last update", "updated:", "update:", "deprecat", "publish", "commit",
+  "merge", "cutoff", "cut-off", "knowledge", "launch", "announc", "format", "timestamp", "iso ", "iso-", "utc",
+  "gmt", "error", "warn", "debug", "api", "sdk", "library", "package", "patch", "deploy", "build", "server",
+  "log ", "logs", "copyright", "article", "news", "paper", "journal", "blog", "post ", "posted", "stock",
+  "market", "shares", "price", "government", "president", "minister", "election", "treaty", "war ", "battle",
+  "founded", "inc.", "ltd", "act of", "law ", "court ", "mission", "board ", "committee", "council", "album",
+  "film", "movie", "season", "episode", "festival", "history", "historical", "happened", "century",
+  "earthquake", "hurricane", "attack", "dataset", "column", "query", "example", "e.g.", "sample", "template",
+  "current date", "holidays", "national day", "calendar", NULL};
 /* Pronouns and possessives of a person: anywhere in the sentence, except the second person
  * (everywhere in requests to an assistant: "Can you summarize the article of May 3?"),
  * which counts only near the date; "they", "them" are as often things as people. */
@@ -295,8 +295,9 @@ static size_t short_date_end(const struct deid_vctx *c, size_t s) {
   if (i - a < 1 || i - a > 2 || i >= c->len || c->text[i] != '/') return s;
   size_t b = ++i;
   while (i < c->len && is_digit((unsigned char)c->text[i])) i++;
-  if (i - b < 1 || i - b > 2 || (i < c->len && (wordc(c, i) || c->text[i] == '/' || c->text[i] == '-' ||
-                                                (c->text[i] == '.' && i + 1 < c->len && is_digit((unsigned char)c->text[i + 1])))))
+  if (i - b < 1 || i - b > 2) return s;
+  if (i < c->len && (wordc(c, i) || c->text[i] == '/' || c->text[i] == '-' ||
+                     (c->text[i] == '.' && i + 1 < c->len && is_digit((unsigned char)c->text[i + 1]))))
     return s;
   int x = deid_digits(c->text + a, i - a), y = deid_digits(c->text + b, i - b);
   return (x <= 12 && day_ok(y, x)) || (y <= 12 && day_ok(x, y)) ? i : s;
@@ -463,7 +464,8 @@ static const char *const age_subjects[] = {
  * late", "she was 3 points ahead") makes the number something else. */
 static const char *const age_after[] = {"years", "year", "yrs", "yr", "y/o", "yo", "and", "now", "today", "this",
                                         "next", "but", "so", "when", "in", "too", "already", "soon", "with",
-                                        "myself", "at", "then", "if", "going", "turning", NULL};
+                                        "myself", "at", "then", "if", "going", "turning", "from", "who",
+                                        "living", "based", "here", NULL};
 /* Units after a number that is no age ("turned 90 degrees", "aged 3 minutes"). */
 static const char *const age_units[] = {
   "degrees", "degree", "percent", "points", "point", "times", "minutes", "seconds", "hours", "days", "weeks",
@@ -491,20 +493,70 @@ static bool age_subject(const struct deid_vctx *c, size_t a, size_t b) {
   return deid_has_word(win, age_subjects) || names_person(c, from, to, a, b);
 }
 
+/* A person right before [s, ...) in its sentence (30 bytes): "My son is 9", "Maria was 45". */
+static bool subject_before(const struct deid_vctx *c, size_t s) {
+  size_t from = s;
+  while (from > 0 && s - from < 30 && c->text[from - 1] != '\n' && c->text[from - 1] != '.' &&
+         c->text[from - 1] != '!' && c->text[from - 1] != '?' && c->text[from - 1] != ',')
+    from--;
+  char win[48];
+  date_window(c, from, s, s, s, win, sizeof win);
+  if (deid_has_word(win, age_subjects)) return true;
+  size_t w = s;
+  while (w > from && c->text[w - 1] == ' ') w--;
+  size_t i = w;
+  while (i > from && is_alpha((unsigned char)c->text[i - 1])) i--;
+  if (w - i < 2 || c->text[i] < 'A' || c->text[i] > 'Z') return false;
+  const struct lex_entry *le = deid_lex_word(c->text + i, w - i);
+  return le && le->fn >= 3 && (!le->wf || le->wf >= 3) &&
+         !(le->flags & (LF_TIME | LF_STOP | LF_CITY | LF_COUNTRY | LF_REGION | LF_ORG | LF_STREET | LF_PUBLIC));
+}
+
+/* "is 5 years younger", "was 3 years ago": a span of years, not an age. */
+static bool years_span(const struct deid_vctx *c, size_t f, size_t fw) {
+  static const char *const years[] = {"years", "year", "yrs", "yr", NULL};
+  static const char *const spans[] = {"younger", "older", "ago", "later", "before", "after", "earlier", "apart",
+                                      "in", "since", "experience", "from", "into", "each", NULL};
+  if (!word_in(c, f, fw, years)) return false;
+  size_t n = fw;
+  while (n < c->len && c->text[n] == ' ') n++;
+  size_t nw = word_end(c, n);
+  return nw > n && word_in(c, n, nw, spans);
+}
+
+/* Whether the word [i, w) is a name of the lexicon ("Smith, 45,"). */
+static bool lex_name(const struct deid_vctx *c, size_t i, size_t w) {
+  const struct lex_entry *le = deid_lex_word(c->text + i, w - i);
+  return le && (le->fn >= 5 || le->sn >= 5 || ((le->fn >= 3 || le->sn >= 3) && (!le->wf || le->wf >= 4))) &&
+         !(le->flags & (LF_TIME | LF_STOP | LF_CITY | LF_COUNTRY | LF_REGION | LF_ORG | LF_STREET));
+}
+
+enum age_form { AF_OLD, AF_LABEL, AF_SUBJECT, AF_COPULA, AF_APPOS };
+
 static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
   size_t a, b;
-  bool subject_form = false;
-  if (kind == K_AGE) { /* "93 years old", "93-year-old", "93 y/o": the number starts the match */
+  enum age_form form = AF_OLD;
+  if (kind == K_AGE) { /* "93 years old", "93-year-old", "93 y/o", "40th birthday": the number starts */
     a = s;
     b = s;
     while (b < e && is_digit((unsigned char)c->text[b])) b++;
-  } else { /* "aged 93", "turned 93", "I'm 34", "he was 78": the number ends it */
-    b = e;
-    a = e;
+    if (b < c->len && is_alpha((unsigned char)c->text[b])) { /* "31yo", "40th birthday" */
+      size_t o = ordinal_end(c, b);
+      if (o > b && o + 9 <= c->len && !strncasecmp(c->text + o, " birthday", 9)) return deid_push(c, a, o, T_AGE);
+    }
+  } else { /* "aged 93", "turned 93", "I'm 34", "Maria is 45", "Smith, 45,": the number ends it */
+    b = e > s && (c->text[e - 1] == ',' || c->text[e - 1] == ')') ? e - 1 : e;
+    a = b;
     while (a > s && is_digit((unsigned char)c->text[a - 1])) a--;
-    subject_form = strchr("iIhHsSyY", c->text[s]) != NULL; /* labels start with a, t */
+    static const char *const subjects[] = {"i'm", "i", "im", "he's", "she's", "he", "she", "you're", "you", NULL};
+    static const char *const copulas[] = {"is", "was", "will", NULL};
+    size_t w = word_end(c, s);
+    form = word_in(c, s, w, subjects) ? AF_SUBJECT : word_in(c, s, w, copulas) ? AF_COPULA : AF_LABEL;
+    if (a > s && (c->text[a - 1] == '(' || (a >= 2 && c->text[a - 2] == ',')) && is_alpha((unsigned char)c->text[s]))
+      form = AF_APPOS;
   }
-  if (b == a || b - a > 3 || (a > 0 && wordc(c, a - 1)) || (b < c->len && wordc(c, b))) return DS_OK;
+  if (b == a || b - a > 3 || (a > 0 && wordc(c, a - 1)) || (form != AF_OLD && b < c->len && wordc(c, b)))
+    return DS_OK;
   /* a range ("aged 18-30", "23-30 years old", "age 6 to 13") is of a group, not a person */
   if ((b + 1 < c->len && c->text[b] == '-' && is_digit((unsigned char)c->text[b + 1])) ||
       (b + 4 < c->len && !strncmp(c->text + b, " to ", 4) && is_digit((unsigned char)c->text[b + 4])) ||
@@ -512,6 +564,11 @@ static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
     return DS_OK;
   int age = deid_digits(c->text + a, b - a);
   if (age > 125) return DS_OK;
+  if (form == AF_APPOS) /* "Smith, 45, of Leeds", "Ana (7)": a name, then the age set apart */
+    return b < c->len && (c->text[b] == ')' ? c->text[a - 1] == '(' : c->text[b] == ',') &&
+                   lex_name(c, s, word_end(c, s))
+             ? deid_push(c, a, b, T_AGE)
+             : DS_OK;
   /* what follows: a unit or a number goes on ("aged 12 years" of whisky is caught below) */
   size_t f = b;
   if (f < c->len && (c->text[f] == '%' || c->text[f] == '\'' || c->text[f] == '/' || c->text[f] == ':' ||
@@ -520,7 +577,7 @@ static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
     return DS_OK;
   while (f < c->len && c->text[f] == ' ') f++;
   size_t fw = word_end(c, f);
-  if (kind == K_AGE) {
+  if (form == AF_OLD) {
     /* after "old": a person ("a 7-year-old son"), or nothing and a person before */
     size_t o = e;
     while (o < c->len && (c->text[o] == ' ' || c->text[o] == '-')) o++;
@@ -529,10 +586,11 @@ static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
     if (ow > o && !word_in(c, o, ow, age_after)) return DS_OK; /* "a 10-year-old laptop" */
     return age >= 90 || age_subject(c, a, b) ? deid_push(c, a, b, T_AGE) : DS_OK;
   }
-  if (subject_form) {
+  if (form == AF_SUBJECT || form == AF_COPULA) {
     bool ends = fw == f && (f >= c->len || c->text[f] == '.' || c->text[f] == ',' || c->text[f] == '!' ||
                             c->text[f] == '?' || c->text[f] == ';' || c->text[f] == ')' || c->text[f] == '\n');
-    return ends || (fw > f && word_in(c, f, fw, age_after)) ? deid_push(c, a, b, T_AGE) : DS_OK;
+    if ((!ends && !(fw > f && word_in(c, f, fw, age_after))) || years_span(c, f, fw)) return DS_OK;
+    return form == AF_SUBJECT || subject_before(c, s) ? deid_push(c, a, b, T_AGE) : DS_OK;
   }
   if (fw > f && word_in(c, f, fw, age_units)) return DS_OK; /* "turned 90 degrees" */
   if (age >= 90) return deid_push(c, a, b, T_AGE);

@@ -128,6 +128,18 @@ static void ages(void **state) {
   EXPECT_FOUND(d, "a man aged 34 was arrested", "AGE", "34");
   EXPECT_FOUND(d, "At age 12 I started coding.", "AGE", "12");
   EXPECT_FOUND(d, "Maria is 29 years old.", "AGE", "29");
+  EXPECT_FOUND(d, "John Smith, 45, of Leeds was arrested.", "AGE", "45");
+  EXPECT_FOUND(d, "Ana (7) loves drawing.", "AGE", "7");
+  EXPECT_FOUND(d, "My son is 9.", "AGE", "9");
+  EXPECT_FOUND(d, "Maria was 45 when she moved.", "AGE", "45");
+  EXPECT_FOUND(d, "I'm celebrating my 40th birthday next week.", "AGE", "40th");
+  EXPECT_FOUND(d, "She is 67 years of age.", "AGE", "67");
+  EXPECT_FOUND(d, "i'm 31yo from Ohio", "AGE", "31");
+  EXPECT_FOUND(d, "A 45 y.o. male presented with pain.", "AGE", "45");
+  EXPECT_FOUND(d, "Version 3, 12, and 14 are out.", "AGE", "");
+  EXPECT_FOUND(d, "The answer is 42.", "AGE", "");
+  EXPECT_FOUND(d, "Washington's games played was 32.", "AGE", "");
+  EXPECT_FOUND(d, "my sister who is 5 years younger than me", "AGE", "");
   EXPECT_FOUND(d, "The building is 120 years old.", "AGE", "120"); /* over 89: by its form */
   EXPECT_FOUND(d, "a 120-year-old building", "AGE", "");
   EXPECT_FOUND(d, "I am 12 minutes late.", "AGE", "");
@@ -152,13 +164,14 @@ static void age_surrogates(void **state) {
   static const struct {
     const char *age;
     int lo, hi;
-  } cases[] = {{"1", 1, 2}, {"7", 6, 8}, {"34", 30, 38}, {"79", 71, 87}, {"94", 90, 99}};
+  } cases[] = {{"1", 1, 2}, {"7", 6, 8}, {"34", 30, 38}, {"79", 71, 87}, {"94", 90, 99}, {"40th", 35, 45}};
   for (size_t k = 0; k < DS_ARRAY_LEN(cases); k++)
     for (int i = 0; i < 200; i++) {
       ds_buf_reset(&out);
       assert_int_equal(deid_surrogate(&su, T_AGE, cases[k].age, strlen(cases[k].age), &r, &out), DS_OK);
       int v = atoi(out.data);
-      if (v < cases[k].lo || v > cases[k].hi || !strcmp(out.data, cases[k].age))
+      bool ord = strchr(cases[k].age, 't') != NULL, has_ord = strpbrk(out.data, "stndrh") != NULL;
+      if (v < cases[k].lo || v > cases[k].hi || !strcmp(out.data, cases[k].age) || ord != has_ord)
         fail_msg("age %s became %s", cases[k].age, out.data);
     }
   ds_buf_release(&out);
