@@ -127,7 +127,7 @@ static bool street_word(const struct deid_vctx *c, size_t a, size_t b) {
                                          "ninth", "tenth", NULL};
   if (word_in(c, a, b, ordinals, true)) return true; /* "3911 fourth avenue suite 112" */
   const struct lex_entry *le = word_lex(c, a, b);
-  if (le && (le->flags & (LF_STREET | LF_PARTICLE))) return true;
+  if (le && ((le->flags & LF_PARTICLE) || ((le->flags & LF_STREET) && !(le->flags & LF_STOP)))) return true; /* not "is" */
   return b - a <= 4 && c->text[b - 1] == '.' && is_alpha((unsigned char)c->text[a]);
 }
 
@@ -207,15 +207,21 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
   i--;
   size_t first = SIZE_MAX;
   int words = 0;
-  bool common = false, typed = false;
+  bool common = false, typed = false, label = false;
   for (; words < 5 && i > 0;) {
     size_t j = i;
     while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && c->text[j - 1] != ',' && i - j < 40) j--;
     if (j == i) break;
+    if (c->text[i - 1] == ':') { /* "Address: Rákóczi út 13.", "Meine Adresse: Hauptstraße 5" */
+      label = true;
+      break;
+    }
     bool digits = true;
     for (size_t k = j; k < i; k++) digits &= is_digit((unsigned char)c->text[k]) != 0;
     if (digits) break; /* a postal code or house number before the name */
     const struct lex_entry *le = word_lex(c, j, i);
+    /* a stop word of another language ends the name ("Meine", "Am Markt 5" is "Markt 5") */
+    if (le && (le->flags & LF_STOP) && !(le->flags & (LF_STREET | LF_PARTICLE)) && !(le->wf && le->wf <= 2)) break;
     /* a street type of another language right before the number ("Rákóczi út 13.", "Luite
      * tee 87"): the name before it may be in lower case ("Árpád fejedelem útja 3.") */
     if (words == 0 && deid_addr_foreign_type(c, j, i)) typed = true;
@@ -249,11 +255,13 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
     size_t w = word_end(c, m);
     /* a unit word, or a street, city or country word written as a name ("and", "app" are
      * places somewhere too) */
-    more = (m > e && (deid_addr_unit_word(c, m, w) ||
+    static const char *const apt[] = {"apt", "apartment", "suite", "ste", "flat", NULL}; /* not "Grade 10 Unit 1" */
+    more = (m > e && (word_in(c, m, w, apt, true) ||
                       (w > m && is_upper((unsigned char)c->text[m]) && word_lex(c, m, w) &&
                        (word_lex(c, m, w)->flags & (LF_STREET | LF_CITY | LF_COUNTRY))))) ||
            (m < c->len && c->text[m] == '\n' && m + 1 < c->len && is_upper((unsigned char)c->text[m + 1]));
-    if (c->text[e] == ',' && m < c->len && is_upper((unsigned char)c->text[m])) more = true;
+    /* ", Berlin" (not after a label: "Ability Scores: Dexterity 16, Intelligence 14") */
+    if (c->text[e] == ',' && m < c->len && is_upper((unsigned char)c->text[m]) && !label) more = true;
     /* ", 04109 Leipzig": a postal code and a town */
     size_t pc = c->text[e] == ',' ? deid_addr_postal_code(c, m) : m;
     if (pc > m && pc - m >= 4 && pc + 1 < c->len && c->text[pc] == ' ' && capital_word(c, pc + 1, word_end(c, pc + 1)))
@@ -271,6 +279,7 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
     if (y >= 1800 && y <= 2099) return DS_OK;
   }
   if (lead_number) s = d;
+  if (typed && e < c->len && c->text[e] == '.') e++; /* "Rákóczi út 13." */
   return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, e), T_ADDRESS);
 }
 
@@ -293,7 +302,7 @@ static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
   if (s == i || (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '.' || c->text[s - 1] == '$'))) return DS_OK;
   size_t k = e, end = SIZE_MAX;
   int words = 0;
-  bool named = false;
+  bool named = false, after_particle = false;
   while (k < c->len && words < 6) {
     size_t w = word_end(c, k);
     if (w == k || deid_addr_unit_word(c, k, w)) break;
@@ -301,10 +310,15 @@ static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
     bool particle = (le && (le->flags & LF_PARTICLE)) || deid_addr_particle(c, k, w) ||
                     (w - k == 2 && c->text[k] == 'd' && c->text[k + 1] == '\'');
     if (particle) {
-      /* "d'Italie", "de la Paix": a particle is never the last word; after one, even a
-       * common word is a name ("rue du centre") */
-      if (words) named = true;
+      /* "d'Italie", "de la Paix": a particle is never the last word */
+      after_particle = true;
+    } else if (after_particle && !capital_word(c, k, w) && is_alpha((unsigned char)c->text[k]) &&
+               !(le && (le->flags & LF_STOP))) {
+      named = true; /* after a particle, even a common word is a name ("rue du centre") */
+      end = w;
+      after_particle = false;
     } else if (capital_word(c, k, w) || deid_addr_foreign_lower(c, k, w)) {
+      after_particle = false;
       if (!le || (!le->wf && !(le->flags & LF_STOP))) named = true;
       else if (!capital_word(c, k, w) || (le->flags & LF_STOP)) break;
       end = w;
