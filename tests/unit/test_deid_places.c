@@ -123,6 +123,21 @@ static void street_lines(void **state) {
   ds_deid_free(d);
 }
 
+/* What looks like an address and is not: list items, dates, citations, ships, scores. */
+static void not_addresses(void **state) {
+  (void)state;
+  struct ds_deid *d = mk();
+  EXPECT_FOUND(d, "Places to see:\n1. West Lake\n2. River Walk\n10. Bad Guys Close", "ADDRESS", "");
+  EXPECT_FOUND(d, "It was decided on 18 November 2002 by the court", "ADDRESS", "");
+  EXPECT_FOUND(d, "See Smith v Jones [2019] NSWSC 1368 and (2010) 242 CLR 446 at the office", "ADDRESS", "");
+  EXPECT_FOUND(d, "The attack sank the USS Arizona in 1941", "ADDRESS", "");
+  EXPECT_FOUND(d, "Mail it to USS Arizona\nFPO AP 96601", "ADDRESS", "USS Arizona\nFPO AP 96601");
+  EXPECT_FOUND(d, "The tower has unit 0 and unit 1", "ADDRESS", "unit 1");
+  EXPECT_FOUND(d, "Ability Scores: Dexterity 16, Intelligence 14, Wisdom 12, Charisma 10", "ADDRESS", "");
+  EXPECT_FOUND(d, "Race totals\nWhite 157\nAsian 19\nOther 4", "ADDRESS", "");
+  ds_deid_free(d);
+}
+
 /* Cities where the writer or someone lives, comes from, travels or works; countries and
  * states are kept; companies, products and people are no places. */
 static void personal_places(void **state) {
@@ -148,6 +163,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(address_tails),
     cmocka_unit_test(street_lines),
+    cmocka_unit_test(not_addresses),
     cmocka_unit_test(personal_places),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
