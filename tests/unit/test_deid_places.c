@@ -155,6 +155,10 @@ static void personal_places(void **state) {
   EXPECT_FOUND(d, "I'm Aldo, originally from PORT O' WARREN, and i'm 58.", "LOCATION", "PORT O|WARREN");
   EXPECT_FOUND(d, "We moved to Villafranca del Cid. It was lovely", "LOCATION", "Villafranca del Cid");
   EXPECT_FOUND(d, "Then go to Settings and click Save", "LOCATION", "");
+  EXPECT_FOUND(d, "The Princess Royal arrived at Khandallah this morning", "LOCATION", "Khandallah");
+  EXPECT_FOUND(d, "Before Labor Day we returned to Mill Village by boat.", "LOCATION", "Mill Village");
+  EXPECT_FOUND(d, "The year after at Poweradvocate in Bremen Ohlenhof, which later", "LOCATION", "Bremen Ohlenhof");
+  EXPECT_FOUND(d, "Then move disk 1 back to Rod C.", "LOCATION", "");
   EXPECT_FOUND(d, "We moved here from Estonia", "LOCATION", "");
   ds_deid_free(d);
 }
