@@ -38,6 +38,8 @@ static bool tok_in(const struct nctx *c, size_t i, const char *const *words) {
 static const char *const travel_verbs[] = {"returned", "returning", "flew", "drove", "travelled", "traveled",
                                            "traveling", "travelling", "arrived", "arriving", "landed", "commute",
                                            "commuting", "relocate", NULL};
+/* "arrived at Khandallah this morning": a town or a station, unless a person's name */
+static const char *const arrival_verbs[] = {"arrived", "arriving", "landed", "stopped", NULL};
 /* "went to Harvard", "go to Settings": only a known city */
 static const char *const go_verbs[] = {"went", "go", "going", "goes", "headed", "heading", "back", "return",
                                        "fly", "flying", "arrive", "visit", "visiting", "visited", NULL};
@@ -62,6 +64,7 @@ static int place_context(const struct nctx *c, size_t i) {
     return 1;
   /* "we returned to Deanwell", "arrived at Khandallah", "arrived in Fala" */
   if ((p1 & (CUE_TO | CUE_IN)) && i >= 2 && tok_in(c, i - 2, travel_verbs)) return 3;
+  if ((p1 & CUE_AT) && i >= 2 && tok_in(c, i - 2, arrival_verbs)) return 3;
   if ((p1 & (CUE_TO | CUE_IN | CUE_AT)) && i >= 2 && (tok_in(c, i - 2, travel_verbs) || tok_in(c, i - 2, go_verbs)))
     return 2;
   /* "1668 Glyn St street in Highveld": the town of a street */
@@ -108,9 +111,12 @@ void deid_names_rule_places(struct nctx *c) {
     if (e && (e->flags & (LF_COUNTRY | LF_REGION)) && !(e->flags & LF_CITY)) continue;
     const struct lex_entry *w = lex(c, i);
     if (w && (w->flags & (LF_COUNTRY | LF_REGION | LF_STOP | LF_TIME)) && !(w->flags & LF_CITY) && end == i + 1) continue;
-    if (ctx >= 2 && !(e && (e->flags & LF_CITY)) && (ctx == 2 || is_per(c, i) || namelike(c, i))) continue;
+    /* a known city, or a town's name ending in a place word ("Mill Village", "Cedar Falls") */
+    const struct lex_entry *first = lex(c, i), *last = lex(c, end - 1);
+    bool city = (e && (e->flags & LF_CITY)) || (first && (first->flags & LF_CITY) && !first->wf && end > i + 1 && tlen(c, i + 1) >= 3) ||
+                (end > i + 1 && last && (last->flags & LF_STREET) && !(last->flags & LF_STOP) && tlen(c, end - 1) >= 4);
+    if (ctx >= 2 && !city && (ctx == 2 || is_per(c, i) || namelike(c, i))) continue;
     /* "Areavibes Inc", "Civic Impulse LLC": a company */
-    const struct lex_entry *last = lex(c, end - 1);
     if (last && (last->flags & LF_ORG) && end > i + 1) continue;
     if (product_word(c, i)) continue;
     for (size_t k = i; k < end; k++)

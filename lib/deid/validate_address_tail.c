@@ -39,12 +39,15 @@ static const char *const unit_words[] = {"apt", "apartment", "suite", "ste", "un
 static const char *const directionals[] = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East",
                                            "West", "Northeast", "Northwest", "Southeast", "Southwest", NULL};
 
-/* A postal code at i ("62704", "62704-1234", "K1A 0B1", "SW1A 1AA", "53-320", "394 13",
+/* A postal code at i ("62704", "62704-1234", "K1A 0B1", "SW1A 1AA", "30-001", "394 13",
  * "3610-114", "1011 AB"); its end, or i. */
 size_t deid_addr_postal_code(const struct deid_vctx *c, size_t i) {
   size_t j = i;
   while (j < c->len && is_digit((unsigned char)c->text[j])) j++;
   size_t nd = j - i;
+  if (nd == 2 && j + 4 <= c->len && c->text[j] == '-' && all_digits(c->text + j + 1, 3) &&
+      (j + 4 == c->len || !wordc(c, j + 4)))
+    return j + 4; /* Polish "30-001" */
   if (nd >= 3 && nd <= 6) {
     if (j + 1 < c->len && (c->text[j] == '-' || c->text[j] == ' ') && is_digit((unsigned char)c->text[j + 1])) {
       size_t k = j + 1;

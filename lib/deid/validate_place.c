@@ -39,6 +39,7 @@ static size_t street_start(const struct deid_vctx *c, size_t e) {
       size_t nd = 0;
       while (j + nd < i && is_digit((unsigned char)c->text[j + nd])) nd++;
       if (words == 0 || nd > 6 || i - j - nd > 1) return SIZE_MAX;
+      if (j + nd < c->len && c->text[j + nd] == '.') return SIZE_MAX; /* "2. River Walk": a list's item */
       if (j > 0 && (wordc(c, j - 1) || c->text[j - 1] == '$' || c->text[j - 1] == '.')) return SIZE_MAX;
       return j;
     }
@@ -127,7 +128,7 @@ static bool street_word(const struct deid_vctx *c, size_t a, size_t b) {
                                          "ninth", "tenth", NULL};
   if (word_in(c, a, b, ordinals, true)) return true; /* "3911 fourth avenue suite 112" */
   const struct lex_entry *le = word_lex(c, a, b);
-  if (le && (le->flags & (LF_STREET | LF_PARTICLE))) return true;
+  if (le && ((le->flags & LF_PARTICLE) || ((le->flags & LF_STREET) && !(le->flags & LF_STOP)))) return true; /* not "is" */
   return b - a <= 4 && c->text[b - 1] == '.' && is_alpha((unsigned char)c->text[a]);
 }
 
@@ -193,6 +194,23 @@ static const char *const address_cues[] = {"address", "lives", "live", "living",
                                            "ship", "deliver", "mail", "return to", "taxi to", "moved to", "resides",
                                            "house", "home", "apartment", "flat", " at ", " on ", NULL};
 
+/* At p: one or two capitalized words and a number of 1-3 digits ending the item ("Wisdom 12",
+ * "Native Hawaiian 19"): an item of a list or table of scores, not a town. */
+static bool scored_item(const struct deid_vctx *c, size_t p) {
+  for (int n = 0; n < 2; n++) {
+    size_t w = word_end(c, p);
+    if (!capital_word(c, p, w) || w + 1 >= c->len || c->text[w] != ' ') return false;
+    p = w + 1;
+    size_t d = p;
+    while (d < c->len && is_digit((unsigned char)c->text[d])) d++;
+    if (d > p && d - p <= 3) return d >= c->len || !wordc(c, d);
+  }
+  return false;
+}
+
+/* A postal code at p (a town's, after a street). */
+static bool pc_after(const struct deid_vctx *c, size_t p) { return deid_addr_postal_code(c, p) > p; }
+
 /* NOSOM "Words 12": back from the number over up to 5 words (the first capitalized) to a
  * possible postal code or house number; kept only with evidence of an address. */
 static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
@@ -207,15 +225,22 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
   i--;
   size_t first = SIZE_MAX;
   int words = 0;
-  bool common = false, typed = false;
+  bool common = false, typed = false, label = false;
   for (; words < 5 && i > 0;) {
     size_t j = i;
     while (j > 0 && c->text[j - 1] != ' ' && c->text[j - 1] != '\n' && c->text[j - 1] != ',' && i - j < 40) j--;
     if (j == i) break;
+    if (c->text[i - 1] == ':') { /* "Address: Rákóczi út 13.", "Meine Adresse: Hauptstraße 5" */
+      label = true;
+      break;
+    }
     bool digits = true;
     for (size_t k = j; k < i; k++) digits &= is_digit((unsigned char)c->text[k]) != 0;
     if (digits) break; /* a postal code or house number before the name */
     const struct lex_entry *le = word_lex(c, j, i);
+    if (le && (le->flags & LF_TIME)) return DS_OK; /* "18 November 2002", "Feb 9" */
+    /* a stop word of another language ends the name ("Meine", "Am Markt 5" is "Markt 5") */
+    if (le && (le->flags & LF_STOP) && !(le->flags & (LF_STREET | LF_PARTICLE)) && !(le->wf && le->wf <= 2)) break;
     /* a street type of another language right before the number ("Rákóczi út 13.", "Luite
      * tee 87"): the name before it may be in lower case ("Árpád fejedelem útja 3.") */
     if (words == 0 && deid_addr_foreign_type(c, j, i)) typed = true;
@@ -235,6 +260,12 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
   }
   if (first == SIZE_MAX || common) return DS_OK;
   size_t s = first;
+  /* "NSWSC 1368", "254 CLR 185", "HCA 36": a citation's court or report, not a street */
+  if (words == 1 && e - num < 6) {
+    size_t fe = word_end(c, s), nu = 0;
+    for (size_t q = s; q < fe; q++) nu += is_upper((unsigned char)c->text[q]) != 0;
+    if (nu == fe - s && nu >= 2 && nu <= 6) return DS_OK;
+  }
   /* the evidence */
   bool lead_number = false;
   size_t k = s;
@@ -249,15 +280,19 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
     size_t w = word_end(c, m);
     /* a unit word, or a street, city or country word written as a name ("and", "app" are
      * places somewhere too) */
-    more = (m > e && (deid_addr_unit_word(c, m, w) ||
+    static const char *const apt[] = {"apt", "apartment", "suite", "ste", "flat", NULL}; /* not "Grade 10 Unit 1" */
+    more = (m > e && (word_in(c, m, w, apt, true) ||
                       (w > m && is_upper((unsigned char)c->text[m]) && word_lex(c, m, w) &&
                        (word_lex(c, m, w)->flags & (LF_STREET | LF_CITY | LF_COUNTRY))))) ||
            (m < c->len && c->text[m] == '\n' && m + 1 < c->len && is_upper((unsigned char)c->text[m + 1]));
-    if (c->text[e] == ',' && m < c->len && is_upper((unsigned char)c->text[m])) more = true;
+    /* ", Berlin" (not after a label: "Ability Scores: Dexterity 16, Intelligence 14") */
+    if (c->text[e] == ',' && m < c->len && is_upper((unsigned char)c->text[m]) && !label) more = true;
     /* ", 04109 Leipzig": a postal code and a town */
     size_t pc = c->text[e] == ',' ? deid_addr_postal_code(c, m) : m;
     if (pc > m && pc - m >= 4 && pc + 1 < c->len && c->text[pc] == ' ' && capital_word(c, pc + 1, word_end(c, pc + 1)))
       more = true;
+    /* "Strength 12, Wisdom 8", "White 157\nAsian 19": an item of a list or a table of scores */
+    if (more && !pc_after(c, m) && scored_item(c, m + (m < c->len && c->text[m] == '\n'))) more = false;
   }
   if (!lead_number && !more && !(typed && words >= 2)) {
     /* the costliest evidence last: an address word before it */
@@ -271,6 +306,7 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
     if (y >= 1800 && y <= 2099) return DS_OK;
   }
   if (lead_number) s = d;
+  if (typed && e < c->len && c->text[e] == '.') e++; /* "Rákóczi út 13." */
   return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, e), T_ADDRESS);
 }
 
@@ -293,7 +329,7 @@ static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
   if (s == i || (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '.' || c->text[s - 1] == '$'))) return DS_OK;
   size_t k = e, end = SIZE_MAX;
   int words = 0;
-  bool named = false;
+  bool named = false, after_particle = false;
   while (k < c->len && words < 6) {
     size_t w = word_end(c, k);
     if (w == k || deid_addr_unit_word(c, k, w)) break;
@@ -301,10 +337,15 @@ static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
     bool particle = (le && (le->flags & LF_PARTICLE)) || deid_addr_particle(c, k, w) ||
                     (w - k == 2 && c->text[k] == 'd' && c->text[k + 1] == '\'');
     if (particle) {
-      /* "d'Italie", "de la Paix": a particle is never the last word; after one, even a
-       * common word is a name ("rue du centre") */
-      if (words) named = true;
+      /* "d'Italie", "de la Paix": a particle is never the last word */
+      after_particle = true;
+    } else if (after_particle && !capital_word(c, k, w) && is_alpha((unsigned char)c->text[k]) &&
+               !(le && (le->flags & LF_STOP))) {
+      named = true; /* after a particle, even a common word is a name ("rue du centre") */
+      end = w;
+      after_particle = false;
     } else if (capital_word(c, k, w) || deid_addr_foreign_lower(c, k, w)) {
+      after_particle = false;
       if (!le || (!le->wf && !(le->flags & LF_STOP))) named = true;
       else if (!capital_word(c, k, w) || (le->flags & LF_STOP)) break;
       end = w;
@@ -430,6 +471,16 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
     }
   } else if (kind == K_ADDR_UNIT || kind == K_ADDR_MIL) {
     if (s > 0 && wordc(c, s - 1)) return DS_OK;
+    /* "unit 0": no unit is numbered 0 */
+    if (kind == K_ADDR_UNIT && e - s >= 2 && c->text[e - 1] == '0' && !is_digit((unsigned char)c->text[e - 2])) return DS_OK;
+    /* "USS Arizona" in a history is a ship; an address names its FPO / APO after it */
+    if (kind == K_ADDR_MIL && c->text[s] == 'U' && c->text[s + 1] == 'S') {
+      size_t q = e;
+      while (q < c->len && q - e < 4 && (c->text[q] == ' ' || c->text[q] == ',' || c->text[q] == '\n')) q++;
+      if (q + 3 > c->len || (strncmp(c->text + q, "FPO", 3) && strncmp(c->text + q, "APO", 3) &&
+                             strncmp(c->text + q, "DPO", 3)))
+        return DS_OK;
+    }
     static const char *const apt[] = {"apt", "apartment", "suite", "ste", NULL};
     static const char *const unit[] = {"unit", "flat", NULL};
     size_t w = s;

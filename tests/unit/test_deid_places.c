@@ -1,0 +1,174 @@
+/* test_deid_places.c: street addresses (US and European forms, units, postal codes, several
+ * lines, other languages and scripts) and personal places (where the writer lives, comes from,
+ * travels, works): what is found, what is left, and how far an address reaches. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base/base.h"
+#include "deid/deid_int.h"
+
+static struct ds_deid *mk(void) {
+  struct ds_deid_params p;
+  ds_deid_default_params(&p);
+  struct ds_deid *d = NULL;
+  struct ds_err err = {0};
+  if (ds_deid_new(&p, &d, &err)) fail_msg("ds_deid_new: %s", err.msg);
+  return d;
+}
+
+/* The spans of one type found in text, as "a|b|c". */
+static char *found(struct ds_deid *d, const char *text, const char *type) {
+  struct ds_deid_span *sp;
+  size_t n;
+  struct ds_buf b;
+  ds_buf_init(&b, 0);
+  if (ds_deid_find(d, text, strlen(text), &sp, &n, NULL)) fail();
+  for (size_t i = 0; i < n; i++) {
+    if (type && strcmp(sp[i].type, type)) continue;
+    if (b.len) ds_buf_addc(&b, '|');
+    ds_buf_add(&b, text + sp[i].start, sp[i].end - sp[i].start);
+  }
+  ds_free(sp);
+  return ds_buf_detach(&b, NULL);
+}
+
+#define EXPECT_FOUND(d, text, type, want)                                                          \
+  do {                                                                                             \
+    char *got_ = found(d, text, type);                                                             \
+    if (strcmp(got_, want)) fail_msg("'%s': %s found [%s], expected [%s]", text, type, got_, want); \
+    ds_free(got_);                                                                                 \
+  } while (0)
+
+/* What follows a street: units, towns, regions, postal codes, countries, on one line or
+ * several, with a list's bullets. */
+static void address_tails(void **state) {
+  (void)state;
+  struct ds_deid *d = mk();
+  EXPECT_FOUND(d, "Ship to:\n- 12 Oak Street\n- Apt. 5\n- Pituffik\n- Greenland 3971", "ADDRESS",
+               "12 Oak Street\n- Apt. 5\n- Pituffik\n- Greenland 3971");
+  EXPECT_FOUND(d, "Mail: 15 Harbour Street\nBrighton\n, VIC\n Australia 3186", "ADDRESS",
+               "15 Harbour Street\nBrighton\n, VIC\n Australia 3186");
+  EXPECT_FOUND(d, "send it to 9 Mill Road\n Apt. 2\n Nuuk\n Greenlander 3900", "ADDRESS",
+               "9 Mill Road\n Apt. 2\n Nuuk\n Greenlander 3900");
+  EXPECT_FOUND(d, "Please send it to 4 Lindenweg 3\nFrankfurt (Oder)\nGermany 15230", "ADDRESS",
+               "4 Lindenweg 3\nFrankfurt (Oder)\nGermany 15230");
+  EXPECT_FOUND(d, "here they are: 12 Flores St\nCaxias do Sul, RS 95010", "ADDRESS",
+               "12 Flores St\nCaxias do Sul, RS 95010");
+  EXPECT_FOUND(d, "Meet me at 8514 Fjordveien 46 Apt. 085 TROMSO nan", "ADDRESS",
+               "8514 Fjordveien 46 Apt. 085 TROMSO nan");
+  EXPECT_FOUND(d, "I'll meet you at 4137 Birkenweg 12 Apt. 5 HORSCHING OO after the show", "ADDRESS",
+               "4137 Birkenweg 12 Apt. 5 HORSCHING OO");
+  EXPECT_FOUND(d, "address: 3911 fourth avenue suite 112 calgary alberta", "ADDRESS",
+               "3911 fourth avenue suite 112 calgary alberta");
+  EXPECT_FOUND(d, "Our office: 10 Downing Street, London SW1A 2AA, United Kingdom", "ADDRESS",
+               "10 Downing Street, London SW1A 2AA, United Kingdom");
+  EXPECT_FOUND(d, "It went to 77 Massachusetts Ave., Cambridge, MA 02139-4307.", "ADDRESS",
+               "77 Massachusetts Ave., Cambridge, MA 02139-4307");
+  EXPECT_FOUND(d, "Meine Adresse ist Lindenstraße 12a, 80469 München, Deutschland.", "ADDRESS",
+               "Lindenstraße 12a, 80469 München, Deutschland");
+  EXPECT_FOUND(d, "I live at Rosenstraße 8 in Hamburg.", "ADDRESS", "Rosenstraße 8 in Hamburg");
+  EXPECT_FOUND(d, "Vivo en Calle Gran Vía 28, 5º izq., 28013 Madrid", "ADDRESS",
+               "Calle Gran Vía 28, 5º izq., 28013 Madrid");
+  EXPECT_FOUND(d, "Send it to 31 Seneca Place, Marshland.", "ADDRESS", "31 Seneca Place, Marshland");
+  EXPECT_FOUND(d, "- 2274 Via delle Coste 41\n- Apt. 322\n- Colle Di Tora\n- Italy 95787", "ADDRESS",
+               "2274 Via delle Coste 41\n- Apt. 322\n- Colle Di Tora\n- Italy 95787");
+  EXPECT_FOUND(d, "Write to 42 Elm St, Cyprus (Greek) 13475", "ADDRESS", "42 Elm St, Cyprus (Greek) 13475");
+  ds_deid_free(d);
+}
+
+/* Street lines without an English street type after the number. */
+static void street_lines(void **state) {
+  (void)state;
+  struct ds_deid *d = mk();
+  /* the street before a unit */
+  EXPECT_FOUND(d, "Please return to 2505 Heatherleigh Suite 620, Reno, NV 89505", "ADDRESS",
+               "2505 Heatherleigh Suite 620, Reno, NV 89505");
+  EXPECT_FOUND(d, "It is Hlíðarvegur 97 Suite 568, Akureyri", "ADDRESS", "Hlíðarvegur 97 Suite 568, Akureyri");
+  EXPECT_FOUND(d, "update my address to 55 Kingsway, Unit 9, Vancouver, BC V5T 3J7, Canada", "ADDRESS",
+               "55 Kingsway, Unit 9, Vancouver, BC V5T 3J7, Canada");
+  EXPECT_FOUND(d, "We finished Grade 10 Unit 1 today", "ADDRESS", "10 Unit 1"); /* the name before it is no street */
+  /* a street type first, the number before it */
+  EXPECT_FOUND(d, "I'll meet you at 63 Avenue du Golf Arabe, 75011 Paris", "ADDRESS",
+               "63 Avenue du Golf Arabe, 75011 Paris");
+  EXPECT_FOUND(d, "J'habite au 5 bis avenue Victor Hugo, 69003 Lyon.", "ADDRESS",
+               "5 bis avenue Victor Hugo, 69003 Lyon");
+  EXPECT_FOUND(d, "drops you off at 31 rue tachkent", "ADDRESS", "31 rue tachkent");
+  EXPECT_FOUND(d, "688 rue du centre, 1000 Bruxelles", "ADDRESS", "688 rue du centre, 1000 Bruxelles");
+  EXPECT_FOUND(d, "We looked at 3 Route Map options", "ADDRESS", "");
+  /* street types of other languages, other scripts */
+  EXPECT_FOUND(d, "Address: Rákóczi út 13., 1088 Budapest", "ADDRESS", "Rákóczi út 13., 1088 Budapest");
+  EXPECT_FOUND(d, "pedestrians must enter on hegyalja út 98. today", "ADDRESS", "hegyalja út 98.");
+  EXPECT_FOUND(d, "It's in Λεωφόρος Συγγρού 119, Αθήνα", "ADDRESS", "Λεωφόρος Συγγρού 119, Αθήνα");
+  EXPECT_FOUND(d, "send it to 6889 ul. Jarzębinowa 5\nKRAKÓW\n, MA\n Poland 30-001", "ADDRESS",
+               "6889 ul. Jarzębinowa 5\nKRAKÓW\n, MA\n Poland 30-001");
+  EXPECT_FOUND(d, "off at 10963 Rua Vinte e Cinco de Setembro 1257 now", "ADDRESS",
+               "10963 Rua Vinte e Cinco de Setembro 1257");
+  EXPECT_FOUND(d, "send a new one to USNS Sekerková\nFPO AA 65728", "ADDRESS", "USNS Sekerková\nFPO AA 65728");
+  /* after a label, the line in any case */
+  EXPECT_FOUND(d, "address:\n947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia.", "ADDRESS",
+               "947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia");
+  EXPECT_FOUND(d, "my address is 106 rúa olmos 44, belfast, south africa", "ADDRESS",
+               "106 rúa olmos 44, belfast, south africa");
+  EXPECT_FOUND(d, "The IP address: 10.1.2.3 and the MAC address: 0 of them", "ADDRESS", "");
+  /* no number: after "on" with a name that is no common word, or after "live on" */
+  EXPECT_FOUND(d, "the early shows on Tarsicio Isle Street were important", "ADDRESS", "Tarsicio Isle Street");
+  EXPECT_FOUND(d, "I live on Elmwood Drive in Springfield.", "ADDRESS", "Elmwood Drive in Springfield");
+  EXPECT_FOUND(d, "Stocks fell on Wall Street and I saved it on Google Drive", "ADDRESS", "");
+  EXPECT_FOUND(d, "Explore Waikiki and go shopping along Kalakaua Avenue", "ADDRESS", "");
+  ds_deid_free(d);
+}
+
+/* What looks like an address and is not: list items, dates, citations, ships, scores. */
+static void not_addresses(void **state) {
+  (void)state;
+  struct ds_deid *d = mk();
+  EXPECT_FOUND(d, "Places to see:\n1. West Lake\n2. River Walk\n10. Bad Guys Close", "ADDRESS", "");
+  EXPECT_FOUND(d, "It was decided on 18 November 2002 by the court", "ADDRESS", "");
+  EXPECT_FOUND(d, "See Smith v Jones [2019] NSWSC 1368 and (2010) 242 CLR 446 at the office", "ADDRESS", "");
+  EXPECT_FOUND(d, "The attack sank the USS Arizona in 1941", "ADDRESS", "");
+  EXPECT_FOUND(d, "Mail it to USS Arizona\nFPO AP 96601", "ADDRESS", "USS Arizona\nFPO AP 96601");
+  EXPECT_FOUND(d, "The tower has unit 0 and unit 1", "ADDRESS", "unit 1");
+  EXPECT_FOUND(d, "Ability Scores: Dexterity 16, Intelligence 14, Wisdom 12, Charisma 10", "ADDRESS", "");
+  EXPECT_FOUND(d, "Race totals\nWhite 157\nAsian 19\nOther 4", "ADDRESS", "");
+  ds_deid_free(d);
+}
+
+/* Cities where the writer or someone lives, comes from, travels or works; countries and
+ * states are kept; companies, products and people are no places. */
+static void personal_places(void **state) {
+  (void)state;
+  struct ds_deid *d = mk();
+  EXPECT_FOUND(d, "Please send it. I am in Sutri for a business trip", "LOCATION", "Sutri");
+  EXPECT_FOUND(d, "Before Labor Day we returned to Deanwell by helicopter.", "LOCATION", "Deanwell");
+  EXPECT_FOUND(d, "The issues be remitted to Macready AsJ for decision", "LOCATION", "");
+  EXPECT_FOUND(d, "It refers to 1668 Glyn St street in Highveld. It was", "LOCATION", "Highveld");
+  EXPECT_FOUND(d, "The next year at Balefire Global in Amsterdam, which later", "LOCATION", "Amsterdam");
+  EXPECT_FOUND(d, "Diana is from Cloudmade", "LOCATION", "");
+  EXPECT_FOUND(d, "Quionia is from Areavibes Inc", "LOCATION", "");
+  EXPECT_FOUND(d, "Anna is from Rotterdam", "LOCATION", "Rotterdam");
+  /* every letter is replaced; the apostrophe between two spans stays */
+  EXPECT_FOUND(d, "I'm Aldo, originally from PORT O' WARREN, and i'm 58.", "LOCATION", "PORT O|WARREN");
+  EXPECT_FOUND(d, "We moved to Villafranca del Cid. It was lovely", "LOCATION", "Villafranca del Cid");
+  EXPECT_FOUND(d, "Then go to Settings and click Save", "LOCATION", "");
+  EXPECT_FOUND(d, "The Princess Royal arrived at Khandallah this morning", "LOCATION", "Khandallah");
+  EXPECT_FOUND(d, "Before Labor Day we returned to Mill Village by boat.", "LOCATION", "Mill Village");
+  EXPECT_FOUND(d, "The year after at Poweradvocate in Bremen Ohlenhof, which later", "LOCATION", "Bremen Ohlenhof");
+  EXPECT_FOUND(d, "Then move disk 1 back to Rod C.", "LOCATION", "");
+  EXPECT_FOUND(d, "We moved here from Estonia", "LOCATION", "");
+  ds_deid_free(d);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(address_tails),
+    cmocka_unit_test(street_lines),
+    cmocka_unit_test(not_addresses),
+    cmocka_unit_test(personal_places),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
