@@ -114,6 +114,9 @@ const struct deid_pattern deid_builtin_patterns[] = {
   /* a month and a year: "June 2019", "Aug. 2017", "March, 2020" */
   {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.?,? (?:19|20)\\d\\d\\b", CL, T_DATE, K_DATE},
   {"\\b\\d{1,2}(?:st|nd|rd|th)?[ \\-/](?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", CL, T_DATE, K_DATE},
+  /* a month alone after a preposition ("in June": a date element; needs a personal word) */
+  {"\\b(?:in|since|until|till|by|last|next|this|early|late|mid|mid-|of|from|to) (?:January|February|March|April|"
+   "May|June|July|August|September|October|November|December)\\b", CL, T_DATE, K_DATE},
   /* a day and a month in figures after a preposition: "on 5/3", "from 3/14 to 3/18" */
   {"\\b(?:on|from|to|until|till|by|before|after|since) \\d{1,2}/\\d{1,2}\\b", CL, T_DATE, K_DATE},
 

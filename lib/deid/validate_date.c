@@ -226,7 +226,7 @@ static void date_window(const struct deid_vctx *c, size_t a, size_t b, size_t s,
 }
 
 /* A person named in [a, b) outside the date [s, e): a capitalized word followed by 's
- * ("Kim's wedding"), or a frequent first name of the lexicon that is no common word. Names
+ * ("Kim's wedding"), or a frequent first name or surname of the lexicon that is no common word. Names
  * found by the name rules come later (scan.c runs validators first); this is their cheap part. */
 static bool names_person(const struct deid_vctx *c, size_t a, size_t b, size_t s, size_t e) {
   static const char *const not_names[] = {"it", "let", "that", "what", "there", "here", "today", "tomorrow",
@@ -251,7 +251,7 @@ static bool names_person(const struct deid_vctx *c, size_t a, size_t b, size_t s
       } else {
         /* at a sentence start, only a frequent name that is a rare word ("Maria is 29") */
         const struct lex_entry *le = deid_lex_word(c->text + i, n);
-        if (le && le->fn >= (first ? 5 : 3) && (!le->wf || le->wf >= (first ? 3 : 4)) &&
+        if (le && (le->fn >= (first ? 5 : 3) || le->sn >= (first ? 5 : 4)) && (!le->wf || le->wf >= (first ? 3 : 4)) &&
             !(le->flags & (LF_TIME | LF_STOP | LF_CITY | LF_COUNTRY | LF_REGION | LF_ORG | LF_STREET | LF_PUBLIC)))
           return true;
       }
@@ -285,7 +285,8 @@ static int tied_to_person(const struct deid_vctx *c, size_t s, size_t e) {
 
 /* "on 5/3", "from 3/14 to 3/18": a day and a month in figures after the preposition at s
  * (either order); its end, or s. Fractions read the same ("cut it by 1/3"), so these need a
- * personal word, not a pronoun only. */
+ * personal word, not a pronoun only; a month alone after a preposition ("married in June")
+ * needs a word of the strong kind. */
 static size_t short_date_end(const struct deid_vctx *c, size_t s) {
   size_t i = s;
   while (i < c->len && is_alpha((unsigned char)c->text[i])) i++;
@@ -309,11 +310,18 @@ static enum ds_status v_date(struct deid_vctx *c, size_t s, size_t e) {
   if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '/' || c->text[s - 1] == '-' || c->text[s - 1] == '.' ||
                 c->text[s - 1] == ':'))
     return DS_OK;
-  if (is_alpha((unsigned char)c->text[s]) && !month_at(c, s, &end)) { /* "on 5/3" */
-    size_t at = s;
-    while (at < c->len && !is_digit((unsigned char)c->text[at])) at++;
-    end = short_date_end(c, s);
-    return end > s && tied_to_person(c, at, end) >= 2 ? deid_push(c, at, end, T_DATE) : DS_OK;
+  if (is_alpha((unsigned char)c->text[s]) && !month_at(c, s, &end)) { /* "on 5/3", "in June" */
+    size_t at = word_end(c, s) + 1;
+    bool full;
+    int need = 2;
+    if (at < c->len && month_at(c, at, &end)) { /* a month alone, when date_end finds no more */
+      if (date_end(c, at, &full) != at || lower_may(c, at, end)) return DS_OK;
+      if (end > at && c->text[end - 1] == '.') end--;
+      need = 3; /* "we got married in June"; not "visit from December to May" */
+    } else {
+      end = short_date_end(c, s);
+    }
+    return end > at && tied_to_person(c, at, end) >= need ? deid_push(c, at, end, T_DATE) : DS_OK;
   }
   bool full;
   end = date_end(c, s, &full);

@@ -87,6 +87,11 @@ static void dates_tied_to_a_person(void **state) {
   EXPECT_FOUND(d, "Kim's party is on 4 July.", "DATE", "4 July");
   EXPECT_FOUND(d, "Patient seen 04/11/2023 for follow-up.", "DATE", "04/11/2023");
   EXPECT_FOUND(d, "Can you move the meeting to July 14?", "DATE", "July 14");
+  EXPECT_FOUND(d, "Then Chen will be in Berlin on 5 June.", "DATE", "5 June"); /* a surname */
+  EXPECT_FOUND(d, "I was hospitalized in March and discharged in April.", "DATE", "March|April");
+  EXPECT_FOUND(d, "We got married in June.", "DATE", "June");
+  EXPECT_FOUND(d, "We met in June.", "DATE", ""); /* a month alone needs a strong word */
+  EXPECT_FOUND(d, "If you like whales, visit from December to May.", "DATE", "");
   EXPECT_FOUND(d, "As of my last update in January 2022, many employees joined.", "DATE", "");
   /* technical and public text */
   EXPECT_FOUND(d, "The release is on March 3, 2021.", "DATE", "");
