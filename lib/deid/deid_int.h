@@ -146,6 +146,10 @@ enum ds_status deid_lex_init(void);
 const struct lex_entry *deid_lex_get(const char *folded, size_t n);
 /* Looks up the folded form of raw text. */
 const struct lex_entry *deid_lex_word(const char *p, size_t n);
+/* The lexicon's hash of a folded key, and the folded bytes of a short ASCII word read 8 at a
+ * time (the fast path of deid_lex_word; false when not ASCII). */
+uint64_t deid_lex_key_hash(const char *folded, size_t n);
+bool deid_lex_ascii16(const char *p, size_t n, uint64_t *out_c0, uint64_t *out_c1);
 /* The entry of token i, looked up once. */
 const struct lex_entry *deid_tok_lex(const char *text, struct deid_toks *t, size_t i);
 /* The same, inline when the token was looked up before (most calls). */
