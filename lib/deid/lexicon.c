@@ -57,42 +57,8 @@ uint64_t deid_lex_key_hash(const char *p, size_t n) {
   return hash_final(seed, n);
 }
 
-/* the words read 8 bytes at a time are the zero-padded little-endian chunks of key_hash */
 #define LE_HOST (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-static inline uint64_t rd64(const char *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
-static inline uint64_t rd32(const char *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-/* ASCII upper case to lower case in 8 bytes below 0x80 each. */
-static inline uint64_t lower8(uint64_t x) {
-  const uint64_t ones = 0x0101010101010101ull;
-  uint64_t ge_a = x + ones * (0x80 - 'A'), gt_z = x + ones * (0x80 - 'Z' - 1);
-  return x | (((ge_a & ~gt_z) & ones * 0x80) >> 2);
-}
-
-/* The folded bytes of a word of 1..16 ASCII bytes as two little-endian words (zero-padded),
- * read only inside p[0..n); false when a byte is not ASCII. */
-static inline bool ascii16(const char *p, size_t n, uint64_t *out_c0, uint64_t *out_c1) {
-  uint64_t c0, c1 = 0;
-  if (n >= 8) {
-    c0 = rd64(p);
-    if (n > 8) c1 = rd64(p + n - 8) >> (8 * (16 - n));
-  } else if (n >= 4) {
-    c0 = rd32(p) | ((rd32(p + n - 4) >> (8 * (8 - n))) << 32);
-  } else {
-    c0 = load_le(p, n);
-  }
-  if ((c0 | c1) & 0x8080808080808080ull) return false;
-  *out_c0 = lower8(c0);
-  *out_c1 = lower8(c1);
-  return true;
-}
+static inline bool ascii16(const char *p, size_t n, uint64_t *c0, uint64_t *c1) { return deid_ascii16(p, n, c0, c1); }
 
 bool deid_lex_ascii16(const char *p, size_t n, uint64_t *out_c0, uint64_t *out_c1) {
   return ascii16(p, n, out_c0, out_c1);
