@@ -16,7 +16,7 @@
 struct lexicon {
   struct lex_entry *e;
   size_t n, cap;
-  uint32_t *slot; /* index + 1; 0 = empty */
+  uint64_t *slot; /* index + 1, and the key hash's high 32 bits above; 0 = empty */
   size_t mask;
   char *keys;
   size_t keys_len, keys_cap;
@@ -68,10 +68,13 @@ static uint64_t key_hash(const char *p, size_t n) { return deid_lex_key_hash(p, 
 
 static struct lex_entry *find_h(const char *p, size_t n, uint64_t h) {
   if (!lx.slot || n > 255) return NULL;
+  /* the hash bits in the slot spare most probes a visit to the entry and its key (cache misses:
+   * the table is megabytes) */
   for (size_t i = h & lx.mask;; i = (i + 1) & lx.mask) {
-    uint32_t k = lx.slot[i];
+    uint64_t k = lx.slot[i];
     if (!k) return NULL;
-    struct lex_entry *e = &lx.e[k - 1];
+    if ((k >> 32) != (h >> 32)) continue;
+    struct lex_entry *e = &lx.e[(uint32_t)k - 1];
     if (e->klen == n && !memcmp(e->key, p, n)) return e;
   }
 }
@@ -82,14 +85,15 @@ static struct lex_entry *find(const char *p, size_t n) { return find_h(p, n, key
  * of 16,384 slots (the table is megabytes: a lookup there is cache misses, and text repeats
  * its words). A slot holds the word's 64-bit hash, so two words share an answer only when
  * their hashes are equal. */
+#define LCACHE_SLOTS 16384
 static _Thread_local struct {
   uint64_t tag; /* hash | 1; 0 = empty */
   const struct lex_entry *e;
-} lcache[16384];
+} lcache[LCACHE_SLOTS];
 
 static const struct lex_entry *lookup_h(const char *p, size_t n, uint64_t h) {
   uint64_t tag = h | 1;
-  size_t ci = (size_t)(h >> 40) & 16383;
+  size_t ci = (size_t)(h >> 40) & (LCACHE_SLOTS - 1);
   if (lcache[ci].tag == tag) return lcache[ci].e;
   const struct lex_entry *e = find_h(p, n, h);
   lcache[ci].tag = tag;
@@ -114,9 +118,10 @@ static struct lex_entry *get_or_add(const char *p, size_t n) {
   memset(e, 0, sizeof *e);
   e->key = k;
   e->klen = (uint8_t)n;
-  size_t i = key_hash(p, n) & lx.mask;
+  uint64_t h = key_hash(p, n);
+  size_t i = h & lx.mask;
   while (lx.slot[i]) i = (i + 1) & lx.mask;
-  lx.slot[i] = (uint32_t)lx.n;
+  lx.slot[i] = (h >> 32 << 32) | (uint32_t)lx.n;
   return e;
 }
 
@@ -289,7 +294,7 @@ const struct lex_entry *deid_lex_word(const char *p, size_t n) {
   if (!LE_HOST || !n || n > 16 || !ascii16(p, n, &c0, &c1)) return lex_word_slow(p, n);
   /* most words: folded and hashed 8 bytes at once */
   uint64_t h = hash_final(hash_block(HK0 ^ n, c0, c1), n);
-  size_t ci = (size_t)(h >> 40) & 16383;
+  size_t ci = (size_t)(h >> 40) & (LCACHE_SLOTS - 1);
   if (lcache[ci].tag == (h | 1)) return lcache[ci].e;
   return lex_word_miss(c0, c1, n, h);
 }
