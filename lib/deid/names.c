@@ -21,6 +21,28 @@ void deid_names_release(struct deid_names *nd) {
   memset(nd, 0, sizeof *nd);
 }
 
+/* The cue bits of short ASCII words, per thread: deid_cue_word hashes and probes its table for
+ * every word the rules ask about, and text repeats its words. A slot keeps the word's folded
+ * bytes themselves, so a hit is exact (the cue lists are case-blind: the folded form is the key). */
+static _Thread_local struct {
+  uint64_t c0, c1, bits;
+  size_t n; /* 0 = empty */
+} cue_memo[2048];
+
+uint64_t deid_names_cue_word_memo(const char *p, size_t n) {
+  uint64_t c0, c1;
+  if (!n || n > 16 || !deid_ascii16(p, n, &c0, &c1)) return deid_cue_word(p, n);
+  uint64_t h = (c0 * 0x9e3779b97f4a7c15ull) ^ (c1 * 0xc2b2ae3d27d4eb4full) ^ n;
+  size_t k = (size_t)(h >> 53);
+  if (cue_memo[k].n == n && cue_memo[k].c0 == c0 && cue_memo[k].c1 == c1) return cue_memo[k].bits;
+  uint64_t bits = deid_cue_word(p, n);
+  cue_memo[k].c0 = c0;
+  cue_memo[k].c1 = c1;
+  cue_memo[k].n = n;
+  cue_memo[k].bits = bits;
+  return bits;
+}
+
 uint64_t deid_names_cue_slow(const struct nctx *c, size_t i) {
   uint64_t bits = 0;
   size_t n = tlen(c, i);
@@ -30,7 +52,7 @@ uint64_t deid_names_cue_slow(const struct nctx *c, size_t i) {
     const char *p = tptr(c, i);
     if ((n == 1 && p[0] == '\'') || (n == 3 && !memcmp(p, "\xe2\x80\x99", 3))) bits = CUE_APOS;
   } else {
-    bits = deid_cue_word(tptr(c, i), n);
+    bits = deid_names_cue_word_memo(tptr(c, i), n);
   }
   c->cues[i] = bits;
   c->t->v[i].flags |= TK_CUED;

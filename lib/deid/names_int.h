@@ -35,6 +35,8 @@ struct nctx {
     if (!((c)->t->v[i].flags & TK_CODE))
 
 uint64_t deid_names_cue_slow(const struct nctx *c, size_t i);
+/* deid_cue_word of p[0..n), remembered per thread for short ASCII words (names.c). */
+uint64_t deid_names_cue_word_memo(const char *p, size_t n);
 size_t deid_names_run(const struct nctx *c, size_t i, int max);
 bool deid_names_also_lowercase(const struct nctx *c, size_t i);
 bool deid_names_never_alone(const struct nctx *c, size_t i);
