@@ -175,6 +175,20 @@ void deid_names_rule_pronouns(struct nctx *c) {
 
 /* Labels and phrases after which a name follows. strong: tag the run whatever it is; weak:
  * only when it looks like a name. */
+/* The run of capitalized words from i is an e-mail address's display name: it is followed
+ * (after a closing quote that one opened before it) by "<" and an address. */
+static bool display_name(const struct nctx *c, size_t i) {
+  if (i > 0 && is_cap(c, i - 1) && !(c->t->v[i].flags & TK_NL)) return false;
+  size_t e = deid_names_run(c, i, 4);
+  if (e == i || e >= c->t->n) return false;
+  bool quoted = i > 0 && punct(c, i - 1, '"');
+  if (quoted && !punct(c, e++, '"')) return false;
+  if (e >= c->t->n || !punct(c, e, '<')) return false;
+  size_t at = c->t->v[e].e, stop = at + 80 < c->len ? at + 80 : c->len;
+  const char *gt = memchr(c->text + at, '>', stop - at), *a = memchr(c->text + at, '@', stop - at);
+  return gt && a && a < gt;
+}
+
 void deid_names_rule_labels(struct nctx *c) {
   EACH_NAMECAP(c, i) {
     if (!is_cap(c, i) || c->tag[i] == TAG_PER_STRONG) continue;
@@ -199,6 +213,8 @@ void deid_names_rule_labels(struct nctx *c) {
       weak = true;
     else if (p1 & CUE_NAMED)
       weak = true;
+    else if (display_name(c, i))
+      weak = true; /* "Les Spahnn" <spahnn@hnks.com>, Ann Lee <ann@x.io> */
     else if (c->t->v[i].flags & TK_NL) {
       /* a sign-off: "Regards,\nJane Doe" (the name alone on its line) */
       size_t k = i;

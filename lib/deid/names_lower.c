@@ -140,6 +140,16 @@ void deid_names_rule_cap_lower(struct nctx *c) {
 }
 
 
+/* "Posted by darin", "written by", "By samantha": the word at j is an author's "by". */
+static bool by_author(const struct nctx *c, size_t j) {
+  if (!(cue(c, j) & CUE_BY)) return false;
+  if (j == 0 || (c->t->v[j].flags & TK_NL)) return true;
+  static const char *const w[] = {"posted", "written", "sent", "signed", "submitted", "reported", "created", "authored"};
+  for (size_t k = 0; k < DS_ARRAY_LEN(w); k++)
+    if (strlen(w[k]) == tlen(c, j - 1) && !strncasecmp(w[k], tptr(c, j - 1), tlen(c, j - 1))) return true;
+  return false;
+}
+
 /* After a name: what ends a phrase, a function word, a possessive, or a verb's -ed or -ing
  * form ("with dmitri yesterday", "to kamala's", "with olga talking"; not "with avian features"). */
 static bool name_may_follow(const struct nctx *c, size_t j) {
@@ -170,7 +180,7 @@ void deid_names_rule_lower_single(struct nctx *c) {
     if (!right_edge && lower_last(c, i + 1)) continue; /* a pair: rule_lower_pairs */
     bool ok = false;
     if (!left_edge) {
-      ok = (cue(c, i - 1) & CUE_SAID) != 0;
+      ok = (cue(c, i - 1) & CUE_SAID) != 0 || by_author(c, i - 1);
       /* after "with" or "to" only a frequent name ("with dmitri"; not "to login", "with max" is) */
       for (size_t k = 0; k < DS_ARRAY_LEN(before) && !ok; k++)
         ok = strlen(before[k]) == tlen(c, i - 1) && !memcmp(before[k], tptr(c, i - 1), tlen(c, i - 1)) &&

@@ -170,6 +170,10 @@ static void finds_names_without_cues(void **state) {
   EXPECT_FOUND(d, "please contact zhang wei for details", "PERSON", "zhang wei");
   EXPECT_FOUND(d, "Hi team, Vusi here. Quick question.", "PERSON", "Vusi");
   EXPECT_FOUND(d, "Click here. Docker here is fine.", "PERSON", "");
+  /* an e-mail address's display name; an author after "posted by" */
+  EXPECT_FOUND(d, "From: Ann Lee <ann@x.io>", "PERSON", "Ann Lee");
+  EXPECT_FOUND(d, "Posted by darin", "PERSON", "darin");
+  EXPECT_FOUND(d, "Use the <b>Bold</b> tag", "PERSON", "");
   EXPECT_FOUND(d, "a race with avian features, and pitch and yaw motions: roll, pitch, yaw\n", "PERSON", "");
   ds_deid_free(d);
 }
