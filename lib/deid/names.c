@@ -205,6 +205,8 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
     done = b;
     if (per) {
       if (words == 1 && !strong && deid_names_never_alone(c, a)) continue;
+      /* right after a product's name: the product's part ("Google Cloud", "Apache Kafka") */
+      if (!strong && a > 0 && product_word(c, a - 1) && is_cap(c, a - 1) && !(c->t->v[a].flags & TK_NL)) continue;
       if (words == 1 && !strong && is_word(c, a)) {
         /* "URL", "KPIs": an acronym alone is a name only when the lexicon says so */
         const struct lex_entry *le = lex(c, a);

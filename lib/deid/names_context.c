@@ -189,6 +189,29 @@ static bool display_name(const struct nctx *c, size_t i) {
   return gt && a && a < gt;
 }
 
+/* A transcript's speaker line: at a line's start (after a quote mark or a dash), a run of
+ * capitalized words and a time ("Lizy Thomson 00:03", "Ann Lee  10:32 AM"), then the line ends. */
+static bool speaker_with_time(const struct nctx *c, size_t i) {
+  size_t k = i;
+  if (k > 0 && !(c->t->v[k].flags & TK_NL) && (punct(c, k - 1, '>') || punct(c, k - 1, '-'))) k--;
+  if (k > 0 && !(c->t->v[k].flags & TK_NL)) return false;
+  size_t e = deid_names_run(c, i, 4);
+  if (e == i || e >= c->t->n || (c->t->v[e].flags & TK_NL)) return false;
+  const char *p = c->text + c->t->v[e].s, *end = c->text + c->len;
+  size_t d = 0;
+  while (p < end && *p >= '0' && *p <= '9' && d < 3) p++, d++;
+  if (!d || d > 2 || p >= end || *p != ':') return false;
+  for (int part = 0; part < 2 && p < end && *p == ':'; part++) {
+    p++;
+    if (end - p < 2 || p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') return false;
+    p += 2;
+  }
+  while (p < end && *p == ' ') p++;
+  if (end - p >= 2 && (p[0] == 'A' || p[0] == 'P' || p[0] == 'a' || p[0] == 'p') && (p[1] == 'M' || p[1] == 'm')) p += 2;
+  while (p < end && (*p == ' ' || *p == '\r')) p++;
+  return p == end || *p == '\n';
+}
+
 void deid_names_rule_labels(struct nctx *c) {
   EACH_NAMECAP(c, i) {
     if (!is_cap(c, i) || c->tag[i] == TAG_PER_STRONG) continue;
@@ -215,6 +238,8 @@ void deid_names_rule_labels(struct nctx *c) {
       weak = true;
     else if (display_name(c, i))
       weak = true; /* "Les Spahnn" <spahnn@hnks.com>, Ann Lee <ann@x.io> */
+    else if (speaker_with_time(c, i))
+      weak = true; /* a transcript's speaker line: "> Lizy Thomson 00:03" */
     else if (c->t->v[i].flags & TK_NL) {
       /* a sign-off: "Regards,\nJane Doe" (the name alone on its line) */
       size_t k = i;

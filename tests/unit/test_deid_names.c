@@ -174,6 +174,9 @@ static void finds_names_without_cues(void **state) {
   EXPECT_FOUND(d, "From: Ann Lee <ann@x.io>", "PERSON", "Ann Lee");
   EXPECT_FOUND(d, "Posted by darin", "PERSON", "darin");
   EXPECT_FOUND(d, "Use the <b>Bold</b> tag", "PERSON", "");
+  /* a transcript's speaker line; a product's parts are no person */
+  EXPECT_FOUND(d, "Notes\n> Lizy Thomson 00:03\nStill recovering from the flu.", "PERSON", "Lizy Thomson");
+  EXPECT_FOUND(d, "We stream events with Apache Kafka and transcribe with Google Cloud Speech.", "PERSON", "");
   EXPECT_FOUND(d, "a race with avian features, and pitch and yaw motions: roll, pitch, yaw\n", "PERSON", "");
   ds_deid_free(d);
 }
