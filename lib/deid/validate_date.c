@@ -24,6 +24,13 @@ static size_t word_end(const struct deid_vctx *c, size_t i) {
   return j;
 }
 
+/* Whether the word [i, w) is one of list (any case). */
+static bool word_in(const struct deid_vctx *c, size_t i, size_t w, const char *const *list) {
+  for (const char *const *x = list; *x; x++)
+    if (strlen(*x) == w - i && !strncasecmp(c->text + i, *x, w - i)) return true;
+  return false;
+}
+
 /* ---- dates ------------------------------------------------------------------------------- */
 
 static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -305,8 +312,16 @@ static size_t short_date_end(const struct deid_vctx *c, size_t s) {
 }
 
 static enum ds_status v_date(struct deid_vctx *c, size_t s, size_t e) {
-  DS_UNUSED(e);
   size_t end;
+  if (s == e) { /* " 5/3" (a pattern without a start): back to the preposition before it */
+    static const char *const preps[] = {"on", "from", "to", "until", "till", "by", "before", "after", "since", NULL};
+    size_t at = e;
+    while (at > 0 && (is_digit((unsigned char)c->text[at - 1]) || c->text[at - 1] == '/')) at--;
+    if (at < 2 || c->text[at - 1] != ' ') return DS_OK;
+    s = at - 1;
+    while (s > 0 && is_alpha((unsigned char)c->text[s - 1])) s--;
+    if (!word_in(c, s, at - 1, preps) || (s > 0 && wordc(c, s - 1))) return DS_OK;
+  }
   if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '/' || c->text[s - 1] == '-' || c->text[s - 1] == '.' ||
                 c->text[s - 1] == ':'))
     return DS_OK;
@@ -480,12 +495,6 @@ static const char *const age_units[] = {
   "months", "dollars", "euros", "pounds", "miles", "km", "meters", "metres", "feet", "ft", "cm", "kg", "lbs",
   "mph", "pages", "items", "units", "pieces", "left", "right", "%", NULL};
 
-static bool word_in(const struct deid_vctx *c, size_t i, size_t w, const char *const *list) {
-  for (const char *const *x = list; *x; x++)
-    if (strlen(*x) == w - i && !strncasecmp(c->text + i, *x, w - i)) return true;
-  return false;
-}
-
 /* A person in the sentence of the age [a, b): within 60 bytes before it or 30 after. */
 static bool age_subject(const struct deid_vctx *c, size_t a, size_t b) {
   size_t from = a, to = b;
@@ -558,10 +567,23 @@ static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
     while (a > s && is_digit((unsigned char)c->text[a - 1])) a--;
     static const char *const subjects[] = {"i'm", "i", "im", "he's", "she's", "he", "she", "you're", "you", NULL};
     static const char *const copulas[] = {"is", "was", "will", NULL};
-    size_t w = word_end(c, s);
-    form = word_in(c, s, w, subjects) ? AF_SUBJECT : word_in(c, s, w, copulas) ? AF_COPULA : AF_LABEL;
-    if (a > s && (c->text[a - 1] == '(' || (a >= 2 && c->text[a - 2] == ',')) && is_alpha((unsigned char)c->text[s]))
+    if (s == e) { /* the number set apart after a name (a pattern without a start): the name's start */
+      if (e == 0) return DS_OK;
+      b = e - 1;
+      a = b;
+      while (a > 0 && is_digit((unsigned char)c->text[a - 1])) a--;
+      if (a < 3) return DS_OK;
+      if (c->text[b] == ')' ? c->text[a - 1] != '(' || c->text[a - 2] != ' '
+                            : c->text[a - 1] != ' ' || c->text[a - 2] != ',')
+        return DS_OK;
+      s = a - 2;
+      while (s > 0 && is_alpha((unsigned char)c->text[s - 1])) s--;
+      if (s == a - 2 || c->text[s] < 'A' || c->text[s] > 'Z' || (s > 0 && wordc(c, s - 1))) return DS_OK;
       form = AF_APPOS;
+    } else {
+      size_t w = word_end(c, s);
+      form = word_in(c, s, w, subjects) ? AF_SUBJECT : word_in(c, s, w, copulas) ? AF_COPULA : AF_LABEL;
+    }
   }
   if (b == a || b - a > 3 || (a > 0 && wordc(c, a - 1)) || (form != AF_OLD && b < c->len && wordc(c, b)))
     return DS_OK;
