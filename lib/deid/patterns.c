@@ -121,7 +121,8 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\b(?:driver'?s?|driving|drivers)[ \\-]?licen[cs]es?|\\bD\\.?L\\.?(?: ?#| no\\.?| number)|\\blicen[cs]e "
    "(?:number|no\\.?|#)",
    NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
-  {"\\bDL\\b", NOSOM, T_DRIVER_LICENSE, K_LABELED_ID}, /* "Her DL is D1234567"; a value is required */
+  {"\\bC?DL\\b", NOSOM, T_DRIVER_LICENSE, K_LABELED_ID}, /* "Her DL is D1234567"; a value is required */
+  {"\\blicen[cs]e(?: id)? ?[:#]", NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID}, /* "License: D1234567" */
   {"\\b(?:my|his|her|your|their) (?:licen[cs]e|permit)\\b", NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
   {"\\bpassport(?: card)?", NOSOM | CL, T_PASSPORT, K_LABELED_ID},
   {"\\bMRN\\b|\\bmedical record|\\bmed\\.? rec(?:ord)?\\.?|\\bhealth record|\\bpatient (?:id|number|no\\.?|#)|"

@@ -430,10 +430,19 @@ static size_t skip_fillers(const struct deid_vctx *c, size_t i, bool *out_ending
 /* A number named by a label ending at e: alphanumeric groups joined by - . / or a space
  * ("MORGA 753116 SM9IJ"; every group after a space holds a digit), with 3 digits or more; not
  * a date, a year or a word. A bare "DL" (also deep learning) needs a filler and a value with
- * a letter and 6 digits or 7 digits. */
+ * a letter and 6 digits or 7 digits, and at most 3 letters; so does "License:". */
 static enum ds_status v_labeled_id(struct deid_vctx *c, int type, size_t e) {
   if (e > 0 && e < c->len && wordc(c, e - 1) && wordc(c, e)) return DS_OK; /* "account num|ber" */
   bool bare_dl = e >= 2 && c->text[e - 2] == 'D' && c->text[e - 1] == 'L', ending = false;
+  if (type == T_DRIVER_LICENSE && e >= 8 && (c->text[e - 1] == ':' || c->text[e - 1] == '#')) {
+    /* "License: X" alone is as often software's ("License: Apache-2.0", a licence key) */
+    size_t k = e - 1;
+    while (k > 0 && (c->text[k - 1] == ' ' || c->text[k - 1] == ':' || c->text[k - 1] == '#')) k--;
+    if (k >= 2 && !strncasecmp(c->text + k - 2, "id", 2)) k = k >= 3 ? k - 3 : 0;
+    if (k >= 7 && (!strncasecmp(c->text + k - 7, "license", 7) || !strncasecmp(c->text + k - 7, "licence", 7)) &&
+        !(k >= 9 && (c->text[k - 9] == 's' || c->text[k - 9] == 'S' || c->text[k - 9] == 'g')))
+      bare_dl = true; /* not "driver's license:", "driving licence:" */
+  }
   size_t i = skip_fillers(c, e, &ending);
   if (i > 0 && i < c->len && wordc(c, i - 1)) return DS_OK;
   size_t s = i, j = i;
@@ -462,7 +471,7 @@ static enum ds_status v_labeled_id(struct deid_vctx *c, int type, size_t e) {
   /* a year or a small count is not an identifier; the last 4 digits are, when said so */
   if (!letters && digits == 4 && j - s == 4 && !ending) return DS_OK;
   if (deid_looks_like_date(c->text + s, j - s)) return DS_OK; /* an expiry or issue date */
-  if (bare_dl && (i == e || !(digits >= 7 || (letters && digits >= 6)))) return DS_OK;
+  if (bare_dl && (i == e || !(digits >= 7 || (letters && digits >= 6)) || letters > 3)) return DS_OK;
   return deid_push(c, s, j, type);
 }
 

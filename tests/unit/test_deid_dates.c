@@ -199,6 +199,10 @@ static void labeled_numbers(void **state) {
   EXPECT_FOUND(d, "DL models beat 12 baselines", "DRIVER_LICENSE", "");
   EXPECT_FOUND(d, "My license is D1234567.", "DRIVER_LICENSE", "D1234567");
   EXPECT_FOUND(d, "The license is MIT.", NULL, "");
+  EXPECT_FOUND(d, "License: D1234567", "DRIVER_LICENSE", "D1234567");
+  EXPECT_FOUND(d, "License: Apache-2.0", NULL, "");
+  EXPECT_FOUND(d, "License: ABCD-1234-EFGH-5678", "DRIVER_LICENSE", ""); /* a software key's shape */
+  EXPECT_FOUND(d, "CDL # A1234567", "DRIVER_LICENSE", "A1234567");
   EXPECT_FOUND(d, "Driving licence number MORGA 753116 SM9IJ", "DRIVER_LICENSE", "MORGA 753116 SM9IJ");
   EXPECT_FOUND(d, "His driving licence is MORGA753116SM9IJ.", "DRIVER_LICENSE", "MORGA753116SM9IJ");
   EXPECT_FOUND(d, "passport (number) 498765432", "PASSPORT", "498765432");
