@@ -201,9 +201,9 @@ static const char *const weak_cues[] = {
 static const char *const tech_cues[] = {
   "release", "version", "changelog", "last update", "updated:", "update:", "deprecat", "publish", "commit",
   "merge", "cutoff", "cut-off", "knowledge", "launch", "announc", "format", "timestamp", "iso ", "iso-", "utc",
-  "gmt", "error", "warn", "debug", "api", "sdk", "library", "package", "patch", "deploy", "build", "server",
-  "log ", "logs", "copyright", "article", "news", "paper", "journal", "blog", "post ", "posted", "stock",
-  "market", "shares", "price", "government", "president", "minister", "election", "treaty", "war ", "battle",
+  "gmt", "error", "warn", "debug", "api", "sdk", "library", "npm", "pip ", "patch", "deploy", "build",
+  "log ", "logs", "copyright", "article", "news", "paper", "journal", "blog", "posted", "stock market",
+  "stock price", "shares", "government", "president", "minister", "election", "treaty", "war ", "battle",
   "founded", "inc.", "ltd", "act of", "law ", "court ", "mission", "board ", "committee", "council", "album",
   "film", "movie", "season", "episode", "festival", "history", "historical", "happened", "century",
   "earthquake", "hurricane", "attack", "dataset", "column", "query", "example", "e.g.", "sample", "template",

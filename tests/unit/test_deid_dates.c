@@ -88,6 +88,7 @@ static void dates_tied_to_a_person(void **state) {
   EXPECT_FOUND(d, "Patient seen 04/11/2023 for follow-up.", "DATE", "04/11/2023");
   EXPECT_FOUND(d, "Can you move the meeting to July 14?", "DATE", "July 14");
   EXPECT_FOUND(d, "Then Chen will be in Berlin on 5 June.", "DATE", "5 June"); /* a surname */
+  EXPECT_FOUND(d, "Your package will be delivered to you on 3 June.", "DATE", "3 June");
   EXPECT_FOUND(d, "I was hospitalized in March and discharged in April.", "DATE", "March|April");
   EXPECT_FOUND(d, "We got married in June.", "DATE", "June");
   EXPECT_FOUND(d, "We met in June.", "DATE", ""); /* a month alone needs a strong word */
