@@ -5,6 +5,9 @@
 #include "deid_int.h"
 
 #define CL HS_FLAG_CASELESS
+/* month names in lower case (cheaper than caseless patterns: "mar" is in many words) */
+#define MONTHS_LC "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|" \
+                  "apr|jun|jul|aug|sept?|oct|nov|dec"
 
 const struct deid_pattern deid_builtin_patterns[] = {
   /* e-mail: local@domain.tld */
@@ -109,22 +112,27 @@ const struct deid_pattern deid_builtin_patterns[] = {
    NOSOM | CL, T_DOB, K_DOB},
   /* other dates (kept only when tied to a person: validate_date.c); a year alone is kept */
   {"\\b\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{2,4}(?:\\b|T)", 0, T_DATE, K_DATE},
-  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.?(?: |-|/| the )\\d{1,2}(?:st|nd|rd|th)?\\b",
-   CL, T_DATE, K_DATE},
+  {"\\b(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|"
+   "NOV|DEC|" MONTHS_LC ")\\.?(?: |-|/| the )\\d{1,2}(?:st|nd|rd|th)?\\b",
+   0, T_DATE, K_DATE},
   /* a month and a year: "June 2019", "Aug. 2017", "March, 2020" */
-  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.?,? (?:19|20)\\d\\d\\b", CL, T_DATE, K_DATE},
-  {"\\b\\d{1,2}(?:st|nd|rd|th)?[ \\-/](?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", CL, T_DATE, K_DATE},
+  {"\\b(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}|" MONTHS_LC ")\\.?,? (?:19|20)\\d\\d\\b", 0,
+   T_DATE, K_DATE},
+  {"\\b\\d{1,2}(?:st|nd|rd|th)?[ \\-/](?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|JAN|FEB|MAR|APR|"
+   "MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|" MONTHS_LC ")",
+   0, T_DATE, K_DATE},
   /* a month alone after a preposition ("in June": a date element; needs a personal word) */
   {"\\b(?:in|since|until|till|by|last|next|this|early|late|mid|mid-|of|from|to) (?:January|February|March|April|"
    "May|June|July|August|September|October|November|December)\\b", CL, T_DATE, K_DATE},
   /* a day and a month in figures after a preposition: "on 5/3", "from 3/14 to 3/18" */
-  {"\\b(?:on|from|to|until|till|by|before|after|since) \\d{1,2}/\\d{1,2}\\b", CL, T_DATE, K_DATE},
+  {" \\d{1,2}/\\d{1,2}\\b", NOSOM, T_DATE, K_DATE}, /* the preposition is checked by the validator */
 
   /* numbers named by a label */
   {"\\b(?:driver'?s?|driving|drivers)[ \\-]?licen[cs]es?|\\bD\\.?L\\.?(?: ?#| no\\.?| number)|\\blicen[cs]e "
    "(?:number|no\\.?|#)",
    NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
-  {"\\bDL\\b", NOSOM, T_DRIVER_LICENSE, K_LABELED_ID}, /* "Her DL is D1234567"; a value is required */
+  {"\\bC?DL\\b", NOSOM, T_DRIVER_LICENSE, K_LABELED_ID}, /* "Her DL is D1234567"; a value is required */
+  {"\\blicen[cs]e(?: id)? ?[:#]", NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID}, /* "License: D1234567" */
   {"\\b(?:my|his|her|your|their) (?:licen[cs]e|permit)\\b", NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
   {"\\bpassport(?: card)?", NOSOM | CL, T_PASSPORT, K_LABELED_ID},
   {"\\bMRN\\b|\\bmedical record|\\bmed\\.? rec(?:ord)?\\.?|\\bhealth record|\\bpatient (?:id|number|no\\.?|#)|"
@@ -148,6 +156,6 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\b(?:i'm|i am|im|he's|she's|he is|she is|he was|she was|i was|you're|you are) \\d{1,3}\\b", CL, T_AGE,
    K_AGE_LABEL},
   {"\\b(?:is|was|will be) \\d{1,3}\\b", CL, T_AGE, K_AGE_LABEL}, /* "My son is 9.", "Maria was 45 when" */
-  {"\\b[A-Z][a-z]+(?:, | \\()\\d{1,3}[,)]", 0, T_AGE, K_AGE_LABEL}, /* "John Smith, 45, of Leeds", "Ana (7)" */
+  {", \\d{1,3},| \\(\\d{1,3}\\)", NOSOM, T_AGE, K_AGE_LABEL}, /* "John Smith, 45, of Leeds", "Ana (7)" */
 };
 const size_t deid_n_builtin_patterns = DS_ARRAY_LEN(deid_builtin_patterns);

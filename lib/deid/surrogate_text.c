@@ -181,13 +181,13 @@ static enum ds_status date_word(void *ud, const char *w, size_t n, bool first, s
   DS_UNUSED(first);
   if (all_digits(w, n)) {
     if (n == 4) { /* a year */
-      int y = atoi(w);
+      int y = deid_digits(w, n); /* the word need not end in a NUL */
       int dy = (int)deid_rng_below(r, s->dob ? 7 : 5) - (s->dob ? 3 : 2);
       if (!dy) dy = 1;
       return ds_buf_addf(out, "%04d", y + dy);
     }
     if (n <= 2) {
-      int v = atoi(w);
+      int v = deid_digits(w, n);
       int nv = v <= 12 && s->field < 2 ? 1 + (int)deid_rng_below(r, 12) : 1 + (int)deid_rng_below(r, 28);
       if (v > 31) nv = (int)deid_rng_below(r, 60); /* minutes, seconds, a 2-digit year */
       if (nv == v) nv = nv % 12 + 1;

@@ -24,6 +24,13 @@ static size_t word_end(const struct deid_vctx *c, size_t i) {
   return j;
 }
 
+/* Whether the word [i, w) is one of list (any case). */
+static bool word_in(const struct deid_vctx *c, size_t i, size_t w, const char *const *list) {
+  for (const char *const *x = list; *x; x++)
+    if (strlen(*x) == w - i && !strncasecmp(c->text + i, *x, w - i)) return true;
+  return false;
+}
+
 /* ---- dates ------------------------------------------------------------------------------- */
 
 static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -194,9 +201,9 @@ static const char *const weak_cues[] = {
 static const char *const tech_cues[] = {
   "release", "version", "changelog", "last update", "updated:", "update:", "deprecat", "publish", "commit",
   "merge", "cutoff", "cut-off", "knowledge", "launch", "announc", "format", "timestamp", "iso ", "iso-", "utc",
-  "gmt", "error", "warn", "debug", "api", "sdk", "library", "package", "patch", "deploy", "build", "server",
-  "log ", "logs", "copyright", "article", "news", "paper", "journal", "blog", "post ", "posted", "stock",
-  "market", "shares", "price", "government", "president", "minister", "election", "treaty", "war ", "battle",
+  "gmt", "error", "warn", "debug", "api", "sdk", "library", "npm", "pip ", "patch", "deploy", "build",
+  "log ", "logs", "copyright", "article", "news", "paper", "journal", "blog", "posted", "stock market",
+  "stock price", "shares", "government", "president", "minister", "election", "treaty", "war ", "battle",
   "founded", "inc.", "ltd", "act of", "law ", "court ", "mission", "board ", "committee", "council", "album",
   "film", "movie", "season", "episode", "festival", "history", "historical", "happened", "century",
   "earthquake", "hurricane", "attack", "dataset", "column", "query", "example", "e.g.", "sample", "template",
@@ -305,8 +312,16 @@ static size_t short_date_end(const struct deid_vctx *c, size_t s) {
 }
 
 static enum ds_status v_date(struct deid_vctx *c, size_t s, size_t e) {
-  DS_UNUSED(e);
   size_t end;
+  if (s == e) { /* " 5/3" (a pattern without a start): back to the preposition before it */
+    static const char *const preps[] = {"on", "from", "to", "until", "till", "by", "before", "after", "since", NULL};
+    size_t at = e;
+    while (at > 0 && (is_digit((unsigned char)c->text[at - 1]) || c->text[at - 1] == '/')) at--;
+    if (at < 2 || c->text[at - 1] != ' ') return DS_OK;
+    s = at - 1;
+    while (s > 0 && is_alpha((unsigned char)c->text[s - 1])) s--;
+    if (!word_in(c, s, at - 1, preps) || (s > 0 && wordc(c, s - 1))) return DS_OK;
+  }
   if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '/' || c->text[s - 1] == '-' || c->text[s - 1] == '.' ||
                 c->text[s - 1] == ':'))
     return DS_OK;
@@ -415,10 +430,19 @@ static size_t skip_fillers(const struct deid_vctx *c, size_t i, bool *out_ending
 /* A number named by a label ending at e: alphanumeric groups joined by - . / or a space
  * ("MORGA 753116 SM9IJ"; every group after a space holds a digit), with 3 digits or more; not
  * a date, a year or a word. A bare "DL" (also deep learning) needs a filler and a value with
- * a letter and 6 digits or 7 digits. */
+ * a letter and 6 digits or 7 digits, and at most 3 letters; so does "License:". */
 static enum ds_status v_labeled_id(struct deid_vctx *c, int type, size_t e) {
   if (e > 0 && e < c->len && wordc(c, e - 1) && wordc(c, e)) return DS_OK; /* "account num|ber" */
   bool bare_dl = e >= 2 && c->text[e - 2] == 'D' && c->text[e - 1] == 'L', ending = false;
+  if (type == T_DRIVER_LICENSE && e >= 8 && (c->text[e - 1] == ':' || c->text[e - 1] == '#')) {
+    /* "License: X" alone is as often software's ("License: Apache-2.0", a licence key) */
+    size_t k = e - 1;
+    while (k > 0 && (c->text[k - 1] == ' ' || c->text[k - 1] == ':' || c->text[k - 1] == '#')) k--;
+    if (k >= 2 && !strncasecmp(c->text + k - 2, "id", 2)) k = k >= 3 ? k - 3 : 0;
+    if (k >= 7 && (!strncasecmp(c->text + k - 7, "license", 7) || !strncasecmp(c->text + k - 7, "licence", 7)) &&
+        !(k >= 9 && (c->text[k - 9] == 's' || c->text[k - 9] == 'S' || c->text[k - 9] == 'g')))
+      bare_dl = true; /* not "driver's license:", "driving licence:" */
+  }
   size_t i = skip_fillers(c, e, &ending);
   if (i > 0 && i < c->len && wordc(c, i - 1)) return DS_OK;
   size_t s = i, j = i;
@@ -447,7 +471,7 @@ static enum ds_status v_labeled_id(struct deid_vctx *c, int type, size_t e) {
   /* a year or a small count is not an identifier; the last 4 digits are, when said so */
   if (!letters && digits == 4 && j - s == 4 && !ending) return DS_OK;
   if (deid_looks_like_date(c->text + s, j - s)) return DS_OK; /* an expiry or issue date */
-  if (bare_dl && (i == e || !(digits >= 7 || (letters && digits >= 6)))) return DS_OK;
+  if (bare_dl && (i == e || !(digits >= 7 || (letters && digits >= 6)) || letters > 3)) return DS_OK;
   return deid_push(c, s, j, type);
 }
 
@@ -479,12 +503,6 @@ static const char *const age_units[] = {
   "degrees", "degree", "percent", "points", "point", "times", "minutes", "seconds", "hours", "days", "weeks",
   "months", "dollars", "euros", "pounds", "miles", "km", "meters", "metres", "feet", "ft", "cm", "kg", "lbs",
   "mph", "pages", "items", "units", "pieces", "left", "right", "%", NULL};
-
-static bool word_in(const struct deid_vctx *c, size_t i, size_t w, const char *const *list) {
-  for (const char *const *x = list; *x; x++)
-    if (strlen(*x) == w - i && !strncasecmp(c->text + i, *x, w - i)) return true;
-  return false;
-}
 
 /* A person in the sentence of the age [a, b): within 60 bytes before it or 30 after. */
 static bool age_subject(const struct deid_vctx *c, size_t a, size_t b) {
@@ -558,10 +576,23 @@ static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
     while (a > s && is_digit((unsigned char)c->text[a - 1])) a--;
     static const char *const subjects[] = {"i'm", "i", "im", "he's", "she's", "he", "she", "you're", "you", NULL};
     static const char *const copulas[] = {"is", "was", "will", NULL};
-    size_t w = word_end(c, s);
-    form = word_in(c, s, w, subjects) ? AF_SUBJECT : word_in(c, s, w, copulas) ? AF_COPULA : AF_LABEL;
-    if (a > s && (c->text[a - 1] == '(' || (a >= 2 && c->text[a - 2] == ',')) && is_alpha((unsigned char)c->text[s]))
+    if (s == e) { /* the number set apart after a name (a pattern without a start): the name's start */
+      if (e == 0) return DS_OK;
+      b = e - 1;
+      a = b;
+      while (a > 0 && is_digit((unsigned char)c->text[a - 1])) a--;
+      if (a < 3) return DS_OK;
+      if (c->text[b] == ')' ? c->text[a - 1] != '(' || c->text[a - 2] != ' '
+                            : c->text[a - 1] != ' ' || c->text[a - 2] != ',')
+        return DS_OK;
+      s = a - 2;
+      while (s > 0 && is_alpha((unsigned char)c->text[s - 1])) s--;
+      if (s == a - 2 || c->text[s] < 'A' || c->text[s] > 'Z' || (s > 0 && wordc(c, s - 1))) return DS_OK;
       form = AF_APPOS;
+    } else {
+      size_t w = word_end(c, s);
+      form = word_in(c, s, w, subjects) ? AF_SUBJECT : word_in(c, s, w, copulas) ? AF_COPULA : AF_LABEL;
+    }
   }
   if (b == a || b - a > 3 || (a > 0 && wordc(c, a - 1)) || (form != AF_OLD && b < c->len && wordc(c, b)))
     return DS_OK;
