@@ -384,20 +384,3 @@ bool deid_all_caps(const char *p, size_t n) {
   }
   return letters >= 2;
 }
-
-const struct lex_entry *deid_tok_lex(const char *text, struct deid_toks *t, size_t i) {
-  struct deid_tok *k = &t->v[i];
-  if (!(k->flags & TK_LEXED)) {
-    if (__builtin_expect(t->lx_cap < t->n, 0)) {
-      /* grown on demand; a failed allocation only costs the cache */
-      size_t nc = t->n + 256;
-      const struct lex_entry **v = ds_realloc(t->lx, nc * sizeof *v);
-      if (!v) return deid_lex_word(text + k->s, k->e - k->s);
-      t->lx = v;
-      t->lx_cap = nc;
-    }
-    t->lx[i] = deid_lex_word(text + k->s, k->e - k->s);
-    k->flags |= TK_LEXED;
-  }
-  return t->lx[i];
-}
