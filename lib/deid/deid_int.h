@@ -126,6 +126,7 @@ size_t deid_ascii_word_end(const unsigned char *b, size_t i, size_t len);
 size_t deid_ascii_word_end_slow(const unsigned char *b, size_t i, size_t len);
 size_t deid_shape(const char *p, size_t n, char out[9]);
 size_t deid_n_cps(const char *p, size_t n);
+size_t deid_n_cps_slow(const char *p, size_t n); /* the decoding loop deid_n_cps skips for ASCII */
 bool deid_all_caps(const char *p, size_t n);
 extern const char *const deid_fold_latin[400];
 extern const char *const deid_fold_ext[256];

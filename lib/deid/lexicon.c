@@ -289,7 +289,7 @@ __attribute__((noinline)) static const struct lex_entry *lex_word_miss(uint64_t 
   return lookup_h(buf, n, h);
 }
 
-const struct lex_entry *deid_lex_word(const char *p, size_t n) {
+__attribute__((always_inline)) static inline const struct lex_entry *lex_word(const char *p, size_t n) {
   uint64_t c0, c1;
   if (!LE_HOST || !n || n > 16 || !ascii16(p, n, &c0, &c1)) return lex_word_slow(p, n);
   /* most words: folded and hashed 8 bytes at once */
@@ -297,6 +297,24 @@ const struct lex_entry *deid_lex_word(const char *p, size_t n) {
   size_t ci = (size_t)(h >> 40) & (LCACHE_SLOTS - 1);
   if (lcache[ci].tag == (h | 1)) return lcache[ci].e;
   return lex_word_miss(c0, c1, n, h);
+}
+
+const struct lex_entry *deid_lex_word(const char *p, size_t n) { return lex_word(p, n); }
+
+/* The entry of token i, looked up once (here, where the lookup's fast path inlines). */
+const struct lex_entry *deid_tok_lex(const char *text, struct deid_toks *t, size_t i) {
+  struct deid_tok *k = &t->v[i];
+  if (k->flags & TK_LEXED) return t->lx[i];
+  if (__builtin_expect(t->lx_cap < t->n, 0)) {
+    /* grown on demand; a failed allocation only costs the cache */
+    size_t nc = t->n + 256;
+    const struct lex_entry **v = ds_realloc(t->lx, nc * sizeof *v);
+    if (!v) return deid_lex_word(text + k->s, k->e - k->s);
+    t->lx = v;
+    t->lx_cap = nc;
+  }
+  k->flags |= TK_LEXED;
+  return t->lx[i] = lex_word(text + k->s, k->e - k->s);
 }
 
 const struct lex_entry *const *deid_lex_pool(enum lex_pool p, size_t *out_n) {

@@ -362,6 +362,18 @@ size_t deid_shape(const char *p, size_t n, char out[9]) {
 }
 
 size_t deid_n_cps(const char *p, size_t n) {
+  /* ASCII (most words): one code point a byte, checked 8 bytes at a time */
+  size_t a = 0;
+  for (uint64_t w; a + 8 <= n; a += 8) {
+    memcpy(&w, p + a, 8);
+    if (w & 0x8080808080808080ull) break;
+  }
+  while (a < n && (unsigned char)p[a] < 0x80) a++;
+  if (a == n) return n;
+  return deid_n_cps_slow(p, n);
+}
+
+size_t deid_n_cps_slow(const char *p, size_t n) {
   size_t k = 0;
   for (size_t i = 0; i < n; k++) {
     size_t ln;
@@ -383,21 +395,4 @@ bool deid_all_caps(const char *p, size_t n) {
     i += ln;
   }
   return letters >= 2;
-}
-
-const struct lex_entry *deid_tok_lex(const char *text, struct deid_toks *t, size_t i) {
-  struct deid_tok *k = &t->v[i];
-  if (!(k->flags & TK_LEXED)) {
-    if (__builtin_expect(t->lx_cap < t->n, 0)) {
-      /* grown on demand; a failed allocation only costs the cache */
-      size_t nc = t->n + 256;
-      const struct lex_entry **v = ds_realloc(t->lx, nc * sizeof *v);
-      if (!v) return deid_lex_word(text + k->s, k->e - k->s);
-      t->lx = v;
-      t->lx_cap = nc;
-    }
-    t->lx[i] = deid_lex_word(text + k->s, k->e - k->s);
-    k->flags |= TK_LEXED;
-  }
-  return t->lx[i];
 }

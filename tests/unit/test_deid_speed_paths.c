@@ -121,12 +121,27 @@ static void cue_memo_agrees_with_cue_word(void **state) {
   }
 }
 
+static void n_cps_agrees_with_decoding(void **state) {
+  (void)state;
+  static const char *const texts[] = {"", "a", "abcdefgh", "abcdefghi", "Élodie", "abcdefg\xc3\xa9", "\xc3",
+                                      "abc\xe2\x80\x99s", "\xff\xfe", "\xf0\x9f\x98\x80x", "abcdefgh\xe2\x82"};
+  for (size_t i = 0; i < DS_ARRAY_LEN(texts); i++)
+    assert_int_equal(deid_n_cps(texts[i], strlen(texts[i])), deid_n_cps_slow(texts[i], strlen(texts[i])));
+  char w[40];
+  for (int r = 0; r < 200000; r++) {
+    size_t n = rand_word(w, r % 2 ? 12 : sizeof w - 1);
+    if (next_rand() % 7 == 0) w[next_rand() % n] = (char)(0x80 + next_rand() % 128); /* a stray byte */
+    assert_int_equal(deid_n_cps(w, n), deid_n_cps_slow(w, n));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(lexicon_word_agrees_with_folded_lookup),
     cmocka_unit_test(ascii_fold_and_hash_agree_with_generic),
     cmocka_unit_test(word_end_agrees_with_byte_loop),
     cmocka_unit_test(cue_memo_agrees_with_cue_word),
+    cmocka_unit_test(n_cps_agrees_with_decoding),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
