@@ -16,7 +16,8 @@ static bool street_name_word(const struct deid_vctx *c, size_t a, size_t b) {
   while (d < b && is_digit((unsigned char)c->text[d])) d++;
   if (d > a && b - d == 2) {
     const char *s = c->text + d;
-    return !strncmp(s, "st", 2) || !strncmp(s, "nd", 2) || !strncmp(s, "rd", 2) || !strncmp(s, "th", 2);
+    return !strncasecmp(s, "st", 2) || !strncasecmp(s, "nd", 2) || !strncasecmp(s, "rd", 2) ||
+           !strncasecmp(s, "th", 2); /* "5th", "18TH" */
   }
   return false;
 }
@@ -357,6 +358,11 @@ static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
     k = w + 1;
   }
   if (!named || end == SIZE_MAX) return DS_OK;
+  /* "rue du centre 320", "rúa olmos 44": a house number after the name too */
+  if (end + 1 < c->len && c->text[end] == ' ' && is_digit((unsigned char)c->text[end + 1])) {
+    size_t v = word_end(c, end + 1);
+    if (house_number(c, end + 1, v) && v - end - 1 <= 5) end = v;
+  }
   return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, end), T_ADDRESS);
 }
 
@@ -398,6 +404,66 @@ static enum ds_status v_addr_label(struct deid_vctx *c, size_t e) {
   if (end == SIZE_MAX || !named || words < 2) return DS_OK;
   while (end > s && (c->text[end - 1] == ' ' || c->text[end - 1] == ',' || c->text[end - 1] == '.')) end--;
   return deid_push(c, s, deid_addr_extend(c, end), T_ADDRESS);
+}
+
+/* NOSOM "at 9816 214 Pavlou Drandaki": a postal code (4-6 digits), a house number, then 1-3
+ * capitalized words that are no common words; kept after "at", "to", "address:". */
+static enum ds_status v_addr_two_numbers(struct deid_vctx *c, size_t e) {
+  size_t n = e - 2; /* the space before the name */
+  size_t h = n;
+  while (h > 0 && is_alnum((unsigned char)c->text[h - 1])) h--;
+  if (h < 2 || c->text[h - 1] != ' ') return DS_OK;
+  size_t s = h - 1;
+  while (s > 0 && is_digit((unsigned char)c->text[s - 1])) s--;
+  if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '.' || c->text[s - 1] == ',' || c->text[s - 1] == '$' ||
+                c->text[s - 1] == '-' || c->text[s - 1] == ':'))
+    return DS_OK;
+  size_t k = n + 1, end = SIZE_MAX;
+  for (int words = 0; words < 3; words++) {
+    size_t w = word_end(c, k);
+    if (!capital_word(c, k, w)) break;
+    const struct lex_entry *le = word_lex(c, k, w);
+    if (le && ((le->wf && le->wf <= 3) || (le->flags & (LF_STOP | LF_TIME)))) return DS_OK;
+    end = w;
+    if (w + 1 >= c->len || c->text[w] != ' ') break;
+    k = w + 1;
+  }
+  if (end == SIZE_MAX) return DS_OK;
+  /* the word before it: "at", "to", "address:" */
+  static const char *const preps[] = {"at", "to", "on", "near", "from", "address", "address:", NULL};
+  size_t pe = s;
+  while (pe > 0 && c->text[pe - 1] == ' ') pe--;
+  size_t ps = pe;
+  while (ps > 0 && (is_alpha((unsigned char)c->text[ps - 1]) || c->text[ps - 1] == ':')) ps--;
+  if (pe == s || !word_in(c, ps, pe, preps, true)) return DS_OK;
+  return deid_push(c, s, deid_addr_extend(c, end), T_ADDRESS);
+}
+
+/* NOSOM "111 W Washington, Chicago, IL 60602": from the number over the directional and 1-3
+ * capitalized words; kept only when what follows extends it (a unit, a town confirmed by a
+ * state or postal code). */
+static enum ds_status v_addr_directional(struct deid_vctx *c, size_t e) {
+  size_t k = e - 1, s = k - 1; /* the space before the name */
+  while (s > 0 && c->text[s - 1] != ' ') s--; /* the directional, maybe with a period */
+  if (s < 2) return DS_OK;
+  s--;
+  while (s > 0 && is_digit((unsigned char)c->text[s - 1])) s--;
+  if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '.' || c->text[s - 1] == '$' || c->text[s - 1] == '-'))
+    return DS_OK;
+  size_t end = SIZE_MAX;
+  for (int words = 0; words < 3; words++) {
+    size_t w = word_end(c, k);
+    if (!capital_word(c, k, w) && !street_name_word(c, k, w)) break;
+    const struct lex_entry *le = word_lex(c, k, w);
+    if (le && (le->flags & (LF_STOP | LF_TIME))) break;
+    end = w;
+    if (w + 1 >= c->len || c->text[w] != ' ') break;
+    k = w + 1;
+  }
+  if (end == SIZE_MAX) return DS_OK;
+  size_t x = deid_addr_extend(c, end);
+  if (x == end) return DS_OK;
+  return deid_push(c, s, x, T_ADDRESS);
 }
 
 /* "the corner of A and B": two streets, each with a number or a street word. */
@@ -506,6 +572,8 @@ enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size
   case K_ADDR_CORNER: return v_addr(c, kind, s, e);
   case K_ADDR_NUM_PREFIX: return v_addr_num_prefix(c, e);
   case K_ADDR_LABEL: return v_addr_label(c, e);
+  case K_ADDR_TWO_NUMBERS: return v_addr_two_numbers(c, e);
+  case K_ADDR_DIRECTIONAL: return v_addr_directional(c, e);
   default: return deid_validate_date(c, kind, type, s, e);
   }
 }
