@@ -183,7 +183,10 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
     }
     bool sep = commas || nls || i - e >= 2;
     size_t w = word_end(c, i);
-    if (c->text[i] == '#' && i + 1 < c->len) w = word_end(c, i + 1) > i + 1 ? word_end(c, i + 1) : i;
+    if (c->text[i] == '#' && i + 1 < c->len) {
+      size_t h = i + 1 + (i + 2 < c->len && c->text[i + 1] == ' '); /* "#1500", "# 2510" */
+      w = word_end(c, h) > h ? word_end(c, h) : i;
+    }
     if (w == i) break;
     /* unit: "Apt. 864", "Suite 501", "#4B" */
     if (c->text[i] == '#' || word_in(c, i, w, unit_words, true)) {
@@ -345,7 +348,10 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
       parts++;
       continue;
     }
-    if (le && (le->flags & (LF_STOP | LF_TIME)) && !(ce && (ce->flags & (LF_CITY | LF_COUNTRY)))) break;
+    /* "Today", "Please" end the address; "Los Osos", "Le Mans" do not */
+    if (le && ((le->flags & LF_TIME) || ((le->flags & LF_STOP) && le->wf && le->wf <= 2)) &&
+        !(ce && (ce->flags & (LF_CITY | LF_COUNTRY))))
+      break;
     if (ce && (ce->flags & LF_COUNTRY) && !(ce->flags & LF_CITY)) {
       if (pending_city) best = city_end;
       e = best = k;

@@ -28,6 +28,7 @@ static size_t street_start(const struct deid_vctx *c, size_t e) {
   size_t i = e;
   if (i > 0 && c->text[i - 1] == '.') i--;
   while (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--; /* the suffix */
+  size_t i0 = i;
   for (int words = 0; words <= 5; words++) {
     if (i == 0 || c->text[i - 1] != ' ') return SIZE_MAX;
     while (i > 0 && c->text[i - 1] == ' ') i--;
@@ -39,7 +40,8 @@ static size_t street_start(const struct deid_vctx *c, size_t e) {
     if (is_digit((unsigned char)c->text[j]) && !street_name_word(c, j, i)) {
       size_t nd = 0;
       while (j + nd < i && is_digit((unsigned char)c->text[j + nd])) nd++;
-      if (words == 0 || nd > 6 || i - j - nd > 1) return SIZE_MAX;
+      if ((words == 0 && !(e - i0 == 8 && !strncmp(c->text + i0, "Broadway", 8))) || nd > 6 || i - j - nd > 1)
+        return SIZE_MAX; /* a name before the type, but "1585 Broadway" */
       if (j + nd < c->len && c->text[j + nd] == '.') return SIZE_MAX; /* "2. River Walk": a list's item */
       if (j > 0 && (wordc(c, j - 1) || c->text[j - 1] == '$' || c->text[j - 1] == '.')) return SIZE_MAX;
       return j;
@@ -455,7 +457,7 @@ static enum ds_status v_addr_directional(struct deid_vctx *c, size_t e) {
     size_t w = word_end(c, k);
     if (!capital_word(c, k, w) && !street_name_word(c, k, w)) break;
     const struct lex_entry *le = word_lex(c, k, w);
-    if (le && (le->flags & (LF_STOP | LF_TIME))) break;
+    if (le && (le->flags & (LF_STOP | LF_TIME)) && !(le->flags & LF_PARTICLE)) break; /* "W. Van Buren" */
     end = w;
     if (w + 1 >= c->len || c->text[w] != ' ') break;
     k = w + 1;

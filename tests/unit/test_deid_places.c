@@ -122,6 +122,12 @@ static void street_lines(void **state) {
   EXPECT_FOUND(d, "Please send it to 111 W Washington, Chicago, IL 60602.", "ADDRESS",
                "111 W Washington, Chicago, IL 60602");
   EXPECT_FOUND(d, "We ran 5 W Sprints today", "ADDRESS", "");
+  EXPECT_FOUND(d, "Ship to 205 N. Michigan Ave. # 2510, Chicago, IL 60601", "ADDRESS",
+               "205 N. Michigan Ave. # 2510, Chicago, IL 60601");
+  EXPECT_FOUND(d, "Please send it to 1085 Santa Paula Avenue, Los Osos.", "ADDRESS",
+               "1085 Santa Paula Avenue, Los Osos");
+  EXPECT_FOUND(d, "Please send it to 1585 Broadway, New York, NY 10036", "ADDRESS", "1585 Broadway, New York, NY 10036");
+  EXPECT_FOUND(d, "I live at 55 W. Van Buren, Chicago, IL 60605", "ADDRESS", "55 W. Van Buren, Chicago, IL 60605");
   EXPECT_FOUND(d, "The restaurant is at 9816 214 Pavlou Drandaki", "ADDRESS", "9816 214 Pavlou Drandaki");
   EXPECT_FOUND(d, "In 2019 12 Best Songs were chosen", "ADDRESS", "");
   EXPECT_FOUND(d, "- 688 rue du centre 320\n- apt. 169\n- marke\n- belgium 97466", "ADDRESS",
