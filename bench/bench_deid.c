@@ -8,6 +8,9 @@
  *  - MB/s of ds_deid_find per core (CPU time) over the traffic, one call per message.
  *   bench_deid [--labeled F.json] [--ner DIR] [--traffic F.jsonl] [--types LIST] [--rounds N]
  *              [--part dev|test|all] [--show-errors] [--surrogate] [--text T] [--dump TYPE]
+ *              [--dump-all FILE]
+ * --dump-all writes every detection of the traffic (code regions on and off) and a hash of each
+ * string's placeholder and keyed-surrogate text to FILE, to diff before and after a change.
  * Defaults: ../shared/data/pii/presidio-synth-1500.json, ../shared/data/ner,
  * ../shared/data/traffic/sharegpt-1000.jsonl. An empty argument skips that part. */
 #include <stdio.h>
@@ -322,6 +325,82 @@ static void collect_strings(json_t *v, struct ds_buf *texts, size_t **offs, size
 }
 
 static const char *dump_type; /* --dump TYPE: print each detection of TYPE in the traffic */
+static const char *dump_all;  /* --dump-all FILE */
+
+static uint64_t fnv64(const char *s, size_t len) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+  return h;
+}
+
+/* Every detection ("D" code regions on, "P" off: string, type, offsets, text with tabs and
+ * newlines escaped) and per string the FNV-1a of its placeholder ("T") and keyed surrogate ("S")
+ * text, each string a conversation of its own. */
+static int dump_all_to(struct ds_deid *d, struct ds_deid *prose, const char *texts, const size_t *offs, size_t n) {
+  FILE *f = fopen(dump_all, "w");
+  if (!f) {
+    perror(dump_all);
+    return 1;
+  }
+  struct ds_deid_params p;
+  ds_deid_default_params(&p);
+  p.replace = DS_DEID_REPLACE_SURROGATE;
+  p.hmac_key_env = "DS_BENCH_DUMP_KEY";
+  setenv("DS_BENCH_DUMP_KEY", "bench-dump-all", 1);
+  struct ds_deid *sur;
+  struct ds_err err = {0};
+  if (ds_deid_new(&p, &sur, &err)) {
+    fprintf(stderr, "bench_deid: %s\n", err.msg);
+    fclose(f);
+    return 1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const char *t = texts + offs[2 * i];
+    size_t len = offs[2 * i + 1];
+    for (int pass = 0; pass < 2; pass++) {
+      struct ds_deid_span *sp;
+      size_t k;
+      if (ds_deid_find(pass ? prose : d, t, len, &sp, &k, NULL)) continue;
+      for (size_t j = 0; j < k; j++) {
+        fprintf(f, "%c %zu %s %zu %zu ", pass ? 'P' : 'D', i, sp[j].type, sp[j].start, sp[j].end);
+        for (size_t x = sp[j].start; x < sp[j].end; x++)
+          if (t[x] == '\n' || t[x] == '\t' || t[x] == '\\') fprintf(f, "\\%c", t[x] == '\n' ? 'n' : t[x] == '\t' ? 't' : '\\');
+          else fputc(t[x], f);
+        fputc('\n', f);
+      }
+      ds_free(sp);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+      struct ds_deid *x = pass ? sur : d;
+      char *out;
+      size_t out_len;
+      ds_deid_reset(x);
+      if (ds_deid_text(x, t, len, &out, &out_len, NULL) == DS_OK) {
+        fprintf(f, "%c %zu %016llx\n", pass ? 'S' : 'T', i, (unsigned long long)fnv64(out, out_len));
+        ds_free(out);
+      }
+    }
+  }
+  ds_deid_free(sur);
+  return fclose(f) ? 1 : 0;
+}
+
+/* One timed pass over every string (its own function, for callgrind --toggle-collect). */
+__attribute__((noinline)) static size_t speed_pass(struct ds_deid *d, const char *texts, const size_t *offs, size_t n,
+                                                   bool dump) {
+  size_t found = 0;
+  for (size_t i = 0; i < n; i++) {
+    struct ds_deid_span *sp;
+    size_t k;
+    ds_deid_find(d, texts + offs[2 * i], offs[2 * i + 1], &sp, &k, NULL);
+    found += k;
+    for (size_t j = 0; dump && j < k; j++)
+      if (!strcmp(sp[j].type, dump_type))
+        printf("%s\t%.*s\n", dump_type, (int)(sp[j].end - sp[j].start), texts + offs[2 * i] + sp[j].start);
+    ds_free(sp);
+  }
+  return found;
+}
 
 /* Fenced code blocks (``` or ~~~ at a line start, to the closing fence) of a text. */
 static size_t fences(const char *t, size_t len, size_t *r, size_t cap) {
@@ -389,21 +468,12 @@ static int traffic(struct ds_deid *d, struct ds_deid *prose, const char *path, i
     printf("code damage on %s: %zu fenced code blocks; detections inside them per 1,000 blocks: %.1f "
            "(code read as prose: %.1f)\n",
            path, blocks, 1000.0 * (double)in_code / (double)blocks, 1000.0 * (double)in_code_prose / (double)blocks);
+  if (dump_all && dump_all_to(d, prose, texts.data, offs, n)) return 1;
   size_t total = 0, found = 0;
   double best = 1e9;
   for (int r = 0; r < rounds; r++) {
     double t0 = bench_cpu_self();
-    found = 0;
-    for (size_t i = 0; i < n; i++) {
-      struct ds_deid_span *sp;
-      size_t k;
-      ds_deid_find(d, texts.data + offs[2 * i], offs[2 * i + 1], &sp, &k, NULL);
-      found += k;
-      for (size_t j = 0; dump_type && r == 0 && j < k; j++)
-        if (!strcmp(sp[j].type, dump_type))
-          printf("%s\t%.*s\n", dump_type, (int)(sp[j].end - sp[j].start), texts.data + offs[2 * i] + sp[j].start);
-      ds_free(sp);
-    }
+    found = speed_pass(d, texts.data, offs, n, dump_type && r == 0);
     double dt = bench_cpu_self() - t0;
     if (dt < best) best = dt;
   }
@@ -432,12 +502,14 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--surrogate")) surrogate = true;
     else if (!strcmp(argv[i], "--text") && i + 1 < argc) text = argv[++i];
     else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump_type = argv[++i];
+    else if (!strcmp(argv[i], "--dump-all") && i + 1 < argc) dump_all = argv[++i];
     else if (!strcmp(argv[i], "--part") && i + 1 < argc) {
       i++;
       part = !strcmp(argv[i], "dev") ? 1 : !strcmp(argv[i], "test") ? 2 : 0;
     } else {
       fprintf(stderr, "usage: bench_deid [--labeled F.json] [--ner DIR] [--traffic F.jsonl] [--types LIST] "
-                      "[--rounds N] [--part dev|test|all] [--show-errors] [--surrogate] [--text T] [--dump TYPE]\n");
+                      "[--rounds N] [--part dev|test|all] [--show-errors] [--surrogate] [--text T] [--dump TYPE] "
+                      "[--dump-all FILE]\n");
       return 2;
     }
   }

@@ -2,7 +2,8 @@
 """train-names.py: builds what lib/deid knows about names, places and words, and trains its
 person-name tagger, from the third-party data in ../shared/data/ner (never needed by the build).
 
-  scripts/train-names.py [--shared DIR] [--epochs N] [--heldout-json FILE]
+  scripts/train-names.py [--shared DIR] [--epochs N] [--heldout-json FILE] [--presidio FILE]
+                         [--presidio-copies N] [--runs N] [--seed N]
 
 Writes (all generated; do not edit by hand):
   lib/deid/lexicon_data.c      the lexicon: first names (SSA, libpostal, WGND), surnames (Census
@@ -15,9 +16,14 @@ Writes (all generated; do not edit by hand):
 Training data (labeled NER corpora, person entities): WNUT-17, Broad Twitter Corpus, Universal
 NER English-EWT, GUM. Held apart (never trained or tuned on): WNUT-17 test, BTC section H,
 UNER-EWT test, GUM test documents. Tuned on (threshold, epochs): WNUT-17 dev, BTC section E,
-UNER-EWT dev, GUM dev documents. --heldout-json writes the held-apart sentences as
-presidio-style JSON ({"full_text","spans":[{"entity_type":"PERSON",...}]}) for bench_deid; it
-is derived from CC-BY-SA text in part, so write it outside the repository (build/).
+UNER-EWT dev, GUM dev documents. Also trained on (not tuned on): the dev part of the synthetic
+presidio-research set (../shared/data/pii/presidio-synth-1500.json, MIT; even template ids, as
+bench/bench_deid splits it; its odd-template test part is never read), once an epoch: templated
+sentences of other kinds than tweets and treebanks. The weights are the average of --runs
+trainings (seeds SEED, SEED+1, ...), each kept at its best dev epoch. --heldout-json writes the
+held-apart sentences as presidio-style JSON ({"full_text","spans":[{"entity_type":"PERSON",...}]})
+for bench_deid; it is derived from CC-BY-SA text in part, so write it outside the repository
+(build/).
 Python 3.11 standard library only."""
 
 import argparse
@@ -35,6 +41,8 @@ import deidlex as L  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLE_BITS = 16
 TABLE = 1 << TABLE_BITS
+PRESIDIO_COPIES = 1
+RUNS = 3
 
 
 from namelex import Lex, bucket, build_lexicon, fold, single_token  # noqa: E402,F401
@@ -260,6 +268,23 @@ def load_corpora(shared):
     return train, dev, test
 
 
+def load_presidio_dev(path):
+    """The development part of the presidio-research synthetic set (even template ids, as
+    bench/bench_deid.c splits it; odd ids are its held-apart test part and never read here):
+    templated sentences whose PERSON spans are names and whose other entities (places,
+    organizations, titles...) are not. Offsets are in code points, as Python indexes a str."""
+    with open(path, encoding="utf-8") as f:
+        recs = json.load(f)
+    out = []
+    for r in recs:
+        tid = r.get("template_id")
+        if not isinstance(tid, int) or tid % 2:
+            continue
+        spans = [(s["start_position"], s["end_position"]) for s in r["spans"] if s["entity_type"] == "PERSON"]
+        out.append(Sent(r["full_text"], spans, "presidio-dev"))
+    return out
+
+
 # ---- instances ----------------------------------------------------------------------------------
 
 def char_to_byte(text):
@@ -273,7 +298,7 @@ def char_to_byte(text):
 
 
 class Prepared:
-    __slots__ = ("b", "toks", "gold", "cand", "spans")
+    __slots__ = ("b", "toks", "gold", "cand", "spans", "context_only")
 
 
 def prepare(s, lex):
@@ -303,6 +328,7 @@ def prepare(s, lex):
                     break
         p.gold.append(g)
     p.cand = [L.is_candidate(p.b, p.toks, i, lex) for i in range(len(p.toks))]
+    p.context_only = False
     return p
 
 
@@ -329,13 +355,20 @@ class Perceptron:
         return [w - u / self.c for w, u in zip(self.w, self.u)]
 
 
+IDENTITY = (b"w=", b"s3=", b"s2=")
+
+
 def tag_sentence(p, lex, scorer, theta, train_cb=None):
     tags = [0] * len(p.toks)
     scores = [None] * len(p.toks)
     for i, t in enumerate(p.toks):
         if not p.cand[i]:
             continue
-        idx = hashed(L.features(p.b, p.toks, i, lex, tags))
+        feats = L.features(p.b, p.toks, i, lex, tags)
+        if train_cb and p.context_only:
+            # learn the context of a name, not the name (templated sets reuse a few names)
+            feats = [f for f in feats if not f.startswith(IDENTITY)]
+        idx = hashed(feats)
         s = scorer(idx)
         y = 1 if s > theta else 0
         if train_cb:
@@ -395,9 +428,9 @@ def evaluate(prepared, lex, scorer, theta):
             "recall": found / max(1, gold_n), "predicted": pred_n, "precision": pred_ok / max(1, pred_n)}
 
 
-def train(train_p, dev_p, lex, epochs, log):
+def train(train_p, dev_p, lex, epochs, log, seed=7):
     pc = Perceptron()
-    rnd = random.Random(7)
+    rnd = random.Random(seed)
     order = list(range(len(train_p)))
     best = None
     for ep in range(1, epochs + 1):
@@ -595,7 +628,17 @@ def main():
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared", "data", "ner"))
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--heldout-json")
+    ap.add_argument("--seed", type=int, default=7, help="seed of the order sentences are trained in")
+    ap.add_argument("--runs", type=int, default=RUNS,
+                    help="train this many times (seeds SEED, SEED+1, ...) and average the weights")
     ap.add_argument("--lexicon-only", action="store_true")
+    ap.add_argument("--presidio", default=os.path.join(ROOT, "..", "shared", "data", "pii",
+                                                       "presidio-synth-1500.json"),
+                    help="presidio-research synthetic set; its dev part (even template ids) is trained on")
+    ap.add_argument("--presidio-context-only", action="store_true",
+                    help="learn only context features (not the words themselves) from the presidio sentences")
+    ap.add_argument("--presidio-copies", type=int, default=PRESIDIO_COPIES,
+                    help="times each presidio dev sentence is trained on per epoch (0: not at all)")
     a = ap.parse_args()
     if not os.path.isdir(a.shared):
         sys.exit("train-names.py: %s not found (the NER data is only needed to regenerate)" % a.shared)
@@ -616,6 +659,11 @@ def main():
     if a.lexicon_only:
         return
     train_s, dev_s, test_s = load_corpora(a.shared)
+    pres_s = load_presidio_dev(a.presidio) if a.presidio_copies > 0 else []
+    if pres_s:
+        log.append("presidio dev part: %d sentences, %d person names, each trained on %d times an epoch" %
+                   (len(pres_s), sum(len(s.spans) for s in pres_s), a.presidio_copies))
+        print(log[-1], flush=True)
     if a.heldout_json:
         recs = [{"full_text": s.text, "source": s.source,
                  "spans": [{"entity_type": "PERSON", "start_position": x, "end_position": y} for x, y in s.spans]}
@@ -624,10 +672,20 @@ def main():
             json.dump(recs, f, ensure_ascii=False)
         print("wrote %d held-apart sentences to %s" % (len(recs), a.heldout_json))
     train_p = [prepare(s, lex) for s in train_s]
+    pres_p = [prepare(s, lex) for s in pres_s]
+    for p in pres_p:
+        p.context_only = a.presidio_context_only
+    train_p += pres_p * a.presidio_copies
     dev_p = [prepare(s, lex) for s in dev_s]
     test_p = [prepare(s, lex) for s in test_s]
-    # BTC tweets use lexicons differently; nothing is weighted: one sentence, one example
-    avg = train(train_p, dev_p, lex, a.epochs, log)
+    # BTC tweets use lexicons differently; nothing is weighted: one sentence, one example (the
+    # presidio sentences --presidio-copies times: more than once fits its templates, not names)
+    avgs = []
+    for k in range(a.runs):
+        if a.runs > 1:
+            log.append("run %d of %d (seed %d)" % (k + 1, a.runs, a.seed + k))
+        avgs.append(train(train_p, dev_p, lex, a.epochs, log, a.seed + k))
+    avg = [sum(ws) / len(ws) for ws in zip(*avgs)] if len(avgs) > 1 else avgs[0]
     q, scale = write_model(os.path.join(ROOT, "lib/deid/tagger_model.c"), avg, 0.0, log)
     sc = lambda idx: sum(q[i] for i in idx) / scale  # noqa: E731
     print("\n".join(log[-2:]))
@@ -641,7 +699,7 @@ def main():
     q, scale = write_model(os.path.join(ROOT, "lib/deid/tagger_model.c"), avg, theta, log)
     log.append("threshold %.2f (dev: recall %.4f, precision %.4f)" % (theta, best[1]["recall"], best[1]["precision"]))
     sizes = {}
-    for name, part in (("train", train_s), ("dev", dev_s), ("test", test_s)):
+    for name, part in (("train", train_s + pres_s), ("dev", dev_s), ("test", test_s)):
         for s in part:
             k = (name, s.source)
             v = sizes.setdefault(k, [0, 0])
@@ -650,6 +708,9 @@ def main():
     per_source = {}
     for p, s in zip(test_p, test_s):
         per_source.setdefault(s.source, []).append(p)
+    if pres_p:
+        r = evaluate(pres_p, lex, sc, theta)
+        log.append("presidio dev part (trained on): recall %.4f, precision %.4f" % (r["recall"], r["precision"]))
     results = [("all held-apart", evaluate(test_p, lex, sc, theta))]
     for src_name in sorted(per_source):
         results.append((src_name, evaluate(per_source[src_name], lex, sc, theta)))
@@ -688,7 +749,8 @@ def write_log(path, lex, log, sizes, results, theta, secs):
     with open(path, "w", encoding="utf-8") as f:
         f.write("# Person-name tagger and lexicon: training log\n\n")
         f.write("Generated by `scripts/train-names.py` (%.0f s); rerun it to reproduce. Inputs are read from\n"
-                "`../shared/data/ner` (see its README.md); nothing there is needed to build depsim.\n\n" % secs)
+                "`../shared/data/ner` (see its README.md) and `../shared/data/pii`; nothing there is needed\n"
+                "to build depsim.\n\n" % secs)
         f.write("## Lexicon sources (lib/deid/lexicon_data.c)\n\n| source | entries read | licence |\n|---|---|---|\n")
         for name, n, lic in lex.sources:
             f.write("| %s | %d | %s |\n" % (name, n, lic))
@@ -704,7 +766,9 @@ def write_log(path, lex, log, sizes, results, theta, secs):
         f.write("\nThe tagger's weights are learned from these corpora (WNUT-17, BTC: CC-BY 4.0; GUM annotations\n"
                 "CC-BY 4.0, texts CC-BY/CC-BY-SA; UNER-EWT CC-BY-SA 4.0); the shipped file holds hashed feature\n"
                 "weights only, no text. Test parts (WNUT-17 test, BTC section H, UNER-EWT test, GUM test documents)\n"
-                "were never trained or tuned on.\n\n## Log\n\n")
+                "were never trained or tuned on. presidio-dev: the even template ids of the synthetic\n"
+                "presidio-research set (MIT; Faker identities, no real people), trained on, never tuned on;\n"
+                "its odd template ids (bench_deid's test part) are never read.\n\n## Log\n\n")
         for line in log:
             f.write("- %s\n" % line)
         f.write("\n## Held-apart scores of the tagger alone (threshold %.2f)\n\n" % theta)

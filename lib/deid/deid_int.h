@@ -122,6 +122,10 @@ enum ds_status deid_tokenize(const char *text, size_t len, const struct deid_ran
 /* Folded form (lower case, Latin diacritics to ASCII) of p[0..n) into out (at most cap
  * bytes); returns the folded length, or cap + 1 when it did not fit. */
 size_t deid_fold(const char *p, size_t n, char *out, size_t cap);
+/* The end of the run of ASCII letters and digits from b[i] (SSE2), and the plain loop it
+ * stands for. */
+size_t deid_ascii_word_end(const unsigned char *b, size_t i, size_t len);
+size_t deid_ascii_word_end_slow(const unsigned char *b, size_t i, size_t len);
 size_t deid_shape(const char *p, size_t n, char out[9]);
 size_t deid_n_cps(const char *p, size_t n);
 bool deid_all_caps(const char *p, size_t n);
@@ -150,6 +154,36 @@ enum ds_status deid_lex_init(void);
 const struct lex_entry *deid_lex_get(const char *folded, size_t n);
 /* Looks up the folded form of raw text. */
 const struct lex_entry *deid_lex_word(const char *p, size_t n);
+/* The lexicon's hash of a folded key, and the folded bytes of a short ASCII word read 8 at a
+ * time (the fast path of deid_lex_word; false when not ASCII). */
+uint64_t deid_lex_key_hash(const char *folded, size_t n);
+bool deid_lex_ascii16(const char *p, size_t n, uint64_t *out_c0, uint64_t *out_c1);
+/* The folded bytes of a word of 1..16 ASCII bytes as two little-endian words (zero-padded),
+ * read only inside p[0..n); false when a byte is not ASCII. Inline: the lexicon and the cue
+ * memo call it for most words. */
+static inline bool deid_ascii16(const char *p, size_t n, uint64_t *out_c0, uint64_t *out_c1) {
+  uint64_t c0 = 0, c1 = 0;
+  if (n >= 8) {
+    memcpy(&c0, p, 8);
+    if (n > 8) {
+      memcpy(&c1, p + n - 8, 8);
+      c1 >>= 8 * (16 - n);
+    }
+  } else if (n >= 4) {
+    uint32_t a, b;
+    memcpy(&a, p, 4);
+    memcpy(&b, p + n - 4, 4);
+    c0 = a | (((uint64_t)b >> (8 * (8 - n))) << 32); /* n = 4: all of b shifted out */
+  } else {
+    for (size_t i = 0; i < n; i++) c0 |= (uint64_t)(unsigned char)p[i] << (8 * i);
+  }
+  const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+  if ((c0 | c1) & high) return false;
+  /* A..Z to a..z: a byte >= 'A' and not > 'Z' gets 0x20 */
+  *out_c0 = c0 | (((c0 + ones * (0x80 - 'A')) & ~(c0 + ones * (0x80 - 'Z' - 1)) & high) >> 2);
+  *out_c1 = c1 | (((c1 + ones * (0x80 - 'A')) & ~(c1 + ones * (0x80 - 'Z' - 1)) & high) >> 2);
+  return true;
+}
 /* The entry of token i, looked up once. */
 const struct lex_entry *deid_tok_lex(const char *text, struct deid_toks *t, size_t i);
 /* The same, inline when the token was looked up before (most calls). */
@@ -224,6 +258,7 @@ extern const double deid_tagger_scale, deid_tagger_theta;
 #define CUE_AT (1ull << 34)
 #define CUE_IM (1ull << 35) /* "I'm" (one token) */
 #define CUE_SAID (1ull << 36) /* verbs with a person right after: "said Maslin", "told Ana" */
+#define CUE_KIN (1ull << 37)  /* what only a person has: "Taisiya's birthday", "Ode's husband" */
 
 /* The cue bits of a word (any case; 0 when it is in no list); deid_cues_init first. */
 uint64_t deid_cue_word(const char *p, size_t n);
@@ -299,6 +334,9 @@ enum ds_status deid_surrogate_name_token(struct deid_sur *su, const char *tok, s
 bool deid_sur_recognized(struct deid_sur *su, int type, const char *text, size_t len);
 /* Marks every word token of out as issued (names, places, addresses, dates). */
 enum ds_status deid_sur_issue_tokens(struct deid_sur *su, const char *p, size_t n);
+/* A constructed value issued without the mark (an e-mail address built from name surrogates):
+ * recognized by its normalized form from now on. */
+enum ds_status deid_sur_issue_value(struct deid_sur *su, int type, const char *p, size_t n);
 void deid_sur_release(struct deid_sur *su);
 /* The mark of a structured surrogate: its normalized form hashes to 0 in the low bits. */
 bool deid_sur_marked(const struct deid_sur *su, int type, const char *norm, size_t n);

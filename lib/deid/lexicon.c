@@ -16,7 +16,7 @@
 struct lexicon {
   struct lex_entry *e;
   size_t n, cap;
-  uint32_t *slot; /* index + 1; 0 = empty */
+  uint64_t *slot; /* index + 1, and the key hash's high 32 bits above; 0 = empty */
   size_t mask;
   char *keys;
   size_t keys_len, keys_cap;
@@ -28,14 +28,53 @@ struct lexicon {
 static struct lexicon lx;
 static pthread_once_t lx_once = PTHREAD_ONCE_INIT;
 
-static uint64_t key_hash(const char *p, size_t n) { return ds_mix64(ds_hash64(p, n)); }
+/* The 64-bit hash of a folded key: 16 bytes at a time, zero-padded, with the length (wyhash's
+ * mixing). deid_lex_word computes the same for a short ASCII word straight from the raw text,
+ * folding 8 bytes at once (ascii_hash16); test_deid_speed_paths checks that the two agree. */
+static inline uint64_t mum(uint64_t a, uint64_t b) {
+  __uint128_t r = (__uint128_t)a * b;
+  return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+#define HK0 0xa0761d6478bd642full
+#define HK1 0xe7037ed1a0b428dbull
+#define HK2 0x8ebc6af09c88c6e3ull
+static inline uint64_t hash_block(uint64_t seed, uint64_t c0, uint64_t c1) { return mum(c0 ^ HK1, c1 ^ seed); }
+static inline uint64_t hash_final(uint64_t seed, size_t n) { return mum(seed ^ HK2, (uint64_t)n ^ HK1); }
+static inline uint64_t load_le(const char *p, size_t n) { /* n <= 8 bytes, zero-padded */
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) v |= (uint64_t)(unsigned char)p[i] << (8 * i);
+  return v;
+}
+
+uint64_t deid_lex_key_hash(const char *p, size_t n) {
+  uint64_t seed = HK0 ^ n;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) seed = hash_block(seed, load_le(p + i, 8), load_le(p + i + 8, 8));
+  if (i < n || !n) {
+    size_t r = n - i;
+    seed = hash_block(seed, load_le(p + i, r < 8 ? r : 8), r > 8 ? load_le(p + i + 8, r - 8) : 0);
+  }
+  return hash_final(seed, n);
+}
+
+#define LE_HOST (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+static inline bool ascii16(const char *p, size_t n, uint64_t *c0, uint64_t *c1) { return deid_ascii16(p, n, c0, c1); }
+
+bool deid_lex_ascii16(const char *p, size_t n, uint64_t *out_c0, uint64_t *out_c1) {
+  return ascii16(p, n, out_c0, out_c1);
+}
+
+static uint64_t key_hash(const char *p, size_t n) { return deid_lex_key_hash(p, n); }
 
 static struct lex_entry *find_h(const char *p, size_t n, uint64_t h) {
   if (!lx.slot || n > 255) return NULL;
+  /* the hash bits in the slot spare most probes a visit to the entry and its key (cache misses:
+   * the table is megabytes) */
   for (size_t i = h & lx.mask;; i = (i + 1) & lx.mask) {
-    uint32_t k = lx.slot[i];
+    uint64_t k = lx.slot[i];
     if (!k) return NULL;
-    struct lex_entry *e = &lx.e[k - 1];
+    if ((k >> 32) != (h >> 32)) continue;
+    struct lex_entry *e = &lx.e[(uint32_t)k - 1];
     if (e->klen == n && !memcmp(e->key, p, n)) return e;
   }
 }
@@ -46,20 +85,22 @@ static struct lex_entry *find(const char *p, size_t n) { return find_h(p, n, key
  * of 16,384 slots (the table is megabytes: a lookup there is cache misses, and text repeats
  * its words). A slot holds the word's 64-bit hash, so two words share an answer only when
  * their hashes are equal. */
+#define LCACHE_SLOTS 16384
 static _Thread_local struct {
   uint64_t tag; /* hash | 1; 0 = empty */
   const struct lex_entry *e;
-} lcache[16384];
+} lcache[LCACHE_SLOTS];
 
-static const struct lex_entry *lookup(const char *p, size_t n) {
-  uint64_t h = key_hash(p, n), tag = h | 1;
-  size_t ci = (size_t)(h >> 40) & 16383;
+static const struct lex_entry *lookup_h(const char *p, size_t n, uint64_t h) {
+  uint64_t tag = h | 1;
+  size_t ci = (size_t)(h >> 40) & (LCACHE_SLOTS - 1);
   if (lcache[ci].tag == tag) return lcache[ci].e;
   const struct lex_entry *e = find_h(p, n, h);
   lcache[ci].tag = tag;
   lcache[ci].e = e;
   return e;
 }
+static const struct lex_entry *lookup(const char *p, size_t n) { return lookup_h(p, n, key_hash(p, n)); }
 
 /* The entry for key (created empty); keys are copied into lx.keys later (offsets first,
  * since that buffer moves while it grows). */
@@ -77,9 +118,10 @@ static struct lex_entry *get_or_add(const char *p, size_t n) {
   memset(e, 0, sizeof *e);
   e->key = k;
   e->klen = (uint8_t)n;
-  size_t i = key_hash(p, n) & lx.mask;
+  uint64_t h = key_hash(p, n);
+  size_t i = h & lx.mask;
   while (lx.slot[i]) i = (i + 1) & lx.mask;
-  lx.slot[i] = (uint32_t)lx.n;
+  lx.slot[i] = (h >> 32 << 32) | (uint32_t)lx.n;
   return e;
 }
 
@@ -220,7 +262,8 @@ enum ds_status deid_lex_init(void) {
 
 const struct lex_entry *deid_lex_get(const char *folded, size_t n) { return n > 255 ? NULL : lookup(folded, n); }
 
-const struct lex_entry *deid_lex_word(const char *p, size_t n) {
+/* Words that are not short ASCII: folded in full. */
+__attribute__((noinline)) static const struct lex_entry *lex_word_slow(const char *p, size_t n) {
   char buf[256];
   size_t k;
   if (n > 60 * 4) return NULL; /* no key is longer than 60 bytes folded */
@@ -235,6 +278,25 @@ const struct lex_entry *deid_lex_word(const char *p, size_t n) {
     if (k > sizeof buf) return NULL;
   }
   return lookup(buf, k);
+}
+
+/* A cache miss of a short ASCII word: the table itself. */
+__attribute__((noinline)) static const struct lex_entry *lex_word_miss(uint64_t c0, uint64_t c1, size_t n,
+                                                                      uint64_t h) {
+  char buf[16];
+  memcpy(buf, &c0, 8);
+  memcpy(buf + 8, &c1, 8);
+  return lookup_h(buf, n, h);
+}
+
+const struct lex_entry *deid_lex_word(const char *p, size_t n) {
+  uint64_t c0, c1;
+  if (!LE_HOST || !n || n > 16 || !ascii16(p, n, &c0, &c1)) return lex_word_slow(p, n);
+  /* most words: folded and hashed 8 bytes at once */
+  uint64_t h = hash_final(hash_block(HK0 ^ n, c0, c1), n);
+  size_t ci = (size_t)(h >> 40) & (LCACHE_SLOTS - 1);
+  if (lcache[ci].tag == (h | 1)) return lcache[ci].e;
+  return lex_word_miss(c0, c1, n, h);
 }
 
 const struct lex_entry *const *deid_lex_pool(enum lex_pool p, size_t *out_n) {

@@ -21,6 +21,28 @@ void deid_names_release(struct deid_names *nd) {
   memset(nd, 0, sizeof *nd);
 }
 
+/* The cue bits of short ASCII words, per thread: deid_cue_word hashes and probes its table for
+ * every word the rules ask about, and text repeats its words. A slot keeps the word's folded
+ * bytes themselves, so a hit is exact (the cue lists are case-blind: the folded form is the key). */
+static _Thread_local struct {
+  uint64_t c0, c1, bits;
+  size_t n; /* 0 = empty */
+} cue_memo[2048];
+
+uint64_t deid_names_cue_word_memo(const char *p, size_t n) {
+  uint64_t c0, c1;
+  if (!n || n > 16 || !deid_ascii16(p, n, &c0, &c1)) return deid_cue_word(p, n);
+  uint64_t h = (c0 * 0x9e3779b97f4a7c15ull) ^ (c1 * 0xc2b2ae3d27d4eb4full) ^ n;
+  size_t k = (size_t)(h >> 53);
+  if (cue_memo[k].n == n && cue_memo[k].c0 == c0 && cue_memo[k].c1 == c1) return cue_memo[k].bits;
+  uint64_t bits = deid_cue_word(p, n);
+  cue_memo[k].c0 = c0;
+  cue_memo[k].c1 = c1;
+  cue_memo[k].n = n;
+  cue_memo[k].bits = bits;
+  return bits;
+}
+
 uint64_t deid_names_cue_slow(const struct nctx *c, size_t i) {
   uint64_t bits = 0;
   size_t n = tlen(c, i);
@@ -30,7 +52,7 @@ uint64_t deid_names_cue_slow(const struct nctx *c, size_t i) {
     const char *p = tptr(c, i);
     if ((n == 1 && p[0] == '\'') || (n == 3 && !memcmp(p, "\xe2\x80\x99", 3))) bits = CUE_APOS;
   } else {
-    bits = deid_cue_word(tptr(c, i), n);
+    bits = deid_names_cue_word_memo(tptr(c, i), n);
   }
   c->cues[i] = bits;
   c->t->v[i].flags |= TK_CUED;
@@ -183,6 +205,8 @@ static enum ds_status emit(struct nctx *c, struct deid_names *nd, const bool *en
     done = b;
     if (per) {
       if (words == 1 && !strong && deid_names_never_alone(c, a)) continue;
+      /* right after a product's name: the product's part ("Google Cloud", "Apache Kafka") */
+      if (!strong && a > 0 && product_word(c, a - 1) && is_cap(c, a - 1) && !(c->t->v[a].flags & TK_NL)) continue;
       if (words == 1 && !strong && is_word(c, a)) {
         /* "URL", "KPIs": an acronym alone is a name only when the lexicon says so */
         const struct lex_entry *le = lex(c, a);
@@ -293,6 +317,7 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
   deid_names_rule_initials(&c);
   deid_names_rule_lower_pairs(&c);
   deid_names_rule_cap_lower(&c);
+  deid_names_rule_lower_single(&c);
   deid_names_rule_pronouns(&c);
   deid_names_rule_lists(&c);
   deid_names_rule_orgs(&c);

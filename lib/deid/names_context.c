@@ -112,7 +112,21 @@ void deid_names_rule_roles(struct nctx *c) {
     /* "said Maslin", "told Ana": after a verb of speech or one done to a person */
     if (i > 0 && (cue(c, i - 1) & CUE_SAID) && !(c->t->v[i - 1].flags & TK_CAP) &&
         !(c->t->v[i].flags & (TK_NL | TK_ALLCAPS)) && unknown_or_rare_name(e) && !(!e && wordlike_unknown(c, i)) && !inner_caps(c, i) &&
-        deid_n_cps(tptr(c, i), tlen(c, i)) >= 3) {
+        deid_n_cps(tptr(c, i), tlen(c, i)) >= 3 && ends_phrase(c, i + 1)) {
+      c->tag[i] = TAG_PER;
+      continue;
+    }
+    /* "Hi team, Vusi here.": a name introducing its writer */
+    if (i + 2 <= c->t->n && is_word(c, i + 1) && tlen(c, i + 1) == 4 && !memcmp(tptr(c, i + 1), "here", 4) &&
+        ends_phrase(c, i + 2) && (i == 0 || (c->t->v[i].flags & TK_NL) || punct(c, i - 1, ',')) &&
+        unknown_or_rare_name(e) && !inner_caps(c, i) && !(!e && wordlike_unknown(c, i))) {
+      c->tag[i] = TAG_PER;
+      continue;
+    }
+    /* "Taisiya's birthday", "Ode's husband": a possessive before what only a person has */
+    if (punct(c, i + 1, '\'') && i + 3 < c->t->n && tlen(c, i + 2) == 1 && tptr(c, i + 2)[0] == 's' &&
+        (cue(c, i + 3) & CUE_KIN) && !(c->t->v[i + 3].flags & TK_CAP) && unknown_or_rare_name(e) && !inner_caps(c, i) &&
+        !(!e && wordlike_unknown(c, i))) {
       c->tag[i] = TAG_PER;
       continue;
     }
@@ -161,6 +175,43 @@ void deid_names_rule_pronouns(struct nctx *c) {
 
 /* Labels and phrases after which a name follows. strong: tag the run whatever it is; weak:
  * only when it looks like a name. */
+/* The run of capitalized words from i is an e-mail address's display name: it is followed
+ * (after a closing quote that one opened before it) by "<" and an address. */
+static bool display_name(const struct nctx *c, size_t i) {
+  if (i > 0 && is_cap(c, i - 1) && !(c->t->v[i].flags & TK_NL)) return false;
+  size_t e = deid_names_run(c, i, 4);
+  if (e == i || e >= c->t->n) return false;
+  bool quoted = i > 0 && punct(c, i - 1, '"');
+  if (quoted && !punct(c, e++, '"')) return false;
+  if (e >= c->t->n || !punct(c, e, '<')) return false;
+  size_t at = c->t->v[e].e, stop = at + 80 < c->len ? at + 80 : c->len;
+  const char *gt = memchr(c->text + at, '>', stop - at), *a = memchr(c->text + at, '@', stop - at);
+  return gt && a && a < gt;
+}
+
+/* A transcript's speaker line: at a line's start (after a quote mark or a dash), a run of
+ * capitalized words and a time ("Lizy Thomson 00:03", "Ann Lee  10:32 AM"), then the line ends. */
+static bool speaker_with_time(const struct nctx *c, size_t i) {
+  size_t k = i;
+  if (k > 0 && !(c->t->v[k].flags & TK_NL) && (punct(c, k - 1, '>') || punct(c, k - 1, '-'))) k--;
+  if (k > 0 && !(c->t->v[k].flags & TK_NL)) return false;
+  size_t e = deid_names_run(c, i, 4);
+  if (e == i || e >= c->t->n || (c->t->v[e].flags & TK_NL)) return false;
+  const char *p = c->text + c->t->v[e].s, *end = c->text + c->len;
+  size_t d = 0;
+  while (p < end && *p >= '0' && *p <= '9' && d < 3) p++, d++;
+  if (!d || d > 2 || p >= end || *p != ':') return false;
+  for (int part = 0; part < 2 && p < end && *p == ':'; part++) {
+    p++;
+    if (end - p < 2 || p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') return false;
+    p += 2;
+  }
+  while (p < end && *p == ' ') p++;
+  if (end - p >= 2 && (p[0] == 'A' || p[0] == 'P' || p[0] == 'a' || p[0] == 'p') && (p[1] == 'M' || p[1] == 'm')) p += 2;
+  while (p < end && (*p == ' ' || *p == '\r')) p++;
+  return p == end || *p == '\n';
+}
+
 void deid_names_rule_labels(struct nctx *c) {
   EACH_NAMECAP(c, i) {
     if (!is_cap(c, i) || c->tag[i] == TAG_PER_STRONG) continue;
@@ -185,6 +236,10 @@ void deid_names_rule_labels(struct nctx *c) {
       weak = true;
     else if (p1 & CUE_NAMED)
       weak = true;
+    else if (display_name(c, i))
+      weak = true; /* "Les Spahnn" <spahnn@hnks.com>, Ann Lee <ann@x.io> */
+    else if (speaker_with_time(c, i))
+      weak = true; /* a transcript's speaker line: "> Lizy Thomson 00:03" */
     else if (c->t->v[i].flags & TK_NL) {
       /* a sign-off: "Regards,\nJane Doe" (the name alone on its line) */
       size_t k = i;

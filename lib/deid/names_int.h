@@ -4,6 +4,8 @@
 #ifndef DEID_NAMES_INT_H
 #define DEID_NAMES_INT_H
 
+#include <string.h>
+
 #include "deid_int.h"
 
 /* A token's tag: a person (strong: from a cue that needs no confirmation), a place, or
@@ -33,6 +35,8 @@ struct nctx {
     if (!((c)->t->v[i].flags & TK_CODE))
 
 uint64_t deid_names_cue_slow(const struct nctx *c, size_t i);
+/* deid_cue_word of p[0..n), remembered per thread for short ASCII words (names.c). */
+uint64_t deid_names_cue_word_memo(const char *p, size_t n);
 size_t deid_names_run(const struct nctx *c, size_t i, int max);
 bool deid_names_also_lowercase(const struct nctx *c, size_t i);
 bool deid_names_never_alone(const struct nctx *c, size_t i);
@@ -122,6 +126,21 @@ static inline bool is_per(const struct nctx *c, size_t i) {
   return i < c->t->n && (c->tag[i] == TAG_PER || c->tag[i] == TAG_PER_STRONG);
 }
 
+/* What can follow a name that ends a verb's object: punctuation, the end of the line, or a
+ * function or time word ("asked Ubul to", "met Ana yesterday"; not "ask Zendesk support"). */
+static inline bool ends_phrase(const struct nctx *c, size_t j) {
+  if (j >= c->t->n || (c->t->v[j].flags & TK_NL) || !is_word(c, j)) return true;
+  if (c->t->v[j].flags & TK_CAP) return false;
+  static const char *const w[] = {"to",     "about", "and",     "or",       "for",       "that",  "if",    "when",
+                                  "at",     "on",    "in",      "with",     "again",     "today", "now",   "then",
+                                  "later",  "too",   "please",  "so",       "but",       "before", "after", "what",
+                                  "how",    "why",   "whether", "tomorrow", "yesterday", "tonight", "once", "back"};
+  size_t n = tlen(c, j);
+  for (size_t k = 0; k < DS_ARRAY_LEN(w); k++)
+    if (strlen(w[k]) == n && !memcmp(w[k], tptr(c, j), n)) return true;
+  return false;
+}
+
 /* A capital letter inside the word ("CouchDB", "LinkedIn", "JavaScript"), but not a name's
  * ("McDonald", "MacLeod", "O'Neil", "Jean-Luc", "DeShawn", "LaToya", "VanDyke"): a product's or
  * an identifier's spelling. */
@@ -152,6 +171,7 @@ void deid_names_rule_pairs(struct nctx *c);
 void deid_names_rule_initials(struct nctx *c);
 void deid_names_rule_lower_pairs(struct nctx *c);
 void deid_names_rule_cap_lower(struct nctx *c);
+void deid_names_rule_lower_single(struct nctx *c);
 void deid_names_rule_pronouns(struct nctx *c);
 void deid_names_rule_lists(struct nctx *c);
 void deid_names_rule_orgs(struct nctx *c);

@@ -2,6 +2,9 @@
  * a well-known first name, maybe an initial, and a surname or an unknown word, between
  * English words. */
 
+#include <string.h>
+#include <strings.h>
+
 #include "names_int.h"
 
 /* A lower-case word that can start a name: a well-known first name that is not a common word
@@ -63,6 +66,24 @@ static bool lower_pair_ok(const struct nctx *c, size_t i, size_t k, int last) {
   return (lex(c, i)->fn >= 5 || (lex(c, i)->fn >= 4 && left_word && right_word)) && (left_word || right_word);
 }
 
+/* A lower-case frequent surname that is no word and no place ("zhang", "nguyen"). */
+static bool surname_first(const struct nctx *c, size_t i) {
+  if (deid_n_cps(tptr(c, i), tlen(c, i)) != tlen(c, i) || tlen(c, i) < 2 || !lettered(c, i) ||
+      (c->t->v[i].flags & TK_CODE))
+    return false; /* ASCII only: "cāo chǎng" is pinyin, not a name */
+  const struct lex_entry *e = lex(c, i);
+  return e && e->sn >= 4 && !e->wf &&
+         !(e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY | LF_REGION | LF_CITY));
+}
+
+/* The first name after it: lower case, known as a first name, no word, no place. */
+static bool given_after(const struct nctx *c, size_t j) {
+  const struct deid_tok *k = &c->t->v[j];
+  if ((k->flags & (TK_WORD | TK_CAP | TK_CODE | TK_NL)) != TK_WORD || !lettered(c, j)) return false;
+  const struct lex_entry *e = lex(c, j);
+  return e && e->fn >= 3 && !e->wf && !(e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_CITY));
+}
+
 /* Names written in lower case ("follow up with patricia desrosiers", "benjamin a seiler",
  * "i love rick astley"): a first name, maybe an initial, and a surname or an unknown word,
  * between English words. */
@@ -73,7 +94,15 @@ void deid_names_rule_lower_pairs(struct nctx *c) {
     if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE) continue;
     size_t j = i + 1;
     if (!(v[j].flags & TK_SP)) continue; /* the next word right after one space */
-    if (!lower_first(c, i)) continue;
+    if (!lower_first(c, i)) {
+      /* surname first ("contact zhang wei", "ask nguyen lan"): a frequent surname that is no
+       * word, then a first name that is no word either */
+      if (surname_first(c, i) && given_after(c, j) && lower_pair_ok(c, i, j, 2)) {
+        c->tag[i] = c->tag[j] = TAG_PER;
+        i = j;
+      }
+      continue;
+    }
     /* an initial between: "benjamin a seiler", "eric g. samoylova" */
     if (is_word(c, j) && !(v[j].flags & TK_CAP) && deid_n_cps(tptr(c, j), tlen(c, j)) == 1 &&
         !(cue(c, j) & CUE_AND)) {
@@ -110,3 +139,69 @@ void deid_names_rule_cap_lower(struct nctx *c) {
   }
 }
 
+
+/* "Posted by darin", "written by", "By samantha": the word at j is an author's "by". */
+static bool by_author(const struct nctx *c, size_t j) {
+  if (!(cue(c, j) & CUE_BY)) return false;
+  if (j == 0 || (c->t->v[j].flags & TK_NL)) return true;
+  static const char *const w[] = {"posted", "written", "sent", "signed", "submitted", "reported", "created", "authored"};
+  for (size_t k = 0; k < DS_ARRAY_LEN(w); k++)
+    if (strlen(w[k]) == tlen(c, j - 1) && !strncasecmp(w[k], tptr(c, j - 1), tlen(c, j - 1))) return true;
+  return false;
+}
+
+/* After a name: what ends a phrase, a function word, a possessive, or a verb's -ed or -ing
+ * form ("with dmitri yesterday", "to kamala's", "with olga talking"; not "with avian features"). */
+static bool name_may_follow(const struct nctx *c, size_t j) {
+  if (ends_phrase(c, j) || punct(c, j, '\'')) return true;
+  const struct lex_entry *e = lex(c, j);
+  if (e && (e->flags & LF_STOP)) return true;
+  size_t n = tlen(c, j);
+  const char *p = tptr(c, j);
+  return (n > 4 && !memcmp(p + n - 2, "ed", 2)) || (n > 5 && !memcmp(p + n - 3, "ing", 3));
+}
+
+/* A well-known first name alone in lower case where a person stands: after a verb done to
+ * a person or "with", "to", "and" ("i went out with dmitri", "ask kamala if"), before a verb
+ * people do ("rajesh said", "hiroshi is coming"), or addressed ("thank you, agnieszka!"),
+ * with English on both sides. */
+void deid_names_rule_lower_single(struct nctx *c) {
+  static const char *const before[] = {"with", "to", "did", "is", "ask", "tell", "call"};
+  static const char *const after[] = {"is",   "was",    "has",    "had",    "will",   "would", "can",  "could",
+                                      "did",  "does",   "said",   "says",   "called", "wants", "thinks", "knows",
+                                      "likes"};
+  const struct deid_tok *v = c->t->v;
+  size_t nt = c->t->n;
+  for (size_t i = 0; i < nt; i++) {
+    if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE || !lower_first(c, i)) continue;
+    bool left_edge = i == 0 || (v[i].flags & TK_NL) || !is_word(c, i - 1);
+    bool right_edge = i + 1 >= nt || (v[i + 1].flags & TK_NL) || !is_word(c, i + 1);
+    if ((!left_edge && !english_side(c, i - 1, true)) || (!right_edge && !english_side(c, i + 1, false))) continue;
+    if (!right_edge && lower_last(c, i + 1)) continue; /* a pair: rule_lower_pairs */
+    bool ok = false;
+    if (!left_edge) {
+      ok = (cue(c, i - 1) & CUE_SAID) != 0 || by_author(c, i - 1);
+      /* after "with" or "to" only a frequent name ("with dmitri"; not "to login", "with max" is) */
+      for (size_t k = 0; k < DS_ARRAY_LEN(before) && !ok; k++)
+        ok = strlen(before[k]) == tlen(c, i - 1) && !memcmp(before[k], tptr(c, i - 1), tlen(c, i - 1)) &&
+             (k >= 2 || (lex(c, i)->fn >= 4 && name_may_follow(c, i + 1)));
+    }
+    if (!ok && !right_edge) {
+      ok = (cue(c, i + 1) & CUE_VERB) != 0;
+      for (size_t k = 0; k < DS_ARRAY_LEN(after) && !ok; k++)
+        ok = strlen(after[k]) == tlen(c, i + 1) && !memcmp(after[k], tptr(c, i + 1), tlen(c, i + 1));
+    }
+    /* "thank you, agnieszka!", "hey nadia," */
+    static const char *const hail[] = {"you", "thanks", "hi", "hey", "hello", "bye", "morning", "evening",
+                                       "night", "sorry", "congrats", "congratulations", "welcome", "dear"};
+    if (!ok && i > 1 && punct(c, i - 1, ',') && is_word(c, i - 2)) {
+      /* at the end of a sentence of a few words, or before a comma after a greeting */
+      if (i + 1 >= nt || punct(c, i + 1, '!') || punct(c, i + 1, '?') || (v[i + 1].flags & TK_NL))
+        ok = i >= 4 && !punct(c, i - 3, ',') && lex(c, i - 2) && (lex(c, i - 2)->wf || (lex(c, i - 2)->flags & LF_STOP));
+      else if (punct(c, i + 1, ','))
+        for (size_t k = 0; k < DS_ARRAY_LEN(hail) && !ok; k++)
+          ok = strlen(hail[k]) == tlen(c, i - 2) && !strncasecmp(hail[k], tptr(c, i - 2), tlen(c, i - 2));
+    }
+    if (ok) c->tag[i] = TAG_PER;
+  }
+}

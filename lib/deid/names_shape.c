@@ -2,7 +2,24 @@
  * surnames, a capitalized word joined to a name, initials between capitalized words, runs of
  * two or three words no dictionary knows. */
 
+#include <string.h>
+
 #include "names_int.h"
+
+/* Word i sits in English prose: after a lower-case English word that is no determiner or
+ * preposition of place ("is Natasja", not "the Euro", "in Tauri", "mein Ziel") and before a
+ * lower-case word or the end of a clause. */
+static bool between_english(const struct nctx *c, size_t i) {
+  if (i == 0 || !is_word(c, i - 1) || (c->t->v[i - 1].flags & TK_CAP) || (c->t->v[i].flags & TK_NL)) return false;
+  const struct lex_entry *p = lex(c, i - 1);
+  if (!p || !(p->wf || (p->flags & LF_STOP)) || (cue(c, i - 1) & (CUE_IN | CUE_AT | CUE_THIS))) return false;
+  static const char *const det[] = {"the", "a", "an", "our", "your", "their", "its"};
+  for (size_t k = 0; k < DS_ARRAY_LEN(det); k++)
+    if (strlen(det[k]) == tlen(c, i - 1) && !memcmp(det[k], tptr(c, i - 1), tlen(c, i - 1))) return false;
+  if (i + 1 >= c->t->n || (c->t->v[i + 1].flags & TK_NL)) return true;
+  if (is_word(c, i + 1)) return !(c->t->v[i + 1].flags & TK_CAP) && lex(c, i + 1) && lex(c, i + 1)->wf;
+  return punct(c, i + 1, '.') || punct(c, i + 1, '?') || punct(c, i + 1, '!') || punct(c, i + 1, ',');
+}
 
 void deid_names_rule_lexicon(struct nctx *c) {
   EACH_NAMECAP(c, i) {
@@ -17,6 +34,11 @@ void deid_names_rule_lexicon(struct nctx *c) {
       continue;
     }
     if (surnamey(e) && !after_prep && !deid_sentence_start(c->text, c->t, i)) c->tag[i] = TAG_PER;
+    /* a rarer first name that is no word, alone inside a sentence ("Why is Natasja so
+     * impulsive?"), not beside other capitalized words (a title, a product) */
+    else if (e && e->fn == 2 && !e->wf && !e->flags && !deid_sentence_start(c->text, c->t, i) &&
+             deid_n_cps(tptr(c, i), tlen(c, i)) >= 4 && !inner_caps(c, i) && between_english(c, i))
+      c->tag[i] = TAG_PER;
   }
   /* a capitalized word joined to a name, maybe across an initial ("Tomomi Arata", "Karin M.
    * Beike", "Ivan King") */

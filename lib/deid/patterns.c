@@ -115,31 +115,49 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\b\\d{1,6} (?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\\.? [A-Z]", NOSOM, T_ADDRESS, K_ADDR_DIRECTIONAL},
 
   /* dates of birth, where labeled */
-  {"\\b(?:date of birth|birth ?date|birthday|d\\.?o\\.?b\\.?|born(?: on)?)[ \\t]*[:\\-=]?[ \\t]*", NOSOM | CL,
-   T_DOB, K_DOB},
-  /* other dates (kept only when tied to a person: validate_place.c) */
-  {"\\b\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{2,4}\\b", 0, T_DATE, K_DATE},
-  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.? \\d{1,2}\\b", 0, T_DATE, K_DATE},
-  {"\\b\\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", 0, T_DATE, K_DATE},
+  {"\\b(?:date of birth|birth ?date|birthday|b-?day|d\\.?o\\.?b\\.?|born(?: on| in)?)[ \\t]*[:\\-=]?[ \\t]*",
+   NOSOM | CL, T_DOB, K_DOB},
+  /* other dates (kept only when tied to a person: validate_date.c); a year alone is kept */
+  {"\\b\\d{1,4}[/.\\-]\\d{1,2}[/.\\-]\\d{2,4}(?:\\b|T)", 0, T_DATE, K_DATE},
+  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.?(?: |-|/| the )\\d{1,2}(?:st|nd|rd|th)?\\b",
+   CL, T_DATE, K_DATE},
+  /* a month and a year: "June 2019", "Aug. 2017", "March, 2020" */
+  {"\\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\\.?,? (?:19|20)\\d\\d\\b", CL, T_DATE, K_DATE},
+  {"\\b\\d{1,2}(?:st|nd|rd|th)?[ \\-/](?:of )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", CL, T_DATE, K_DATE},
+  /* a month alone after a preposition ("in June": a date element; needs a personal word) */
+  {"\\b(?:in|since|until|till|by|last|next|this|early|late|mid|mid-|of|from|to) (?:January|February|March|April|"
+   "May|June|July|August|September|October|November|December)\\b", CL, T_DATE, K_DATE},
+  /* a day and a month in figures after a preposition: "on 5/3", "from 3/14 to 3/18" */
+  {"\\b(?:on|from|to|until|till|by|before|after|since) \\d{1,2}/\\d{1,2}\\b", CL, T_DATE, K_DATE},
 
   /* numbers named by a label */
   {"\\b(?:driver'?s?|driving|drivers)[ \\-]?licen[cs]es?|\\bD\\.?L\\.?(?: ?#| no\\.?| number)|\\blicen[cs]e "
    "(?:number|no\\.?|#)",
    NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
+  {"\\bDL\\b", NOSOM, T_DRIVER_LICENSE, K_LABELED_ID}, /* "Her DL is D1234567"; a value is required */
+  {"\\b(?:my|his|her|your|their) (?:licen[cs]e|permit)\\b", NOSOM | CL, T_DRIVER_LICENSE, K_LABELED_ID},
   {"\\bpassport(?: card)?", NOSOM | CL, T_PASSPORT, K_LABELED_ID},
-  {"\\bMRN\\b|\\bmedical record|\\bhealth record|\\bpatient (?:id|number|no\\.?|#)|\\bchart (?:number|no\\.?|#)",
+  {"\\bMRN\\b|\\bmedical record|\\bmed\\.? rec(?:ord)?\\.?|\\bhealth record|\\bpatient (?:id|number|no\\.?|#)|"
+   "\\bchart (?:number|no\\.?|#)",
    NOSOM | CL, T_MEDICAL_RECORD, K_LABELED_ID},
   {"\\b(?:bank |checking |savings |brokerage )?(?:account|acct\\.?|a/c)(?: number| no\\.?| #| num)?|\\brouting "
    "(?:number|no\\.?)",
    NOSOM | CL, T_ACCOUNT, K_LABELED_ID},
   {"\\b(?:member|membership|policy|subscriber|beneficiary|insurance|health plan|certificate|licen[cs]e plate|plate|"
    "vin|vehicle identification|serial|employee|student|national|tax|taxpayer|citizen|voter|badge|customer|client|"
-   "case|claim|device|benefit|medicare|medicaid)[ \\-]?(?:id|number|no\\.?|#|identifier)",
+   "case|claim|device|benefit|medicare|medicaid|nhs|group|state|id card|identity card|national insurance|"
+   "social insurance|health insurance|health card)[ \\-]?(?:id|number|no\\.?|#|identifier)",
    NOSOM | CL, T_ID_NUMBER, K_LABELED_ID},
   {"\\bVIN\\b", NOSOM, T_ID_NUMBER, K_LABELED_ID},
 
-  /* ages over 89 */
-  {"\\b\\d{2,3}[ \\-]?(?:years?|yrs?)[ \\-]?old\\b|\\b\\d{2,3}[ \\-]?y/?o\\b", CL, T_AGE, K_AGE},
-  {"\\b(?:aged?|age of|turned|turning|turns|turn)[ :]{1,3}\\d{2,3}\\b", CL, T_AGE, K_AGE_LABEL},
+  /* ages: over 89 by their form, younger ones when a person's (validate_date.c) */
+  {"\\b\\d{1,3}[ \\-]?(?:years?|yrs?)[ \\-]?old\\b|\\b\\d{1,3}[ \\-]?y/?o\\b|\\b\\d{1,3} ?y\\.o\\.?|"
+   "\\b\\d{1,3} (?:years?|yrs?) of age\\b|\\b\\d{1,3}(?:st|nd|rd|th) birthday\\b",
+   CL, T_AGE, K_AGE},
+  {"\\b(?:aged?|age of|turned|turning|turns|turn)[ :]{1,3}\\d{1,3}\\b", CL, T_AGE, K_AGE_LABEL},
+  {"\\b(?:i'm|i am|im|he's|she's|he is|she is|he was|she was|i was|you're|you are) \\d{1,3}\\b", CL, T_AGE,
+   K_AGE_LABEL},
+  {"\\b(?:is|was|will be) \\d{1,3}\\b", CL, T_AGE, K_AGE_LABEL}, /* "My son is 9.", "Maria was 45 when" */
+  {"\\b[A-Z][a-z]+(?:, | \\()\\d{1,3}[,)]", 0, T_AGE, K_AGE_LABEL}, /* "John Smith, 45, of Leeds", "Ana (7)" */
 };
 const size_t deid_n_builtin_patterns = DS_ARRAY_LEN(deid_builtin_patterns);

@@ -246,6 +246,8 @@ static enum ds_status escape_into(const char *p, size_t n, struct ds_buf *out) {
   return st;
 }
 
+static enum ds_status email_keeps_names(struct ds_deid *d, const char *p, size_t n, struct ds_buf *gen);
+
 static enum ds_status make_surrogate(struct ds_deid *d, int type, const char *src, size_t n, char **out) {
   struct ds_buf gen, raw;
   ds_buf_init(&gen, 0);
@@ -262,6 +264,7 @@ static enum ds_status make_surrogate(struct ds_deid *d, int type, const char *sr
   for (int tries = 0; tries < 16; tries++) {
     ds_buf_reset(&gen);
     if ((st = deid_surrogate(&d->sur, type, p, n, &r, &gen))) goto out;
+    if (type == T_EMAIL && (st = email_keeps_names(d, p, n, &gen))) goto out;
     /* one surrogate, one value: taken in this conversation already means draw again */
     if (!reserved_has(d, ds_hash64(gen.data, gen.len) ?: 1)) break;
   }
@@ -295,18 +298,78 @@ static enum ds_status make_name_token(struct ds_deid *d, int type, const char *s
   return st;
 }
 
-/* Whether this conversation already replaced the name word f in the role. */
-static bool has_role(struct ds_deid *d, char role, const char *f, size_t fl) {
-  if (!d->map_cap || fl + 1 > 127) return false;
+/* The surrogate this conversation gave the name word f in the role, or NULL. */
+static const char *mapped_name(const struct ds_deid *d, char role, const char *f, size_t fl) {
+  if (!d->map_cap || fl + 1 > 127) return NULL;
   char key[128];
   key[0] = role;
   memcpy(key + 1, f, fl);
   uint64_t h = ds_hash64(key, fl + 1) ^ ds_mix64((uint64_t)T_PERSON + 1);
   for (size_t j = h & (d->map_cap - 1); d->map[j].key; j = (j + 1) & (d->map_cap - 1)) {
     const struct deid_map_ent *m = &d->map[j];
-    if (m->h == h && m->type == T_PERSON && m->klen == fl + 1 && !memcmp(m->key, key, fl + 1)) return true;
+    if (m->h == h && m->type == T_PERSON && m->klen == fl + 1 && !memcmp(m->key, key, fl + 1)) return m->ph;
   }
-  return false;
+  return NULL;
+}
+
+static bool has_role(struct ds_deid *d, char role, const char *f, size_t fl) { return mapped_name(d, role, f, fl) != NULL; }
+
+/* An e-mail address whose local part holds a name this conversation replaced ("ann.lee@")
+ * takes that name's surrogate ("maya.quist@"), so that the text still agrees with itself.
+ * gen is the generated surrogate: its local part has the runs of the source's (letters,
+ * digits, separators in the same places), so a run of the source that is a replaced name
+ * swaps in that name's surrogate and every other run stays generated. */
+static enum ds_status email_keeps_names(struct ds_deid *d, const char *p, size_t n, struct ds_buf *gen) {
+  const char *at = memchr(p, '@', n), *gat = memchr(gen->data, '@', gen->len);
+  if (!at || !gat) return DS_OK;
+  size_t ll = (size_t)(at - p), gl = (size_t)(gat - gen->data);
+  struct ds_buf loc;
+  ds_buf_init(&loc, 0);
+  enum ds_status st = DS_OK;
+  size_t i = 0, g = 0, runs = 0, named = 0;
+  while (i < ll && g < gl && !st) {
+    bool sa = isalpha((unsigned char)p[i]) != 0, ga = isalpha((unsigned char)gen->data[g]) != 0;
+    if (!sa || !ga) {
+      if (sa != ga) break; /* not the same shape: keep the generated one */
+      st = ds_buf_addc(&loc, gen->data[g]);
+      i++, g++;
+      continue;
+    }
+    size_t j = i, k = g;
+    while (j < ll && isalpha((unsigned char)p[j])) j++;
+    while (k < gl && isalpha((unsigned char)gen->data[k])) k++;
+    runs++;
+    char f[64], sf[64];
+    size_t fl = deid_fold(p + i, j - i, f, sizeof f), sl = 0;
+    const char *s = NULL;
+    if (j - i >= 2 && fl <= sizeof f && !(s = mapped_name(d, runs == 1 ? 'f' : 'l', f, fl)))
+      s = mapped_name(d, runs == 1 ? 'l' : 'f', f, fl);
+    if (s) sl = deid_fold(s, strlen(s), sf, sizeof sf);
+    if (s && sl <= sizeof sf) { /* letters only: "Jean-Luc" is "jeanluc" in an address */
+      size_t w = 0;
+      for (size_t q = 0; q < sl; q++)
+        if (isalpha((unsigned char)sf[q])) sf[w++] = sf[q];
+      sl = w;
+    }
+    if (s && sl >= 2 && sl <= sizeof sf) {
+      if (isupper((unsigned char)p[i])) sf[0] = (char)toupper((unsigned char)sf[0]);
+      st = ds_buf_add(&loc, sf, sl);
+      named++;
+    } else {
+      st = ds_buf_add(&loc, gen->data + g, k - g);
+    }
+    i = j, g = k;
+  }
+  if (!st && named && i == ll && g == gl) {
+    st = ds_buf_add(&loc, gat, gen->len - gl);
+    if (!st) {
+      ds_buf_reset(gen);
+      st = ds_buf_add(gen, loc.data, loc.len);
+    }
+    if (!st) st = deid_sur_issue_value(&d->sur, T_EMAIL, gen->data, gen->len);
+  }
+  ds_buf_release(&loc);
+  return st;
 }
 
 static bool name_word(const char *w, size_t n) {
@@ -393,6 +456,22 @@ enum ds_status deid_replace_whole(struct ds_deid *d, int type, const char *p, si
   return DS_OK;
 }
 
+/* With surrogates, the names of a text are mapped before its e-mail addresses, so that an
+ * address holding a name takes that name's surrogate wherever the name stands. */
+static enum ds_status names_before_emails(struct ds_deid *d, const char *text) {
+  if (d->replace != DS_DEID_REPLACE_SURROGATE) return DS_OK;
+  bool email = false;
+  for (size_t i = 0; i < d->spans.n && !email; i++) email = d->spans.v[i].type == T_EMAIL;
+  enum ds_status st = DS_OK;
+  for (size_t i = 0; i < d->spans.n && email && !st; i++) {
+    const struct deid_span *s = &d->spans.v[i];
+    if (s->type != T_PERSON || memchr(text + s->start, '\\', s->end - s->start)) continue;
+    ds_buf_reset(&d->out);
+    st = person_surrogate(d, text + s->start, s->end - s->start, &d->out);
+  }
+  return st;
+}
+
 enum ds_status deid_replace_text(struct ds_deid *d, const char *text, size_t len, bool *out_changed) {
   *out_changed = false;
   enum ds_status st = deid_reserve_tokens(d, text, len);
@@ -409,6 +488,7 @@ enum ds_status deid_replace_text(struct ds_deid *d, const char *text, size_t len
     d->round = 0;
     if (st) goto out;
     if (!d->spans.n) break;
+    if ((st = names_before_emails(d, cur))) goto out;
     ds_buf_reset(&d->out);
     size_t at = 0;
     for (size_t i = 0; i < d->spans.n; i++) {

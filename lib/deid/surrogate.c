@@ -105,6 +105,17 @@ static bool fuzzy_type(int type) {
          type == T_AGE;
 }
 
+static uint64_t value_hash(int type, const struct ds_buf *norm) {
+  return (ds_hash64(norm->data, norm->len) ^ ds_mix64((uint64_t)type + 0x51)) ?: 1;
+}
+
+enum ds_status deid_sur_issue_value(struct deid_sur *su, int type, const char *p, size_t n) {
+  struct ds_buf *b = &su->tmp;
+  ds_buf_reset(b);
+  enum ds_status st = deid_normalize(type, p, n, b);
+  return st ? st : issued_add(su, value_hash(type, b));
+}
+
 bool deid_sur_recognized(struct deid_sur *su, int type, const char *p, size_t n) {
   if (fuzzy_type(type)) {
     bool any = false;
@@ -120,7 +131,7 @@ bool deid_sur_recognized(struct deid_sur *su, int type, const char *p, size_t n)
   struct ds_buf *b = &su->tmp;
   ds_buf_reset(b);
   if (deid_normalize(type, p, n, b)) return false;
-  return deid_sur_marked(su, type, b->data, b->len);
+  return deid_sur_marked(su, type, b->data, b->len) || issued_has(su, value_hash(type, b));
 }
 
 void deid_sur_release(struct deid_sur *su) {
@@ -384,12 +395,21 @@ static const struct lex_entry *pick(enum lex_pool pool, struct deid_rng *r) {
   return n ? v[deid_rng_below(r, (uint32_t)n)] : NULL;
 }
 
-static enum ds_status ascii_word(const struct lex_entry *e, struct ds_buf *out) {
-  if (!e) return ds_buf_adds(out, "alex");
-  enum ds_status st = DS_OK;
-  for (size_t i = 0; i < e->klen && !st; i++)
-    if ((unsigned char)e->key[i] < 0x80) st = ds_buf_addc(out, e->key[i]);
-  return st;
+/* A word of the pool in the letters a-z only (an e-mail address's or a domain's): the ASCII
+ * letters of a folded entry, drawn again when fewer than two are left ("o'neil" is "oneil"). */
+static enum ds_status ascii_word(int pool, struct deid_rng *r, struct ds_buf *out) {
+  for (int tries = 0; tries < 8; tries++) {
+    const struct lex_entry *e = pick(pool, r);
+    if (!e) break;
+    size_t letters = 0;
+    for (size_t i = 0; i < e->klen; i++) letters += e->key[i] >= 'a' && e->key[i] <= 'z';
+    if (letters < 2) continue;
+    enum ds_status st = DS_OK;
+    for (size_t i = 0; i < e->klen && !st; i++)
+      if (e->key[i] >= 'a' && e->key[i] <= 'z') st = ds_buf_addc(out, e->key[i]);
+    return st;
+  }
+  return ds_buf_adds(out, "alex");
 }
 
 static enum ds_status email(const char *p, size_t n, struct deid_rng *r, struct ds_buf *out) {
@@ -410,7 +430,7 @@ static enum ds_status email(const char *p, size_t n, struct deid_rng *r, struct 
         st = ds_buf_addc(out, upper ? rupper(r) : rlower(r));
       } else {
         size_t from = out->len;
-        st = ascii_word(pick(seg == 0 ? (deid_rng_below(r, 2) ? POOL_FIRST_F : POOL_FIRST_M) : POOL_LAST, r), out);
+        st = ascii_word(seg == 0 ? (deid_rng_below(r, 2) ? POOL_FIRST_F : POOL_FIRST_M) : POOL_LAST, r, out);
         if (!st && upper) out->data[from] = (char)toupper((unsigned char)out->data[from]);
       }
       seg++;
@@ -435,7 +455,7 @@ static enum ds_status email(const char *p, size_t n, struct deid_rng *r, struct 
   for (const char *q = dom; q < tld; q++) labels += *q == '.';
   for (int k = 0; k < (labels > 2 ? 2 : labels ? labels : 1) && !st; k++) {
     if (k) st = ds_buf_addc(out, '.');
-    if (!st) st = ascii_word(pick(k == 0 ? POOL_LAST : POOL_STREET, r), out);
+    if (!st) st = ascii_word(k == 0 ? POOL_LAST : POOL_STREET, r, out);
   }
   if (!st) st = ds_buf_addc(out, '.');
   if (!st) st = ds_buf_add(out, tld, (size_t)(dom + dl - tld));

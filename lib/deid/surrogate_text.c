@@ -226,10 +226,18 @@ enum ds_status deid_surrogate_text(struct deid_sur *su, int type, const char *p,
     struct date_state s = {0, type == T_DOB, 0};
     return each_word(p, n, date_word, &s, r, out);
   }
-  case T_AGE: {
-    int a = atoi(p), b;
-    do b = 90 + (int)deid_rng_below(r, 10);
-    while (b == a);
+  case T_AGE: { /* over 89 stays over 89; a younger age moves by up to a tenth (a child stays a child) */
+    int a = deid_digits(p, n), b, span = a / 10 + 1;
+    if (a >= 90) {
+      do b = 90 + (int)deid_rng_below(r, 10);
+      while (b == a);
+    } else {
+      do b = a - span + (int)deid_rng_below(r, (uint32_t)(2 * span + 1));
+      while (b == a || b < 1 || b > 89);
+    }
+    if (n > 0 && !isdigit((unsigned char)p[n - 1])) /* "40th birthday": the suffix of the new number */
+      return ds_buf_addf(out, "%d%s", b, b % 100 / 10 == 1 ? "th" : b % 10 == 1 ? "st" : b % 10 == 2 ? "nd"
+                                                                : b % 10 == 3 ? "rd" : "th");
     return ds_buf_addf(out, "%d", b);
   }
   }

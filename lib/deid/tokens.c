@@ -1,6 +1,10 @@
 /* tokens.c: code points, letter classes, case folding and the word tokenizer the name tagger
  * reads. Twin of scripts/deidlex.py (decode, is_letter, is_upper, fold_bytes, tokenize, shape):
  * the trained weights are only valid while the two agree, which test_deid_names checks. */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "deid_int.h"
 
 uint32_t deid_decode(const unsigned char *p, size_t avail, size_t *out_len) {
@@ -98,6 +102,33 @@ static const unsigned char ascii_class[256] = {
 #undef H
 #undef P
 
+/* The end of a run of ASCII letters and digits from i: 16 bytes at a time with SSE2 (a word
+ * is rarely longer), then byte by byte; deid_ascii_word_end_slow is the plain loop it stands
+ * for (test_deid_speed_paths). */
+size_t deid_ascii_word_end_slow(const unsigned char *b, size_t i, size_t len) {
+  while (i < len && ascii_class[b[i]] == C_LETTER + 1) i++;
+  return i;
+}
+
+static inline size_t word_end(const unsigned char *b, size_t i, size_t len) {
+#ifdef __SSE2__
+  const __m128i a1 = _mm_set1_epi8('a' - 1), z1 = _mm_set1_epi8('z' + 1), d1 = _mm_set1_epi8('0' - 1),
+                d9 = _mm_set1_epi8('9' + 1), bit5 = _mm_set1_epi8(0x20);
+  while (i + 16 <= len) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(b + i)), lo = _mm_or_si128(x, bit5);
+    /* signed compares: bytes >= 0x80 are negative, so neither letters nor digits */
+    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lo, a1), _mm_cmpgt_epi8(z1, lo));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, d1), _mm_cmpgt_epi8(d9, x));
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit)) ^ 0xffffu;
+    if (m) return i + (size_t)__builtin_ctz(m);
+    i += 16;
+  }
+#endif
+  while (i < len && ascii_class[b[i]] == C_LETTER + 1) i++;
+  return i;
+}
+size_t deid_ascii_word_end(const unsigned char *b, size_t i, size_t len) { return word_end(b, i, len); }
+
 static enum ds_status grow(struct deid_toks *t) {
   size_t nc = t->cap ? t->cap * 2 : 256;
   struct deid_tok *v = ds_realloc(t->v, nc * sizeof *v);
@@ -155,7 +186,7 @@ enum ds_status deid_tokenize(const char *text, size_t len, const struct deid_ran
     if (k0 == C_LETTER + 1) {
       /* an ASCII word followed by ASCII space or punctuation (most words) */
       size_t s = i++;
-      while (i < len && ascii_class[b[i]] == C_LETTER + 1) i++;
+      i = word_end(b, i, len);
       if (i >= len || ascii_class[b[i]] >= C_SPACE + 1) {
         uint32_t flags = TK_WORD | pend;
         if (c0 >= 'A' && c0 <= 'Z') {
@@ -357,7 +388,7 @@ bool deid_all_caps(const char *p, size_t n) {
 const struct lex_entry *deid_tok_lex(const char *text, struct deid_toks *t, size_t i) {
   struct deid_tok *k = &t->v[i];
   if (!(k->flags & TK_LEXED)) {
-    if (t->lx_cap < t->n) {
+    if (__builtin_expect(t->lx_cap < t->n, 0)) {
       /* grown on demand; a failed allocation only costs the cache */
       size_t nc = t->n + 256;
       const struct lex_entry **v = ds_realloc(t->lx, nc * sizeof *v);

@@ -138,13 +138,23 @@ static enum ds_status v_jwt(struct deid_vctx *c, size_t s, size_t e) {
   return deid_push(c, s, e, T_JWT);
 }
 
+/* A private-key block: from BEGIN to the end of its END line. A block whose body has fewer
+ * than 16 base64 characters (counted again after an underscore) holds no key ("-----BEGIN PRIVATE KEY-----\nYOUR_PRIVATE_KEY\n
+ * -----END ..." in documentation); a truncated real one ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC
+ * ...") still counts. */
 static enum ds_status v_pem(struct deid_vctx *c, size_t s, size_t e) {
   const char *end = memmem(c->text + e, c->len - e, "-----END", 8);
-  size_t stop = c->len;
+  size_t stop = c->len, body_end = end ? (size_t)(end - c->text) : c->len, b64 = 0;
   if (end) {
     const char *close = memmem(end + 8, c->len - (size_t)(end + 8 - c->text), "-----", 5);
     if (close) stop = (size_t)(close - c->text) + 5;
   }
+  for (size_t i = e; i < body_end && b64 < 16; i++) {
+    unsigned char ch = (unsigned char)c->text[i];
+    b64 += isalnum(ch) || ch == '+' || ch == '/';
+    if (ch == '_') b64 = 0; /* an identifier-like placeholder, not base64 */
+  }
+  if (b64 < 16) return DS_OK;
   return deid_push(c, s, stop, T_PRIVATE_KEY);
 }
 

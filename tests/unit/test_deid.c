@@ -60,6 +60,8 @@ static void validators(void **state) {
   assert_int_equal(used, 27);
   assert_true(deid_iban_ok("DE89370400440532013000", 22, &used));
   assert_false(deid_iban_ok("DE89370400440532013001", 22, &used));
+  /* passes mod-97 but has no IBAN country: a hashed id, not an account */
+  assert_false(deid_iban_ok("eb688533deef0cd1", 16, &used));
   assert_true(deid_entropy("aaaaaaaa", 8) < 0.01);
   assert_true(deid_entropy("a8Kz!q2M", 8) > 2.9);
 }
@@ -107,6 +109,7 @@ static void leaves_non_personal_text(void **state) {
   static const char *const clean[] = {
     "card 4111 1111 1111 1112 fails Luhn",        /* card-like, bad checksum */
     "IBAN DE89 3704 0044 0532 0130 01",           /* bad mod-97 */
+    "-----BEGIN PRIVATE KEY-----\nYOUR_PRIVATE_KEY\n-----END PRIVATE KEY-----", /* a documentation placeholder */
     "SSN 000-12-3456 is not valid",               /* area 000 */
     "version 1.2.3.4.5 and 10.0.19041.1",         /* dotted versions */
     "at 12:30:45 on 2023-03-01",                  /* time and date */
