@@ -35,7 +35,8 @@ enum deid_kind {
   K_ADDR_NUM_PREFIX, /* "63 Avenue du Golf", "31 rue de la Paix": the number before the street type */
   K_ADDR_LABEL,      /* "Address:", "my address is": the line after it (validate_place.c) */
   K_ADDR_TWO_NUMBERS, /* "at 9816 214 Pavlou Drandaki": a postal code, a house number, a name */
-  K_ADDR_DIRECTIONAL  /* "111 W Washington, Chicago, IL 60602": no street type, a town after */
+  K_ADDR_DIRECTIONAL, /* "111 W Washington, Chicago, IL 60602": no street type, a town after */
+  K_ADDR_LOWER        /* "at 42 smith street": a street in lower case (validate_place.c) */
 };
 
 struct deid_pattern {

@@ -113,6 +113,10 @@ const struct deid_pattern deid_builtin_patterns[] = {
   /* "111 W Washington, Chicago, IL 60602", "10 S. Dearborn, Ste. 250": a number, a directional
    * and a name without a street type, kept when a unit, town, state or postal code follows */
   {"\\b\\d{1,6} (?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\\.? [A-Z]", NOSOM, T_ADDRESS, K_ADDR_DIRECTIONAL},
+  /* "at 42 smith street", "to 7 ridge rd": a street in lower case, after "at" / "to" */
+  {"\\b\\d{1,6} [a-z][a-z'\\-]+(?: [a-z][a-z'\\-]+){0,2} (?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|"
+   "boulevard|blvd|court|ct|place|pl|way|terrace|circle|cir|parkway|pkwy|highway|hwy)\\b",
+   0, T_ADDRESS, K_ADDR_LOWER},
 
   /* dates of birth, where labeled */
   {"\\b(?:date of birth|birth ?date|birthday|b-?day|d\\.?o\\.?b\\.?|born(?: on| in)?)[ \\t]*[:\\-=]?[ \\t]*",

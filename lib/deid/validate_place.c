@@ -468,6 +468,29 @@ static enum ds_status v_addr_directional(struct deid_vctx *c, size_t e) {
   return deid_push(c, s, x, T_ADDRESS);
 }
 
+/* "at 42 smith street": a number, 1-3 words in lower case that are names, ordinals or no
+ * common words, a street type; after "at", "to", "on", "address", "live(s)". */
+static enum ds_status v_addr_lower(struct deid_vctx *c, size_t s, size_t e) {
+  static const char *const preps[] = {"at", "to", "on", "address", "address:", "live", "lives", "is", NULL};
+  size_t pe = s;
+  while (pe > 0 && c->text[pe - 1] == ' ') pe--;
+  size_t ps = pe;
+  while (ps > 0 && (is_alpha((unsigned char)c->text[ps - 1]) || c->text[ps - 1] == ':')) ps--;
+  if (pe == s || !word_in(c, ps, pe, preps, true)) return DS_OK;
+  size_t k = s;
+  while (k < e && is_digit((unsigned char)c->text[k])) k++;
+  size_t te = e;
+  while (te > k && c->text[te - 1] != ' ') te--; /* the type's start */
+  for (size_t i = k + 1; i < te;) {
+    size_t w = word_end(c, i);
+    const struct lex_entry *le = word_lex(c, i, w);
+    bool ok = street_word(c, i, w) || !le || le->fn >= 2 || le->sn >= 2 || !le->wf || le->wf >= 4;
+    if (!ok || (le && (le->flags & (LF_STOP | LF_TIME)))) return DS_OK;
+    i = w + 1;
+  }
+  return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, e), T_ADDRESS);
+}
+
 /* "the corner of A and B": two streets, each with a number or a street word. */
 static enum ds_status v_addr_corner(struct deid_vctx *c, size_t s, size_t e) {
   size_t i = e, streets = 0, evidence = 0, end = e;
@@ -576,6 +599,7 @@ enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size
   case K_ADDR_LABEL: return v_addr_label(c, e);
   case K_ADDR_TWO_NUMBERS: return v_addr_two_numbers(c, e);
   case K_ADDR_DIRECTIONAL: return v_addr_directional(c, e);
+  case K_ADDR_LOWER: return v_addr_lower(c, s, e);
   default: return deid_validate_date(c, kind, type, s, e);
   }
 }

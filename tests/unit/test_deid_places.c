@@ -132,6 +132,10 @@ static void street_lines(void **state) {
   EXPECT_FOUND(d, "In 2019 12 Best Songs were chosen", "ADDRESS", "");
   EXPECT_FOUND(d, "- 688 rue du centre 320\n- apt. 169\n- marke\n- belgium 97466", "ADDRESS",
                "688 rue du centre 320\n- apt. 169\n- marke\n- belgium 97466");
+  /* in lower case, after "at" / "to" */
+  EXPECT_FOUND(d, "meet me at 42 smith street, springfield", "ADDRESS", "42 smith street, springfield");
+  EXPECT_FOUND(d, "it is at 12 fourth avenue", "ADDRESS", "12 fourth avenue");
+  EXPECT_FOUND(d, "I ate 3 apples on the street", "ADDRESS", "");
   /* no number: after "on" with a name that is no common word, or after "live on" */
   EXPECT_FOUND(d, "the early shows on Tarsicio Isle Street were important", "ADDRESS", "Tarsicio Isle Street");
   EXPECT_FOUND(d, "I live on Elmwood Drive in Springfield.", "ADDRESS", "Elmwood Drive in Springfield");
