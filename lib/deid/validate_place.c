@@ -248,7 +248,8 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
      * tee 87"): the name before it may be in lower case ("Árpád fejedelem útja 3.") */
     if (words == 0 && deid_addr_foreign_type(c, j, i)) typed = true;
     bool cap = capital_word(c, j, i) || (i - j <= 4 && c->text[i - 1] == '.'); /* "ul.", "u.", "Av" */
-    if (!cap && !(le && (le->flags & (LF_STREET | LF_PARTICLE))) && !(typed && (words == 0 || deid_addr_foreign_lower(c, j, i))))
+    if (!cap && !(le && (le->flags & (LF_STREET | LF_PARTICLE))) &&
+        !(typed && (words == 0 || deid_addr_foreign_lower(c, j, i))))
       break; /* "on", "of", "version" */
     if (le && le->wf && le->wf <= 2 && !(le->flags & (LF_STREET | LF_PARTICLE)) && !le->fn && !le->sn &&
         !(typed && words == 0))
@@ -563,7 +564,8 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
   } else if (kind == K_ADDR_UNIT || kind == K_ADDR_MIL) {
     if (s > 0 && wordc(c, s - 1)) return DS_OK;
     /* "unit 0": no unit is numbered 0 */
-    if (kind == K_ADDR_UNIT && e - s >= 2 && c->text[e - 1] == '0' && !is_digit((unsigned char)c->text[e - 2])) return DS_OK;
+    if (kind == K_ADDR_UNIT && e - s >= 2 && c->text[e - 1] == '0' && !is_digit((unsigned char)c->text[e - 2]))
+      return DS_OK;
     /* "USS Arizona" in a history is a ship; an address names its FPO / APO after it */
     if (kind == K_ADDR_MIL && c->text[s] == 'U' && c->text[s + 1] == 'S') {
       size_t q = e;
