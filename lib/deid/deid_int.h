@@ -33,7 +33,10 @@ enum deid_kind {
   K_JWT, K_PEM, K_ASSIGN, K_ADDR_STREET, K_ADDR_UNIT, K_ADDR_EURO, K_ADDR_EURO_SUFFIX, K_ADDR_EURO_PREFIX,
   K_ADDR_MIL, K_ADDR_CORNER, K_DOB, K_DATE, K_LABELED_ID, K_AGE, K_AGE_LABEL, K_CUSTOM,
   K_ADDR_NUM_PREFIX, /* "63 Avenue du Golf", "31 rue de la Paix": the number before the street type */
-  K_ADDR_LABEL       /* "Address:", "my address is": the line after it (validate_place.c) */
+  K_ADDR_LABEL,      /* "Address:", "my address is": the line after it (validate_place.c) */
+  K_ADDR_TWO_NUMBERS, /* "at 9816 214 Pavlou Drandaki": a postal code, a house number, a name */
+  K_ADDR_DIRECTIONAL, /* "111 W Washington, Chicago, IL 60602": no street type, a town after */
+  K_ADDR_LOWER        /* "at 42 smith street": a street in lower case (validate_place.c) */
 };
 
 struct deid_pattern {

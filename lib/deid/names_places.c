@@ -113,7 +113,8 @@ void deid_names_rule_places(struct nctx *c) {
     if (w && (w->flags & (LF_COUNTRY | LF_REGION | LF_STOP | LF_TIME)) && !(w->flags & LF_CITY) && end == i + 1) continue;
     /* a known city, or a town's name ending in a place word ("Mill Village", "Cedar Falls") */
     const struct lex_entry *first = lex(c, i), *last = lex(c, end - 1);
-    bool city = (e && (e->flags & LF_CITY)) || (first && (first->flags & LF_CITY) && !first->wf && end > i + 1 && tlen(c, i + 1) >= 3) ||
+    bool city = (e && (e->flags & LF_CITY)) ||
+                (first && (first->flags & LF_CITY) && !first->wf && end > i + 1 && tlen(c, i + 1) >= 3) ||
                 (end > i + 1 && last && (last->flags & LF_STREET) && !(last->flags & LF_STOP) && tlen(c, end - 1) >= 4);
     if (ctx >= 2 && !city && (ctx == 2 || is_per(c, i) || namelike(c, i))) continue;
     /* "Areavibes Inc", "Civic Impulse LLC": a company */

@@ -80,6 +80,10 @@ const struct deid_pattern deid_builtin_patterns[] = {
    "Broadway|Wynd|Brae|Gate|Yard|Rise|Hollow|Creek|Lake|Lakes|Island|Common|Commons|Center|Centre|Cove|"
    "Bend|Bypass|Extension|Oval|Summit|Trace|Track|Tunnel|Underpass|Union|Village|Villages|Ville)\\b",
    NOSOM, T_ADDRESS, K_ADDR_STREET},
+  /* the same in capitals ("2701 W 18TH ST", "111 ELMWOOD TERR") */
+  {" (?:STREET|ST|AVENUE|AVE|ROAD|RD|BOULEVARD|BLVD|LANE|LN|DRIVE|DR|COURT|CT|PLACE|PL|TERRACE|TERR|TER|WAY|"
+   "PARKWAY|PKWY|CIRCLE|CIR|HIGHWAY|HWY|TRAIL|TRL)\\b",
+   NOSOM, T_ADDRESS, K_ADDR_STREET},
   {"\\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\\.?[ ]?#?[ ]?\\d{1,5}[A-Za-z]?\\b", CL, T_ADDRESS, K_ADDR_UNIT},
   {"\\b(?:PSC|CMR|Unit) \\d{3,5},? Box \\d{3,5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
   {"\\bP\\.? ?O\\.? ?Box \\d{1,6}\\b", CL, T_ADDRESS, K_ADDR_UNIT},
@@ -106,6 +110,16 @@ const struct deid_pattern deid_builtin_patterns[] = {
   /* "Address:\n947 trg revolucije 17 apt. 858", "my address is 106 rúa olmos 44": the line
    * after a label, when it starts with a house number (any case, any language) */
   {"\\baddress(?:[ \\t]*:|[ \\t]+is)[ \\t]*(?:\\r?\\n)?", NOSOM | CL, T_ADDRESS, K_ADDR_LABEL},
+  /* "at 9816 214 Pavlou Drandaki": a postal code and a house number before a name without a
+   * street type; needs an address word before it */
+  {"\\b\\d{4,6} \\d{1,5}[A-Za-z]? [A-Z\\xc0-\\xff]", NOSOM, T_ADDRESS, K_ADDR_TWO_NUMBERS},
+  /* "111 W Washington, Chicago, IL 60602", "10 S. Dearborn, Ste. 250": a number, a directional
+   * and a name without a street type, kept when a unit, town, state or postal code follows */
+  {"\\b\\d{1,6} (?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\\.? [A-Z]", NOSOM, T_ADDRESS, K_ADDR_DIRECTIONAL},
+  /* "at 42 smith street", "to 7 ridge rd": a street in lower case, after "at" / "to" */
+  {"\\b\\d{1,6} [a-z][a-z'\\-]+(?: [a-z][a-z'\\-]+){0,2} (?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|"
+   "boulevard|blvd|court|ct|place|pl|way|terrace|circle|cir|parkway|pkwy|highway|hwy)\\b",
+   0, T_ADDRESS, K_ADDR_LOWER},
 
   /* dates of birth, where labeled */
   {"\\b(?:date of birth|birth ?date|birthday|b-?day|d\\.?o\\.?b\\.?|born(?: on| in)?)[ \\t]*[:\\-=]?[ \\t]*",

@@ -34,8 +34,8 @@ bool deid_addr_foreign_type(const struct deid_vctx *c, size_t a, size_t b) {
 
 /* ---- the rest of an address ----------------------------------------------------------- */
 
-static const char *const unit_words[] = {"apt", "apartment", "suite", "ste", "unit", "flat", "fl", "floor", "room",
-                                         "rm", "bldg", "building", "lot", "box", "po", "dept", "#", NULL};
+static const char *const unit_words[] = {"apt", "apartment", "suite", "ste", "unit", "flat", "fl", "flr", "floor",
+                                         "room", "rm", "bldg", "building", "lot", "box", "po", "dept", "#", NULL};
 static const char *const directionals[] = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East",
                                            "West", "Northeast", "Northwest", "Southeast", "Southwest", NULL};
 
@@ -183,7 +183,10 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
     }
     bool sep = commas || nls || i - e >= 2;
     size_t w = word_end(c, i);
-    if (c->text[i] == '#' && i + 1 < c->len) w = word_end(c, i + 1) > i + 1 ? word_end(c, i + 1) : i;
+    if (c->text[i] == '#' && i + 1 < c->len) {
+      size_t h = i + 1 + (i + 2 < c->len && c->text[i + 1] == ' '); /* "#1500", "# 2510" */
+      w = word_end(c, h) > h ? word_end(c, h) : i;
+    }
     if (w == i) break;
     /* unit: "Apt. 864", "Suite 501", "#4B" */
     if (c->text[i] == '#' || word_in(c, i, w, unit_words, true)) {
@@ -199,6 +202,20 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
       e = best = w;
       parts++;
       continue;
+    }
+    /* "7th Flr", "4th Floor", "Second Floor", "Ground Floor": a floor */
+    static const char *const floors[] = {"floor", "flr", "fl", "level", NULL};
+    static const char *const floor_ord[] = {"ground", "first", "second", "third", "fourth", "fifth", "lower",
+                                            "upper", "main", "top", NULL};
+    if (w + 1 < c->len && c->text[w] == ' ' && (word_in(c, i, w, floor_ord, true) ||
+                                               (is_digit((unsigned char)c->text[i]) && w - i >= 3 && w - i <= 5 &&
+                                                is_alpha((unsigned char)c->text[w - 1])))) {
+      size_t v = word_end(c, w + 1);
+      if (word_in(c, w + 1, v, floors, true)) {
+        e = best = v;
+        parts++;
+        continue;
+      }
     }
     /* "5º izq.", "3º B": a Spanish floor and door */
     if (is_digit((unsigned char)c->text[i]) && w - i <= 5 &&
@@ -272,6 +289,13 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
     /* city or country: up to 3 capitalized words; in a lower-case address, a known place */
     if (!capital_word(c, i, w)) {
       size_t lp = lower_place(c, i, w);
+      /* a word in lower case alone on its line ("marke"): a town if what follows confirms it */
+      if (lp == i && nls && !pending_city && (w >= c->len || c->text[w] == '\n') && deid_addr_foreign_lower(c, i, w)) {
+        pending_city = true;
+        city_end = e = w;
+        parts++;
+        continue;
+      }
       if (lp == i) break;
       if (pending_city) best = city_end;
       e = best = lp;
@@ -324,7 +348,10 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
       parts++;
       continue;
     }
-    if (le && (le->flags & (LF_STOP | LF_TIME)) && !(ce && (ce->flags & (LF_CITY | LF_COUNTRY)))) break;
+    /* "Today", "Please" end the address; "Los Osos", "Le Mans" do not */
+    if (le && ((le->flags & LF_TIME) || ((le->flags & LF_STOP) && le->wf && le->wf <= 2)) &&
+        !(ce && (ce->flags & (LF_CITY | LF_COUNTRY))))
+      break;
     if (ce && (ce->flags & LF_COUNTRY) && !(ce->flags & LF_CITY)) {
       if (pending_city) best = city_end;
       e = best = k;

@@ -16,7 +16,8 @@ static bool street_name_word(const struct deid_vctx *c, size_t a, size_t b) {
   while (d < b && is_digit((unsigned char)c->text[d])) d++;
   if (d > a && b - d == 2) {
     const char *s = c->text + d;
-    return !strncmp(s, "st", 2) || !strncmp(s, "nd", 2) || !strncmp(s, "rd", 2) || !strncmp(s, "th", 2);
+    return !strncasecmp(s, "st", 2) || !strncasecmp(s, "nd", 2) || !strncasecmp(s, "rd", 2) ||
+           !strncasecmp(s, "th", 2); /* "5th", "18TH" */
   }
   return false;
 }
@@ -27,6 +28,7 @@ static size_t street_start(const struct deid_vctx *c, size_t e) {
   size_t i = e;
   if (i > 0 && c->text[i - 1] == '.') i--;
   while (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--; /* the suffix */
+  size_t i0 = i;
   for (int words = 0; words <= 5; words++) {
     if (i == 0 || c->text[i - 1] != ' ') return SIZE_MAX;
     while (i > 0 && c->text[i - 1] == ' ') i--;
@@ -38,7 +40,8 @@ static size_t street_start(const struct deid_vctx *c, size_t e) {
     if (is_digit((unsigned char)c->text[j]) && !street_name_word(c, j, i)) {
       size_t nd = 0;
       while (j + nd < i && is_digit((unsigned char)c->text[j + nd])) nd++;
-      if (words == 0 || nd > 6 || i - j - nd > 1) return SIZE_MAX;
+      if ((words == 0 && !(e - i0 == 8 && !strncmp(c->text + i0, "Broadway", 8))) || nd > 6 || i - j - nd > 1)
+        return SIZE_MAX; /* a name before the type, but "1585 Broadway" */
       if (j + nd < c->len && c->text[j + nd] == '.') return SIZE_MAX; /* "2. River Walk": a list's item */
       if (j > 0 && (wordc(c, j - 1) || c->text[j - 1] == '$' || c->text[j - 1] == '.')) return SIZE_MAX;
       return j;
@@ -245,7 +248,8 @@ static enum ds_status v_addr_euro(struct deid_vctx *c, size_t e) {
      * tee 87"): the name before it may be in lower case ("Árpád fejedelem útja 3.") */
     if (words == 0 && deid_addr_foreign_type(c, j, i)) typed = true;
     bool cap = capital_word(c, j, i) || (i - j <= 4 && c->text[i - 1] == '.'); /* "ul.", "u.", "Av" */
-    if (!cap && !(le && (le->flags & (LF_STREET | LF_PARTICLE))) && !(typed && (words == 0 || deid_addr_foreign_lower(c, j, i))))
+    if (!cap && !(le && (le->flags & (LF_STREET | LF_PARTICLE))) &&
+        !(typed && (words == 0 || deid_addr_foreign_lower(c, j, i))))
       break; /* "on", "of", "version" */
     if (le && le->wf && le->wf <= 2 && !(le->flags & (LF_STREET | LF_PARTICLE)) && !le->fn && !le->sn &&
         !(typed && words == 0))
@@ -357,6 +361,11 @@ static enum ds_status v_addr_num_prefix(struct deid_vctx *c, size_t e) {
     k = w + 1;
   }
   if (!named || end == SIZE_MAX) return DS_OK;
+  /* "rue du centre 320", "rúa olmos 44": a house number after the name too */
+  if (end + 1 < c->len && c->text[end] == ' ' && is_digit((unsigned char)c->text[end + 1])) {
+    size_t v = word_end(c, end + 1);
+    if (house_number(c, end + 1, v) && v - end - 1 <= 5) end = v;
+  }
   return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, end), T_ADDRESS);
 }
 
@@ -398,6 +407,89 @@ static enum ds_status v_addr_label(struct deid_vctx *c, size_t e) {
   if (end == SIZE_MAX || !named || words < 2) return DS_OK;
   while (end > s && (c->text[end - 1] == ' ' || c->text[end - 1] == ',' || c->text[end - 1] == '.')) end--;
   return deid_push(c, s, deid_addr_extend(c, end), T_ADDRESS);
+}
+
+/* NOSOM "at 9816 214 Pavlou Drandaki": a postal code (4-6 digits), a house number, then 1-3
+ * capitalized words that are no common words; kept after "at", "to", "address:". */
+static enum ds_status v_addr_two_numbers(struct deid_vctx *c, size_t e) {
+  size_t n = e - 2; /* the space before the name */
+  size_t h = n;
+  while (h > 0 && is_alnum((unsigned char)c->text[h - 1])) h--;
+  if (h < 2 || c->text[h - 1] != ' ') return DS_OK;
+  size_t s = h - 1;
+  while (s > 0 && is_digit((unsigned char)c->text[s - 1])) s--;
+  if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '.' || c->text[s - 1] == ',' || c->text[s - 1] == '$' ||
+                c->text[s - 1] == '-' || c->text[s - 1] == ':'))
+    return DS_OK;
+  size_t k = n + 1, end = SIZE_MAX;
+  for (int words = 0; words < 3; words++) {
+    size_t w = word_end(c, k);
+    if (!capital_word(c, k, w)) break;
+    const struct lex_entry *le = word_lex(c, k, w);
+    if (le && ((le->wf && le->wf <= 3) || (le->flags & (LF_STOP | LF_TIME)))) return DS_OK;
+    end = w;
+    if (w + 1 >= c->len || c->text[w] != ' ') break;
+    k = w + 1;
+  }
+  if (end == SIZE_MAX) return DS_OK;
+  /* the word before it: "at", "to", "address:" */
+  static const char *const preps[] = {"at", "to", "on", "near", "from", "address", "address:", NULL};
+  size_t pe = s;
+  while (pe > 0 && c->text[pe - 1] == ' ') pe--;
+  size_t ps = pe;
+  while (ps > 0 && (is_alpha((unsigned char)c->text[ps - 1]) || c->text[ps - 1] == ':')) ps--;
+  if (pe == s || !word_in(c, ps, pe, preps, true)) return DS_OK;
+  return deid_push(c, s, deid_addr_extend(c, end), T_ADDRESS);
+}
+
+/* NOSOM "111 W Washington, Chicago, IL 60602": from the number over the directional and 1-3
+ * capitalized words; kept only when what follows extends it (a unit, a town confirmed by a
+ * state or postal code). */
+static enum ds_status v_addr_directional(struct deid_vctx *c, size_t e) {
+  size_t k = e - 1, s = k - 1; /* the space before the name */
+  while (s > 0 && c->text[s - 1] != ' ') s--; /* the directional, maybe with a period */
+  if (s < 2) return DS_OK;
+  s--;
+  while (s > 0 && is_digit((unsigned char)c->text[s - 1])) s--;
+  if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '.' || c->text[s - 1] == '$' || c->text[s - 1] == '-'))
+    return DS_OK;
+  size_t end = SIZE_MAX;
+  for (int words = 0; words < 3; words++) {
+    size_t w = word_end(c, k);
+    if (!capital_word(c, k, w) && !street_name_word(c, k, w)) break;
+    const struct lex_entry *le = word_lex(c, k, w);
+    if (le && (le->flags & (LF_STOP | LF_TIME)) && !(le->flags & LF_PARTICLE)) break; /* "W. Van Buren" */
+    end = w;
+    if (w + 1 >= c->len || c->text[w] != ' ') break;
+    k = w + 1;
+  }
+  if (end == SIZE_MAX) return DS_OK;
+  size_t x = deid_addr_extend(c, end);
+  if (x == end) return DS_OK;
+  return deid_push(c, s, x, T_ADDRESS);
+}
+
+/* "at 42 smith street": a number, 1-3 words in lower case that are names, ordinals or no
+ * common words, a street type; after "at", "to", "on", "address", "live(s)". */
+static enum ds_status v_addr_lower(struct deid_vctx *c, size_t s, size_t e) {
+  static const char *const preps[] = {"at", "to", "on", "address", "address:", "live", "lives", "is", NULL};
+  size_t pe = s;
+  while (pe > 0 && c->text[pe - 1] == ' ') pe--;
+  size_t ps = pe;
+  while (ps > 0 && (is_alpha((unsigned char)c->text[ps - 1]) || c->text[ps - 1] == ':')) ps--;
+  if (pe == s || !word_in(c, ps, pe, preps, true)) return DS_OK;
+  size_t k = s;
+  while (k < e && is_digit((unsigned char)c->text[k])) k++;
+  size_t te = e;
+  while (te > k && c->text[te - 1] != ' ') te--; /* the type's start */
+  for (size_t i = k + 1; i < te;) {
+    size_t w = word_end(c, i);
+    const struct lex_entry *le = word_lex(c, i, w);
+    bool ok = street_word(c, i, w) || !le || le->fn >= 2 || le->sn >= 2 || !le->wf || le->wf >= 4;
+    if (!ok || (le && (le->flags & (LF_STOP | LF_TIME)))) return DS_OK;
+    i = w + 1;
+  }
+  return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, e), T_ADDRESS);
 }
 
 /* "the corner of A and B": two streets, each with a number or a street word. */
@@ -472,7 +564,8 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
   } else if (kind == K_ADDR_UNIT || kind == K_ADDR_MIL) {
     if (s > 0 && wordc(c, s - 1)) return DS_OK;
     /* "unit 0": no unit is numbered 0 */
-    if (kind == K_ADDR_UNIT && e - s >= 2 && c->text[e - 1] == '0' && !is_digit((unsigned char)c->text[e - 2])) return DS_OK;
+    if (kind == K_ADDR_UNIT && e - s >= 2 && c->text[e - 1] == '0' && !is_digit((unsigned char)c->text[e - 2]))
+      return DS_OK;
     /* "USS Arizona" in a history is a ship; an address names its FPO / APO after it */
     if (kind == K_ADDR_MIL && c->text[s] == 'U' && c->text[s + 1] == 'S') {
       size_t q = e;
@@ -506,6 +599,9 @@ enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size
   case K_ADDR_CORNER: return v_addr(c, kind, s, e);
   case K_ADDR_NUM_PREFIX: return v_addr_num_prefix(c, e);
   case K_ADDR_LABEL: return v_addr_label(c, e);
+  case K_ADDR_TWO_NUMBERS: return v_addr_two_numbers(c, e);
+  case K_ADDR_DIRECTIONAL: return v_addr_directional(c, e);
+  case K_ADDR_LOWER: return v_addr_lower(c, s, e);
   default: return deid_validate_date(c, kind, type, s, e);
   }
 }

@@ -115,6 +115,27 @@ static void street_lines(void **state) {
   EXPECT_FOUND(d, "my address is 106 rúa olmos 44, belfast, south africa", "ADDRESS",
                "106 rúa olmos 44, belfast, south africa");
   EXPECT_FOUND(d, "The IP address: 10.1.2.3 and the MAC address: 0 of them", "ADDRESS", "");
+  /* US forms: capitals, floors, a directional and no street type, a postal code and a number */
+  EXPECT_FOUND(d, "Send it to 2701 W 18TH ST, CHICAGO, IL 60608", "ADDRESS", "2701 W 18TH ST, CHICAGO, IL 60608");
+  EXPECT_FOUND(d, "Send it to 205 N. Michigan Avenue, 41st Floor, Chicago, IL 60601", "ADDRESS",
+               "205 N. Michigan Avenue, 41st Floor, Chicago, IL 60601");
+  EXPECT_FOUND(d, "Please send it to 111 W Washington, Chicago, IL 60602.", "ADDRESS",
+               "111 W Washington, Chicago, IL 60602");
+  EXPECT_FOUND(d, "We ran 5 W Sprints today", "ADDRESS", "");
+  EXPECT_FOUND(d, "Ship to 205 N. Michigan Ave. # 2510, Chicago, IL 60601", "ADDRESS",
+               "205 N. Michigan Ave. # 2510, Chicago, IL 60601");
+  EXPECT_FOUND(d, "Please send it to 1085 Santa Paula Avenue, Los Osos.", "ADDRESS",
+               "1085 Santa Paula Avenue, Los Osos");
+  EXPECT_FOUND(d, "Please send it to 1585 Broadway, New York, NY 10036", "ADDRESS", "1585 Broadway, New York, NY 10036");
+  EXPECT_FOUND(d, "I live at 55 W. Van Buren, Chicago, IL 60605", "ADDRESS", "55 W. Van Buren, Chicago, IL 60605");
+  EXPECT_FOUND(d, "The restaurant is at 9816 214 Pavlou Drandaki", "ADDRESS", "9816 214 Pavlou Drandaki");
+  EXPECT_FOUND(d, "In 2019 12 Best Songs were chosen", "ADDRESS", "");
+  EXPECT_FOUND(d, "- 688 rue du centre 320\n- apt. 169\n- marke\n- belgium 97466", "ADDRESS",
+               "688 rue du centre 320\n- apt. 169\n- marke\n- belgium 97466");
+  /* in lower case, after "at" / "to" */
+  EXPECT_FOUND(d, "meet me at 42 smith street, springfield", "ADDRESS", "42 smith street, springfield");
+  EXPECT_FOUND(d, "it is at 12 fourth avenue", "ADDRESS", "12 fourth avenue");
+  EXPECT_FOUND(d, "I ate 3 apples on the street", "ADDRESS", "");
   /* no number: after "on" with a name that is no common word, or after "live on" */
   EXPECT_FOUND(d, "the early shows on Tarsicio Isle Street were important", "ADDRESS", "Tarsicio Isle Street");
   EXPECT_FOUND(d, "I live on Elmwood Drive in Springfield.", "ADDRESS", "Elmwood Drive in Springfield");
