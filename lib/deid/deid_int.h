@@ -99,7 +99,10 @@ enum ds_status deid_code_values(const char *t, size_t len, const struct deid_ran
 
 /* ---- tokens and folding (tokens.c) --------------------------------------------------------- */
 
-enum { TK_WORD = 1, TK_CAP = 2, TK_NL = 4, TK_SP = 8, TK_CODE = 16, TK_ALLCAPS = 32, TK_LEXED = 64, TK_CUED = 128 };
+enum {
+  TK_WORD = 1, TK_CAP = 2, TK_NL = 4, TK_SP = 8, TK_CODE = 16, TK_ALLCAPS = 32, TK_LEXED = 64, TK_CUED = 128,
+  TK_LFIRST = 256 /* set by the name rules: a lower-case word that can start a name (names_lower.c) */
+};
 struct deid_tok {
   uint32_t s, e;
   uint32_t flags;

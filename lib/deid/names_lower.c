@@ -92,9 +92,11 @@ void deid_names_rule_lower_pairs(struct nctx *c) {
   size_t nt = c->t->n;
   for (size_t i = 0; i + 1 < nt; i++) {
     if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE) continue;
+    bool first = lower_first(c, i);
+    if (first) c->t->v[i].flags |= TK_LFIRST; /* for rule_lower_single: asked once per word */
     size_t j = i + 1;
     if (!(v[j].flags & TK_SP)) continue; /* the next word right after one space */
-    if (!lower_first(c, i)) {
+    if (!first) {
       /* surname first ("contact zhang wei", "ask nguyen lan"): a frequent surname that is no
        * word, then a first name that is no word either */
       if (surname_first(c, i) && given_after(c, j) && lower_pair_ok(c, i, j, 2)) {
@@ -173,7 +175,9 @@ void deid_names_rule_lower_single(struct nctx *c) {
   const struct deid_tok *v = c->t->v;
   size_t nt = c->t->n;
   for (size_t i = 0; i < nt; i++) {
-    if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE || !lower_first(c, i)) continue;
+    if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE) continue;
+    /* rule_lower_pairs asked every word but the last */
+    if (i + 1 < nt ? !(v[i].flags & TK_LFIRST) : !lower_first(c, i)) continue;
     bool left_edge = i == 0 || (v[i].flags & TK_NL) || !is_word(c, i - 1);
     bool right_edge = i + 1 >= nt || (v[i + 1].flags & TK_NL) || !is_word(c, i + 1);
     if ((!left_edge && !english_side(c, i - 1, true)) || (!right_edge && !english_side(c, i + 1, false))) continue;
