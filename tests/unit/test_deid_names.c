@@ -10,18 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "base/base.h"
-#include "deid/deid_int.h"
-
-static struct ds_deid *mk(enum ds_deid_replace mode) {
-  struct ds_deid_params p;
-  ds_deid_default_params(&p);
-  p.replace = mode;
-  struct ds_deid *d = NULL;
-  struct ds_err err = {0};
-  if (ds_deid_new(&p, &d, &err)) fail_msg("ds_deid_new: %s", err.msg);
-  return d;
-}
+#include "deid_expect.h"
 
 static char *deid(struct ds_deid *d, const char *text) {
   char *out = NULL;
@@ -29,29 +18,6 @@ static char *deid(struct ds_deid *d, const char *text) {
   if (ds_deid_text(d, text, strlen(text), &out, NULL, &err)) fail_msg("ds_deid_text: %s", err.msg);
   return out;
 }
-
-/* The spans of one type found in text, as "a|b|c". */
-static char *found(struct ds_deid *d, const char *text, const char *type) {
-  struct ds_deid_span *sp;
-  size_t n;
-  struct ds_buf b;
-  ds_buf_init(&b, 0);
-  if (ds_deid_find(d, text, strlen(text), &sp, &n, NULL)) fail();
-  for (size_t i = 0; i < n; i++) {
-    if (type && strcmp(sp[i].type, type)) continue;
-    if (b.len) ds_buf_addc(&b, '|');
-    ds_buf_add(&b, text + sp[i].start, sp[i].end - sp[i].start);
-  }
-  ds_free(sp);
-  return ds_buf_detach(&b, NULL);
-}
-
-#define EXPECT_FOUND(d, text, type, want)                                                      \
-  do {                                                                                         \
-    char *got_ = found(d, text, type);                                                         \
-    if (strcmp(got_, want)) fail_msg("'%s': %s found [%s], expected [%s]", text, type, got_, want); \
-    ds_free(got_);                                                                             \
-  } while (0)
 
 static void tagger_matches_python(void **state) {
   (void)state;

@@ -9,46 +9,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "base/base.h"
-#include "deid/deid_int.h"
-
-static struct ds_deid *mk(void) {
-  struct ds_deid_params p;
-  ds_deid_default_params(&p);
-  struct ds_deid *d = NULL;
-  struct ds_err err = {0};
-  if (ds_deid_new(&p, &d, &err)) fail_msg("ds_deid_new: %s", err.msg);
-  return d;
-}
-
-/* The spans of one type found in text, as "a|b|c". */
-static char *found(struct ds_deid *d, const char *text, const char *type) {
-  struct ds_deid_span *sp;
-  size_t n;
-  struct ds_buf b;
-  ds_buf_init(&b, 0);
-  if (ds_deid_find(d, text, strlen(text), &sp, &n, NULL)) fail();
-  for (size_t i = 0; i < n; i++) {
-    if (type && strcmp(sp[i].type, type)) continue;
-    if (b.len) ds_buf_addc(&b, '|');
-    ds_buf_add(&b, text + sp[i].start, sp[i].end - sp[i].start);
-  }
-  ds_free(sp);
-  return ds_buf_detach(&b, NULL);
-}
-
-#define EXPECT_FOUND(d, text, type, want)                                                          \
-  do {                                                                                             \
-    char *got_ = found(d, text, type);                                                             \
-    if (strcmp(got_, want)) fail_msg("'%s': %s found [%s], expected [%s]", text, type, got_, want); \
-    ds_free(got_);                                                                                 \
-  } while (0)
+#include "deid_expect.h"
 
 /* What follows a street: units, towns, regions, postal codes, countries, on one line or
  * several, with a list's bullets. */
 static void address_tails(void **state) {
   (void)state;
-  struct ds_deid *d = mk();
+  struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
   EXPECT_FOUND(d, "Ship to:\n- 12 Oak Street\n- Apt. 5\n- Pituffik\n- Greenland 3971", "ADDRESS",
                "12 Oak Street\n- Apt. 5\n- Pituffik\n- Greenland 3971");
   EXPECT_FOUND(d, "Mail: 15 Harbour Street\nBrighton\n, VIC\n Australia 3186", "ADDRESS",
@@ -84,7 +51,7 @@ static void address_tails(void **state) {
 /* Street lines without an English street type after the number. */
 static void street_lines(void **state) {
   (void)state;
-  struct ds_deid *d = mk();
+  struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
   /* the street before a unit */
   EXPECT_FOUND(d, "Please return to 2505 Heatherleigh Suite 620, Reno, NV 89505", "ADDRESS",
                "2505 Heatherleigh Suite 620, Reno, NV 89505");
@@ -147,7 +114,7 @@ static void street_lines(void **state) {
 /* What looks like an address and is not: list items, dates, citations, ships, scores. */
 static void not_addresses(void **state) {
   (void)state;
-  struct ds_deid *d = mk();
+  struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
   EXPECT_FOUND(d, "Places to see:\n1. West Lake\n2. River Walk\n10. Bad Guys Close", "ADDRESS", "");
   EXPECT_FOUND(d, "It was decided on 18 November 2002 by the court", "ADDRESS", "");
   EXPECT_FOUND(d, "See Smith v Jones [2019] NSWSC 1368 and (2010) 242 CLR 446 at the office", "ADDRESS", "");
@@ -163,7 +130,7 @@ static void not_addresses(void **state) {
  * states are kept; companies, products and people are no places. */
 static void personal_places(void **state) {
   (void)state;
-  struct ds_deid *d = mk();
+  struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
   EXPECT_FOUND(d, "Please send it. I am in Sutri for a business trip", "LOCATION", "Sutri");
   EXPECT_FOUND(d, "Before Labor Day we returned to Deanwell by helicopter.", "LOCATION", "Deanwell");
   EXPECT_FOUND(d, "The issues be remitted to Macready AsJ for decision", "LOCATION", "");
