@@ -194,7 +194,7 @@ static const char *const weak_cues[] = {
   "moved", "leave", "vacation", "booking", "booked", "reservation", "check-in", "check in", "check-out",
   "interview", "quit", "lease", "rent", "customer ", "customer,", "customer.", "customer'", "client", "member",
   "student", "employee", "meet", "met ", "party", "dinner", "date:", "when:", "name:", "expir", "renew", "paid",
-  "payment", "order", "delivery", "shift", "class", "exam", "lesson", "session", NULL};
+  "payment", "order", "delivery", "shift ", "class", "exam", "lesson", "session", NULL};
 /* Words of technical text, publications and public events: a date there is not a person's
  * ("Version 2.4 was released on ...", "As of my last update in January 2022", "the news of
  * May 3") unless a word of person_cues says otherwise. */
@@ -207,7 +207,7 @@ static const char *const tech_cues[] = {
   "founded", "inc.", "ltd", "act of", "law ", "court ", "mission", "board ", "committee", "council", "album",
   "film", "movie", "season", "episode", "festival", "history", "historical", "happened", "century",
   "earthquake", "hurricane", "attack", "dataset", "column", "query", "example", "e.g.", "sample", "template",
-  "current date", "holidays", "national day", "calendar", NULL};
+  "current date", "holidays", "national day", "calendar", "headline", "industry", NULL};
 /* Pronouns and possessives of a person: anywhere in the sentence, except the second person
  * (everywhere in requests to an assistant: "Can you summarize the article of May 3?"),
  * which counts only near the date; "they", "them" are as often things as people. */

@@ -46,6 +46,9 @@ static void dates_tied_to_a_person(void **state) {
   EXPECT_FOUND(d, "Then Priya came home on 12 March.", "DATE", "12 March");
   EXPECT_FOUND(d, "i am flying in on 17th April from SFO.", "DATE", "17th April");
   EXPECT_FOUND(d, "Kim's party is on 4 July.", "DATE", "4 July");
+  EXPECT_FOUND(d, "I work the night shift on 4 July.", "DATE", "4 July");
+  /* news: a "shift" that is no one's work shift (a real web-search answer of the Messages API) */
+  EXPECT_FOUND(d, "On September 25, 2025, headlines were dominated by seismic shifts in AI infrastructure.", "DATE", "");
   EXPECT_FOUND(d, "Patient seen 04/11/2023 for follow-up.", "DATE", "04/11/2023");
   EXPECT_FOUND(d, "Can you move the meeting to July 14?", "DATE", "July 14");
   EXPECT_FOUND(d, "Then Chen will be in Berlin on 5 June.", "DATE", "5 June"); /* a surname */
