@@ -5,6 +5,7 @@
 #define DEID_NAMES_INT_H
 
 #include <string.h>
+#include <strings.h>
 
 #include "deid_int.h"
 
@@ -126,6 +127,16 @@ static inline bool is_per(const struct nctx *c, size_t i) {
   return i < c->t->n && (c->tag[i] == TAG_PER || c->tag[i] == TAG_PER_STRONG);
 }
 
+/* Whether token i is a word of words (NULL-terminated, ASCII lower case); ci: compared in any
+ * case, else as written. */
+static inline bool tok_in(const struct nctx *c, size_t i, const char *const *words, bool ci) {
+  if (!is_word(c, i)) return false;
+  size_t n = tlen(c, i);
+  for (; *words; words++)
+    if (strlen(*words) == n && (ci ? !strncasecmp(tptr(c, i), *words, n) : !memcmp(tptr(c, i), *words, n))) return true;
+  return false;
+}
+
 /* What can follow a name that ends a verb's object: punctuation, the end of the line, or a
  * function or time word ("asked Ubul to", "met Ana yesterday"; not "ask Zendesk support"). */
 static inline bool ends_phrase(const struct nctx *c, size_t j) {
@@ -134,11 +145,9 @@ static inline bool ends_phrase(const struct nctx *c, size_t j) {
   static const char *const w[] = {"to",     "about", "and",     "or",       "for",       "that",  "if",    "when",
                                   "at",     "on",    "in",      "with",     "again",     "today", "now",   "then",
                                   "later",  "too",   "please",  "so",       "but",       "before", "after", "what",
-                                  "how",    "why",   "whether", "tomorrow", "yesterday", "tonight", "once", "back"};
-  size_t n = tlen(c, j);
-  for (size_t k = 0; k < DS_ARRAY_LEN(w); k++)
-    if (strlen(w[k]) == n && !memcmp(w[k], tptr(c, j), n)) return true;
-  return false;
+                                  "how",    "why",   "whether", "tomorrow", "yesterday", "tonight", "once", "back",
+                                  NULL};
+  return tok_in(c, j, w, false);
 }
 
 /* A capital letter inside the word ("CouchDB", "LinkedIn", "JavaScript"), but not a name's

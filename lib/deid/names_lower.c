@@ -146,10 +146,9 @@ void deid_names_rule_cap_lower(struct nctx *c) {
 static bool by_author(const struct nctx *c, size_t j) {
   if (!(cue(c, j) & CUE_BY)) return false;
   if (j == 0 || (c->t->v[j].flags & TK_NL)) return true;
-  static const char *const w[] = {"posted", "written", "sent", "signed", "submitted", "reported", "created", "authored"};
-  for (size_t k = 0; k < DS_ARRAY_LEN(w); k++)
-    if (strlen(w[k]) == tlen(c, j - 1) && !strncasecmp(w[k], tptr(c, j - 1), tlen(c, j - 1))) return true;
-  return false;
+  static const char *const w[] = {"posted",    "written",  "sent",    "signed",
+                                  "submitted", "reported", "created", "authored", NULL};
+  return tok_in(c, j - 1, w, true);
 }
 
 /* After a name: what ends a phrase, a function word, a possessive, or a verb's -ed or -ing
@@ -168,10 +167,13 @@ static bool name_may_follow(const struct nctx *c, size_t j) {
  * people do ("rajesh said", "hiroshi is coming"), or addressed ("thank you, agnieszka!"),
  * with English on both sides. */
 void deid_names_rule_lower_single(struct nctx *c) {
-  static const char *const before[] = {"with", "to", "did", "is", "ask", "tell", "call"};
+  static const char *const with_to[] = {"with", "to", NULL};
+  static const char *const before[] = {"did", "is", "ask", "tell", "call", NULL};
   static const char *const after[] = {"is",   "was",    "has",    "had",    "will",   "would", "can",  "could",
                                       "did",  "does",   "said",   "says",   "called", "wants", "thinks", "knows",
-                                      "likes"};
+                                      "likes", NULL};
+  static const char *const hail[] = {"you",   "thanks", "hi",       "hey",             "hello",   "bye",  "morning",
+                                     "evening", "night", "sorry", "congrats", "congratulations", "welcome", "dear", NULL};
   const struct deid_tok *v = c->t->v;
   size_t nt = c->t->n;
   for (size_t i = 0; i < nt; i++) {
@@ -184,27 +186,18 @@ void deid_names_rule_lower_single(struct nctx *c) {
     if (!right_edge && lower_last(c, i + 1)) continue; /* a pair: rule_lower_pairs */
     bool ok = false;
     if (!left_edge) {
-      ok = (cue(c, i - 1) & CUE_SAID) != 0 || by_author(c, i - 1);
       /* after "with" or "to" only a frequent name ("with dmitri"; not "to login", "with max" is) */
-      for (size_t k = 0; k < DS_ARRAY_LEN(before) && !ok; k++)
-        ok = strlen(before[k]) == tlen(c, i - 1) && !memcmp(before[k], tptr(c, i - 1), tlen(c, i - 1)) &&
-             (k >= 2 || (lex(c, i)->fn >= 4 && name_may_follow(c, i + 1)));
+      ok = (cue(c, i - 1) & CUE_SAID) != 0 || by_author(c, i - 1) || tok_in(c, i - 1, before, false) ||
+           (tok_in(c, i - 1, with_to, false) && lex(c, i)->fn >= 4 && name_may_follow(c, i + 1));
     }
-    if (!ok && !right_edge) {
-      ok = (cue(c, i + 1) & CUE_VERB) != 0;
-      for (size_t k = 0; k < DS_ARRAY_LEN(after) && !ok; k++)
-        ok = strlen(after[k]) == tlen(c, i + 1) && !memcmp(after[k], tptr(c, i + 1), tlen(c, i + 1));
-    }
+    if (!ok && !right_edge) ok = (cue(c, i + 1) & CUE_VERB) != 0 || tok_in(c, i + 1, after, false);
     /* "thank you, agnieszka!", "hey nadia," */
-    static const char *const hail[] = {"you", "thanks", "hi", "hey", "hello", "bye", "morning", "evening",
-                                       "night", "sorry", "congrats", "congratulations", "welcome", "dear"};
     if (!ok && i > 1 && punct(c, i - 1, ',') && is_word(c, i - 2)) {
       /* at the end of a sentence of a few words, or before a comma after a greeting */
       if (i + 1 >= nt || punct(c, i + 1, '!') || punct(c, i + 1, '?') || (v[i + 1].flags & TK_NL))
         ok = i >= 4 && !punct(c, i - 3, ',') && lex(c, i - 2) && (lex(c, i - 2)->wf || (lex(c, i - 2)->flags & LF_STOP));
       else if (punct(c, i + 1, ','))
-        for (size_t k = 0; k < DS_ARRAY_LEN(hail) && !ok; k++)
-          ok = strlen(hail[k]) == tlen(c, i - 2) && !strncasecmp(hail[k], tptr(c, i - 2), tlen(c, i - 2));
+        ok = tok_in(c, i - 2, hail, true);
     }
     if (ok) c->tag[i] = TAG_PER;
   }

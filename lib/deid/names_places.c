@@ -25,14 +25,6 @@ void deid_names_rule_known_places(struct nctx *c) {
   }
 }
 
-/* Whether token i is one of words (ASCII, lower case; the token compared case-insensitively). */
-static bool tok_in(const struct nctx *c, size_t i, const char *const *words) {
-  if (!is_word(c, i)) return false;
-  for (; *words; words++)
-    if (strlen(*words) == tlen(c, i) && !strncasecmp(tptr(c, i), *words, tlen(c, i))) return true;
-  return false;
-}
-
 /* Verbs of travel before "to" / "at" / "in" / "back to": "we returned to Deanwell", "arrived at
  * Khandallah", "flew back to Edmonton". */
 static const char *const travel_verbs[] = {"returned", "returning", "flew", "drove", "travelled", "traveled",
@@ -55,7 +47,7 @@ static int place_context(const struct nctx *c, size_t i) {
   uint64_t p1 = cue(c, i - 1);
   if ((p1 & (CUE_IN | CUE_NEAR)) && i >= 2 && (cue(c, i - 2) & CUE_VERB_IN)) return 1;
   if ((p1 & CUE_IN) && i >= 3 && (cue(c, i - 2) & CUE_UP) && (cue(c, i - 3) & CUE_GREW)) return 1;
-  if ((p1 & CUE_FROM) && i >= 2 && (cue(c, i - 2) & CUE_FROM_LEAD)) return tok_in(c, i - 2, weak_from) ? 2 : 1;
+  if ((p1 & CUE_FROM) && i >= 2 && (cue(c, i - 2) & CUE_FROM_LEAD)) return tok_in(c, i - 2, weak_from, true) ? 2 : 1;
   if ((p1 & CUE_TO) && i >= 2 && (cue(c, i - 2) & CUE_TO_LEAD)) return 1;
   if ((p1 & CUE_IS) && i >= 2 && (cue(c, i - 2) & CUE_PLACEWORD)) return 1;
   /* "I am in Sutri", "I'm in Kiel": where the writer is */
@@ -63,14 +55,14 @@ static int place_context(const struct nctx *c, size_t i) {
                                                                (cue(c, i - 3) & (CUE_I | CUE_APOS)))))
     return 1;
   /* "we returned to Deanwell", "arrived at Khandallah", "arrived in Fala" */
-  if ((p1 & (CUE_TO | CUE_IN)) && i >= 2 && tok_in(c, i - 2, travel_verbs)) return 3;
-  if ((p1 & CUE_AT) && i >= 2 && tok_in(c, i - 2, arrival_verbs)) return 3;
-  if ((p1 & (CUE_TO | CUE_IN | CUE_AT)) && i >= 2 && (tok_in(c, i - 2, travel_verbs) || tok_in(c, i - 2, go_verbs)))
+  if ((p1 & (CUE_TO | CUE_IN)) && i >= 2 && tok_in(c, i - 2, travel_verbs, true)) return 3;
+  if ((p1 & CUE_AT) && i >= 2 && tok_in(c, i - 2, arrival_verbs, true)) return 3;
+  if ((p1 & (CUE_TO | CUE_IN | CUE_AT)) && i >= 2 && (tok_in(c, i - 2, travel_verbs, true) || tok_in(c, i - 2, go_verbs, true)))
     return 2;
   /* "1668 Glyn St street in Highveld": the town of a street */
   static const char *const street_words[] = {"street", "st", "road", "rd", "avenue", "ave", "lane", "boulevard",
                                               "blvd", "drive", "square", "straße", "strasse", NULL};
-  if ((p1 & CUE_IN) && i >= 2 && !is_cap(c, i - 2) && tok_in(c, i - 2, street_words)) return 1;
+  if ((p1 & CUE_IN) && i >= 2 && !is_cap(c, i - 2) && tok_in(c, i - 2, street_words, true)) return 1;
   /* "a year at Walk Score in Ålesund": where someone worked or studied, a known city */
   if ((p1 & CUE_IN) && i >= 3 && is_cap(c, i - 2))
     for (size_t k = i - 2, n = 0; k > 0 && n < 4; k--, n++) {

@@ -13,9 +13,8 @@ static bool between_english(const struct nctx *c, size_t i) {
   if (i == 0 || !is_word(c, i - 1) || (c->t->v[i - 1].flags & TK_CAP) || (c->t->v[i].flags & TK_NL)) return false;
   const struct lex_entry *p = lex(c, i - 1);
   if (!p || !(p->wf || (p->flags & LF_STOP)) || (cue(c, i - 1) & (CUE_IN | CUE_AT | CUE_THIS))) return false;
-  static const char *const det[] = {"the", "a", "an", "our", "your", "their", "its"};
-  for (size_t k = 0; k < DS_ARRAY_LEN(det); k++)
-    if (strlen(det[k]) == tlen(c, i - 1) && !memcmp(det[k], tptr(c, i - 1), tlen(c, i - 1))) return false;
+  static const char *const det[] = {"the", "a", "an", "our", "your", "their", "its", NULL};
+  if (tok_in(c, i - 1, det, false)) return false;
   if (i + 1 >= c->t->n || (c->t->v[i + 1].flags & TK_NL)) return true;
   if (is_word(c, i + 1)) return !(c->t->v[i + 1].flags & TK_CAP) && lex(c, i + 1) && lex(c, i + 1)->wf;
   return punct(c, i + 1, '.') || punct(c, i + 1, '?') || punct(c, i + 1, '!') || punct(c, i + 1, ',');

@@ -1,7 +1,7 @@
 /* validate_address_tail.c: the rest of an address after its street line: unit, directional,
  * city, state or region, postal code and country, on one line or several (US and common
  * European forms); and what comes before a street (a unit, a postal code). */
-#include "validate_place_int.h"
+#include "validate_words.h"
 
 /* A word of lower-case letters that is no common English word ("tachkent", "revolucije"):
  * part of a name in an address written in lower case or in another language. */

@@ -6,30 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "deid_int.h"
-
-static bool is_digit(int c) { return c >= '0' && c <= '9'; }
-static bool is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool is_alnum(int c) { return is_digit(c) || is_alpha(c); }
-static bool wordc(const struct deid_vctx *c, size_t i) {
-  unsigned char ch = (unsigned char)c->text[i];
-  return is_alnum(ch) || ch >= 0x80;
-}
-
-/* The word (letters, digits, UTF-8, inner ' - .) starting at i; its end. */
-static size_t word_end(const struct deid_vctx *c, size_t i) {
-  size_t j = i;
-  while (j < c->len && (wordc(c, j) || ((c->text[j] == '\'' || c->text[j] == '-') && j + 1 < c->len && wordc(c, j + 1) && j > i)))
-    j++;
-  return j;
-}
-
-/* Whether the word [i, w) is one of list (any case). */
-static bool word_in(const struct deid_vctx *c, size_t i, size_t w, const char *const *list) {
-  for (const char *const *x = list; *x; x++)
-    if (strlen(*x) == w - i && !strncasecmp(c->text + i, *x, w - i)) return true;
-  return false;
-}
+#include "validate_words.h"
 
 /* ---- dates ------------------------------------------------------------------------------- */
 
@@ -320,7 +297,7 @@ static enum ds_status v_date(struct deid_vctx *c, size_t s, size_t e) {
     if (at < 2 || c->text[at - 1] != ' ') return DS_OK;
     s = at - 1;
     while (s > 0 && is_alpha((unsigned char)c->text[s - 1])) s--;
-    if (!word_in(c, s, at - 1, preps) || (s > 0 && wordc(c, s - 1))) return DS_OK;
+    if (!word_in(c, s, at - 1, preps, true) || (s > 0 && wordc(c, s - 1))) return DS_OK;
   }
   if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '/' || c->text[s - 1] == '-' || c->text[s - 1] == '.' ||
                 c->text[s - 1] == ':'))
@@ -543,11 +520,11 @@ static bool years_span(const struct deid_vctx *c, size_t f, size_t fw) {
   static const char *const years[] = {"years", "year", "yrs", "yr", NULL};
   static const char *const spans[] = {"younger", "older", "ago", "later", "before", "after", "earlier", "apart",
                                       "in", "since", "experience", "from", "into", "each", NULL};
-  if (!word_in(c, f, fw, years)) return false;
+  if (!word_in(c, f, fw, years, true)) return false;
   size_t n = fw;
   while (n < c->len && c->text[n] == ' ') n++;
   size_t nw = word_end(c, n);
-  return nw > n && word_in(c, n, nw, spans);
+  return nw > n && word_in(c, n, nw, spans, true);
 }
 
 /* Whether the word [i, w) is a name of the lexicon ("Smith, 45,"). */
@@ -591,7 +568,7 @@ static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
       form = AF_APPOS;
     } else {
       size_t w = word_end(c, s);
-      form = word_in(c, s, w, subjects) ? AF_SUBJECT : word_in(c, s, w, copulas) ? AF_COPULA : AF_LABEL;
+      form = word_in(c, s, w, subjects, true) ? AF_SUBJECT : word_in(c, s, w, copulas, true) ? AF_COPULA : AF_LABEL;
     }
   }
   if (b == a || b - a > 3 || (a > 0 && wordc(c, a - 1)) || (form != AF_OLD && b < c->len && wordc(c, b)))
@@ -621,17 +598,17 @@ static enum ds_status v_age(struct deid_vctx *c, int kind, size_t s, size_t e) {
     size_t o = e;
     while (o < c->len && (c->text[o] == ' ' || c->text[o] == '-')) o++;
     size_t ow = word_end(c, o);
-    if (ow > o && word_in(c, o, ow, age_nouns)) return deid_push(c, a, b, T_AGE);
-    if (ow > o && !word_in(c, o, ow, age_after)) return DS_OK; /* "a 10-year-old laptop" */
+    if (ow > o && word_in(c, o, ow, age_nouns, true)) return deid_push(c, a, b, T_AGE);
+    if (ow > o && !word_in(c, o, ow, age_after, true)) return DS_OK; /* "a 10-year-old laptop" */
     return age >= 90 || age_subject(c, a, b) ? deid_push(c, a, b, T_AGE) : DS_OK;
   }
   if (form == AF_SUBJECT || form == AF_COPULA) {
     bool ends = fw == f && (f >= c->len || c->text[f] == '.' || c->text[f] == ',' || c->text[f] == '!' ||
                             c->text[f] == '?' || c->text[f] == ';' || c->text[f] == ')' || c->text[f] == '\n');
-    if ((!ends && !(fw > f && word_in(c, f, fw, age_after))) || years_span(c, f, fw)) return DS_OK;
+    if ((!ends && !(fw > f && word_in(c, f, fw, age_after, true))) || years_span(c, f, fw)) return DS_OK;
     return form == AF_SUBJECT || subject_before(c, s) ? deid_push(c, a, b, T_AGE) : DS_OK;
   }
-  if (fw > f && word_in(c, f, fw, age_units)) return DS_OK; /* "turned 90 degrees" */
+  if (fw > f && word_in(c, f, fw, age_units, true)) return DS_OK; /* "turned 90 degrees" */
   if (age >= 90) return deid_push(c, a, b, T_AGE);
   /* "age: 34" is a field of a person; "aged 34", "turned 47" need one */
   bool field = memchr(c->text + s, ':', a - s) != NULL;

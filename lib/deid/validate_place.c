@@ -3,7 +3,7 @@
  * street without a type; PO boxes, military addresses, street corners), each then extended
  * over what follows it (validate_address_tail.c). Dates, labeled numbers and ages are in
  * validate_date.c. */
-#include "validate_place_int.h"
+#include "validate_words.h"
 
 /* ---- street lines -------------------------------------------------------------------------- */
 

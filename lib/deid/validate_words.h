@@ -1,8 +1,9 @@
-/* validate_place_int.h: what the address validators share (validate_place.c: street lines;
- * validate_address_tail.c: what follows a street): character classes and words of the text
- * given to a validator, which need not end in a NUL (every read is bounded by c->len). */
-#ifndef DEID_VALIDATE_PLACE_INT_H
-#define DEID_VALIDATE_PLACE_INT_H
+/* validate_words.h: what the validators of places and dates share (validate_place.c: street
+ * lines; validate_address_tail.c: what follows a street; validate_date.c: dates, labeled
+ * numbers, ages): character classes and words of the text given to a validator, which need
+ * not end in a NUL (every read is bounded by c->len). */
+#ifndef DEID_VALIDATE_WORDS_H
+#define DEID_VALIDATE_WORDS_H
 
 #include <string.h>
 #include <strings.h>
