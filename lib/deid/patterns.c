@@ -161,6 +161,8 @@ const struct deid_pattern deid_builtin_patterns[] = {
    "social insurance|health insurance|health card)[ \\-]?(?:id|number|no\\.?|#|identifier)",
    NOSOM | CL, T_ID_NUMBER, K_LABELED_ID},
   {"\\bVIN\\b", NOSOM, T_ID_NUMBER, K_LABELED_ID},
+  /* vehicle plates (HIPAA's vehicle identifiers): "license plate 7ABC123", "number plate AB12 CDE" */
+  {"\\b(?:licen[cs]e|number|registration|car|vehicle) plates?", NOSOM | CL, T_ID_NUMBER, K_LABELED_ID},
 
   /* ages: over 89 by their form, younger ones when a person's (validate_date.c) */
   {"\\b\\d{1,3}[ \\-]?(?:years?|yrs?)[ \\-]?old\\b|\\b\\d{1,3}[ \\-]?y/?o\\b|\\b\\d{1,3} ?y\\.o\\.?|"

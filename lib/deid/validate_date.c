@@ -369,12 +369,19 @@ static enum ds_status v_dob(struct deid_vctx *c, size_t e) {
 static size_t skip_fillers(const struct deid_vctx *c, size_t i, bool *out_ending) {
   static const char *const fillers[] = {"number", "numbers", "no", "no.", "num", "nr", "nbr", "#", "is", "was",
                                         "id", "of", "code", "ending", "in", "reads", ":", "card", "on", "file",
-                                        "are", "be", "the", "last", "digits", NULL};
+                                        "are", "be", "the", "last", "digits", "it", "it's", NULL};
   for (int rounds = 0; rounds < 8; rounds++) {
+    size_t from = i;
     while (i < c->len && (c->text[i] == ' ' || c->text[i] == '\t' || c->text[i] == ':' || c->text[i] == '=' ||
                           c->text[i] == '#' || c->text[i] == '-' || c->text[i] == '"' || c->text[i] == '\'' ||
-                          c->text[i] == '(' || c->text[i] == ')'))
+                          c->text[i] == '(' || c->text[i] == ')' || (c->text[i] == ',' && i == from)))
       i++;
+    /* the issuing state or country in brackets: "licence (GB) SMITH753116SM9IJ", "DL (NY) 123" */
+    if (i > 0 && i + 3 < c->len && c->text[i - 1] == '(' && is_upper((unsigned char)c->text[i]) &&
+        is_upper((unsigned char)c->text[i + 1]) && c->text[i + 2] == ')') {
+      i += 3;
+      continue;
+    }
     size_t w = word_end(c, i);
     if (w < c->len && c->text[w] == '.' && w - i == 2) w++;
     bool filler = false;

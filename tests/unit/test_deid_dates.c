@@ -182,6 +182,11 @@ static void labeled_numbers(void **state) {
   EXPECT_FOUND(d, "state ID number S12345678", "ID_NUMBER", "S12345678");
   EXPECT_FOUND(d, "ID card number 1234567890", "ID_NUMBER", "1234567890");
   EXPECT_FOUND(d, "The account was created in 2019.", NULL, "");
+  EXPECT_FOUND(d, "I lost my drivers license, it was 123456789", "DRIVER_LICENSE", "123456789");
+  EXPECT_FOUND(d, "Your driving licence (GB) SMITH753116SM9IJ expires soon", "DRIVER_LICENSE", "SMITH753116SM9IJ");
+  EXPECT_FOUND(d, "Her license plate is 7ABC123.", "ID_NUMBER", "7ABC123");
+  EXPECT_FOUND(d, "my license plate number: 4KXP902", "ID_NUMBER", "4KXP902");
+  EXPECT_FOUND(d, "number plates are required in 2 places", NULL, "");
   ds_deid_free(d);
 }
 
