@@ -118,6 +118,20 @@ static bool keep_word(const char *w, size_t n) {
 static const char *const directional_words[] = {"north", "south", "east", "west", "northeast", "northwest",
                                                 "southeast", "southwest", NULL};
 
+/* A city other than the folded f, of the same country as e when e is a city. */
+static const struct lex_entry *other_city(const struct lex_entry *e, const char *f, size_t fl, struct deid_rng *r) {
+  size_t np;
+  const struct lex_entry *const *v = deid_lex_pool(POOL_CITY, &np);
+  if (!np) return NULL;
+  for (int tries = 0; tries < 2000; tries++) {
+    const struct lex_entry *c = v[deid_rng_below(r, (uint32_t)np)];
+    if (c->klen == fl && !memcmp(c->key, f, fl)) continue;
+    if (e && e->cc[0] && tries < 1500 && memcmp(c->cc, e->cc, 2)) continue;
+    return c;
+  }
+  return v[deid_rng_below(r, (uint32_t)np)];
+}
+
 struct addr_state {
   int words; /* name words replaced so far */
 };
@@ -134,33 +148,81 @@ static enum ds_status addr_word(void *ud, const char *w, size_t n, bool first, s
   for (const char *const *d = directional_words; *d && fl <= sizeof f; d++)
     if (strlen(*d) == fl && !memcmp(*d, f, fl)) return ds_buf_add(out, w, n);
   const struct lex_entry *e = deid_lex_word(w, n);
-  size_t np;
-  enum lex_pool pool = a->words == 0 ? POOL_STREET : (e && (e->flags & LF_CITY)) ? POOL_CITY : POOL_STREET;
-  const struct lex_entry *const *v = deid_lex_pool(pool, &np);
+  bool town = a->words > 0 && e && (e->flags & LF_CITY);
   a->words++;
-  if (!np) return ds_buf_add(out, w, n);
-  const struct lex_entry *s = v[deid_rng_below(r, (uint32_t)np)];
-  return cased(w, n, s->key, s->klen, out);
+  const struct lex_entry *s;
+  if (town) { /* a town of the same country: "London NW1" stays in Britain */
+    s = other_city(e, f, fl <= sizeof f ? fl : 0, r);
+  } else {
+    size_t np;
+    const struct lex_entry *const *v = deid_lex_pool(POOL_STREET, &np);
+    s = NULL; /* a street name without figures for a word without them ("Paix" never "37th") */
+    for (int tries = 0; np && tries < 20 && (!s || strpbrk(s->key, "0123456789")); tries++)
+      s = v[deid_rng_below(r, (uint32_t)np)];
+  }
+  return s ? cased(w, n, s->key, s->klen, out) : ds_buf_add(out, w, n);
+}
+
+/* The end of the word at i of p (as each_word reads words). */
+static size_t word_end_at(const char *p, size_t n, size_t i) {
+  while (i < n && (wchar((unsigned char)p[i]) || ((p[i] == '\'' || p[i] == '-') && i + 1 < n && wchar((unsigned char)p[i + 1]))))
+    i++;
+  return i;
+}
+
+/* A town of two or three words at i ("San Francisco", "Rio de Janeiro"), after the street:
+ * its end, with its entry in *out_e; 0 when none. */
+static size_t town_at(const char *p, size_t n, size_t i, const struct lex_entry **out_e) {
+  size_t best = 0, j = i;
+  for (int words = 1; words <= 3 && j < n; words++) {
+    j = word_end_at(p, n, j);
+    if (words > 1 && j - i <= 64) {
+      char f[128];
+      size_t fl = deid_fold(p + i, j - i, f, sizeof f);
+      const struct lex_entry *e = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
+      if (e && (e->flags & LF_CITY)) best = j, *out_e = e;
+    }
+    if (j >= n || p[j] != ' ' || j + 1 >= n || !wchar((unsigned char)p[j + 1])) break;
+    j++;
+  }
+  return best;
+}
+
+/* An address word by word (addr_word), a town of several words at once. */
+static enum ds_status addr_text(const char *p, size_t n, struct deid_rng *r, struct ds_buf *out) {
+  struct addr_state a = {0};
+  enum ds_status st = DS_OK;
+  for (size_t i = 0; i < n && !st;) {
+    if (!wchar((unsigned char)p[i])) {
+      st = ds_buf_addc(out, p[i++]);
+      continue;
+    }
+    const struct lex_entry *e = NULL;
+    size_t t = a.words > 0 ? town_at(p, n, i, &e) : 0;
+    if (t) {
+      char f[128];
+      size_t fl = deid_fold(p + i, t - i, f, sizeof f);
+      const struct lex_entry *s = other_city(e, f, fl <= sizeof f ? fl : 0, r);
+      st = s ? cased(p + i, t - i, s->key, s->klen, out) : ds_buf_add(out, p + i, t - i);
+      a.words++;
+      i = t;
+      continue;
+    }
+    size_t j = word_end_at(p, n, i);
+    st = addr_word(&a, p + i, j - i, false, r, out);
+    i = j;
+  }
+  return st;
 }
 
 static enum ds_status city(const char *p, size_t n, struct deid_rng *r, struct ds_buf *out) {
+  /* a postal code given as a place ("zip": "62704") */
+  if (all_digits(p, n)) return number(p, n, r, out);
   char f[128];
   size_t fl = deid_fold(p, n, f, sizeof f);
   const struct lex_entry *e = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
-  size_t np;
-  const struct lex_entry *const *v = deid_lex_pool(POOL_CITY, &np);
-  if (!np) return ds_buf_add(out, p, n);
-  const struct lex_entry *s = NULL;
-  for (int tries = 0; tries < 2000 && !s; tries++) {
-    const struct lex_entry *c = v[deid_rng_below(r, (uint32_t)np)];
-    if (c->klen == fl && !memcmp(c->key, f, fl)) continue;
-    if (e && e->cc[0] && tries < 1500 && memcmp(c->cc, e->cc, 2)) continue;
-    s = c;
-  }
-  if (!s) s = v[deid_rng_below(r, (uint32_t)np)];
-  /* a postal code given as a place ("zip": "62704") */
-  if (all_digits(p, n)) return number(p, n, r, out);
-  return cased(p, n, s->key, s->klen, out);
+  const struct lex_entry *s = other_city(e, f, fl <= sizeof f ? fl : 0, r);
+  return s ? cased(p, n, s->key, s->klen, out) : ds_buf_add(out, p, n);
 }
 
 /* ---- dates ------------------------------------------------------------------------------------ */
@@ -217,10 +279,7 @@ enum ds_status deid_surrogate_text(struct deid_sur *su, int type, const char *p,
   switch (type) {
   case T_PERSON: return person(p, n, r, out);
   case T_LOCATION: return city(p, n, r, out);
-  case T_ADDRESS: {
-    struct addr_state a = {0};
-    return each_word(p, n, addr_word, &a, r, out);
-  }
+  case T_ADDRESS: return addr_text(p, n, r, out);
   case T_DATE:
   case T_DOB: {
     struct date_state s = {0, type == T_DOB, 0};

@@ -379,6 +379,43 @@ static void survives_allocation_failures(void **state) {
   ds_deid_free(d);
 }
 
+/* An address surrogate keeps its town in the same country, a town of several words as one:
+ * "London NW1" stays British, "San Francisco, CA" becomes another US town, not "San Hamilton". */
+static void address_surrogate_keeps_country(void **state) {
+  (void)state;
+  struct ds_deid *d = mk(NULL); /* loads the lexicon */
+  struct deid_sur su = {0};
+  struct deid_rng r = {7};
+  struct ds_buf out;
+  ds_buf_init(&out, 0);
+  static const struct {
+    const char *addr, *after; /* the town follows `after` (and a postal code) in the surrogate */
+    char cc[3];
+  } cases[] = {{"221B Baker Street, London NW1 6XE", "Street, ", "GB"},
+               {"1200 Market St, San Francisco, CA 94102", "St, ", "US"},
+               {"Via Roma 12, 40121 Bologna", ", ", "IT"}};
+  for (size_t k = 0; k < DS_ARRAY_LEN(cases); k++)
+    for (int i = 0; i < 50; i++) {
+      ds_buf_reset(&out);
+      assert_int_equal(deid_surrogate(&su, T_ADDRESS, cases[k].addr, strlen(cases[k].addr), &r, &out), DS_OK);
+      const char *t = strstr(out.data, cases[k].after);
+      if (!t) fail_msg("%s became %s", cases[k].addr, out.data);
+      t += strlen(cases[k].after);
+      while (*t >= '0' && *t <= '9') t++; /* the postal code before the town */
+      if (*t == ' ') t++;
+      const char *e = k == 1 ? strchr(t, ',') : k == 0 ? strstr(t, " NW") : t + strlen(t);
+      if (!e) fail_msg("%s became %s", cases[k].addr, out.data);
+      char f[128];
+      size_t fl = deid_fold(t, (size_t)(e - t), f, sizeof f);
+      const struct lex_entry *c = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
+      if (!c || !(c->flags & LF_CITY) || memcmp(c->cc, cases[k].cc, 2))
+        fail_msg("%s became %s: the town is no town of %s (%s %.2s)", cases[k].addr, out.data, cases[k].cc, c ? "entry" : "none", c ? c->cc : "");
+    }
+  ds_buf_release(&out);
+  deid_sur_release(&su);
+  ds_deid_free(d);
+}
+
 int main(void) {
   setup_once(NULL);
   const struct CMUnitTest tests[] = {
@@ -396,6 +433,7 @@ int main(void) {
     cmocka_unit_test(hmac_placeholders),
     cmocka_unit_test(record_fields_and_counts),
     cmocka_unit_test(survives_allocation_failures),
+    cmocka_unit_test(address_surrogate_keeps_country),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
