@@ -32,21 +32,45 @@ static enum ds_status cased(const char *src, size_t sn, const char *w, size_t wn
   return DS_OK;
 }
 
-/* Draws from a pool: an entry with the same last two bytes and a length within 2, else the
- * same length within 2, else any; never the word itself. */
+/* Whether a and b hold the same letters, apostrophes, hyphens and spaces aside ("o'sullivan" is
+ * "osullivan": a surrogate never gives the name back). */
+static bool same_letters(const char *a, size_t an, const char *b, size_t bn) {
+  size_t i = 0, j = 0;
+  for (;;) {
+    while (i < an && (a[i] == '\'' || a[i] == '-' || a[i] == ' ')) i++;
+    while (j < bn && (b[j] == '\'' || b[j] == '-' || b[j] == ' ')) j++;
+    if (i == an || j == bn) return i == an && j == bn;
+    if (a[i++] != b[j++]) return false;
+  }
+}
+
+static bool similar_ok(const struct lex_entry *e, const char *f, size_t fl, size_t tail) {
+  size_t d = e->klen > fl ? e->klen - fl : fl - e->klen;
+  if (d > 2 || (tail && (e->klen < tail || memcmp(e->key + e->klen - tail, f + fl - tail, tail)))) return false;
+  return !same_letters(e->key, e->klen, f, fl);
+}
+
+/* Draws from a pool: an entry with the same last three bytes and a length within 2 ("Kowalczyk"
+ * gets another "-zyk", "Tomasz" another "-sz": the ending carries the origin), else the same
+ * last two, else the same length within 2, else any; never the word itself. The first two
+ * passes count the whole pool's matches and take one at random, so a rare ending is found when
+ * it exists and each match is as likely. */
 static const struct lex_entry *similar(enum lex_pool pool, const char *f, size_t fl, struct deid_rng *r) {
   size_t n;
   const struct lex_entry *const *v = deid_lex_pool(pool, &n);
   if (!n) return NULL;
-  for (int pass = 0; pass < 3; pass++) {
-    for (int tries = 0; tries < 400; tries++) {
-      const struct lex_entry *e = v[deid_rng_below(r, (uint32_t)n)];
-      if (e->klen == fl && !memcmp(e->key, f, fl)) continue;
-      size_t d = e->klen > fl ? e->klen - fl : fl - e->klen;
-      if (pass < 2 && d > 2) continue;
-      if (pass == 0 && (fl < 2 || e->klen < 2 || memcmp(e->key + e->klen - 2, f + fl - 2, 2))) continue;
-      return e;
-    }
+  for (size_t tail = 3; tail >= 2; tail--) {
+    if (fl < tail + 1) continue;
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) m += similar_ok(v[k], f, fl, tail);
+    if (!m) continue;
+    size_t pick = deid_rng_below(r, (uint32_t)m);
+    for (size_t k = 0; k < n; k++)
+      if (similar_ok(v[k], f, fl, tail) && !pick--) return v[k];
+  }
+  for (int tries = 0; tries < 400; tries++) {
+    const struct lex_entry *e = v[deid_rng_below(r, (uint32_t)n)];
+    if (similar_ok(e, f, fl, 0)) return e;
   }
   return v[deid_rng_below(r, (uint32_t)n)];
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -416,6 +417,30 @@ static void address_surrogate_keeps_country(void **state) {
   ds_deid_free(d);
 }
 
+/* A surname's surrogate keeps its ending (the ending carries the origin: "Kowalczyk" gets
+ * another "-zyk") and never gives the name back, apostrophes aside ("O'Sullivan" is never
+ * "Osullivan"). */
+static void name_surrogate_keeps_ending(void **state) {
+  (void)state;
+  struct ds_deid *d = mk(NULL); /* loads the lexicon */
+  struct deid_sur su = {0};
+  struct deid_rng r = {11};
+  struct ds_buf out;
+  ds_buf_init(&out, 0);
+  for (int i = 0; i < 100; i++) {
+    ds_buf_reset(&out);
+    assert_int_equal(deid_surrogate_name_token(&su, "Kowalczyk", 9, 1, &r, &out), DS_OK);
+    if (out.len < 4 || strcmp(out.data + out.len - 3, "zyk") || !strcmp(out.data, "Kowalczyk"))
+      fail_msg("Kowalczyk became %s", out.data);
+    ds_buf_reset(&out);
+    assert_int_equal(deid_surrogate_name_token(&su, "O'Sullivan", 10, 1, &r, &out), DS_OK);
+    if (!strcasecmp(out.data, "osullivan") || !strcasecmp(out.data, "o'sullivan")) fail_msg("O'Sullivan became %s", out.data);
+  }
+  ds_buf_release(&out);
+  deid_sur_release(&su);
+  ds_deid_free(d);
+}
+
 int main(void) {
   setup_once(NULL);
   const struct CMUnitTest tests[] = {
@@ -434,6 +459,7 @@ int main(void) {
     cmocka_unit_test(record_fields_and_counts),
     cmocka_unit_test(survives_allocation_failures),
     cmocka_unit_test(address_surrogate_keeps_country),
+    cmocka_unit_test(name_surrogate_keeps_ending),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
