@@ -499,7 +499,19 @@ static enum ds_status v_addr_directional(struct deid_vctx *c, size_t e) {
   }
   if (end == SIZE_MAX) return DS_OK;
   size_t x = deid_addr_extend(c, end);
-  if (x == end) return DS_OK;
+  if (x == end) {
+    /* "I moved to 500 South Central last year", "send it to 7257 S. State.": with nothing
+     * after it, an address word before it and no region named ("5 North Carolina towns") */
+    size_t d0 = s;
+    while (d0 < k && c->text[d0] != ' ') d0++;
+    char f[96];
+    size_t fl = deid_fold(c->text + d0 + 1, end - d0 - 1, f, sizeof f);
+    const struct lex_entry *pe = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
+    if (pe && (pe->flags & (LF_COUNTRY | LF_REGION | LF_CITY))) return DS_OK;
+    char win[96];
+    deid_window(c, s, end, 40, 0, win, sizeof win);
+    if (!deid_has_word(win, address_cues)) return DS_OK;
+  }
   return deid_push(c, s, x, T_ADDRESS);
 }
 
