@@ -31,13 +31,13 @@ static bool number_word(const struct deid_vctx *c, size_t a, size_t b) {
   return word_in(c, a, b, ws, true);
 }
 
-/* A word of a street's name that says it is one: a directional, or no common word. */
+/* A word of a street's name that says it is one: a directional, or no English word. */
 static bool telling_name_word(const struct deid_vctx *c, size_t a, size_t b) {
   static const char *const dirs[] = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West",
                                      NULL};
   if (word_in(c, a, b, dirs, true)) return true;
   const struct lex_entry *le = word_lex(c, a, b);
-  return !le || !le->wf || le->wf > 2 || le->sn >= 2;
+  return !le || !le->wf;
 }
 
 /* NOSOM street: from the end, back over the suffix and up to 5 name words to the nearest
