@@ -3,16 +3,19 @@
  *    template ids, what the rules were tuned on) and test (odd ids, never looked at);
  *  - person-name accuracy on the held-apart parts of the NER corpora (WNUT-17 test, Broad
  *    Twitter Corpus section H, UNER English-EWT test), never trained or tuned on;
+ *  - street-address recall on usaddress-labeled (real US addresses in carrier sentences): dev
+ *    (training files, tuned on) and test (test_data, held apart);
  *  - code damage: detections inside fenced code blocks of real traffic, per 1,000 blocks,
  *    with code regions on (the default) and off (everything read as prose);
  *  - MB/s of ds_deid_find per core (CPU time) over the traffic, one call per message.
- *   bench_deid [--labeled F.json] [--ner DIR] [--traffic F.jsonl] [--types LIST] [--rounds N]
+ *   bench_deid [--labeled F.json] [--ner DIR] [--usaddress DIR] [--traffic F.jsonl] [--types LIST] [--rounds N]
  *              [--part dev|test|all] [--show-errors] [--surrogate] [--text T] [--dump TYPE]
  *              [--dump-all FILE]
  * --dump-all writes every detection of the traffic (code regions on and off) and a hash of each
  * string's placeholder and keyed-surrogate text to FILE, to diff before and after a change.
  * Defaults: ../shared/data/pii/presidio-synth-1500.json, ../shared/data/ner,
- * ../shared/data/traffic/sharegpt-1000.jsonl. An empty argument skips that part. */
+ * ../shared/data/ner/usaddress-labeled, ../shared/data/traffic/sharegpt-1000.jsonl. An empty argument skips
+ * that part. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +303,151 @@ static int ner(struct ds_deid *d, const char *dir, bool dev) {
   return 0;
 }
 
+/* ---- street addresses: usaddress-labeled ------------------------------------------------ */
+
+/* Recall of street addresses on usaddress-labeled (hand-labelled real US addresses, one
+ * <AddressString> of tagged tokens each). Each address, its tokens joined by single spaces,
+ * is set in three neutral carrier sentences. Its street part is the tokens tagged
+ * AddressNumber*, StreetName* (pre/post type, directional, modifier) and USPSBox* (a PO box,
+ * a rural route); an address with no street part (a recipient, a town) is not scored. It is
+ * found in a sentence when ADDRESS detections cover at least 80% of the letters and digits of
+ * its street part. dev: training/labeled.xml and us50_*.xml (tuned on); test: every file of
+ * measure_performance/test_data (held apart, its summary only). */
+static const char *const carriers[][2] = {
+  {"Please send it to ", "."}, {"My address is ", ""}, {"I moved to ", " last year."}};
+
+/* The next <AddressString> of an XML text from *pos: the tokens joined into out, and in
+ * street the byte ranges of its street part (pairs, up to cap). false at the end. */
+static bool next_address(const char *x, size_t len, size_t *pos, struct ds_buf *out, size_t *street, size_t *n_street,
+                         size_t cap) {
+  const char *a = memmem(x + *pos, len - *pos, "<AddressString>", 15);
+  if (!a) return false;
+  const char *end = memmem(a, (size_t)(x + len - a), "</AddressString>", 16);
+  if (!end) return false;
+  *pos = (size_t)(end - x) + 16;
+  ds_buf_reset(out);
+  *n_street = 0;
+  for (const char *p = a + 15; p < end;) {
+    const char *lt = memchr(p, '<', (size_t)(end - p));
+    if (!lt) break;
+    const char *gt = memchr(lt, '>', (size_t)(end - lt));
+    if (!gt) break;
+    size_t tl = (size_t)(gt - lt - 1);
+    const char *close = memmem(gt + 1, (size_t)(end - gt - 1), "</", 2);
+    if (!close) break;
+    bool st = (tl >= 13 && !strncmp(lt + 1, "AddressNumber", 13)) || (tl >= 10 && !strncmp(lt + 1, "StreetName", 10)) ||
+              (tl >= 7 && !strncmp(lt + 1, "USPSBox", 7));
+    const char *v = gt + 1, *ve = close;
+    while (v < ve && (*v == ' ' || *v == '\n' || *v == '\r' || *v == '\t')) v++;
+    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\n' || ve[-1] == '\r' || ve[-1] == '\t')) ve--;
+    if (ve > v) {
+      if (out->len) ds_buf_addc(out, ' ');
+      size_t ts = out->len;
+      for (const char *q = v; q < ve; q++) { /* &amp; &#8212; */
+        const char *semi = *q == '&' ? memchr(q, ';', (size_t)(ve - q)) : NULL;
+        if (semi && semi - q <= 8) {
+          if (!strncmp(q, "&amp;", 5)) ds_buf_addc(out, '&');
+          else ds_buf_addc(out, ' ');
+          q = semi;
+        } else ds_buf_addc(out, *q);
+      }
+      if (st && *n_street < cap) street[2 * *n_street] = ts, street[2 * *n_street + 1] = out->len, (*n_street)++;
+    }
+    const char *ce = memchr(close, '>', (size_t)(end - close));
+    p = ce ? ce + 1 : end;
+  }
+  return true;
+}
+
+/* One file: addresses scored, sentences and sentences where the address was found. */
+static int usaddress_file(struct ds_deid *d, const char *path, bool errors, unsigned long *out_n,
+                          unsigned long *out_sent, unsigned long *out_found) {
+  struct ds_buf x, addr, sent;
+  struct ds_err err = {0};
+  ds_buf_init(&x, 0);
+  if (ds_read_file(path, 16u << 20, &x, &err)) {
+    fprintf(stderr, "bench_deid: %s (skipped)\n", err.msg);
+    ds_buf_release(&x);
+    return 0;
+  }
+  ds_buf_init(&addr, 0);
+  ds_buf_init(&sent, 0);
+  size_t pos = 0, street[64], ns;
+  while (next_address(x.data, x.len, &pos, &addr, street, &ns, 32)) {
+    size_t want = 0;
+    for (size_t k = 0; k < ns; k++)
+      for (size_t b = street[2 * k]; b < street[2 * k + 1]; b++) want += alnum_byte((unsigned char)addr.data[b]);
+    if (!want) continue;
+    size_t al = addr.len; /* "Road," at its end: the carrier's punctuation instead */
+    while (al > 0 && (addr.data[al - 1] == ',' || addr.data[al - 1] == ';')) al--;
+    (*out_n)++;
+    for (size_t ci = 0; ci < DS_ARRAY_LEN(carriers); ci++) {
+      ds_buf_reset(&sent);
+      ds_buf_adds(&sent, carriers[ci][0]);
+      size_t off = sent.len;
+      ds_buf_add(&sent, addr.data, al);
+      const char *tail = carriers[ci][1];
+      ds_buf_adds(&sent, al && addr.data[al - 1] == '.' && *tail == '.' ? tail + 1 : tail);
+      struct ds_deid_span *sp;
+      size_t n;
+      if (ds_deid_find(d, sent.data, sent.len, &sp, &n, &err)) {
+        fprintf(stderr, "bench_deid: %s\n", err.msg);
+        return 1;
+      }
+      size_t cov = 0;
+      for (size_t k = 0; k < ns; k++)
+        for (size_t b = street[2 * k]; b < street[2 * k + 1] && b < al; b++) {
+          if (!alnum_byte((unsigned char)addr.data[b])) continue;
+          for (size_t j = 0; j < n; j++)
+            if (sp[j].start <= off + b && off + b < sp[j].end && !strcmp(sp[j].type, "ADDRESS")) {
+              cov++;
+              break;
+            }
+        }
+      (*out_sent)++;
+      if (10 * cov >= 8 * want) (*out_found)++;
+      else if (errors) {
+        printf("FN ADDRESS %s\t|", sent.data);
+        for (size_t j = 0; j < n; j++)
+          printf(" [%s %.*s]", sp[j].type, (int)(sp[j].end - sp[j].start), sent.data + sp[j].start);
+        printf("\n");
+      }
+      ds_free(sp);
+    }
+  }
+  ds_buf_release(&x);
+  ds_buf_release(&addr);
+  ds_buf_release(&sent);
+  return 0;
+}
+
+/* dev: the training files (tuned on; --show-errors prints the misses); else the held-apart
+ * test files (summary only). */
+static int usaddress(struct ds_deid *d, const char *dir, bool dev) {
+  static const char *const dev_files[] = {"training/labeled.xml", "training/us50_train_tagged.xml",
+                                          "training/us50_messiest_manual_label.xml", NULL};
+  static const char *const test_files[] = {"measure_performance/test_data/labeled.xml",
+                                           "measure_performance/test_data/us50_test_tagged.xml",
+                                           "measure_performance/test_data/multi_word_state_addresses.xml",
+                                           "measure_performance/test_data/simple_address_patterns.xml", NULL};
+  printf("street addresses on %s, %s;\nfound: ADDRESS covers >= 80%% of the street part (number, street, "
+         "PO box), scored per sentence, %zu carrier sentences per address\n",
+         dir, dev ? "dev part: training files, tuned on" : "test part: test_data files, held apart",
+         DS_ARRAY_LEN(carriers));
+  printf("%-42s %9s %9s %9s %9s\n", "file", "addresses", "sentences", "found", "recall");
+  unsigned long tn = 0, ts = 0, tf = 0;
+  for (const char *const *f = dev ? dev_files : test_files; *f; f++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, *f);
+    unsigned long n = 0, s = 0, found = 0;
+    if (usaddress_file(d, path, dev && show_errors, &n, &s, &found)) return 1;
+    printf("%-42s %9lu %9lu %9lu %9.4f\n", strrchr(*f, '/') + 1, n, s, found, s ? (double)found / (double)s : 0.0);
+    tn += n, ts += s, tf += found;
+  }
+  printf("%-42s %9lu %9lu %9lu %9.4f\n", "all", tn, ts, tf, ts ? (double)tf / (double)ts : 0.0);
+  return 0;
+}
+
 /* ---- traffic: speed and code damage --------------------------------------------------- */
 
 static void collect_strings(json_t *v, struct ds_buf *texts, size_t **offs, size_t *n, size_t *cap) {
@@ -489,6 +637,7 @@ int main(int argc, char **argv) {
   const char *labeled = "../shared/data/pii/presidio-synth-1500.json";
   const char *traffic_path = "../shared/data/traffic/sharegpt-1000.jsonl";
   const char *ner_dir = "../shared/data/ner";
+  const char *usaddress_dir = "../shared/data/ner/usaddress-labeled";
   const char *types = NULL, *text = NULL;
   int rounds = 5, part = -1; /* --part dev also reads the NER development parts */
   bool surrogate = false;
@@ -496,6 +645,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--labeled") && i + 1 < argc) labeled = argv[++i];
     else if (!strcmp(argv[i], "--traffic") && i + 1 < argc) traffic_path = argv[++i];
     else if (!strcmp(argv[i], "--ner") && i + 1 < argc) ner_dir = argv[++i];
+    else if (!strcmp(argv[i], "--usaddress") && i + 1 < argc) usaddress_dir = argv[++i];
     else if (!strcmp(argv[i], "--types") && i + 1 < argc) types = argv[++i];
     else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--show-errors")) show_errors = true;
@@ -507,9 +657,9 @@ int main(int argc, char **argv) {
       i++;
       part = !strcmp(argv[i], "dev") ? 1 : !strcmp(argv[i], "test") ? 2 : 0;
     } else {
-      fprintf(stderr, "usage: bench_deid [--labeled F.json] [--ner DIR] [--traffic F.jsonl] [--types LIST] "
-                      "[--rounds N] [--part dev|test|all] [--show-errors] [--surrogate] [--text T] [--dump TYPE] "
-                      "[--dump-all FILE]\n");
+      fprintf(stderr, "usage: bench_deid [--labeled F.json] [--ner DIR] [--usaddress DIR] [--traffic F.jsonl] "
+                      "[--types LIST] [--rounds N] [--part dev|test|all] [--show-errors] [--surrogate] [--text T] "
+                      "[--dump TYPE] [--dump-all FILE]\n");
       return 2;
     }
   }
@@ -551,6 +701,10 @@ int main(int argc, char **argv) {
       else rc |= presidio(d, labeled, part);
     }
     if (*ner_dir) rc |= ner(d, ner_dir, part == 1);
+    if (*usaddress_dir) {
+      if (part != 2) rc |= usaddress(d, usaddress_dir, true);
+      if (part != 1) rc |= usaddress(d, usaddress_dir, false);
+    }
     if (*traffic_path) rc |= traffic(d, prose, traffic_path, rounds < 1 ? 1 : rounds);
   }
   ds_deid_free(d);

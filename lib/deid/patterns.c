@@ -78,15 +78,36 @@ const struct deid_pattern deid_builtin_patterns[] = {
    "Falls|Landing|Haven|Harbor|Harbour|Point|Pass|Station|Shore|Shores|Meadow|Meadows|Estate|Estates|Stream|"
    "Junction|Knoll|Vista|Inlet|Route|Rte|Expressway|Freeway|Turnpike|Causeway|Esplanade|Parade|Quay|Wharf|"
    "Broadway|Wynd|Brae|Gate|Yard|Rise|Hollow|Creek|Lake|Lakes|Island|Common|Commons|Center|Centre|Cove|"
-   "Bend|Bypass|Extension|Oval|Summit|Trace|Track|Tunnel|Underpass|Union|Village|Villages|Ville)\\b",
+   "Bend|Bypass|Extension|Oval|Summit|Trace|Track|Tunnel|Underpass|Union|Village|Villages|Ville|"
+   /* more of the USPS suffixes (C1) and abbreviations; the common nouns among them need evidence */
+   "Bayou|Beach|Bluff|Bluffs|Branch|Bridge|Brook|Brooks|Canyon|Cape|Cliff|Cliffs|Club|Corner|Corners|Course|Crest|"
+   "Curve|Dale|Divide|Ferry|Ford|Forest|Fork|Forks|Garden|Gateway|Glen|Glens|Isle|Key|Knolls|Lodge|Mall|Manor|"
+   "Mission|Motorway|Mount|Mountain|Orchard|Overpass|Passage|Pines|Plains|Prairie|Ranch|River|Run|Shoals|Skyway|"
+   "Spur|Throughway|Viaduct|Wells|Expy|Fwy|Tpke|Ctr|Plz|Cswy|Xing|Trce|Aly|Hts|Cv|Bnd|Crk|Cyn|Grv|Holw|Hl|Jct|"
+   "Ldg|Mnr|Mdw|Mdws|Orch|Pt|Rdg|Vlg|Vw)\\b",
    NOSOM, T_ADDRESS, K_ADDR_STREET},
   /* the same in capitals ("2701 W 18TH ST", "111 ELMWOOD TERR") */
   {" (?:STREET|ST|AVENUE|AVE|ROAD|RD|BOULEVARD|BLVD|LANE|LN|DRIVE|DR|COURT|CT|PLACE|PL|TERRACE|TERR|TER|WAY|"
-   "PARKWAY|PKWY|CIRCLE|CIR|HIGHWAY|HWY|TRAIL|TRL)\\b",
+   "PARKWAY|PKWY|CIRCLE|CIR|HIGHWAY|HWY|TRAIL|TRL|SQUARE|SQ|PLAZA|PLZ|GROVE|HILL|VIEW|TURNPIKE|TPKE|EXPRESSWAY|"
+   "EXPY|FREEWAY|FWY|PIKE|LOOP|CROSSING|XING|CENTER|CTR|RIDGE|CRESCENT|WALK|PATH|BYPASS|CAUSEWAY|CSWY|ALLEY|"
+   "BROADWAY|LANE|COVE|POINT|PT|RUN|VALLEY)\\b",
    NOSOM, T_ADDRESS, K_ADDR_STREET},
   {"\\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\\.?[ ]?#?[ ]?\\d{1,5}[A-Za-z]?\\b", CL, T_ADDRESS, K_ADDR_UNIT},
   {"\\b(?:PSC|CMR|Unit) \\d{3,5},? Box \\d{3,5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
   {"\\bP\\.? ?O\\.? ?Box \\d{1,6}\\b", CL, T_ADDRESS, K_ADDR_UNIT},
+  /* rural routes and boxes ("RR 2 Box 15", "Rural Route 3", "Box # 63", "Post Office Box 40"),
+   * highways after a house number ("12 State Route 9", "28402 CR 561", "1470 hwy 104") */
+  {"\\b(?:(?:RR|R\\.R\\.|RD|RT|Rte|Route|HC|Star Route|Rural Route)\\.?[ ]?#?[ ]?\\d{1,4}[A-Za-z]?,? |Route |"
+   "Post Office |P\\.? ?O\\.? ?|Lock ?box )?Box[ ]?#?[ ]?\\d{1,6}",
+   CL, T_ADDRESS, K_ADDR_ROUTE},
+  {"\\bRural Route[ ]?#?[ ]?\\d{1,4}\\b", CL, T_ADDRESS, K_ADDR_ROUTE},
+  {"\\b(?:Apt|Apartment|Suite|Ste|Unit|Lot|Bldg|Building|Room|Rm)\\.?[ ]?#?[ ]?(?:\\d{1,5}[A-Za-z]?|[A-Z])\\b", 0,
+   T_ADDRESS, K_ADDR_UNIT_STREET},
+  {"\\b(?:APT|SUITE|STE|UNIT|LOT|BLDG|BUILDING|ROOM|RM)\\.?[ ]?#?[ ]?(?:\\d{1,5}[A-Z]?|[A-Z])\\b", 0, T_ADDRESS,
+   K_ADDR_UNIT_STREET},
+  {"\\b\\d{1,6}[A-Za-z]? (?:[NSEW]\\.? |(?:State|County|US|U\\.S\\.|Old|Scenic|Farm to Market|Ranch to Market) )?"
+   "(?:Route|Rte|Rt|Road|Rd|Highway|Hwy|SR|CR|FM|RR|RM|US|Interstate|I-?)[ ]?-?\\d{1,5}[A-Za-z]?\\b",
+   CL, T_ADDRESS, K_ADDR_ROUTE},
   {"\\b(?:the )?corner of ", CL, T_ADDRESS, K_ADDR_CORNER},
   /* "Name Words 12": a street named before its number (most of Europe); needs a postal code or
    * house number before it, an address word near it, or more address after it */
@@ -115,10 +136,13 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\b\\d{4,6} \\d{1,5}[A-Za-z]? [A-Z\\xc0-\\xff]", NOSOM, T_ADDRESS, K_ADDR_TWO_NUMBERS},
   /* "111 W Washington, Chicago, IL 60602", "10 S. Dearborn, Ste. 250": a number, a directional
    * and a name without a street type, kept when a unit, town, state or postal code follows */
-  {"\\b\\d{1,6} (?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\\.? [A-Z]", NOSOM, T_ADDRESS, K_ADDR_DIRECTIONAL},
+  {"\\b\\d{1,6} (?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|NORTH|SOUTH|EAST|WEST|So)\\.? [A-Z]", NOSOM, T_ADDRESS,
+   K_ADDR_DIRECTIONAL},
   /* "at 42 smith street", "to 7 ridge rd": a street in lower case, after "at" / "to" */
-  {"\\b\\d{1,6} [a-z][a-z'\\-]+(?: [a-z][a-z'\\-]+){0,2} (?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|"
-   "boulevard|blvd|court|ct|place|pl|way|terrace|circle|cir|parkway|pkwy|highway|hwy)\\b",
+  {"\\b\\d{1,6}[a-z]?(?: (?:[nsew]|ne|nw|se|sw|north|south|east|west)\\.?)? (?:[a-z][a-z'\\-]+|\\d{1,3}(?:st|nd|rd|th))"
+   "(?: [a-z][a-z'\\-]+){0,3} (?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|place|pl|"
+   "way|terrace|ter|circle|cir|parkway|pkwy|highway|hwy|trail|trl|freeway|fwy|expressway|expy|square|sq|plaza|"
+   "turnpike|tpke|causeway|cswy|pike)\\b",
    0, T_ADDRESS, K_ADDR_LOWER},
 
   /* dates of birth, where labeled */

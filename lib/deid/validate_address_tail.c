@@ -150,6 +150,16 @@ static size_t lower_place(const struct deid_vctx *c, size_t i, size_t w) {
   return best;
 }
 
+/* "il 60601", "ok 73170-1234": a state's two letters in lower case and a ZIP code at i; the
+ * end, or i. */
+static size_t lower_state_zip(const struct deid_vctx *c, size_t i) {
+  if (i + 8 > c->len || !(c->text[i] >= 'a' && c->text[i] <= 'z') || !(c->text[i + 1] >= 'a' && c->text[i + 1] <= 'z') ||
+      c->text[i + 2] != ' ' || !all_digits(c->text + i + 3, 5))
+    return i;
+  size_t z = deid_addr_postal_code(c, i + 3);
+  return z - i - 3 == 5 || z - i - 3 == 10 ? z : i;
+}
+
 /* Extends an address that ends at e over what follows it: unit, directional, city, state or
  * region, postal code, country, separated by commas, spaces or line breaks. */
 size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
@@ -160,7 +170,8 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
   for (;;) {
     if (parts >= 8 || e >= c->len) {
       /* an unconfirmed city that ends the text, after a street and a unit: the city */
-      if (pending_city && parts >= 2 && e >= c->len) best = city_end;
+      /* (never shorter: "Orlando, FL 32778" at the end, "FL" read as a floor) */
+      if (pending_city && parts >= 2 && e >= c->len && best < city_end) best = city_end;
       break;
     }
     /* the separator: spaces, at most one comma, at most two line breaks (each maybe with a
@@ -178,7 +189,7 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
       i++;
     }
     if (commas > 1 || nls > 2 || i >= c->len) {
-      if (pending_city && parts >= 2 && (i >= c->len || nls)) best = city_end;
+      if (pending_city && parts >= 2 && (i >= c->len || nls) && best < city_end) best = city_end;
       break;
     }
     bool sep = commas || nls || i - e >= 2;
@@ -288,6 +299,23 @@ size_t deid_addr_extend(const struct deid_vctx *c, size_t e) {
     }
     /* city or country: up to 3 capitalized words; in a lower-case address, a known place */
     if (!capital_word(c, i, w)) {
+      /* "chicago il 60601", "jamison pa 18929": a town of up to 3 words in lower case before a
+       * state and a ZIP code in lower case */
+      size_t z = lower_state_zip(c, i);
+      for (size_t q = w; z == i && q + 1 < c->len && c->text[q] == ' ' && q - i < 40;) {
+        size_t v = word_end(c, q + 1);
+        if (v == q + 1 || !(c->text[q + 1] >= 'a' && c->text[q + 1] <= 'z')) break;
+        z = lower_state_zip(c, q + 1);
+        if (z > q + 1) break;
+        z = i;
+        q = v;
+      }
+      if (z > i) {
+        e = best = z;
+        pending_city = false;
+        parts++;
+        continue;
+      }
       size_t lp = lower_place(c, i, w);
       /* a word in lower case alone on its line ("marke"): a town if what follows confirms it */
       if (lp == i && nls && !pending_city && (w >= c->len || c->text[w] == '\n') && deid_addr_foreign_lower(c, i, w)) {

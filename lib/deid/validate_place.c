@@ -22,34 +22,68 @@ static bool street_name_word(const struct deid_vctx *c, size_t a, size_t b) {
   return false;
 }
 
+/* A house number written as a word ("One S. Wacker Dr.", "ONE NORTH JEFFERSON AVE"). */
+static bool number_word(const struct deid_vctx *c, size_t a, size_t b) {
+  static const char *const ws[] = {"One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
+                                   "Eleven", "Twelve", "Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy",
+                                   "Eighty", "Ninety", "Hundred", NULL};
+  if (!is_upper((unsigned char)c->text[a])) return false;
+  return word_in(c, a, b, ws, true);
+}
+
+/* A word of a street's name that says it is one: a directional, or no English word. */
+static bool telling_name_word(const struct deid_vctx *c, size_t a, size_t b) {
+  static const char *const dirs[] = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West",
+                                     NULL};
+  if (word_in(c, a, b, dirs, true)) return true;
+  const struct lex_entry *le = word_lex(c, a, b);
+  return !le || !le->wf;
+}
+
 /* NOSOM street: from the end, back over the suffix and up to 5 name words to the nearest
- * house number. */
+ * house number: digits ("12", "12B", a range "313-317", "9820-B", a half "2615 1/2"), or a
+ * number word before a telling name ("One S. Wacker Dr."). */
 static size_t street_start(const struct deid_vctx *c, size_t e) {
   size_t i = e;
   if (i > 0 && c->text[i - 1] == '.') i--;
   while (i > 0 && is_alpha((unsigned char)c->text[i - 1])) i--; /* the suffix */
-  size_t i0 = i;
+  size_t i0 = i, numw = SIZE_MAX;
+  bool telling = false;
   for (int words = 0; words <= 5; words++) {
-    if (i == 0 || c->text[i - 1] != ' ') return SIZE_MAX;
+    if (i == 0 || c->text[i - 1] != ' ') return numw;
     while (i > 0 && c->text[i - 1] == ' ') i--;
     if (i > 0 && c->text[i - 1] == '.') i--; /* "U.S. Hwy", "N. Main" */
     size_t j = i;
     while (j > 0 && (wordc(c, j - 1) || c->text[j - 1] == '\'' || c->text[j - 1] == '-' || c->text[j - 1] == '.'))
       j--;
-    if (j == i) return SIZE_MAX;
+    if (j == i) return numw;
     if (is_digit((unsigned char)c->text[j]) && !street_name_word(c, j, i)) {
       size_t nd = 0;
       while (j + nd < i && is_digit((unsigned char)c->text[j + nd])) nd++;
-      if ((words == 0 && !(e - i0 == 8 && !strncmp(c->text + i0, "Broadway", 8))) || nd > 6 || i - j - nd > 1)
+      size_t rest = i - j - nd;
+      /* "313-317", "9820-B", "120-55": a range or a lettered number */
+      if (rest >= 2 && c->text[j + nd] == '-' && (all_digits(c->text + j + nd + 1, rest - 1) ||
+                                                    (rest == 2 && is_alpha((unsigned char)c->text[j + nd + 1]))))
+        rest = 0;
+      if ((words == 0 && !(e - i0 == 8 && !strncmp(c->text + i0, "Broadway", 8))) || nd > 6 || rest > 1)
         return SIZE_MAX; /* a name before the type, but "1585 Broadway" */
       if (j + nd < c->len && c->text[j + nd] == '.') return SIZE_MAX; /* "2. River Walk": a list's item */
+      /* "2615 1/2 Gary Avenue": the house number before a half */
+      if (j >= 4 && c->text[j - 1] == '/' && i - j == 1 && is_digit((unsigned char)c->text[j - 2]) &&
+          c->text[j - 3] == ' ' && is_digit((unsigned char)c->text[j - 4])) {
+        size_t h = j - 3;
+        while (h > 0 && is_digit((unsigned char)c->text[h - 1])) h--;
+        if (j - 3 - h <= 6 && (h == 0 || !wordc(c, h - 1))) return h;
+      }
       if (j > 0 && (wordc(c, j - 1) || c->text[j - 1] == '$' || c->text[j - 1] == '.')) return SIZE_MAX;
       return j;
     }
-    if (!street_name_word(c, j, i) && !(i - j <= 3 && is_upper((unsigned char)c->text[j]))) return SIZE_MAX;
+    if (!street_name_word(c, j, i) && !(i - j <= 3 && is_upper((unsigned char)c->text[j]))) return numw;
+    numw = words && telling && number_word(c, j, i) ? j : SIZE_MAX;
+    telling |= telling_name_word(c, j, i);
     i = j;
   }
-  return SIZE_MAX;
+  return numw;
 }
 
 /* NOSOM "shows on Marina Fort Street were": a street without a number, after a preposition of
@@ -465,31 +499,119 @@ static enum ds_status v_addr_directional(struct deid_vctx *c, size_t e) {
   }
   if (end == SIZE_MAX) return DS_OK;
   size_t x = deid_addr_extend(c, end);
-  if (x == end) return DS_OK;
+  if (x == end) {
+    /* "I moved to 500 South Central last year", "send it to 7257 S. State.": with nothing
+     * after it, an address word before it and no region named ("5 North Carolina towns") */
+    size_t d0 = s;
+    while (d0 < k && c->text[d0] != ' ') d0++;
+    char f[96];
+    size_t fl = deid_fold(c->text + d0 + 1, end - d0 - 1, f, sizeof f);
+    const struct lex_entry *pe = fl <= sizeof f ? deid_lex_get(f, fl) : NULL;
+    if (pe && (pe->flags & (LF_COUNTRY | LF_REGION | LF_CITY))) return DS_OK;
+    char win[96];
+    deid_window(c, s, end, 40, 0, win, sizeof win);
+    if (!deid_has_word(win, address_cues)) return DS_OK;
+  }
   return deid_push(c, s, x, T_ADDRESS);
 }
 
-/* "at 42 smith street": a number, 1-3 words in lower case that are names, ordinals or no
- * common words, a street type; after "at", "to", "on", "address", "live(s)". */
+/* A US ZIP code (5 digits) within the next few words of the same line after e (a town and
+ * a state in any case between: "12605 lapis lane oklahoma city ok 73170"). */
+static bool zip_ahead(const struct deid_vctx *c, size_t e) {
+  size_t k = e;
+  for (int words = 0; words < 6 && k < c->len; words++) {
+    while (k < c->len && (c->text[k] == ' ' || c->text[k] == ',' || c->text[k] == '.')) k++;
+    size_t w = word_end(c, k);
+    if (w == k) return false;
+    if (is_digit((unsigned char)c->text[k])) return w - k == 5 && all_digits(c->text + k, 5);
+    k = w;
+  }
+  return false;
+}
+
+/* "at 42 smith street", "300 east randolph st chicago il 60601": a number, maybe a
+ * directional, 1-4 words in lower case that are names, ordinals or no common words, a street
+ * type; after "at", "to", "on", "address", "live(s)", or with a ZIP code a few words after. */
 static enum ds_status v_addr_lower(struct deid_vctx *c, size_t s, size_t e) {
   static const char *const preps[] = {"at", "to", "on", "address", "address:", "live", "lives", "is", NULL};
+  static const char *const dirs[] = {"n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west",
+                                     NULL};
   size_t pe = s;
   while (pe > 0 && c->text[pe - 1] == ' ') pe--;
   size_t ps = pe;
   while (ps > 0 && (is_alpha((unsigned char)c->text[ps - 1]) || c->text[ps - 1] == ':')) ps--;
-  if (pe == s || !word_in(c, ps, pe, preps, true)) return DS_OK;
+  if ((pe == s || !word_in(c, ps, pe, preps, true)) && !zip_ahead(c, e)) return DS_OK;
   size_t k = s;
   while (k < e && is_digit((unsigned char)c->text[k])) k++;
+  if (k < e && is_alpha((unsigned char)c->text[k])) k++; /* "3529a" */
   size_t te = e;
   while (te > k && c->text[te - 1] != ' ') te--; /* the type's start */
+  bool named = false;
   for (size_t i = k + 1; i < te;) {
     size_t w = word_end(c, i);
+    if (word_in(c, i, w, dirs, false) && i == k + 1) { /* "300 east randolph st", "3000 e. boundary" */
+      i = w + (w < c->len && c->text[w] == '.') + 1;
+      continue;
+    }
     const struct lex_entry *le = word_lex(c, i, w);
     bool ok = street_word(c, i, w) || !le || le->fn >= 2 || le->sn >= 2 || !le->wf || le->wf >= 4;
     if (!ok || (le && (le->flags & (LF_STOP | LF_TIME)))) return DS_OK;
+    named = true;
     i = w + 1;
   }
+  if (!named) return DS_OK;
   return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, e), T_ADDRESS);
+}
+
+/* "RR 2 Box 15", "Box # 63", "Post Office Box 40", "Rural Route 3", "12 State Route 9",
+ * "28402 CR 561": a box after a route or a post office is kept; a bare box needs a "#" or
+ * more address after it; a highway needs its number before it and its letters in capitals
+ * when abbreviated ("SR", "FM", "US"; not "2 us 3"); a year before it is no house number. */
+static enum ds_status v_addr_route(struct deid_vctx *c, size_t s, size_t e) {
+  if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '.' || c->text[s - 1] == '$' || c->text[s - 1] == '-' ||
+                c->text[s - 1] == '/'))
+    return DS_OK;
+  if (e < c->len && (c->text[e] == '.' || c->text[e] == ',' || c->text[e] == '-' || c->text[e] == '/') &&
+      e + 1 < c->len && is_digit((unsigned char)c->text[e + 1]))
+    return DS_OK; /* "Box 3.5", "Box 1,000" */
+  size_t x = deid_addr_extend(c, e);
+  if (is_digit((unsigned char)c->text[s])) { /* a highway */
+    size_t k = s;
+    while (k < e && is_alnum((unsigned char)c->text[k])) k++;
+    int num = deid_digits(c->text + s, k - s);
+    size_t r = e; /* the route's word: the last letters before its number */
+    while (r > k && (is_digit((unsigned char)c->text[r - 1]) || is_alpha((unsigned char)c->text[r - 1]))) r--;
+    while (r > k && !is_alpha((unsigned char)c->text[r - 1])) r--;
+    size_t ra = r;
+    while (ra > k && is_alpha((unsigned char)c->text[ra - 1])) ra--;
+    static const char *const full[] = {"route", "rte", "road", "rd", "highway", "hwy", "rt", "interstate", NULL};
+    bool spelled = word_in(c, ra, r, full, true);
+    if (!spelled)
+      for (size_t q = ra; q < r; q++)
+        if (!is_upper((unsigned char)c->text[q])) return DS_OK;
+    if (!spelled && num >= 1800 && num <= 2099 && k - s == 4) return DS_OK; /* "In 2020 US 10-year" */
+    return deid_push(c, s, x, T_ADDRESS);
+  }
+  size_t b = s; /* a box: what is before "Box" */
+  while (b < e && strncasecmp(c->text + b, "box", 3)) b++;
+  bool hash = memchr(c->text + s, '#', e - s) != NULL, zip = false;
+  for (size_t q = e; q < x && !zip; q++) zip = is_digit((unsigned char)c->text[q]);
+  if (b == s && !hash && !zip) {
+    char win[96];
+    deid_window(c, s, e, 48, 0, win, sizeof win);
+    if (!deid_has_word(win, address_cues)) return DS_OK;
+  }
+  if (e < c->len && is_alpha((unsigned char)c->text[e]) && (e + 1 >= c->len || !wordc(c, e + 1))) e++; /* "283e" */
+  return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, e), T_ADDRESS);
+}
+
+/* "2820 N. Greenview Unit I", "17402 Circa Del Norte Lot 184", "2225 COMMONWEALTH APT F": a
+ * unit (lettered, or a lot, building or room) kept only after a street without a type. */
+static enum ds_status v_addr_unit_street(struct deid_vctx *c, size_t s, size_t e) {
+  if (s > 0 && wordc(c, s - 1)) return DS_OK;
+  size_t b = street_before_unit(c, s, true);
+  if (b == s) return DS_OK;
+  return deid_push(c, b, deid_addr_extend(c, e), T_ADDRESS);
 }
 
 /* "the corner of A and B": two streets, each with a number or a street word. */
@@ -531,6 +653,14 @@ static enum ds_status v_addr_corner(struct deid_vctx *c, size_t s, size_t e) {
   return deid_push(c, s, deid_addr_extend(c, end), T_ADDRESS);
 }
 
+/* Street suffixes that are common nouns too (need evidence), and what comes before a Saint. */
+static const char *const weak_suffixes[] = {"Club", "Course", "Key", "Run", "Mall", "Mission", "Mount", "Garden",
+                                            "Corner", "Corners", "Divide", "Passage", "Branch", "Bridge", "Forest",
+                                            "River", "Mountain", "Cape", "Curve", "Gateway", "Beach", "Spur", "Fork",
+                                            "Forks", "Lodge", "Ranch", "Pt", "RUN", "POINT", "PT", "VIEW", "HILL",
+                                            "CENTER", "CTR", "WALK", "PATH", "LOOP", NULL};
+static const char *const saint_before[] = {"N", "S", "E", "W", "North", "South", "East", "West", NULL};
+
 static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) {
   if (kind == K_ADDR_EURO) return v_addr_euro(c, e);
   if (kind == K_ADDR_CORNER) return v_addr_corner(c, s, e);
@@ -554,11 +684,35 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
       }
       size_t sfx = e;
       while (sfx > 0 && is_alpha((unsigned char)c->text[sfx - 1])) sfx--;
+      /* "5500 N. St. Louis", "123R S St thomas av": "St" right after the number or a
+       * directional is a Saint, the name after it */
+      if (e - sfx == 2 && (c->text[sfx + 1] == 't' || c->text[sfx + 1] == 'T')) {
+        size_t b = sfx;
+        while (b > s && c->text[b - 1] == ' ') b--;
+        if (b > s && c->text[b - 1] == '.') b--;
+        size_t a = b;
+        while (a > s && is_alnum((unsigned char)c->text[a - 1])) a--;
+        size_t k = e + (e < c->len && c->text[e] == '.');
+        if (k + 1 < c->len && c->text[k] == ' ' && (a == s || word_in(c, a, b, saint_before, true))) {
+          size_t w = word_end(c, k + 1);
+          const struct lex_entry *le = word_lex(c, k + 1, w);
+          if (w > k + 1 && is_alpha((unsigned char)c->text[k + 1]) &&
+              !(le && ((le->flags & (LF_STOP | LF_TIME)) || (le->wf && le->wf <= 2))))
+            e = w;
+        }
+      }
       if (e < c->len && c->text[e] == '.' && e - sfx <= 4 && e > sfx) { /* "St.", "Ave.", "Blvd." */
         /* "St." is the abbreviation's period unless a sentence ends there */
         if (!(e + 2 < c->len && c->text[e + 1] == ' ' && is_upper((unsigned char)c->text[e + 2]) &&
               !deid_lex_word(c->text + e + 2, word_end(c, e + 2) - e - 2)))
           e++;
+      }
+      /* a suffix that is also a common noun ("10 Golf Club", "Top 5 Final Course"): only with
+       * more address after it or an address word near */
+      if (word_in(c, sfx, e, weak_suffixes, false) && deid_addr_extend(c, e) == e) {
+        char win[96];
+        deid_window(c, s, e, 48, 0, win, sizeof win);
+        if (!deid_has_word(win, address_cues)) return DS_OK;
       }
     }
   } else if (kind == K_ADDR_UNIT || kind == K_ADDR_MIL) {
@@ -602,6 +756,8 @@ enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size
   case K_ADDR_TWO_NUMBERS: return v_addr_two_numbers(c, e);
   case K_ADDR_DIRECTIONAL: return v_addr_directional(c, e);
   case K_ADDR_LOWER: return v_addr_lower(c, s, e);
+  case K_ADDR_ROUTE: return v_addr_route(c, s, e);
+  case K_ADDR_UNIT_STREET: return v_addr_unit_street(c, s, e);
   default: return deid_validate_date(c, kind, type, s, e);
   }
 }

@@ -111,6 +111,54 @@ static void street_lines(void **state) {
   ds_deid_free(d);
 }
 
+/* US forms from real addresses (usaddress-labeled): more USPS suffixes, house numbers as
+ * words, ranges and halves, Saints, rural routes and boxes, highways, units after a street
+ * without a type, lower-case streets, a directional street with nothing after it. */
+static void us_forms(void **state) {
+  (void)state;
+  struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
+  /* more suffixes, in mixed case and capitals; a common noun among them needs evidence */
+  EXPECT_FOUND(d, "Please send it to 42 Cedar Canyon, Tucson, AZ 85701", "ADDRESS", "42 Cedar Canyon, Tucson, AZ 85701");
+  EXPECT_FOUND(d, "Mail it to 12 Willow Club, Austin, TX 78701", "ADDRESS", "12 Willow Club, Austin, TX 78701");
+  EXPECT_FOUND(d, "It made the Top 10 Golf Club list", "ADDRESS", "");
+  EXPECT_FOUND(d, "Ship to 6477 COLLEGE PARK SQUARE", "ADDRESS", "6477 COLLEGE PARK SQUARE");
+  /* house numbers as words, ranges, halves */
+  EXPECT_FOUND(d, "Please send it to One S. Wacker Dr., Chicago, IL 60606", "ADDRESS",
+               "One S. Wacker Dr., Chicago, IL 60606");
+  EXPECT_FOUND(d, "We sang One Tree Lane all night", "ADDRESS", "");
+  EXPECT_FOUND(d, "Send it to 313-317 Broadway, Madison, IN 47250", "ADDRESS", "313-317 Broadway, Madison, IN 47250");
+  EXPECT_FOUND(d, "Send it to 2615 1/2 Gary Avenue today", "ADDRESS", "2615 1/2 Gary Avenue");
+  /* "St" after a number or a directional is a Saint */
+  EXPECT_FOUND(d, "Please send it to 5500 N. St. Louis.", "ADDRESS", "5500 N. St. Louis");
+  /* rural routes and boxes */
+  EXPECT_FOUND(d, "Send it to RR 2 Box 15, Cordova, AK 99574", "ADDRESS", "RR 2 Box 15, Cordova, AK 99574");
+  EXPECT_FOUND(d, "My address is Box # 63, Cordova, AK 99574", "ADDRESS", "Box # 63, Cordova, AK 99574");
+  EXPECT_FOUND(d, "Mail it to Post Office Box 40177 please", "ADDRESS", "Post Office Box 40177");
+  EXPECT_FOUND(d, "They live on Rural Route 3 near the river", "ADDRESS", "Rural Route 3");
+  EXPECT_FOUND(d, "Check box 3 and box 4 in the form", "ADDRESS", "");
+  /* highways after a house number */
+  EXPECT_FOUND(d, "I moved to 12 State Route 9 last year", "ADDRESS", "12 State Route 9");
+  EXPECT_FOUND(d, "Send it to 28402 CR 561, Tavares, FL 32778", "ADDRESS", "28402 CR 561, Tavares, FL 32778");
+  EXPECT_FOUND(d, "In 2020 US 10-year yields rose", "ADDRESS", "");
+  EXPECT_FOUND(d, "give 2 us 5 minutes", "ADDRESS", "");
+  /* a lettered unit, a lot, a building after a street without a type */
+  EXPECT_FOUND(d, "Please send it to 2820 N. Greenview Unit I.", "ADDRESS", "2820 N. Greenview Unit I");
+  EXPECT_FOUND(d, "Read Room 3 of the castle", "ADDRESS", "");
+  /* lower case: a directional or an ordinal, or a ZIP after without a preposition */
+  EXPECT_FOUND(d, "send it to 300 east randolph st chicago il 60601", "ADDRESS", "300 east randolph st chicago il 60601");
+  EXPECT_FOUND(d, "philip palmer, md 12605 lapis lane oklahoma city ok 73170", "ADDRESS",
+               "12605 lapis lane oklahoma city ok 73170");
+  /* the tail: a state and a ZIP in lower case; a state read as a floor at the end ("FL") */
+  EXPECT_FOUND(d, "Send it to 28402 Main St, Orlando, FL 32778", "ADDRESS", "28402 Main St, Orlando, FL 32778");
+  EXPECT_FOUND(d, "we saw 3 grand old street parades", "ADDRESS", "");
+  /* a directional street with nothing after it: after an address word, not a region */
+  EXPECT_FOUND(d, "I moved to 500 South Central last year.", "ADDRESS", "500 South Central");
+  EXPECT_FOUND(d, "We opened 5 North Carolina stores", "ADDRESS", "");
+  EXPECT_FOUND(d, "Send it to 233 EAST FULTON GRAND RAPIDS, MI 49503", "ADDRESS",
+               "233 EAST FULTON GRAND RAPIDS, MI 49503");
+  ds_deid_free(d);
+}
+
 /* What looks like an address and is not: list items, dates, citations, ships, scores. */
 static void not_addresses(void **state) {
   (void)state;
@@ -155,6 +203,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(address_tails),
     cmocka_unit_test(street_lines),
+    cmocka_unit_test(us_forms),
     cmocka_unit_test(not_addresses),
     cmocka_unit_test(personal_places),
   };
