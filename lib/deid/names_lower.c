@@ -68,12 +68,14 @@ static bool lower_pair_ok(const struct nctx *c, size_t i, size_t k, int last) {
 
 /* A lower-case frequent surname that is no word and no place ("zhang", "nguyen"). */
 static bool surname_first(const struct nctx *c, size_t i) {
-  if (deid_n_cps(tptr(c, i), tlen(c, i)) != tlen(c, i) || tlen(c, i) < 2 || !lettered(c, i) ||
-      (c->t->v[i].flags & TK_CODE))
-    return false; /* ASCII only: "cāo chǎng" is pinyin, not a name */
+  /* the entry first (most words looked up already by lower_first), the letters only then */
+  if (tlen(c, i) < 2 || (unsigned char)tptr(c, i)[0] >= 0x80 || (c->t->v[i].flags & TK_CODE)) return false;
   const struct lex_entry *e = lex(c, i);
-  return e && e->sn >= 4 && !e->wf &&
-         !(e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY | LF_REGION | LF_CITY));
+  if (!e || e->sn < 4 || e->wf ||
+      (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY | LF_REGION | LF_CITY)))
+    return false;
+  /* ASCII only: "cāo chǎng" is pinyin, not a name */
+  return deid_n_cps(tptr(c, i), tlen(c, i)) == tlen(c, i) && lettered(c, i);
 }
 
 /* The first name after it: lower case, known as a first name, no word, no place. */
