@@ -464,8 +464,8 @@ int deid_key_type(const char *key, size_t len) {
     k[n++] = (char)tolower(c);
   }
   k[n] = 0;
-  for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++)
-    if (!strcmp(keys[i].key, k)) return keys[i].type;
+  for (size_t i = 0; i < DS_ARRAY_LEN(keys); i++) /* the first letter first: most keys are no match */
+    if (keys[i].key[0] == k[0] && !strcmp(keys[i].key, k)) return keys[i].type;
   return -1;
 }
 
