@@ -193,6 +193,8 @@ static inline bool deid_ascii16(const char *p, size_t n, uint64_t *out_c0, uint6
 }
 /* The entry of token i, looked up once. */
 const struct lex_entry *deid_tok_lex(const char *text, struct deid_toks *t, size_t i);
+/* Looks up every word of t of 2 to 16 ASCII bytes (outside code) at once. */
+void deid_lex_tokens(const char *text, size_t len, struct deid_toks *t);
 /* The same, inline when the token was looked up before (most calls). */
 /* The value of the decimal digits p[0..n) (the text need not end in a NUL after them). */
 static inline int deid_digits(const char *p, size_t n) {

@@ -265,6 +265,7 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
   /* the capitalized words are the only ones most rules and the tagger look at; a text of
    * one word has no name in lower case either */
   if (!t->n_caps && t->n < 2) return DS_OK;
+  deid_lex_tokens(text, len, t); /* the rules ask about nearly every word */
   if (nd->tags_cap < t->n) {
     unsigned char *v = ds_realloc(nd->tags, t->n);
     uint64_t *cu = ds_realloc(nd->cues, t->n * sizeof *cu);

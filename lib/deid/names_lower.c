@@ -68,12 +68,14 @@ static bool lower_pair_ok(const struct nctx *c, size_t i, size_t k, int last) {
 
 /* A lower-case frequent surname that is no word and no place ("zhang", "nguyen"). */
 static bool surname_first(const struct nctx *c, size_t i) {
-  if (deid_n_cps(tptr(c, i), tlen(c, i)) != tlen(c, i) || tlen(c, i) < 2 || !lettered(c, i) ||
-      (c->t->v[i].flags & TK_CODE))
-    return false; /* ASCII only: "cāo chǎng" is pinyin, not a name */
+  /* the entry first (most words looked up already by lower_first), the letters only then */
+  if (tlen(c, i) < 2 || (unsigned char)tptr(c, i)[0] >= 0x80 || (c->t->v[i].flags & TK_CODE)) return false;
   const struct lex_entry *e = lex(c, i);
-  return e && e->sn >= 4 && !e->wf &&
-         !(e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY | LF_REGION | LF_CITY));
+  if (!e || e->sn < 4 || e->wf ||
+      (e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_COUNTRY | LF_REGION | LF_CITY)))
+    return false;
+  /* ASCII only: "cāo chǎng" is pinyin, not a name */
+  return deid_n_cps(tptr(c, i), tlen(c, i)) == tlen(c, i) && lettered(c, i);
 }
 
 /* The first name after it: lower case, known as a first name, no word, no place. */
@@ -91,15 +93,25 @@ void deid_names_rule_lower_pairs(struct nctx *c) {
   const struct deid_tok *v = c->t->v;
   size_t nt = c->t->n;
   for (size_t i = 0; i + 1 < nt; i++) {
-    if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE) continue;
-    bool first = lower_first(c, i);
-    if (first) c->t->v[i].flags |= TK_LFIRST; /* for rule_lower_single: asked once per word */
+    if ((v[i].flags & (TK_WORD | TK_CAP | TK_CODE)) != TK_WORD || c->tag[i] != TAG_NONE) continue;
     size_t j = i + 1;
-    if (!(v[j].flags & TK_SP)) continue; /* the next word right after one space */
+    /* lower_first and surname_first in one step: what each looks up is read once, and a common
+     * word or one the lexicon does not know is neither (most words) */
+    size_t n = v[i].e - v[i].s;
+    unsigned char b = (unsigned char)c->text[v[i].s];
+    bool sp = (v[j].flags & TK_SP) != 0; /* the next word right after one space */
+    bool may_first = n >= 3 && n <= 16 && ((b >= 'a' && b <= 'z') || b >= 0xc3);
+    bool may_surname = sp && n >= 2 && b < 0x80;
+    if (!may_first && !may_surname) continue;
+    const struct lex_entry *e = lex(c, i);
+    if (!e || e->wf) continue;
+    bool first = may_first && lower_first(c, i);
+    if (first) c->t->v[i].flags |= TK_LFIRST; /* for rule_lower_single: asked once per word */
+    if (!sp) continue;
     if (!first) {
       /* surname first ("contact zhang wei", "ask nguyen lan"): a frequent surname that is no
        * word, then a first name that is no word either */
-      if (surname_first(c, i) && given_after(c, j) && lower_pair_ok(c, i, j, 2)) {
+      if (may_surname && surname_first(c, i) && given_after(c, j) && lower_pair_ok(c, i, j, 2)) {
         c->tag[i] = c->tag[j] = TAG_PER;
         i = j;
       }
@@ -177,9 +189,13 @@ void deid_names_rule_lower_single(struct nctx *c) {
   const struct deid_tok *v = c->t->v;
   size_t nt = c->t->n;
   for (size_t i = 0; i < nt; i++) {
-    if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || c->tag[i] != TAG_NONE) continue;
-    /* rule_lower_pairs asked every word but the last */
-    if (i + 1 < nt ? !(v[i].flags & TK_LFIRST) : !lower_first(c, i)) continue;
+    /* rule_lower_pairs asked every word but the last (TK_LFIRST: a lower-case word, rare) */
+    if (i + 1 < nt) {
+      if (!(v[i].flags & TK_LFIRST)) continue;
+    } else if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || !lower_first(c, i)) {
+      continue;
+    }
+    if (c->tag[i] != TAG_NONE) continue;
     bool left_edge = i == 0 || (v[i].flags & TK_NL) || !is_word(c, i - 1);
     bool right_edge = i + 1 >= nt || (v[i + 1].flags & TK_NL) || !is_word(c, i + 1);
     if ((!left_edge && !english_side(c, i - 1, true)) || (!right_edge && !english_side(c, i + 1, false))) continue;

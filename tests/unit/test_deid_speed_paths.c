@@ -135,6 +135,37 @@ static void n_cps_agrees_with_decoding(void **state) {
   }
 }
 
+/* Every word of a text looked up at once (deid_lex_tokens, 16 bytes at a time where the text
+ * goes on) gives each token the entry deid_lex_word gives it. */
+static void lex_tokens_agree_with_lex_word(void **state) {
+  (void)state;
+  assert_int_equal(deid_lex_init(), DS_OK);
+  char text[400];
+  struct deid_toks t = {0};
+  for (int r = 0; r < 3000; r++) {
+    size_t len = 0;
+    while (len + 42 < sizeof text) {
+      if (next_rand() % 4 == 0) {
+        static const char *const names[] = {"Maria", "patricia", "desrosiers", "the", "ZHANG", "O'Brien", "élodie"};
+        const char *w = names[next_rand() % DS_ARRAY_LEN(names)];
+        memcpy(text + len, w, strlen(w));
+        len += strlen(w);
+      } else {
+        len += rand_word(text + len, r % 2 ? 9 : 20);
+      }
+      text[len++] = " .,\n"[next_rand() % 4];
+    }
+    len -= next_rand() % 30; /* words near the end of the text too */
+    assert_int_equal(deid_tokenize(text, len, NULL, &t), DS_OK);
+    deid_lex_tokens(text, len, &t);
+    for (size_t i = 0; i < t.n; i++)
+      assert_ptr_equal(deid_tok_lex(text, &t, i), deid_lex_word(text + t.v[i].s, t.v[i].e - t.v[i].s));
+  }
+  ds_free(t.v);
+  ds_free(t.lx);
+  ds_free(t.caps);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(lexicon_word_agrees_with_folded_lookup),
@@ -142,6 +173,7 @@ int main(void) {
     cmocka_unit_test(word_end_agrees_with_byte_loop),
     cmocka_unit_test(cue_memo_agrees_with_cue_word),
     cmocka_unit_test(n_cps_agrees_with_decoding),
+    cmocka_unit_test(lex_tokens_agree_with_lex_word),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
