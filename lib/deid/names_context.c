@@ -12,8 +12,16 @@ void deid_names_rule_titles(struct nctx *c) {
     size_t i = j - 1;
     if (punct(c, i, '.') && i > 0) i--;
     if (!is_word(c, i) || !(cue(c, i) & CUE_TITLE)) continue; /* "Mr", "ms.", "Dr" in any case */
-    /* "General Motors", "Doctor Who": after a long title word, the next word must be a name */
-    if (tlen(c, i) > 4 && !namelike(c, j)) continue;
+    /* "General Motors", "Doctor Who": after a long title word, the next word must be a name;
+     * after a word for a relative or a role only people have ("Father Lungu", "Grandma Nomsa"),
+     * one that can be a name, alone */
+    if (tlen(c, i) > 4 && !namelike(c, j)) {
+      static const char *const roles[] = {"grandma", "grandpa", "auntie", "father", "sister", "brother", "cousin",
+                                          "officer", "detective", "sergeant", "inspector", "nurse", "pastor",
+                                          "reverend", "professor", "coach", "agent", "uncle", NULL};
+      bool alone = !is_cap(c, j + 1) || (c->t->v[j + 1].flags & TK_NL);
+      if (!alone || !tok_in(c, i, roles, true) || !deid_names_bare_name(c, j, false)) continue;
+    }
     size_t e = deid_names_run(c, j, 3);
     if (e > j) tag_range(c, j, e, TAG_PER_STRONG);
   }
