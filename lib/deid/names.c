@@ -316,10 +316,13 @@ enum ds_status deid_names_find(struct deid_names *nd, const char *text, size_t l
   deid_names_rule_lexicon(&c);
   deid_names_rule_pairs(&c);
   deid_names_rule_initials(&c);
+  deid_names_rule_initial_names(&c);
+  deid_names_rule_particles(&c);
   deid_names_rule_lower_pairs(&c);
   deid_names_rule_cap_lower(&c);
   deid_names_rule_lower_single(&c);
   deid_names_rule_pronouns(&c);
+  deid_names_rule_vocatives(&c);
   deid_names_rule_lists(&c);
   deid_names_rule_orgs(&c);
   uint64_t seen[64];

@@ -12,8 +12,16 @@ void deid_names_rule_titles(struct nctx *c) {
     size_t i = j - 1;
     if (punct(c, i, '.') && i > 0) i--;
     if (!is_word(c, i) || !(cue(c, i) & CUE_TITLE)) continue; /* "Mr", "ms.", "Dr" in any case */
-    /* "General Motors", "Doctor Who": after a long title word, the next word must be a name */
-    if (tlen(c, i) > 4 && !namelike(c, j)) continue;
+    /* "General Motors", "Doctor Who": after a long title word, the next word must be a name;
+     * after a word for a relative or a role only people have ("Father Lungu", "Grandma Nomsa"),
+     * one that can be a name, alone */
+    if (tlen(c, i) > 4 && !namelike(c, j)) {
+      static const char *const roles[] = {"grandma", "grandpa", "auntie", "father", "sister", "brother", "cousin",
+                                          "officer", "detective", "sergeant", "inspector", "nurse", "pastor",
+                                          "reverend", "professor", "coach", "agent", "uncle", NULL};
+      bool alone = !is_cap(c, j + 1) || (c->t->v[j + 1].flags & TK_NL);
+      if (!alone || !tok_in(c, i, roles, true) || !deid_names_bare_name(c, j, false)) continue;
+    }
     size_t e = deid_names_run(c, j, 3);
     if (e > j) tag_range(c, j, e, TAG_PER_STRONG);
   }
@@ -77,7 +85,7 @@ static bool addressed_after(const struct nctx *c, size_t j, bool requests_only) 
 
 /* A word the lexicon does not know that still reads as a word, not a name: a contraction
  * ("Didn't") or an English derivational ending ("Analytics", "Industriousness"). */
-static bool wordlike_unknown(const struct nctx *c, size_t i) {
+bool deid_names_wordlike_unknown(const struct nctx *c, size_t i) {
   static const char *const suf[] = {"ics", "ness", "ment", "tion", "sion", "ity", "ism", "ogy", "ship", "ware",
                                     "able", "ible", "ment", "ings", "ance", "ence", "ful", "less", "ous"};
   const char *p = tptr(c, i);
@@ -111,7 +119,8 @@ void deid_names_rule_roles(struct nctx *c) {
     }
     /* "said Maslin", "told Ana": after a verb of speech or one done to a person */
     if (i > 0 && (cue(c, i - 1) & CUE_SAID) && !(c->t->v[i - 1].flags & TK_CAP) &&
-        !(c->t->v[i].flags & (TK_NL | TK_ALLCAPS)) && unknown_or_rare_name(e) && !(!e && wordlike_unknown(c, i)) && !inner_caps(c, i) &&
+        !(c->t->v[i].flags & (TK_NL | TK_ALLCAPS)) && unknown_or_rare_name(e) &&
+        !(!e && deid_names_wordlike_unknown(c, i)) && !inner_caps(c, i) &&
         deid_n_cps(tptr(c, i), tlen(c, i)) >= 3 && ends_phrase(c, i + 1)) {
       c->tag[i] = TAG_PER;
       continue;
@@ -119,14 +128,14 @@ void deid_names_rule_roles(struct nctx *c) {
     /* "Hi team, Vusi here.": a name introducing its writer */
     if (i + 2 <= c->t->n && is_word(c, i + 1) && tlen(c, i + 1) == 4 && !memcmp(tptr(c, i + 1), "here", 4) &&
         ends_phrase(c, i + 2) && (i == 0 || (c->t->v[i].flags & TK_NL) || punct(c, i - 1, ',')) &&
-        unknown_or_rare_name(e) && !inner_caps(c, i) && !(!e && wordlike_unknown(c, i))) {
+        unknown_or_rare_name(e) && !inner_caps(c, i) && !(!e && deid_names_wordlike_unknown(c, i))) {
       c->tag[i] = TAG_PER;
       continue;
     }
     /* "Taisiya's birthday", "Ode's husband": a possessive before what only a person has */
     if (punct(c, i + 1, '\'') && i + 3 < c->t->n && tlen(c, i + 2) == 1 && tptr(c, i + 2)[0] == 's' &&
         (cue(c, i + 3) & CUE_KIN) && !(c->t->v[i + 3].flags & TK_CAP) && unknown_or_rare_name(e) && !inner_caps(c, i) &&
-        !(!e && wordlike_unknown(c, i))) {
+        !(!e && deid_names_wordlike_unknown(c, i))) {
       c->tag[i] = TAG_PER;
       continue;
     }
@@ -164,7 +173,7 @@ void deid_names_rule_pronouns(struct nctx *c) {
         deid_n_cps(tptr(c, i), tlen(c, i)) < 3)
       continue;
     const struct lex_entry *e = lex(c, i);
-    if (!unknown_or_rare_name(e) || (e && (e->flags & (LF_CITY | LF_REGION))) || (!e && wordlike_unknown(c, i)))
+    if (!unknown_or_rare_name(e) || (e && (e->flags & (LF_CITY | LF_REGION))) || (!e && deid_names_wordlike_unknown(c, i)))
       continue;
     if (is_cap(c, i + 1) || (i > 0 && is_cap(c, i - 1) && !(c->t->v[i].flags & TK_NL))) continue; /* runs: other rules */
     /* the next word: a verb or function word in lower case, or punctuation */
@@ -260,10 +269,14 @@ void deid_names_rule_labels(struct nctx *c) {
         ok = (namelike(c, k) && lex(c, k) && (lex(c, k)->fn >= 2 || lex(c, k)->sn >= 3)) ||
              (k > i && initial_at(c, k)); /* "Jaroslava P. Sedláčková" has a name's shape */
       if (!ok && e - i >= 2) {
-        /* "I'm Bojka Žilih," : two or three words, none of them a common word or a place */
+        /* "I'm Bojka Žilih," : two or three words, none of them a common word or a place; in
+         * capitals only after a cue in capitals ("DEAR WANJIRU OYELARAN,") */
+        size_t w = i;
+        while (w > 0 && !is_word(c, w - 1)) w--;
+        bool shout = w > 0 && (c->t->v[w - 1].flags & TK_ALLCAPS) && tlen(c, w - 1) >= 2;
         ok = e - i <= 3;
         for (size_t k = i; k < e && ok; k++)
-          ok = initial_at(c, k) || (is_cap(c, k) && lettered(c, k) && !(c->t->v[k].flags & TK_ALLCAPS) &&
+          ok = initial_at(c, k) || (is_cap(c, k) && lettered(c, k) && (shout || !(c->t->v[k].flags & TK_ALLCAPS)) &&
                                     unknown_or_rare_name(lex(c, k)) && !product_word(c, k) &&
                                     !(lex(c, k) && (lex(c, k)->flags & (LF_CITY | LF_REGION))));
       }
@@ -296,7 +309,7 @@ static void list_backward(struct nctx *c, size_t i) {
     if (!e) {
       bool accented = false;
       for (size_t m = 0; m < tlen(c, q) && !accented; m++) accented = (unsigned char)tptr(c, q)[m] >= 0x80;
-      if (!accented || inner_caps(c, q) || wordlike_unknown(c, q)) break;
+      if (!accented || inner_caps(c, q) || deid_names_wordlike_unknown(c, q)) break;
     } else if (!unknown_or_rare_name(e) || !(e->fn >= 2 || e->sn >= 2) || (e->flags & (LF_REGION | LF_CITY))) {
       break;
     }
@@ -374,5 +387,53 @@ void deid_names_rule_propagate(struct nctx *c, uint64_t *seen, size_t cap) {
         if (!(e && e->wf && e->wf <= 2)) c->tag[i] = TAG_PER;
         break;
       }
+  }
+}
+
+/* Someone addressed at the end of a short opening or closing phrase: "Thanks, Priya!", "Sorry
+ * Zanele, I missed your call", "Good job, Nodir!", "See you soon, Femi.", "Regards, Tendai"; and
+ * "Lwazi and I went". The name is one word that can stand alone as one, and ends the phrase. */
+static bool vocative_lead(const struct nctx *c, size_t p) {
+  static const char *const lead[] = {"thanks",  "thx",       "sure",      "sorry",   "okay",     "ok",    "yes",
+                                     "yeah",    "hey",       "hi",        "hello",   "hiya",     "howdy", "congrats",
+                                     "cheers",  "regards",   "bye",       "goodbye", "dear",     "soon",  "later",
+                                     "morning", "afternoon", "evening",   "night",   "birthday", "wishes", "problem",
+                                     "welcome", "congratulations", NULL};
+  /* good job, well done, welcome back, thank you, see you */
+  static const char *const two[] = {"job", "done", "back", "you", NULL};
+  static const char *const two_lead[] = {"good", "great", "nice", "well", "welcome", "thank", "see", NULL};
+  if (tok_in(c, p, lead, true)) return true;
+  return p > 0 && tok_in(c, p, two, true) && tok_in(c, p - 1, two_lead, true);
+}
+
+void deid_names_rule_vocatives(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (c->tag[i] != TAG_NONE) continue;
+    /* "Lwazi and I", "me and Lwazi" */
+    bool and_i = i + 2 < c->t->n && (cue(c, i + 1) & CUE_AND) && tlen(c, i + 2) == 1 && tptr(c, i + 2)[0] == 'I';
+    bool me_and = i >= 2 && (cue(c, i - 1) & CUE_AND) && (cue(c, i - 2) & CUE_ME) && !(c->t->v[i - 2].flags & TK_CAP);
+    if ((and_i || me_and) && deid_names_bare_name(c, i, false)) {
+      c->tag[i] = TAG_PER;
+      continue;
+    }
+    if (i == 0 || (c->t->v[i].flags & TK_NL)) continue;
+    /* the name ends its phrase */
+    size_t n = i + 1;
+    if (!(n >= c->t->n || (c->t->v[n].flags & TK_NL) || punct(c, n, '.') || punct(c, n, '!') || punct(c, n, '?') ||
+          punct(c, n, ',')))
+      continue;
+    size_t p = punct(c, i - 1, ',') ? i - 2 : i - 1;
+    if (p >= i || !is_word(c, p) || (c->t->v[i - 1].flags & TK_NL) || !vocative_lead(c, p)) continue;
+    /* the phrase opens its sentence: at most three words before the lead, none capitalized after the first */
+    size_t k = p;
+    while (k > 0 && p - k < 3 && is_word(c, k - 1) && !(c->t->v[k].flags & TK_NL) &&
+           (!(c->t->v[k - 1].flags & TK_CAP) || k - 1 == 0 || !is_word(c, k - 2) || (c->t->v[k - 1].flags & TK_NL)))
+      k--;
+    if (!(k == 0 || (c->t->v[k].flags & TK_NL) || punct(c, k - 1, '.') || punct(c, k - 1, '!') || punct(c, k - 1, '?')))
+      continue;
+    /* all capitals only where the whole phrase shouts: "HI WIKTOR!" */
+    bool shout = (c->t->v[p].flags & TK_ALLCAPS) && tlen(c, p) >= 2;
+    if (deid_names_bare_name(c, i, shout))
+      c->tag[i] = (c->t->v[i].flags & TK_ALLCAPS) ? TAG_PER_STRONG : TAG_PER; /* not an acronym: the cue shouts too */
   }
 }

@@ -517,6 +517,7 @@ static const struct {
   {"widower", CUE_KIN},
   {"wife", CUE_KIN},
   {"windows", CUE_PRODUCT},
+  {"wishes", CUE_SIGNOFF},
   {"witness", CUE_LABEL},
   {"wordpress", CUE_PRODUCT},
   {"work", CUE_WORKS},

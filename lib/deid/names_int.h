@@ -41,6 +41,7 @@ uint64_t deid_names_cue_word_memo(const char *p, size_t n);
 size_t deid_names_run(const struct nctx *c, size_t i, int max);
 bool deid_names_also_lowercase(const struct nctx *c, size_t i);
 bool deid_names_never_alone(const struct nctx *c, size_t i);
+bool deid_names_wordlike_unknown(const struct nctx *c, size_t i);
 
 static inline bool is_word(const struct nctx *c, size_t i) { return i < c->t->n && (c->t->v[i].flags & TK_WORD); }
 
@@ -184,6 +185,12 @@ void deid_names_rule_lower_single(struct nctx *c);
 void deid_names_rule_pronouns(struct nctx *c);
 void deid_names_rule_lists(struct nctx *c);
 void deid_names_rule_orgs(struct nctx *c);
+void deid_names_rule_initial_names(struct nctx *c);
+void deid_names_rule_particles(struct nctx *c);
+void deid_names_rule_vocatives(struct nctx *c);
 void deid_names_rule_propagate(struct nctx *c, uint64_t *seen, size_t cap);
+
+/* A capitalized word that can stand alone as a name (names_shape.c); caps: all capitals allowed. */
+bool deid_names_bare_name(const struct nctx *c, size_t i, bool caps);
 
 #endif

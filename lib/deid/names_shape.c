@@ -125,3 +125,119 @@ void deid_names_rule_pairs(struct nctx *c) {
       if (c->tag[k] == TAG_NONE) c->tag[k] = TAG_PER;
   }
 }
+
+/* A capitalized word that can stand alone as someone's name: letters only, no capital inside,
+ * unknown to the lexicon (and not spelled like a word: "Analytics", "Didn't") or known as a
+ * name and not as a common word, a place or a product. caps: all capitals allowed. */
+bool deid_names_bare_name(const struct nctx *c, size_t i, bool caps) {
+  if (!is_cap(c, i) || !lettered(c, i) || deid_n_cps(tptr(c, i), tlen(c, i)) < 2 || product_word(c, i) ||
+      (cue(c, i) & (CUE_I | CUE_TITLE)) || c->tag[i] == TAG_NOT || c->tag[i] == TAG_LOC)
+    return false;
+  bool allcaps = (c->t->v[i].flags & TK_ALLCAPS) != 0;
+  if (allcaps ? !caps || deid_n_cps(tptr(c, i), tlen(c, i)) < 3 : inner_caps(c, i)) return false;
+  const struct lex_entry *e = lex(c, i);
+  if (!e) return allcaps || !deid_names_wordlike_unknown(c, i);
+  if (e->flags & (LF_CITY | LF_REGION | LF_COUNTRY)) return false;
+  /* a known name that is no common word ("Dmitri", written capitalized anyway) */
+  return unknown_or_rare_name(e) ||
+         (!e->wf && (e->fn >= 3 || e->sn >= 3) && !(e->flags & (LF_STOP | LF_TITLE | LF_ORG)));
+}
+
+/* Initials before a surname: "J. R. Smith", "A. Kumar" (the period makes the surname look
+ * like a sentence's first word). The word must be one that can be a name ("A. Introduction",
+ * "B. Docker" stay). */
+/* A letter that numbers a line's option or item ("A. Cochlea\nB. Otolith"): at a line's start,
+ * with a line starting with the letter before or after it the same way elsewhere in the text. */
+static bool enumeration(const struct nctx *c, size_t i) {
+  if (i > 0 && !(c->t->v[i].flags & TK_NL) && !punct(c, i - 1, '(') && !punct(c, i - 1, '*') && !punct(c, i - 1, '-'))
+    return false;
+  char l = tptr(c, i)[0];
+  const char *end = c->text + c->len;
+  for (const char *p = c->text; p && p + 2 < end; p = memchr(p + 1, '\n', (size_t)(end - p - 1))) {
+    const char *q = p + (*p == '\n');
+    while (q < end && (*q == ' ' || *q == '\t' || *q == '*' || *q == '-' || *q == '(')) q++;
+    if (end - q >= 2 && (q[0] == l + 1 || q[0] == l - 1) && (q[1] == '.' || q[1] == ')')) return true;
+  }
+  return false;
+}
+
+void deid_names_rule_initial_names(struct nctx *c) {
+  EACH_NAMECAP(c, j) {
+    if (j < 2 || !punct(c, j - 1, '.') || !initial_at(c, j - 2) || (c->t->v[j].flags & TK_NL) ||
+        !(c->t->v[j].flags & TK_SP) || (cue(c, j - 2) & CUE_I))
+      continue;
+    size_t i = j - 2; /* the first initial: "J. R. R." */
+    while (i >= 2 && j - i < 8 && !(c->t->v[i].flags & TK_NL) && initial_at(c, i - 2)) i -= 2;
+    const struct lex_entry *e = lex(c, j);
+    bool name = deid_names_bare_name(c, j, false) || surnamey(e) || first_namey(e) ||
+                (e && (e->sn >= 4 || e->fn >= 4) && (!e->wf || e->wf >= 3) &&
+                 !(e->flags & (LF_STOP | LF_TIME | LF_TITLE | LF_ORG | LF_STREET | LF_CITY | LF_COUNTRY | LF_REGION)));
+    if (!name || (c->t->v[j].flags & TK_ALLCAPS)) continue;
+    if (i + 2 == j) {
+      /* one letter: an option or a part ("A. Cochlea", "Part A. Petitioner") unless a known name follows */
+      if (enumeration(c, i)) continue;
+      bool line_start = i == 0 || (c->t->v[i].flags & TK_NL);
+      if ((line_start || (is_cap(c, i - 1) && !is_per(c, i - 1))) && !(e && (e->fn >= 2 || e->sn >= 2))) continue;
+    }
+    size_t end = j + 1;
+    if (is_cap(c, end) && !(c->t->v[end].flags & TK_NL) && (c->t->v[end].flags & TK_SP) &&
+        (deid_names_bare_name(c, end, false) || surnamey(lex(c, end))))
+      end++; /* "A. Kumar Rao" */
+    tag_range(c, i, end, TAG_PER);
+  }
+}
+
+/* Surnames with a particle ("Tendai dos Santos", "Mr. ben Ami", "van Dijk signed", "Aigerim
+ * al-Rashid"): a capitalized name word, particles, and a capitalized word that can be a name;
+ * or the particles and the word after a title or at a sentence's start. The particles are
+ * tagged too (the span then starts with them). */
+static bool name_particle(const struct nctx *c, size_t i) {
+  static const char *const extra[] = {"ben", "bint", "ap", "mac", "st", NULL}; /* not in the lexicon's list */
+  if (!is_word(c, i) || (c->t->v[i].flags & TK_CAP) || tlen(c, i) > 4) return false;
+  const struct lex_entry *e = lex(c, i);
+  return (e && (e->flags & LF_PARTICLE)) || tok_in(c, i, extra, false);
+}
+
+void deid_names_rule_particles(struct nctx *c) {
+  EACH_NAMECAP(c, i) {
+    if (i == 0 || !name_particle(c, i - 1) || (c->t->v[i].flags & (TK_NL | TK_ALLCAPS)) || c->tag[i] == TAG_LOC ||
+        c->tag[i] == TAG_NOT)
+      continue;
+    size_t p = i - 1; /* the first particle */
+    while (p > 0 && i - p < 3 && name_particle(c, p - 1) && !(c->t->v[p].flags & TK_NL)) p--;
+    /* "dos Santos": a surname that is also a city's name */
+    const struct lex_entry *e = lex(c, i);
+    bool city_surname = e && e->sn >= 3 && !e->wf && !(e->flags & (LF_COUNTRY | LF_REGION | LF_STOP));
+    if (!deid_names_bare_name(c, i, false) && !surnamey(e) && !is_per(c, i) && !city_surname) continue;
+    /* "Tendai dos Santos": one of the two known as a name ("Genom der Wirtszelle" is no one) */
+    const struct lex_entry *x = p > 0 ? lex(c, p - 1) : NULL;
+    bool known = (x && (x->fn >= 2 || x->sn >= 2)) || (e && (e->fn >= 2 || e->sn >= 2));
+    bool first = p > 0 && !(c->t->v[p].flags & TK_NL) && is_cap(c, p - 1) && !(c->t->v[p - 1].flags & TK_ALLCAPS) &&
+                 known && !(x && (x->flags & (LF_STREET | LF_CITY | LF_REGION | LF_COUNTRY))) &&
+                 (deid_names_bare_name(c, p - 1, false) || is_per(c, p - 1) || first_namey(x));
+    size_t q = p; /* before a title's period */
+    if (q >= 2 && punct(c, q - 1, '.') && !(c->t->v[q].flags & TK_NL)) q--;
+    bool title = q > 0 && !(c->t->v[q].flags & TK_NL) && is_word(c, q - 1) && (cue(c, q - 1) & CUE_TITLE);
+    bool start = q == p && (p == 0 || (c->t->v[p].flags & TK_NL) || deid_sentence_start(c->text, c->t, p) ||
+                            punct(c, p - 1, '.') || punct(c, p - 1, '!') || punct(c, p - 1, '?'));
+    if (first && c->tag[p - 1] == TAG_NONE) c->tag[p - 1] = TAG_PER;
+    if (!first && !title && !start) continue;
+    for (size_t k = p; k <= i; k++) c->tag[k] = is_per(c, k) ? c->tag[k] : TAG_PER;
+  }
+  /* "al-Rashid", "el-Amin", "bin-Laden": one token, a particle and a capitalized name */
+  for (size_t i = 0; i < c->t->n; i++) {
+    const struct deid_tok *k = &c->t->v[i];
+    size_t n = k->e - k->s;
+    const char *p = c->text + k->s;
+    if (n < 5 || (p[0] != 'a' && p[0] != 'e') || p[1] != 'l' || p[2] != '-' || p[3] < 'A' || p[3] > 'Z') continue;
+    if ((k->flags & (TK_CODE | TK_CAP)) || !(k->flags & TK_WORD) || !lettered(c, i)) continue;
+    bool lower_rest = true;
+    for (size_t m = 4; m < n && lower_rest; m++)
+      lower_rest = (p[m] >= 'a' && p[m] <= 'z') || (unsigned char)p[m] >= 0x80;
+    if (!lower_rest) continue;
+    c->tag[i] = TAG_PER;
+    if (i > 0 && (k->flags & TK_SP) && !(k->flags & TK_NL) && c->tag[i - 1] == TAG_NONE &&
+        deid_names_bare_name(c, i - 1, false))
+      c->tag[i - 1] = TAG_PER;
+  }
+}

@@ -147,6 +147,33 @@ static void finds_names_without_cues(void **state) {
   ds_deid_free(d);
 }
 
+/* Names in positions the other rules miss: after initials, with particles, addressed at the
+ * end of a short phrase, after a relative's or a role's word, in capitals after a cue in
+ * capitals; and what only looks like them (an option's letter, another language, products). */
+static void finds_names_in_positions(void **state) {
+  (void)state;
+  struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
+  EXPECT_FOUND(d, "He met J. R. Okafor yesterday.", "PERSON", "J. R. Okafor");
+  EXPECT_FOUND(d, "Send it to A. Kumar today.", "PERSON", "A. Kumar");
+  EXPECT_FOUND(d, "Which one?\nA. Cochlea\nB. Otolith", "PERSON", "");
+  EXPECT_FOUND(d, "Part A. Petitioner\nPart B. Employer", "PERSON", "");
+  EXPECT_FOUND(d, "The report from Tendai dos Santos is late.", "PERSON", "Tendai dos Santos");
+  EXPECT_FOUND(d, "I spoke with Mr. dos Santos yesterday.", "PERSON", "dos Santos");
+  EXPECT_FOUND(d, "van Dijk signed the lease.", "PERSON", "van Dijk");
+  EXPECT_FOUND(d, "Contact Aigerim al-Rashid for access.", "PERSON", "Aigerim al-Rashid");
+  EXPECT_FOUND(d, "Wir sehen das Genom der Wirtszelle.", "PERSON", "");
+  EXPECT_FOUND(d, "Thanks, Nkemdirim!", "PERSON", "Nkemdirim");
+  EXPECT_FOUND(d, "Sorry Zanele, I missed your call.", "PERSON", "Zanele");
+  EXPECT_FOUND(d, "Good job, Nodir!", "PERSON", "Nodir");
+  EXPECT_FOUND(d, "HI WIKTOR! WELCOME ABOARD.", "PERSON", "WIKTOR");
+  EXPECT_FOUND(d, "Lwazi and I went to the market.", "PERSON", "Lwazi");
+  EXPECT_FOUND(d, "Thanks, Kubernetes! Thank you, Docker. Thanks, Analytics. OK, Google.", "PERSON", "");
+  EXPECT_FOUND(d, "We need Father Lungu here.", "PERSON", "Lungu");
+  EXPECT_FOUND(d, "DEAR WANJIRU OYELARAN,\nYour order has shipped.", "PERSON", "WANJIRU OYELARAN");
+  EXPECT_FOUND(d, "Best wishes,\nQiang", "PERSON", "Qiang");
+  ds_deid_free(d);
+}
+
 static void code_is_left_alone(void **state) {
   (void)state;
   struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
@@ -354,6 +381,7 @@ int main(void) {
     cmocka_unit_test(tagger_matches_python),
     cmocka_unit_test(finds_names_in_context),
     cmocka_unit_test(finds_names_without_cues),
+    cmocka_unit_test(finds_names_in_positions),
     cmocka_unit_test(code_is_left_alone),
     cmocka_unit_test(places_dates_numbers),
     cmocka_unit_test(ip_is_not_a_phone),
