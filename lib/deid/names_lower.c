@@ -184,6 +184,9 @@ void deid_names_rule_lower_single(struct nctx *c) {
   static const char *const after[] = {"is",   "was",    "has",    "had",    "will",   "would", "can",  "could",
                                       "did",  "does",   "said",   "says",   "called", "wants", "thinks", "knows",
                                       "likes", NULL};
+  static const char *const owner[] = {"the", "a", "an", "my", "your", "our", "their", "his", "her", "its", "this",
+                                      "that", "last", "first", "next", "new", "old", "each", "every", "any", "s",
+                                      "some", "no", NULL};
   static const char *const hail[] = {"you",   "thanks", "hi",       "hey",             "hello",   "bye",  "morning",
                                      "evening", "night", "sorry", "congrats", "congratulations", "welcome", "dear", NULL};
   const struct deid_tok *v = c->t->v;
@@ -206,7 +209,10 @@ void deid_names_rule_lower_single(struct nctx *c) {
       ok = (cue(c, i - 1) & CUE_SAID) != 0 || by_author(c, i - 1) || tok_in(c, i - 1, before, false) ||
            (tok_in(c, i - 1, with_to, false) && lex(c, i)->fn >= 4 && name_may_follow(c, i + 1));
     }
-    if (!ok && !right_edge) ok = (cue(c, i + 1) & CUE_VERB) != 0 || tok_in(c, i + 1, after, false);
+    /* a verb after, never after a determiner or a possessive ("dmitri was late", "i think rajesh
+     * is right"; not "the login was", "Kevin's login was", "my chai was") */
+    if (!ok && !right_edge && (left_edge || !tok_in(c, i - 1, owner, false)))
+      ok = (cue(c, i + 1) & CUE_VERB) != 0 || tok_in(c, i + 1, after, false);
     /* "thank you, agnieszka!", "hey nadia," */
     if (!ok && i > 1 && punct(c, i - 1, ',') && is_word(c, i - 2)) {
       /* at the end of a sentence of a few words, or before a comma after a greeting */

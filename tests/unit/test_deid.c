@@ -120,6 +120,9 @@ static void leaves_non_personal_text(void **state) {
     "api_key = os.environ['API_KEY']",
     "mail me at info@example.com or 192.0.2.10",  /* documentation domain and range */
     "the numbers 10 20 30 40 50 60",
+    "the login was slow",                         /* a lower-case word after a determiner or an owner */
+    "the user's login was slow",
+    "my chai was cold",
   };
   for (size_t i = 0; i < DS_ARRAY_LEN(clean); i++) {
     const char *t = one_type(d, clean[i]);
