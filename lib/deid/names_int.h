@@ -25,6 +25,7 @@ struct nctx {
   const uint32_t *icaps; /* the ones that can be names (not a common word at a sentence start) */
   size_t n_icaps;
   uint64_t lc_memo[32]; /* also_lowercase's answers for this text: hash | 2 | answer; 0 = none */
+  size_t lf_lo, lf_hi; /* the words rule_lower_pairs marked TK_LFIRST lie in [lf_lo, lf_hi) */
 };
 /* Each capitalized word that can be a name, outside code. */
 #define EACH_NAMECAP(c, i)                                                                        \

@@ -106,7 +106,11 @@ void deid_names_rule_lower_pairs(struct nctx *c) {
     const struct lex_entry *e = lex(c, i);
     if (!e || e->wf) continue;
     bool first = may_first && lower_first(c, i);
-    if (first) c->t->v[i].flags |= TK_LFIRST; /* for rule_lower_single: asked once per word */
+    if (first) { /* for rule_lower_single: asked once per word */
+      c->t->v[i].flags |= TK_LFIRST;
+      if (!c->lf_hi) c->lf_lo = i;
+      c->lf_hi = i + 1;
+    }
     if (!sp) continue;
     if (!first) {
       /* surname first ("contact zhang wei", "ask nguyen lan"): a frequent surname that is no
@@ -191,9 +195,11 @@ void deid_names_rule_lower_single(struct nctx *c) {
                                      "evening", "night", "sorry", "congrats", "congratulations", "welcome", "dear", NULL};
   const struct deid_tok *v = c->t->v;
   size_t nt = c->t->n;
-  for (size_t i = 0; i < nt; i++) {
-    /* rule_lower_pairs asked every word but the last (TK_LFIRST: a lower-case word, rare) */
+  for (size_t i = c->lf_lo; i < nt; i++) {
+    /* rule_lower_pairs asked every word but the last (TK_LFIRST: a lower-case word, rare; all
+     * in [lf_lo, lf_hi)) */
     if (i + 1 < nt) {
+      if (i >= c->lf_hi) i = nt - 2; /* the last word next */
       if (!(v[i].flags & TK_LFIRST)) continue;
     } else if ((v[i].flags & (TK_WORD | TK_CAP)) != TK_WORD || !lower_first(c, i)) {
       continue;
