@@ -86,8 +86,8 @@ const struct deid_pattern deid_builtin_patterns[] = {
   /* the same in capitals ("2701 W 18TH ST", "111 ELMWOOD TERR") */
   {" (?:STREET|ST|AVENUE|AVE|ROAD|RD|BOULEVARD|BLVD|LANE|LN|DRIVE|DR|COURT|CT|PLACE|PL|TERRACE|TERR|TER|WAY|"
    "PARKWAY|PKWY|CIRCLE|CIR|HIGHWAY|HWY|TRAIL|TRL|SQUARE|PLAZA|GROVE|HILL|VIEW|TURNPIKE|TPKE|EXPRESSWAY|"
-   "EXPY|FREEWAY|FWY|PIKE|LOOP|CROSSING|CENTER|CTR|PLZ|CSWY|RIDGE|CRESCENT|WALK|BYPASS|CAUSEWAY|ALLEY|BROADWAY|LANE|COVE|POINT|"
-   "VALLEY)\\b",
+   "EXPY|FREEWAY|FWY|PIKE|LOOP|CROSSING|CENTER|CTR|PLZ|CSWY|RIDGE|CRESCENT|WALK|BYPASS|CAUSEWAY|ALLEY|"
+   "BROADWAY|LANE|COVE|POINT|VALLEY)\\b",
    NOSOM, T_ADDRESS, K_ADDR_STREET},
   {"\\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\\.?[ ]?#?[ ]?\\d{1,5}[A-Za-z]?\\b", CL, T_ADDRESS, K_ADDR_UNIT},
   {"\\b(?:PSC|CMR|Unit) \\d{3,5},? Box \\d{3,5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
@@ -102,8 +102,8 @@ const struct deid_pattern deid_builtin_patterns[] = {
    T_ADDRESS, K_ADDR_UNIT_STREET},
   {"\\b(?:APT|SUITE|STE|UNIT|LOT|BLDG|BUILDING|ROOM|RM)\\.?[ ]?#?[ ]?(?:\\d{1,5}[A-Z]?|[A-Z])\\b", 0, T_ADDRESS,
    K_ADDR_UNIT_STREET},
-  {" (?:Route|ROUTE|route|Rte|RTE|rte|Rt|RT|rt|Road|ROAD|road|Rd|RD|rd|Highway|HIGHWAY|highway|Hwy|HWY|hwy|SR|CR|FM|RR|RM|US|"
-   "Interstate|I)[ ]?-?\\d{1,5}[A-Za-z]?\\b",
+  {" (?:Route|ROUTE|route|Rte|RTE|rte|Rt|RT|rt|Road|ROAD|road|Rd|RD|rd|Highway|HIGHWAY|highway|Hwy|HWY|hwy|"
+   "SR|CR|FM|RR|RM|US|Interstate|I)[ ]?-?\\d{1,5}[A-Za-z]?\\b",
    NOSOM, T_ADDRESS, K_ADDR_HIGHWAY},
   {"\\b(?:the )?corner of ", CL, T_ADDRESS, K_ADDR_CORNER},
   /* "Name Words 12": a street named before its number (most of Europe); needs a postal code or
