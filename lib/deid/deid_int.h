@@ -37,8 +37,9 @@ enum deid_kind {
   K_ADDR_TWO_NUMBERS, /* "at 9816 214 Pavlou Drandaki": a postal code, a house number, a name */
   K_ADDR_DIRECTIONAL, /* "111 W Washington, Chicago, IL 60602": no street type, a town after */
   K_ADDR_LOWER,       /* "at 42 smith street": a street in lower case (validate_place.c) */
-  K_ADDR_ROUTE,       /* "RR 2 Box 15", "12 State Route 9", "Post Office Box 40": rural routes, highways, boxes */
-  K_ADDR_UNIT_STREET  /* "2820 N. Greenview Unit I", "Lot 184": a unit kept only after a street */
+  K_ADDR_ROUTE,       /* "RR 2 Box 15", "Rural Route 3", "Post Office Box 40": rural routes and boxes */
+  K_ADDR_UNIT_STREET, /* "2820 N. Greenview Unit I", "Lot 184": a unit kept only after a street */
+  K_ADDR_HIGHWAY      /* "12 State Route 9", "28402 CR 561": a highway after a house number */
 };
 
 struct deid_pattern {

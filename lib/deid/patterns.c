@@ -79,18 +79,15 @@ const struct deid_pattern deid_builtin_patterns[] = {
    "Junction|Knoll|Vista|Inlet|Route|Rte|Expressway|Freeway|Turnpike|Causeway|Esplanade|Parade|Quay|Wharf|"
    "Broadway|Wynd|Brae|Gate|Yard|Rise|Hollow|Creek|Lake|Lakes|Island|Common|Commons|Center|Centre|Cove|"
    "Bend|Bypass|Extension|Oval|Summit|Trace|Track|Tunnel|Underpass|Union|Village|Villages|Ville|"
-   /* more of the USPS suffixes (C1) and abbreviations; the common nouns among them need evidence */
-   "Bayou|Beach|Bluff|Bluffs|Branch|Bridge|Brook|Brooks|Canyon|Cape|Cliff|Cliffs|Club|Corner|Corners|Course|Crest|"
-   "Curve|Dale|Divide|Ferry|Ford|Forest|Fork|Forks|Garden|Gateway|Glen|Glens|Isle|Key|Knolls|Lodge|Mall|Manor|"
-   "Mission|Motorway|Mount|Mountain|Orchard|Overpass|Passage|Pines|Plains|Prairie|Ranch|River|Run|Shoals|Skyway|"
-   "Spur|Throughway|Viaduct|Wells|Expy|Fwy|Tpke|Ctr|Plz|Cswy|Xing|Trce|Aly|Hts|Cv|Bnd|Crk|Cyn|Grv|Holw|Hl|Jct|"
-   "Ldg|Mnr|Mdw|Mdws|Orch|Pt|Rdg|Vlg|Vw)\\b",
+   /* more of the USPS suffixes (C1) that are no common nouns (each literal costs scan time) */
+   "Bayou|Bluff|Bluffs|Brook|Brooks|Canyon|Cliff|Cliffs|Crest|Dale|Ferry|Ford|Glen|Glens|Isle|Knolls|Manor|Orchard|"
+   "Pines|Plains|Prairie|Shoals|Skyway|Viaduct|Wells|Expy|Plz|Ctr)\\b",
    NOSOM, T_ADDRESS, K_ADDR_STREET},
   /* the same in capitals ("2701 W 18TH ST", "111 ELMWOOD TERR") */
   {" (?:STREET|ST|AVENUE|AVE|ROAD|RD|BOULEVARD|BLVD|LANE|LN|DRIVE|DR|COURT|CT|PLACE|PL|TERRACE|TERR|TER|WAY|"
-   "PARKWAY|PKWY|CIRCLE|CIR|HIGHWAY|HWY|TRAIL|TRL|SQUARE|SQ|PLAZA|PLZ|GROVE|HILL|VIEW|TURNPIKE|TPKE|EXPRESSWAY|"
-   "EXPY|FREEWAY|FWY|PIKE|LOOP|CROSSING|XING|CENTER|CTR|RIDGE|CRESCENT|WALK|PATH|BYPASS|CAUSEWAY|CSWY|ALLEY|"
-   "BROADWAY|LANE|COVE|POINT|PT|RUN|VALLEY)\\b",
+   "PARKWAY|PKWY|CIRCLE|CIR|HIGHWAY|HWY|TRAIL|TRL|SQUARE|PLAZA|GROVE|HILL|VIEW|TURNPIKE|TPKE|EXPRESSWAY|"
+   "EXPY|FREEWAY|FWY|PIKE|LOOP|CROSSING|CENTER|CTR|PLZ|CSWY|RIDGE|CRESCENT|WALK|BYPASS|CAUSEWAY|ALLEY|"
+   "BROADWAY|LANE|COVE|POINT|VALLEY)\\b",
    NOSOM, T_ADDRESS, K_ADDR_STREET},
   {"\\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\\.?[ ]?#?[ ]?\\d{1,5}[A-Za-z]?\\b", CL, T_ADDRESS, K_ADDR_UNIT},
   {"\\b(?:PSC|CMR|Unit) \\d{3,5},? Box \\d{3,5}\\b", CL, T_ADDRESS, K_ADDR_MIL},
@@ -105,9 +102,9 @@ const struct deid_pattern deid_builtin_patterns[] = {
    T_ADDRESS, K_ADDR_UNIT_STREET},
   {"\\b(?:APT|SUITE|STE|UNIT|LOT|BLDG|BUILDING|ROOM|RM)\\.?[ ]?#?[ ]?(?:\\d{1,5}[A-Z]?|[A-Z])\\b", 0, T_ADDRESS,
    K_ADDR_UNIT_STREET},
-  {"\\b\\d{1,6}[A-Za-z]? (?:[NSEW]\\.? |(?:State|County|US|U\\.S\\.|Old|Scenic|Farm to Market|Ranch to Market) )?"
-   "(?:Route|Rte|Rt|Road|Rd|Highway|Hwy|SR|CR|FM|RR|RM|US|Interstate|I-?)[ ]?-?\\d{1,5}[A-Za-z]?\\b",
-   CL, T_ADDRESS, K_ADDR_ROUTE},
+  {" (?:Route|ROUTE|route|Rte|RTE|rte|Rt|RT|rt|Road|ROAD|road|Rd|RD|rd|Highway|HIGHWAY|highway|Hwy|HWY|hwy|"
+   "SR|CR|FM|RR|RM|US|Interstate|I)[ ]?-?\\d{1,5}[A-Za-z]?\\b",
+   NOSOM, T_ADDRESS, K_ADDR_HIGHWAY},
   {"\\b(?:the )?corner of ", CL, T_ADDRESS, K_ADDR_CORNER},
   /* "Name Words 12": a street named before its number (most of Europe); needs a postal code or
    * house number before it, an address word near it, or more address after it */
@@ -139,11 +136,13 @@ const struct deid_pattern deid_builtin_patterns[] = {
   {"\\b\\d{1,6} (?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|NORTH|SOUTH|EAST|WEST|So)\\.? [A-Z]", NOSOM, T_ADDRESS,
    K_ADDR_DIRECTIONAL},
   /* "at 42 smith street", "to 7 ridge rd": a street in lower case, after "at" / "to" */
-  {"\\b\\d{1,6}[a-z]?(?: (?:[nsew]|ne|nw|se|sw|north|south|east|west)\\.?)? (?:[a-z][a-z'\\-]+|\\d{1,3}(?:st|nd|rd|th))"
-   "(?: [a-z][a-z'\\-]+){0,3} (?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|place|pl|"
-   "way|terrace|ter|circle|cir|parkway|pkwy|highway|hwy|trail|trl|freeway|fwy|expressway|expy|square|sq|plaza|"
-   "turnpike|tpke|causeway|cswy|pike)\\b",
+  {"\\b\\d{1,6} [a-z][a-z'\\-]+(?: [a-z][a-z'\\-]+){0,2} (?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|"
+   "boulevard|blvd|court|ct|place|pl|way|terrace|ter|circle|cir|parkway|pkwy|highway|hwy|trail|trl|freeway|fwy|"
+   "expressway|expy|square|sq|plaza|turnpike|tpke|causeway|cswy|pike)\\b",
    0, T_ADDRESS, K_ADDR_LOWER},
+  /* "5050 s dr martin luther king blvd", "1732 1st ave": a directional or an ordinal first (the
+   * street type is looked for after it) */
+  {"\\b\\d{1,6} (?:(?:n|s|e|w|ne|nw|se|sw)\\.?|\\d{1,3}(?:st|nd|rd|th)) [a-z0-9]", 0, T_ADDRESS, K_ADDR_LOWER},
 
   /* dates of birth, where labeled */
   {"\\b(?:date of birth|birth ?date|birthday|b-?day|d\\.?o\\.?b\\.?|born(?: on| in)?)[ \\t]*[:\\-=]?[ \\t]*",

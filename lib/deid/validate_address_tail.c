@@ -153,8 +153,8 @@ static size_t lower_place(const struct deid_vctx *c, size_t i, size_t w) {
 /* "il 60601", "ok 73170-1234": a state's two letters in lower case and a ZIP code at i; the
  * end, or i. */
 static size_t lower_state_zip(const struct deid_vctx *c, size_t i) {
-  if (i + 8 > c->len || !(c->text[i] >= 'a' && c->text[i] <= 'z') || !(c->text[i + 1] >= 'a' && c->text[i + 1] <= 'z') ||
-      c->text[i + 2] != ' ' || !all_digits(c->text + i + 3, 5))
+  if (i + 8 > c->len || !(c->text[i] >= 'a' && c->text[i] <= 'z') ||
+      !(c->text[i + 1] >= 'a' && c->text[i + 1] <= 'z') || c->text[i + 2] != ' ' || !all_digits(c->text + i + 3, 5))
     return i;
   size_t z = deid_addr_postal_code(c, i + 3);
   return z - i - 3 == 5 || z - i - 3 == 10 ? z : i;

@@ -536,6 +536,26 @@ static enum ds_status v_addr_lower(struct deid_vctx *c, size_t s, size_t e) {
   static const char *const preps[] = {"at", "to", "on", "address", "address:", "live", "lives", "is", NULL};
   static const char *const dirs[] = {"n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west",
                                      NULL};
+  static const char *const types[] = {"street", "st", "avenue", "ave", "av", "road", "rd", "drive", "dr", "lane",
+                                      "ln", "boulevard", "blvd", "court", "ct", "place", "pl", "way", "terrace", "ter",
+                                      "circle", "cir", "parkway", "pkwy", "highway", "hwy", "trail", "trl", "freeway",
+                                      "fwy", "expressway", "expy", "square", "sq", "plaza", "turnpike", "tpke",
+                                      "causeway", "cswy", "pike", NULL};
+  if (e >= 2 && c->text[e - 2] == ' ') { /* "5050 s d...", "1732 1st a...": the type up to 5 words on */
+    size_t k = e - 1, found = SIZE_MAX;
+    size_t t = token_before(c, e - 2); /* a directional, or an ordinal: the street's name */
+    bool ordinal = is_digit((unsigned char)c->text[t]) && is_alpha((unsigned char)c->text[e - 3]);
+    for (int n = 0; n < 6 && found == SIZE_MAX; n++) {
+      size_t w = word_end(c, k);
+      if (w == k || w - k > 20) return DS_OK;
+      if ((n || ordinal) && word_in(c, k, w, types, false)) found = w; /* "1732 1st ave"; not "5050 s dr martin" */
+      if (w + 1 >= c->len || (c->text[w] != ' ' && !(c->text[w] == '.' && w + 2 < c->len && c->text[w + 1] == ' ')))
+        break;
+      k = w + 1 + (c->text[w] == '.');
+    }
+    if (found == SIZE_MAX) return DS_OK;
+    e = found;
+  }
   size_t pe = s;
   while (pe > 0 && c->text[pe - 1] == ' ') pe--;
   size_t ps = pe;
@@ -549,7 +569,7 @@ static enum ds_status v_addr_lower(struct deid_vctx *c, size_t s, size_t e) {
   bool named = false;
   for (size_t i = k + 1; i < te;) {
     size_t w = word_end(c, i);
-    if (word_in(c, i, w, dirs, false) && i == k + 1) { /* "300 east randolph st", "3000 e. boundary" */
+    if ((word_in(c, i, w, dirs, false) && i == k + 1) || (w < te && c->text[w] == '.')) { /* "3000 e. boundary" */
       i = w + (w < c->len && c->text[w] == '.') + 1;
       continue;
     }
@@ -563,10 +583,8 @@ static enum ds_status v_addr_lower(struct deid_vctx *c, size_t s, size_t e) {
   return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, e), T_ADDRESS);
 }
 
-/* "RR 2 Box 15", "Box # 63", "Post Office Box 40", "Rural Route 3", "12 State Route 9",
- * "28402 CR 561": a box after a route or a post office is kept; a bare box needs a "#" or
- * more address after it; a highway needs its number before it and its letters in capitals
- * when abbreviated ("SR", "FM", "US"; not "2 us 3"); a year before it is no house number. */
+/* "RR 2 Box 15", "Box # 63", "Post Office Box 40", "Rural Route 3": a box after a route or a
+ * post office is kept; a bare box needs a "#", a postal code after it or an address word near. */
 static enum ds_status v_addr_route(struct deid_vctx *c, size_t s, size_t e) {
   if (s > 0 && (wordc(c, s - 1) || c->text[s - 1] == '.' || c->text[s - 1] == '$' || c->text[s - 1] == '-' ||
                 c->text[s - 1] == '/'))
@@ -575,24 +593,7 @@ static enum ds_status v_addr_route(struct deid_vctx *c, size_t s, size_t e) {
       e + 1 < c->len && is_digit((unsigned char)c->text[e + 1]))
     return DS_OK; /* "Box 3.5", "Box 1,000" */
   size_t x = deid_addr_extend(c, e);
-  if (is_digit((unsigned char)c->text[s])) { /* a highway */
-    size_t k = s;
-    while (k < e && is_alnum((unsigned char)c->text[k])) k++;
-    int num = deid_digits(c->text + s, k - s);
-    size_t r = e; /* the route's word: the last letters before its number */
-    while (r > k && (is_digit((unsigned char)c->text[r - 1]) || is_alpha((unsigned char)c->text[r - 1]))) r--;
-    while (r > k && !is_alpha((unsigned char)c->text[r - 1])) r--;
-    size_t ra = r;
-    while (ra > k && is_alpha((unsigned char)c->text[ra - 1])) ra--;
-    static const char *const full[] = {"route", "rte", "road", "rd", "highway", "hwy", "rt", "interstate", NULL};
-    bool spelled = word_in(c, ra, r, full, true);
-    if (!spelled)
-      for (size_t q = ra; q < r; q++)
-        if (!is_upper((unsigned char)c->text[q])) return DS_OK;
-    if (!spelled && num >= 1800 && num <= 2099 && k - s == 4) return DS_OK; /* "In 2020 US 10-year" */
-    return deid_push(c, s, x, T_ADDRESS);
-  }
-  size_t b = s; /* a box: what is before "Box" */
+  size_t b = s; /* what is before "Box" */
   while (b < e && strncasecmp(c->text + b, "box", 3)) b++;
   bool hash = memchr(c->text + s, '#', e - s) != NULL, zip = false;
   for (size_t q = e; q < x && !zip; q++) zip = is_digit((unsigned char)c->text[q]);
@@ -603,6 +604,38 @@ static enum ds_status v_addr_route(struct deid_vctx *c, size_t s, size_t e) {
   }
   if (e < c->len && is_alpha((unsigned char)c->text[e]) && (e + 1 >= c->len || !wordc(c, e + 1))) e++; /* "283e" */
   return deid_push(c, deid_addr_extend_back(c, s), deid_addr_extend(c, e), T_ADDRESS);
+}
+
+/* NOSOM "12 State Route 9", "28402 CR 561", "1470 hwy 104", "5017 I-49": back from the route's
+ * number over its word ("I" only with a dash) and maybe a qualifier ("State", "County", "US",
+ * "Old", a directional) to a house number; a year is no house number before an abbreviation
+ * ("In 2020 US 10-year"). */
+static enum ds_status v_addr_highway(struct deid_vctx *c, size_t e) {
+  size_t r = e;
+  while (r > 0 && is_alnum((unsigned char)c->text[r - 1])) r--;
+  while (r > 0 && is_alpha((unsigned char)c->text[r])) r++; /* "I80": the letters are the word's */
+  size_t we = r;
+  if (we > 0 && c->text[we - 1] == '-') we--;
+  bool dash = we < r;
+  if (we > 0 && c->text[we - 1] == ' ') we--;
+  size_t ws = we;
+  while (ws > 0 && is_alpha((unsigned char)c->text[ws - 1])) ws--;
+  if (ws == we || ws < 2 || c->text[ws - 1] != ' ') return DS_OK;
+  if (we - ws == 1 && !dash) return DS_OK; /* "I" alone */
+  static const char *const full[] = {"route", "rte", "road", "rd", "highway", "hwy", "rt", "interstate", NULL};
+  bool spelled = word_in(c, ws, we, full, true);
+  static const char *const quals[] = {"State", "County", "US", "U.S.", "Old", "Scenic", "N", "S", "E", "W", "N.",
+                                      "S.", "E.", "W.", NULL};
+  size_t h = ws - 1; /* the end of the house number */
+  size_t q = token_before(c, h);
+  if (q < h && word_in(c, q, h, quals, true) && q >= 2 && c->text[q - 1] == ' ') h = q - 1;
+  size_t hs = token_before(c, h);
+  if (!house_number(c, hs, h) || (hs > 0 && (c->text[hs - 1] == '$' || c->text[hs - 1] == '.' ||
+                                             c->text[hs - 1] == '-' || c->text[hs - 1] == '/')))
+    return DS_OK;
+  int num = deid_digits(c->text + hs, h - hs);
+  if (!spelled && num >= 1800 && num <= 2099 && h - hs == 4) return DS_OK;
+  return deid_push(c, deid_addr_extend_back(c, hs), deid_addr_extend(c, e), T_ADDRESS);
 }
 
 /* "2820 N. Greenview Unit I", "17402 Circa Del Norte Lot 184", "2225 COMMONWEALTH APT F": a
@@ -653,12 +686,9 @@ static enum ds_status v_addr_corner(struct deid_vctx *c, size_t s, size_t e) {
   return deid_push(c, s, deid_addr_extend(c, end), T_ADDRESS);
 }
 
-/* Street suffixes that are common nouns too (need evidence), and what comes before a Saint. */
-static const char *const weak_suffixes[] = {"Club", "Course", "Key", "Run", "Mall", "Mission", "Mount", "Garden",
-                                            "Corner", "Corners", "Divide", "Passage", "Branch", "Bridge", "Forest",
-                                            "River", "Mountain", "Cape", "Curve", "Gateway", "Beach", "Spur", "Fork",
-                                            "Forks", "Lodge", "Ranch", "Pt", "RUN", "POINT", "PT", "VIEW", "HILL",
-                                            "CENTER", "CTR", "WALK", "PATH", "LOOP", NULL};
+/* Street suffixes in capitals that are common nouns too (need evidence), and what comes before
+ * a Saint. */
+static const char *const weak_suffixes[] = {"VIEW", "HILL", "CENTER", "CTR", "WALK", "PATH", "LOOP", "POINT", NULL};
 static const char *const saint_before[] = {"N", "S", "E", "W", "North", "South", "East", "West", NULL};
 
 static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) {
@@ -707,8 +737,8 @@ static enum ds_status v_addr(struct deid_vctx *c, int kind, size_t s, size_t e) 
               !deid_lex_word(c->text + e + 2, word_end(c, e + 2) - e - 2)))
           e++;
       }
-      /* a suffix that is also a common noun ("10 Golf Club", "Top 5 Final Course"): only with
-       * more address after it or an address word near */
+      /* a suffix in capitals that is also a common noun ("TOP 10 GREEN VIEW", "STEP 2 BASE
+       * CAMP"): only with more address after it or an address word near */
       if (word_in(c, sfx, e, weak_suffixes, false) && deid_addr_extend(c, e) == e) {
         char win[96];
         deid_window(c, s, e, 48, 0, win, sizeof win);
@@ -757,6 +787,7 @@ enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size
   case K_ADDR_DIRECTIONAL: return v_addr_directional(c, e);
   case K_ADDR_LOWER: return v_addr_lower(c, s, e);
   case K_ADDR_ROUTE: return v_addr_route(c, s, e);
+  case K_ADDR_HIGHWAY: return v_addr_highway(c, e);
   case K_ADDR_UNIT_STREET: return v_addr_unit_street(c, s, e);
   default: return deid_validate_date(c, kind, type, s, e);
   }
