@@ -312,6 +312,7 @@ enum ds_status deid_validate_date(struct deid_vctx *c, int kind, int type, size_
 enum ds_status deid_push(struct deid_vctx *c, size_t s, size_t e, int type);
 size_t deid_window(const struct deid_vctx *c, size_t s, size_t e, size_t before, size_t after, char *buf,
                    size_t cap);
+/* words: a static NULL-terminated list (indexed once per thread by its address) */
 bool deid_has_word(const char *win, const char *const *words);
 bool deid_looks_like_date(const char *p, size_t len);
 

@@ -136,7 +136,14 @@ static enum ds_status decode_view(struct ds_deid *d, const char *t, size_t len) 
   for (size_t i = 0; i < len;) {
     size_t at = i;
     unsigned char ch = (unsigned char)t[i];
-    if (ch != '\\' || i + 1 >= len) {
+    if (ch != '\\') { /* a run without escapes, copied whole */
+      const char *bs = memchr(t + i, '\\', len - i);
+      size_t j = bs ? (size_t)(bs - t) : len;
+      memcpy(o + n, t + i, j - i);
+      for (; i < j; i++) d->dmap[n++] = i;
+      continue;
+    }
+    if (i + 1 >= len) {
       d->dmap[n] = at;
       o[n++] = (char)ch;
       i++;

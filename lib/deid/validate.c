@@ -127,11 +127,66 @@ size_t deid_window(const struct deid_vctx *c, size_t s, size_t e, size_t before,
   return n;
 }
 
-/* True when one of words occurs in the window, starting at a word boundary. */
+/* The words of one list by their first two bytes, for deid_has_word: a chain of word indexes
+ * per hash of the first two bytes (1-byte words by the byte alone). */
+#define HW_MAX 256
+struct hw_index {
+  const char *const *words; /* the list indexed (NULL: none) */
+  bool empty;               /* the list holds "" */
+  unsigned char head[64], next[HW_MAX]; /* index + 1; 0 ends a chain */
+};
+
+static unsigned hw_hash(unsigned char c0, unsigned char c1) { return (c0 * 31u + c1) & 63; }
+
+/* The index of words from a small per-thread cache (the lists are static), or NULL when the list
+ * is too long to index. */
+static const struct hw_index *hw_get(const char *const *words) {
+  static _Thread_local struct hw_index cache[8];
+  struct hw_index *x = &cache[((uintptr_t)words >> 4) & 7];
+  if (x->words == words) return x;
+  size_t n = 0;
+  while (words[n]) n++;
+  if (n >= HW_MAX) return NULL;
+  memset(x, 0, sizeof *x);
+  for (size_t i = n; i-- > 0;) { /* chains in list order */
+    unsigned char c0 = (unsigned char)words[i][0], c1 = c0 ? (unsigned char)words[i][1] : 0;
+    if (!c0) x->empty = true;
+    unsigned h = hw_hash(c0, c1);
+    x->next[i] = x->head[h];
+    x->head[h] = (unsigned char)(i + 1);
+  }
+  x->words = words;
+  return x;
+}
+
+static bool hw_at(const char *f, const char *w) {
+  while (*w && *f == *w) f++, w++;
+  return !*w;
+}
+
+/* True when one of words occurs in the window, starting at a word boundary. One pass over the
+ * window (a strstr per word went over it once for each word): at a boundary position only the
+ * words that start with its first byte, or its first two bytes, are compared. */
 bool deid_has_word(const char *win, const char *const *words) {
-  for (; *words; words++) {
-    for (const char *f = win; (f = strstr(f, *words)) != NULL; f++)
-      if (f == win || !is_alnum((unsigned char)f[-1])) return true;
+  const struct hw_index *x = hw_get(words);
+  if (!x) {
+    for (; *words; words++) {
+      for (const char *f = win; (f = strstr(f, *words)) != NULL; f++)
+        if (f == win || !is_alnum((unsigned char)f[-1])) return true;
+    }
+    return false;
+  }
+  if (x->empty) return true; /* "" occurs at the start of any window */
+  bool boundary = true;
+  for (const char *f = win; *f; f++) {
+    unsigned char ch = (unsigned char)f[0];
+    if (boundary) {
+      for (unsigned k = x->head[hw_hash(ch, 0)]; k; k = x->next[k - 1])
+        if (hw_at(f, words[k - 1])) return true;
+      for (unsigned k = x->head[hw_hash(ch, (unsigned char)f[1])]; k; k = x->next[k - 1])
+        if (hw_at(f, words[k - 1])) return true;
+    }
+    boundary = !is_alnum(ch);
   }
   return false;
 }
