@@ -141,7 +141,9 @@ void deid_names_rule_roles(struct nctx *c) {
     }
     if (i + 1 < c->t->n && is_word(c, i + 1) && !(c->t->v[i + 1].flags & TK_CAP)) {
       uint64_t n1 = cue(c, i + 1);
-      if ((n1 & CUE_VERB) || ((n1 & CUE_IS) && (cue(c, i + 2) & CUE_FROM))) c->tag[i] = TAG_PER;
+      /* "DOM called JSDOM": an acronym before a verb is no one */
+      bool acronym = (c->t->v[i].flags & TK_ALLCAPS) && (n1 & CUE_CALLS) && tlen(c, i) > 1;
+      if (((n1 & CUE_VERB) && !acronym) || ((n1 & CUE_IS) && (cue(c, i + 2) & CUE_FROM))) c->tag[i] = TAG_PER;
     }
   }
 }

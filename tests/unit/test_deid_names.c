@@ -171,6 +171,10 @@ static void finds_names_in_positions(void **state) {
   EXPECT_FOUND(d, "We need Father Lungu here.", "PERSON", "Lungu");
   EXPECT_FOUND(d, "DEAR WANJIRU OYELARAN,\nYour order has shipped.", "PERSON", "WANJIRU OYELARAN");
   EXPECT_FOUND(d, "Best wishes,\nQiang", "PERSON", "Qiang");
+  /* someone doing what people do: "called", "emailed", "mentioned"; not an acronym */
+  EXPECT_FOUND(d, "Lungu called about the invoice.", "PERSON", "Lungu");
+  EXPECT_FOUND(d, "Yesterday Oyelaran emailed the slides.", "PERSON", "Oyelaran");
+  EXPECT_FOUND(d, "Jest gives you an artificial DOM called JSDOM.", "PERSON", "");
   ds_deid_free(d);
 }
 
