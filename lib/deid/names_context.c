@@ -356,6 +356,7 @@ void deid_names_rule_orgs(struct nctx *c) {
         continue;
       }
       if (punct(c, j, ',') || punct(c, j, '&') || (cue(c, j) & CUE_AND) || punct(c, j, '-')) continue;
+      if (punct(c, j, '.') && j > 0 && j + 1 < i && initial_at(c, j - 1)) continue; /* "J.M. Huber Corporation" */
       break;
     }
   }

@@ -180,6 +180,7 @@ static void finds_names_in_positions(void **state) {
   EXPECT_FOUND(d, "Thanks for the help.\n\xe2\x80\x94 Nodir Osei", "PERSON", "Nodir Osei");
   EXPECT_FOUND(d, "We chose:\n- Zod", "PERSON", "");
   EXPECT_FOUND(d, "Tools we use\n- Docker\n- Zod", "PERSON", "");
+  EXPECT_FOUND(d, "Please forward the J.M. Huber Corporation guaranty. It keeps al-Qaeda out.", "PERSON", "");
   ds_deid_free(d);
 }
 
