@@ -141,7 +141,9 @@ void deid_names_rule_roles(struct nctx *c) {
     }
     if (i + 1 < c->t->n && is_word(c, i + 1) && !(c->t->v[i + 1].flags & TK_CAP)) {
       uint64_t n1 = cue(c, i + 1);
-      if ((n1 & CUE_VERB) || ((n1 & CUE_IS) && (cue(c, i + 2) & CUE_FROM))) c->tag[i] = TAG_PER;
+      /* "DOM called JSDOM": an acronym before a verb is no one */
+      bool acronym = (c->t->v[i].flags & TK_ALLCAPS) && (n1 & CUE_CALLS) && tlen(c, i) > 1;
+      if (((n1 & CUE_VERB) && !acronym) || ((n1 & CUE_IS) && (cue(c, i + 2) & CUE_FROM))) c->tag[i] = TAG_PER;
     }
   }
 }
@@ -354,6 +356,7 @@ void deid_names_rule_orgs(struct nctx *c) {
         continue;
       }
       if (punct(c, j, ',') || punct(c, j, '&') || (cue(c, j) & CUE_AND) || punct(c, j, '-')) continue;
+      if (punct(c, j, '.') && j > 0 && j + 1 < i && initial_at(c, j - 1)) continue; /* "J.M. Huber Corporation" */
       break;
     }
   }
@@ -406,9 +409,33 @@ static bool vocative_lead(const struct nctx *c, size_t p) {
   return p > 0 && tok_in(c, p, two, true) && tok_in(c, p - 1, two_lead, true);
 }
 
+/* A signature after a dash on the text's last line ("...\n- Pavlina", "-- Nodir Osei"), the
+ * line before it no item of a list: the name is the line's rest. */
+static bool dash_signature(const struct nctx *c, size_t i) {
+  bool em_dash = i > 0 && tlen(c, i - 1) == 3 && !memcmp(tptr(c, i - 1), "\xe2\x80\x94", 3);
+  if (i == 0 || !(punct(c, i - 1, '-') || em_dash)) return false;
+  size_t d = i - 1;
+  if (d > 0 && punct(c, d - 1, '-') && !(c->t->v[d].flags & TK_NL)) d--; /* "--" */
+  if (d == 0 || !(c->t->v[d].flags & TK_NL)) return false;
+  size_t e = i + 1;
+  if (is_cap(c, e) && !(c->t->v[e].flags & TK_NL)) e++;
+  while (e < c->t->n && (punct(c, e, '.') || punct(c, e, '!')) && !(c->t->v[e].flags & TK_NL)) e++;
+  if (e < c->t->n) return false; /* the text's last line */
+  /* the line before: not "- item" or "* item", nor one that opens a list ("Tools:") */
+  if (punct(c, d - 1, ':')) return false;
+  size_t k = d - 1;
+  while (k > 0 && !(c->t->v[k].flags & TK_NL)) k--;
+  return !(punct(c, k, '-') || punct(c, k, '*') || punct(c, k, '+'));
+}
+
 void deid_names_rule_vocatives(struct nctx *c) {
   EACH_NAMECAP(c, i) {
     if (c->tag[i] != TAG_NONE) continue;
+    if (dash_signature(c, i) && deid_names_bare_name(c, i, false) &&
+        (!is_cap(c, i + 1) || (c->t->v[i + 1].flags & TK_NL) || deid_names_bare_name(c, i + 1, false))) {
+      tag_range(c, i, is_cap(c, i + 1) && !(c->t->v[i + 1].flags & TK_NL) ? i + 2 : i + 1, TAG_PER);
+      continue;
+    }
     /* "Lwazi and I", "me and Lwazi" */
     bool and_i = i + 2 < c->t->n && (cue(c, i + 1) & CUE_AND) && tlen(c, i + 2) == 1 && tptr(c, i + 2)[0] == 'I';
     bool me_and = i >= 2 && (cue(c, i - 1) & CUE_AND) && (cue(c, i - 2) & CUE_ME) && !(c->t->v[i - 2].flags & TK_CAP);

@@ -234,7 +234,9 @@ void deid_names_rule_particles(struct nctx *c) {
     bool lower_rest = true;
     for (size_t m = 4; m < n && lower_rest; m++)
       lower_rest = (p[m] >= 'a' && p[m] <= 'z') || (unsigned char)p[m] >= 0x80;
-    if (!lower_rest) continue;
+    /* organizations spelled the same way */
+    static const char *const orgs[] = {"al-qaeda", "al-qaida", "al-jazeera", "al-shabaab", "al-nusra", "al-aqsa", NULL};
+    if (!lower_rest || tok_in(c, i, orgs, true)) continue;
     c->tag[i] = TAG_PER;
     if (i > 0 && (k->flags & TK_SP) && !(k->flags & TK_NL) && c->tag[i - 1] == TAG_NONE &&
         deid_names_bare_name(c, i - 1, false))

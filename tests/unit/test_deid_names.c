@@ -171,6 +171,16 @@ static void finds_names_in_positions(void **state) {
   EXPECT_FOUND(d, "We need Father Lungu here.", "PERSON", "Lungu");
   EXPECT_FOUND(d, "DEAR WANJIRU OYELARAN,\nYour order has shipped.", "PERSON", "WANJIRU OYELARAN");
   EXPECT_FOUND(d, "Best wishes,\nQiang", "PERSON", "Qiang");
+  /* someone doing what people do: "called", "emailed", "mentioned"; not an acronym */
+  EXPECT_FOUND(d, "Lungu called about the invoice.", "PERSON", "Lungu");
+  EXPECT_FOUND(d, "Yesterday Oyelaran emailed the slides.", "PERSON", "Oyelaran");
+  EXPECT_FOUND(d, "Jest gives you an artificial DOM called JSDOM.", "PERSON", "");
+  /* a signature after a dash on the last line; not a list's last item */
+  EXPECT_FOUND(d, "See you at noon.\n- Pavlina", "PERSON", "Pavlina");
+  EXPECT_FOUND(d, "Thanks for the help.\n\xe2\x80\x94 Nodir Osei", "PERSON", "Nodir Osei");
+  EXPECT_FOUND(d, "We chose:\n- Zod", "PERSON", "");
+  EXPECT_FOUND(d, "Tools we use\n- Docker\n- Zod", "PERSON", "");
+  EXPECT_FOUND(d, "Please forward the J.M. Huber Corporation guaranty. It keeps al-Qaeda out.", "PERSON", "");
   ds_deid_free(d);
 }
 
