@@ -39,7 +39,8 @@ enum deid_kind {
   K_ADDR_LOWER,       /* "at 42 smith street": a street in lower case (validate_place.c) */
   K_ADDR_ROUTE,       /* "RR 2 Box 15", "Rural Route 3", "Post Office Box 40": rural routes and boxes */
   K_ADDR_UNIT_STREET, /* "2820 N. Greenview Unit I", "Lot 184": a unit kept only after a street */
-  K_ADDR_HIGHWAY      /* "12 State Route 9", "28402 CR 561": a highway after a house number */
+  K_ADDR_HIGHWAY,     /* "12 State Route 9", "28402 CR 561": a highway after a house number */
+  K_ADDR_STATE_ZIP    /* "123 Maple Club, Springfield, IL 62704": a street line before a town, state, ZIP */
 };
 
 struct deid_pattern {
@@ -307,6 +308,7 @@ enum ds_status deid_validate(struct deid_vctx *c, int kind, int type, size_t s, 
 enum ds_status deid_validate_secret(struct deid_vctx *c, int kind, int type, size_t s, size_t e);
 enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size_t s, size_t e);
 enum ds_status deid_validate_date(struct deid_vctx *c, int kind, int type, size_t s, size_t e);
+enum ds_status deid_validate_address_zip(struct deid_vctx *c, size_t e); /* validate_address_zip.c */
 
 /* Helpers shared by the validators (validate.c). */
 enum ds_status deid_push(struct deid_vctx *c, size_t s, size_t e, int type);

@@ -144,6 +144,10 @@ const struct deid_pattern deid_builtin_patterns[] = {
    * street type is looked for after it) */
   {"\\b\\d{1,6} (?:(?:n|s|e|w|ne|nw|se|sw)\\.?|\\d{1,3}(?:st|nd|rd|th)) [a-z0-9]", 0, T_ADDRESS, K_ADDR_LOWER},
 
+  /* ", IL 62704": a US state and ZIP code; the street line before its town is found back from it
+   * (validate_address_zip.c), whatever its type ("123 Maple Club, Springfield, IL 62704") */
+  {"[a-z], [A-Z]{2},? \\d{5}(?:-\\d{4})?\\b", NOSOM, T_ADDRESS, K_ADDR_STATE_ZIP},
+
   /* dates of birth, where labeled */
   {"\\b(?:date of birth|birth ?date|birthday|b-?day|d\\.?o\\.?b\\.?|born(?: on| in)?)[ \\t]*[:\\-=]?[ \\t]*",
    NOSOM | CL, T_DOB, K_DOB},

@@ -789,6 +789,7 @@ enum ds_status deid_validate_place(struct deid_vctx *c, int kind, int type, size
   case K_ADDR_ROUTE: return v_addr_route(c, s, e);
   case K_ADDR_HIGHWAY: return v_addr_highway(c, e);
   case K_ADDR_UNIT_STREET: return v_addr_unit_street(c, s, e);
+  case K_ADDR_STATE_ZIP: return deid_validate_address_zip(c, e);
   default: return deid_validate_date(c, kind, type, s, e);
   }
 }

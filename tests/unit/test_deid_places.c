@@ -161,6 +161,20 @@ static void us_forms(void **state) {
   ds_deid_free(d);
 }
 
+/* A street line of any type found back from its town, state and ZIP code. */
+static void street_before_state_zip(void **state) {
+  (void)state;
+  struct ds_deid *d = mk(DS_DEID_REPLACE_PLACEHOLDER);
+  EXPECT_FOUND(d, "Send it to 123 Maple Club, Springfield, IL 62704", "ADDRESS", "123 Maple Club, Springfield, IL 62704");
+  EXPECT_FOUND(d, "Ship to 771 Tran River, New Sarah, OH 44101 today", "ADDRESS", "771 Tran River, New Sarah, OH 44101");
+  EXPECT_FOUND(d, "Deliver to 9032 Rodriguez Mountains Apt. 4\nEast Lisa, WA 98001-1234", "ADDRESS",
+               "9032 Rodriguez Mountains Apt. 4\nEast Lisa, WA 98001-1234");
+  EXPECT_FOUND(d, "We grew 12 percent, Springfield, IL 62704", "ADDRESS", ""); /* no street line */
+  EXPECT_FOUND(d, "In 2019 Apple moved, Cupertino, CA 95014", "ADDRESS", "");
+  EXPECT_FOUND(d, "Rated 5 Stars, Portland, ZZ 97201", "ADDRESS", "");    /* no US state */
+  ds_deid_free(d);
+}
+
 /* What looks like an address and is not: list items, dates, citations, ships, scores. */
 static void not_addresses(void **state) {
   (void)state;
@@ -206,6 +220,7 @@ int main(void) {
     cmocka_unit_test(address_tails),
     cmocka_unit_test(street_lines),
     cmocka_unit_test(us_forms),
+    cmocka_unit_test(street_before_state_zip),
     cmocka_unit_test(not_addresses),
     cmocka_unit_test(personal_places),
   };
