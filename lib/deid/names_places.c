@@ -6,12 +6,19 @@
 #include "names_int.h"
 
 /* A run of capitalized words that the lexicon knows as a place ("New York", "Uttar Pradesh",
- * "Latin America") is not a name. */
+ * "Latin America") is not a name; nor a large city alone after "in" or "near" ("offices in
+ * Austin", "the conference in Charlotte"; not "in Austin's room"). A personal place is tagged
+ * later (rule_places). */
 void deid_names_rule_known_places(struct nctx *c) {
+  static const char *const in_near[] = {"in", "near", NULL};
   EACH_CAP(c, i) {
     if (i > 0 && is_cap(c, i - 1) && !(c->t->v[i].flags & TK_NL)) continue;
     size_t j = i + 1;
     while (j < c->t->n && j - i < 4 && is_cap(c, j) && !(c->t->v[j].flags & TK_NL) && (c->t->v[j].flags & TK_SP)) j++;
+    if (j == i + 1 && i > 0 && c->tag[i] == TAG_PER && tok_in(c, i - 1, in_near, true) && !punct(c, i + 1, '\'')) {
+      const struct lex_entry *le = lex(c, i);
+      if (le && (le->flags & LF_CITY) && le->pop >= 3) c->tag[i] = TAG_NOT;
+    }
     for (size_t e = j; e > i + 1; e--) {
       char f[128];
       size_t fl = deid_fold(tptr(c, i), c->t->v[e - 1].e - c->t->v[i].s, f, sizeof f);

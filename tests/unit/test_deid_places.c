@@ -212,6 +212,11 @@ static void personal_places(void **state) {
   EXPECT_FOUND(d, "The year after at Poweradvocate in Bremen Ohlenhof, which later", "LOCATION", "Bremen Ohlenhof");
   EXPECT_FOUND(d, "Then move disk 1 back to Rod C.", "LOCATION", "");
   EXPECT_FOUND(d, "We moved here from Estonia", "LOCATION", "");
+  /* a large city after "in" is a place, not a person; where someone lives it is replaced */
+  EXPECT_FOUND(d, "We have offices in Austin and Denver.", NULL, "");
+  EXPECT_FOUND(d, "The conference in Charlotte was great", NULL, "");
+  EXPECT_FOUND(d, "I live in Austin.", "LOCATION", "Austin");
+  EXPECT_FOUND(d, "We met in Sydney's flat.", "PERSON", "Sydney");
   ds_deid_free(d);
 }
 
