@@ -98,6 +98,22 @@ bool deid_names_wordlike_unknown(const struct nctx *c, size_t i) {
   return false;
 }
 
+/* A preposition and the word before it that make what follows a person ("thanks to Nkemdirim",
+ * "waiting on Pavlina", "talked to Iwu", "lunch with Tendai"); not "according to": a source is
+ * as often a company ("according to Proterra"). */
+static bool person_object(const struct nctx *c, size_t i) {
+  static const char *const to_lead[] = {"thanks", "talk", "talked", "talking", "spoke", "speak",
+                                        "speaking", "listen", "listened", "introduced", "engaged", "wrote", NULL};
+  static const char *const on_lead[] = {"waiting", "wait", "waited", "depend", "depending", "count", "rely", NULL};
+  static const char *const with_lead[] = {"met", "meeting", "talked", "spoke", "chatted", "lunch", "dinner", "coffee",
+                                          "call", "chat", "meet", "dating", NULL};
+  static const char *const to[] = {"to", NULL}, *const on[] = {"on", "for", NULL}, *const with[] = {"with", NULL};
+  if (i < 2 || !is_word(c, i - 1) || !is_word(c, i - 2)) return false;
+  return (tok_in(c, i - 1, to, false) && tok_in(c, i - 2, to_lead, true)) ||
+         (tok_in(c, i - 1, on, false) && tok_in(c, i - 2, on_lead, true)) ||
+         (tok_in(c, i - 1, with, false) && tok_in(c, i - 2, with_lead, true));
+}
+
 /* "Ubul: What a wife." (a speaker), "Aloisia, can I ..." (someone addressed), "Trivo lives
  * on ..." (someone doing what people do). */
 void deid_names_rule_roles(struct nctx *c) {
@@ -117,8 +133,8 @@ void deid_names_rule_roles(struct nctx *c) {
       c->tag[i] = TAG_PER;
       continue;
     }
-    /* "said Maslin", "told Ana": after a verb of speech or one done to a person */
-    if (i > 0 && (cue(c, i - 1) & CUE_SAID) && !(c->t->v[i - 1].flags & TK_CAP) &&
+    /* "said Maslin", "told Ana", "waiting on Moyo": after a verb of speech or one done to a person */
+    if (i > 0 && ((cue(c, i - 1) & CUE_SAID) || person_object(c, i)) && !(c->t->v[i - 1].flags & TK_CAP) &&
         !(c->t->v[i].flags & (TK_NL | TK_ALLCAPS)) && unknown_or_rare_name(e) &&
         !(!e && deid_names_wordlike_unknown(c, i)) && !inner_caps(c, i) &&
         deid_n_cps(tptr(c, i), tlen(c, i)) >= 3 && ends_phrase(c, i + 1)) {

@@ -123,6 +123,13 @@ static void finds_names_without_cues(void **state) {
   EXPECT_FOUND(d, "What is the best way to reach Oyelaran?", "PERSON", "Oyelaran");
   EXPECT_FOUND(d, "I told Ubul to wait.", "PERSON", "Ubul");
   EXPECT_FOUND(d, "Please ask Zendesk support about the refund.", "PERSON", "");
+  EXPECT_FOUND(d, "We are still waiting on Pavlina for the numbers.", "PERSON", "Pavlina");
+  EXPECT_FOUND(d, "Thanks to Nkemdirim, we finished early.", "PERSON", "Nkemdirim");
+  EXPECT_FOUND(d, "I'm meeting Tendai tomorrow.", "PERSON", "Tendai");
+  EXPECT_FOUND(d, "I had lunch with Oyelaran today.", "PERSON", "Oyelaran");
+  EXPECT_FOUND(d, "According to Proterra, the battery lasts.", "PERSON", ""); /* a source, often a company */
+  EXPECT_FOUND(d, "The Benefits of Working with Beanstalk", "PERSON", "");
+  EXPECT_FOUND(d, "We are waiting on Docker to finish.", "PERSON", "");
   /* a rarer first name alone in English prose; not after a determiner, nor in another language */
   EXPECT_FOUND(d, "Why is Natasja so impulsive?", "PERSON", "Natasja");
   EXPECT_FOUND(d, "Consider tools like Trello, Asana or Notion, and the Tauri framework.", "PERSON", "");
