@@ -94,6 +94,14 @@ enum ds_status deid_surrogate_name_token(struct deid_sur *su, const char *tok, s
   return cased(tok, n, s->key, s->klen, out);
 }
 
+/* The end of the word at i of p: letters, digits, UTF-8, and ' or - between them. */
+static size_t word_end_at(const char *p, size_t n, size_t i) {
+  while (i < n && (wchar((unsigned char)p[i]) ||
+                   ((p[i] == '\'' || p[i] == '-') && i + 1 < n && wchar((unsigned char)p[i + 1]))))
+    i++;
+  return i;
+}
+
 /* Words in p, each through fn; what is between words is kept. */
 typedef enum ds_status (*word_fn)(void *ud, const char *w, size_t n, bool first, struct deid_rng *r, struct ds_buf *out);
 static enum ds_status each_word(const char *p, size_t n, word_fn fn, void *ud, struct deid_rng *r, struct ds_buf *out) {
@@ -105,9 +113,7 @@ static enum ds_status each_word(const char *p, size_t n, word_fn fn, void *ud, s
       i++;
       continue;
     }
-    size_t j = i;
-    while (j < n && (wchar((unsigned char)p[j]) || ((p[j] == '\'' || p[j] == '-') && j + 1 < n && wchar((unsigned char)p[j + 1]))))
-      j++;
+    size_t j = word_end_at(p, n, i);
     st = fn(ud, p + i, j - i, first, r, out);
     first = false;
     i = j;
@@ -160,9 +166,7 @@ struct addr_state {
   int words; /* name words replaced so far */
 };
 
-static enum ds_status addr_word(void *ud, const char *w, size_t n, bool first, struct deid_rng *r, struct ds_buf *out) {
-  struct addr_state *a = ud;
-  DS_UNUSED(first);
+static enum ds_status addr_word(struct addr_state *a, const char *w, size_t n, struct deid_rng *r, struct ds_buf *out) {
   bool digits = false;
   for (size_t i = 0; i < n; i++) digits |= isdigit((unsigned char)w[i]) != 0;
   if (digits) return number(w, n, r, out); /* house numbers, "5th", postal codes, units */
@@ -185,13 +189,6 @@ static enum ds_status addr_word(void *ud, const char *w, size_t n, bool first, s
       s = v[deid_rng_below(r, (uint32_t)np)];
   }
   return s ? cased(w, n, s->key, s->klen, out) : ds_buf_add(out, w, n);
-}
-
-/* The end of the word at i of p (as each_word reads words). */
-static size_t word_end_at(const char *p, size_t n, size_t i) {
-  while (i < n && (wchar((unsigned char)p[i]) || ((p[i] == '\'' || p[i] == '-') && i + 1 < n && wchar((unsigned char)p[i + 1]))))
-    i++;
-  return i;
 }
 
 /* A town of two or three words at i ("San Francisco", "Rio de Janeiro"), after the street:
@@ -233,7 +230,7 @@ static enum ds_status addr_text(const char *p, size_t n, struct deid_rng *r, str
       continue;
     }
     size_t j = word_end_at(p, n, i);
-    st = addr_word(&a, p + i, j - i, false, r, out);
+    st = addr_word(&a, p + i, j - i, r, out);
     i = j;
   }
   return st;

@@ -21,13 +21,6 @@ static bool unit_or_number(const struct deid_vctx *c, size_t a, size_t b) {
   return d > a && b - d <= 1;
 }
 
-/* An ordinal of a street's name ("5th", "42ND"). */
-static bool ordinal(const struct deid_vctx *c, size_t a, size_t b) {
-  if (b - a < 3 || !is_digit((unsigned char)c->text[a])) return false;
-  const char *s = c->text + b - 2;
-  return !strncasecmp(s, "st", 2) || !strncasecmp(s, "nd", 2) || !strncasecmp(s, "rd", 2) || !strncasecmp(s, "th", 2);
-}
-
 /* The start of the word that ends at i (words of the street line: letters, digits, ' - . #). */
 static size_t word_back(const struct deid_vctx *c, size_t i) {
   while (i > 0 && (wordc(c, i - 1) || c->text[i - 1] == '\'' || c->text[i - 1] == '-' || c->text[i - 1] == '.' ||
@@ -76,7 +69,7 @@ enum ds_status deid_validate_address_zip(struct deid_vctx *c, size_t e) {
     }
     if (name_words == 0 && unit_or_number(c, j, k)) {
       /* a unit after the name */
-    } else if (capital_word(c, j, k) || ordinal(c, j, k)) {
+    } else if (street_name_word(c, j, k)) {
       if (++name_words > 4) return DS_OK;
     } else {
       return DS_OK;

@@ -7,21 +7,6 @@
 
 /* ---- street lines -------------------------------------------------------------------------- */
 
-/* A word that can be part of a street's name: capitalized, an ordinal ("5th"), a
- * directional, or a number of a route. */
-static bool street_name_word(const struct deid_vctx *c, size_t a, size_t b) {
-  if (b <= a) return false;
-  if (capital_word(c, a, b)) return true;
-  size_t d = a;
-  while (d < b && is_digit((unsigned char)c->text[d])) d++;
-  if (d > a && b - d == 2) {
-    const char *s = c->text + d;
-    return !strncasecmp(s, "st", 2) || !strncasecmp(s, "nd", 2) || !strncasecmp(s, "rd", 2) ||
-           !strncasecmp(s, "th", 2); /* "5th", "18TH" */
-  }
-  return false;
-}
-
 /* A house number written as a word ("One S. Wacker Dr.", "ONE NORTH JEFFERSON AVE"). */
 static bool number_word(const struct deid_vctx *c, size_t a, size_t b) {
   static const char *const ws[] = {"One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",

@@ -43,6 +43,21 @@ static inline bool capital_word(const struct deid_vctx *c, size_t a, size_t b) {
   return deid_cp_upper(cp) && b - a >= 2;
 }
 
+/* A word that can be part of a street's name: capitalized, an ordinal ("5th"), a
+ * directional, or a number of a route. */
+static inline bool street_name_word(const struct deid_vctx *c, size_t a, size_t b) {
+  if (b <= a) return false;
+  if (capital_word(c, a, b)) return true;
+  size_t d = a;
+  while (d < b && is_digit((unsigned char)c->text[d])) d++;
+  if (d > a && b - d == 2) {
+    const char *s = c->text + d;
+    return !strncasecmp(s, "st", 2) || !strncasecmp(s, "nd", 2) || !strncasecmp(s, "rd", 2) ||
+           !strncasecmp(s, "th", 2); /* "5th", "18TH" */
+  }
+  return false;
+}
+
 static inline bool all_digits(const char *p, size_t n) {
   if (!n) return false;
   for (size_t i = 0; i < n; i++)
